@@ -1,0 +1,66 @@
+"""The `dailypapers` console entry point.
+
+Django management commands do the work underneath; users never type manage.py.
+Errors reach the user as one sentence, not a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# The commands a user sees in `dailypapers --help`; every Django command still works.
+COMMANDS = {
+    "import": "Import papers from files (arXiv API Atom, OAI-PMH XML, snapshot JSONL, Hugging Face JSON/JSONL, flat JSONL).",
+    "sync": "Pull the latest papers from arXiv and Hugging Face, continuing where the last sync stopped.",
+    "stats": "Print counts of papers, versions and daily entries (--json for machines).",
+    "migrate": "Create or upgrade the database tables.",
+    "serve": "Run the web server (production WSGI server).",
+    "createsuperuser": "Create an administrator account.",
+}
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = ["usage: dailypapers COMMAND [options]   (dailypapers COMMAND --help for details)", "", "commands:"]
+    lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items()]
+    lines += ["", "Settings come from the environment (DAILYPAPERS_HOME, DATABASE_URL, ...); see the README."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return 0
+    if argv[0] in {"--version", "version"}:
+        from dailypapers import __version__
+
+        print(__version__)
+        return 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+    from dailypapers.config import ConfigError
+
+    try:
+        import django
+
+        django.setup()
+    except ConfigError as exc:
+        print(f"dailypapers: configuration error: {exc}", file=sys.stderr)
+        return 2
+    from django.core.management import execute_from_command_line
+    from django.db.utils import OperationalError
+
+    try:
+        execute_from_command_line(["dailypapers", *argv])
+    except OperationalError as exc:
+        print(f"dailypapers: database error: {exc} (is the database reachable, and did you run `dailypapers migrate`?)", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dailypapers: interrupted; run the same command again to resume.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

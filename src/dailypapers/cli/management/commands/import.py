@@ -1,0 +1,59 @@
+"""dailypapers import PATH... — import papers from files of any supported format."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.conf import settings
+
+from dailypapers.cli.progress import FileProgress
+from dailypapers.ingest import parsers
+from dailypapers.ingest.importer import ImportError_, import_paths
+
+
+class Command(BaseCommand):
+    help = "Import papers from files or folders; the format of each file is sniffed (or given with --format)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="Files (plain or .gz) or folders to import.")
+        parser.add_argument("--format", choices=sorted(parsers.FORMATS), help="Force the format instead of sniffing it.")
+        parser.add_argument("--strict", action="store_true", help="Stop at the first rejected record.")
+        parser.add_argument("--batch", type=int, default=None, help="Records per transaction (default: DAILYPAPERS_IMPORT_BATCH).")
+        parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
+        parser.add_argument("--progress", action="store_true", default=None, help="Show a progress bar even when not on a terminal.")
+
+    def handle(self, *args, **options):
+        bar = FileProgress(options["progress"])
+        shown = 0
+
+        def report(rejected):
+            nonlocal shown
+            shown += 1
+            if shown <= 50:
+                self.stderr.write(f"rejected: {rejected}")
+            elif shown == 51:
+                self.stderr.write("rejected: ... (more rejections not shown; see the summary count)")
+
+        try:
+            summary = import_paths(
+                options["paths"], fmt=options["format"], strict=options["strict"],
+                batch_size=options["batch"] or settings.CONFIG["DAILYPAPERS_IMPORT_BATCH"],
+                progress=bar, on_reject=report,
+            )
+        except ImportError_ as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            bar.close()
+        counts = summary.as_dict()
+        if options["json"]:
+            self.stdout.write(json.dumps(counts))
+        else:
+            resumed = f" (resumed: {summary.skipped} already imported)" if summary.skipped else ""
+            self.stdout.write(
+                f"{summary.files} file(s): read {summary.read}, new {summary.new}, updated {summary.updated}, "
+                f"unchanged {summary.unchanged}, rejected {summary.rejected}{resumed}"
+            )
+        if summary.rejected:
+            sys.exit(1)

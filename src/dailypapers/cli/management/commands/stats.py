@@ -1,0 +1,25 @@
+"""dailypapers stats — what the store holds."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand
+
+from dailypapers.store.stats import store_stats
+
+
+class Command(BaseCommand):
+    help = "Print counts of papers, versions and daily entries."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    def handle(self, *args, **options):
+        stats = store_stats()
+        if options["json"]:
+            self.stdout.write(json.dumps(stats))
+            return
+        width = max(len(k) for k in stats)
+        for key, value in stats.items():
+            self.stdout.write(f"{key.ljust(width)}  {value}")

@@ -1,0 +1,30 @@
+"""Progress bars for long operations (tqdm on a terminal, silent otherwise unless asked)."""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+
+class FileProgress:
+    """One byte-based bar per file, fed by callbacks of the form (path, done, total)."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._bar: tqdm | None = None
+        self._path: str | None = None
+
+    def __call__(self, path: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if path != self._path:
+            self.close()
+            self._path = path
+            self._bar = tqdm(total=total, unit="B", unit_scale=True, desc=path.rsplit("/", 1)[-1][:40], file=sys.stderr)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

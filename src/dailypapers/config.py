@@ -1,0 +1,102 @@
+"""Every setting dailypapers reads, declared once with its default and help text.
+
+Settings come from the environment, then from an optional TOML config file
+(``$DAILYPAPERS_HOME/config.toml`` or ``DAILYPAPERS_CONFIG``), then from the default.
+Nothing here runs at import time: call :func:`load` once.
+The README's settings table must list every name here (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import platformdirs
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _bool(value: str) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [part.strip() for part in str(value).replace(",", " ").split() if part.strip()]
+
+
+SETTINGS: list[Setting] = [
+    Setting("DAILYPAPERS_HOME", None, "Data directory: the SQLite database, search indexes, import checkpoints. Default: the user data dir (e.g. ~/.local/share/dailypapers)."),
+    Setting("DATABASE_URL", None, "Database URL. Unset: SQLite at $DAILYPAPERS_HOME/dailypapers.sqlite3. postgres://user@host:port/name for PostgreSQL."),
+    Setting("DAILYPAPERS_CONFIG", None, "Path of an optional TOML file whose keys are these setting names (environment wins). Default: $DAILYPAPERS_HOME/config.toml if it exists."),
+    Setting("DAILYPAPERS_SECRET_KEY", None, "Django secret key. Required when DAILYPAPERS_DEBUG is off and the server is started; a random per-data-dir key is generated for local use."),
+    Setting("DAILYPAPERS_DEBUG", False, "Django debug mode (never in production).", _bool),
+    Setting("DAILYPAPERS_ALLOWED_HOSTS", ["127.0.0.1", "localhost"], "Host names the web server answers to (comma or space separated).", _list),
+    Setting("DAILYPAPERS_LOG_LEVEL", "WARNING", "Log level for dailypapers' own loggers (DEBUG, INFO, WARNING, ERROR)."),
+    Setting("DAILYPAPERS_IMPORT_BATCH", 2000, "Records written per transaction by the importer; also the checkpoint interval.", int),
+    Setting("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai", "arXiv OAI-PMH endpoint used by `dailypapers sync`."),
+    Setting("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query", "arXiv API (Atom) endpoint used by `dailypapers sync --method api` and paper submissions."),
+    Setting("DAILYPAPERS_HF_API_URL", "https://huggingface.co/api/daily_papers", "Hugging Face daily papers endpoint used by `dailypapers sync`."),
+    Setting("DAILYPAPERS_SYNC_METHOD", "oai", "How `sync` harvests arXiv: oai (OAI-PMH ListRecords, complete) or api (Atom search, newest first).", str),
+    Setting("DAILYPAPERS_SYNC_SETS", ["cs"], "OAI-PMH sets to harvest (e.g. cs, math, physics:hep-th).", _list),
+    Setting("DAILYPAPERS_SYNC_CATEGORIES", ["cs.AI", "cs.CL", "cs.CV", "cs.LG"], "Categories kept by sync (and queried with --method api). Empty keeps everything in the sets.", _list),
+    Setting("DAILYPAPERS_SYNC_METADATA_PREFIX", "arXiv", "OAI-PMH metadata format: arXiv, arXivRaw or oai_dc.", str),
+    Setting("DAILYPAPERS_SYNC_FIRST_DAYS", 3, "How many days back the first sync starts; later syncs continue where the last stopped.", int),
+    Setting("DAILYPAPERS_SYNC_SOURCES", ["arxiv", "hf"], "Which live sources `sync` pulls by default.", _list),
+    Setting("DAILYPAPERS_ARXIV_DELAY", 3.0, "Seconds between two requests to arXiv (arXiv asks for one request every 3 s).", float),
+    Setting("DAILYPAPERS_HTTP_TIMEOUT", 30.0, "Seconds before an HTTP request to a source times out.", float),
+    Setting("DAILYPAPERS_HTTP_RETRIES", 5, "Retries after a timeout, 5xx or 429, with exponential back-off (Retry-After honoured).", int),
+    Setting("DAILYPAPERS_HTTP_MAX_WAIT", 600.0, "Longest wait in seconds a source's Retry-After may impose before sync gives up on this run.", float),
+    Setting("DAILYPAPERS_USER_AGENT", "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)", "User-Agent sent to arXiv and Hugging Face."),
+]
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("dailypapers", appauthor=False))
+
+
+def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Resolve every setting: environment, then config file, then default."""
+    env = dict(os.environ if environ is None else environ)
+    home = Path(env.get("DAILYPAPERS_HOME") or default_home()).expanduser()
+    config_path = Path(env["DAILYPAPERS_CONFIG"]).expanduser() if env.get("DAILYPAPERS_CONFIG") else home / "config.toml"
+    file_values: dict[str, Any] = {}
+    if config_path.is_file():
+        try:
+            file_values = {k.upper(): v for k, v in tomllib.loads(config_path.read_text()).items()}
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: not valid TOML ({exc})") from exc
+        unknown = sorted(set(file_values) - set(_BY_NAME))
+        if unknown:
+            raise ConfigError(f"{config_path}: unknown setting(s) {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(setting.name)
+        if raw is None or raw == "":
+            raw = file_values.get(setting.name)
+        if raw is None:
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.parse(raw) if isinstance(raw, str) or setting.parse is _list else raw
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{setting.name}={raw!r} is not valid: {exc}") from exc
+    values["DAILYPAPERS_HOME"] = home
+    values["DAILYPAPERS_CONFIG"] = config_path
+    return values
+
+
+class ConfigError(Exception):
+    """A setting has a value we cannot use; the message names it."""

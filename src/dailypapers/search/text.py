@@ -1,0 +1,142 @@
+"""Turn any user string into a safe, structured query.
+
+User input never reaches tantivy's query language: words are extracted with the same
+analyzer the index uses, so operators (AND, OR, NOT, ``-``, ``*``, ``:``, parentheses)
+are plain words or dropped punctuation. Double-quoted spans become phrase queries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import tantivy
+
+# Longer input is refused rather than silently cut, so the user knows what was searched.
+MAX_QUERY_CHARS = 20_000
+# Distinct terms kept (in order of appearance); a pasted abstract still yields a fast query.
+MAX_TERMS = 64
+MAX_PHRASES = 8
+
+TEXT_ANALYZER = "dp_en"
+NAME_ANALYZER = "dp_name"
+
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\uff02": '"'})
+_PHRASE = re.compile(r'"([^"]*)"')
+_SPACES = re.compile(r"\s+")
+
+
+class QueryError(ValueError):
+    """The query cannot be run; the message is meant for the user."""
+
+
+def text_analyzer() -> tantivy.TextAnalyzer:
+    """tantivy's ``en_stem`` pipeline plus ASCII folding (so "naïve" finds "naive")."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def name_analyzer() -> tantivy.TextAnalyzer:
+    """Author names: lowercased and folded, never stemmed."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+_TEXT = text_analyzer()
+_NAME = name_analyzer()
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of ``text`` exactly as the title/abstract fields store them."""
+    return _TEXT.analyze(text)
+
+
+def analyze_name(text: str) -> list[str]:
+    """Index terms of ``text`` as the authors field stores them."""
+    return _NAME.analyze(text)
+
+
+def normalize_name(name: str) -> str:
+    """The exact-match key of an author name, for the author filter."""
+    return " ".join(analyze_name(name))
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Analysed words with their positions (gaps where a token was dropped)."""
+
+    words: tuple[tuple[int, str], ...]
+    name_words: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str  # cleaned text for the sentence embedder
+    terms: dict[str, int] = field(default_factory=dict)  # stemmed term -> occurrences
+    name_terms: dict[str, int] = field(default_factory=dict)  # unstemmed, for the authors field
+    phrases: tuple[Phrase, ...] = ()
+    required: tuple[str, ...] = ()  # single-word quoted spans: the term must occur
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms
+
+
+def _positions(analyzer: tantivy.TextAnalyzer, text: str) -> tuple[tuple[int, str], ...]:
+    tokens = analyzer.pre_tokenize(text).tokens
+    if not tokens:
+        return ()
+    first = tokens[0].position
+    return tuple((t.position - first, t.text) for t in tokens)
+
+
+def _capped(words: list[str], seen: Counter[str]) -> None:
+    for word in words:
+        if word in seen or len(seen) < MAX_TERMS:
+            seen[word] += 1
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    """Parse user input into terms and phrases; raises QueryError only for over-long input.
+
+    An input with no searchable word (empty, only punctuation or emoji) gives an empty
+    query; callers decide whether that means "browse" or an error.
+    """
+    if not isinstance(raw, str):
+        raise QueryError("The query must be text.")
+    if len(raw) > MAX_QUERY_CHARS:
+        raise QueryError(f"The query is too long ({len(raw):,} characters; the limit is {MAX_QUERY_CHARS:,}).")
+    text = raw.translate(_QUOTES)
+    phrases: list[Phrase] = []
+    required: list[str] = []
+    terms: Counter[str] = Counter()
+    names: Counter[str] = Counter()
+    for span in _PHRASE.findall(text):
+        words = _positions(_TEXT, span)
+        if len(words) == 1 and words[0][1] not in required:
+            required.append(words[0][1])
+        elif len(words) > 1 and len(phrases) < MAX_PHRASES:
+            phrases.append(Phrase(words, _positions(_NAME, span)))
+    # Phrase words also count as ordinary terms so they contribute to ranking.
+    _capped(analyze(text), terms)
+    _capped(analyze_name(text), names)
+    cleaned = _SPACES.sub(" ", text.replace('"', " ")).strip()
+    return ParsedQuery(
+        text=cleaned,
+        terms=dict(terms),
+        name_terms=dict(names),
+        phrases=tuple(phrases),
+        required=tuple(w for w in required if w in terms),
+    )

@@ -1,0 +1,128 @@
+"""Django settings, built from dailypapers.config (the one place settings are read)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from dailypapers import config
+
+CONFIG = config.load()
+HOME: Path = CONFIG["DAILYPAPERS_HOME"]
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _secret_key() -> str:
+    """The configured key, or a random one kept in the data dir for local use.
+
+    `dailypapers serve` refuses to run with DEBUG off unless DAILYPAPERS_SECRET_KEY is set.
+    """
+    if CONFIG["DAILYPAPERS_SECRET_KEY"]:
+        return CONFIG["DAILYPAPERS_SECRET_KEY"]
+    key_file = HOME / "secret_key"
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        HOME.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+SECRET_KEY = _secret_key()
+SECRET_KEY_FROM_ENV = bool(CONFIG["DAILYPAPERS_SECRET_KEY"])
+DEBUG = CONFIG["DAILYPAPERS_DEBUG"]
+ALLOWED_HOSTS = CONFIG["DAILYPAPERS_ALLOWED_HOSTS"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "dailypapers.store",
+    "dailypapers.cli",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dailypapers.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "dailypapers.wsgi.application"
+
+
+def _database() -> dict:
+    url = CONFIG["DATABASE_URL"]
+    if url:
+        db = dj_database_url.parse(url, conn_max_age=60)
+        if db["ENGINE"] == "django.db.backends.sqlite3":
+            db["OPTIONS"] = _sqlite_options()
+        return db
+    HOME.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(HOME / "dailypapers.sqlite3"),
+        "OPTIONS": _sqlite_options(),
+    }
+
+
+def _sqlite_options() -> dict:
+    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN,
+    # so two writers queue on the busy timeout instead of failing mid-transaction.
+    return {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;",
+    }
+
+
+DATABASES = {"default": _database()}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"dailypapers": {"handlers": ["console"], "level": CONFIG["DAILYPAPERS_LOG_LEVEL"].upper()}},
+}

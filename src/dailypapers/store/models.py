@@ -1,0 +1,133 @@
+"""What we keep about papers.
+
+A Paper is one arXiv id (no version). Its fields hold the newest version any source
+has shown us; ``sources`` records which sources contributed and when. ``change_seq``
+grows on every write so derived indexes (keyword, vector) can follow the table and
+catch up after a crash. Hugging Face daily entries are their own rows (DailyEntry),
+so their imported votes never mix with our community's votes.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Paper(models.Model):
+    arxiv_id = models.CharField(max_length=64, unique=True)
+    title = models.TextField()
+    abstract = models.TextField(blank=True, default="")
+    authors = models.JSONField(default=list)  # names, in order
+    primary_category = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    categories = models.CharField(max_length=512, blank=True, default="")  # space separated
+    comments = models.TextField(blank=True, default="")
+    journal_ref = models.TextField(blank=True, default="")
+    doi = models.CharField(max_length=256, blank=True, default="")
+    license = models.CharField(max_length=256, blank=True, default="")
+    submitter = models.CharField(max_length=256, blank=True, default="")
+    latest_version = models.PositiveIntegerField(null=True, blank=True)
+    first_submitted = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    announced = models.DateField(null=True, blank=True, db_index=True)
+    withdrawn = models.BooleanField(default=False)
+    deleted = models.BooleanField(default=False)
+    sources = models.JSONField(default=dict)  # {source: fetched_at ISO}
+    created_at = models.DateTimeField(auto_now_add=True)
+    change_seq = models.BigIntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["-announced", "-arxiv_id"]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title[:80]}"
+
+    @property
+    def category_list(self) -> list[str]:
+        return self.categories.split()
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+
+class PaperVersion(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    date = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["paper", "number"], name="unique_paper_version")]
+
+
+class DailyEntry(models.Model):
+    """A paper featured on a daily list (Hugging Face's, or our own community's)."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="daily_entries")
+    date = models.DateField(db_index=True)
+    source = models.CharField(max_length=32, default="hf")
+    upvotes = models.IntegerField(default=0)  # as seen at import
+    num_comments = models.IntegerField(default=0)
+    submitted_by = models.CharField(max_length=256, blank=True, default="")
+    github_repo = models.URLField(max_length=512, blank=True, default="")
+    github_stars = models.IntegerField(null=True, blank=True)
+    project_page = models.URLField(max_length=512, blank=True, default="")
+    organization = models.CharField(max_length=256, blank=True, default="")
+    ai_summary = models.TextField(blank=True, default="")
+    ai_keywords = models.JSONField(default=list)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-date", "-upvotes"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "paper", "date"], name="unique_daily_entry"),
+        ]
+        verbose_name_plural = "daily entries"
+
+
+class ImportCheckpoint(models.Model):
+    """How far an import of one file got; committed with each batch, so a killed run resumes."""
+
+    path = models.TextField()
+    size = models.BigIntegerField()
+    mtime_ns = models.BigIntegerField()
+    format = models.CharField(max_length=32)
+    items_done = models.BigIntegerField(default=0)
+    finished = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["path", "size", "mtime_ns"], name="unique_import_file"),
+        ]
+
+
+class SyncState(models.Model):
+    """Where `dailypapers sync` stopped, per source (a date, and an OAI resumption token mid-harvest)."""
+
+    source = models.CharField(max_length=64, unique=True)
+    state = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class PaperStats(models.Model):
+    """Per-paper counters and the stored trending score the site orders by.
+
+    Kept beside Paper (not on it) so a vote never rewrites the paper row or its change
+    sequence. ``trending_score`` is recomputed when a vote arrives (see dailypapers.rank),
+    never over the whole table per request.
+    """
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="stats", primary_key=True)
+    community_votes = models.IntegerField(default=0)  # our users' votes
+    hf_votes = models.IntegerField(default=0)  # best imported Hugging Face upvote count
+    comments = models.IntegerField(default=0)
+    trending_score = models.FloatField(default=0.0, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "paper stats"

@@ -1,0 +1,230 @@
+"""The one upsert every importer and sync shares.
+
+Rules:
+- a record with a newer version (or, without versions, a later update date) overwrites
+  the fields it has; an older or equal one only fills fields the paper lacks, so an
+  older record never overwrites a newer one and re-importing changes nothing;
+- each batch is one transaction, written under the paper write lock with one change
+  sequence number (see changes.py);
+- counts are per input record: new / updated / unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from django.db import transaction
+
+from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
+from dailypapers.store.changes import next_change_seq
+from dailypapers.store.models import DailyEntry, Paper, PaperVersion
+
+_EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
+
+# Paper fields a newer record overwrites (when it has a value) and an older one may only fill.
+_OVERWRITABLE = (
+    "title", "abstract", "authors", "primary_category", "categories", "comments", "journal_ref",
+    "doi", "license", "submitter", "latest_version", "last_updated", "withdrawn",
+)
+# Facts about the paper's first appearance: set once, never moved by later records.
+_FIRST_SEEN = ("first_submitted", "announced")
+_ENTRY_FIELDS = (
+    "upvotes", "num_comments", "submitted_by", "github_repo", "github_stars", "project_page",
+    "organization", "ai_summary", "ai_keywords", "seen_at",
+)
+
+
+@dataclass
+class BatchCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    papers_written: list[str] = field(default_factory=list)
+
+    def add(self, other: "BatchCounts") -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def _record_values(record: PaperRecord) -> dict:
+    """The record as Paper field values; None where the source does not say."""
+    return {
+        "title": record.title or None,
+        "abstract": record.abstract,
+        "authors": record.authors,
+        "primary_category": record.primary_category,
+        "categories": " ".join(record.categories) if record.categories else None,
+        "comments": record.comments,
+        "journal_ref": record.journal_ref,
+        "doi": record.doi,
+        "license": record.license,
+        "submitter": record.submitter,
+        "latest_version": record.latest_version,
+        "last_updated": record.last_updated,
+        "withdrawn": record.withdrawn,
+        "first_submitted": record.first_submitted,
+        "announced": record.announced,
+    }
+
+
+def _age_key(version: int | None, updated: dt.datetime | None) -> tuple[int, dt.datetime]:
+    return (version or 0, updated or _EPOCH)
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == [] or (value is False)
+
+
+def merge_into(paper: Paper, record: PaperRecord) -> list[str]:
+    """Apply ``record`` to ``paper`` by the rules above; return the names of changed fields."""
+    values = _record_values(record)
+    newer = _age_key(record.latest_version, record.last_updated) > _age_key(paper.latest_version, paper.last_updated)
+    changed = []
+    for name in _OVERWRITABLE:
+        value = values[name]
+        if value is None:
+            continue
+        current = getattr(paper, name)
+        if current == value:
+            continue
+        if newer or _is_empty(current):
+            setattr(paper, name, value)
+            changed.append(name)
+    for name in _FIRST_SEEN:
+        value = values[name]
+        current = getattr(paper, name)
+        if value is not None and (current is None or value < current):
+            setattr(paper, name, value)
+            changed.append(name)
+    if record.deleted and not paper.deleted:
+        paper.deleted = True
+        changed.append("deleted")
+    return changed
+
+
+def _new_paper(record: PaperRecord) -> Paper:
+    values = {k: v for k, v in _record_values(record).items() if v is not None}
+    return Paper(arxiv_id=record.arxiv_id, deleted=record.deleted, **values)
+
+
+def write_batch(records: Sequence[PaperRecord | DailyEntryRecord], fetched_at: dt.datetime) -> BatchCounts:
+    """Write one batch of records in one transaction; return what happened to each."""
+    counts = BatchCounts()
+    if not records:
+        return counts
+    stamp = fetched_at.isoformat()
+    with transaction.atomic():
+        seq = next_change_seq()
+        ids = {_paper_of(r).arxiv_id for r in records}
+        papers: dict[str, Paper] = Paper.objects.in_bulk(ids, field_name="arxiv_id")
+        created: dict[str, Paper] = {}
+        dirty: dict[str, set[str]] = {}
+        outcome: list[str] = []  # per record: "new" / "updated" / "unchanged"
+        for record in records:
+            paper_record = _paper_of(record)
+            key = paper_record.arxiv_id
+            paper = papers.get(key)
+            if paper is None:
+                if paper_record.deleted:  # a deletion of a paper we never had: nothing to keep
+                    outcome.append("unchanged")
+                    continue
+                paper = _new_paper(paper_record)
+                paper.sources = {paper_record.source: stamp}
+                paper.change_seq = seq
+                papers[key] = created[key] = paper
+                outcome.append("new")
+                continue
+            changed = merge_into(paper, paper_record)
+            if paper_record.source not in paper.sources:
+                paper.sources = {**paper.sources, paper_record.source: stamp}
+                changed.append("sources")
+            if changed:
+                if key not in created:
+                    paper.sources = {**paper.sources, paper_record.source: stamp}
+                    dirty.setdefault(key, set()).update(changed, {"sources", "change_seq"})
+                paper.change_seq = seq
+            outcome.append("updated" if changed and key not in created else "unchanged")
+        Paper.objects.bulk_create(created.values(), batch_size=500)
+        _write_versions(records, papers)
+        if dirty:
+            fields = sorted(set().union(*dirty.values()))
+            Paper.objects.bulk_update([papers[k] for k in dirty], fields, batch_size=500)
+        entry_outcome = _write_entries(records, papers, fetched_at, seq, dirty)
+        for i, result in enumerate(outcome):
+            result = entry_outcome.get(i, result) if result == "unchanged" else result
+            setattr(counts, result, getattr(counts, result) + 1)
+        counts.papers_written = list(created) + list(dirty)
+    return counts
+
+
+def _paper_of(record: PaperRecord | DailyEntryRecord) -> PaperRecord:
+    return record.paper if isinstance(record, DailyEntryRecord) else record
+
+
+def _write_versions(records: Iterable, papers: dict[str, Paper]) -> None:
+    rows = []
+    for record in records:
+        paper_record = _paper_of(record)
+        paper = papers.get(paper_record.arxiv_id)
+        if paper is None:
+            continue
+        for version in paper_record.versions:
+            rows.append(PaperVersion(paper_id=paper.pk, number=version.number, date=version.date))
+    if rows:
+        PaperVersion.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+
+
+def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.datetime,
+                   seq: int, dirty: dict[str, set[str]]) -> dict[int, str]:
+    """Insert or refresh daily entries; a later snapshot of the same (source, paper, date) updates it."""
+    wanted = [(i, r) for i, r in enumerate(records) if isinstance(r, DailyEntryRecord) and r.paper.arxiv_id in papers]
+    if not wanted:
+        return {}
+    paper_ids = {papers[r.paper.arxiv_id].pk for _, r in wanted}
+    existing = {
+        (e.source, e.paper_id, e.date): e
+        for e in DailyEntry.objects.filter(paper_id__in=paper_ids, date__in={r.date for _, r in wanted})
+    }
+    outcome: dict[int, str] = {}
+    to_create: dict[tuple, DailyEntry] = {}
+    to_update: dict[tuple, DailyEntry] = {}
+    for i, record in wanted:
+        paper = papers[record.paper.arxiv_id]
+        key = (record.source, paper.pk, record.date)
+        values = {name: getattr(record, name) for name in _ENTRY_FIELDS}
+        values = {k: ("" if v is None and k not in ("github_stars", "seen_at") else v) for k, v in values.items()}
+        values["ai_keywords"] = record.ai_keywords or []
+        entry = existing.get(key) or to_create.get(key)
+        if entry is None:
+            to_create[key] = DailyEntry(paper_id=paper.pk, date=record.date, source=record.source,
+                                        fetched_at=fetched_at, **values)
+            outcome[i] = "new"
+            continue
+        if entry.seen_at and record.seen_at and record.seen_at < entry.seen_at:
+            outcome[i] = "unchanged"  # an older snapshot never overwrites a newer one
+            continue
+        changed = [k for k, v in values.items() if getattr(entry, k) != v]
+        if changed:
+            for k in changed:
+                setattr(entry, k, values[k])
+            entry.fetched_at = fetched_at
+            if key not in to_create:
+                to_update[key] = entry
+            outcome[i] = "updated"
+        else:
+            outcome[i] = "unchanged"
+    if to_create:
+        DailyEntry.objects.bulk_create(to_create.values(), batch_size=500)
+    if to_update:
+        DailyEntry.objects.bulk_update(to_update.values(), list(_ENTRY_FIELDS) + ["fetched_at"], batch_size=500)
+    # Entries carry votes the search index sorts by: stamp their papers as changed too.
+    touched = {papers[r.paper.arxiv_id] for i, r in wanted if outcome.get(i) != "unchanged"}
+    restamp = [p for p in touched if p.change_seq != seq]
+    for paper in restamp:
+        paper.change_seq = seq
+    if restamp:
+        Paper.objects.bulk_update(restamp, ["change_seq"], batch_size=500)
+    return outcome
