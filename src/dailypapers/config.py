@@ -57,6 +57,16 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_HTTP_TIMEOUT", 30.0, "Seconds before an HTTP request to a source times out.", float),
     Setting("DAILYPAPERS_HTTP_RETRIES", 5, "Retries after a timeout, 5xx or 429, with exponential back-off (Retry-After honoured).", int),
     Setting("DAILYPAPERS_HTTP_MAX_WAIT", 600.0, "Longest wait in seconds a source's Retry-After may impose before sync gives up on this run.", float),
+    Setting("DAILYPAPERS_BASE_URL", "http://127.0.0.1:8000", "Public address of the site, used for absolute links in emails and feeds."),
+    Setting("DAILYPAPERS_EMAIL_HOST", "127.0.0.1", "SMTP server host for outgoing mail (confirmations, password resets, digests)."),
+    Setting("DAILYPAPERS_EMAIL_PORT", 25, "SMTP server port.", int),
+    Setting("DAILYPAPERS_EMAIL_USER", "", "SMTP user name (empty: no authentication)."),
+    Setting("DAILYPAPERS_EMAIL_PASSWORD", "", "SMTP password."),
+    Setting("DAILYPAPERS_EMAIL_STARTTLS", False, "Use STARTTLS on the SMTP connection.", _bool),
+    Setting("DAILYPAPERS_EMAIL_SSL", False, "Use implicit TLS (SMTPS) on the SMTP connection.", _bool),
+    Setting("DAILYPAPERS_EMAIL_TIMEOUT", 30.0, "Seconds before an SMTP operation times out.", float),
+    Setting("DAILYPAPERS_EMAIL_FROM", "dailypapers <noreply@localhost>", "From address of the mail the site sends."),
+    Setting("DAILYPAPERS_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend", "Django email backend (console backend: django.core.mail.backends.console.EmailBackend)."),
     Setting("DAILYPAPERS_USER_AGENT", "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)", "User-Agent sent to arXiv and Hugging Face."),
 ]
 

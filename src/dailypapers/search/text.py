@@ -20,7 +20,6 @@ MAX_TERMS = 64
 MAX_PHRASES = 8
 
 TEXT_ANALYZER = "dp_en"
-NAME_ANALYZER = "dp_name"
 
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\uff02": '"'})
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -43,49 +42,34 @@ def text_analyzer() -> tantivy.TextAnalyzer:
     )
 
 
-def name_analyzer() -> tantivy.TextAnalyzer:
-    """Author names: lowercased and folded, never stemmed."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .build()
-    )
-
-
 _TEXT = text_analyzer()
-_NAME = name_analyzer()
+# Author filter keys: the simple tokenizer's words, lowercased and folded, never stemmed.
+_NAME = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.ascii_fold())
+    .build()
+)
 
 
 def analyze(text: str) -> list[str]:
-    """Index terms of ``text`` exactly as the title/abstract fields store them."""
+    """Index terms of ``text`` exactly as the text fields (title, abstract, authors) store them."""
     return _TEXT.analyze(text)
 
 
-def analyze_name(text: str) -> list[str]:
-    """Index terms of ``text`` as the authors field stores them."""
-    return _NAME.analyze(text)
-
-
 def normalize_name(name: str) -> str:
-    """The exact-match key of an author name, for the author filter."""
-    return " ".join(analyze_name(name))
+    """The exact-match key of an author name, for the author filter ("Lévy, J." -> "levy j")."""
+    return " ".join(_NAME.analyze(name))
 
 
-@dataclass(frozen=True)
-class Phrase:
-    """Analysed words with their positions (gaps where a token was dropped)."""
-
-    words: tuple[tuple[int, str], ...]
-    name_words: tuple[tuple[int, str], ...]
+# A phrase: analysed words with their positions (gaps where a token was dropped).
+Phrase = tuple[tuple[int, str], ...]
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
     text: str  # cleaned text for the sentence embedder
     terms: dict[str, int] = field(default_factory=dict)  # stemmed term -> occurrences
-    name_terms: dict[str, int] = field(default_factory=dict)  # unstemmed, for the authors field
     phrases: tuple[Phrase, ...] = ()
     required: tuple[str, ...] = ()  # single-word quoted spans: the term must occur
 
@@ -94,8 +78,8 @@ class ParsedQuery:
         return not self.terms
 
 
-def _positions(analyzer: tantivy.TextAnalyzer, text: str) -> tuple[tuple[int, str], ...]:
-    tokens = analyzer.pre_tokenize(text).tokens
+def _phrase(text: str) -> Phrase:
+    tokens = _TEXT.pre_tokenize(text).tokens
     if not tokens:
         return ()
     first = tokens[0].position
@@ -122,21 +106,18 @@ def parse_query(raw: str) -> ParsedQuery:
     phrases: list[Phrase] = []
     required: list[str] = []
     terms: Counter[str] = Counter()
-    names: Counter[str] = Counter()
     for span in _PHRASE.findall(text):
-        words = _positions(_TEXT, span)
+        words = _phrase(span)
         if len(words) == 1 and words[0][1] not in required:
             required.append(words[0][1])
         elif len(words) > 1 and len(phrases) < MAX_PHRASES:
-            phrases.append(Phrase(words, _positions(_NAME, span)))
+            phrases.append(words)
     # Phrase words also count as ordinary terms so they contribute to ranking.
     _capped(analyze(text), terms)
-    _capped(analyze_name(text), names)
     cleaned = _SPACES.sub(" ", text.replace('"', " ")).strip()
     return ParsedQuery(
         text=cleaned,
         terms=dict(terms),
-        name_terms=dict(names),
         phrases=tuple(phrases),
         required=tuple(w for w in required if w in terms),
     )
