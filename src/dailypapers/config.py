@@ -110,3 +110,16 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
 
 class ConfigError(Exception):
     """A setting has a value we cannot use; the message names it."""
+
+
+def markdown_table() -> str:
+    """The README's settings table (regenerate with `python -m dailypapers.config`)."""
+    rows = ["| setting | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = ", ".join(s.default) if isinstance(s.default, list) else s.default
+        rows.append(f"| `{s.name}` | {'' if default is None else f'`{default}`'} | {s.help} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -104,6 +104,9 @@ def _sqlite_options() -> dict:
 
 
 DATABASES = {"default": _database()}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests use a real file, not shared-cache memory: concurrency then behaves as in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(HOME / "test_dailypapers.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,49 @@
+# Two commands set everything up on a fresh machine:
+#   make run   — create .venv, install, migrate, import the bundled real data (first run), serve
+#   make test  — create .venv, install, run the whole suite on SQLite, then on PostgreSQL if one answers
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA ?= ../shared/data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-sqlite test-postgres bench clean
+
+$(BIN)/dailypapers: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(BIN)/dailypapers
+
+install: $(BIN)/dailypapers
+
+run: install
+	$(BIN)/dailypapers migrate --verbosity 0
+	@if [ "$$($(BIN)/dailypapers stats --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["papers"])')" = "0" ] && [ -d "$(DATA)" ]; then \
+		echo "First run: importing the real papers in $(DATA)"; \
+		$(BIN)/dailypapers import --progress $(DATA)/arxiv-cs-daily-2025-2026/papers.jsonl.gz $(DATA)/hf-daily-papers/daily_papers_raw.jsonl.gz || true; \
+	fi
+	$(BIN)/dailypapers serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_DATABASE_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL at $(TEST_DATABASE_URL) does not answer: PostgreSQL run skipped (.ci/run starts one)"; fi
+
+test-sqlite: install
+	@echo "== test suite on SQLite"
+	env -u DATABASE_URL DAILYPAPERS_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL))"
+	DATABASE_URL=$(TEST_DATABASE_URL) DAILYPAPERS_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/import_bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info
