@@ -41,6 +41,7 @@ class ImportSummary:
     rejected: int = 0
     skipped: int = 0  # items a previous, interrupted run had already committed
     files: int = 0
+    skipped_files: list[str] = field(default_factory=list)
     rejections: list[Rejected] = field(default_factory=list)
 
     def add_counts(self, counts: BatchCounts) -> None:
@@ -49,21 +50,42 @@ class ImportSummary:
         self.unchanged += counts.unchanged
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("files", "read", "new", "updated", "unchanged", "rejected", "skipped")}
+        counts = {k: getattr(self, k) for k in ("files", "read", "new", "updated", "unchanged", "rejected", "skipped")}
+        return {**counts, "skipped_files": len(self.skipped_files)}
 
 
-def expand_paths(paths: list[str | Path]) -> list[Path]:
-    """Files named, and every file under folders named (sorted), without SOURCE/README notes."""
-    found: list[Path] = []
+def plan_import(paths: list[str | Path], fmt: str | None = None) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Decide each file's format before anything is written.
+
+    A file named on the command line must be importable (else ImportError_); inside a
+    named folder, files of no known format are skipped with a note, so a data folder
+    with READMEs, CSVs or archives beside the data still imports.
+    Returns ([(path, format)], [skip notes]).
+    """
+    if fmt is not None and fmt not in parsers.FORMATS:
+        raise ImportError_(f"unknown format {fmt!r}; choose one of {', '.join(sorted(parsers.FORMATS))}")
+    plan: list[tuple[Path, str]] = []
+    skipped: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.endswith(".md"))
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                child_fmt = fmt or detect_format(child)
+                if child_fmt:
+                    plan.append((child, child_fmt))
+                else:
+                    skipped.append(f"{child}: skipped, not a format dailypapers can import")
         elif path.exists():
-            found.append(path)
+            file_fmt = fmt or detect_format(path)
+            if file_fmt is None:
+                raise ImportError_(
+                    f"{path}: not a format dailypapers can import "
+                    f"(expected one of {', '.join(sorted(parsers.FORMATS))}); pass --format to force one"
+                )
+            plan.append((path, file_fmt))
         else:
             raise ImportError_(f"{path}: no such file or folder")
-    return found
+    return plan, skipped
 
 
 def _open_stream(path: Path) -> tuple[io.BufferedIOBase, io.BufferedIOBase]:
@@ -105,16 +127,9 @@ def import_paths(
     on_reject: Callable[[Rejected], None] | None = None,
 ) -> ImportSummary:
     """Import every file in ``paths``. ``progress(path, done_bytes, total_bytes)`` is called per batch."""
-    if fmt is not None and fmt not in parsers.FORMATS:
-        raise ImportError_(f"unknown format {fmt!r}; choose one of {', '.join(sorted(parsers.FORMATS))}")
-    summary = ImportSummary()
-    for path in expand_paths(paths):
-        file_fmt = fmt or detect_format(path)
-        if file_fmt is None:
-            raise ImportError_(
-                f"{path}: not a format dailypapers can import (expected one of {', '.join(sorted(parsers.FORMATS))}); "
-                "pass --format to force one"
-            )
+    plan, skipped = plan_import(paths, fmt)
+    summary = ImportSummary(skipped_files=skipped)
+    for path, file_fmt in plan:
         _import_file(path, file_fmt, summary, strict, batch_size, progress, on_reject)
         summary.files += 1
     return summary

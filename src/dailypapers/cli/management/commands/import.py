@@ -14,6 +14,7 @@ from dailypapers.ingest.importer import ImportError_, import_paths
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a data command: no need to load the whole site first
     help = "Import papers from files or folders; the format of each file is sniffed (or given with --format)."
 
     def add_arguments(self, parser):
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         finally:
             bar.close()
+        for note in summary.skipped_files:
+            self.stderr.write(note)
         counts = summary.as_dict()
         if options["json"]:
             self.stdout.write(json.dumps(counts))

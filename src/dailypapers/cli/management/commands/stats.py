@@ -10,6 +10,7 @@ from dailypapers.store.stats import store_stats
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a data command: no need to load the whole site first
     help = "Print counts of papers, versions and daily entries."
 
     def add_arguments(self, parser):
