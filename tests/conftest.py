@@ -41,24 +41,32 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 300, check: bool =
 
 
 @pytest.fixture
-def scratch_database_url(tmp_path):
-    """A fresh, empty database for subprocesses: a SQLite file, or a new PostgreSQL database when the suite runs on PostgreSQL."""
+def scratch_databases(tmp_path):
+    """Factory of fresh, empty databases for subprocesses: SQLite files, or new PostgreSQL
+    databases when the suite runs on PostgreSQL (dropped afterwards)."""
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"dailypapers_scratch_{os.getpid()}_{abs(hash(str(tmp_path))) % 10**8}"
+    created: list[str] = []
     base = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base}/{name}"
-    finally:
+
+    def make(label: str = "scratch") -> str:
+        if not url.startswith(("postgres://", "postgresql://")):
+            return f"sqlite:///{tmp_path / (label + '.sqlite3')}"
+        import psycopg
+
+        name = f"dp_{label}_{os.getpid()}_{len(created)}"
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return f"{base}/{name}"
+
+    yield make
+    if created:
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            for name in created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def sql_rows(database_url: str, query: str) -> list[tuple]:
