@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from django.db import transaction
+from django.utils import timezone
 
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
+from dailypapers.store.bulk import insert_rows
 from dailypapers.store.changes import next_change_seq
 from dailypapers.store.models import DailyEntry, Paper, PaperVersion
 
@@ -147,7 +149,7 @@ def write_batch(records: Sequence[PaperRecord | DailyEntryRecord], fetched_at: d
                     dirty.setdefault(key, set()).update(changed, {"sources", "change_seq"})
                 paper.change_seq = seq
             outcome.append("updated" if changed and key not in created else "unchanged")
-        Paper.objects.bulk_create(created.values(), batch_size=500)
+        _insert_papers(created)
         _write_versions(records, papers)
         if dirty:
             fields = sorted(set().union(*dirty.values()))
@@ -158,6 +160,21 @@ def write_batch(records: Sequence[PaperRecord | DailyEntryRecord], fetched_at: d
             setattr(counts, result, getattr(counts, result) + 1)
         counts.papers_written = list(created) + list(dirty)
     return counts
+
+
+_PAPER_COLUMNS = [f.name for f in Paper._meta.concrete_fields if not f.primary_key]
+
+
+def _insert_papers(created: dict[str, Paper]) -> None:
+    """Insert new papers in one statement per batch, then learn their primary keys."""
+    if not created:
+        return
+    now = timezone.now()
+    for paper in created.values():
+        paper.created_at = now
+    insert_rows(Paper, created.values(), _PAPER_COLUMNS)
+    for arxiv_id, pk in Paper.objects.filter(arxiv_id__in=list(created)).values_list("arxiv_id", "pk"):
+        created[arxiv_id].pk = pk
 
 
 def _paper_of(record: PaperRecord | DailyEntryRecord) -> PaperRecord:

@@ -1,0 +1,82 @@
+"""arXiv API responses (Atom 1.0): one item per <entry>."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+from dailypapers.ingest.parsers.common import (
+    BAD_INPUT, arxiv_id, is_withdrawn, rejected, required_text, text, timestamp,
+)
+from dailypapers.ingest.parsers.xmldoc import parse_document
+from dailypapers.ingest.records import PaperRecord, Record, Rejected, VersionRecord, clean_abstract
+
+SOURCE = "arxiv-api"
+ATOM = "{http://www.w3.org/2005/Atom}"
+ARXIV = "{http://arxiv.org/schemas/atom}"
+
+# <category term> also carries MSC/ACM classes ("14C20, 14M99"); keep arXiv categories only.
+_CATEGORY = re.compile(r"^[a-z\-]+(?:\.[A-Za-z\-]+)?$")
+
+
+def parse_atom(data: bytes) -> Iterator[Record]:
+    doc = parse_document(data)
+    root = doc.root
+    entries = list(root.iter(f"{ATOM}entry")) if root is not None else []
+    if root is None or (doc.errors and not entries):
+        yield Rejected("document", doc.error or "not well-formed XML")
+        return
+    if root.tag != f"{ATOM}feed":
+        yield Rejected("document", f"not an Atom feed: root element is <{etree.QName(root).localname}>")
+        return
+    blamed = doc.blame(entries)
+    for index, entry in enumerate(entries):
+        position = f"entry {index + 1}"
+        raw_id = entry.findtext(f"{ATOM}id")
+        if index in blamed:
+            yield Rejected(position, blamed[index], raw_id)
+            continue
+        if raw_id and "/api/errors" in raw_id:  # the API reports a bad query as a one-entry feed
+            message = text(entry.findtext(f"{ATOM}summary"), "summary") or raw_id
+            yield Rejected(position, f"arXiv API error: {message}")
+            continue
+        try:
+            yield _paper(entry, position)
+        except BAD_INPUT as exc:
+            yield rejected(position, exc, raw_id)
+
+
+def _paper(entry: etree._Element, position: str) -> PaperRecord:
+    paper_id, version = arxiv_id(entry.findtext(f"{ATOM}id"), "id")
+    published = timestamp(entry.findtext(f"{ATOM}published"), "published")
+    updated = timestamp(entry.findtext(f"{ATOM}updated"), "updated")
+    # The feed dates only the first version (published) and the latest one (updated).
+    versions = []
+    if version is not None:
+        versions.append(VersionRecord(1, published))
+        if version > 1:
+            versions.append(VersionRecord(version, updated))
+    primary = entry.find(f"{ARXIV}primary_category")
+    comments = text(entry.findtext(f"{ARXIV}comment"), "arxiv:comment")
+    return PaperRecord(
+        arxiv_id=paper_id,
+        title=required_text(entry.findtext(f"{ATOM}title"), "title"),
+        source=SOURCE,
+        abstract=clean_abstract(entry.findtext(f"{ATOM}summary")),
+        authors=[required_text(author.findtext(f"{ATOM}name"), f"author[{i}].name")
+                 for i, author in enumerate(entry.iterfind(f"{ATOM}author"))],
+        primary_category=primary.get("term") if primary is not None else None,
+        categories=[term for category in entry.iterfind(f"{ATOM}category")
+                    if _CATEGORY.match(term := category.get("term") or "")],
+        comments=comments,
+        journal_ref=text(entry.findtext(f"{ARXIV}journal_ref"), "arxiv:journal_ref"),
+        doi=text(entry.findtext(f"{ARXIV}doi"), "arxiv:doi"),
+        versions=versions,
+        latest_version=version,
+        first_submitted=published,
+        last_updated=updated,
+        withdrawn=is_withdrawn(comments),
+        position=position,
+    )

@@ -1,0 +1,187 @@
+"""Hugging Face daily papers: the live API body, the per-day raw archive and the flat archive.
+
+All three come down to one builder; a table says where each field sits in each shape, so a
+refusal names the field as the input spells it ("paper.upvotes", "num_comments").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+import orjson
+
+from dailypapers.ingest.parsers.common import (
+    BAD_INPUT, arxiv_id, day, integer, json_lines, list_of, raw_text, rejected, required_text,
+    text, text_list, timestamp, type_name,
+)
+from dailypapers.ingest.records import (
+    DailyEntryRecord, PaperRecord, Record, RecordError, Rejected, clean_abstract,
+)
+
+SOURCE = "hf"
+
+Paths = dict[str, tuple[str, ...]]
+
+# Where each field sits in an API entry; the first path that holds a value wins.
+API_PATHS: Paths = {
+    "arxiv_id": ("paper.id",),
+    "title": ("paper.title", "title"),
+    "summary": ("paper.summary", "summary"),
+    "authors": ("paper.authors",),
+    "published_at": ("paper.publishedAt",),
+    "submitted_on_daily_at": ("paper.submittedOnDailyAt",),
+    "listed_at": ("publishedAt",),  # when the entry was posted: the day's fallback
+    "upvotes": ("paper.upvotes",),
+    "num_comments": ("numComments",),
+    "ai_summary": ("paper.ai_summary",),
+    "ai_keywords": ("paper.ai_keywords",),
+    "github_repo": ("paper.githubRepo",),
+    "github_stars": ("paper.githubStars",),
+    "project_page": ("paper.projectPage",),
+    "organization": ("paper.organization", "organization"),
+    "submitted_by": ("submittedBy",),
+}
+FLAT_PATHS: Paths = {name: (name,) for name in API_PATHS if name != "listed_at"}
+
+
+def parse_hf_response(data: bytes, date: dt.date | None = None,
+                      seen_at: dt.datetime | None = None) -> Iterator[Record]:
+    """A /api/daily_papers body. The day is ``date`` if given, else each entry's own."""
+    try:
+        entries = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        yield Rejected("document", f"not valid JSON: {exc}")
+        return
+    if isinstance(entries, dict) and "error" in entries:
+        yield Rejected("document", f"API error: {entries['error']}")
+        return
+    if not isinstance(entries, list):
+        yield Rejected("document", f"expected a list of entries, got {type_name(entries)}")
+        return
+    yield from _entries(entries, "entry", date, seen_at)
+
+
+def parse_hf_raw_lines(lines: Iterable[bytes]) -> Iterator[Record]:
+    """daily_papers_raw.jsonl: a day per line, one item per entry of its response."""
+    for position, obj in json_lines(lines):
+        if isinstance(obj, Rejected):
+            yield obj
+            continue
+        try:
+            if not isinstance(obj, dict):
+                raise RecordError(f"record: expected an object, got {type_name(obj)}")
+            date = day(obj.get("date"), "date")
+            seen_at = timestamp(obj.get("snapshot_committed_at"), "snapshot_committed_at")
+            entries = list_of(obj.get("response"), "response")
+            if entries is None:
+                raise RecordError("response: missing")
+        except BAD_INPUT as exc:
+            yield rejected(position, exc)
+            continue
+        yield from _entries(entries, f"{position} entry", date, seen_at)
+
+
+def parse_hf_flat_lines(lines: Iterable[bytes]) -> Iterator[Record]:
+    """papers_flat.jsonl: one (day, paper) entry per line."""
+    for position, obj in json_lines(lines):
+        if isinstance(obj, Rejected):
+            yield obj
+            continue
+        try:
+            if not isinstance(obj, dict):
+                raise RecordError(f"record: expected an object, got {type_name(obj)}")
+            item = _entry(obj, FLAT_PATHS, position, day(obj.get("date"), "date"),
+                          timestamp(obj.get("snapshot_committed_at"), "snapshot_committed_at"))
+        except BAD_INPUT as exc:
+            item = rejected(position, exc, obj.get("arxiv_id") if isinstance(obj, dict) else None)
+        yield item
+
+
+def _entries(entries: list, prefix: str, date: dt.date | None,
+             seen_at: dt.datetime | None) -> Iterator[Record]:
+    for index, entry in enumerate(entries, 1):
+        position = f"{prefix} {index}"
+        try:
+            if not isinstance(entry, dict):
+                raise RecordError(f"entry: expected an object, got {type_name(entry)}")
+            if not isinstance(entry.get("paper"), dict):
+                raise RecordError(f"paper: expected an object, got {type_name(entry.get('paper'))}")
+            item = _entry(entry, API_PATHS, position, date, seen_at)
+        except BAD_INPUT as exc:
+            paper = entry.get("paper") if isinstance(entry, dict) else None
+            item = rejected(position, exc, paper.get("id") if isinstance(paper, dict) else None)
+        yield item
+
+
+def _entry(entry: dict, paths: Paths, position: str, date: dt.date | None,
+           seen_at: dt.datetime | None) -> DailyEntryRecord:
+    def get(field: str) -> tuple[object, str]:
+        for path in paths.get(field, ()):
+            value: object = entry
+            for key in path.split("."):
+                value = value.get(key) if isinstance(value, dict) else None
+            if value is not None:
+                return value, path
+        return None, paths[field][0] if field in paths else field
+
+    paper_id, version = arxiv_id(*get("arxiv_id"))
+    if date is None:
+        date = _day_of(*get("submitted_on_daily_at")) or _day_of(*get("listed_at"))
+        if date is None:
+            raise RecordError("date: missing (no day given and no submission time)")
+    paper = PaperRecord(
+        arxiv_id=paper_id,
+        latest_version=version,
+        title=required_text(*get("title")),
+        source=SOURCE,
+        abstract=clean_abstract(raw_text(*get("summary"))),
+        authors=_authors(*get("authors")),
+        first_submitted=timestamp(*get("published_at")),
+        position=position,
+    )
+    return DailyEntryRecord(
+        paper=paper,
+        date=date,
+        source=SOURCE,
+        upvotes=integer(*get("upvotes")) or 0,
+        num_comments=integer(*get("num_comments")) or 0,
+        submitted_by=_display_name(*get("submitted_by"), keys=("fullname", "user", "name")),
+        github_repo=text(*get("github_repo")),
+        github_stars=integer(*get("github_stars")),
+        project_page=text(*get("project_page")),
+        organization=_display_name(*get("organization"), keys=("fullname", "name")),
+        ai_summary=text(*get("ai_summary")),
+        ai_keywords=text_list(*get("ai_keywords")),
+        seen_at=seen_at,
+        position=position,
+    )
+
+
+def _day_of(value: object, name: str) -> dt.date | None:
+    stamp = timestamp(value, name)
+    return stamp.date() if stamp else None
+
+
+def _authors(value: object, name: str) -> list[str] | None:
+    """API entries give [{"name": ...}], the flat archive plain names."""
+    items = list_of(value, name)
+    if items is None:
+        return None
+    names = []
+    for i, item in enumerate(items):
+        cleaned = (text(item.get("name"), f"{name}[{i}].name") if isinstance(item, dict)
+                   else text(item, f"{name}[{i}]"))
+        if cleaned:
+            names.append(cleaned)
+    return names
+
+
+def _display_name(value: object, name: str, keys: tuple[str, ...]) -> str | None:
+    """A user or organisation: an object with the first of ``keys`` that is set, or a plain name."""
+    if not isinstance(value, dict):
+        return text(value, name)
+    for key in keys:
+        if cleaned := text(value.get(key), f"{name}.{key}"):
+            return cleaned
+    return None

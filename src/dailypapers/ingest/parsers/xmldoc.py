@@ -1,0 +1,77 @@
+"""Parse an XML document, falling back to lxml's recover mode, and say which unit a break hit."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+# libxml2 reports an unclosed element where its parent closes, naming the line it opened on:
+# "Opening and ending tag mismatch: record line 27 and ListRecords". That line is the culprit.
+_OPENED_AT = re.compile(r" line (\d+)")
+
+
+@dataclass
+class XmlDocument:
+    root: etree._Element | None
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message); empty when well-formed
+
+    @property
+    def error(self) -> str | None:
+        """The first well-formedness error, for a document-level message."""
+        if not self.errors:
+            return None
+        line, message = self.errors[0]
+        return f"not well-formed XML: line {line}: {message}"
+
+    def blame(self, units: Sequence[etree._Element]) -> dict[int, str]:
+        """Index of each unit (record, entry) an error falls in -> that error.
+
+        Recovery may silently drop or cut part of a broken unit, so such a unit must not be
+        trusted. Units are told apart by line: a unit spans from its start tag to the next
+        unit's (or, for the last, to the element after it). Units that start on the error's
+        own line all take the blame, which rejects every unit of a one-line document."""
+        starts = [unit.sourceline or 0 for unit in units]
+        blamed: dict[int, str] = {}
+        for line, message in self.errors:
+            opened = _OPENED_AT.search(message)
+            culprit = int(opened.group(1)) if opened else line
+            first, after = bisect_left(starts, culprit), bisect_right(starts, culprit)
+            if after > first:
+                indexes = range(first, after)
+            elif after > 0 and not _ends_before(units[after - 1], culprit, last=after == len(units)):
+                indexes = range(after - 1, after)
+            else:
+                continue
+            for index in indexes:
+                blamed.setdefault(index, f"not well-formed XML: line {line}: {message}")
+        return blamed
+
+
+def _ends_before(unit: etree._Element, line: int, last: bool) -> bool:
+    """Whether the last unit is followed by an element (a resumption token) starting by ``line``."""
+    following = unit.getnext() if last else None
+    return following is not None and (following.sourceline or 0) <= line
+
+
+def _parser(recover: bool) -> etree.XMLParser:
+    # No entity expansion or network: the documents come from outside.
+    return etree.XMLParser(recover=recover, resolve_entities=False, no_network=True, huge_tree=True)
+
+
+def parse_document(data: bytes) -> XmlDocument:
+    try:
+        return XmlDocument(etree.fromstring(data, _parser(recover=False)))
+    except etree.XMLSyntaxError as exc:
+        strict_error = (exc.lineno or 0, exc.msg)
+    parser = _parser(recover=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        root = None
+    errors = [(entry.line, entry.message) for entry in parser.error_log] or [strict_error]
+    return XmlDocument(root, errors)
+

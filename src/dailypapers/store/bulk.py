@@ -1,0 +1,37 @@
+"""Fast multi-row INSERT for the importer's hot path.
+
+Django's bulk_create prepares every value through several layers of field methods, which
+cost more than the database itself on large imports (profiled: ~60% of a 74k-paper
+import). Here each column gets one adapter chosen once per model, from the backend's
+own ``connection.ops`` adapters, and rows go through ``executemany``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+from django.db import connection, models
+
+
+def _adapter(field: models.Field) -> Callable:
+    ops = connection.ops
+    if isinstance(field, models.JSONField):
+        return lambda v: ops.adapt_json_value(v, field.encoder)
+    if isinstance(field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, models.DateField):
+        return ops.adapt_datefield_value
+    return lambda v: v
+
+
+def insert_rows(model: type[models.Model], objects: Iterable[models.Model], field_names: Sequence[str]) -> None:
+    """INSERT ``objects`` (unsaved, no primary key needed) with only ``field_names`` set from them."""
+    fields = [model._meta.get_field(name) for name in field_names]
+    adapters = [_adapter(f) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    rows = [[adapt(getattr(obj, f.attname)) for adapt, f in zip(adapters, fields)] for obj in objects]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
