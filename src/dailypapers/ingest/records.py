@@ -132,12 +132,17 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n[ \t]+")
+
+
 def clean_abstract(value: object) -> str | None:
-    """Keep paragraph breaks (blank lines) but unwrap lines inside a paragraph."""
+    """Keep paragraph breaks but unwrap lines inside a paragraph.
+
+    arXiv marks a new paragraph with a blank line or with an indented line."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise RecordError(f"abstract: expected text, got {type(value).__name__}")
-    paragraphs = re.split(r"\n\s*\n", value.strip())
+    paragraphs = _PARAGRAPH_BREAK.split(value.strip())
     text = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
     return text or None
