@@ -26,12 +26,18 @@ def _adapter(field: models.Field) -> Callable:
 
 def insert_rows(model: type[models.Model], objects: Iterable[models.Model], field_names: Sequence[str]) -> None:
     """INSERT ``objects`` (unsaved, no primary key needed) with only ``field_names`` set from them."""
+    attnames = [model._meta.get_field(name).attname for name in field_names]
+    insert_values(model, field_names, ([getattr(obj, a) for a in attnames] for obj in objects))
+
+
+def insert_values(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """INSERT plain value rows, one value per name in ``field_names``, without building model instances."""
     fields = [model._meta.get_field(name) for name in field_names]
     adapters = [_adapter(f) for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    rows = [[adapt(getattr(obj, f.attname)) for adapt, f in zip(adapters, fields)] for obj in objects]
-    if rows:
+    prepared = [[adapt(value) for adapt, value in zip(adapters, row)] for row in rows]
+    if prepared:
         with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+            cursor.executemany(sql, prepared)

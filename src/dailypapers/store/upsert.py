@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
-from dailypapers.store.bulk import insert_rows
+from dailypapers.store.bulk import insert_rows, insert_values
 from dailypapers.store.changes import next_change_seq
 from dailypapers.store.models import DailyEntry, Paper, PaperVersion
 
@@ -150,7 +150,7 @@ def write_batch(records: Sequence[PaperRecord | DailyEntryRecord], fetched_at: d
                 paper.change_seq = seq
             outcome.append("updated" if changed and key not in created else "unchanged")
         _insert_papers(created)
-        _write_versions(records, papers)
+        _write_versions(records, papers, created)
         if dirty:
             fields = sorted(set().union(*dirty.values()))
             Paper.objects.bulk_update([papers[k] for k in dirty], fields, batch_size=500)
@@ -181,17 +181,23 @@ def _paper_of(record: PaperRecord | DailyEntryRecord) -> PaperRecord:
     return record.paper if isinstance(record, DailyEntryRecord) else record
 
 
-def _write_versions(records: Iterable, papers: dict[str, Paper]) -> None:
-    rows = []
+def _write_versions(records: Iterable, papers: dict[str, Paper], created: dict[str, Paper]) -> None:
+    """Versions of new papers go in on the fast path; versions of known papers may already exist."""
+    fresh: dict[tuple[int, int], tuple] = {}
+    known: list[PaperVersion] = []
     for record in records:
         paper_record = _paper_of(record)
         paper = papers.get(paper_record.arxiv_id)
-        if paper is None:
+        if paper is None or not paper_record.versions:
             continue
-        for version in paper_record.versions:
-            rows.append(PaperVersion(paper_id=paper.pk, number=version.number, date=version.date))
-    if rows:
-        PaperVersion.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        if paper_record.arxiv_id in created:
+            for version in paper_record.versions:
+                fresh.setdefault((paper.pk, version.number), (paper.pk, version.number, version.date))
+        else:
+            known += [PaperVersion(paper_id=paper.pk, number=v.number, date=v.date) for v in paper_record.versions]
+    insert_values(PaperVersion, ["paper", "number", "date"], fresh.values())
+    if known:
+        PaperVersion.objects.bulk_create(known, ignore_conflicts=True, batch_size=500)
 
 
 def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.datetime,

@@ -58,11 +58,13 @@ def _authors(obj: dict) -> list[str] | None:
         return split_authors(authors) if authors else None
     names = []
     for i, parts in enumerate(parsed):
-        parts = list_of(parts, f"authors_parsed[{i}]") or []
-        last, first, suffix = [text(part, f"authors_parsed[{i}]") for part in (parts + [None] * 3)[:3]]
-        if last is None:
+        # Hot path of a 2.9M-line import: check types once per name, unwrap once per name.
+        if not isinstance(parts, list) or not all(isinstance(part, str) for part in parts):
+            raise RecordError(f"authors_parsed[{i}]: expected a list of text, got {type_name(parts)}")
+        last, first, suffix = (parts + ["", "", ""])[:3]
+        if not last.strip():
             raise RecordError(f"authors_parsed[{i}]: missing last name")
-        names.append(" ".join(part for part in (first, last, suffix) if part))
+        names.append(" ".join(f"{first} {last} {suffix}".split()))
     return names
 
 
