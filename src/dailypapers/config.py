@@ -61,12 +61,30 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_EMAIL_HOST", "127.0.0.1", "SMTP server host for outgoing mail (confirmations, password resets, digests)."),
     Setting("DAILYPAPERS_EMAIL_PORT", 25, "SMTP server port.", int),
     Setting("DAILYPAPERS_EMAIL_USER", "", "SMTP user name (empty: no authentication)."),
-    Setting("DAILYPAPERS_EMAIL_PASSWORD", "", "SMTP password."),
+    Setting("DAILYPAPERS_EMAIL_PASSWORD", "", "SMTP password (used with DAILYPAPERS_EMAIL_USER)."),
     Setting("DAILYPAPERS_EMAIL_STARTTLS", False, "Use STARTTLS on the SMTP connection.", _bool),
     Setting("DAILYPAPERS_EMAIL_SSL", False, "Use implicit TLS (SMTPS) on the SMTP connection.", _bool),
     Setting("DAILYPAPERS_EMAIL_TIMEOUT", 30.0, "Seconds before an SMTP operation times out.", float),
     Setting("DAILYPAPERS_EMAIL_FROM", "dailypapers <noreply@localhost>", "From address of the mail the site sends."),
     Setting("DAILYPAPERS_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend", "Django email backend (console backend: django.core.mail.backends.console.EmailBackend)."),
+    Setting("DAILYPAPERS_SECURE_COOKIES", None, "Send session and CSRF cookies with the Secure flag (HTTPS only). Unset: on whenever DAILYPAPERS_DEBUG is off; set it off only to serve plain HTTP on a trusted network.", _bool),
+    Setting("DAILYPAPERS_TRENDING_HALF_LIFE_HOURS", 24.0, "Trending: hours after which a vote counts half as much (see the README's trending formula). Run `dailypapers rank --rebuild` after changing it.", float),
+    Setting("DAILYPAPERS_TRENDING_HF_WEIGHT", 0.5, "Trending: weight of one imported Hugging Face upvote relative to one of our community's votes. Run `dailypapers rank --rebuild` after changing it.", float),
+    Setting("DAILYPAPERS_LOGIN_RATE", "10/300", "Login and sign-up attempts allowed per client address and per account name, as COUNT/SECONDS.", str),
+    Setting("DAILYPAPERS_WRITE_RATE", "30/60", "Votes, comments and submissions allowed per user (web and API), as COUNT/SECONDS.", str),
+    Setting("DAILYPAPERS_PAGE_CACHE_SECONDS", 10, "Seconds each server process keeps a rendered list or paper page for visitors who are not logged in (0: off). Logged-in users always get a fresh page.", int),
+    Setting("DAILYPAPERS_SERVE_WORKERS", 0, "Gunicorn worker processes for `dailypapers serve`; 0 picks 2 x CPU cores + 1.", int),
+    Setting("DAILYPAPERS_DIGEST_RATE", 10.0, "Most digest mails sent per second (0: no limit).", float),
+    Setting("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", 5, "Sends of one digest before a temporary (4xx) failure counts as failed.", int),
+    Setting("DAILYPAPERS_DIGEST_RETRY_BASE", 60.0, "Seconds before the first retry of a temporarily refused digest; doubles with each attempt.", float),
+    Setting("DAILYPAPERS_DIGEST_RETRY_MAX_WAIT", 900.0, "Longest a `digest send` run waits for due retries (or for the SMTP server to come back) before leaving them to the next run.", float),
+    Setting("DAILYPAPERS_DIGEST_BOUNCE_LIMIT", 3, "Permanent (5xx) refusals after which an address is suspended.", int),
+    Setting("DAILYPAPERS_DIGEST_LEASE", 600.0, "Seconds a sender's claim on a digest lasts; a claim held longer (its sender died) is taken over.", float),
+    Setting("DAILYPAPERS_DIGEST_WINDOW_DAYS", 7, "Papers announced (or featured on Hugging Face) within this many days up to a digest's date are candidates.", int),
+    Setting("DAILYPAPERS_DIGEST_DAILY_DELAY", 60, "Minutes after arXiv's 20:00 US/Eastern announcement (Sunday-Thursday) that the daily digest goes out.", int),
+    Setting("DAILYPAPERS_DIGEST_WEEKLY_DAY", "sat", "Weekday the weekly digest goes out (mon ... sun), covering that ISO week's listings.", str),
+    Setting("DAILYPAPERS_DIGEST_WEEKLY_TIME", "09:00", "US/Eastern time of day (HH:MM) the weekly digest goes out.", str),
+    Setting("DAILYPAPERS_SUBSCRIBE_RATE", 10, "Digest subscribe requests accepted per client IP address per hour.", int),
     Setting("DAILYPAPERS_USER_AGENT", "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)", "User-Agent sent to arXiv and Hugging Face."),
 ]
 
@@ -121,5 +139,19 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
+def write_readme_table(readme: Path) -> None:
+    """Replace the table between the README's settings markers with the current one."""
+    import re
+
+    text = readme.read_text()
+    table = f"<!-- settings:start -->\n{markdown_table()}\n<!-- settings:end -->"
+    readme.write_text(re.sub(r"<!-- settings:start -->.*<!-- settings:end -->", lambda _: table, text, flags=re.S))
+
+
 if __name__ == "__main__":
-    print(markdown_table())
+    import sys
+
+    if sys.argv[1:2] == ["--write-readme"]:
+        write_readme_table(Path(sys.argv[2] if len(sys.argv) > 2 else "README.md"))
+    else:
+        print(markdown_table())

@@ -46,10 +46,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "dailypapers.store",
     "dailypapers.cli",
+    "dailypapers.digest",
+    "dailypapers.web",
+    "ninja",  # serves the OpenAPI docs' scripts from our static files instead of a CDN
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dailypapers.web.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dailypapers.web.context.site",
             ],
         },
     },
@@ -122,6 +128,41 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+# WhiteNoise serves static files from the gunicorn workers (no CDN, no separate server).
+# No manifest storage: KaTeX's CSS names font formats we do not all ship.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # also serve straight from the apps when collectstatic has not run
+
+# Rate-limit counters must be shared by every gunicorn worker, so the cache is a database
+# table (created by the web app's migrations), not the per-process memory default.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dailypapers_cache"},
+    # Rendered pages for anonymous visitors: per process on purpose (a few seconds' staleness is fine).
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dailypapers-pages"},
+}
+PAGE_CACHE_SECONDS = CONFIG["DAILYPAPERS_PAGE_CACHE_SECONDS"]
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+
+# Cookies: never readable from scripts; Secure whenever DEBUG is off unless explicitly disabled.
+SECURE_COOKIES = CONFIG["DAILYPAPERS_SECURE_COOKIES"] if CONFIG["DAILYPAPERS_SECURE_COOKIES"] is not None else not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True  # our scripts read the token from the form, not the cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+TRENDING_HALF_LIFE_HOURS = CONFIG["DAILYPAPERS_TRENDING_HALF_LIFE_HOURS"]
+TRENDING_HF_WEIGHT = CONFIG["DAILYPAPERS_TRENDING_HF_WEIGHT"]
+LOGIN_RATE = CONFIG["DAILYPAPERS_LOGIN_RATE"]
+WRITE_RATE = CONFIG["DAILYPAPERS_WRITE_RATE"]
 
 EMAIL_BACKEND = CONFIG["DAILYPAPERS_EMAIL_BACKEND"]
 EMAIL_HOST = CONFIG["DAILYPAPERS_EMAIL_HOST"]

@@ -14,8 +14,11 @@ COMMANDS = {
     "import": "Import papers from files (arXiv API Atom, OAI-PMH XML, snapshot JSONL, Hugging Face JSON/JSONL, flat JSONL).",
     "sync": "Pull the latest papers from arXiv and Hugging Face, continuing where the last sync stopped.",
     "stats": "Print counts of papers, versions and daily entries (--json for machines).",
+    "digest": "Email digests: `digest send [--dry-run] [--period ...]`, `digest preview EMAIL [--html FILE]`.",
+    "worker": "Run sync and digests on schedule (arXiv announcement days, US/Eastern); --once for cron.",
     "migrate": "Create or upgrade the database tables.",
     "serve": "Run the web server (production WSGI server).",
+    "rank": "Recompute vote counts and trending scores for every paper (--rebuild).",
     "createsuperuser": "Create an administrator account.",
 }
 

@@ -1,0 +1,140 @@
+"""Load-test the site: trending, a day page, a paper page and /api/daily_papers under `dailypapers serve`.
+
+    .venv/bin/python bench/web_bench.py [--duration 30] [--connections 50] [--cores 2] [--home DIR]
+
+Builds a fresh DAILYPAPERS_HOME (or reuses --home), imports the 74,728 real arXiv papers and
+the Hugging Face daily lists, scores them (`dailypapers rank --rebuild`), starts the real
+production server (gunicorn, DEBUG off) pinned to --cores CPUs with taskset, and drives each
+endpoint with wrk (Debian package) for --duration seconds at --connections connections.
+The last line printed is one JSON object keyed by endpoint:
+{"trending": {"rps": ..., "p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "errors": ...}, ...}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+SOURCES = [DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz"]
+CLI = [sys.executable, "-m", "dailypapers.cli.main"]
+
+# wrk reports p50/p75/p90/p99 itself; this script asks its histogram for p95 and counts every error kind.
+LUA = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, "errors": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def env_for(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_") and k != "DATABASE_URL"}
+    env.update(DAILYPAPERS_HOME=str(home), DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
+               DAILYPAPERS_DEBUG="0", DAILYPAPERS_LOG_LEVEL="ERROR")
+    return env
+
+
+def prepare(home: Path, env: dict[str, str]) -> None:
+    if (home / "dailypapers.sqlite3").exists():
+        return
+    subprocess.run([*CLI, "migrate", "-v", "0"], env=env, check=True)
+    started = time.monotonic()
+    subprocess.run([*CLI, "import", *map(str, SOURCES)], env=env, check=True)
+    subprocess.run([*CLI, "rank", "--rebuild"], env=env, check=True)
+    print(f"imported and scored in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server did not answer at {url}")
+
+
+def sample_targets(env: dict[str, str]) -> dict[str, str]:
+    code = ("import django,json;django.setup();from dailypapers.store.models import DailyEntry, PaperStats;"
+            "d=DailyEntry.objects.order_by('-date').values_list('date',flat=True).first();"
+            "p=PaperStats.objects.order_by('-trending_score').select_related('paper').first().paper.arxiv_id;"
+            "print(json.dumps([d.isoformat(), p]))")
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"},
+                         check=True, capture_output=True, text=True).stdout
+    day, paper = json.loads(out.strip().splitlines()[-1])
+    return {"trending": "/trending", "day": f"/papers/date/{day}", "paper": f"/papers/{paper}",
+            "api_daily_papers": f"/api/daily_papers?date={day}"}
+
+
+def run_wrk(url: str, duration: int, connections: int, script: Path, cpus: str | None) -> dict:
+    cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s", "-s", str(script), url]
+    if cpus:
+        cmd = ["taskset", "-c", cpus, *cmd]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("WRKJSON "))
+    raw = json.loads(line[len("WRKJSON "):])
+    return {"rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1), "p50_ms": raw["p50_us"] / 1000,
+            "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000, "errors": raw["errors"],
+            "requests": raw["requests"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--cores", type=int, default=2, help="CPUs the server may use (taskset)")
+    parser.add_argument("--home", type=Path, help="reuse this data dir (imported once, kept)")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    home = args.home or Path(tempfile.mkdtemp(prefix="dailypapers-webbench-"))
+    env = env_for(home)
+    prepare(home, env)
+    targets = sample_targets(env)
+    total = os.cpu_count() or 1
+    server_cpus = ",".join(str(i) for i in range(min(args.cores, total)))
+    client_cpus = ",".join(str(i) for i in range(args.cores, total)) or None
+    port = free_port()
+    workers = str(2 * args.cores + 1)
+    server = subprocess.Popen(["taskset", "-c", server_cpus, *CLI, "serve", "--port", str(port), "--workers", workers],
+                              env=env, stdout=subprocess.DEVNULL)
+    results: dict[str, dict] = {}
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_up(base + "/trending")
+        with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+            script.write(LUA)
+            script.flush()
+            for name, path in targets.items():
+                run_wrk(base + path, 3, args.connections, Path(script.name), client_cpus)  # warm-up
+                results[name] = run_wrk(base + path, args.duration, args.connections, Path(script.name), client_cpus)
+                print(f"{name:18} {path:45} {json.dumps(results[name])}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(json.dumps({"server_cores": args.cores, "workers": int(workers), "connections": args.connections,
+                      "duration_s": args.duration, **results}))
+
+
+if __name__ == "__main__":
+    main()

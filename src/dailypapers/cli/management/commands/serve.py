@@ -1,0 +1,38 @@
+"""`dailypapers serve`: the production server (gunicorn, DEBUG off, static files by WhiteNoise)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+
+def worker_count() -> int:
+    configured = settings.CONFIG["DAILYPAPERS_SERVE_WORKERS"]
+    return configured if configured > 0 else 2 * (os.cpu_count() or 1) + 1
+
+
+class Command(BaseCommand):
+    help = "Run the web server (gunicorn) on 127.0.0.1:8000 unless told otherwise."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+        parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        parser.add_argument("--workers", type=int, default=0, help="worker processes (default: DAILYPAPERS_SERVE_WORKERS)")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not settings.SECRET_KEY_FROM_ENV:
+            raise CommandError("refusing to serve with DEBUG off and no DAILYPAPERS_SECRET_KEY: set one "
+                               "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))').")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        workers = options["workers"] or worker_count()
+        bind = f"{options['host']}:{options['port']}"
+        self.stdout.write(f"dailypapers: serving on http://{bind} with {workers} workers (DEBUG {'on' if settings.DEBUG else 'off'})")
+        sys.stdout.flush()
+        argv = [sys.executable, "-m", "gunicorn", "dailypapers.wsgi:application", "--bind", bind,
+                "--workers", str(workers), "--access-logfile", "-" if settings.DEBUG else "/dev/null",
+                "--error-logfile", "-", "--graceful-timeout", "10", "--keep-alive", "5"]
+        os.execv(sys.executable, argv)  # gunicorn replaces us: signals reach it directly

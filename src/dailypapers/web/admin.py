@@ -1,0 +1,98 @@
+"""Moderation in the Django admin: papers, daily entries, comments, users (with hide and ban actions)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.web.models import ApiToken, Comment, PaperModeration, Profile, Submission
+from dailypapers.web.services import accounts, comments as comment_service, moderation
+
+User = get_user_model()
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ("arxiv_id", "title", "primary_category", "announced")
+    search_fields = ("arxiv_id", "title")
+    list_filter = ("primary_category",)
+    readonly_fields = ("change_seq", "sources", "created_at")
+    actions = ["hide", "unhide"]
+
+    def save_model(self, request, obj, form, change):
+        # Paper writes must carry a change sequence number (store/changes.py) so indexes follow.
+        from django.db import transaction
+
+        from dailypapers.store.changes import next_change_seq
+
+        with transaction.atomic():
+            obj.change_seq = next_change_seq()
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="Hide selected papers from every list")
+    def hide(self, request, queryset):
+        for paper in queryset:
+            moderation.set_paper_hidden(request.user, paper, True, "hidden in the admin")
+        messages.info(request, f"{queryset.count()} paper(s) hidden.")
+
+    @admin.action(description="Show selected papers again")
+    def unhide(self, request, queryset):
+        for paper in queryset:
+            moderation.set_paper_hidden(request.user, paper, False)
+
+
+@admin.register(DailyEntry)
+class DailyEntryAdmin(admin.ModelAdmin):
+    list_display = ("date", "source", "paper", "upvotes", "submitted_by")
+    list_filter = ("source",)
+    date_hierarchy = "date"
+    raw_id_fields = ("paper",)
+    search_fields = ("paper__arxiv_id", "submitted_by")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("id", "paper", "user", "created_at", "hidden", "deleted")
+    list_filter = ("hidden", "deleted")
+    raw_id_fields = ("paper", "user", "parent")
+    search_fields = ("body", "user__username", "paper__arxiv_id")
+    actions = ["hide", "unhide"]
+
+    @admin.action(description="Hide selected comments")
+    def hide(self, request, queryset):
+        for comment in queryset:
+            comment_service.set_hidden(request.user, comment, True)
+
+    @admin.action(description="Unhide selected comments")
+    def unhide(self, request, queryset):
+        for comment in queryset:
+            comment_service.set_hidden(request.user, comment, False)
+
+
+@admin.register(PaperModeration)
+class PaperModerationAdmin(admin.ModelAdmin):
+    list_display = ("paper", "hidden", "reason", "updated_at")
+    raw_id_fields = ("paper",)
+
+
+admin.site.register(Submission, list_display=("date", "paper", "user"), raw_id_fields=("paper", "user"))
+admin.site.register(ApiToken, list_display=("user", "name", "prefix", "created_at", "last_used_at"))
+admin.site.register(Profile, list_display=("user", "email_confirmed", "banned"))
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ModeratedUserAdmin(UserAdmin):
+    actions = ["ban"]
+
+    @admin.action(description="Ban selected users (deactivate; they cannot log in again)")
+    def ban(self, request, queryset):
+        if not request.user.has_perm("web.moderate"):
+            messages.error(request, "Only moderators can ban users.")
+            return
+        for user in queryset.exclude(pk=request.user.pk):
+            accounts.ban(user, f"banned by {request.user.username}")
+        messages.info(request, "Banned.")

@@ -1,0 +1,46 @@
+"""Account forms."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from dailypapers.web.services.accounts import email_taken
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField(required=True, help_text="We send a confirmation link here.")
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email_taken(email):
+            raise forms.ValidationError("An account with this email address already exists.")
+        return email
+
+
+class PasswordCheckForm(forms.Form):
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                               label="Your current password")
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password
+
+
+class EmailChangeForm(PasswordCheckForm):
+    email = forms.EmailField(label="New email address")
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Token name")

@@ -1,0 +1,86 @@
+"""What our community adds to the paper store: votes, comments, submissions, tokens, moderation.
+
+Papers themselves live in dailypapers.store; nothing here writes Paper rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from dailypapers.store.models import Paper
+
+
+class Profile(models.Model):
+    """Per-user state Django's User lacks. A banned user is also made inactive (cannot log in)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    email_confirmed = models.BooleanField(default=False)
+    banned = models.BooleanField(default=False)
+    banned_reason = models.CharField(max_length=500, blank=True, default="")
+
+
+class Vote(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="one_vote_per_user_paper")]
+        indexes = [models.Index(fields=["paper", "created_at"], name="vote_paper_time")]
+
+
+class Comment(models.Model):
+    """A comment on a paper; ``parent`` allows one level of replies (a reply's parent is top level)."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="community_comments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="comments")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    body = models.TextField()  # what the author typed (plain text / Markdown subset)
+    body_html = models.TextField()  # sanitized rendering, made once on save
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    hidden = models.BooleanField(default=False)  # by a moderator
+    deleted = models.BooleanField(default=False)  # by its author (or their account deletion)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["paper", "created_at"], name="comment_paper_time")]
+        permissions = [("moderate", "Can hide papers and comments and ban users")]
+
+    @property
+    def visible(self) -> bool:
+        return not (self.hidden or self.deleted)
+
+
+class PaperModeration(models.Model):
+    """A moderator's decision about a paper; hidden papers leave every list, feed and API answer."""
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, primary_key=True, related_name="moderation")
+    hidden = models.BooleanField(default=True)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class Submission(models.Model):
+    """A user put a paper on today's community list."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="submissions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="submissions")
+    date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["paper", "date"], name="one_submission_per_paper_day")]
+
+
+class ApiToken(models.Model):
+    """A per-user API key for the write endpoints; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)  # shown in the token list so users can tell them apart
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)

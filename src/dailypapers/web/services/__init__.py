@@ -1,0 +1,1 @@
+"""The site's logic; views and the API are thin adapters over these modules."""

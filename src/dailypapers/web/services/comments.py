@@ -1,0 +1,83 @@
+"""Writing, editing, deleting and hiding comments; the paper's comment count follows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dailypapers.rank.refresh import lock_stats, refresh_papers
+from dailypapers.store.models import Paper
+from dailypapers.web.models import Comment
+from dailypapers.web.services import ratelimit
+from dailypapers.web.services.markup import render_comment
+
+MAX_LENGTH = 10_000
+
+
+def _clean(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("A comment cannot be empty.")
+    if len(body) > MAX_LENGTH:
+        raise ValidationError(f"A comment can be at most {MAX_LENGTH} characters.")
+    return body
+
+
+def add(user, paper: Paper, body: str, parent_id: int | None = None) -> Comment:
+    """Post a comment; a reply to a reply attaches to the top-level comment (one level of replies)."""
+    body = _clean(body)
+    ratelimit.hit("write", str(user.pk), settings.WRITE_RATE)
+    parent = None
+    if parent_id:
+        parent = Comment.objects.filter(pk=parent_id, paper=paper).first()
+        if parent is None:
+            raise ValidationError("The comment you reply to does not exist.")
+        parent = parent.parent or parent
+    with transaction.atomic():
+        lock_stats(paper.pk)
+        comment = Comment.objects.create(paper=paper, user=user, parent=parent, body=body,
+                                         body_html=render_comment(body))
+        refresh_papers([paper.pk])
+    return comment
+
+
+def edit(user, comment: Comment, body: str) -> Comment:
+    if comment.user_id != user.pk or comment.deleted:
+        raise PermissionDenied("You can only edit your own comments.")
+    comment.body = _clean(body)
+    comment.body_html = render_comment(comment.body)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+def delete(user, comment: Comment) -> None:
+    """The author's deletion erases the text; replies stay under a "[deleted]" placeholder."""
+    if comment.user_id != user.pk:
+        raise PermissionDenied("You can only delete your own comments.")
+    _erase([comment])
+
+
+def set_hidden(moderator, comment: Comment, hidden: bool) -> None:
+    if not moderator.has_perm("web.moderate"):
+        raise PermissionDenied("Only moderators can hide comments.")
+    with transaction.atomic():
+        lock_stats(comment.paper_id)
+        Comment.objects.filter(pk=comment.pk).update(hidden=hidden)
+        refresh_papers([comment.paper_id])
+
+
+def _erase(comments: list[Comment]) -> None:
+    with transaction.atomic():
+        for comment in comments:
+            comment.body = comment.body_html = ""
+            comment.deleted = True
+            comment.save(update_fields=["body", "body_html", "deleted"])
+        refresh_papers({c.paper_id for c in comments})
+
+
+def erase_all_by(user) -> None:
+    """Account deletion: every comment of the user is erased (see the README's privacy note)."""
+    _erase(list(Comment.objects.filter(user=user, deleted=False)))

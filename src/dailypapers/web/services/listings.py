@@ -1,0 +1,208 @@
+"""The queries behind every list page, feed and API list: a constant number of queries each.
+
+A period (day, ISO week, month) lists the papers featured on any daily list in it.
+A day without a list (weekend, holiday) falls back to the last day that has one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from dailypapers.store.models import DailyEntry, Paper
+
+PAGE_SIZE = 50
+TRENDING_PAGE_SIZE = 30
+SORTS = ("votes", "newest")
+_ORDER = {
+    "votes": ["-total_votes", "-first_submitted", "-arxiv_id"],
+    "newest": ["-first_submitted", "-arxiv_id"],
+    "trending": [F("stats__trending_score").desc(nulls_last=True), "-arxiv_id"],
+}
+_CATEGORY = re.compile(r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # "day" | "week" | "month"
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @classmethod
+    def containing(cls, kind: str, day: dt.date) -> "Period":
+        if kind == "week":
+            start = day - dt.timedelta(days=day.weekday())
+            return cls("week", start, start + dt.timedelta(days=6))
+        if kind == "month":
+            start = day.replace(day=1)
+            following = (start + dt.timedelta(days=32)).replace(day=1)
+            return cls("month", start, following - dt.timedelta(days=1))
+        return cls("day", day, day)
+
+    @property
+    def slug(self) -> str:
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.kind == "month":
+            return self.start.strftime("%Y-%m")
+        return self.start.isoformat()
+
+    @property
+    def label(self) -> str:
+        if self.kind == "week":
+            return f"Week {self.slug} ({self.start:%b %d} – {self.end:%b %d, %Y})"
+        if self.kind == "month":
+            return self.start.strftime("%B %Y")
+        return self.start.strftime("%A, %B %d, %Y")
+
+
+def parse_period(kind: str, text: str) -> Period:
+    """'2025-01-03' / '2025-W01' / '2025-01' to a Period; ValueError when malformed."""
+    if kind == "day":
+        return Period.containing("day", dt.date.fromisoformat(text))
+    if kind == "week":
+        match = re.fullmatch(r"(\d{4})-W(\d{2})", text)
+        if not match:
+            raise ValueError(f"{text!r} is not an ISO week like 2025-W03")
+        return Period.containing("week", dt.date.fromisocalendar(int(match[1]), int(match[2]), 1))
+    if kind == "month":
+        match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+        if not match:
+            raise ValueError(f"{text!r} is not a month like 2025-01")
+        return Period.containing("month", dt.date(int(match[1]), int(match[2]), 1))
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def clean_category(value: str | None) -> str:
+    value = (value or "").strip()
+    return value if _CATEGORY.match(value) else ""
+
+
+def visible_papers() -> QuerySet[Paper]:
+    """Papers that may be shown: not deleted upstream, not hidden by a moderator."""
+    return Paper.objects.filter(deleted=False).exclude(moderation__hidden=True)
+
+
+def in_category(qs: QuerySet[Paper], category: str) -> QuerySet[Paper]:
+    """Papers listing ``category`` among their space-separated categories (exact token match)."""
+    if not category:
+        return qs
+    return qs.filter(Q(categories=category) | Q(categories__startswith=category + " ")
+                     | Q(categories__endswith=" " + category) | Q(categories__contains=f" {category} "))
+
+
+def with_stats(qs: QuerySet[Paper]) -> QuerySet[Paper]:
+    """Join the stats row and add ``total_votes`` (ours + Hugging Face's) for sorting and display."""
+    return qs.select_related("stats").annotate(
+        total_votes=Coalesce(F("stats__community_votes"), Value(0)) + Coalesce(F("stats__hf_votes"), Value(0)),
+    )
+
+
+@dataclass
+class Page:
+    papers: list[Paper]
+    number: int
+    has_next: bool
+    total: int | None = None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 0
+
+
+@dataclass
+class Listing:
+    period: Period
+    page: Page
+    requested: dt.date | None = None  # set when a day without a list fell back to ``period``
+    previous: Period | None = None
+    following: Period | None = None
+    empty_reason: str = ""
+    extras: dict = field(default_factory=dict)
+
+
+def last_listing_day(on_or_before: dt.date | None = None) -> dt.date | None:
+    qs = DailyEntry.objects.all()
+    if on_or_before:
+        qs = qs.filter(date__lte=on_or_before)
+    return qs.aggregate(d=Max("date"))["d"]
+
+
+def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: str = "votes",
+                   page: int = 0, page_size: int = PAGE_SIZE) -> Listing:
+    """The papers featured in the period containing ``anchor`` (default: the last listing day)."""
+    today = timezone.localdate()
+    requested = anchor
+    day = anchor or today
+    if kind == "day":
+        shown = last_listing_day(day)
+        if shown is None:  # before the first list: show the first one instead
+            shown = DailyEntry.objects.filter(date__gt=day).aggregate(d=Min("date"))["d"]
+        day = shown or day
+    period = Period.containing(kind, day)
+    papers = period_papers(period, category, sort, page, page_size)
+    listing = Listing(period=period, page=papers,
+                      requested=requested if requested and requested != period.start and kind == "day" else None)
+    before = DailyEntry.objects.filter(date__lt=period.start).aggregate(d=Max("date"))["d"]
+    after = DailyEntry.objects.filter(date__gt=period.end).aggregate(d=Min("date"))["d"]
+    listing.previous = Period.containing(kind, before) if before else None
+    listing.following = Period.containing(kind, after) if after else None
+    if not papers.papers:
+        listing.empty_reason = (f"No papers in {category} were featured in this period." if category
+                                else "No papers have been featured yet.")
+    return listing
+
+
+def period_papers(period: Period, category: str = "", sort: str = "votes", page: int = 0,
+                  page_size: int = PAGE_SIZE) -> Page:
+    featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
+    qs = with_stats(in_category(visible_papers().filter(id__in=featured), category))
+    qs = qs.order_by(*_ORDER.get(sort, _ORDER["votes"])).prefetch_related(Prefetch(
+        "daily_entries", to_attr="period_entries",
+        queryset=DailyEntry.objects.filter(date__range=(period.start, period.end)).order_by("date", "source"),
+    ))
+    total = qs.count()
+    rows = list(qs[page * page_size:(page + 1) * page_size])
+    return Page(papers=rows, number=page, has_next=(page + 1) * page_size < total, total=total)
+
+
+def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_PAGE_SIZE,
+                  now: dt.datetime | None = None) -> Page:
+    """Papers by stored trending score (an indexed ORDER BY), with why each ranks there."""
+    now = now or timezone.now()
+    qs = with_stats(in_category(visible_papers().filter(stats__trending_score__gt=0), category))
+    qs = qs.order_by("-stats__trending_score", "-arxiv_id")
+    rows = list(qs[page * page_size:(page + 1) * page_size + 1])
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    attach_reasons(rows, now)
+    return Page(papers=rows, number=page, has_next=has_next)
+
+
+def attach_reasons(papers: list[Paper], now: dt.datetime) -> None:
+    """Set votes_24h, votes_7d, first_featured and featured_days_ago on each paper (two queries for the page)."""
+    from dailypapers.web.models import Vote
+
+    ids = [p.pk for p in papers]
+    if not ids:
+        return
+    recent = {
+        row["paper_id"]: row for row in Vote.objects.filter(paper_id__in=ids, created_at__gte=now - dt.timedelta(days=7))
+        .values("paper_id").annotate(
+            day=Count("id", filter=Q(created_at__gte=now - dt.timedelta(hours=24))), week=Count("id"),
+        ).order_by()
+    }
+    featured = dict(DailyEntry.objects.filter(paper_id__in=ids).values("paper_id").annotate(first=Min("date"))
+                    .order_by().values_list("paper_id", "first"))
+    for paper in papers:
+        row = recent.get(paper.pk, {})
+        paper.votes_24h = row.get("day", 0)
+        paper.votes_7d = row.get("week", 0)
+        paper.first_featured = featured.get(paper.pk)
+        paper.featured_days_ago = (now.date() - paper.first_featured).days if paper.first_featured else None

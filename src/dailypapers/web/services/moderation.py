@@ -1,0 +1,14 @@
+"""Moderators hide papers (they leave every list, feed and API answer)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from dailypapers.store.models import Paper
+from dailypapers.web.models import PaperModeration
+
+
+def set_paper_hidden(moderator, paper: Paper, hidden: bool, reason: str = "") -> None:
+    if not moderator.has_perm("web.moderate"):
+        raise PermissionDenied("Only moderators can hide papers.")
+    PaperModeration.objects.update_or_create(paper=paper, defaults={"hidden": hidden, "reason": reason})

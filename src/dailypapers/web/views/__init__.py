@@ -1,0 +1,1 @@
+"""Thin HTTP adapters over dailypapers.web.services, one module per feature."""

@@ -1,0 +1,148 @@
+"""Sign-up, confirmation, login (rate-limited), email change, API tokens, account deletion."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dailypapers.web.forms import EmailChangeForm, PasswordCheckForm, SignUpForm, TokenForm
+from dailypapers.web.models import ApiToken
+from dailypapers.web.services import accounts, ratelimit, tokens
+from dailypapers.web.views.common import too_many
+
+
+def _limit_login(request: HttpRequest) -> None:
+    """Per client address and per account name, so neither spraying nor one target works."""
+    ratelimit.hit("login-ip", ratelimit.client_address(request), settings.LOGIN_RATE)
+    name = (request.POST.get("username") or "").strip().lower()
+    if name:
+        ratelimit.hit("login-user", name, settings.LOGIN_RATE)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        try:
+            _limit_login(request)
+        except ratelimit.RateLimited as exc:
+            return too_many(request, exc)
+        return super().post(request, *args, **kwargs)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            ratelimit.hit("signup-ip", ratelimit.client_address(request), settings.LOGIN_RATE)
+        except ratelimit.RateLimited as exc:
+            return too_many(request, exc)
+        if form.is_valid():
+            try:
+                accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"],
+                                 form.cleaned_data["password1"])
+            except ValidationError as exc:
+                form.add_error("email", exc)
+            else:
+                return render(request, "web/accounts/check_email.html", {"email": form.cleaned_data["email"]})
+    return render(request, "web/accounts/signup.html", {"form": form})
+
+
+def confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    # GET that activates: the one state change a mail link can make; the token is single-use.
+    user = accounts.confirm(uidb64, token)
+    if user is None:
+        return render(request, "web/error.html", {"title": "Link not valid",
+                      "message": "This confirmation link is wrong, expired or already used."}, status=400)
+    messages.success(request, "Your email address is confirmed. You can log in now.")
+    return redirect("web:login")
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/accounts/account.html", {
+        "email_form": EmailChangeForm(request.user), "token_form": TokenForm(),
+        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+        "delete_form": PasswordCheckForm(request.user),
+    })
+
+
+@login_required
+@require_POST
+def email_change(request: HttpRequest) -> HttpResponse:
+    form = EmailChangeForm(request.user, request.POST)
+    if form.is_valid():
+        try:
+            accounts.request_email_change(request.user, form.cleaned_data["email"])
+        except ValidationError as exc:
+            form.add_error("email", exc)
+        else:
+            messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
+            return redirect("web:account")
+    return render(request, "web/accounts/account.html", {
+        "email_form": form, "token_form": TokenForm(), "delete_form": PasswordCheckForm(request.user),
+        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+    }, status=400)
+
+
+@login_required
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    if accounts.confirm_email_change(request.user, token):
+        messages.success(request, f"Your email address is now {request.user.email}.")
+    else:
+        messages.error(request, "This email change link is wrong or expired.")
+    return redirect("web:account")
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the token a name.")
+        return redirect("web:account")
+    _, raw = tokens.create(request.user, form.cleaned_data["name"])
+    return render(request, "web/accounts/token_created.html", {"raw": raw})
+
+
+@login_required
+@require_POST
+def token_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    ApiToken.objects.filter(pk=pk, user=request.user).delete()
+    messages.info(request, "Token revoked.")
+    return redirect("web:account")
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest) -> HttpResponse:
+    form = PasswordCheckForm(request.user, request.POST)
+    if not form.is_valid():
+        messages.error(request, "That is not your password; your account was not deleted.")
+        return redirect("web:account")
+    user = request.user
+    logout(request)
+    accounts.delete_account(user)
+    messages.info(request, "Your account is deleted.")
+    return redirect("web:home")
+
+
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="web/accounts/password_reset.html", email_template_name="web/accounts/password_reset_email.txt",
+    subject_template_name="web/accounts/password_reset_subject.txt", success_url=reverse_lazy("web:password_reset_done"),
+    extra_email_context={"base_url": settings.BASE_URL})
+password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="web/accounts/password_reset_done.html")
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:login"))
+password_change = auth_views.PasswordChangeView.as_view(
+    template_name="web/accounts/password_change.html", success_url=reverse_lazy("web:account"))

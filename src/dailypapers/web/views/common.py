@@ -1,0 +1,47 @@
+"""Small helpers the views share: query parameters, the user's votes, safe redirects, 429s."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from dailypapers.web.models import Vote
+from dailypapers.web.services.listings import clean_category
+from dailypapers.web.services.ratelimit import RateLimited
+
+
+def page_number(request: HttpRequest) -> int:
+    try:
+        return max(0, int(request.GET.get("p", 0)))
+    except ValueError:
+        return 0
+
+
+def category(request: HttpRequest) -> str:
+    return clean_category(request.GET.get("category"))
+
+
+def voted_ids(request: HttpRequest, papers) -> set[int]:
+    """Which of these papers the user voted for: one query for the page."""
+    if not request.user.is_authenticated or not papers:
+        return set()
+    return set(Vote.objects.filter(user=request.user, paper_id__in=[p.pk for p in papers])
+               .values_list("paper_id", flat=True))
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = render(request, "web/error.html", {"title": "Slow down", "message": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response

@@ -1,0 +1,121 @@
+"""Votes, comments, submissions and in-page moderation: POST only, CSRF-protected, logged in."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dailypapers.store.models import Paper
+from dailypapers.web.models import Comment
+from dailypapers.web.services import comments as comment_service
+from dailypapers.web.services import listings, moderation, submissions, votes
+from dailypapers.web.services.ratelimit import RateLimited
+from dailypapers.web.views.common import safe_next, too_many, wants_json
+
+
+def _paper(arxiv_id: str) -> Paper:
+    return get_object_or_404(listings.visible_papers(), arxiv_id=arxiv_id)
+
+
+def _paper_url(paper: Paper) -> str:
+    return reverse("web:paper", args=[paper.arxiv_id])
+
+
+@login_required
+@require_POST
+def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = _paper(arxiv_id)
+    want = {"1": True, "0": False}.get(request.POST.get("vote", ""))  # absent: toggle
+    try:
+        result = votes.cast(request.user, paper, want)
+    except RateLimited as exc:
+        return too_many(request, exc)
+    if wants_json(request):
+        return JsonResponse({"voted": result.voted, "upvotes": result.total,
+                             "communityUpvotes": result.community_votes, "hfUpvotes": result.hf_votes})
+    return redirect(safe_next(request, _paper_url(paper)))
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = _paper(arxiv_id)
+    parent = request.POST.get("parent")
+    try:
+        made = comment_service.add(request.user, paper, request.POST.get("body", ""),
+                                   int(parent) if parent and parent.isdigit() else None)
+    except RateLimited as exc:
+        return too_many(request, exc)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(_paper_url(paper) + "#comments")
+    return redirect(f"{_paper_url(paper)}#comment-{made.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    made = get_object_or_404(Comment.objects.select_related("paper"), pk=pk, user=request.user, deleted=False)
+    if request.method == "POST":
+        try:
+            comment_service.edit(request.user, made, request.POST.get("body", ""))
+            return redirect(f"{_paper_url(made.paper)}#comment-{made.pk}")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return render(request, "web/comment_edit.html", {"comment": made})
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    made = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
+    comment_service.delete(request.user, made)
+    return redirect(_paper_url(made.paper) + "#comments")
+
+
+@login_required
+@require_POST
+def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
+    made = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
+    comment_service.set_hidden(request.user, made, request.POST.get("hidden", "1") == "1")
+    return redirect(f"{_paper_url(made.paper)}#comment-{made.pk}")
+
+
+@login_required
+@require_POST
+def paper_hide(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    hidden = request.POST.get("hidden", "1") == "1"
+    moderation.set_paper_hidden(request.user, paper, hidden, request.POST.get("reason", ""))
+    messages.info(request, f"{paper.arxiv_id} is now {'hidden' if hidden else 'visible'}.")
+    return redirect("web:home" if hidden else "web:paper", *([] if hidden else [paper.arxiv_id]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        try:
+            result = submissions.submit(request.user, request.POST.get("arxiv", ""))
+        except RateLimited as exc:
+            return too_many(request, exc)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            if result.created:
+                messages.success(request, f"{result.paper.arxiv_id} is on today's list. Thank you!")
+            else:
+                messages.info(request, f"{result.paper.arxiv_id} is already on today's list.")
+            return redirect(_paper_url(result.paper))
+    return render(request, "web/submit.html", {"error": error, "value": request.POST.get("arxiv", "")},
+                  status=400 if error else 200)
+
+
+def forbidden(request: HttpRequest, exception: PermissionDenied | None = None) -> HttpResponse:
+    return render(request, "web/error.html", {"title": "Not allowed", "message": str(exception or "")}, status=403)

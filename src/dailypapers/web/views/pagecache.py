@@ -1,0 +1,35 @@
+"""Short-lived caching of whole pages for anonymous visitors.
+
+Rendering 30 paper cards costs far more than the indexed query behind them, and anonymous
+pages are identical for everyone (no CSRF token, no "you voted" state), so each server
+process keeps them for DAILYPAPERS_PAGE_CACHE_SECONDS. Logged-in users, and anyone with a
+pending flash message, always get a fresh page.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Callable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+
+
+def anonymous_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        seconds = settings.PAGE_CACHE_SECONDS
+        if seconds <= 0 or request.method != "GET" or request.user.is_authenticated or "messages" in request.COOKIES:
+            return view(request, *args, **kwargs)
+        key = "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        pages = caches["pages"]
+        response = pages.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.cookies:
+                response = response.render() if hasattr(response, "render") else response
+                pages.set(key, response, seconds)
+        return response
+    return wrapper
