@@ -1,0 +1,152 @@
+"""Digest sending benchmark: 10,000 subscribers over the real arXiv and Hugging Face data.
+
+    .venv/bin/python bench/digest_bench.py [--subscribers 10000] [--period daily:2026-06-30]
+
+Builds a fresh DAILYPAPERS_HOME (SQLite; PostgreSQL if --database-url is given), imports the
+real data, creates subscribers with varied preferences, and runs the real sender
+(`dailypapers digest send`, rate limit off) against an aiosmtpd sink in a separate process.
+Prints progress; the last line is one JSON object:
+{"subscribers": ..., "digests_per_s": ..., "mails_per_s": ..., "peak_rss_mb": ...}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+SOURCES = [DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", DATA / "hf-daily-papers" / "papers_flat.jsonl.gz"]
+CATEGORIES = ["cs.CV", "cs.CL", "cs.AI", "cs.LG", "cs.RO", "cs.IR", "cs.GR", "cs.HC"]
+KEYWORDS = ["diffusion", "LLM", "agent", "reinforcement learning", "benchmark", "3D", "segmentation", "retrieval",
+            "reasoning", "video", "multimodal", "robot", "graph", "transformer"]
+EXCLUDED = ["survey", "medical", "quantum", "dataset"]
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dailypapers.cli.main", *args], env=env, cwd=ROOT,
+                          check=True, capture_output=True, text=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def preferences(rng: random.Random) -> dict:
+    """A mix like real readers: most pick categories, many add keywords, some exclude words."""
+    prefs = {"top_n": rng.choice([5, 10, 10, 20]), "frequency": "daily"}
+    roll = rng.random()
+    if roll < 0.25:
+        pass  # trending overall
+    elif roll < 0.65:
+        prefs["categories"] = " ".join(rng.sample(CATEGORIES, rng.randint(1, 3)))
+    else:
+        prefs["keywords"] = ", ".join(rng.sample(KEYWORDS, rng.randint(1, 3)))
+        if rng.random() < 0.5:
+            prefs["categories"] = rng.choice(CATEGORIES[:4])
+    if rng.random() < 0.3:
+        prefs["excluded_keywords"] = rng.choice(EXCLUDED)
+    return prefs
+
+
+def create_subscribers(count: int) -> None:
+    from dailypapers.digest.models import Subscriber
+
+    rng = random.Random(5)
+    Subscriber.objects.bulk_create(
+        [Subscriber(email=f"reader{i}@bench.example", status=Subscriber.ACTIVE, **preferences(rng)) for i in range(count)],
+        batch_size=2000,
+    )
+
+
+def run_sender(env: dict, period: str) -> tuple[dict, float, float]:
+    """Run `digest send`; return its report, the seconds it took and its peak RSS in MB."""
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli.main", "digest", "send", "--period", period,
+                             "--rate", "0", "--json"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    watched = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, watched.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    elapsed = time.monotonic() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"digest send failed:\n{out}\n{err}")
+    return json.loads(out.strip().splitlines()[-1]), elapsed, peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    parser.add_argument("--period", default="daily:2026-06-30", help="A period inside the data (default: the last full arXiv week).")
+    parser.add_argument("--database-url", help="Benchmark on this (empty) database instead of a fresh SQLite file.")
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_") and k != "DATABASE_URL"}
+    env.update({"DAILYPAPERS_HOME": str(home), "DAILYPAPERS_DIGEST_RATE": "0", "DAILYPAPERS_LOG_LEVEL": "ERROR",
+                "DAILYPAPERS_BASE_URL": "https://papers.example.org"})
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+    os.environ.update(env)
+    os.environ.pop("DATABASE_URL", None) if not args.database_url else None
+    os.environ["DJANGO_SETTINGS_MODULE"] = "dailypapers.settings"
+
+    log(f"data dir {home}; migrating")
+    cli(env, "migrate", "-v0")
+    log("importing the real arXiv and Hugging Face data ...")
+    started = time.monotonic()
+    log(cli(env, "import", *map(str, SOURCES)).stdout.strip() + f" ({time.monotonic() - started:.0f} s)")
+
+    import django
+
+    django.setup()
+    from django.core.management import get_commands
+
+    if "rank" in get_commands():
+        log("computing trending scores (dailypapers rank --rebuild)")
+        cli(env, "rank", "--rebuild")
+    log(f"creating {args.subscribers} subscribers with varied preferences")
+    create_subscribers(args.subscribers)
+
+    port = free_port()
+    sink = subprocess.Popen([sys.executable, str(ROOT / "tests" / "smtp_sink.py"), str(port)], stdout=subprocess.PIPE, text=True)
+    assert sink.stdout.readline().strip() == "ready"
+    env.update({"DAILYPAPERS_EMAIL_HOST": "127.0.0.1", "DAILYPAPERS_EMAIL_PORT": str(port),
+                "DAILYPAPERS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"})
+    log(f"sending {args.period} to the sink on port {port} (rate limit off) ...")
+    report, elapsed, peak_mb = run_sender(env, args.period)
+    sink.terminate()
+    received = int(sink.communicate(timeout=30)[0].strip().splitlines()[-1])
+    digests = report["sent"] + report["empty"] + report["bounced"] + report["failed"]
+    log(f"report: {report}")
+    log(f"sink received {received} mails; {elapsed:.1f} s; {os.cpu_count()} CPUs")
+    if received != report["sent"]:
+        raise SystemExit(f"the sink received {received} mails but the sender reports {report['sent']}")
+    print(json.dumps({"subscribers": args.subscribers, "digests_per_s": round(digests / elapsed, 1),
+                      "mails_per_s": round(report["sent"] / elapsed, 1), "peak_rss_mb": round(peak_mb, 1)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Email digests: subscriptions (double opt-in), selection, rendering, and exactly-once sending."""

@@ -1,0 +1,177 @@
+"""The delivery ledger's state machine: plan, claim, and record each outcome in its own commit.
+
+    pending --claim--> claimed --mark_sent--> sent
+                          |------mark_empty--> empty
+                          |------mark_retry--> retry --(due)--> claimed ... --> failed
+                          |------mark_bounced--> bounced
+                          `------release--> pending   (server unavailable: not the message's fault)
+
+Claiming is one short transaction that both databases serialise: on SQLite the IMMEDIATE
+transaction takes the write lock at BEGIN; on PostgreSQL the rows are locked with
+SELECT ... FOR UPDATE SKIP LOCKED, and the UPDATE re-checks the claimable condition, so two
+senders never hold one row. A claim is a lease: a row whose sender died (its process is
+gone on this host, or the lease ran out) is claimable again.
+
+The one window no SMTP sender can close: the server accepted a message and the sender died
+before mark_sent committed. The row is then still 'claimed' and is sent again once taken
+over. mark_sent follows the server's reply immediately, so the window is one local commit
+wide, and the resend carries the same Message-ID (render.message_id) for the receiving side
+to deduplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import uuid
+from typing import Iterable, Sequence
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from dailypapers.digest.models import Delivery, SentPaper, Subscriber
+from dailypapers.digest.periods import Period
+
+HOST = socket.gethostname()
+
+
+def new_worker_id() -> str:
+    """'host:pid:random' — the host and pid let a sender on the same host see a dead claimant."""
+    return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _dead_local_workers(period: Period) -> list[str]:
+    dead = []
+    claimants = (Delivery.objects.filter(period=period.key, state=Delivery.CLAIMED)
+                 .values_list("claimed_by", flat=True).distinct())
+    for worker in claimants:
+        host, _, rest = worker.partition(":")
+        pid = rest.partition(":")[0]
+        if host != HOST or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            dead.append(worker)
+        except PermissionError:
+            pass  # alive, someone else's process
+    return dead
+
+
+def plan(period: Period) -> int:
+    """Create a pending row for every active subscriber of this period's frequency that has none."""
+    has_row = Delivery.objects.filter(subscriber=OuterRef("pk"), period=period.key)
+    new_ids = list(
+        Subscriber.objects.filter(status=Subscriber.ACTIVE, frequency=period.kind)
+        .exclude(Exists(has_row)).values_list("pk", flat=True)
+    )
+    for start in range(0, len(new_ids), 2000):
+        with transaction.atomic():
+            Delivery.objects.bulk_create(
+                [Delivery(subscriber_id=pk, period=period.key) for pk in new_ids[start:start + 2000]],
+                ignore_conflicts=True,  # another sender planned the same rows: fine
+            )
+    return len(new_ids)
+
+
+def claim(period: Period, worker: str, limit: int, lease: dt.timedelta) -> list[Delivery]:
+    """Take up to ``limit`` claimable rows of ``period`` for ``worker``; return them with their subscribers."""
+    now = timezone.now()
+    dead = _dead_local_workers(period)
+    claimable = (
+        Q(state=Delivery.PENDING)
+        | Q(state=Delivery.RETRY, next_attempt_at__lte=now)
+        | Q(state=Delivery.CLAIMED, claimed_at__lt=now - lease)
+        | Q(state=Delivery.CLAIMED, claimed_by__in=dead)
+    )
+    with transaction.atomic():
+        # Subscribers who left since planning never get this period's mail.
+        (Delivery.objects.filter(period=period.key, state__in=[Delivery.PENDING, Delivery.RETRY, Delivery.CLAIMED])
+         .filter(claimable).exclude(subscriber__status=Subscriber.ACTIVE)
+         .update(state=Delivery.CANCELLED, claimed_by="", claimed_at=None))
+        rows = Delivery.objects.filter(claimable, period=period.key).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        ids = list(rows.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        Delivery.objects.filter(claimable, id__in=ids).update(
+            state=Delivery.CLAIMED, claimed_by=worker, claimed_at=now, attempts=F("attempts") + 1,
+        )
+    return list(Delivery.objects.filter(id__in=ids, state=Delivery.CLAIMED, claimed_by=worker)
+                .select_related("subscriber").order_by("id"))
+
+
+def _finish(delivery: Delivery, worker: str, **values) -> bool:
+    """Move a row we hold out of 'claimed'; False if our claim was taken over meanwhile."""
+    return bool(Delivery.objects.filter(id=delivery.id, state=Delivery.CLAIMED, claimed_by=worker).update(**values))
+
+
+def mark_sent(delivery: Delivery, worker: str, paper_ids: Sequence[int], message_id: str) -> bool:
+    with transaction.atomic():
+        held = _finish(delivery, worker, state=Delivery.SENT, sent_at=timezone.now(), message_id=message_id,
+                       paper_count=len(paper_ids), last_error="")
+        # Recorded even if the claim was lost: the mail went out, its papers must not repeat.
+        SentPaper.objects.bulk_create(
+            [SentPaper(subscriber_id=delivery.subscriber_id, paper_id=pk, delivery_id=delivery.id) for pk in paper_ids],
+            ignore_conflicts=True,
+        )
+    return held
+
+
+def mark_empty(delivery: Delivery, worker: str) -> bool:
+    return _finish(delivery, worker, state=Delivery.EMPTY, paper_count=0)
+
+
+def release(deliveries: Iterable[Delivery], worker: str) -> None:
+    """Hand rows back untouched (the server, not the message, failed): the attempt does not count."""
+    ids = [d.id for d in deliveries]
+    Delivery.objects.filter(id__in=ids, state=Delivery.CLAIMED, claimed_by=worker).update(
+        state=Delivery.PENDING, claimed_by="", claimed_at=None, attempts=F("attempts") - 1,
+    )
+
+
+def mark_retry(delivery: Delivery, worker: str, error: str, max_attempts: int, retry_base: float) -> str:
+    """Schedule another try with exponential back-off, or give up after ``max_attempts``."""
+    attempts = delivery.attempts  # already counts this one (claim adds it)
+    if attempts >= max_attempts:
+        _finish(delivery, worker, state=Delivery.FAILED, last_error=error)
+        return Delivery.FAILED
+    delay = dt.timedelta(seconds=retry_base * 2 ** (attempts - 1))
+    _finish(delivery, worker, state=Delivery.RETRY, last_error=error, next_attempt_at=timezone.now() + delay,
+            claimed_by="", claimed_at=None)
+    return Delivery.RETRY
+
+
+def mark_bounced(delivery: Delivery, worker: str, error: str, bounce_limit: int) -> bool:
+    """Record a permanent refusal; return True if the address is now suspended."""
+    with transaction.atomic():
+        _finish(delivery, worker, state=Delivery.BOUNCED, last_error=error)
+        Subscriber.objects.filter(pk=delivery.subscriber_id).update(bounce_count=F("bounce_count") + 1)
+        return bool(Subscriber.objects.filter(
+            pk=delivery.subscriber_id, status=Subscriber.ACTIVE, bounce_count__gte=bounce_limit,
+        ).update(status=Subscriber.SUSPENDED))
+
+
+def next_retry_at(period: Period) -> dt.datetime | None:
+    """When the earliest waiting retry of ``period`` is due (None: nothing waits)."""
+    return (Delivery.objects.filter(period=period.key, state=Delivery.RETRY)
+            .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())
+
+
+def sent_papers(subscriber_ids: Iterable[int], paper_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each subscriber, which of ``paper_ids`` they already received."""
+    found: dict[int, set[int]] = {}
+    rows = SentPaper.objects.filter(subscriber_id__in=list(subscriber_ids), paper_id__in=list(paper_ids))
+    for subscriber_id, paper_id in rows.values_list("subscriber_id", "paper_id"):
+        found.setdefault(subscriber_id, set()).add(paper_id)
+    return found
+
+
+def counts(period: Period) -> dict[str, int]:
+    totals = {state: 0 for state, _ in Delivery.STATES}
+    for row in Delivery.objects.filter(period=period.key).values("state").annotate(n=Count("id")):
+        totals[row["state"]] = row["n"]
+    return totals

@@ -1,0 +1,46 @@
+"""dailypapers worker — sync and send digests on schedule (US/Eastern arXiv announcement days)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dailypapers.digest import schedule, worker
+from dailypapers.digest.mailer import MailConfigError
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Command(BaseCommand):
+    help = ("Run sync and email digests on schedule: daily digests after arXiv's 20:00 US/Eastern announcement "
+            "(Sunday-Thursday), weekly ones on DAILYPAPERS_DIGEST_WEEKLY_DAY. --once runs what is due and exits (cron).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Sync and send what is due now, then exit.")
+        parser.add_argument("--no-sync", action="store_true", help="Do not sync before sending.")
+        parser.add_argument("--show-schedule", action="store_true", help="Print the last and next due digests and exit.")
+
+    def handle(self, *args, **options):
+        try:
+            plan = schedule.Schedule.from_config(settings.CONFIG)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["show_schedule"]:
+            for line in worker.describe(_now(), plan):
+                self.stdout.write(line)
+            return
+        do_sync = (lambda: None) if options["no_sync"] else worker.sync
+        if options["once"]:
+            try:
+                for report in worker.tick(_now(), plan, do_sync=do_sync):
+                    self.stdout.write(f"{report.period}: sent {report.sent}, nothing new {report.empty}, "
+                                      f"bounced {report.bounced}, failed {report.failed}, waiting {report.waiting}")
+            except MailConfigError as exc:
+                raise CommandError(str(exc)) from exc
+            return
+        self.stdout.write("worker started; " + "; ".join(worker.describe(_now(), plan)))
+        worker.run_forever(plan, _now, do_sync=do_sync)

@@ -1,0 +1,201 @@
+"""Send one period's digests exactly once per subscriber (see ledger.py for the guarantees).
+
+The run: check the SMTP settings by connecting (nothing is claimed if that fails), plan
+the period's ledger rows, load and rank the candidates once, then claim small batches and
+send each mail on one reused connection, committing each outcome right after the server's
+reply. Temporary refusals are retried with back-off within the run while they are due
+within ``retry_max_wait``; later ones are left for the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+from django.conf import settings
+from django.utils import timezone
+
+from dailypapers.digest import ledger, mailer, render
+from dailypapers.digest.candidates import load_candidates
+from dailypapers.digest.models import Delivery, Subscriber
+from dailypapers.digest.periods import Period
+from dailypapers.digest.selection import Candidate, CandidatePool, Preferences, pick
+
+log = logging.getLogger("dailypapers.digest")
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    rate: float = 10.0
+    max_attempts: int = 5
+    retry_base: float = 60.0
+    retry_max_wait: float = 900.0
+    bounce_limit: int = 3
+    lease: float = 600.0
+    window_days: int = 7
+    claim_batch: int = 20  # small: an unsubscribe lands between batches, and a dead sender strands few rows
+
+    @classmethod
+    def from_config(cls, **overrides) -> "SendOptions":
+        config = settings.CONFIG
+        values = dict(
+            rate=config["DAILYPAPERS_DIGEST_RATE"], max_attempts=config["DAILYPAPERS_DIGEST_MAX_ATTEMPTS"],
+            retry_base=config["DAILYPAPERS_DIGEST_RETRY_BASE"], retry_max_wait=config["DAILYPAPERS_DIGEST_RETRY_MAX_WAIT"],
+            bounce_limit=config["DAILYPAPERS_DIGEST_BOUNCE_LIMIT"], lease=config["DAILYPAPERS_DIGEST_LEASE"],
+            window_days=config["DAILYPAPERS_DIGEST_WINDOW_DAYS"],
+        )
+        values.update(overrides)
+        return cls(**values)
+
+
+@dataclass
+class SendReport:
+    period: str
+    planned: int = 0
+    sent: int = 0
+    empty: int = 0
+    retried: int = 0
+    failed: int = 0
+    bounced: int = 0
+    suspended: int = 0
+    waiting: int = 0  # retries left for a later run
+    ledger: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Composer:
+    """Chooses each subscriber's papers: filtering runs once per distinct preference set."""
+
+    def __init__(self, candidates: list[Candidate]) -> None:
+        self.pool = CandidatePool(candidates)
+        self.paper_ids = [c.paper_id for c in candidates]
+        self._matched: dict[Preferences, list[Candidate]] = {}
+        self.fragments = render.PaperFragments()
+
+    def papers_for(self, subscriber: Subscriber, already_sent: set[int]) -> list[Candidate]:
+        prefs = Preferences.of(subscriber.categories, subscriber.keywords, subscriber.excluded_keywords)
+        if prefs not in self._matched:
+            self._matched[prefs] = self.pool.matching(prefs)
+        return pick(self._matched[prefs], already_sent, subscriber.top_n)
+
+
+def send_period(period: Period, options: SendOptions | None = None,
+                progress: Callable[[SendReport], None] | None = None) -> SendReport:
+    """Send ``period``'s digests; raises mailer.MailConfigError (nothing claimed) if SMTP cannot work."""
+    options = options or SendOptions.from_config()
+    connection = mailer.open_checked()
+    worker = ledger.new_worker_id()
+    report = SendReport(period=period.key)
+    try:
+        report.planned = ledger.plan(period)
+        composer = Composer(load_candidates(period, options.window_days))
+        pacer = mailer.Pacer(options.rate)
+        outage_since: float | None = None
+        outages = 0
+        while True:
+            batch = ledger.claim(period, worker, options.claim_batch, dt.timedelta(seconds=options.lease))
+            if not batch:
+                if not _wait_for_retries(period, options):
+                    break
+                continue
+            try:
+                _send_batch(batch, period, composer, connection, pacer, worker, options, report)
+                outage_since, outages = None, 0
+            except mailer.ServerUnavailable as exc:
+                # The claimed rows went back to pending untouched; wait for the server with back-off.
+                outage_since = outage_since or time.monotonic()
+                if time.monotonic() - outage_since > options.retry_max_wait:
+                    raise mailer.MailConfigError(
+                        f"The SMTP server stopped answering ({exc}) and did not come back within "
+                        f"{options.retry_max_wait:.0f} s; the unsent digests stay pending for the next run."
+                    ) from exc
+                pause = min(options.retry_base * 2 ** outages, options.retry_max_wait)
+                outages += 1
+                log.warning("SMTP server unavailable (%s); trying again in %.1f s", exc, pause)
+                time.sleep(pause)
+            if progress:
+                progress(report)
+    finally:
+        mailer.close_quietly(connection)
+    report.ledger = ledger.counts(period)
+    report.waiting = report.ledger[Delivery.RETRY]
+    return report
+
+
+def _wait_for_retries(period: Period, options: SendOptions) -> bool:
+    """Sleep until the next retry if it is due within retry_max_wait; False if nothing to wait for."""
+    due = ledger.next_retry_at(period)
+    if due is None:
+        return False
+    pause = (due - timezone.now()).total_seconds()
+    if pause > options.retry_max_wait:
+        return False
+    time.sleep(max(pause, 0.0) + 0.01)
+    return True
+
+
+def _send_batch(batch: list[Delivery], period: Period, composer: Composer, connection, pacer: mailer.Pacer,
+                worker: str, options: SendOptions, report: SendReport) -> None:
+    already = ledger.sent_papers([d.subscriber_id for d in batch], composer.paper_ids)
+    for index, delivery in enumerate(batch):
+        subscriber = delivery.subscriber
+        papers = composer.papers_for(subscriber, already.get(subscriber.pk, set()))
+        if not papers:
+            ledger.mark_empty(delivery, worker)
+            report.empty += 1
+            continue
+        message = render.build_digest(subscriber, period, papers, composer.fragments)
+        pacer.wait()
+        try:
+            mailer.send(connection, message)
+        except mailer.ServerUnavailable:
+            ledger.release(batch[index:], worker)
+            raise
+        except mailer.MailConfigError:
+            ledger.release(batch[index:], worker)
+            raise
+        except mailer.TemporaryFailure as exc:
+            state = ledger.mark_retry(delivery, worker, str(exc), options.max_attempts, options.retry_base)
+            log.info("%s: temporary failure (%s): %s", subscriber.email, exc, state)
+            if state == Delivery.FAILED:
+                report.failed += 1
+            else:
+                report.retried += 1
+            continue
+        except mailer.PermanentFailure as exc:
+            suspended = ledger.mark_bounced(delivery, worker, str(exc), options.bounce_limit)
+            log.warning("%s: bounced (%s)%s", subscriber.email, exc, "; address suspended" if suspended else "")
+            report.bounced += 1
+            report.suspended += int(suspended)
+            continue
+        if not ledger.mark_sent(delivery, worker, [p.paper_id for p in papers], message.extra_headers["Message-ID"]):
+            log.warning("%s: sent, but another sender had taken the claim over (lease %.0f s too short?)",
+                        subscriber.email, options.lease)
+        report.sent += 1
+
+
+def preview(subscriber: Subscriber, period: Period, window_days: int):
+    """The digest ``subscriber`` would get for ``period`` now (no ledger, no send); None if empty."""
+    composer = Composer(load_candidates(period, window_days))
+    already = ledger.sent_papers([subscriber.pk], composer.paper_ids).get(subscriber.pk, set())
+    papers = composer.papers_for(subscriber, already)
+    return render.build_digest(subscriber, period, papers, composer.fragments) if papers else None
+
+
+def dry_run(period: Period, window_days: int) -> list[tuple[str, int]]:
+    """(email, paper count) for each active subscriber not yet served for ``period``; writes nothing."""
+    composer = Composer(load_candidates(period, window_days))
+    done = Delivery.objects.filter(period=period.key).exclude(state__in=[Delivery.PENDING, Delivery.RETRY])
+    subscribers = list(Subscriber.objects.filter(status=Subscriber.ACTIVE, frequency=period.kind)
+                       .exclude(pk__in=done.values("subscriber_id")).order_by("pk"))
+    result = []
+    for start in range(0, len(subscribers), 500):
+        chunk = subscribers[start:start + 500]
+        already = ledger.sent_papers([s.pk for s in chunk], composer.paper_ids)
+        result += [(s.email, len(composer.papers_for(s, already.get(s.pk, set())))) for s in chunk]
+    return result

@@ -1,0 +1,79 @@
+"""`dailypapers worker`: sync, then send the digests that are due, on the schedule in schedule.py.
+
+Sending is idempotent (the ledger), so the worker keeps no state of its own: each tick it
+sends the latest due period of each kind, and a restarted worker simply sends whatever a
+dead one left. ``--once`` does one tick and exits, for cron.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Callable
+
+from django.core.management import call_command, get_commands
+
+from dailypapers.digest import schedule
+from dailypapers.digest.mailer import MailConfigError
+from dailypapers.digest.sender import SendOptions, SendReport, send_period
+
+log = logging.getLogger("dailypapers.worker")
+
+MAX_SLEEP = 300.0  # wake up at least this often, so a changed clock or a suspended host cannot make us oversleep
+
+
+def sync() -> None:
+    """Pull new papers before digests go out; without a sync command, send from what is stored."""
+    if "sync" not in get_commands():
+        log.warning("no `sync` command is installed: digests use the papers already stored")
+        return
+    call_command("sync")
+
+
+def tick(now: dt.datetime, plan: schedule.Schedule, options: SendOptions | None = None,
+         do_sync: Callable[[], None] = sync) -> list[SendReport]:
+    """One round: sync, then send every due period (idempotent)."""
+    try:
+        do_sync()
+    except Exception:  # a failed sync must not stop the digests: they go out with what we have
+        log.exception("sync failed; sending digests from the papers already stored")
+    reports = []
+    for period in schedule.due_periods(now, plan):
+        report = send_period(period, options)
+        log.info("%s: %s", period.key, report.as_dict())
+        reports.append(report)
+    return reports
+
+
+def seconds_until_next(now: dt.datetime, plan: schedule.Schedule) -> float:
+    upcoming = min(schedule.next_due(now, plan, kind)[0] for kind in ("daily", "weekly"))
+    return min(max((upcoming - now).total_seconds(), 1.0), MAX_SLEEP)
+
+
+def run_forever(plan: schedule.Schedule, clock: Callable[[], dt.datetime], do_sync: Callable[[], None] = sync) -> None:
+    done: set[tuple[str, ...]] = set()
+    while True:
+        now = clock()
+        due = tuple(p.key for p in schedule.due_periods(now, plan))
+        if due not in done:  # a new period became due since the last round
+            try:
+                tick(now, plan, do_sync=do_sync)
+                done.add(due)
+            except MailConfigError as exc:  # try again at the next wake-up; nothing was lost
+                log.error("digests not sent: %s", exc)
+        time.sleep(seconds_until_next(clock(), plan))
+
+
+def describe(now: dt.datetime, plan: schedule.Schedule) -> list[str]:
+    lines = []
+    for kind in ("daily", "weekly"):
+        due_at, period = schedule.latest_due(now, plan, kind)
+        next_at, next_period = schedule.next_due(now, plan, kind)
+        lines.append(f"{kind}: last due {period.key} at {_local(due_at)}; next {next_period.key} at {_local(next_at)}")
+    return lines
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone(schedule.EASTERN).strftime("%a %Y-%m-%d %H:%M %Z")
+
