@@ -22,6 +22,7 @@ from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
 from dailypapers.store.bulk import insert_rows, insert_values
 from dailypapers.store.changes import next_change_seq
 from dailypapers.store.models import DailyEntry, Paper, PaperVersion
+from dailypapers.store.signals import daily_entries_changed
 
 _EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -250,4 +251,6 @@ def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.d
         paper.change_seq = seq
     if restamp:
         Paper.objects.bulk_update(restamp, ["change_seq"], batch_size=500)
+    if touched:
+        daily_entries_changed.send(sender=DailyEntry, paper_ids=[p.pk for p in touched])
     return outcome
