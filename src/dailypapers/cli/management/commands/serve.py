@@ -10,6 +10,25 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# Keys copied from examples and templates: anyone can forge sessions signed with them.
+_KNOWN_DEFAULTS = ("django-insecure", "changeme", "change-me", "secret", "dev", "test")
+
+
+def secret_key_problem(key: str, from_env: bool, host: str) -> str | None:
+    """Why this secret key must not sign a production site's cookies, or None.
+
+    A key generated at random for this data directory is fine on this machine (loopback);
+    a server other machines can reach must have its key set explicitly, and no key may be
+    short or a well-known default.
+    """
+    if len(key) < 32 or key.lower().startswith(_KNOWN_DEFAULTS):
+        return "the secret key is a default or too short (under 32 characters)"
+    if not from_env and host not in _LOOPBACK:
+        return f"binding to {host} (reachable from other machines) with the key generated for local use"
+    return None
+
+
 def worker_count() -> int:
     configured = settings.CONFIG["DAILYPAPERS_SERVE_WORKERS"]
     return configured if configured > 0 else 2 * (os.cpu_count() or 1) + 1
@@ -24,9 +43,10 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=0, help="worker processes (default: DAILYPAPERS_SERVE_WORKERS)")
 
     def handle(self, *args, **options):
-        if not settings.DEBUG and not settings.SECRET_KEY_FROM_ENV:
-            raise CommandError("refusing to serve with DEBUG off and no DAILYPAPERS_SECRET_KEY: set one "
-                               "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))').")
+        problem = secret_key_problem(settings.SECRET_KEY, settings.SECRET_KEY_FROM_ENV, options["host"])
+        if problem and not settings.DEBUG:
+            raise CommandError(f"refusing to serve: {problem}. Set DAILYPAPERS_SECRET_KEY to a long random value "
+                               "(python -c 'import secrets; print(secrets.token_urlsafe(50))').")
         call_command("collectstatic", interactive=False, verbosity=0)
         workers = options["workers"] or worker_count()
         bind = f"{options['host']}:{options['port']}"
