@@ -97,3 +97,11 @@ def test_same_paper_twice_in_one_batch():
     counts = write_batch([paper(1, title="first"), paper(2, title="second")], NOW)
     assert Paper.objects.get().title == "second"
     assert (counts.new, counts.unchanged) == (1, 1)
+
+
+def test_missing_entry_fields_never_blank_known_ones():
+    write_batch([entry(3, NOW, submitted_by="alice", github_repo="https://github.com/a/b")], NOW)
+    counts = write_batch([entry(3, NOW)], NOW)  # same snapshot from a source without those fields
+    stored = DailyEntry.objects.get()
+    assert (stored.submitted_by, stored.github_repo) == ("alice", "https://github.com/a/b")
+    assert counts.unchanged == 1

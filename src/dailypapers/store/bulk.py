@@ -1,4 +1,4 @@
-"""Fast multi-row INSERT for the importer's hot path.
+"""Fast multi-row INSERT and UPDATE for the importer's hot path.
 
 Django's bulk_create prepares every value through several layers of field methods, which
 cost more than the database itself on large imports (profiled: ~60% of a 74k-paper
@@ -41,3 +41,21 @@ def insert_values(model: type[models.Model], field_names: Sequence[str], rows: I
     if prepared:
         with connection.cursor() as cursor:
             cursor.executemany(sql, prepared)
+
+
+def update_rows(model: type[models.Model], objects: Iterable[models.Model], field_names: Sequence[str]) -> None:
+    """UPDATE ``field_names`` of saved ``objects`` by primary key, one executemany.
+
+    Django's bulk_update builds one CASE WHEN per field over the whole batch, whose
+    expression resolution grows with the batch (profiled: 60 s for 10k entries)."""
+    objects = list(objects)
+    if not objects:
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    adapters = [_adapter(f) for f in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    rows = [[adapt(getattr(obj, f.attname)) for adapt, f in zip(adapters, fields)] + [obj.pk] for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

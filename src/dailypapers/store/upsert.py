@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
-from dailypapers.store.bulk import insert_rows, insert_values
+from dailypapers.store.bulk import insert_rows, insert_values, update_rows
 from dailypapers.store.changes import next_change_seq
 from dailypapers.store.models import DailyEntry, Paper, PaperVersion
 from dailypapers.store.signals import daily_entries_changed
@@ -154,7 +154,7 @@ def write_batch(records: Sequence[PaperRecord | DailyEntryRecord], fetched_at: d
         _write_versions(records, papers, created)
         if dirty:
             fields = sorted(set().union(*dirty.values()))
-            Paper.objects.bulk_update([papers[k] for k in dirty], fields, batch_size=500)
+            update_rows(Paper, [papers[k] for k in dirty], fields)
         entry_outcome = _write_entries(records, papers, fetched_at, seq, dirty)
         for i, result in enumerate(outcome):
             result = entry_outcome.get(i, result) if result == "unchanged" else result
@@ -164,6 +164,7 @@ def write_batch(records: Sequence[PaperRecord | DailyEntryRecord], fetched_at: d
 
 
 _PAPER_COLUMNS = [f.name for f in Paper._meta.concrete_fields if not f.primary_key]
+_ENTRY_COLUMNS = [f.name for f in DailyEntry._meta.concrete_fields if not f.primary_key]
 
 
 def _insert_papers(created: dict[str, Paper]) -> None:
@@ -218,13 +219,12 @@ def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.d
     for i, record in wanted:
         paper = papers[record.paper.arxiv_id]
         key = (record.source, paper.pk, record.date)
-        values = {name: getattr(record, name) for name in _ENTRY_FIELDS}
-        values = {k: ("" if v is None and k not in ("github_stars", "seen_at") else v) for k, v in values.items()}
-        values["ai_keywords"] = record.ai_keywords or []
+        # None means "this source does not say": it never blanks a value another source gave.
+        values = {name: getattr(record, name) for name in _ENTRY_FIELDS if getattr(record, name) is not None}
         entry = existing.get(key) or to_create.get(key)
         if entry is None:
-            to_create[key] = DailyEntry(paper_id=paper.pk, date=record.date, source=record.source,
-                                        fetched_at=fetched_at, **values)
+            to_create[key] = entry = DailyEntry(paper_id=paper.pk, date=record.date, source=record.source,
+                                                fetched_at=fetched_at, **values)
             outcome[i] = "new"
             continue
         if entry.seen_at and record.seen_at and record.seen_at < entry.seen_at:
@@ -240,17 +240,14 @@ def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.d
             outcome[i] = "updated"
         else:
             outcome[i] = "unchanged"
-    if to_create:
-        DailyEntry.objects.bulk_create(to_create.values(), batch_size=500)
-    if to_update:
-        DailyEntry.objects.bulk_update(to_update.values(), list(_ENTRY_FIELDS) + ["fetched_at"], batch_size=500)
+    insert_rows(DailyEntry, to_create.values(), _ENTRY_COLUMNS)
+    update_rows(DailyEntry, to_update.values(), list(_ENTRY_FIELDS) + ["fetched_at"])
     # Entries carry votes the search index sorts by: stamp their papers as changed too.
     touched = {papers[r.paper.arxiv_id] for i, r in wanted if outcome.get(i) != "unchanged"}
     restamp = [p for p in touched if p.change_seq != seq]
     for paper in restamp:
         paper.change_seq = seq
-    if restamp:
-        Paper.objects.bulk_update(restamp, ["change_seq"], batch_size=500)
+    update_rows(Paper, restamp, ["change_seq"])
     if touched:
         daily_entries_changed.send(sender=DailyEntry, paper_ids=[p.pk for p in touched])
     return outcome
