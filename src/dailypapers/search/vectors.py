@@ -1,0 +1,245 @@
+"""Vector index over paper ids: exact numpy scan when small, usearch HNSW when large.
+
+Scores are cosine similarities (vectors are L2-normalised on the way in). Below
+``hnsw_threshold`` vectors an exact float32 scan is fast enough (p95 19 ms at 200k) and
+has perfect recall; above it the index moves to HNSW (f16, connectivity 16, p95 ~1 ms
+at 1M, recall ~0.98) and stays there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Collection, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from usearch.index import Index
+
+HNSW_THRESHOLD = 200_000
+# Allowed subsets up to this size are scanned exactly even in HNSW mode (a few ms).
+EXACT_SUBSET = 20_000
+# Filtered HNSW searches over-fetch this many times k first, then grow by this factor.
+OVERFETCH = 4
+
+# A predicate over candidate ids: returns those allowed (e.g. checked against a keyword index).
+AllowedCheck = Callable[[Sequence[str]], Collection[str]]
+Hits = list[tuple[str, float]]
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def _top(ids: Sequence[str], scores: np.ndarray, k: int) -> Hits:
+    if k <= 0 or not len(scores):
+        return []
+    k = min(k, len(scores))
+    part = np.argpartition(-scores, k - 1)[:k]
+    best = part[np.argsort(-scores[part], kind="stable")]
+    return [(ids[i], float(scores[i])) for i in best]
+
+
+class _ExactStore:
+    """Dense float32 rows; removal moves the last row into the hole."""
+
+    def __init__(self, dim: int):
+        self.dim = dim
+        self.ids: list[str] = []
+        self.row: dict[str, int] = {}
+        self.matrix = np.zeros((0, dim), dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        new = [i for i, doc_id in enumerate(ids) if doc_id not in self.row]
+        for i, doc_id in enumerate(ids):
+            if doc_id in self.row:
+                self.matrix[self.row[doc_id]] = vectors[i]
+        need = len(self.ids) + len(new)
+        if need > len(self.matrix):
+            grown = np.zeros((max(need, 2 * len(self.matrix), 1024), self.dim), dtype=np.float32)
+            grown[: len(self.ids)] = self.matrix[: len(self.ids)]
+            self.matrix = grown
+        for i in new:
+            self.row[ids[i]] = len(self.ids)
+            self.matrix[len(self.ids)] = vectors[i]
+            self.ids.append(ids[i])
+
+    def remove(self, ids: Iterable[str]) -> None:
+        for doc_id in ids:
+            row = self.row.pop(doc_id, None)
+            if row is None:
+                continue
+            last = len(self.ids) - 1
+            if row != last:
+                moved = self.ids[last]
+                self.matrix[row] = self.matrix[last]
+                self.ids[row] = moved
+                self.row[moved] = row
+            self.ids.pop()
+
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        return self.matrix[[self.row[i] for i in ids]]
+
+    def search(self, query: np.ndarray, k: int) -> Hits:
+        return _top(self.ids, self.matrix[: len(self.ids)] @ query, k)
+
+
+class _HnswStore:
+    """usearch HNSW; string ids map to stable integer keys."""
+
+    def __init__(
+        self, dim: int, expansion_search: int, index: Index | None = None, keys: dict[str, int] | None = None, next_key: int = 0
+    ):
+        self.dim = dim
+        self.index = index or Index(
+            ndim=dim, metric="ip", dtype="f16", connectivity=16, expansion_add=128, expansion_search=expansion_search
+        )
+        self.key: dict[str, int] = keys or {}
+        self.id_of: dict[int, str] = {k: i for i, k in self.key.items()}
+        # Keys are never reused: usearch keeps removed keys as tombstones.
+        self.next_key = max(next_key, max(self.id_of, default=-1) + 1)
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    def add(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        self.remove([i for i in ids if i in self.key])
+        keys = np.arange(self.next_key, self.next_key + len(ids), dtype=np.uint64)
+        self.next_key += len(ids)
+        self.index.add(keys, vectors)
+        for doc_id, key in zip(ids, keys.tolist()):
+            self.key[doc_id] = key
+            self.id_of[key] = doc_id
+
+    def remove(self, ids: Iterable[str]) -> None:
+        keys = [self.key.pop(i) for i in ids if i in self.key]
+        if keys:
+            self.index.remove(np.asarray(keys, dtype=np.uint64))
+            for key in keys:
+                del self.id_of[key]
+
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        keys = np.asarray([self.key[i] for i in ids], dtype=np.uint64)
+        return np.asarray(self.index.get(keys, dtype=np.float32), dtype=np.float32).reshape(len(ids), self.dim)
+
+    def search(self, query: np.ndarray, k: int) -> Hits:
+        k = min(k, len(self.key))
+        if k <= 0:
+            return []
+        matches = self.index.search(query, k)
+        return [(self.id_of[int(key)], 1.0 - float(dist)) for key, dist in zip(matches.keys, matches.distances)]
+
+
+class VectorIndex:
+    def __init__(self, path: str | Path, dim: int = 384, hnsw_threshold: int = HNSW_THRESHOLD, expansion_search: int = 128):
+        self.path = Path(path)
+        self.dim = dim
+        self.hnsw_threshold = hnsw_threshold
+        self.expansion_search = expansion_search
+        self._store: _ExactStore | _HnswStore = _ExactStore(dim)
+
+    @classmethod
+    def open(cls, path: str | Path, dim: int = 384, hnsw_threshold: int = HNSW_THRESHOLD, expansion_search: int = 128) -> VectorIndex:
+        """Load the index saved at ``path``, or start an empty one there."""
+        index = cls(path, dim, hnsw_threshold, expansion_search)
+        meta_path = index.path / "meta.json"
+        if not meta_path.exists():
+            return index
+        meta = json.loads(meta_path.read_text())
+        if meta["dim"] != dim:
+            raise ValueError(f"{path} holds {meta['dim']}-d vectors, not {dim}-d")
+        if meta["mode"] == "exact":
+            store = _ExactStore(dim)
+            ids = json.loads((index.path / "ids.json").read_text())
+            if ids:
+                store.add(ids, np.load(index.path / "vectors.npy"))
+        else:
+            usearch_index = Index.restore(str(index.path / "hnsw.usearch"))
+            usearch_index.expansion_search = expansion_search
+            keys = json.loads((index.path / "keys.json").read_text())
+            store = _HnswStore(dim, expansion_search, usearch_index, keys["keys"], keys["next"])
+        index._store = store
+        return index
+
+    @property
+    def uses_hnsw(self) -> bool:
+        return isinstance(self._store, _HnswStore)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __contains__(self, doc_id: object) -> bool:
+        store = self._store
+        return doc_id in (store.row if isinstance(store, _ExactStore) else store.key)
+
+    def add(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        """Add or replace vectors by id."""
+        vectors = _normalise(vectors).reshape(len(ids), self.dim)
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate ids in one add() call")
+        self._store.add(list(ids), vectors)
+        if isinstance(self._store, _ExactStore) and len(self._store) > self.hnsw_threshold:
+            self._to_hnsw()
+
+    def _to_hnsw(self) -> None:
+        exact = self._store
+        hnsw = _HnswStore(self.dim, self.expansion_search)
+        hnsw.add(exact.ids, exact.matrix[: len(exact.ids)])
+        self._store = hnsw
+
+    def remove(self, ids: Iterable[str]) -> None:
+        self._store.remove(ids)
+
+    def search(self, vector: np.ndarray, k: int, allowed_ids: Collection[str] | AllowedCheck | None = None) -> Hits:
+        """Top ``k`` (id, cosine) pairs, best first.
+
+        ``allowed_ids`` restricts results: a collection of ids (scanned exactly when small,
+        otherwise checked against over-fetched candidates) or a function that returns the
+        allowed subset of a batch of candidate ids.
+        """
+        query = _normalise(vector).reshape(self.dim)
+        if allowed_ids is None:
+            return self._store.search(query, k)
+        if not callable(allowed_ids):
+            allowed = [i for i in allowed_ids if i in self]
+            if isinstance(self._store, _ExactStore) or len(allowed) <= EXACT_SUBSET:
+                return _top(allowed, self._store.vectors(allowed) @ query, k) if allowed else []
+            allowed_set = set(allowed)
+            return self._overfetch(query, k, lambda cands: allowed_set.intersection(cands))
+        return self._overfetch(query, k, allowed_ids)
+
+    def _overfetch(self, query: np.ndarray, k: int, check: AllowedCheck) -> Hits:
+        fetch = k * OVERFETCH
+        while True:
+            hits = self._store.search(query, fetch)
+            passed = set(check([doc_id for doc_id, _ in hits]))
+            kept = [hit for hit in hits if hit[0] in passed]
+            if len(kept) >= k or len(hits) < fetch:
+                return kept[:k]
+            fetch *= OVERFETCH
+
+    def save(self) -> None:
+        """Write the index to its directory, replacing the previous copy in one rename."""
+        tmp = self.path.with_name(self.path.name + f".tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        store = self._store
+        if isinstance(store, _ExactStore):
+            np.save(tmp / "vectors.npy", store.matrix[: len(store.ids)])
+            (tmp / "ids.json").write_text(json.dumps(store.ids))
+        else:
+            store.index.save(str(tmp / "hnsw.usearch"))
+            (tmp / "keys.json").write_text(json.dumps({"next": store.next_key, "keys": store.key}))
+        meta = {"dim": self.dim, "mode": "hnsw" if self.uses_hnsw else "exact", "count": len(store)}
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        old = self.path.with_name(self.path.name + f".old-{os.getpid()}")
+        if self.path.exists():
+            self.path.rename(old)
+        tmp.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,430 @@
+"""The search engine as a library, on real SciFact data (no Django: run with -p no:django).
+
+A subset keeps it quick: every document judged relevant for the first 50 test claims plus
+about 1,000 others go into the keyword index; the relevant ones plus 120 others are embedded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import orjson
+import pytest
+
+from dailypapers.search.embed import Embedder, EmbedderError, document_text
+from dailypapers.search.hybrid import FusionParams, HybridSearch, fuse
+from dailypapers.search.keyword import Filters, KeywordIndex, KeywordIndexError, Sort
+from dailypapers.search.text import MAX_QUERY_CHARS, QueryError, parse_query
+from dailypapers.search.vectors import VectorIndex
+
+DATA = Path(os.environ.get("DAILYPAPERS_SCIFACT", Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact-beir"))
+N_QUERIES = 50
+N_KEYWORD_OTHERS = 1_000
+N_EMBEDDED_OTHERS = 120
+CATEGORIES = ("cs.LG", "q-bio.GN", "cs.CL")
+
+# Documents in other scripts and with markup, so every query-syntax case can find something.
+EXTRA_DOCS = [
+    {"id": "x-zh", "title": "深度学习 医学 影像", "abstract": "卷积 神经网络 用于 肺癌 筛查", "authors": ["王 伟"]},
+    {"id": "x-ar", "title": "السرطان والتدخين", "abstract": "دراسة عن السرطان", "authors": ["أحمد علي"]},
+    {"id": "x-ru", "title": "Рак лёгких и курение", "abstract": "Исследование рак лёгких", "authors": ["Иван Петров"]},
+    {"id": "x-html", "title": "Risk <script>alert(1)</script> of C++ & AND/OR gene* therapy", "abstract": "NOT a drill: (unbalanced", "authors": ["Zoë Ångström"]},
+]
+
+
+def _with_metadata(i: int, doc: dict) -> dict:
+    """SciFact has no dates, categories, authors or votes: give each document some, deterministically."""
+    return {
+        **doc,
+        "authors": doc.get("authors") or [f"Author {i % 5}", f"Coauthor {i % 7}"],
+        "categories": [CATEGORIES[i % 3]],
+        "date": (dt.date(2024, 1, 1) + dt.timedelta(days=i % 365)).isoformat(),
+        "votes": (i * 37) % 101,
+    }
+
+
+@pytest.fixture(scope="module")
+def scifact() -> dict:
+    if not (DATA / "corpus.jsonl.gz").exists():
+        pytest.skip(f"SciFact not found at {DATA} (set DAILYPAPERS_SCIFACT)")
+    queries = {r["_id"]: r["text"] for r in map(orjson.loads, (DATA / "queries.jsonl").read_bytes().splitlines())}
+    qrels: dict[str, set[str]] = {}
+    for line in (DATA / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+        qid, did, _ = line.split("\t")
+        qrels.setdefault(qid, set()).add(did)
+    qrels = dict(list(qrels.items())[:N_QUERIES])
+    relevant = set().union(*qrels.values())
+    with gzip.open(DATA / "corpus.jsonl.gz", "rb") as fh:
+        rows = [orjson.loads(line) for line in fh]
+    docs, others = [], 0
+    for row in rows:
+        is_relevant = row["_id"] in relevant
+        if is_relevant or others < N_KEYWORD_OTHERS:
+            others += not is_relevant
+            docs.append(_with_metadata(len(docs), {"id": row["_id"], "title": row["title"], "abstract": row["text"]}))
+    docs += [_with_metadata(len(docs) + i, d) for i, d in enumerate(EXTRA_DOCS)]
+    others_ids = [d["id"] for d in docs if d["id"] not in relevant][:N_EMBEDDED_OTHERS]
+    return {
+        "docs": docs,
+        "by_id": {d["id"]: d for d in docs},
+        "queries": {q: queries[q] for q in qrels},
+        "qrels": qrels,
+        "embedded": sorted(relevant) + others_ids,
+    }
+
+
+@pytest.fixture(scope="module")
+def keyword(scifact, tmp_path_factory) -> KeywordIndex:
+    index = KeywordIndex(tmp_path_factory.mktemp("keyword"))
+    index.add(scifact["docs"])
+    index.commit()
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="module")
+def vectors(scifact, embedder, tmp_path_factory) -> VectorIndex:
+    ids = scifact["embedded"]
+    docs = [scifact["by_id"][i] for i in ids]
+    index = VectorIndex(tmp_path_factory.mktemp("vectors"))
+    index.add(ids, embedder.embed([document_text(d["title"], d["abstract"]) for d in docs]))
+    return index
+
+
+@pytest.fixture(scope="module")
+def hybrid(keyword, vectors, embedder) -> HybridSearch:
+    return HybridSearch(keyword, vectors, embedder)
+
+
+def _success_rate(search, scifact) -> float:
+    """Share of queries with a relevant document in the top 10."""
+    found = [bool(set(search(text)[:10]) & scifact["qrels"][q]) for q, text in scifact["queries"].items()]
+    return sum(found) / len(found)
+
+
+# -- relevance on real data -------------------------------------------------------------
+
+
+def test_keyword_finds_relevant(keyword, scifact):
+    rate = _success_rate(lambda t: [d for d, _ in keyword.search(t, limit=10).hits], scifact)
+    assert rate >= 0.9  # 0.94 when written
+    hits = keyword.search("A deficiency of vitamin B12 increases blood levels of homocysteine.", limit=5).hits
+    assert "11705328" in {d for d, _ in hits}
+
+
+def test_semantic_finds_relevant(hybrid, scifact):
+    rate = _success_rate(lambda t: [d for d, _ in hybrid.semantic(t, 10)], scifact)
+    assert rate >= 0.9  # 1.0 when written (over the 176 embedded documents only)
+    top = [d for d, _ in hybrid.semantic("ADAR1 binds to Dicer to cleave pre-miRNA.", 3)]
+    assert "5953485" in top
+
+
+def test_hybrid_finds_relevant(hybrid, keyword, scifact):
+    rate = _success_rate(lambda t: [d for d, _ in hybrid.search(t, limit=10).hits], scifact)
+    assert rate >= 0.95  # 1.0 when written
+    result = hybrid.search("AIRE is expressed in some skin tumors.", limit=5)
+    assert "12580014" in [d for d, _ in result.hits]
+    assert result.total >= len(result.hits)
+
+
+# -- query syntax: never an exception from tantivy --------------------------------------
+
+SYNTAX_CASES = [
+    ('"folic acid" homocysteine', "hits"),
+    ('"folic acid', "hits"),  # unbalanced quote
+    ('vitamin B12"', "hits"),
+    ('""', "empty"),
+    ("vitamin AND homocysteine", "hits"),
+    ("vitamin OR", "hits"),
+    ("NOT homocysteine", "hits"),
+    ("AND OR NOT", "hits"),  # the literal words: the x-html document has "AND/OR" and "NOT"
+    ("(vitamin OR (homocysteine", "hits"),
+    ("vitamin))) ((", "hits"),
+    ("gene*", "hits"),
+    ("*", "empty"),
+    ("-vitamin -homocysteine", "hits"),
+    ("title:vitamin abstract:homocysteine", "hits"),
+    (":::", "empty"),
+    ("C++ & therapy", "hits"),
+    ("vitamin^10 homocysteine~2", "hits"),
+    ("[1 TO 5] {a TO b}", "ok"),
+    ("\\ / ' ` ; <>", "empty"),
+    ("深度学习", "hits"),
+    ("السرطان", "hits"),
+    ("рак лёгких", "hits"),
+    ("🧬🔬", "empty"),
+    ("🧬 vitamin", "hits"),
+    ("tumor\x00cells\u200b\ufeff", "hits"),
+    ("vitamin " * 1_280, "hits"),  # 10 kB
+    ("x" * (MAX_QUERY_CHARS + 1), "error"),
+    ("", "empty"),
+    ("   \n\t ", "empty"),
+]
+
+
+@pytest.mark.parametrize("query, expect", SYNTAX_CASES, ids=[f"case{i}" for i in range(len(SYNTAX_CASES))])
+def test_query_syntax_keyword(keyword, query, expect):
+    if expect in ("empty", "error"):
+        with pytest.raises(QueryError) as info:
+            keyword.search(query)
+        assert str(info.value)
+        return
+    result = keyword.search(query, limit=5)
+    if expect == "hits":
+        assert result.hits and result.total >= len(result.hits)
+
+
+@pytest.mark.parametrize("query, expect", SYNTAX_CASES, ids=[f"case{i}" for i in range(len(SYNTAX_CASES))])
+def test_query_syntax_hybrid(hybrid, query, expect):
+    if expect in ("empty", "error"):
+        with pytest.raises(QueryError):
+            hybrid.search(query)
+        return
+    result = hybrid.search(query, limit=5)
+    if expect == "hits":
+        assert result.hits
+
+
+def test_parse_keeps_phrases_and_literal_operators():
+    parsed = parse_query('"Deep learning" AND -cats: (dogs* OR "x"')
+    assert parsed.phrases == (((0, "deep"), (1, "learn")),)
+    assert {"and", "or", "cat", "dog", "x"} <= set(parsed.terms)
+    assert '"' not in parsed.text
+    assert parse_query('"vitamin" b12').required == ("vitamin",)
+
+
+def test_phrase_is_required(keyword, hybrid, scifact):
+    loose = keyword.search("acid folic", limit=1000).total
+    phrase = keyword.search('"folic acid"', limit=1000)
+    assert 0 < phrase.total < loose
+    for doc_id, _ in hybrid.search('"folic acid" heart', limit=20).hits:
+        assert "folic acid" in (scifact["by_id"][doc_id]["title"] + " " + scifact["by_id"][doc_id]["abstract"]).lower()
+
+
+# -- filters, sorts, snippets -----------------------------------------------------------
+
+
+def test_category_and_date_filters(keyword, scifact):
+    filters = Filters(categories=("cs.CL",), date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 3, 31))
+    result = keyword.search("cancer", limit=1000, filters=filters)
+    assert result.hits and result.total == len(result.hits)
+    for doc_id, _ in result.hits:
+        doc = scifact["by_id"][doc_id]
+        assert doc["categories"] == ["cs.CL"] and "2024-03-01" <= doc["date"] <= "2024-03-31"
+    expected = {
+        d["id"] for d in scifact["docs"]
+        if d["categories"] == ["cs.CL"] and "2024-03-01" <= d["date"] <= "2024-03-31"
+    }
+    assert keyword.count(filters) == len(expected)
+    assert set(keyword.ids_matching(filters, 10_000)) == expected
+
+
+def test_author_filter_normalises_names(keyword):
+    result = keyword.search("therapy", filters=Filters(authors=("zoe angstrom",)))
+    assert [d for d, _ in result.hits] == ["x-html"]
+    assert keyword.search("therapy", filters=Filters(authors=("Ångström",))).hits == []
+
+
+def test_sorts(keyword, scifact):
+    newest = keyword.search("cancer", limit=50, sort=Sort.NEWEST).hits
+    days = [scifact["by_id"][d]["date"] for d, _ in newest]
+    assert days == sorted(days, reverse=True)
+    by_votes = keyword.search("cancer", limit=50, sort="votes").hits
+    assert [s for _, s in by_votes] == sorted((s for _, s in by_votes), reverse=True)
+    assert all(s == scifact["by_id"][d]["votes"] for d, s in by_votes)
+    # Non-relevance sorts list only documents containing every word.
+    for doc_id, _ in keyword.search("breast cancer", limit=20, sort=Sort.NEWEST).hits:
+        text = (scifact["by_id"][doc_id]["title"] + scifact["by_id"][doc_id]["abstract"]).lower()
+        assert "breast" in text and "cancer" in text
+
+
+def test_browse_without_query(keyword, scifact):
+    result = keyword.search("", limit=5, filters=Filters(categories=("q-bio.GN",)), sort=Sort.NEWEST)
+    assert result.total == sum(d["categories"] == ["q-bio.GN"] for d in scifact["docs"])
+    with pytest.raises(QueryError):
+        keyword.search("", sort=Sort.RELEVANCE)
+
+
+def test_pagination(keyword):
+    first = keyword.search("cancer", limit=10).hits
+    second = keyword.search("cancer", limit=5, offset=5).hits
+    assert first[5:] == second
+
+
+def test_highlights_escape_html(keyword):
+    snippets = keyword.highlight("gene therapy", ["x-html", "5152028"])
+    title = snippets["x-html"].title
+    assert "<b>therapy</b>" in title and "&lt;script&gt;" in title and "<script>" not in title
+    assert snippets["5152028"].abstract  # no match in the abstract: its opening instead
+    assert keyword.highlight("folic acid", ["5152028"])["5152028"].abstract.count("<b>") >= 2
+
+
+def test_hybrid_respects_filters(hybrid, scifact):
+    filters = Filters(categories=("q-bio.GN",))
+    hits = hybrid.search("vitamin B12 deficiency", limit=20, filters=filters).hits
+    assert hits and all(scifact["by_id"][d]["categories"] == ["q-bio.GN"] for d, _ in hits)
+    semantic = hybrid.semantic("vitamin B12 deficiency", 20, filters)
+    assert semantic and all(scifact["by_id"][d]["categories"] == ["q-bio.GN"] for d, _ in semantic)
+
+
+# -- incremental updates ------------------------------------------------------------------
+
+
+def test_add_update_delete_then_reader_sees_it(tmp_path):
+    path = tmp_path / "kw"
+    writer = KeywordIndex(path)
+    reader = KeywordIndex(path)
+    doc = {"id": "2401.00001", "title": "Quantum walrus tomography", "abstract": "We image walruses.",
+           "authors": ["A. Author"], "categories": ["quant-ph"], "date": "2024-01-02", "votes": 3}
+    writer.add([doc])
+    writer.commit()
+    reader.reload()
+    assert [d for d, _ in reader.search("walrus").hits] == ["2401.00001"]
+
+    writer.update([{**doc, "title": "Classical narwhal tomography", "abstract": "We image narwhals."}])
+    writer.commit()
+    reader.reload()
+    assert reader.search("walrus").hits == []
+    assert [d for d, _ in reader.search("narwhal").hits] == ["2401.00001"]
+    assert len(reader) == 1
+
+    writer.delete(["2401.00001"])
+    writer.commit()
+    reader.reload()
+    assert reader.search("narwhal").hits == [] and len(reader) == 0
+    writer.close()
+
+
+def test_one_writer_at_a_time(tmp_path):
+    first = KeywordIndex(tmp_path / "kw")
+    second = KeywordIndex(tmp_path / "kw")
+    first.add([{"id": "a", "title": "alpha"}])
+    with pytest.raises(KeywordIndexError):
+        second.add([{"id": "b", "title": "beta"}])
+    first.commit()
+    first.close()
+    second.add([{"id": "b", "title": "beta"}])
+    second.commit()
+    assert len(second) == 2
+    second.close()
+
+
+def test_bad_documents_are_refused(tmp_path):
+    index = KeywordIndex(tmp_path / "kw")
+    with pytest.raises(ValueError):
+        index.add([{"title": "no id"}])
+    with pytest.raises(ValueError):
+        index.add([{"id": "d", "date": "yesterday"}])
+    index.close()
+
+
+# -- vector index -----------------------------------------------------------------------
+
+
+def _clustered(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, dim))
+    return (centres[rng.integers(0, 40, n)] + 0.5 * rng.normal(size=(n, dim))).astype(np.float32)
+
+
+def test_vectors_add_remove_replace_filter(tmp_path):
+    data = _clustered(300)
+    ids = [f"p{i}" for i in range(300)]
+    index = VectorIndex(tmp_path / "v")
+    index.add(ids, data)
+    assert not index.uses_hnsw and len(index) == 300
+    top_id, top_score = index.search(data[7], 3)[0]
+    assert top_id == "p7" and top_score == pytest.approx(1.0, abs=1e-5)
+
+    index.remove(["p7", "missing"])
+    assert "p7" not in index and len(index) == 299
+    assert all(d != "p7" for d, _ in index.search(data[7], 10))
+
+    index.add(["p8"], data[9])  # replace p8's vector
+    assert {d for d, _ in index.search(data[9], 2)} == {"p8", "p9"}
+
+    allowed = {f"p{i}" for i in range(0, 300, 10)}
+    hits = index.search(data[5], 5, allowed_ids=allowed)
+    assert len(hits) == 5 and {d for d, _ in hits} <= allowed
+    odd = index.search(data[5], 5, allowed_ids=lambda cands: [c for c in cands if int(c[1:]) % 2])
+    assert len(odd) == 5 and all(int(d[1:]) % 2 for d, _ in odd)
+
+    index.save()
+    reopened = VectorIndex.open(tmp_path / "v")
+    assert len(reopened) == 299 and reopened.search(data[3], 5) == index.search(data[3], 5)
+
+
+def test_exact_and_hnsw_agree(tmp_path):
+    data = _clustered(3_000, seed=1)
+    ids = [f"p{i}" for i in range(3_000)]
+    exact = VectorIndex(tmp_path / "exact")
+    exact.add(ids, data)
+    hnsw = VectorIndex(tmp_path / "hnsw", hnsw_threshold=1_000)
+    hnsw.add(ids[:1_500], data[:1_500])
+    hnsw.add(ids[1_500:], data[1_500:])
+    assert hnsw.uses_hnsw and not exact.uses_hnsw
+    queries = _clustered(50, seed=2)
+    recall = np.mean([
+        len({d for d, _ in exact.search(q, 10)} & {d for d, _ in hnsw.search(q, 10)}) / 10 for q in queries
+    ])
+    assert recall >= 0.9
+    scores_e = dict(exact.search(queries[0], 10))
+    for doc_id, score in hnsw.search(queries[0], 10):
+        if doc_id in scores_e:
+            assert score == pytest.approx(scores_e[doc_id], abs=2e-3)  # f16 storage
+
+    hnsw.remove(ids[:100])
+    assert all(int(d[1:]) >= 100 for d, _ in hnsw.search(data[0], 10))
+    small = set(ids[500:600])
+    assert {d for d, _ in hnsw.search(data[550], 5, allowed_ids=small)} <= small
+    hnsw.save()
+    reopened = VectorIndex.open(tmp_path / "hnsw", hnsw_threshold=1_000)
+    assert reopened.uses_hnsw and len(reopened) == 2_900
+    reopened.add(["new"], data[0])
+    assert reopened.search(data[0], 1)[0][0] == "new"
+
+
+# -- embedder and fusion ----------------------------------------------------------------
+
+
+def test_embedder_output(embedder, scifact):
+    docs = [scifact["by_id"][i] for i in scifact["embedded"][:6]]
+    texts = [document_text(d["title"], d["abstract"]) for d in docs] + ["short", ""]
+    vecs = embedder.embed(texts)
+    assert vecs.shape == (8, 384) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    # Rows come back in input order even though batches are sorted by length.
+    single = embedder.embed_query(texts[2])
+    assert float(single @ vecs[2]) > 0.999
+
+
+def test_max_length_is_not_the_tokenizer_files_128():
+    long_text = " ".join(f"word{i} protein kinase" for i in range(200))
+    at_128 = Embedder(max_length=128).embed_query(long_text)
+    at_256 = Embedder(max_length=256).embed_query(long_text)
+    assert float(at_128 @ at_256) < 0.9999
+
+
+@pytest.mark.skipif("CUDAExecutionProvider" in ort.get_available_providers(), reason="a GPU runtime is installed")
+def test_cuda_without_gpu_runtime_is_a_clear_error():
+    with pytest.raises(EmbedderError, match="onnxruntime-gpu"):
+        Embedder(device="cuda")
+
+
+def test_fusion_prefers_documents_in_both_lists():
+    keyword = [("a", 12.0), ("b", 10.0), ("c", 2.0)]
+    semantic = [("b", 0.8), ("d", 0.7), ("a", 0.2)]
+    for params in (FusionParams("convex", alpha=0.4), FusionParams("rrf", alpha=0.5, rrf_k=60)):
+        ranked = [d for d, _ in fuse(keyword, semantic, params)]
+        assert ranked[0] in {"a", "b"} and set(ranked) == {"a", "b", "c", "d"}
+    assert [d for d, _ in fuse(keyword, [], FusionParams())] == ["a", "b", "c"]
