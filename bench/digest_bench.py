@@ -75,19 +75,21 @@ def create_subscribers(count: int) -> None:
     )
 
 
-def run_sender(env: dict, period: str) -> tuple[dict, float, float]:
-    """Run `digest send`; return its report, the seconds it took and its peak RSS in MB."""
+def run_sender(env: dict, period: str, workers: int = 1) -> tuple[dict, float, float]:
+    """Run `digest send`; return its report, the seconds it took and its peak RSS in MB (all its processes)."""
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli.main", "digest", "send", "--period", period,
-                             "--rate", "0", "--json"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--rate", "0", "--json", "--workers", str(workers)], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     watched = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
         try:
-            peak = max(peak, watched.memory_info().rss)
+            peak = max(peak, watched.memory_info().rss + sum(
+                child.memory_info().rss for child in watched.children(recursive=True)))
         except psutil.NoSuchProcess:
-            break
+            if proc.poll() is not None:
+                break
         time.sleep(0.05)
     out, err = proc.communicate()
     elapsed = time.monotonic() - started
@@ -100,6 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--period", default="daily:2026-06-30", help="A period inside the data (default: the last full arXiv week).")
+    parser.add_argument("--workers", type=int, default=1, help="`digest send --workers N` (default 1).")
     parser.add_argument("--database-url", help="Benchmark on this (empty) database instead of a fresh SQLite file.")
     args = parser.parse_args()
 
@@ -135,13 +138,14 @@ def main() -> None:
     assert sink.stdout.readline().strip() == "ready"
     env.update({"DAILYPAPERS_EMAIL_HOST": "127.0.0.1", "DAILYPAPERS_EMAIL_PORT": str(port),
                 "DAILYPAPERS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"})
-    log(f"sending {args.period} to the sink on port {port} (rate limit off) ...")
-    report, elapsed, peak_mb = run_sender(env, args.period)
+    log(f"sending {args.period} to the sink on port {port} (rate limit off, {args.workers} sender process(es)) ...")
+    report, elapsed, peak_mb = run_sender(env, args.period, args.workers)
     sink.terminate()
     received = int(sink.communicate(timeout=30)[0].strip().splitlines()[-1])
     digests = report["sent"] + report["empty"] + report["bounced"] + report["failed"]
     log(f"report: {report}")
-    log(f"sink received {received} mails; {elapsed:.1f} s; {os.cpu_count()} CPUs")
+    log(f"sink received {received} mails; {elapsed:.1f} s; {os.cpu_count()} CPUs; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if received != report["sent"]:
         raise SystemExit(f"the sink received {received} mails but the sender reports {report['sent']}")
     print(json.dumps({"subscribers": args.subscribers, "digests_per_s": round(digests / elapsed, 1),

@@ -4,15 +4,20 @@ Real `dailypapers digest send` processes against a real SMTP server; the databas
 one other processes can open (a SQLite file, or a new PostgreSQL database under DATABASE_URL).
 """
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
 
 from digest_data import PERIOD, ROOT, cli, external_database, run_cli, run_python
 from smtp_sink import SmtpSink
+
+PRELUDE = ("import sys, django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dailypapers.settings'); "
+           "django.setup()\n")
 
 
 @pytest.fixture
@@ -91,4 +96,37 @@ def test_wrong_settings_fail_before_anything_is_claimed(world):
     assert result.returncode != 0
     assert result.stderr.strip().startswith("CommandError: Cannot open an SMTP connection to 127.0.0.1:")
     assert len(result.stderr.strip().splitlines()) == 1
+    assert ledger_states(env) == "[]"
+
+
+def test_workers_option_sends_each_mail_once_across_its_processes(world):
+    env, sink = world
+    emails = seed(env, 90)
+    sink.delay = 0.02
+    result = run_cli(env, "digest", "send", "--period", PERIOD, "--workers", "3", "--json")
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["sent"] == 90 and report["planned"] == 90, result.stdout + result.stderr
+    assert sink.received() == {email: 1 for email in emails}
+    assert ledger_states(env) == "[('sent', 90)]"
+    code = ("from dailypapers.digest.models import Delivery; "
+            "print(len(set(Delivery.objects.values_list('claimed_by', flat=True))))")
+    assert int(run_python(env, code).stdout) >= 2  # the work was shared
+    # Each mail's links are its own subscriber's, whichever process sent it.
+    ids = {m["Message-ID"] for _, m in sink.messages}
+    assert len(ids) == 90
+    check = ("from dailypapers.digest import tokens; import sys; "
+             "pairs = [l.split() for l in sys.stdin.read().splitlines()]; "
+             "print(all(tokens.read_token(t, tokens.MANAGE).email == e for e, t in pairs))")
+    pairs = "\n".join(f"{rcpt} {m['List-Unsubscribe'].strip().strip('<>').rsplit('/', 1)[1]}" for rcpt, m in sink.messages)
+    assert subprocess.run([sys.executable, "-c", PRELUDE + check], input=pairs, env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.strip() == "True"
+
+
+def test_workers_option_with_wrong_settings_fails_once_before_claiming(world):
+    env, sink = world
+    seed(env, 3)
+    sink.stop()
+    result = run_cli(env, "digest", "send", "--period", PERIOD, "--workers", "2", check=False)
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("CommandError: Cannot open an SMTP connection to 127.0.0.1:")
     assert ledger_states(env) == "[]"

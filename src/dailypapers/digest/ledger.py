@@ -86,20 +86,23 @@ def claim(period: Period, worker: str, limit: int, lease: dt.timedelta) -> list[
         | Q(state=Delivery.CLAIMED, claimed_at__lt=now - lease)
         | Q(state=Delivery.CLAIMED, claimed_by__in=dead)
     )
-    with transaction.atomic():
-        # Subscribers who left since planning never get this period's mail.
-        (Delivery.objects.filter(period=period.key, state__in=[Delivery.PENDING, Delivery.RETRY, Delivery.CLAIMED])
-         .filter(claimable).exclude(subscriber__status=Subscriber.ACTIVE)
-         .update(state=Delivery.CANCELLED, claimed_by="", claimed_at=None))
-        rows = Delivery.objects.filter(claimable, period=period.key).order_by("id")
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        ids = list(rows.values_list("id", flat=True)[:limit])
-        if not ids:
-            return []
-        Delivery.objects.filter(claimable, id__in=ids).update(
-            state=Delivery.CLAIMED, claimed_by=worker, claimed_at=now, attempts=F("attempts") + 1,
-        )
+    while True:
+        with transaction.atomic():
+            rows = Delivery.objects.filter(claimable, period=period.key).order_by("id")
+            if connection.features.has_select_for_update_skip_locked:
+                rows = rows.select_for_update(skip_locked=True)
+            ids = list(rows.values_list("id", flat=True)[:limit])
+            if not ids:
+                return []
+            # Subscribers who left since planning never get this period's mail. Checked on the rows
+            # taken (not the whole period), so a claim costs the same early and late in a big run.
+            cancelled = (Delivery.objects.filter(claimable, id__in=ids).exclude(subscriber__status=Subscriber.ACTIVE)
+                         .update(state=Delivery.CANCELLED, claimed_by="", claimed_at=None))
+            claimed = Delivery.objects.filter(claimable, id__in=ids).update(
+                state=Delivery.CLAIMED, claimed_by=worker, claimed_at=now, attempts=F("attempts") + 1,
+            )
+        if claimed or not cancelled:
+            break  # (all taken rows cancelled: take the next ones)
     return list(Delivery.objects.filter(id__in=ids, state=Delivery.CLAIMED, claimed_by=worker)
                 .select_related("subscriber").order_by("id"))
 
@@ -110,15 +113,36 @@ def _finish(delivery: Delivery, worker: str, **values) -> bool:
 
 
 def mark_sent(delivery: Delivery, worker: str, paper_ids: Sequence[int], message_id: str) -> bool:
+    """Record the server's acceptance in one commit (called right after its reply: see the module doc).
+
+    Plain SQL: this runs once per mail, and the ORM's query building cost more
+    than the commit itself.
+    """
+    delivery_table, paper_table = _tables()
+    q = connection.ops.quote_name
     with transaction.atomic():
-        held = _finish(delivery, worker, state=Delivery.SENT, sent_at=timezone.now(), message_id=message_id,
-                       paper_count=len(paper_ids), last_error="")
-        # Recorded even if the claim was lost: the mail went out, its papers must not repeat.
-        SentPaper.objects.bulk_create(
-            [SentPaper(subscriber_id=delivery.subscriber_id, paper_id=pk, delivery_id=delivery.id) for pk in paper_ids],
-            ignore_conflicts=True,
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {delivery_table} SET {q('state')} = %s, {q('sent_at')} = %s, {q('message_id')} = %s, "
+                f"{q('paper_count')} = %s, {q('last_error')} = '' "
+                f"WHERE {q('id')} = %s AND {q('state')} = %s AND {q('claimed_by')} = %s",
+                [Delivery.SENT, connection.ops.adapt_datetimefield_value(timezone.now()), message_id, len(paper_ids),
+                 delivery.id, Delivery.CLAIMED, worker],
+            )
+            held = cursor.rowcount == 1
+            # Recorded even if the claim was lost: the mail went out, its papers must not repeat.
+            if paper_ids:
+                cursor.executemany(
+                    f"INSERT INTO {paper_table} ({q('subscriber_id')}, {q('paper_id')}, {q('delivery_id')}) "
+                    f"VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(delivery.subscriber_id, pk, delivery.id) for pk in paper_ids],
+                )
     return held
+
+
+def _tables() -> tuple[str, str]:
+    q = connection.ops.quote_name
+    return q(Delivery._meta.db_table), q(SentPaper._meta.db_table)
 
 
 def mark_empty(delivery: Delivery, worker: str) -> bool:
@@ -163,10 +187,26 @@ def next_retry_at(period: Period) -> dt.datetime | None:
 
 def sent_papers(subscriber_ids: Iterable[int], paper_ids: Iterable[int]) -> dict[int, set[int]]:
     """For each subscriber, which of ``paper_ids`` they already received."""
+    subscriber_ids = [int(pk) for pk in subscriber_ids]
+    paper_ids = [int(pk) for pk in paper_ids]
     found: dict[int, set[int]] = {}
-    rows = SentPaper.objects.filter(subscriber_id__in=list(subscriber_ids), paper_id__in=list(paper_ids))
-    for subscriber_id, paper_id in rows.values_list("subscriber_id", "paper_id"):
-        found.setdefault(subscriber_id, set()).add(paper_id)
+    if not subscriber_ids or not paper_ids:
+        return found
+    _, paper_table = _tables()
+    q = connection.ops.quote_name
+    sql = (f"SELECT {q('subscriber_id')}, {q('paper_id')} FROM {paper_table} "
+           f"WHERE {q('subscriber_id')} IN ({', '.join(['%s'] * len(subscriber_ids))}) AND ")
+    if connection.vendor == "postgresql":
+        sql += f"{q('paper_id')} = ANY(%s)"
+        params = [*subscriber_ids, paper_ids]
+    else:
+        # Integers checked above, written inline: one statement however long the candidate list.
+        sql += f"{q('paper_id')} IN ({', '.join(map(str, paper_ids))})"
+        params = subscriber_ids
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for subscriber_id, paper_id in cursor.fetchall():
+            found.setdefault(subscriber_id, set()).add(paper_id)
     return found
 
 

@@ -10,7 +10,10 @@ within ``retry_max_wait``; later ones are left for the next run.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -74,14 +77,21 @@ class Composer:
     def __init__(self, candidates: list[Candidate]) -> None:
         self.pool = CandidatePool(candidates)
         self.paper_ids = [c.paper_id for c in candidates]
-        self._matched: dict[Preferences, list[Candidate]] = {}
+        self._matched: dict[tuple, list[Candidate]] = {}
+        self._raw: dict[tuple[str, str, str], list[Candidate]] = {}
         self.fragments = render.PaperFragments()
 
     def papers_for(self, subscriber: Subscriber, already_sent: set[int]) -> list[Candidate]:
-        prefs = Preferences.of(subscriber.categories, subscriber.keywords, subscriber.excluded_keywords)
-        if prefs not in self._matched:
-            self._matched[prefs] = self.pool.matching(prefs)
-        return pick(self._matched[prefs], already_sent, subscriber.top_n)
+        raw = (subscriber.categories, subscriber.keywords, subscriber.excluded_keywords)
+        matched = self._raw.get(raw)
+        if matched is None:
+            prefs = Preferences.of(*raw)
+            # Phrase order does not change what matches: "a, b" and "b, a" share one list.
+            key = (prefs.categories, frozenset(prefs.keywords), frozenset(prefs.excluded))
+            if key not in self._matched:
+                self._matched[key] = self.pool.matching(prefs)
+            matched = self._raw[raw] = self._matched[key]
+        return pick(matched, already_sent, subscriber.top_n)
 
 
 def send_period(period: Period, options: SendOptions | None = None,
@@ -94,6 +104,7 @@ def send_period(period: Period, options: SendOptions | None = None,
     try:
         report.planned = ledger.plan(period)
         composer = Composer(load_candidates(period, options.window_days))
+        renderer = render.DigestRenderer(period, composer.fragments)
         pacer = mailer.Pacer(options.rate)
         outage_since: float | None = None
         outages = 0
@@ -104,7 +115,7 @@ def send_period(period: Period, options: SendOptions | None = None,
                     break
                 continue
             try:
-                _send_batch(batch, period, composer, connection, pacer, worker, options, report)
+                _send_batch(batch, composer, renderer, connection, pacer, worker, options, report)
                 outage_since, outages = None, 0
             except mailer.ServerUnavailable as exc:
                 # The claimed rows went back to pending untouched; wait for the server with back-off.
@@ -127,6 +138,39 @@ def send_period(period: Period, options: SendOptions | None = None,
     return report
 
 
+def send_period_parallel(period: Period, options: SendOptions, workers: int) -> SendReport:
+    """Send ``period`` with ``workers`` sender processes claiming from the same ledger.
+
+    Each child is an ordinary `dailypapers digest send` for this one period (the ledger's
+    claims keep them apart, exactly as for senders started by hand), with the rate split
+    among them. The SMTP settings are checked here first, so wrong ones fail once, before
+    anything is claimed.
+    """
+    mailer.close_quietly(mailer.open_checked())
+    planned = ledger.plan(period)
+    rate = options.rate / workers if options.rate > 0 else 0
+    command = [sys.executable, "-m", "dailypapers.cli.main", "digest", "send", "--period", period.key,
+               "--rate", repr(rate), "--json"]
+    children = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(workers)]
+    report = SendReport(period=period.key, planned=planned)
+    errors = []
+    for child in children:
+        out, err = child.communicate()
+        lines = out.strip().splitlines()
+        if child.returncode != 0 or not lines:
+            errors.append(err.strip().splitlines()[-1] if err.strip() else f"a sender exited with {child.returncode}")
+            continue
+        part = json.loads(lines[-1])
+        for name in ("sent", "empty", "retried", "failed", "bounced", "suspended"):
+            setattr(report, name, getattr(report, name) + part[name])
+    report.ledger = ledger.counts(period)
+    report.waiting = report.ledger[Delivery.RETRY]
+    if errors:
+        raise mailer.MailConfigError("; ".join(dict.fromkeys(e.removeprefix("CommandError: ") for e in errors)))
+    return report
+
+
 def _wait_for_retries(period: Period, options: SendOptions) -> bool:
     """Sleep until the next retry if it is due within retry_max_wait; False if nothing to wait for."""
     due = ledger.next_retry_at(period)
@@ -139,8 +183,8 @@ def _wait_for_retries(period: Period, options: SendOptions) -> bool:
     return True
 
 
-def _send_batch(batch: list[Delivery], period: Period, composer: Composer, connection, pacer: mailer.Pacer,
-                worker: str, options: SendOptions, report: SendReport) -> None:
+def _send_batch(batch: list[Delivery], composer: Composer, renderer: render.DigestRenderer, connection,
+                pacer: mailer.Pacer, worker: str, options: SendOptions, report: SendReport) -> None:
     already = ledger.sent_papers([d.subscriber_id for d in batch], composer.paper_ids)
     for index, delivery in enumerate(batch):
         subscriber = delivery.subscriber
@@ -149,7 +193,7 @@ def _send_batch(batch: list[Delivery], period: Period, composer: Composer, conne
             ledger.mark_empty(delivery, worker)
             report.empty += 1
             continue
-        message = render.build_digest(subscriber, period, papers, composer.fragments)
+        message = renderer.build(subscriber, papers)
         pacer.wait()
         try:
             mailer.send(connection, message)
@@ -173,7 +217,7 @@ def _send_batch(batch: list[Delivery], period: Period, composer: Composer, conne
             report.bounced += 1
             report.suspended += int(suspended)
             continue
-        if not ledger.mark_sent(delivery, worker, [p.paper_id for p in papers], message.extra_headers["Message-ID"]):
+        if not ledger.mark_sent(delivery, worker, [p.paper_id for p in papers], message.message_id):
             log.warning("%s: sent, but another sender had taken the claim over (lease %.0f s too short?)",
                         subscriber.email, options.lease)
         report.sent += 1

@@ -43,6 +43,8 @@ class Command(BaseCommand):
         send.add_argument("--dry-run", action="store_true", help="Show who would get how many papers; send and record nothing.")
         send.add_argument("--rate", type=float, help="Mails per second (default DAILYPAPERS_DIGEST_RATE; 0: no limit).")
         send.add_argument("--json", action="store_true", help="Print each period's report as JSON.")
+        send.add_argument("--workers", type=int, default=1, metavar="N",
+                          help="Sender processes claiming from the same ledger (default 1); the rate is split among them.")
         preview = sub.add_parser("preview", help="Render the digest one subscriber would get now.")
         preview.add_argument("email")
         preview.add_argument("--period", help="daily, weekly, daily:YYYY-MM-DD or weekly:YYYY-Www (default: the subscriber's latest due period).")
@@ -50,6 +52,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["action"] == "send":
+            if options["workers"] < 1:
+                raise CommandError("--workers must be at least 1.")
             self._send(options)
         else:
             self._preview(options)
@@ -67,8 +71,12 @@ class Command(BaseCommand):
                     self.stdout.write(f"  ... and {len(rows) - 20} more")
                 continue
             overrides = {"rate": options["rate"]} if options["rate"] is not None else {}
+            send_options = sender.SendOptions.from_config(**overrides)
             try:
-                report = sender.send_period(period, sender.SendOptions.from_config(**overrides))
+                if options["workers"] > 1:
+                    report = sender.send_period_parallel(period, send_options, options["workers"])
+                else:
+                    report = sender.send_period(period, send_options)
             except MailConfigError as exc:
                 raise CommandError(str(exc)) from exc
             if options["json"]:
