@@ -1,13 +1,17 @@
 """Load-test the site: trending, a day page, a paper page and /api/daily_papers under `dailypapers serve`.
 
-    .venv/bin/python bench/web_bench.py [--duration 30] [--connections 50] [--cores 2] [--home DIR]
+    .venv/bin/python bench/web_bench.py [--duration 30] [--connections 50] [--cores 2] [--home DIR] [--no-page-cache]
 
 Builds a fresh DAILYPAPERS_HOME (or reuses --home), imports the 74,728 real arXiv papers and
 the Hugging Face daily lists, scores them (`dailypapers rank --rebuild`), starts the real
 production server (gunicorn, DEBUG off) pinned to --cores CPUs with taskset, and drives each
 endpoint with wrk (Debian package) for --duration seconds at --connections connections.
-The last line printed is one JSON object keyed by endpoint:
-{"trending": {"rps": ..., "p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "errors": ...}, ...}
+It does so twice: with the anonymous page cache on (DAILYPAPERS_PAGE_CACHE_SECONDS as
+configured, 10 s by default), then with it off, which is what logged-in users always get;
+--no-page-cache runs only the second. The last line printed is one JSON object keyed by
+endpoint, the uncached run under "uncached":
+{"trending": {"rps": ..., "p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "errors": ...}, ...,
+ "uncached": {"trending": {...}, ...}}
 """
 
 from __future__ import annotations
@@ -98,26 +102,14 @@ def run_wrk(url: str, duration: int, connections: int, script: Path, cpus: str |
             "requests": raw["requests"]}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=30)
-    parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--cores", type=int, default=2, help="CPUs the server may use (taskset)")
-    parser.add_argument("--home", type=Path, help="reuse this data dir (imported once, kept)")
-    args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install wrk")
-    home = args.home or Path(tempfile.mkdtemp(prefix="dailypapers-webbench-"))
-    env = env_for(home)
-    prepare(home, env)
-    targets = sample_targets(env)
+def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Namespace, label: str) -> dict[str, dict]:
+    """Start the server with ``env``, drive every target with wrk, stop it; results by target."""
     total = os.cpu_count() or 1
     server_cpus = ",".join(str(i) for i in range(min(args.cores, total)))
     client_cpus = ",".join(str(i) for i in range(args.cores, total)) or None
     port = free_port()
-    workers = str(2 * args.cores + 1)
-    server = subprocess.Popen(["taskset", "-c", server_cpus, *CLI, "serve", "--port", str(port), "--workers", workers],
-                              env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(["taskset", "-c", server_cpus, *CLI, "serve", "--port", str(port),
+                               "--workers", str(workers_for(args))], env=env, stdout=subprocess.DEVNULL)
     results: dict[str, dict] = {}
     try:
         base = f"http://127.0.0.1:{port}"
@@ -128,12 +120,38 @@ def main() -> None:
             for name, path in targets.items():
                 run_wrk(base + path, 3, args.connections, Path(script.name), client_cpus)  # warm-up
                 results[name] = run_wrk(base + path, args.duration, args.connections, Path(script.name), client_cpus)
-                print(f"{name:18} {path:45} {json.dumps(results[name])}", flush=True)
+                print(f"{label:9} {name:18} {path:45} {json.dumps(results[name])}", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(json.dumps({"server_cores": args.cores, "workers": int(workers), "connections": args.connections,
-                      "duration_s": args.duration, **results}))
+    return results
+
+
+def workers_for(args: argparse.Namespace) -> int:
+    return 2 * args.cores + 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--cores", type=int, default=2, help="CPUs the server may use (taskset)")
+    parser.add_argument("--home", type=Path, help="reuse this data dir (imported once, kept)")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="only the run with the anonymous page cache off (DAILYPAPERS_PAGE_CACHE_SECONDS=0)")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    home = args.home or Path(tempfile.mkdtemp(prefix="dailypapers-webbench-"))
+    env = env_for(home)
+    prepare(home, env)
+    targets = sample_targets(env)
+    report: dict = {"server_cores": args.cores, "workers": workers_for(args), "connections": args.connections,
+                    "duration_s": args.duration}
+    if not args.no_page_cache:
+        report.update(run_suite(env, targets, args, "cached"))
+    report["uncached"] = run_suite({**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}, targets, args, "uncached")
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,16 @@ def data_dir() -> Path:
     return DATA
 
 
+@pytest.fixture(autouse=True)
+def fresh_search_index(tmp_path_factory, monkeypatch):
+    """Each test gets a fresh database, so it gets its own search index directory too
+    (an index left by another test's rolled-back papers would answer for this one)."""
+    from django.conf import settings
+
+    if settings.configured:
+        monkeypatch.setattr(settings, "SEARCH_INDEX_DIR", tmp_path_factory.mktemp("index"))
+
+
 def dailypapers_env(home: Path, **extra: str) -> dict[str, str]:
     """Environment for a `dailypapers` subprocess with its own data directory (SQLite unless DATABASE_URL)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}

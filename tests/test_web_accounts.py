@@ -74,6 +74,29 @@ def test_password_reset_by_email(client, alice, mailoutbox):
     assert Client().login(username="alice", password=PASSWORD)
 
 
+def test_password_reset_is_rate_limited_per_address_mailed(client, alice, mailoutbox, settings):
+    settings.PASSWORD_RESET_RATE = "2/3600"
+
+    def reset(email: str, address: str):  # a new client address each time: only the per-email count applies
+        return client.post("/accounts/password/reset", {"email": email}, REMOTE_ADDR=address)
+
+    assert reset("alice@example.org", "10.0.0.1").status_code == 302
+    assert reset("alice@example.org", "10.0.0.2").status_code == 302
+    response = reset("ALICE@example.org ", "10.0.0.3")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert len(mailoutbox) == 2
+    # An unknown address is counted the same way, so a 429 says nothing about who has an account.
+    assert [reset("nobody@example.org", f"10.0.1.{i}").status_code for i in range(3)] == [302, 302, 429]
+
+
+def test_password_reset_is_rate_limited_per_client_address(client, alice, mailoutbox, settings):
+    settings.PASSWORD_RESET_RATE = "2/3600"
+    client.post("/accounts/password/reset", {"email": "a@example.org"})
+    client.post("/accounts/password/reset", {"email": "b@example.org"})
+    assert client.post("/accounts/password/reset", {"email": "alice@example.org"}).status_code == 429
+    assert not mailoutbox
+
+
 def test_change_email_needs_password_and_confirmation(alice_client, alice, mailoutbox):
     response = alice_client.post("/account/email", {"email": "new@example.org", "password": "nope"})
     assert response.status_code == 400 and not mailoutbox

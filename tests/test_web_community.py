@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from dailypapers.store.models import DailyEntry, Paper, PaperStats
@@ -37,6 +38,28 @@ def test_comment_reply_edit_delete(alice_client, alice, make_user):
     top.refresh_from_db()
     assert top.deleted and top.body == ""
     assert PaperStats.objects.get(paper=paper).comments == 2
+
+
+def test_comment_as_json_for_the_script(alice_client, alice, settings):
+    """What app.js gets: the new comment's markup from the page's own template, and the count."""
+    paper = feature(DAY, 1)[0]
+    url = f"/papers/{paper.arxiv_id}/comments"
+    response = alice_client.post(url, {"body": "A **bold** claim"}, HTTP_ACCEPT="application/json")
+    top = Comment.objects.get()
+    assert response.status_code == 201
+    data = response.json()
+    assert data["id"] == top.pk and data["parent"] is None and data["comments"] == 1
+    assert data["html"].startswith(f'<li class="comment" id="comment-{top.pk}">')
+    assert "<strong>bold</strong>" in data["html"] and 'name="parent"' in data["html"]  # a reply form
+    response = alice_client.post(url, {"body": "me too", "parent": str(top.pk)}, HTTP_ACCEPT="application/json")
+    assert response.json()["parent"] == top.pk and "details" not in response.json()["html"]  # replies get none
+    response = alice_client.post(url, {"body": "  "}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400 and response.json()["error"] == "A comment cannot be empty."
+    settings.WRITE_RATE = "0/60"
+    response = alice_client.post(url, {"body": "again"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 429 and response.has_header("Retry-After") and response.json()["error"]
+    # Logged out: the login redirect, which the script answers by submitting the plain form.
+    assert Client().post(url, {"body": "x"}, HTTP_ACCEPT="application/json").status_code == 302
 
 
 def test_empty_comment_is_refused(alice_client):

@@ -71,6 +71,7 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_TRENDING_HALF_LIFE_HOURS", 24.0, "Trending: hours after which a vote counts half as much (see the README's trending formula). Run `dailypapers rank --rebuild` after changing it.", float),
     Setting("DAILYPAPERS_TRENDING_HF_WEIGHT", 0.5, "Trending: weight of one imported Hugging Face upvote relative to one of our community's votes. Run `dailypapers rank --rebuild` after changing it.", float),
     Setting("DAILYPAPERS_LOGIN_RATE", "10/300", "Login and sign-up attempts allowed per client address and per account name, as COUNT/SECONDS.", str),
+    Setting("DAILYPAPERS_PASSWORD_RESET_RATE", "5/3600", "Password-reset requests (each mails a link) allowed per client address and per email address, as COUNT/SECONDS.", str),
     Setting("DAILYPAPERS_WRITE_RATE", "30/60", "Votes, comments and submissions allowed per user (web and API), as COUNT/SECONDS.", str),
     Setting("DAILYPAPERS_PAGE_CACHE_SECONDS", 10, "Seconds each server process keeps a rendered list or paper page for visitors who are not logged in (0: off). Logged-in users always get a fresh page.", int),
     Setting("DAILYPAPERS_SERVE_WORKERS", 0, "Gunicorn worker processes for `dailypapers serve`; 0 picks 2 x CPU cores + 1.", int),
@@ -85,6 +86,8 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_DIGEST_WEEKLY_DAY", "sat", "Weekday the weekly digest goes out (mon ... sun), covering that ISO week's listings.", str),
     Setting("DAILYPAPERS_DIGEST_WEEKLY_TIME", "09:00", "US/Eastern time of day (HH:MM) the weekly digest goes out.", str),
     Setting("DAILYPAPERS_SUBSCRIBE_RATE", 10, "Digest subscribe requests accepted per client IP address per hour.", int),
+    Setting("DAILYPAPERS_MODEL_DIR", None, "Folder holding the re-quantized embedding model built by `make install` (all-MiniLM-L6-v2.int8-per-channel.onnx). Default: share/dailypapers/models inside the Python environment; without the file the packaged model is used."),
+    Setting("DAILYPAPERS_SEARCH_CATCH_UP_SECONDS", 2.0, "Most seconds a search (web page, API, CLI) spends bringing this machine's search index up to date with the database before answering; 0: never (run `dailypapers index` from cron instead).", float),
     Setting("DAILYPAPERS_USER_AGENT", "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)", "User-Agent sent to arXiv and Hugging Face."),
 ]
 

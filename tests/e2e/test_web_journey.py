@@ -68,6 +68,14 @@ def test_journey(browser, live_server, settings, smtp_server, screenshots, arxiv
     page.fill("#comment-body", "Loved the **proof** in section 2.")
     page.click("button:has-text('Post comment')")
     page.wait_for_selector(".comment strong:has-text('proof')")
+    assert page.locator("#comments-h").inner_text() == "Comments (1)"
+    assert "#comment-" not in page.url  # posted by fetch: the plain form would redirect to the anchor
+    page.click("details.reply summary")
+    page.fill("details.reply textarea", "And the *appendix*.")
+    page.click("details.reply button:has-text('Reply')")
+    page.wait_for_selector("ol.replies .comment em:has-text('appendix')")
+    assert page.locator("#comment-body").input_value() == ""
+    assert page.locator("#comments-h").inner_text() == "Comments (2)" and "#comment-" not in page.url
     page.screenshot(path=str(screenshots / "paper.png"), full_page=True)
 
     page.goto(f"{url}/trending")

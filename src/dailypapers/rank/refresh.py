@@ -18,7 +18,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from dailypapers.rank.trending import TrendingParams, trending_score
-from dailypapers.store.models import DailyEntry, PaperStats
+from dailypapers.store.changes import next_change_seq
+from dailypapers.store.models import DailyEntry, Paper, PaperStats
 
 CHUNK = 1000
 
@@ -37,7 +38,11 @@ class _Inputs:
 
 def lock_stats(paper_id: int) -> PaperStats:
     """The paper's stats row, locked until the transaction ends (PostgreSQL: row lock; SQLite:
-    the IMMEDIATE transaction already holds the write lock), so concurrent voters queue."""
+    the IMMEDIATE transaction already holds the write lock), so concurrent voters queue.
+
+    The paper write lock comes first: the recount may bump change_seq (see _write), and
+    importers take that lock before stats rows, so the same order here cannot deadlock."""
+    next_change_seq()
     PaperStats.objects.get_or_create(paper_id=paper_id)
     return PaperStats.objects.select_for_update().get(paper_id=paper_id)
 
@@ -90,6 +95,8 @@ def _inputs(paper_ids: list[int]) -> dict[int, _Inputs]:
 
 
 def _write(inputs: dict[int, _Inputs]) -> int:
+    before = {pid: c + h for pid, c, h in PaperStats.objects.filter(paper_id__in=list(inputs))
+              .values_list("paper_id", "community_votes", "hf_votes").order_by()}
     p = params()
     now = timezone.now()
     rows = [
@@ -101,4 +108,8 @@ def _write(inputs: dict[int, _Inputs]) -> int:
         rows, batch_size=500, update_conflicts=True, unique_fields=["paper"],
         update_fields=["community_votes", "hf_votes", "comments", "trending_score", "updated_at"],
     )
+    # The search index's "votes" sort follows change_seq: bump papers whose total moved.
+    moved = [r.paper_id for r in rows if r.community_votes + r.hf_votes != before.get(r.paper_id, 0)]
+    if moved:
+        Paper.objects.filter(pk__in=moved).update(change_seq=next_change_seq())
     return len(rows)

@@ -26,7 +26,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +65,12 @@ def tokenizer_path() -> Path:
 def document_text(title: str, abstract: str) -> str:
     """What a paper's vector is computed from (title first: it survives truncation)."""
     return f"{title or ''} {abstract or ''}".strip()
+
+
+def model_id_for(path: Path) -> str:
+    """Names a model file by content, so stored vectors never mix two models."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    return f"all-MiniLM-L6-v2:{Path(path).name}:{digest}"
 
 
 def choose_model(model_dir: Path | None, device: str) -> Path:
@@ -109,7 +118,7 @@ class Embedder:
             available = ort.get_available_providers()
             if "CUDAExecutionProvider" not in available:
                 raise EmbedderError(
-                    "device='cuda' needs onnxruntime-gpu (install it in place of onnxruntime); "
+                    "device='cuda' needs onnxruntime-gpu in place of onnxruntime (`make install-gpu`) and an NVIDIA GPU; "
                     f"this onnxruntime offers only {', '.join(available)}"
                 )
             providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
@@ -121,45 +130,72 @@ class Embedder:
 
     @cached_property
     def model_id(self) -> str:
-        """Names the model file by content, so cached vectors never mix two models."""
-        digest = hashlib.sha256(self.model_path.read_bytes()).hexdigest()[:16]
-        return f"all-MiniLM-L6-v2:{self.model_path.name}:{digest}"
+        return model_id_for(self.model_path)
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """(len(texts), 384) float32, rows in input order."""
+        """(len(texts), 384) float32, rows in input order.
+
+        Chunks are pipelined: a background thread tokenizes and pads the next chunk (the
+        tokenizer's batch encoder runs in parallel without the GIL) while the model runs on
+        this one, so on a GPU tokenization stays off the critical path.
+        """
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for start in range(0, len(texts), CHUNK):
-            chunk = [t or "" for t in texts[start:start + CHUNK]]
-            out[start:start + len(chunk)] = self._embed_chunk(chunk)
-            if progress is not None:
-                progress(start + len(chunk))
+        starts = range(0, len(texts), CHUNK)
+        if not starts:
+            return out
+
+        def prepare(start: int) -> list[_Batch]:
+            return self._prepare([t or "" for t in texts[start:start + CHUNK]])
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
+            pending = pool.submit(prepare, 0)
+            for start in starts:
+                batches = pending.result()
+                if start + CHUNK < len(texts):
+                    pending = pool.submit(prepare, start + CHUNK)
+                for batch in batches:
+                    out[start + batch.rows] = self._run(batch)
+                if progress is not None:
+                    progress(min(start + CHUNK, len(texts)))
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
         """(384,) float32."""
-        return self._embed_chunk([text or ""])[0]
+        (batch,) = self._prepare([text or ""])
+        return self._run(batch)[0]
 
-    def _embed_chunk(self, texts: list[str]) -> np.ndarray:
+    def _prepare(self, texts: list[str]) -> list[_Batch]:
+        """Tokenize ``texts`` and cut them into padded batches of similar length (little
+        compute goes to padding); arrays are filled with numpy, not a per-row Python loop."""
         encodings = self._tokenizer.encode_batch(texts)
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-        # Similar lengths share a batch, so little compute goes to padding.
         order = np.argsort(lengths, kind="stable")
-        out = np.empty((len(texts), DIM), dtype=np.float32)
+        batches = []
         for start in range(0, len(order), self.batch_size):
             rows = order[start:start + self.batch_size]
-            width = int(lengths[rows].max())
+            row_lengths = lengths[rows]
+            width = int(row_lengths.max())
+            flat = np.fromiter(chain.from_iterable(encodings[r].ids for r in rows.tolist()), dtype=np.int64,
+                               count=int(row_lengths.sum()))
+            mask = np.arange(width)[None, :] < row_lengths[:, None]
             ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for i, row in enumerate(rows):
-                n = lengths[row]
-                ids[i, :n] = encodings[row].ids
-                mask[i, :n] = 1
-            (hidden,) = self._session.run(
-                ["last_hidden_state"],
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-            )
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[rows] = pooled / np.maximum(norms, 1e-12)
-        return out
+            ids[mask] = flat  # row-major: each row's tokens land left-aligned, in order
+            batches.append(_Batch(rows=rows, ids=ids, mask=mask.astype(np.int64)))
+        return batches
+
+    def _run(self, batch: _Batch) -> np.ndarray:
+        (hidden,) = self._session.run(
+            ["last_hidden_state"],
+            {"input_ids": batch.ids, "attention_mask": batch.mask, "token_type_ids": np.zeros_like(batch.ids)},
+        )
+        # Mean pooling as one batched matrix product (BLAS), not an elementwise multiply and sum.
+        weights = batch.mask.astype(np.float32)
+        pooled = np.matmul(weights[:, None, :], hidden)[:, 0, :] / np.maximum(weights.sum(axis=1, keepdims=True), 1.0)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    rows: np.ndarray  # positions of these texts in their chunk
+    ids: np.ndarray  # (n, width) int64, zero-padded
+    mask: np.ndarray  # (n, width) int64

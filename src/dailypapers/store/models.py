@@ -117,8 +117,9 @@ class SyncState(models.Model):
 class PaperStats(models.Model):
     """Per-paper counters and the stored trending score the site orders by.
 
-    Kept beside Paper (not on it) so a vote never rewrites the paper row or its change
-    sequence. ``trending_score`` is recomputed when a vote arrives (see dailypapers.rank),
+    Kept beside Paper (not on it) so a vote never rewrites the paper row; a changed vote
+    total only bumps the paper's change sequence, so search indexes re-read it for their
+    "votes" sort (see dailypapers.rank.refresh). ``trending_score`` is recomputed when a vote arrives (see dailypapers.rank),
     never over the whole table per request.
     """
 

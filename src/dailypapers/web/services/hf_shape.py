@@ -9,6 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.web.services.listings import ListedEntry, ListedPaper, counts
+
+AnyPaper = Paper | ListedPaper
+AnyEntry = DailyEntry | ListedEntry
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:
@@ -19,16 +23,9 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return f"{value.isoformat()}T00:00:00.000Z"
 
 
-def _counts(paper: Paper) -> tuple[int, int, int]:
-    stats = getattr(paper, "stats", None)
-    if stats is None:
-        return 0, 0, 0
-    return stats.community_votes, stats.hf_votes, stats.comments
-
-
-def paper_item(paper: Paper, entry: DailyEntry | None = None) -> dict:
+def paper_item(paper: AnyPaper, entry: AnyEntry | None = None) -> dict:
     """The ``paper`` object of an item (also the answer of GET /api/papers/{id})."""
-    community, hf, _ = _counts(paper)
+    community, hf, _ = counts(paper)
     return {
         "id": paper.arxiv_id,
         "authors": [{"name": name, "hidden": False} for name in paper.authors],
@@ -50,9 +47,9 @@ def paper_item(paper: Paper, entry: DailyEntry | None = None) -> dict:
     }
 
 
-def daily_item(paper: Paper, entry: DailyEntry | None = None) -> dict:
+def daily_item(paper: AnyPaper, entry: AnyEntry | None = None) -> dict:
     """One element of /api/daily_papers (and /api/papers/search)."""
-    _, _, comments = _counts(paper)
+    _, _, comments = counts(paper)
     submitter = entry.submitted_by if entry else ""
     return {
         "paper": paper_item(paper, entry),
@@ -66,7 +63,7 @@ def daily_item(paper: Paper, entry: DailyEntry | None = None) -> dict:
     }
 
 
-def first_entry(paper: Paper) -> DailyEntry | None:
-    """The entry a listing prefetched as ``period_entries`` (the first in the period), if any."""
+def first_entry(paper: AnyPaper) -> AnyEntry | None:
+    """The first of the entries a listing attached as ``period_entries`` (in its period), if any."""
     entries = getattr(paper, "period_entries", None)
     return entries[0] if entries else None

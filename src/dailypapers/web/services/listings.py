@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -104,9 +104,93 @@ def with_stats(qs: QuerySet[Paper]) -> QuerySet[Paper]:
     )
 
 
+@dataclass(slots=True)
+class ListedEntry:
+    """A daily-list entry as lists and the API show it."""
+
+    date: dt.date
+    source: str
+    submitted_by: str
+    github_repo: str
+    github_stars: int | None
+    project_page: str
+    organization: str
+    ai_summary: str
+    ai_keywords: list
+
+
+@dataclass(slots=True, eq=False)
+class ListedPaper:
+    """A paper as lists, feeds and the API show it.
+
+    Read with ``values_list``: no model instance and no unused column per row, which took
+    ~40% off the ORM time of a list query. The attribute names are Paper's, so code that shows
+    a paper takes either. ``comment_count`` is PaperStats.comments (Paper.comments is arXiv's comment line).
+    """
+
+    pk: int
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: str
+    first_submitted: dt.datetime | None
+    announced: dt.date | None
+    community_votes: int
+    hf_votes: int
+    comment_count: int
+    period_entries: list[ListedEntry] = field(default_factory=list)  # the listed period's, by date
+    # Why a paper trends (attach_reasons):
+    votes_24h: int = 0
+    votes_7d: int = 0
+    first_featured: dt.date | None = None
+    featured_days_ago: int | None = None
+
+    @property
+    def total_votes(self) -> int:
+        return self.community_votes + self.hf_votes
+
+    @property
+    def category_list(self) -> list[str]:
+        return self.categories.split()
+
+
+_PAPER_COLUMNS = ("id", "arxiv_id", "title", "abstract", "authors", "categories", "first_submitted", "announced")
+_STATS_COLUMNS = ("stats__community_votes", "stats__hf_votes", "stats__comments")
+_ENTRY_COLUMNS = tuple(ListedEntry.__dataclass_fields__)
+
+
+def listed(qs: QuerySet[Paper]) -> list[ListedPaper]:
+    """The rows of ``qs`` (already ordered and sliced) as ListedPapers, in one query."""
+    return [ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0)
+            for row in qs.values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)]
+
+
+def attach_entries(papers: list[ListedPaper], period: "Period") -> None:
+    """Set ``period_entries`` on each paper: its entries in ``period``, by date (one query)."""
+    by_id = {p.pk: p for p in papers}
+    if not by_id:
+        return
+    rows = (DailyEntry.objects.filter(paper_id__in=by_id, date__range=(period.start, period.end))
+            .order_by("date", "source").values_list("paper_id", *_ENTRY_COLUMNS))
+    for paper_id, *values in rows:
+        by_id[paper_id].period_entries.append(ListedEntry(*values))
+
+
+def counts(paper: Paper | ListedPaper) -> tuple[int, int, int]:
+    """(our votes, Hugging Face votes, comments) of a ListedPaper or a Paper from with_stats()."""
+    if isinstance(paper, ListedPaper):
+        return paper.community_votes, paper.hf_votes, paper.comment_count
+    # getattr: a paper without a stats row would raise RelatedObjectDoesNotExist on .stats.
+    stats = getattr(paper, "stats", None)
+    if stats is None:
+        return 0, 0, 0
+    return stats.community_votes, stats.hf_votes, stats.comments
+
+
 @dataclass
 class Page:
-    papers: list[Paper]
+    papers: list[ListedPaper] | list[Paper]  # search results are Papers
     number: int
     has_next: bool
     total: int | None = None
@@ -160,16 +244,17 @@ def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: 
 
 
 def period_papers(period: Period, category: str = "", sort: str = "votes", page: int = 0,
-                  page_size: int = PAGE_SIZE) -> Page:
+                  page_size: int = PAGE_SIZE, count: bool = True) -> Page:
+    """One page of the papers featured in ``period``; ``count=False`` skips counting them all."""
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
-    qs = with_stats(in_category(visible_papers().filter(id__in=featured), category))
-    qs = qs.order_by(*_ORDER.get(sort, _ORDER["votes"])).prefetch_related(Prefetch(
-        "daily_entries", to_attr="period_entries",
-        queryset=DailyEntry.objects.filter(date__range=(period.start, period.end)).order_by("date", "source"),
-    ))
-    total = qs.count()
-    rows = list(qs[page * page_size:(page + 1) * page_size])
-    return Page(papers=rows, number=page, has_next=(page + 1) * page_size < total, total=total)
+    papers = in_category(visible_papers().filter(id__in=featured), category)
+    qs = with_stats(papers).order_by(*_ORDER.get(sort, _ORDER["votes"]))
+    rows = listed(qs[page * page_size:(page + 1) * page_size + 1])  # one more: is there a next page?
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    attach_entries(rows, period)
+    # Counted without the stats join, annotation and sort: a plain COUNT(*), ~4x cheaper.
+    return Page(papers=rows, number=page, has_next=has_next, total=papers.count() if count else None)
 
 
 def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_PAGE_SIZE,
@@ -178,26 +263,28 @@ def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_P
     now = now or timezone.now()
     qs = with_stats(in_category(visible_papers().filter(stats__trending_score__gt=0), category))
     qs = qs.order_by("-stats__trending_score", "-arxiv_id")
-    rows = list(qs[page * page_size:(page + 1) * page_size + 1])
+    rows = listed(qs[page * page_size:(page + 1) * page_size + 1])
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_reasons(rows, now)
     return Page(papers=rows, number=page, has_next=has_next)
 
 
-def attach_reasons(papers: list[Paper], now: dt.datetime) -> None:
-    """Set votes_24h, votes_7d, first_featured and featured_days_ago on each paper (two queries for the page)."""
+def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
+    """Set votes_24h, votes_7d, first_featured and featured_days_ago on each paper (at most two queries)."""
     from dailypapers.web.models import Vote
 
     ids = [p.pk for p in papers]
     if not ids:
         return
+    # Only papers with any of our votes can have recent ones (often none: imported votes only).
+    voted = [p.pk for p in papers if p.community_votes]
     recent = {
-        row["paper_id"]: row for row in Vote.objects.filter(paper_id__in=ids, created_at__gte=now - dt.timedelta(days=7))
+        row["paper_id"]: row for row in Vote.objects.filter(paper_id__in=voted, created_at__gte=now - dt.timedelta(days=7))
         .values("paper_id").annotate(
             day=Count("id", filter=Q(created_at__gte=now - dt.timedelta(hours=24))), week=Count("id"),
         ).order_by()
-    }
+    } if voted else {}
     featured = dict(DailyEntry.objects.filter(paper_id__in=ids).values("paper_id").annotate(first=Min("date"))
                     .order_by().values_list("paper_id", "first"))
     for paper in papers:

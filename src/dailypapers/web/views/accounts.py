@@ -137,7 +137,22 @@ def delete(request: HttpRequest) -> HttpResponse:
     return redirect("web:home")
 
 
-password_reset = auth_views.PasswordResetView.as_view(
+class PasswordResetView(auth_views.PasswordResetView):
+    """Each request mails a link, so it is limited per client address and per address mailed
+    (against mail-bombing someone's inbox); the answer never says whether an account exists."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            ratelimit.hit("reset-ip", ratelimit.client_address(request), settings.PASSWORD_RESET_RATE)
+            email = (request.POST.get("email") or "").strip().lower()
+            if email:
+                ratelimit.hit("reset-email", email, settings.PASSWORD_RESET_RATE)
+        except ratelimit.RateLimited as exc:
+            return too_many(request, exc)
+        return super().post(request, *args, **kwargs)
+
+
+password_reset = PasswordResetView.as_view(
     template_name="web/accounts/password_reset.html", email_template_name="web/accounts/password_reset_email.txt",
     subject_template_name="web/accounts/password_reset_subject.txt", success_url=reverse_lazy("web:password_reset_done"),
     extra_email_context={"base_url": settings.BASE_URL})

@@ -7,13 +7,16 @@ are made on the account page), so they need no CSRF token: no cookie authenticat
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
+from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
 
 from dailypapers.web import search_adapter
@@ -21,7 +24,21 @@ from dailypapers.web.services import comments as comment_service
 from dailypapers.web.services import hf_shape, listings, submissions, tokens, votes
 from dailypapers.web.services.ratelimit import RateLimited
 
-api = NinjaAPI(title="dailypapers API", version="1", urls_namespace="api",
+
+
+class OrjsonRenderer(BaseRenderer):
+    """orjson instead of json with NinjaJSONEncoder: several times faster on a 50-item list.
+
+    Every payload here is plain dicts, lists, strings and numbers (hf_shape formats dates itself).
+    """
+
+    media_type = "application/json"
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
+        return orjson.dumps(data)
+
+
+api = NinjaAPI(title="dailypapers API", version="1", urls_namespace="api", renderer=OrjsonRenderer(),
                description="Hugging Face-compatible daily papers API, plus votes, comments and submissions.")
 MAX_LIMIT = 100
 
@@ -72,7 +89,7 @@ def daily_papers(request: HttpRequest, response: HttpResponse, date: str | None 
     if anchor is None:
         return []
     period = listings.Period.containing(kind, anchor)
-    page = listings.period_papers(period, listings.clean_category(category), order, p, limit)
+    page = listings.period_papers(period, listings.clean_category(category), order, p, limit, count=False)
     if page.has_next:
         params = {k: v for k, v in request.GET.items() if k != "p"}
         params["p"] = str(p + 1)
@@ -80,12 +97,15 @@ def daily_papers(request: HttpRequest, response: HttpResponse, date: str | None 
     return [hf_shape.daily_item(paper, hf_shape.first_entry(paper)) for paper in page.papers]
 
 
-@api.get("/papers/search", summary="Search papers (keyword match until the search engine lands)")
+@api.get("/papers/search", summary="Search papers (hybrid keyword + semantic ranking; 400 with a message for a query that cannot run)")
 def search(request: HttpRequest, q: str = "", limit: int = 20, p: int = 0, category: str | None = None):
     limit = max(1, min(limit, MAX_LIMIT))
     cat = listings.clean_category(category)
     filters = search_adapter.SearchFilters(categories=(cat,) if cat else ())
-    papers, _ = search_adapter.search_papers(q, filters, "relevance", limit, max(0, p) * limit)
+    try:
+        papers, _ = search_adapter.search_papers(q, filters, "relevance", limit, max(0, p) * limit)
+    except search_adapter.SearchError as exc:
+        raise HttpError(400, str(exc)) from exc
     return [hf_shape.daily_item(paper) for paper in papers]
 
 
@@ -136,7 +156,7 @@ def unvote(request: HttpRequest, paper_id: str):
           summary="Comment on a paper (Markdown subset)")
 def comment(request: HttpRequest, paper_id: str, data: CommentIn):
     made = comment_service.add(request.auth, _paper(paper_id), data.body, data.parent)
-    return 201, CommentOut(id=made.pk, body=made.body, html=made.body_html, parent=made.parent_id)
+    return Status(201, CommentOut(id=made.pk, body=made.body, html=made.body_html, parent=made.parent_id))
 
 
 @api.post("/submit", auth=TokenAuth(), summary="Submit a paper to today's list by arXiv id or URL")

@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.store.models import Paper
+from dailypapers.store.models import Paper, PaperStats
 from dailypapers.web.models import Comment
 from dailypapers.web.services import comments as comment_service
 from dailypapers.web.services import listings, moderation, submissions, votes
@@ -44,16 +45,29 @@ def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """Post a comment. With ``Accept: application/json`` (app.js) the answer is the new comment's
+    markup, rendered by the same template as the page, for the script to insert."""
     paper = _paper(arxiv_id)
     parent = request.POST.get("parent")
+    as_json = wants_json(request)
     try:
         made = comment_service.add(request.user, paper, request.POST.get("body", ""),
                                    int(parent) if parent and parent.isdigit() else None)
     except RateLimited as exc:
+        if as_json:
+            return JsonResponse({"error": str(exc)}, status=429, headers={"Retry-After": str(exc.retry_after)})
         return too_many(request, exc)
     except ValidationError as exc:
+        if as_json:
+            return JsonResponse({"error": " ".join(exc.messages)}, status=400)
         messages.error(request, " ".join(exc.messages))
         return redirect(_paper_url(paper) + "#comments")
+    if as_json:
+        html = render_to_string("web/_comment.html", {"c": made, "paper": paper, "reply": made.parent_id is not None},
+                                request=request)
+        return JsonResponse({"id": made.pk, "parent": made.parent_id, "html": html,
+                             "comments": PaperStats.objects.filter(paper=paper).values_list("comments", flat=True)
+                             .first() or 0}, status=201)
     return redirect(f"{_paper_url(paper)}#comment-{made.pk}")
 
 

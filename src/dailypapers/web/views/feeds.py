@@ -81,6 +81,9 @@ class TrendingFeed(_PaperFeed):
 class SearchFeed(_PaperFeed):
     def get_object(self, request: HttpRequest) -> dict:
         query, filters, sort = search_request(request)
-        papers, _ = search_adapter.search_papers(query, filters, sort, FEED_SIZE, 0)
+        try:
+            papers, _ = search_adapter.search_papers(query, filters, sort, FEED_SIZE, 0)
+        except search_adapter.SearchError:
+            papers = []
         return {"title": f"search for “{query}”", "category": "", "papers": papers,
                 "link": reverse("web:search") + "?" + request.GET.urlencode()}

@@ -6,10 +6,10 @@ import datetime as dt
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
+from dailypapers.web.services.cards import paper_cards
 from dailypapers.web.views.common import category, page_number, voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 
@@ -24,10 +24,11 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
     sort = request.GET.get("sort") if request.GET.get("sort") in listings.SORTS else "votes"
     cat = category(request)
     listing = listings.period_listing(kind, anchor, cat, sort, page_number(request))
+    papers = listing.page.papers
     return render(request, "web/period.html", {
         "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
         "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
-        "papers": listing.page.papers, "voted": voted_ids(request, listing.page.papers),
+        "papers": papers, "cards": paper_cards(papers, voted_ids(request, papers)),
         "feed_path": f"/papers/date/{listing.period.slug}/feed" if kind == "day" else "",
     })
 
@@ -57,8 +58,8 @@ def trending(request: HttpRequest) -> HttpResponse:
     cat = category(request)
     page = listings.trending_page(cat, page_number(request))
     return render(request, "web/trending.html", {
-        "page": page, "papers": page.papers, "category": cat, "voted": voted_ids(request, page.papers),
-        "now": timezone.now(),
+        "page": page, "papers": page.papers, "category": cat,
+        "cards": paper_cards(page.papers, voted_ids(request, page.papers), why=True),
     })
 
 
@@ -82,10 +83,14 @@ def search_request(request: HttpRequest) -> tuple[str, search_adapter.SearchFilt
 def search(request: HttpRequest) -> HttpResponse:
     query, filters, sort = search_request(request)
     number = page_number(request)
-    papers, total = search_adapter.search_papers(query, filters, sort, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE)
+    try:
+        papers, total = search_adapter.search_papers(query, filters, sort, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE)
+        error = ""
+    except search_adapter.SearchError as exc:
+        papers, total, error = [], 0, str(exc)
     return render(request, "web/search.html", {
-        "query": query, "filters": filters, "sort": sort, "papers": papers, "total": total,
+        "error": error, "query": query, "filters": filters, "sort": sort, "papers": papers, "total": total,
         "category": filters.categories[0] if filters.categories else "",
         "page": listings.Page(papers, number, (number + 1) * SEARCH_PAGE_SIZE < total, total),
-        "voted": voted_ids(request, papers),
+        "cards": paper_cards(papers, voted_ids(request, papers), snippet=True),
     })

@@ -1,9 +1,11 @@
 """Short-lived caching of whole pages for anonymous visitors.
 
-Rendering 30 paper cards costs far more than the indexed query behind them, and anonymous
-pages are identical for everyone (no CSRF token, no "you voted" state), so each server
-process keeps them for DAILYPAPERS_PAGE_CACHE_SECONDS. Logged-in users, and anyone with a
-pending flash message, always get a fresh page.
+Anonymous pages are identical for everyone (no CSRF token, no "you voted" state), so each
+server process keeps them for DAILYPAPERS_PAGE_CACHE_SECONDS: a burst of visitors costs one
+render per process and period. It is a layer on top, not what makes pages fast: logged-in
+users, and anyone with a pending flash message, always get a fresh page, and an uncached
+list page is a few milliseconds (see web.services.cards and `bench/web_bench.py`'s
+"uncached" run).
 """
 
 from __future__ import annotations

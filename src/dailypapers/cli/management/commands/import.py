@@ -11,6 +11,7 @@ from django.conf import settings
 from dailypapers.cli.progress import FileProgress
 from dailypapers.ingest import parsers
 from dailypapers.ingest.importer import ImportError_, import_paths
+from dailypapers.search.indexer import catch_up
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=None, help="Records per transaction (default: DAILYPAPERS_IMPORT_BATCH).")
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
         parser.add_argument("--progress", action="store_true", default=None, help="Show a progress bar even when not on a terminal.")
+        parser.add_argument("--no-index", action="store_true", help="Do not update this machine's search index afterwards.")
 
     def handle(self, *args, **options):
         bar = FileProgress(options["progress"])
@@ -47,6 +49,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         finally:
             bar.close()
+        if not options["no_index"]:
+            catch_up(wait=True)  # new papers become searchable now, not at the first search
         for note in summary.skipped_files:
             self.stderr.write(note)
         counts = summary.as_dict()

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dailypapers.ingest.sync import METHODS, SOURCES, SyncError, sync
+from dailypapers.search.indexer import catch_up
 
 
 def _date(value: str) -> dt.date:
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
                             help="Stop at this day (a window: the stored position is left as it was).")
         parser.add_argument("--json", action="store_true", help="Print the per-source summary as JSON.")
+        parser.add_argument("--no-index", action="store_true", help="Do not update this machine's search index afterwards.")
 
     def handle(self, *args, **options):
         shown = 0
@@ -56,6 +58,8 @@ class Command(BaseCommand):
             )
         except SyncError as exc:
             raise CommandError(str(exc)) from exc
+        if not options["no_index"]:
+            catch_up(wait=True)  # new papers become searchable now, not at the first search
         if options["json"]:
             self.stdout.write(json.dumps({r.source: r.as_dict() for r in results}))
         else:

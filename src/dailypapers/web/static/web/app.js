@@ -45,8 +45,74 @@
     });
   }
 
+  // Comments and replies without a page reload: same POST, same CSRF token; the server answers
+  // with the new comment's markup (its own template). Anything unexpected (logged out, server
+  // error, network failure) falls back to submitting the plain form.
+  function enhanceComments() {
+    var section = document.getElementById("comments");
+    if (!section || !window.fetch) return;
+    section.addEventListener("submit", function (event) {
+      var form = event.target;
+      var isReply = !!form.closest("details.reply");
+      if (!form.classList.contains("comment-form") && !isReply) return;
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      var textarea = form.querySelector("textarea");
+      var error = form.querySelector(".error");
+      var posted = false;
+      button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+        redirect: "manual",
+      }).then(function (response) {
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (!json || response.status >= 500) throw new Error("fall back to the form");
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      }).then(function (result) {
+        if (!result.ok) {
+          if (!error) {
+            error = document.createElement("p");
+            error.className = "error";
+            error.setAttribute("role", "alert");
+            form.insertBefore(error, button);
+          }
+          error.textContent = result.data.error || "Your comment was not posted.";
+          return;
+        }
+        posted = true;
+        if (error) error.remove();
+        insertComment(section, result.data);
+        textarea.value = "";
+        if (isReply) form.closest("details").open = false;
+      }).catch(function () {
+        if (posted) window.location.reload();  // never post twice: show the page as it now is
+        else form.submit();
+      }).finally(function () { button.disabled = false; });
+    });
+  }
+
+  function insertComment(section, data) {
+    var list = section.querySelector("ol.comments");
+    if (data.parent) {
+      var parent = document.getElementById("comment-" + data.parent);
+      list = parent.querySelector("ol.replies");
+      if (!list) {
+        list = document.createElement("ol");
+        list.className = "replies";
+        parent.insertBefore(list, parent.querySelector("details.reply"));
+      }
+    }
+    list.insertAdjacentHTML("beforeend", data.html);  // server-rendered, sanitized markup
+    var heading = document.getElementById("comments-h");
+    if (heading) heading.textContent = "Comments (" + data.comments + ")";
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     renderMath();
     enhanceVotes();
+    enhanceComments();
   });
 })();

@@ -1,0 +1,233 @@
+"""Search speed at arXiv scale: build a 1,000,000-paper corpus and time keyword, semantic and hybrid queries.
+
+    .venv/bin/python bench/search_bench.py [--n 1000000] [--queries 200] [--out bench/out/search]
+
+Corpus: the 74,728 real papers of ../shared/data/arxiv-cs-daily-2025-2026/papers.jsonl.gz,
+replicated with new ids and light perturbation (one abstract sentence dropped, the date
+moved by up to a year, votes drawn at random). It goes straight into the engine's indexes
+(the database is not part of this measurement; `dailypapers index` feeds the same indexes).
+
+Vectors are SYNTHETIC but clustered: embedding 1M abstracts on 2 CPU cores would take
+about 10 hours. Each real paper's vector is a random projection of its words (every word
+hashed to a fixed random 384-d direction, summed with sqrt term weights), so papers that
+share words are neighbours as with a real model; each replica adds noise to its source's
+vector. (Independent random cluster centres are all equidistant in 384-d, which makes HNSW
+inserts crawl and is nothing like real embeddings.) Queries ARE embedded with the real
+model (per-channel int8 MiniLM, max length 256) and that time is part of the semantic and
+hybrid latencies; the vector searched is the query's projection into the synthetic space.
+
+Prints progress on stderr; the last stdout line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import random
+import resource
+import shutil
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from dailypapers.search.embed import Embedder
+from dailypapers.search.hybrid import HybridSearch
+from dailypapers.search.keyword import Filters, KeywordIndex
+from dailypapers.search.text import analyze, parse_query
+from dailypapers.search.vectors import VectorIndex
+
+REPO = Path(__file__).resolve().parents[1]
+PAPERS = REPO.parent / "shared" / "data" / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"
+DIM = 384
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class WordProjection:
+    """Text -> unit 384-d vector: sum of per-word random directions (hashed), sqrt-tf weighted."""
+
+    def __init__(self, rng: np.random.Generator, buckets: int = 1 << 16):
+        self.table = rng.standard_normal((buckets, DIM)).astype(np.float32)
+        self.buckets = buckets
+
+    def __call__(self, text: str) -> np.ndarray:
+        words, counts = np.unique([w for w in analyze(text)] or ["empty"], return_counts=True)
+        rows = np.fromiter((zlib.crc32(w.encode()) % self.buckets for w in words), dtype=np.int64, count=len(words))
+        vector = np.sqrt(counts.astype(np.float32)) @ self.table[rows]
+        return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+class ProjectedQueries:
+    """The real embedder's cost per query, searched in the synthetic space: embed_query runs
+    the model (timed as part of each query) and returns the query's word projection."""
+
+    def __init__(self, embedder: Embedder, project: WordProjection):
+        self.embedder = embedder
+        self.project = project
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.embedder.embed_query(text)
+        return self.project(text)
+
+
+def load_papers() -> list[dict]:
+    with gzip.open(PAPERS) as f:
+        return [orjson.loads(line) for line in f]
+
+
+def _date(paper: dict) -> dt.date:
+    raw = paper.get("listing_date") or "2025-06-01"
+    return dt.date.fromisoformat(str(raw)[:10])
+
+
+def replicas(papers: list[dict], n: int, rng: random.Random):
+    """(row, source index, keyword doc) for n documents; row < len(papers) are the originals."""
+    for row in range(n):
+        source = row % len(papers)
+        paper = papers[source]
+        abstract = paper.get("abstract") or ""
+        date = _date(paper)
+        if row >= len(papers):
+            sentences = abstract.split(". ")
+            if len(sentences) > 2:
+                del sentences[rng.randrange(len(sentences))]
+            abstract = ". ".join(sentences)
+            date += dt.timedelta(days=rng.randint(-365, 365))
+        yield row, source, {
+            "id": paper["id"] if row < len(papers) else f"b{row:07d}",
+            "title": paper.get("title") or "", "abstract": abstract, "authors": paper.get("authors") or [],
+            "categories": paper.get("categories") or [], "date": date, "votes": rng.randint(0, 50) if rng.random() < 0.1 else 0,
+        }
+
+
+def disk(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentiles(samples: list[float]) -> dict:
+    ms = np.asarray(samples) * 1000
+    return {"p50_ms": round(float(np.percentile(ms, 50)), 2), "p95_ms": round(float(np.percentile(ms, 95)), 2)}
+
+
+def timed(fn, queries) -> list[float]:
+    out = []
+    for q in queries:
+        t0 = time.perf_counter()
+        fn(q)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def build(args, papers: list[dict], rng: random.Random, vrng: np.random.Generator, project: WordProjection) -> tuple[float, float]:
+    """Write both indexes under args.out; returns their build times in seconds."""
+    shutil.rmtree(args.out, ignore_errors=True)
+    args.out.mkdir(parents=True)
+    log(f"{len(papers)} real papers; building {args.n:,} documents")
+
+    t0 = time.monotonic()
+    keyword = KeywordIndex(args.out / "keyword", writer_heap=512_000_000)
+    batch: list[dict] = []
+    for row, _, doc in replicas(papers, args.n, rng):
+        batch.append(doc)
+        if len(batch) == 20_000:
+            keyword.add(batch)
+            batch.clear()
+            if (row + 1) % 200_000 == 0:
+                log(f"keyword: {row + 1:,} documents")
+    keyword.add(batch)
+    keyword.commit()
+    keyword.close()
+    keyword_build = time.monotonic() - t0
+    log(f"keyword index built in {keyword_build:.0f} s, {disk(args.out / 'keyword') / 1e6:.0f} MB")
+
+    t0 = time.monotonic()
+    centres = np.stack([project(f"{p.get('title') or ''} {p.get('abstract') or ''}") for p in papers])
+    log(f"projected {len(papers)} papers in {time.monotonic() - t0:.0f} s")
+    vectors = VectorIndex(args.out / "vectors")
+    step = 50_000
+    for start in range(0, args.n, step):
+        rows = np.arange(start, min(start + step, args.n))
+        block = centres[rows % len(papers)] + 0.3 * vrng.standard_normal((len(rows), DIM)).astype(np.float32) / np.sqrt(DIM)
+        ids = [papers[r]["id"] if r < len(papers) else f"b{r:07d}" for r in rows.tolist()]
+        vectors.add(ids, block)
+        log(f"vectors: {start + len(rows):,} ({'hnsw' if vectors.uses_hnsw else 'exact'})")
+    vectors.save()
+    vector_build = time.monotonic() - t0
+    log(f"vector index built in {vector_build:.0f} s, {disk(args.out / 'vectors') / 1e6:.0f} MB")
+
+    return keyword_build, vector_build
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "search")
+    ap.add_argument("--reuse", action="store_true", help="Time queries on the indexes a previous run left in --out (no build).")
+    ap.add_argument("--model-dir", type=Path, default=Path(sys.prefix) / "share" / "dailypapers" / "models")
+    args = ap.parse_args()
+    rng = random.Random(7)
+    log(f"loading {PAPERS.name}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    papers = load_papers()
+    vrng = np.random.default_rng(7)
+    project = WordProjection(vrng)
+    if args.reuse:
+        keyword_build = vector_build = None
+    else:
+        keyword_build, vector_build = build(args, papers, rng, vrng, project)
+    keyword = KeywordIndex(args.out / "keyword")
+    vectors = VectorIndex.open(args.out / "vectors")
+    embedder = Embedder(model_dir=args.model_dir, threads=2)
+    engine = HybridSearch(keyword, vectors, ProjectedQueries(embedder, project))
+    qrng = random.Random(11)  # its own generator: the same queries with or without --reuse
+    picks = qrng.sample(papers, args.queries)
+    # User-like queries: a few words of a real title, sometimes a quoted phrase.
+    queries = []
+    for p in picks:
+        words = (p.get("title") or "paper").split()
+        n = qrng.randint(2, 6)
+        queries.append(" ".join(words[:n]))
+    embed_times = timed(embedder.embed_query, queries)
+    last = max(_date(p) for p in papers)
+    recent = Filters(date_from=last - dt.timedelta(days=90), date_to=last)
+    parsed = [parse_query(q) for q in queries]
+
+    results: dict = {"n": args.n, "queries": len(queries), "vectors": "synthetic: hashed word projections of the real papers, replicas with noise", "model": embedder.model_path.name,
+                     "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
+                     "keyword_build_s": keyword_build and round(keyword_build, 1), "vector_build_s": vector_build and round(vector_build, 1),
+                     "keyword_disk_mb": round(disk(args.out / "keyword") / 1e6), "vector_disk_mb": round(disk(args.out / "vectors") / 1e6)}
+    runs = {
+        "keyword": lambda q: keyword.search(q, limit=20),
+        "keyword_date": lambda q: keyword.search(q, limit=20, filters=recent),
+        "semantic": lambda q: engine.semantic(q, 20),
+        "semantic_date": lambda q: engine.semantic(q, 20, recent),
+        "hybrid": lambda q: engine.search(q, limit=20),
+        "hybrid_date": lambda q: engine.search(q, limit=20, filters=recent),
+        "highlight": lambda q: keyword.highlight(q, [i for i, _ in keyword.search(q, limit=20).hits]),
+    }
+    for name, fn in runs.items():
+        timed(fn, parsed[:20])  # warm the page cache
+        stats = percentiles(timed(fn, parsed))
+        results[f"{name}_p50_ms"], results[f"{name}_p95_ms"] = stats["p50_ms"], stats["p95_ms"]
+        log(f"{name}: p50 {stats['p50_ms']} ms, p95 {stats['p95_ms']} ms")
+    q_embed = percentiles(embed_times)
+    results["query_embed_p50_ms"], results["query_embed_p95_ms"] = q_embed["p50_ms"], q_embed["p95_ms"]
+    results["rss_mb"] = round(rss_mb())
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Compute and store paper embeddings (`dailypapers embed`), resumable chunk by chunk.
+
+Candidates are papers without an embedding from the current model, or written since their
+embedding (change_seq past the embedding's seq); of those, a paper whose title + abstract
+hash is unchanged is only re-stamped, not re-embedded. Each chunk's embeddings and the
+papers' change_seq bump commit in one transaction, so a killed run loses at most one
+chunk and the indexers pick the new vectors up from the change log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
+
+from dailypapers.search.embed import Embedder, document_text
+from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
+from dailypapers.store.changes import next_change_seq
+from dailypapers.store.models import Paper
+
+Progress = Callable[[int, int], None]  # (papers done, papers to do)
+
+
+@dataclass
+class BackfillResult:
+    embedded: int = 0
+    unchanged: int = 0  # candidates whose text had not changed since their embedding
+    seconds: float = 0.0
+    embed_seconds: float = 0.0  # of which in the embedder (tokenizing and the model)
+
+    @property
+    def per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict:
+        return {"embedded": self.embedded, "unchanged": self.unchanged, "seconds": round(self.seconds, 2),
+                "abstracts_per_second": round(self.per_second, 1)}
+
+
+def text_hash(title: str, abstract: str) -> str:
+    return hashlib.blake2b(document_text(title, abstract).encode(), digest_size=16).hexdigest()
+
+
+def candidates(model_id: str):
+    """Papers that may need a (new) embedding from ``model_id``, in id order."""
+    return (Paper.objects.filter(deleted=False)
+            .filter(Q(embedding__isnull=True) | ~Q(embedding__model_id=model_id) | Q(change_seq__gt=F("embedding__seq")))
+            .order_by("id"))
+
+
+def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, progress: Progress | None = None) -> BackfillResult:
+    """Embed every candidate paper (at most ``limit``), committing each chunk."""
+    model_id = embedder.model_id
+    todo = candidates(model_id)
+    total = todo.count()
+    if limit is not None:
+        total = min(total, limit)
+    result = BackfillResult()
+    started = time.monotonic()
+    last_id = 0
+    while result.embedded + result.unchanged < total:
+        take = min(chunk, total - result.embedded - result.unchanged)
+        rows = list(todo.filter(id__gt=last_id).values_list(
+            "id", "title", "abstract", "embedding__model_id", "embedding__text_hash")[:take])
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        hashes = [text_hash(title, abstract) for _, title, abstract, _, _ in rows]
+        stale = [i for i, row in enumerate(rows) if row[3] != model_id or row[4] != hashes[i]]
+        stale_set = set(stale)
+        kept = [rows[i][0] for i in range(len(rows)) if i not in stale_set]
+        t0 = time.monotonic()
+        vectors = embedder.embed([document_text(rows[i][1], rows[i][2]) for i in stale]) if stale else np.zeros((0, 0))
+        result.embed_seconds += time.monotonic() - t0
+        _store(model_id, [rows[i][0] for i in stale], [hashes[i] for i in stale], vectors, kept)
+        result.embedded += len(stale)
+        result.unchanged += len(kept)
+        if progress:
+            progress(result.embedded + result.unchanged, total)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _store(model_id: str, paper_ids: list[int], hashes: list[str], vectors: np.ndarray, unchanged: list[int]) -> None:
+    with transaction.atomic():
+        seq = next_change_seq()
+        if paper_ids:
+            blobs = np.asarray(vectors, dtype=VECTOR_DTYPE)
+            PaperEmbedding.objects.bulk_create(
+                [PaperEmbedding(paper_id=pid, model_id=model_id, vector=blobs[i].tobytes(), text_hash=hashes[i], seq=seq)
+                 for i, pid in enumerate(paper_ids)],
+                batch_size=500, update_conflicts=True, unique_fields=["paper"],
+                update_fields=["model_id", "vector", "text_hash", "seq", "created_at"],
+            )
+            # The indexers follow papers' change_seq: the new vectors reach them with this bump.
+            Paper.objects.filter(pk__in=paper_ids).update(change_seq=seq)
+        if unchanged:
+            # Same text as embedded: mark as current without re-sending the vector anywhere.
+            PaperEmbedding.objects.filter(paper_id__in=unchanged).update(
+                seq=Subquery(Paper.objects.filter(pk=OuterRef("paper_id")).values("change_seq")[:1]))
