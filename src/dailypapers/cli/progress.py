@@ -28,3 +28,19 @@ class FileProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class RejectionReport:
+    """Print rejected records to stderr as they come, up to a limit, then one line saying more exist."""
+
+    def __init__(self, write, limit: int = 50) -> None:
+        self.write = write
+        self.limit = limit
+        self.seen = 0
+
+    def __call__(self, rejected) -> None:
+        self.seen += 1
+        if self.seen <= self.limit:
+            self.write(f"rejected: {rejected}")
+        elif self.seen == self.limit + 1:
+            self.write("rejected: ... (more rejections not shown; see the summary count)")

@@ -8,7 +8,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.conf import settings
 
-from dailypapers.cli.progress import FileProgress
+from dailypapers.cli.progress import FileProgress, RejectionReport
 from dailypapers.ingest import parsers
 from dailypapers.ingest.importer import ImportError_, import_paths
 from dailypapers.search.indexer import catch_up
@@ -29,15 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         bar = FileProgress(options["progress"])
-        shown = 0
-
-        def report(rejected):
-            nonlocal shown
-            shown += 1
-            if shown <= 50:
-                self.stderr.write(f"rejected: {rejected}")
-            elif shown == 51:
-                self.stderr.write("rejected: ... (more rejections not shown; see the summary count)")
+        report = RejectionReport(self.stderr.write)
 
         try:
             summary = import_paths(

@@ -10,6 +10,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dailypapers.cli.progress import RejectionReport
 from dailypapers.ingest.sync import METHODS, SOURCES, SyncError, sync
 from dailypapers.search.indexer import catch_up
 
@@ -40,15 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-index", action="store_true", help="Do not update this machine's search index afterwards.")
 
     def handle(self, *args, **options):
-        shown = 0
-
-        def report(rejected):
-            nonlocal shown
-            shown += 1
-            if shown <= 50:
-                self.stderr.write(f"rejected: {rejected}")
-            elif shown == 51:
-                self.stderr.write("rejected: ... (more rejections not shown; see the summary count)")
+        report = RejectionReport(self.stderr.write)
 
         try:
             results = sync(
