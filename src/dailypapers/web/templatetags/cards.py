@@ -62,7 +62,7 @@ class _Page:
             f'<h2 class="title tex"><a href="{url}">{escape(card.title)}</a></h2>\n'
             f'<p class="meta"><span>{escape(card.authors)}</span>'
             f' · <time datetime="{escape(card.date_iso)}">{escape(card.date_text)}</time>{cats}</p>\n'
-            f'<p class="counts"><span>{card.community_votes} vote{s(card.community_votes)} here</span>'
+            f'<p class="counts"><span class="community-votes">{card.community_votes} vote{s(card.community_votes)} here</span>'
             f' · <span>{card.hf_votes} on Hugging Face</span>'
             f' · <a href="{url}#comments">{card.comments} comment{s(card.comments)}</a>{submitted}</p>'
             f'{extra}\n</div>\n</li>\n'

@@ -40,6 +40,9 @@
           if (!data) return;
           button.setAttribute("aria-pressed", data.voted ? "true" : "false");
           form.querySelector(".count").textContent = data.upvotes;
+          // The "N votes here" line beside the button (card or paper page) follows too.
+          var line = form.parentElement && form.parentElement.querySelector(".community-votes");
+          if (line) line.textContent = data.communityUpvotes + (data.communityUpvotes === 1 ? " vote here" : " votes here");
         }).finally(function () { button.disabled = false; });
       });
     });
