@@ -17,6 +17,18 @@
     });
   }
 
+  // The form's own POST (its CSRF token included), asking for a JSON answer; redirects are
+  // not followed, so a "log in first" redirect shows up as an opaque response.
+  function postForm(form) {
+    return fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      redirect: "manual",
+    });
+  }
+
   // Votes without a page reload: same POST, same CSRF token, JSON answer.
   function enhanceVotes() {
     document.querySelectorAll("form.vote").forEach(function (form) {
@@ -24,13 +36,7 @@
         event.preventDefault();
         var button = form.querySelector("button");
         button.disabled = true;
-        fetch(form.action, {
-          method: "POST",
-          body: new FormData(form),
-          headers: { Accept: "application/json" },
-          credentials: "same-origin",
-          redirect: "manual",
-        }).then(function (response) {
+        postForm(form).then(function (response) {
           if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) {
             form.submit(); // not logged in: let the server redirect to the login page
             return null;
@@ -64,13 +70,7 @@
       var error = form.querySelector(".error");
       var posted = false;
       button.disabled = true;
-      fetch(form.action, {
-        method: "POST",
-        body: new FormData(form),
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
-        redirect: "manual",
-      }).then(function (response) {
+      postForm(form).then(function (response) {
         var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
         if (!json || response.status >= 500) throw new Error("fall back to the form");
         return response.json().then(function (data) { return { ok: response.ok, data: data }; });
