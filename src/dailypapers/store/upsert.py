@@ -12,7 +12,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from django.db import transaction
@@ -44,7 +44,6 @@ class BatchCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    papers_written: list[str] = field(default_factory=list)
 
     def add(self, other: "BatchCounts") -> None:
         self.new += other.new
@@ -142,24 +141,22 @@ def write_batch(records: Sequence[PaperRecord | DailyEntryRecord], fetched_at: d
                 continue
             changed = merge_into(paper, paper_record)
             if paper_record.source not in paper.sources:
-                paper.sources = {**paper.sources, paper_record.source: stamp}
                 changed.append("sources")
-            if changed:
-                if key not in created:
-                    paper.sources = {**paper.sources, paper_record.source: stamp}
-                    dirty.setdefault(key, set()).update(changed, {"sources", "change_seq"})
+            if changed:  # the contributing source is stamped with this fetch
+                paper.sources = {**paper.sources, paper_record.source: stamp}
                 paper.change_seq = seq
+                if key not in created:
+                    dirty.setdefault(key, set()).update(changed, {"sources", "change_seq"})
             outcome.append("updated" if changed and key not in created else "unchanged")
         _insert_papers(created)
         _write_versions(records, papers, created)
         if dirty:
             fields = sorted(set().union(*dirty.values()))
             update_rows(Paper, [papers[k] for k in dirty], fields)
-        entry_outcome = _write_entries(records, papers, fetched_at, seq, dirty)
+        entry_outcome = _write_entries(records, papers, fetched_at, seq)
         for i, result in enumerate(outcome):
             result = entry_outcome.get(i, result) if result == "unchanged" else result
             setattr(counts, result, getattr(counts, result) + 1)
-        counts.papers_written = list(created) + list(dirty)
     return counts
 
 
@@ -203,7 +200,7 @@ def _write_versions(records: Iterable, papers: dict[str, Paper], created: dict[s
 
 
 def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.datetime,
-                   seq: int, dirty: dict[str, set[str]]) -> dict[int, str]:
+                   seq: int) -> dict[int, str]:
     """Insert or refresh daily entries; a later snapshot of the same (source, paper, date) updates it."""
     wanted = [(i, r) for i, r in enumerate(records) if isinstance(r, DailyEntryRecord) and r.paper.arxiv_id in papers]
     if not wanted:
