@@ -32,14 +32,14 @@ from typing import NamedTuple
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F, Max, Q, Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
 from dailypapers.search.embed import choose_model, model_id_for
 from dailypapers.search.keyword import KeywordIndex
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
 from dailypapers.search.vectors import VectorIndex
-from dailypapers.store.models import Paper
+from dailypapers.store.changes import changed_after, current_change_seq
 
 CHUNK = 1000
 # Rows applied between commits on a long catch-up: bounds the work a crash throws away.
@@ -120,10 +120,6 @@ def _writer_lock(root: Path, wait: bool) -> Iterator[bool]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def database_seq() -> int:
-    return Paper.objects.aggregate(top=Max("change_seq"))["top"] or 0
-
-
 class Change(NamedTuple):
     """One changed paper as the indexes need it (plain values: ~3x faster than model instances)."""
 
@@ -151,8 +147,7 @@ def paper_doc(change: Change) -> dict:
 
 def _changes_after(seq: int, last_id: int):
     votes = Coalesce(F("stats__community_votes"), Value(0)) + Coalesce(F("stats__hf_votes"), Value(0))
-    return (Paper.objects.filter(Q(change_seq__gt=seq) | Q(change_seq=seq, id__gt=last_id))
-            .order_by("change_seq", "id").annotate(total_votes=votes).values_list(*Change._fields[:-1], "total_votes"))
+    return changed_after(seq, last_id).annotate(total_votes=votes).values_list(*Change._fields[:-1], "total_votes")
 
 
 class _VectorSeqs:
@@ -294,7 +289,7 @@ def catch_up(limit_seconds: float | None = None, progress: Progress | None = Non
         if not held:
             return CatchUpResult(applied=0, state=read_state(root), busy=True)
         state = read_state(root)
-        if state.seq > database_seq():
+        if state.seq > current_change_seq():
             # The index is ahead of the database (restored backup, another database): start over.
             return _rebuild_locked(root, state, progress)
         return _run(root, state, limit_seconds, progress)

@@ -24,6 +24,7 @@ from dailypapers.search.keyword import Filters, Highlight, KeywordIndex, Sort
 from dailypapers.search.models import PaperEmbedding
 from dailypapers.search.text import QueryError, parse_query
 from dailypapers.search.vectors import VectorIndex
+from dailypapers.store.changes import current_change_seq
 
 Mode = Literal["auto", "hybrid", "keyword", "semantic"]
 _VERSION = re.compile(r"v\d+$")
@@ -92,7 +93,7 @@ def ensure_fresh() -> None:
     if seconds <= 0:
         return
     state = indexer.read_state()
-    if state.seq < indexer.database_seq() or not (indexer.index_dir() / "state.json").exists():
+    if state.seq < current_change_seq() or not (indexer.index_dir() / "state.json").exists():
         indexer.catch_up(limit_seconds=seconds)
 
 

@@ -10,7 +10,7 @@ PostgreSQL needs an advisory lock held to the end of the transaction.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Max, Q
 
 # Arbitrary constant naming the advisory lock that serialises Paper writers on PostgreSQL.
 _PG_WRITE_LOCK = 0x6461696C79  # "daily"
@@ -26,14 +26,21 @@ def next_change_seq() -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_WRITE_LOCK])
+    return current_change_seq() + 1
+
+
+def current_change_seq() -> int:
+    """The highest change sequence number committed so far (0 for an empty store)."""
     from dailypapers.store.models import Paper
 
-    current = Paper.objects.aggregate(top=Max("change_seq"))["top"] or 0
-    return current + 1
+    return Paper.objects.aggregate(top=Max("change_seq"))["top"] or 0
 
 
-def changed_since(seq: int, limit: int = 1000):
-    """Papers written after ``seq``, oldest change first (for indexers)."""
+def changed_after(seq: int, last_id: int = 0):
+    """Papers written after position (seq, last_id), in (change_seq, id) order: the log indexers follow.
+
+    One import batch shares a sequence number, so the id breaks ties for a reader that
+    stopped part-way through a batch."""
     from dailypapers.store.models import Paper
 
-    return Paper.objects.filter(change_seq__gt=seq).order_by("change_seq", "id")[:limit]
+    return Paper.objects.filter(Q(change_seq__gt=seq) | Q(change_seq=seq, id__gt=last_id)).order_by("change_seq", "id")
