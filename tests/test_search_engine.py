@@ -196,11 +196,28 @@ def test_query_syntax_hybrid(hybrid, query, expect):
 
 
 def test_parse_keeps_phrases_and_literal_operators():
-    parsed = parse_query('"Deep learning" AND -cats: (dogs* OR "x"')
+    parsed = parse_query('"Deep learning" AND -cats: (dogs* OR "x" NOT')
     assert parsed.phrases == (((0, "deep"), (1, "learn")),)
-    assert {"and", "or", "cat", "dog", "x"} <= set(parsed.terms)
+    # Operators are plain words, and these are stop words: neither interpreted nor scored.
+    assert set(parsed.terms) == {"deep", "learn", "cat", "dog", "x"}
     assert '"' not in parsed.text
     assert parse_query('"vitamin" b12').required == ("vitamin",)
+
+
+def test_stop_words_are_left_out_of_free_text_but_kept_in_phrases_and_alone(keyword, scifact):
+    parsed = parse_query("the effect of this vitamin on the heart")
+    assert set(parsed.terms) == {"effect", "vitamin", "heart"}
+    # A query of stop words only still searches them; a quoted stop word is required.
+    assert set(parse_query("to be or not to be").terms) == {"to", "be", "or", "not"}
+    assert parse_query('"the" heart').required == ("the",)
+    assert parse_query('"the heart"').phrases == (((0, "the"), (1, "heart")),)
+    # A phrase with a stop word inside matches only where the whole phrase occurs.
+    loose = keyword.search("risk death", limit=1000).total
+    phrase = keyword.search('"risk of death"', limit=1000)
+    assert 0 < phrase.total < loose
+    for doc_id, _ in phrase.hits:
+        doc = scifact["by_id"][doc_id]
+        assert "risk of death" in (doc["title"] + " " + doc["abstract"]).lower()
 
 
 def test_phrase_is_required(keyword, hybrid, scifact):
@@ -227,6 +244,24 @@ def test_category_and_date_filters(keyword, scifact):
     }
     assert keyword.count(filters) == len(expected)
     assert set(keyword.ids_matching(filters, 10_000)) == expected
+
+
+@pytest.mark.parametrize("date_from, date_to", [
+    (dt.date(2024, 3, 1), dt.date(2024, 3, 1)),  # one day: the day's postings
+    (dt.date(2024, 2, 10), dt.date(2024, 5, 9)),  # 90 days: the days' postings
+    (dt.date(2023, 6, 1), dt.date(2024, 6, 30)),  # past DAY_TERMS_MAX: the fast-field range
+    (dt.date(2024, 11, 1), None),  # open-ended ranges are wide
+    (None, dt.date(2024, 1, 15)),
+])
+def test_date_filter_paths_agree_with_a_scan(keyword, scifact, date_from, date_to):
+    filters = Filters(date_from=date_from, date_to=date_to)
+    low, high = (date_from or dt.date.min).isoformat(), (date_to or dt.date.max).isoformat()
+    expected = {d["id"] for d in scifact["docs"] if low <= d["date"] <= high}
+    assert expected
+    assert set(keyword.ids_matching(filters, 10_000)) == expected
+    found = keyword.search("cancer", limit=1000, filters=filters)
+    assert found.hits and {d for d, _ in found.hits} <= expected
+    assert found.total == len({d for d, _ in keyword.search("cancer", limit=1000).hits} & expected)
 
 
 def test_author_filter_normalises_names(keyword):

@@ -20,6 +20,10 @@ import tantivy
 from .text import TEXT_ANALYZER, ParsedQuery, QueryError, normalize_name, parse_query, text_analyzer
 
 NO_DATE = 0  # day value of undated papers: sorts last under "newest", outside every date range
+# Date ranges up to this many days filter through the days' postings (each day is a term);
+# wider ones through tantivy's fast-field range, whose cost is a scan of every document.
+# 1M papers, a 90-day filter: p50 10.8 -> 4.9 ms; over ~2 years the scan is faster.
+DAY_TERMS_MAX = 366
 SNIPPET_CHARS = 300
 TITLE_CHARS = 1_000
 
@@ -215,7 +219,10 @@ class KeywordIndex:
         if filters.date_from or filters.date_to:
             lower = day_number(filters.date_from) if filters.date_from else NO_DATE + 1
             upper = day_number(filters.date_to) if filters.date_to else dt.date.max.toordinal()
-            clauses.append(tantivy.Query.range_query(self._schema, "day", tantivy.FieldType.Integer, lower, upper))
+            if upper - lower < DAY_TERMS_MAX:
+                clauses.append(tantivy.Query.term_set_query(self._schema, "day", list(range(lower, upper + 1))))
+            else:
+                clauses.append(tantivy.Query.range_query(self._schema, "day", tantivy.FieldType.Integer, lower, upper))
         if filters.categories:
             clauses.append(tantivy.Query.term_set_query(self._schema, "category", list(filters.categories)))
         for author in filters.authors:
@@ -239,6 +246,10 @@ class KeywordIndex:
                 for t, n in query.terms.items()
                 for name, boost in self._field_boosts()
             ]
+            if clauses and (filters is not None and not filters.is_empty):
+                # Beside a Must clause, Should clauses turn optional: without this nesting a
+                # filtered query would list every paper in the filter, unmatched ones at score 0.
+                clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(clauses))]
         clauses += [(tantivy.Occur.Must, self._phrase_clause(p)) for p in query.phrases]
         clauses += [(tantivy.Occur.Must, self._term_clause(t, 1.0)) for t in query.required]
         clauses += [(tantivy.Occur.Must, f) for f in self._filter_clauses(filters)]

@@ -18,6 +18,13 @@ MAX_QUERY_CHARS = 20_000
 # Distinct terms kept (in order of appearance); a pasted abstract still yields a fast query.
 MAX_TERMS = 64
 MAX_PHRASES = 8
+# Lucene's English stop set (what the published BM25 baselines drop). They stay in the
+# index, so quoted phrases match them exactly, but free-text queries leave them out
+# unless nothing else is left: "for", "the", "of" are in nearly every abstract, add almost
+# nothing to BM25 and made every query walk ~all postings (1M papers: p50 8.7 -> 3.3 ms).
+STOPWORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with".split()
+)
 
 TEXT_ANALYZER = "dp_en"
 
@@ -62,6 +69,9 @@ def normalize_name(name: str) -> str:
     return " ".join(_NAME.analyze(name))
 
 
+# The stop words as the analyzer leaves them ("this" -> "thi", "was" -> "wa").
+_STOP_TERMS = frozenset(t for word in STOPWORDS for t in analyze(word))
+
 # A phrase: analysed words with their positions (gaps where a token was dropped).
 Phrase = tuple[tuple[int, str], ...]
 
@@ -86,10 +96,12 @@ def _phrase(text: str) -> Phrase:
     return tuple((t.position - first, t.text) for t in tokens)
 
 
-def _capped(words: list[str], seen: Counter[str]) -> None:
+def _capped(words: list[str]) -> Counter[str]:
+    seen: Counter[str] = Counter()
     for word in words:
         if word in seen or len(seen) < MAX_TERMS:
             seen[word] += 1
+    return seen
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -105,7 +117,6 @@ def parse_query(raw: str) -> ParsedQuery:
     text = raw.translate(_QUOTES)
     phrases: list[Phrase] = []
     required: list[str] = []
-    terms: Counter[str] = Counter()
     for span in _PHRASE.findall(text):
         words = _phrase(span)
         if len(words) == 1 and words[0][1] not in required:
@@ -113,11 +124,13 @@ def parse_query(raw: str) -> ParsedQuery:
         elif len(words) > 1 and len(phrases) < MAX_PHRASES:
             phrases.append(words)
     # Phrase words also count as ordinary terms so they contribute to ranking.
-    _capped(analyze(text), terms)
+    words = analyze(text)
+    content = [w for w in words if w not in _STOP_TERMS]
+    terms = _capped(content or words)
     cleaned = _SPACES.sub(" ", text.replace('"', " ")).strip()
     return ParsedQuery(
         text=cleaned,
         terms=dict(terms),
         phrases=tuple(phrases),
-        required=tuple(w for w in required if w in terms),
+        required=tuple(required),
     )
