@@ -55,10 +55,10 @@ bench: install
 bench-search: install
 	$(BIN)/python bench/search_bench.py
 
-# `dailypapers embed --device cuda`: onnxruntime-gpu takes the place of onnxruntime (same module name).
+# `dailypapers embed --device cuda`: PyTorch with CUDA (the registry's default Linux build) runs the
+# model in fp16 on the GPU; queries stay on onnxruntime. Not part of `make install` (several GB).
 install-gpu: install
-	$(BIN)/pip uninstall --quiet -y onnxruntime
-	$(BIN)/pip install --quiet --force-reinstall --no-deps "onnxruntime-gpu==1.31.1"
+	$(BIN)/pip install --quiet -e ".[gpu]"
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

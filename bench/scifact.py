@@ -96,7 +96,7 @@ def evaluate(run: Run, qrels: Qrels) -> dict[str, float]:
 
 def corpus_embeddings(embedder: Embedder, docs: list[dict], cache_dir: Path) -> np.ndarray:
     """Vectors of every document, cached by model file hash and max length."""
-    key = hashlib.sha256(f"{embedder.model_id}|{embedder.max_length}|{len(docs)}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{embedder.model_file}|{embedder.backend}|{embedder.max_length}|{len(docs)}".encode()).hexdigest()[:16]
     path = cache_dir / f"scifact-{key}.npy"
     if path.exists():
         log(f"corpus vectors from cache {path}")
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = load_corpus(args.data)
     queries = load_queries(args.data)
     embedder = make_embedder(args)
-    log(f"{len(docs)} documents; model {embedder.model_id}, max length {embedder.max_length}")
+    log(f"{len(docs)} documents; model {embedder.model_file} ({embedder.backend}), max length {embedder.max_length}")
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         index = KeywordIndex(Path(tmp) / "keyword")
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "hybrid": hybrid,
         "fusion": asdict(hybrid_search.params),
         "keyword_boosts": asdict(index.boosts),
-        "model": embedder.model_id,
+        "model": embedder.model_file,
         "max_length": embedder.max_length,
         "embed_abstracts_per_s": round(rate, 1),
         "threads": args.threads,

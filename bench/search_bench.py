@@ -39,13 +39,14 @@ import orjson
 
 from dailypapers.search.embed import Embedder
 from dailypapers.search.hybrid import HybridSearch
-from dailypapers.search.keyword import Filters, KeywordIndex
+from dailypapers.search.keyword import Filters, KeywordIndex, day_number
 from dailypapers.search.text import analyze, parse_query
 from dailypapers.search.vectors import VectorIndex
 
 REPO = Path(__file__).resolve().parents[1]
 PAPERS = REPO.parent / "shared" / "data" / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"
 DIM = 384
+KEYWORD_SEED = 7
 
 
 def log(message: str) -> None:
@@ -153,9 +154,20 @@ def build_keyword(args, papers: list[dict], rng: random.Random) -> float:
     return seconds
 
 
+def replica_ids(papers: list[dict], rows: np.ndarray) -> list[str]:
+    return [papers[r]["id"] if r < len(papers) else f"b{r:07d}" for r in rows.tolist()]
+
+
+def replica_days(papers: list[dict], n: int) -> np.ndarray:
+    """Each document's day number, as the keyword index has it (the same seeded stream)."""
+    return np.fromiter((day_number(doc["date"]) for _, _, doc in replicas(papers, n, random.Random(KEYWORD_SEED))),
+                       dtype=np.int32, count=n)
+
+
 def build_vectors(args, papers: list[dict], vrng: np.random.Generator, project: WordProjection) -> float:
     """Write the vector index to args.out / "vectors"; returns the build time in seconds."""
     shutil.rmtree(args.out / "vectors", ignore_errors=True)
+    days = replica_days(papers, args.n)
     t0 = time.monotonic()
     centres = np.stack([project(f"{p.get('title') or ''} {p.get('abstract') or ''}") for p in papers])
     log(f"projected {len(papers)} papers in {time.monotonic() - t0:.0f} s")
@@ -164,8 +176,7 @@ def build_vectors(args, papers: list[dict], vrng: np.random.Generator, project: 
     for start in range(0, args.n, step):
         rows = np.arange(start, min(start + step, args.n))
         block = centres[rows % len(papers)] + 0.3 * vrng.standard_normal((len(rows), DIM)).astype(np.float32) / np.sqrt(DIM)
-        ids = [papers[r]["id"] if r < len(papers) else f"b{r:07d}" for r in rows.tolist()]
-        vectors.add(ids, block)
+        vectors.add(replica_ids(papers, rows), block, days[rows])
         log(f"vectors: {start + len(rows):,} ({'hnsw' if vectors.uses_hnsw else 'exact'})")
     vectors.save()
     seconds = time.monotonic() - t0
@@ -181,7 +192,7 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="Keep the indexes a previous run left in --out; build only those missing.")
     ap.add_argument("--model-dir", type=Path, default=Path(sys.prefix) / "share" / "dailypapers" / "models")
     args = ap.parse_args()
-    rng = random.Random(7)
+    rng = random.Random(KEYWORD_SEED)
     log(f"loading {PAPERS.name}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     papers = load_papers()
     vrng = np.random.default_rng(7)
@@ -192,6 +203,12 @@ def main() -> None:
     # Each index draws from its own generator, so either can be rebuilt alone.
     keyword_build = None if (args.out / "keyword" / "meta.json").exists() else build_keyword(args, papers, rng)
     vector_build = None if (args.out / "vectors" / "meta.json").exists() else build_vectors(args, papers, vrng, project)
+    if not VectorIndex.saved_with_days(args.out / "vectors"):  # kept from a run before vectors had days
+        log("adding days to the kept vector index")
+        kept = VectorIndex.open(args.out / "vectors")
+        kept.set_days(replica_ids(papers, np.arange(args.n)), replica_days(papers, args.n))
+        kept.knows_days = True
+        kept.save()
     keyword = KeywordIndex(args.out / "keyword")
     vectors = VectorIndex.open(args.out / "vectors")
     embedder = Embedder(model_dir=args.model_dir, threads=2)

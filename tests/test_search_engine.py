@@ -16,9 +16,9 @@ import onnxruntime as ort
 import orjson
 import pytest
 
-from dailypapers.search.embed import Embedder, EmbedderError, document_text
+from dailypapers.search.embed import Embedder, EmbedderError, document_text, packaged_model_path
 from dailypapers.search.hybrid import FusionParams, HybridSearch, fuse
-from dailypapers.search.keyword import Filters, KeywordIndex, KeywordIndexError, Sort
+from dailypapers.search.keyword import Filters, KeywordIndex, KeywordIndexError, Sort, day_number
 from dailypapers.search.text import MAX_QUERY_CHARS, QueryError, parse_query
 from dailypapers.search.vectors import VectorIndex
 
@@ -429,8 +429,98 @@ def test_exact_and_hnsw_agree(tmp_path):
     assert reopened.search(data[0], 1)[0][0] == "new"
 
 
+@pytest.mark.parametrize("hnsw_threshold", [100_000, 1_000])
+def test_vector_day_filter_matches_a_scan(tmp_path, hnsw_threshold):
+    data = _clustered(3_000, seed=3)
+    ids = [f"p{i}" for i in range(3_000)]
+    days = [730_000 + i % 400 for i in range(3_000)]  # 400 distinct days, 7-8 papers each
+    index = VectorIndex(tmp_path / "v", hnsw_threshold=hnsw_threshold)
+    index.add(ids[:2_000], data[:2_000], days[:2_000])
+    index.add(ids[2_000:], data[2_000:], days[2_000:])
+    assert index.uses_hnsw == (hnsw_threshold == 1_000) and index.knows_days
+    exact = VectorIndex(tmp_path / "exact")
+    exact.add(ids, data)
+    for span in [(730_010, 730_019), (730_000, 730_299), (731_000, 731_100)]:  # small, most, none
+        inside = {i for i, d in zip(ids, days) if span[0] <= d <= span[1]}
+        for q in _clustered(5, seed=4):
+            hits = index.search(q, 10, days=span)
+            assert {d for d, _ in hits} <= inside and len(hits) == min(10, len(inside))
+            truth = [d for d, _ in exact.search(q, 10, allowed_ids=inside)]
+            assert len(set(truth) & {d for d, _ in hits}) >= min(8, len(truth))  # HNSW recall; exact is exact
+            if not index.uses_hnsw:
+                assert [d for d, _ in hits] == truth
+    # Days move with set_days, go with remove, survive save/open; a check narrows further.
+    index.set_days(["p5"], [731_050])
+    assert [d for d, _ in index.search(data[5], 1, days=(731_000, 731_100))] == ["p5"]
+    index.remove(["p5"])
+    assert index.search(data[5], 1, days=(731_000, 731_100)) == []
+    index.save()
+    reopened = VectorIndex.open(tmp_path / "v", hnsw_threshold=hnsw_threshold)
+    assert reopened.knows_days and reopened.search(data[7], 5, days=(730_000, 730_099)) == index.search(data[7], 5, days=(730_000, 730_099))
+    even = reopened.search(data[8], 5, days=(730_000, 730_299), allowed_ids=lambda c: [i for i in c if int(i[1:]) % 2 == 0])
+    assert len(even) == 5 and all(int(d[1:]) % 2 == 0 and 730_000 <= days[int(d[1:])] <= 730_299 for d, _ in even)
+    # Vectors added without days: the index says so and refuses day filters.
+    assert not exact.knows_days
+    with pytest.raises(ValueError):
+        exact.search(data[0], 5, days=(730_000, 730_010))
+    exact.save()
+    assert not VectorIndex.saved_with_days(tmp_path / "exact") and not VectorIndex.open(tmp_path / "exact").knows_days
+
+
+def test_hybrid_date_filter_through_vector_days_agrees_with_the_keyword_check(keyword, scifact, embedder, tmp_path):
+    ids = scifact["embedded"]
+    docs = [scifact["by_id"][i] for i in ids]
+    matrix = embedder.embed([document_text(d["title"], d["abstract"]) for d in docs])
+    with_days = VectorIndex(tmp_path / "with")
+    with_days.add(ids, matrix, [day_number(d["date"]) for d in docs])
+    without = VectorIndex(tmp_path / "without")
+    without.add(ids, matrix)
+    filters = Filters(date_from=dt.date(2024, 2, 1), date_to=dt.date(2024, 6, 30))
+    for query in list(scifact["queries"].values())[:10]:
+        a = HybridSearch(keyword, with_days, embedder).semantic(query, 20, filters)
+        b = HybridSearch(keyword, without, embedder).semantic(query, 20, filters)
+        assert [d for d, _ in a] == [d for d, _ in b] and np.allclose([s for _, s in a], [s for _, s in b], atol=1e-5)
+        assert len(a) == 20 and all("2024-02-01" <= scifact["by_id"][d]["date"] <= "2024-06-30" for d, _ in a)
+
+
 # -- embedder and fusion ----------------------------------------------------------------
 
+
+def test_gpu_model_code_computes_the_cpu_models_vectors(embedder, scifact, settings):
+    """The array code `embed --device cuda` runs (here in float32 numpy, the reference)
+    agrees with the onnx model from the fp32 checkpoint, so all backends share one space."""
+    docs = [scifact["by_id"][i] for i in scifact["embedded"][:6]]
+    texts = [document_text(d["title"], d["abstract"]) for d in docs] + ["short", ""]
+    reference = Embedder(backend="numpy", max_length=64, batch_size=3)
+    onnx_fp = Embedder(max_length=64, model_path=packaged_model_path())  # float weights, no activation quantization
+    ours, theirs = reference.embed(texts), onnx_fp.embed(texts)
+    assert ours.shape == (8, 384) and np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
+    assert (ours * theirs).sum(axis=1).min() > 0.995  # the packaged file rounds the weights to int8
+    int8 = Embedder(max_length=64, model_dir=settings.SEARCH_MODEL_DIR)  # the CPU default
+    agreement = (ours * int8.embed(texts)).sum(axis=1)
+    assert int8.model_path != onnx_fp.model_path
+    assert agreement[:6].min() > 0.99 and agreement.min() > 0.97  # 1-3 token texts move most under int8
+    assert reference.model_id == onnx_fp.model_id == embedder.model_id == "all-MiniLM-L6-v2"
+    assert reference.model_file != onnx_fp.model_file
+
+
+
+def test_torch_primitives_match_the_numpy_reference(scifact):
+    """The PyTorch ops `embed --device cuda` runs, here on the CPU: float32 must equal the
+    reference and float16 (what the GPU runs) stay within cosine 0.999 of it. Runs where
+    PyTorch is installed (`make install-gpu`); the default install has none."""
+    pytest.importorskip("torch")
+    from dailypapers.search import minilm
+
+    docs = [scifact["by_id"][i] for i in scifact["embedded"][:8]]
+    texts = [document_text(d["title"], d["abstract"]) for d in docs] + ["short", ""]
+    reference = Embedder(backend="numpy", max_length=128, batch_size=4)
+    torch32 = Embedder(backend="torch", device="cpu", max_length=128, batch_size=4)
+    torch16 = Embedder(backend="torch", device="cpu", max_length=128, batch_size=4)
+    torch16._ops = minilm.TorchOps(minilm.load_safetensors(torch16.model_path), device="cpu", dtype="float16")
+    ours = reference.embed(texts)
+    assert (ours * torch32.embed(texts)).sum(axis=1).min() > 0.99999
+    assert (ours * torch16.embed(texts)).sum(axis=1).min() > 0.999
 
 def test_embedder_output(embedder, scifact):
     docs = [scifact["by_id"][i] for i in scifact["embedded"][:6]]
@@ -450,10 +540,13 @@ def test_max_length_is_not_the_tokenizer_files_128():
     assert float(at_128 @ at_256) < 0.9999
 
 
-@pytest.mark.skipif("CUDAExecutionProvider" in ort.get_available_providers(), reason="a GPU runtime is installed")
-def test_cuda_without_gpu_runtime_is_a_clear_error():
-    with pytest.raises(EmbedderError, match="onnxruntime-gpu"):
-        Embedder(device="cuda")
+def test_backend_and_device_mismatches_are_clear_errors():
+    with pytest.raises(EmbedderError, match="onnx backend does not run on cuda"):
+        Embedder(device="cuda", backend="onnx")
+    with pytest.raises(EmbedderError, match="numpy backend does not run on cuda"):
+        Embedder(device="cuda", backend="numpy")
+    with pytest.raises(EmbedderError, match="device must be"):
+        Embedder(device="tpu")
 
 
 def test_fusion_prefers_documents_in_both_lists():

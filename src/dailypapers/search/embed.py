@@ -19,6 +19,11 @@ of 3 interleaved runs over 256 SciFact abstracts, 2 threads, shared 2-core machi
 98% over 128, 71% over 256); pass
 max_length=128 for bulk backfills where 2.4x speed matters more. The re-quantized model
 agrees with the packaged one at cosine 0.995 (min 0.992) and loses no measurable quality.
+
+On a GPU (``device="cuda"``) the same model runs from its original fp32 checkpoint in
+fp16 through PyTorch (:mod:`dailypapers.search.minilm`); its vectors agree with the CPU
+model's at cosine > 0.99, so all backends write one vector space, :data:`EMBEDDING_SPACE`:
+papers embedded on a GPU are searched with queries embedded on a CPU.
 """
 
 from __future__ import annotations
@@ -37,10 +42,14 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 DIM = 384
+# What stored vectors are tagged with: every backend below computes this one function.
+EMBEDDING_SPACE = "all-MiniLM-L6-v2"
 QUANTIZED_MODEL = "all-MiniLM-L6-v2.int8-per-channel.onnx"
 DEFAULT_MAX_LENGTH = 256
 # Texts tokenized at a time: bounds memory on million-text runs, sorts by length within it.
 CHUNK = 2048
+# On a GPU: bigger chunks sort more texts by length (less padding) and keep it busy.
+CUDA_CHUNK = 16_384
 
 
 class EmbedderError(RuntimeError):
@@ -67,10 +76,15 @@ def document_text(title: str, abstract: str) -> str:
     return f"{title or ''} {abstract or ''}".strip()
 
 
-def model_id_for(path: Path) -> str:
-    """Names a model file by content, so stored vectors never mix two models."""
+def model_file_id(path: Path) -> str:
+    """Names a model file by content (for reports; stored vectors carry EMBEDDING_SPACE)."""
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-    return f"all-MiniLM-L6-v2:{Path(path).name}:{digest}"
+    return f"{Path(path).name}:{digest}"
+
+
+def _checkpoint_path() -> Path:
+    """The original fp32 weights (model.safetensors) beside the tokenizer."""
+    return tokenizer_path().with_name("model.safetensors")
 
 
 def choose_model(model_dir: Path | None, device: str) -> Path:
@@ -81,7 +95,12 @@ def choose_model(model_dir: Path | None, device: str) -> Path:
 
 
 class Embedder:
-    """Mean-pooled, L2-normalised 384-d float32 vectors for texts."""
+    """Mean-pooled, L2-normalised 384-d float32 vectors for texts.
+
+    Backends: "onnx" (the CPU default: the int8 file through onnxruntime), "torch" (the
+    cuda default: fp16 array code on the GPU) and "numpy" (the same array code in float32
+    on the CPU: the reference the tests run; slow).
+    """
 
     def __init__(
         self,
@@ -91,46 +110,66 @@ class Embedder:
         model_dir: Path | None = None,
         model_path: Path | None = None,
         batch_size: int = 32,
+        backend: str | None = None,
     ):
         if device not in ("cpu", "cuda"):
             raise EmbedderError(f"device must be 'cpu' or 'cuda', not {device!r}")
         if not 8 <= max_length <= 512:
             raise EmbedderError("max_length must be between 8 and 512 tokens (the model's position limit)")
         self.device = device
+        self.backend = backend or ("torch" if device == "cuda" else "onnx")
+        if (self.backend, device) not in (("onnx", "cpu"), ("numpy", "cpu"), ("torch", "cuda"), ("torch", "cpu")):
+            raise EmbedderError(f"the {self.backend} backend does not run on {device}")
         self.max_length = max_length
         self.batch_size = batch_size
-        self.model_path = Path(model_path) if model_path else choose_model(model_dir, device)
+        self.chunk = CUDA_CHUNK if device == "cuda" else CHUNK
+        if self.backend == "onnx":
+            self.model_path = Path(model_path) if model_path else choose_model(model_dir, device)
+        else:
+            self.model_path = Path(model_path) if model_path else _checkpoint_path()
         if not self.model_path.is_file():
             raise EmbedderError(f"model file not found: {self.model_path}")
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path()))
         # The shipped tokenizer.json pads every text to 128 and cuts at 128: replace both.
         self._tokenizer.enable_truncation(max_length=max_length)
         self._tokenizer.no_padding()  # batches are padded below, after sorting by length
-        self._session = self._open_session(threads)
+        if self.backend == "onnx":
+            self._session = self._open_session(threads)
+        else:
+            self._ops = self._array_ops()
 
     def _open_session(self, threads: int) -> ort.InferenceSession:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        providers = ["CPUExecutionProvider"]
-        if self.device == "cuda":
-            available = ort.get_available_providers()
-            if "CUDAExecutionProvider" not in available:
-                raise EmbedderError(
-                    "device='cuda' needs onnxruntime-gpu in place of onnxruntime (`make install-gpu`) and an NVIDIA GPU; "
-                    f"this onnxruntime offers only {', '.join(available)}"
-                )
-            providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
-        session = ort.InferenceSession(str(self.model_path), options, providers=providers)
-        # onnxruntime falls back to the CPU with only a warning when CUDA libraries fail to load.
-        if self.device == "cuda" and "CUDAExecutionProvider" not in session.get_providers():
-            raise EmbedderError("onnxruntime-gpu is installed but could not start CUDA (driver or CUDA/cuDNN libraries missing)")
-        return session
+        return ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+
+    def _array_ops(self):
+        from . import minilm
+
+        weights = minilm.load_safetensors(self.model_path)
+        if self.backend == "numpy":
+            return minilm.NumpyOps(weights)
+        try:
+            import torch
+        except ImportError:
+            raise EmbedderError(
+                f"device={self.device!r} runs the model through PyTorch, which is not installed "
+                "(`make install-gpu` adds it; the default install leaves it out)"
+            ) from None
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise EmbedderError("PyTorch is installed but sees no CUDA GPU (driver missing, or a CPU-only PyTorch build)")
+        return minilm.TorchOps(weights, device=self.device, dtype="float16" if self.device == "cuda" else "float32")
+
+    @property
+    def model_id(self) -> str:
+        """The vector space written to the database (the same for every backend)."""
+        return EMBEDDING_SPACE
 
     @cached_property
-    def model_id(self) -> str:
-        return model_id_for(self.model_path)
+    def model_file(self) -> str:
+        return model_file_id(self.model_path)
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """(len(texts), 384) float32, rows in input order.
@@ -140,23 +179,24 @@ class Embedder:
         this one, so on a GPU tokenization stays off the critical path.
         """
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        starts = range(0, len(texts), CHUNK)
+        chunk = self.chunk
+        starts = range(0, len(texts), chunk)
         if not starts:
             return out
 
         def prepare(start: int) -> list[_Batch]:
-            return self._prepare([t or "" for t in texts[start:start + CHUNK]])
+            return self._prepare([t or "" for t in texts[start:start + chunk]])
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
             pending = pool.submit(prepare, 0)
             for start in starts:
                 batches = pending.result()
-                if start + CHUNK < len(texts):
-                    pending = pool.submit(prepare, start + CHUNK)
+                if start + chunk < len(texts):
+                    pending = pool.submit(prepare, start + chunk)
                 for batch in batches:
                     out[start + batch.rows] = self._run(batch)
                 if progress is not None:
-                    progress(min(start + CHUNK, len(texts)))
+                    progress(min(start + chunk, len(texts)))
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -184,6 +224,10 @@ class Embedder:
         return batches
 
     def _run(self, batch: _Batch) -> np.ndarray:
+        if self.backend != "onnx":
+            from .minilm import encode
+
+            return encode(self._ops, batch.ids, batch.mask)
         (hidden,) = self._session.run(
             ["last_hidden_state"],
             {"input_ids": batch.ids, "attention_mask": batch.mask, "token_type_ids": np.zeros_like(batch.ids)},

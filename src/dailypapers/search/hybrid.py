@@ -97,10 +97,13 @@ class HybridSearch:
         if parsed.is_empty:
             raise QueryError("Type at least one word to search for.")
         vector = self.embedder.embed_query(parsed.text)
-        if (filters is None or filters.is_empty) and not (parsed.phrases or parsed.required):
-            return self.vectors.search(vector, k)
+        filters = filters or Filters()
+        keyword_checked = not filters.without_dates().is_empty or bool(parsed.phrases or parsed.required)
+        span = filters.day_range() if self.vectors.knows_days else None
+        if not keyword_checked and (span is not None or filters.is_empty):
+            return self.vectors.search(vector, k, days=span)
         # A small allowed set is scanned exactly; a large one checks over-fetched neighbours.
         if self.keyword.count(filters, parsed) <= EXACT_SUBSET:
             allowed = self.keyword.ids_matching(filters, EXACT_SUBSET, parsed)
             return self.vectors.search(vector, k, allowed_ids=allowed)
-        return self.vectors.search(vector, k, allowed_ids=lambda ids: self.keyword.filter_ids(ids, filters, parsed))
+        return self.vectors.search(vector, k, allowed_ids=lambda ids: self.keyword.filter_ids(ids, filters, parsed), days=span)

@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,8 +34,8 @@ from django.conf import settings
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
-from dailypapers.search.embed import choose_model, model_id_for
-from dailypapers.search.keyword import KeywordIndex
+from dailypapers.search.embed import EMBEDDING_SPACE
+from dailypapers.search.keyword import KeywordIndex, day_number
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.store.changes import changed_after, current_change_seq
@@ -78,22 +77,21 @@ def generation_dir(root: Path, state: State) -> Path:
     return root / f"g{state.generation}"
 
 
-@lru_cache(maxsize=4)
-def _model_id(path: Path) -> str:
-    return model_id_for(path)
-
-
 def current_model_id() -> str:
-    """Id of the model queries are embedded with on this machine (no session is started)."""
-    return _model_id(choose_model(Path(settings.SEARCH_MODEL_DIR), "cpu"))
+    """The vector space queries are embedded in on this machine."""
+    return EMBEDDING_SPACE
 
 
 def read_state(root: Path | None = None) -> State:
     path = (root or index_dir()) / "state.json"
     try:
-        return State(**json.loads(path.read_text()))
+        state = State(**json.loads(path.read_text()))
     except FileNotFoundError:
         return State()
+    if state.model_id and state.model_id.startswith(f"{EMBEDDING_SPACE}:"):
+        # Named by model file until vectors were tagged by space (same vectors: no reload).
+        state = replace(state, model_id=EMBEDDING_SPACE)
+    return state
 
 
 def _write_state(root: Path, state: State) -> None:
@@ -136,9 +134,14 @@ class Change(NamedTuple):
     votes: int
 
 
+def paper_date(announced: dt.date | None, first_submitted: dt.datetime | None) -> dt.date | None:
+    """The date search filters and sorts by: the listing day, else the first submission."""
+    return announced or (first_submitted.date() if first_submitted else None)
+
+
 def paper_doc(change: Change) -> dict:
     """The keyword document of a changed paper."""
-    date = change.announced or (change.first_submitted.date() if change.first_submitted else None)
+    date = paper_date(change.announced, change.first_submitted)
     return {
         "id": change.arxiv_id, "title": change.title, "abstract": change.abstract, "authors": change.authors,
         "categories": change.categories.split(), "date": date, "votes": change.votes,
@@ -150,38 +153,53 @@ def _changes_after(seq: int, last_id: int):
     return changed_after(seq, last_id).annotate(total_votes=votes).values_list(*Change._fields[:-1], "total_votes")
 
 
-class _VectorSeqs:
-    """Per paper id, the embedding seq whose vector this machine's vector index holds (0: none).
+class _HeldVectors:
+    """Per paper id, the embedding seq whose vector this machine's vector index holds (0: none)
+    and the day it holds with it.
 
     A paper's later writes (a vote) move its change_seq past its embedding's seq, and a
     time-limited catch-up may pass an embedding's seq before reaching the paper, so "is this
-    vector new here" is answered per machine, not from sequence numbers. A dense int64 array
-    by paper id: 23 MB at 2.9M papers, loaded in milliseconds.
+    vector new here" is answered per machine, not from sequence numbers. The days let a
+    date change reach the vector index without loading it for every vote. Dense arrays by
+    paper id: 35 MB at 2.9M papers, loaded in milliseconds.
     """
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.seqs = np.load(path) if path.exists() else np.zeros(0, dtype=np.int64)
+    def __init__(self, seqs_path: Path):
+        self.paths = {"seqs": seqs_path, "days": seqs_path.with_name("vector_days.npy")}
+        self.seqs = np.load(self.paths["seqs"]) if self.paths["seqs"].exists() else np.zeros(0, dtype=np.int64)
+        self.days = np.load(self.paths["days"]) if self.paths["days"].exists() else np.zeros(0, dtype=np.int32)
+        if len(self.days) < len(self.seqs):
+            self.days = np.concatenate([self.days, np.full(len(self.seqs) - len(self.days), -1, dtype=np.int32)])
 
-    def get(self, pks: list[int]) -> np.ndarray:
+    def clear(self) -> None:
+        self.seqs = np.zeros(0, dtype=np.int64)
+        self.days = np.zeros(0, dtype=np.int32)
+
+    def get(self, pks: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(seqs, days) for ``pks``; seq 0 for papers without a vector here."""
         idx = np.asarray(pks, dtype=np.int64)
-        out = np.zeros(len(idx), dtype=np.int64)
+        seqs, days = np.zeros(len(idx), dtype=np.int64), np.full(len(idx), -1, dtype=np.int32)
         inside = idx < len(self.seqs)
-        out[inside] = self.seqs[idx[inside]]
-        return out
+        seqs[inside], days[inside] = self.seqs[idx[inside]], self.days[idx[inside]]
+        return seqs, days
 
-    def set(self, pks: list[int], seqs: list[int] | int) -> None:
+    def set(self, pks: list[int], seqs: list[int] | int | None = None, days: list[int] | np.ndarray | None = None) -> None:
         idx = np.asarray(pks, dtype=np.int64)
         if len(idx) and idx.max() >= len(self.seqs):
-            grown = np.zeros(max(int(idx.max()) + 1, 2 * len(self.seqs)), dtype=np.int64)
-            grown[: len(self.seqs)] = self.seqs
-            self.seqs = grown
-        self.seqs[idx] = seqs
+            size = max(int(idx.max()) + 1, 2 * len(self.seqs))
+            self.seqs = np.concatenate([self.seqs, np.zeros(size - len(self.seqs), dtype=np.int64)])
+            self.days = np.concatenate([self.days, np.full(size - len(self.days), -1, dtype=np.int32)])
+        if seqs is not None:
+            self.seqs[idx] = seqs
+        if days is not None:
+            self.days[idx] = days
 
     def save(self) -> None:
-        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}.npy")
-        np.save(tmp, self.seqs)
-        os.replace(tmp, self.path)
+        for name, array in (("days", self.days), ("seqs", self.seqs)):
+            path = self.paths[name]
+            tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}.npy")
+            np.save(tmp, array)
+            os.replace(tmp, path)
 
 
 class _Writer:
@@ -195,7 +213,7 @@ class _Writer:
         self.keyword = KeywordIndex(gen / "keyword")
         self.vectors_path = gen / "vectors"
         self._vectors: VectorIndex | None = None
-        self._seqs: _VectorSeqs | None = None
+        self._held: _HeldVectors | None = None
         self.vectors_dirty = False
         self.committed = state  # cursor of what is durable in both indexes
 
@@ -207,29 +225,45 @@ class _Writer:
         return self._vectors
 
     @property
-    def seqs(self) -> _VectorSeqs:
-        if self._seqs is None:
-            self._seqs = _VectorSeqs(self.vectors_path.with_name("vector_seqs.npy"))
-        return self._seqs
+    def held(self) -> _HeldVectors:
+        if self._held is None:
+            self._held = _HeldVectors(self.vectors_path.with_name("vector_seqs.npy"))
+        return self._held
 
     def load_all_vectors(self, progress: Progress | None) -> None:
         """Fill the vector index from every stored embedding of the current model."""
         self._vectors = VectorIndex(self.vectors_path)
-        self.seqs.seqs = np.zeros(0, dtype=np.int64)
+        self.held.clear()
         rows = PaperEmbedding.objects.filter(model_id=self.model_id, paper__deleted=False)
         total, done, last = rows.count(), 0, 0
         while True:
-            chunk = list(rows.filter(paper_id__gt=last).order_by("paper_id")
-                         .values_list("paper_id", "paper__arxiv_id", "vector", "seq")[:CHUNK * 10])
+            chunk = list(rows.filter(paper_id__gt=last).order_by("paper_id").values_list(
+                "paper_id", "paper__arxiv_id", "vector", "seq", "paper__announced", "paper__first_submitted")[:CHUNK * 10])
             if not chunk:
                 break
-            self.vectors.add([r[1] for r in chunk], _matrix([r[2] for r in chunk]))
-            self.seqs.set([r[0] for r in chunk], [r[3] for r in chunk])
+            days = [day_number(paper_date(r[4], r[5])) for r in chunk]
+            self.vectors.add([r[1] for r in chunk], _matrix([r[2] for r in chunk]), days)
+            self.held.set([r[0] for r in chunk], [r[3] for r in chunk], days)
             last, done = chunk[-1][0], done + len(chunk)
             if progress:
                 progress(done, total)
         self.vectors_dirty = True
         self.state = replace(self.state, model_id=self.model_id)
+
+    def fill_days(self) -> None:
+        """Give every held vector its paper's day (indexes saved before vectors kept days)."""
+        rows = PaperEmbedding.objects.filter(model_id=self.model_id, paper__deleted=False)
+        last = 0
+        while chunk := list(rows.filter(paper_id__gt=last).order_by("paper_id").values_list(
+                "paper_id", "paper__arxiv_id", "paper__announced", "paper__first_submitted")[:CHUNK * 10]):
+            last = chunk[-1][0]
+            held = self.held.get([r[0] for r in chunk])[0] != 0
+            chunk = [r for r, is_held in zip(chunk, held.tolist()) if is_held]
+            days = [day_number(paper_date(r[2], r[3])) for r in chunk]
+            self.vectors.set_days([r[1] for r in chunk], days)
+            self.held.set([r[0] for r in chunk], days=days)
+        self.vectors.knows_days = True
+        self.vectors_dirty = True
 
     def apply(self, papers: list[Change]) -> None:
         live = [p for p in papers if not p.deleted]
@@ -237,22 +271,32 @@ class _Writer:
         self.keyword.update(paper_doc(p) for p in live)
         self.keyword.delete(gone)
         gone_pks = [p.pk for p in papers if p.deleted]
-        if gone_pks and self.seqs.get(gone_pks).any():
+        if gone_pks and self.held.get(gone_pks)[0].any():
             self.vectors.remove(gone)
-            self.seqs.set(gone_pks, 0)
+            self.held.set(gone_pks, 0)
             self.vectors_dirty = True
+        day = {p.pk: day_number(paper_date(p.announced, p.first_submitted)) for p in live}
+        ids = {p.pk: p.arxiv_id for p in live}
         # Only vectors this machine does not hold yet are fetched and added (vote bumps send none).
         stored = list(PaperEmbedding.objects.filter(paper_id__in=[p.pk for p in live], model_id=self.model_id)
                       .values_list("paper_id", "seq"))
         if stored:
-            held = self.seqs.get([pid for pid, _ in stored])
-            needed = {pid: seq for (pid, seq), have in zip(stored, held) if seq != have}
+            held_seqs, held_days = self.held.get([pid for pid, _ in stored])
+            needed = {pid: seq for (pid, seq), have in zip(stored, held_seqs) if seq != have}
             if needed:
-                ids = {p.pk: p.arxiv_id for p in live}
                 rows = list(PaperEmbedding.objects.filter(paper_id__in=list(needed), model_id=self.model_id)
                             .values_list("paper_id", "vector", "seq"))
-                self.vectors.add([ids[pid] for pid, _, _ in rows], _matrix([vec for _, vec, _ in rows]))
-                self.seqs.set([pid for pid, _, _ in rows], [seq for _, _, seq in rows])
+                days = [day[pid] for pid, _, _ in rows]
+                self.vectors.add([ids[pid] for pid, _, _ in rows], _matrix([vec for _, vec, _ in rows]), days)
+                self.held.set([pid for pid, _, _ in rows], [seq for _, _, seq in rows], days)
+                self.vectors_dirty = True
+            # A held vector whose paper moved to another day (its text, and so its vector, unchanged).
+            # (Day -1: held since before days were kept; fill_days() sets those all at once.)
+            moved = [pid for (pid, _), have, held_day in zip(stored, held_seqs, held_days)
+                     if pid not in needed and have and held_day not in (-1, day[pid])]
+            if moved:
+                self.vectors.set_days([ids[pid] for pid in moved], [day[pid] for pid in moved])
+                self.held.set(moved, days=[day[pid] for pid in moved])
                 self.vectors_dirty = True
         last = papers[-1]
         self.state = replace(self.state, seq=last.change_seq, last_id=last.pk)
@@ -263,7 +307,7 @@ class _Writer:
                         vectors=len(self._vectors) if self._vectors is not None else self.state.vectors)
         if self.vectors_dirty:
             self.vectors.save()
-            self.seqs.save()  # after the vectors: a crash between the two only re-adds some
+            self.held.save()  # after the vectors: a crash between the two only re-applies some
             state = replace(state, vectors_version=state.vectors_version + 1)
             self.vectors_dirty = False
         _write_state(self.root, state)
@@ -322,6 +366,8 @@ def _run(root: Path, state: State, limit_seconds: float | None, progress: Progre
             writer.state = replace(state, model_id=model_id)
         elif state.model_id != model_id:
             writer.load_all_vectors(None)
+        elif limit_seconds is None and state.vectors and not VectorIndex.saved_with_days(writer.vectors_path):
+            writer.fill_days()
         total = _changes_after(state.seq, state.last_id).count() if progress else 0
         while True:
             papers = [Change(*row) for row in _changes_after(writer.state.seq, writer.state.last_id)[:CHUNK]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,17 @@ class Filters:
     @property
     def is_empty(self) -> bool:
         return not (self.date_from or self.date_to or self.categories or self.authors)
+
+    def day_range(self) -> tuple[int, int] | None:
+        """The dates as inclusive day numbers (undated papers fall outside), or None."""
+        if not (self.date_from or self.date_to):
+            return None
+        lower = day_number(self.date_from) if self.date_from else NO_DATE + 1
+        upper = day_number(self.date_to) if self.date_to else dt.date.max.toordinal()
+        return lower, upper
+
+    def without_dates(self) -> Filters:
+        return replace(self, date_from=None, date_to=None)
 
 
 @dataclass(frozen=True)
@@ -216,9 +227,8 @@ class KeywordIndex:
         if filters is None or filters.is_empty:
             return []
         clauses = []
-        if filters.date_from or filters.date_to:
-            lower = day_number(filters.date_from) if filters.date_from else NO_DATE + 1
-            upper = day_number(filters.date_to) if filters.date_to else dt.date.max.toordinal()
+        if span := filters.day_range():
+            lower, upper = span
             if upper - lower < DAY_TERMS_MAX:
                 clauses.append(tantivy.Query.term_set_query(self._schema, "day", list(range(lower, upper + 1))))
             else:

@@ -4,6 +4,11 @@ Scores are cosine similarities (vectors are L2-normalised on the way in). Below
 ``hnsw_threshold`` vectors an exact float32 scan is fast enough (p95 19 ms at 200k) and
 has perfect recall; above it the index moves to HNSW (f16, connectivity 16, p95 ~1 ms
 at 1M, recall ~0.98) and stays there.
+
+Each vector may carry its paper's day (a date ordinal, 0 when undated), so the commonest
+filter, a date range, is checked here with numpy instead of through the keyword index:
+at 1M papers a 90-day semantic search went from p95 ~45 ms (candidates checked by id
+against tantivy) to a few ms.
 """
 
 from __future__ import annotations
@@ -23,9 +28,19 @@ EXACT_SUBSET = 20_000
 # Filtered HNSW searches over-fetch this many times k first, then grow by this factor.
 OVERFETCH = 4
 
+# Over-fetch at most this many candidates at once, whatever the estimate says.
+MAX_FETCH = 50_000
+# The day of a removed HNSW key: outside every range (ranges start at day 1).
+_GONE = -1
+
 # A predicate over candidate ids: returns those allowed (e.g. checked against a keyword index).
 AllowedCheck = Callable[[Sequence[str]], Collection[str]]
 Hits = list[tuple[str, float]]
+DayRange = tuple[int, int]  # first and last day number, inclusive
+
+
+def _in_range(days: np.ndarray, span: DayRange) -> np.ndarray:
+    return (days >= span[0]) & (days <= span[1])
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -51,24 +66,36 @@ class _ExactStore:
         self.ids: list[str] = []
         self.row: dict[str, int] = {}
         self.matrix = np.zeros((0, dim), dtype=np.float32)
+        self.days = np.zeros(0, dtype=np.int32)  # by row, like the matrix
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def add(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+    def add(self, ids: Sequence[str], vectors: np.ndarray, days: np.ndarray) -> None:
         new = [i for i, doc_id in enumerate(ids) if doc_id not in self.row]
         for i, doc_id in enumerate(ids):
             if doc_id in self.row:
                 self.matrix[self.row[doc_id]] = vectors[i]
+                self.days[self.row[doc_id]] = days[i]
         need = len(self.ids) + len(new)
         if need > len(self.matrix):
-            grown = np.zeros((max(need, 2 * len(self.matrix), 1024), self.dim), dtype=np.float32)
+            size = max(need, 2 * len(self.matrix), 1024)
+            grown = np.zeros((size, self.dim), dtype=np.float32)
             grown[: len(self.ids)] = self.matrix[: len(self.ids)]
             self.matrix = grown
+            grown_days = np.zeros(size, dtype=np.int32)
+            grown_days[: len(self.ids)] = self.days[: len(self.ids)]
+            self.days = grown_days
         for i in new:
             self.row[ids[i]] = len(self.ids)
             self.matrix[len(self.ids)] = vectors[i]
+            self.days[len(self.ids)] = days[i]
             self.ids.append(ids[i])
+
+    def set_days(self, ids: Sequence[str], days: np.ndarray) -> None:
+        for doc_id, day in zip(ids, days.tolist()):
+            if doc_id in self.row:
+                self.days[self.row[doc_id]] = day
 
     def remove(self, ids: Iterable[str]) -> None:
         for doc_id in ids:
@@ -79,6 +106,7 @@ class _ExactStore:
             if row != last:
                 moved = self.ids[last]
                 self.matrix[row] = self.matrix[last]
+                self.days[row] = self.days[last]
                 self.ids[row] = moved
                 self.row[moved] = row
             self.ids.pop()
@@ -88,6 +116,15 @@ class _ExactStore:
 
     def search(self, query: np.ndarray, k: int) -> Hits:
         return _top(self.ids, self.matrix[: len(self.ids)] @ query, k)
+
+    def search_days(self, query: np.ndarray, k: int, span: DayRange, check: AllowedCheck | None) -> Hits:
+        rows = np.flatnonzero(_in_range(self.days[: len(self.ids)], span))
+        ids = [self.ids[r] for r in rows.tolist()]
+        if check is not None and ids:
+            allowed = set(check(ids))
+            keep = [i for i, doc_id in enumerate(ids) if doc_id in allowed]
+            rows, ids = rows[keep], [ids[i] for i in keep]
+        return _top(ids, self.matrix[rows] @ query, k) if ids else []
 
 
 class _HnswStore:
@@ -104,23 +141,35 @@ class _HnswStore:
         self.id_of: dict[int, str] = {k: i for i, k in self.key.items()}
         # Keys are never reused: usearch keeps removed keys as tombstones.
         self.next_key = max(next_key, max(self.id_of, default=-1) + 1)
+        self.days = np.full(self.next_key, _GONE, dtype=np.int32)  # by key
 
     def __len__(self) -> int:
         return len(self.key)
 
-    def add(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+    def add(self, ids: Sequence[str], vectors: np.ndarray, days: np.ndarray) -> None:
         self.remove([i for i in ids if i in self.key])
         keys = np.arange(self.next_key, self.next_key + len(ids), dtype=np.uint64)
         self.next_key += len(ids)
         self.index.add(keys, vectors)
+        if self.next_key > len(self.days):
+            grown = np.full(max(self.next_key, 2 * len(self.days)), _GONE, dtype=np.int32)
+            grown[: len(self.days)] = self.days
+            self.days = grown
+        self.days[keys.astype(np.int64)] = days
         for doc_id, key in zip(ids, keys.tolist()):
             self.key[doc_id] = key
             self.id_of[key] = doc_id
+
+    def set_days(self, ids: Sequence[str], days: np.ndarray) -> None:
+        for doc_id, day in zip(ids, days.tolist()):
+            if doc_id in self.key:
+                self.days[self.key[doc_id]] = day
 
     def remove(self, ids: Iterable[str]) -> None:
         keys = [self.key.pop(i) for i in ids if i in self.key]
         if keys:
             self.index.remove(np.asarray(keys, dtype=np.uint64))
+            self.days[np.asarray(keys, dtype=np.int64)] = _GONE
             for key in keys:
                 del self.id_of[key]
 
@@ -135,6 +184,34 @@ class _HnswStore:
         matches = self.index.search(query, k)
         return [(self.id_of[int(key)], 1.0 - float(dist)) for key, dist in zip(matches.keys, matches.distances)]
 
+    def search_days(self, query: np.ndarray, k: int, span: DayRange, check: AllowedCheck | None) -> Hits:
+        inside = _in_range(self.days[: self.next_key], span)
+        count = int(np.count_nonzero(inside))
+        if count == 0:
+            return []
+        if count <= EXACT_SUBSET:
+            ids = [self.id_of[key] for key in np.flatnonzero(inside).tolist()]
+            if check is not None:
+                allowed = set(check(ids))
+                ids = [doc_id for doc_id in ids if doc_id in allowed]
+            return _top(ids, self.vectors(ids) @ query, k) if ids else []
+        # Fetch enough neighbours that about 1.5k of them fall in the range (neighbours are
+        # spread over dates about as papers are), then check the candidates' days by key (a
+        # numpy lookup); other constraints go to ``check``. Short of k, fetch more.
+        fetch = min(MAX_FETCH, max(k * OVERFETCH, int(1.5 * k * len(self) / count)))
+        while True:
+            k_ = min(fetch, len(self))
+            matches = self.index.search(query, k_)
+            keys = np.asarray(matches.keys, dtype=np.int64)
+            ok = inside[keys]
+            hits = [(self.id_of[key], 1.0 - float(dist)) for key, dist in zip(keys[ok].tolist(), matches.distances[ok].tolist())]
+            if check is not None and hits:
+                allowed = set(check([doc_id for doc_id, _ in hits]))
+                hits = [hit for hit in hits if hit[0] in allowed]
+            if len(hits) >= k or k_ >= len(self):
+                return hits[:k]
+            fetch *= OVERFETCH
+
 
 class VectorIndex:
     def __init__(self, path: str | Path, dim: int = 384, hnsw_threshold: int = HNSW_THRESHOLD, expansion_search: int = 128):
@@ -143,6 +220,8 @@ class VectorIndex:
         self.hnsw_threshold = hnsw_threshold
         self.expansion_search = expansion_search
         self._store: _ExactStore | _HnswStore = _ExactStore(dim)
+        # True while every vector was added with its day: only then can days be filtered here.
+        self.knows_days = True
 
     @classmethod
     def open(cls, path: str | Path, dim: int = 384, hnsw_threshold: int = HNSW_THRESHOLD, expansion_search: int = 128) -> VectorIndex:
@@ -154,18 +233,34 @@ class VectorIndex:
         meta = json.loads(meta_path.read_text())
         if meta["dim"] != dim:
             raise ValueError(f"{path} holds {meta['dim']}-d vectors, not {dim}-d")
+        days_path = index.path / "days.npy"
+        # Indexes saved before days were kept have no days.npy: date filters go through the
+        # keyword index until the next rebuild.
+        index.knows_days = bool(meta.get("days")) and days_path.exists()
         if meta["mode"] == "exact":
             store = _ExactStore(dim)
             ids = json.loads((index.path / "ids.json").read_text())
             if ids:
-                store.add(ids, np.load(index.path / "vectors.npy"))
+                days = np.load(days_path) if index.knows_days else np.zeros(len(ids), dtype=np.int32)
+                store.add(ids, np.load(index.path / "vectors.npy"), days)
         else:
             usearch_index = Index.restore(str(index.path / "hnsw.usearch"))
             usearch_index.expansion_search = expansion_search
             keys = json.loads((index.path / "keys.json").read_text())
             store = _HnswStore(dim, expansion_search, usearch_index, keys["keys"], keys["next"])
+            if index.knows_days:
+                days = np.load(days_path)
+                store.days[: len(days)] = days
         index._store = store
         return index
+
+    @staticmethod
+    def saved_with_days(path: str | Path) -> bool:
+        """Whether the index saved at ``path`` holds its vectors' days (read from its metadata)."""
+        try:
+            return bool(json.loads((Path(path) / "meta.json").read_text()).get("days"))
+        except FileNotFoundError:
+            return True  # nothing saved: nothing to fill
 
     @property
     def uses_hnsw(self) -> bool:
@@ -178,32 +273,52 @@ class VectorIndex:
         store = self._store
         return doc_id in (store.row if isinstance(store, _ExactStore) else store.key)
 
-    def add(self, ids: Sequence[str], vectors: np.ndarray) -> None:
-        """Add or replace vectors by id."""
+    def add(self, ids: Sequence[str], vectors: np.ndarray, days: Sequence[int] | np.ndarray | None = None) -> None:
+        """Add or replace vectors by id, each with its paper's day number (0: undated).
+        Without ``days`` the index stops answering date filters itself."""
         vectors = _normalise(vectors).reshape(len(ids), self.dim)
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate ids in one add() call")
-        self._store.add(list(ids), vectors)
+        if days is None:
+            self.knows_days = False
+            day_array = np.zeros(len(ids), dtype=np.int32)
+        else:
+            day_array = np.asarray(days, dtype=np.int32).reshape(len(ids))
+        self._store.add(list(ids), vectors, day_array)
         if isinstance(self._store, _ExactStore) and len(self._store) > self.hnsw_threshold:
             self._to_hnsw()
+
+    def set_days(self, ids: Sequence[str], days: Sequence[int] | np.ndarray) -> None:
+        """Change the day of vectors already held (a paper's date changed, its text did not)."""
+        self._store.set_days(list(ids), np.asarray(days, dtype=np.int32).reshape(len(ids)))
 
     def _to_hnsw(self) -> None:
         exact = self._store
         hnsw = _HnswStore(self.dim, self.expansion_search)
-        hnsw.add(exact.ids, exact.matrix[: len(exact.ids)])
+        hnsw.add(exact.ids, exact.matrix[: len(exact.ids)], exact.days[: len(exact.ids)])
         self._store = hnsw
 
     def remove(self, ids: Iterable[str]) -> None:
         self._store.remove(ids)
 
-    def search(self, vector: np.ndarray, k: int, allowed_ids: Collection[str] | AllowedCheck | None = None) -> Hits:
+    def search(
+        self, vector: np.ndarray, k: int, allowed_ids: Collection[str] | AllowedCheck | None = None, days: DayRange | None = None
+    ) -> Hits:
         """Top ``k`` (id, cosine) pairs, best first.
 
         ``allowed_ids`` restricts results: a collection of ids (scanned exactly when small,
         otherwise checked against over-fetched candidates) or a function that returns the
-        allowed subset of a batch of candidate ids.
+        allowed subset of a batch of candidate ids. ``days`` keeps papers whose day lies in
+        the range (needs ``knows_days``); with a function, that sees only in-range ids.
         """
         query = _normalise(vector).reshape(self.dim)
+        if days is not None:
+            if not self.knows_days:
+                raise ValueError("this vector index was built without days; filter dates through the keyword index")
+            if allowed_ids is not None and not callable(allowed_ids):
+                allowed_set = set(allowed_ids)
+                allowed_ids = allowed_set.intersection
+            return self._store.search_days(query, k, days, allowed_ids)
         if allowed_ids is None:
             return self._store.search(query, k)
         if not callable(allowed_ids):
@@ -232,11 +347,13 @@ class VectorIndex:
         store = self._store
         if isinstance(store, _ExactStore):
             np.save(tmp / "vectors.npy", store.matrix[: len(store.ids)])
+            np.save(tmp / "days.npy", store.days[: len(store.ids)])
             (tmp / "ids.json").write_text(json.dumps(store.ids))
         else:
             store.index.save(str(tmp / "hnsw.usearch"))
+            np.save(tmp / "days.npy", store.days[: store.next_key])
             (tmp / "keys.json").write_text(json.dumps({"next": store.next_key, "keys": store.key}))
-        meta = {"dim": self.dim, "mode": "hnsw" if self.uses_hnsw else "exact", "count": len(store)}
+        meta = {"dim": self.dim, "mode": "hnsw" if self.uses_hnsw else "exact", "count": len(store), "days": self.knows_days}
         (tmp / "meta.json").write_text(json.dumps(meta))
         old = self.path.with_name(self.path.name + f".old-{os.getpid()}")
         if self.path.exists():

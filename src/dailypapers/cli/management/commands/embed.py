@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "in chunks committed one by one: an interrupted run continues where it stopped.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda needs the [gpu] extra (onnxruntime-gpu) and an NVIDIA GPU.")
+        parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda runs the model in fp16 through PyTorch (`make install-gpu`) on an NVIDIA GPU.")
         parser.add_argument("--batch", type=int, default=None, help="Texts per model call (default: 32 on cpu, 256 on cuda).")
         parser.add_argument("--chunk", type=int, default=None, help="Papers per committed chunk (default: 512 on cpu, 16384 on cuda).")
         parser.add_argument("--limit", type=int, default=None, help="Embed at most this many papers.")
@@ -55,5 +55,5 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict()))
         else:
             self.stdout.write(f"embedded {result.embedded} abstracts in {result.seconds:.1f} s "
-                              f"({result.per_second:.1f} abstracts/s; model {embedder.model_id}); "
+                              f"({result.per_second:.1f} abstracts/s; model {embedder.model_id}, {embedder.backend} on {embedder.device}); "
                               f"{result.unchanged} unchanged")
