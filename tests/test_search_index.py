@@ -191,6 +191,31 @@ def test_killed_embed_resumes_without_redoing_committed_chunks(tmp_path, data_di
     assert len(top) == 3
 
 
+
+def test_backfill_in_small_pipelined_chunks_stores_each_papers_own_vector(search_index, settings):
+    """The model runs a chunk ahead of the database writes: every stored vector must still
+    be its own paper's, a limit must stop at a chunk edge, and a re-run re-stamps only."""
+    from dailypapers.search.backfill import backfill
+    from dailypapers.search.embed import Embedder, document_text
+    from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
+
+    topics = ["protein folding", "sorting networks", "galaxy surveys", "speech recognition", "graph coloring"]
+    papers = [write_paper(title=f"{topics[i % 5]} study {i}", abstract=f"We study {topics[i % 5]}." + " More." * i)
+              for i in range(11)]
+    embedder = Embedder(max_length=32, batch_size=2, model_dir=settings.SEARCH_MODEL_DIR)
+    first = backfill(embedder, chunk=3, limit=6)
+    assert (first.embedded, PaperEmbedding.objects.count()) == (6, 6)
+    rest = backfill(embedder, chunk=3)
+    assert (rest.embedded, rest.unchanged) == (5, 0)
+    expected = embedder.embed([document_text(p.title, p.abstract) for p in papers])
+    stored = dict(PaperEmbedding.objects.values_list("paper_id", "vector"))
+    matrix = np.stack([np.frombuffer(stored[p.pk], dtype=VECTOR_DTYPE).astype(np.float32) for p in papers])
+    similarity = matrix @ expected.T  # int8 activations are scaled per batch: batch-mates move vectors a little
+    assert (similarity.argmax(axis=1) == np.arange(len(papers))).all() and similarity.diagonal().min() > 0.98
+    Paper.objects.filter(pk=papers[4].pk).update(change_seq=10_000)  # written, same text
+    again = backfill(embedder, chunk=3)
+    assert (again.embedded, again.unchanged) == (0, 1)
+
 # -- the embedding pipeline (the GPU path's CPU-side parts, run with device="cpu") ---------
 
 def test_pipelined_chunks_keep_input_order(monkeypatch, settings):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +55,12 @@ def candidates(model_id: str):
 
 
 def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, progress: Progress | None = None) -> BackfillResult:
-    """Embed every candidate paper (at most ``limit``), committing each chunk."""
+    """Embed every candidate paper (at most ``limit``), committing each chunk in order.
+
+    The model runs one chunk ahead in a worker thread while this thread (the only one
+    touching the database) stores the previous chunk and reads the next: on a GPU the
+    database work would otherwise leave the model idle for a third of the time.
+    """
     model_id = embedder.model_id
     todo = candidates(model_id)
     total = todo.count()
@@ -62,28 +68,62 @@ def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, pr
         total = min(total, limit)
     result = BackfillResult()
     started = time.monotonic()
-    last_id = 0
-    while result.embedded + result.unchanged < total:
-        take = min(chunk, total - result.embedded - result.unchanged)
-        rows = list(todo.filter(id__gt=last_id).values_list(
-            "id", "title", "abstract", "embedding__model_id", "embedding__text_hash")[:take])
-        if not rows:
-            break
-        last_id = rows[-1][0]
+    last_id, read = 0, 0
+    pending: _Chunk | None = None
+
+    def timed_embed(texts: list[str]) -> tuple[np.ndarray, float]:
+        t0 = time.monotonic()
+        return embedder.embed(texts), time.monotonic() - t0
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as model:
+        while True:
+            current = None
+            if read < total:
+                rows = list(todo.filter(id__gt=last_id).values_list(
+                    "id", "title", "abstract", "embedding__model_id", "embedding__text_hash")[:min(chunk, total - read)])
+                if rows:
+                    last_id, read = rows[-1][0], read + len(rows)
+                    current = _Chunk.of(rows, model_id)
+                    current.vectors = model.submit(timed_embed, current.texts) if current.texts else None
+            if pending is not None:
+                _finish(pending, model_id, result, progress, total)
+            if current is None:
+                break
+            pending = current
+    result.seconds = time.monotonic() - started
+    return result
+
+
+@dataclass
+class _Chunk:
+    """Read rows: those to embed (``stale``) and those only re-stamped (``kept``)."""
+
+    stale_ids: list[int]
+    hashes: list[str]
+    texts: list[str]
+    kept: list[int]
+    vectors: Future | None = None
+
+    @classmethod
+    def of(cls, rows: list[tuple], model_id: str) -> _Chunk:
         hashes = [text_hash(title, abstract) for _, title, abstract, _, _ in rows]
         stale = [i for i, row in enumerate(rows) if row[3] != model_id or row[4] != hashes[i]]
         stale_set = set(stale)
-        kept = [rows[i][0] for i in range(len(rows)) if i not in stale_set]
-        t0 = time.monotonic()
-        vectors = embedder.embed([document_text(rows[i][1], rows[i][2]) for i in stale]) if stale else np.zeros((0, 0))
-        result.embed_seconds += time.monotonic() - t0
-        _store(model_id, [rows[i][0] for i in stale], [hashes[i] for i in stale], vectors, kept)
-        result.embedded += len(stale)
-        result.unchanged += len(kept)
-        if progress:
-            progress(result.embedded + result.unchanged, total)
-    result.seconds = time.monotonic() - started
-    return result
+        return cls(stale_ids=[rows[i][0] for i in stale], hashes=[hashes[i] for i in stale],
+                   texts=[document_text(rows[i][1], rows[i][2]) for i in stale],
+                   kept=[rows[i][0] for i in range(len(rows)) if i not in stale_set])
+
+
+def _finish(done: _Chunk, model_id: str, result: BackfillResult, progress: Progress | None, total: int) -> None:
+    vectors = np.zeros((0, 0))
+    if done.vectors is not None:
+        vectors, seconds = done.vectors.result()
+        result.embed_seconds += seconds
+    _store(model_id, done.stale_ids, done.hashes, vectors, done.kept)
+    result.embedded += len(done.stale_ids)
+    result.unchanged += len(done.kept)
+    if progress:
+        progress(result.embedded + result.unchanged, total)
 
 
 def _store(model_id: str, paper_ids: list[int], hashes: list[str], vectors: np.ndarray, unchanged: list[int]) -> None:
