@@ -43,6 +43,23 @@ def insert_values(model: type[models.Model], field_names: Sequence[str], rows: I
             cursor.executemany(sql, prepared)
 
 
+def upsert_values(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence], conflict: str) -> None:
+    """INSERT plain value rows; a row whose ``conflict`` field matches an existing row
+    replaces that row's other fields (ON CONFLICT DO UPDATE: SQLite and PostgreSQL alike)."""
+    fields = [model._meta.get_field(name) for name in field_names]
+    adapters = [_adapter(f) for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    key = quote(model._meta.get_field(conflict).column)
+    updates = ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields if f.name != conflict)
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
+    prepared = [[adapt(value) for adapt, value in zip(adapters, row)] for row in rows]
+    if prepared:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, prepared)
+
+
 def update_rows(model: type[models.Model], objects: Iterable[models.Model], field_names: Sequence[str]) -> None:
     """UPDATE ``field_names`` of saved ``objects`` by primary key, one executemany.
 
