@@ -16,6 +16,7 @@ original fp32 checkpoint, Apache-2.0), read with numpy: no ``safetensors`` or
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import struct
@@ -52,6 +53,9 @@ class NumpyOps:
 
     def __init__(self, weights: dict[str, np.ndarray]):
         self.w = {name: np.ascontiguousarray(value, dtype=np.float32) for name, value in weights.items() if value.dtype != np.int64}
+
+    def no_autograd(self):
+        return contextlib.nullcontext()
 
     def inputs(self, ids: np.ndarray, mask: np.ndarray) -> tuple[Any, Any]:
         return ids, mask.astype(bool)
@@ -112,6 +116,9 @@ class TorchOps:
             for name, value in weights.items() if value.dtype != np.int64
         }
 
+    def no_autograd(self):
+        return self.torch.inference_mode()  # no graph is recorded for the backward pass
+
     def inputs(self, ids: np.ndarray, mask: np.ndarray) -> tuple[Any, Any]:
         ids_t, mask_t = self.torch.from_numpy(ids), self.torch.from_numpy(mask.astype(bool))
         if self.device.type == "cuda":  # pinned pages copy asynchronously; pinning needs CUDA
@@ -148,6 +155,11 @@ class TorchOps:
 
 def encode(ops: NumpyOps | TorchOps, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Mean-pooled, L2-normalised (batch, 384) float32 vectors for padded token ids."""
+    with ops.no_autograd():
+        return _encode(ops, ids, mask)
+
+
+def _encode(ops: NumpyOps | TorchOps, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
     ids_, mask_ = ops.inputs(ids, mask)
     w = ops.w
     positions = w["embeddings.position_embeddings.weight"][: ids.shape[1]]
