@@ -39,7 +39,7 @@ import orjson
 
 from dailypapers.search.embed import Embedder
 from dailypapers.search.hybrid import HybridSearch
-from dailypapers.search.keyword import Filters, KeywordIndex, day_number
+from dailypapers.search.keyword import DEFAULT_SHARDS, Filters, KeywordIndex, day_number
 from dailypapers.search.text import analyze, parse_query
 from dailypapers.search.vectors import VectorIndex
 
@@ -137,7 +137,7 @@ def build_keyword(args, papers: list[dict], rng: random.Random) -> float:
     shutil.rmtree(args.out / "keyword", ignore_errors=True)
     log(f"{len(papers)} real papers; building {args.n:,} keyword documents")
     t0 = time.monotonic()
-    keyword = KeywordIndex(args.out / "keyword", writer_heap=512_000_000)
+    keyword = KeywordIndex(args.out / "keyword", writer_heap=512_000_000, shards=args.shards)
     batch: list[dict] = []
     for row, _, doc in replicas(papers, args.n, rng):
         batch.append(doc)
@@ -189,6 +189,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "search")
+    ap.add_argument("--shards", type=int, default=DEFAULT_SHARDS, help="Keyword index shards (when it is built).")
+    ap.add_argument("--baseline-keyword", type=Path, default=None,
+                    help="Another keyword index of the same corpus (e.g. one built with --shards 1): its keyword queries are timed too, interleaved, and compared.")
     ap.add_argument("--reuse", action="store_true", help="Keep the indexes a previous run left in --out; build only those missing.")
     ap.add_argument("--model-dir", type=Path, default=Path(sys.prefix) / "share" / "dailypapers" / "models")
     args = ap.parse_args()
@@ -201,7 +204,7 @@ def main() -> None:
         shutil.rmtree(args.out, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
     # Each index draws from its own generator, so either can be rebuilt alone.
-    keyword_build = None if (args.out / "keyword" / "meta.json").exists() else build_keyword(args, papers, rng)
+    keyword_build = None if KeywordIndex.exists(args.out / "keyword") else build_keyword(args, papers, rng)
     vector_build = None if (args.out / "vectors" / "meta.json").exists() else build_vectors(args, papers, vrng, project)
     if not VectorIndex.saved_with_days(args.out / "vectors"):  # kept from a run before vectors had days
         log("adding days to the kept vector index")
@@ -229,7 +232,7 @@ def main() -> None:
     results: dict = {"n": args.n, "queries": len(queries), "vectors": "synthetic: hashed word projections of the real papers, replicas with noise", "model": embedder.model_path.name,
                      "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
                      "keyword_build_s": keyword_build and round(keyword_build, 1), "vector_build_s": vector_build and round(vector_build, 1),
-                     "keyword_disk_mb": round(disk(args.out / "keyword") / 1e6), "vector_disk_mb": round(disk(args.out / "vectors") / 1e6)}
+                     "keyword_disk_mb": round(disk(args.out / "keyword") / 1e6), "keyword_shards": keyword.shard_count, "vector_disk_mb": round(disk(args.out / "vectors") / 1e6)}
     runs = {
         "keyword": lambda q: keyword.search(q, limit=20),
         "keyword_date": lambda q: keyword.search(q, limit=20, filters=recent),
@@ -244,6 +247,15 @@ def main() -> None:
         stats = percentiles(timed(fn, parsed))
         results[f"{name}_p50_ms"], results[f"{name}_p95_ms"] = stats["p50_ms"], stats["p95_ms"]
         log(f"{name}: p50 {stats['p50_ms']} ms, p95 {stats['p95_ms']} ms")
+    if args.baseline_keyword:
+        baseline = KeywordIndex(args.baseline_keyword)
+        results["baseline_keyword_shards"] = baseline.shard_count
+        for name, index in (("baseline_keyword", baseline), ("keyword", keyword), ("baseline_keyword", baseline), ("keyword", keyword)):
+            # Interleaved rounds: the machine's load falls on both alike; the last round of each is kept.
+            stats = percentiles(timed(lambda q: index.search(q, limit=20), parsed))
+            results[f"{name}_rerun_p50_ms"], results[f"{name}_rerun_p95_ms"] = stats["p50_ms"], stats["p95_ms"]
+        results["keyword_p95_vs_baseline"] = round(results["keyword_rerun_p95_ms"] / results["baseline_keyword_rerun_p95_ms"], 2)
+        log(f"keyword p95 {results['keyword_rerun_p95_ms']} ms vs baseline {results['baseline_keyword_rerun_p95_ms']} ms")
     q_embed = percentiles(embed_times)
     results["query_embed_p50_ms"], results["query_embed_p95_ms"] = q_embed["p50_ms"], q_embed["p95_ms"]
     results["rss_mb"] = round(rss_mb())

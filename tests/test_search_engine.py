@@ -15,11 +15,13 @@ import numpy as np
 import onnxruntime as ort
 import orjson
 import pytest
+import tantivy
 
+from dailypapers.search import keyword as keyword_module
 from dailypapers.search.embed import Embedder, EmbedderError, document_text, packaged_model_path
 from dailypapers.search.hybrid import FusionParams, HybridSearch, fuse
 from dailypapers.search.keyword import Filters, KeywordIndex, KeywordIndexError, Sort, day_number
-from dailypapers.search.text import MAX_QUERY_CHARS, QueryError, parse_query
+from dailypapers.search.text import MAX_QUERY_CHARS, TEXT_ANALYZER, QueryError, parse_query, text_analyzer
 from dailypapers.search.vectors import VectorIndex
 
 DATA = Path(os.environ.get("DAILYPAPERS_SCIFACT", Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact-beir"))
@@ -361,6 +363,87 @@ def test_bad_documents_are_refused(tmp_path):
     with pytest.raises(ValueError):
         index.add([{"id": "d", "date": "yesterday"}])
     index.close()
+
+
+# -- shards -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def one_shard(scifact, tmp_path_factory) -> KeywordIndex:
+    index = KeywordIndex(tmp_path_factory.mktemp("one-shard"), shards=1)
+    index.add(scifact["docs"])
+    index.commit()
+    yield index
+    index.close()
+
+
+def test_shards_answer_like_one_index(keyword, one_shard, scifact):
+    """The default index (2 shards, searched in parallel) against a single shard: the same
+    documents match every query, sort and filter; relevance differs only through each
+    shard's own term statistics."""
+    assert keyword.shard_count == 2 and one_shard.shard_count == 1
+    assert len(keyword) == len(one_shard) == len(scifact["docs"])
+    filters = Filters(categories=("cs.CL", "q-bio.GN"), date_from=dt.date(2024, 2, 1), date_to=dt.date(2024, 8, 31))
+    overlap = []
+    for text in list(scifact["queries"].values())[:40]:
+        a, b = keyword.search(text, limit=10), one_shard.search(text, limit=10)
+        assert a.total == b.total
+        overlap.append(len({d for d, _ in a.hits} & {d for d, _ in b.hits}) / 10)
+        for sort in (Sort.NEWEST, Sort.VOTES):  # sort values do not depend on term statistics
+            x, y = keyword.search(text, limit=15, sort=sort), one_shard.search(text, limit=15, sort=sort)
+            assert [v for _, v in x.hits] == [v for _, v in y.hits] and x.total == y.total
+        assert keyword.search(text, limit=1000, filters=filters).total == one_shard.search(text, limit=1000, filters=filters).total
+    assert sum(overlap) / len(overlap) > 0.9
+    assert keyword.count(filters) == one_shard.count(filters)
+    assert set(keyword.ids_matching(filters, 10_000)) == set(one_shard.ids_matching(filters, 10_000))
+    some = [d["id"] for d in scifact["docs"][::7]] + ["not-a-paper"]
+    assert keyword.filter_ids(some, filters) == one_shard.filter_ids(some, filters)
+    assert keyword.highlight("cancer cells", some[:30]) == one_shard.highlight("cancer cells", some[:30])
+
+
+def test_pages_of_a_sharded_search_tile_the_whole_list(keyword):
+    whole = keyword.search("protein expression in cells", limit=60)
+    assert len(whole.hits) == 60 and [s for _, s in whole.hits] == sorted((s for _, s in whole.hits), reverse=True)
+    pages = [keyword.search("protein expression in cells", limit=20, offset=o).hits for o in (0, 20, 40)]
+    assert [h for page in pages for h in page] == whole.hits
+    newest = keyword.search("protein", limit=30, sort=Sort.NEWEST).hits
+    assert [h for o in (0, 10, 20) for h in keyword.search("protein", limit=10, offset=o, sort=Sort.NEWEST).hits] == newest
+
+
+def test_updates_and_deletes_reach_the_papers_shard_only(tmp_path):
+    index = KeywordIndex(tmp_path / "k", shards=3)
+    docs = [{"id": f"2501.{i:05d}", "title": f"Axolotl regeneration study {i}", "abstract": "Limbs regrow.", "date": "2025-01-02"}
+            for i in range(30)]
+    index.add(docs)
+    index.commit()
+    index.update([{**docs[4], "title": "Sorting networks"}, {**docs[5], "abstract": "Limbs regrow. Axolotl again."}])
+    index.delete([docs[6]["id"], "never-indexed"])
+    index.commit()
+    assert len(index) == 29  # replaced in place, not added twice
+    assert [d for d, _ in index.search("sorting networks", limit=5).hits] == [docs[4]["id"]]
+    found = {d for d, _ in index.search("axolotl", limit=100).hits}
+    assert docs[4]["id"] not in found and docs[6]["id"] not in found and docs[5]["id"] in found and len(found) == 28
+    index.close()
+    # The shard count is fixed at creation: reopening with another count keeps it.
+    reopened = KeywordIndex(tmp_path / "k", shards=5)
+    assert reopened.shard_count == 3 and len(reopened) == 29
+    reopened.close()
+
+
+def test_an_index_made_before_shards_opens_as_one_shard(tmp_path, scifact):
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    index = tantivy.Index(keyword_module._schema(), path=str(legacy))  # the old layout: one tantivy index in place
+    index.register_tokenizer(TEXT_ANALYZER, text_analyzer())
+    writer = index.writer(heap_size=15_000_000, num_threads=1)
+    for doc in scifact["docs"][:50]:
+        writer.add_document(keyword_module._document(doc))
+    writer.commit()
+    opened = KeywordIndex(legacy)
+    assert opened.shard_count == 1 and len(opened) == 50 and KeywordIndex.exists(legacy)
+    title_word = scifact["docs"][3]["title"].split()[0]
+    assert opened.search(title_word, limit=50).hits
+    assert not (legacy / "shards.json").exists()
 
 
 # -- vector index -----------------------------------------------------------------------

@@ -158,7 +158,7 @@ def test_killed_indexer_catches_up_to_the_database(tmp_path, data_dir, scratch_d
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     keyword = tmp_path / "home" / "index" / "g0" / "keyword"
     # Killed once tantivy has written segment files, before the cursor is saved.
-    _kill_when(proc, lambda: keyword.is_dir() and any(p.suffix == ".idx" for p in keyword.iterdir()))
+    _kill_when(proc, lambda: keyword.is_dir() and any(p.suffix == ".idx" for p in keyword.rglob("*")))
     assert proc.returncode == -signal.SIGKILL, "the indexer finished before it could be killed"
     assert not (tmp_path / "home" / "index" / "state.json").exists()
     result = json.loads(run_cli("index", "--json", env=env).stdout)

@@ -88,6 +88,7 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_SUBSCRIBE_RATE", 10, "Digest subscribe requests accepted per client IP address per hour.", int),
     Setting("DAILYPAPERS_MODEL_DIR", None, "Folder holding the re-quantized embedding model built by `make install` (all-MiniLM-L6-v2.int8-per-channel.onnx). Default: share/dailypapers/models inside the Python environment; without the file the packaged model is used."),
     Setting("DAILYPAPERS_SEARCH_CATCH_UP_SECONDS", 2.0, "Most seconds a search (web page, API, CLI) spends bringing this machine's search index up to date with the database before answering; 0: never (run `dailypapers index` from cron instead).", float),
+    Setting("DAILYPAPERS_SEARCH_SHARDS", 2, "Parts the keyword index is split into, searched in parallel threads (one per core is plenty); read when an index is created, so it takes effect at the next `dailypapers index --rebuild`.", int),
     Setting("DAILYPAPERS_USER_AGENT", "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)", "User-Agent sent to arXiv and Hugging Face."),
 ]
 

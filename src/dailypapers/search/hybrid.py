@@ -8,6 +8,7 @@ semantic alone 0.662; convex fusion by alpha 0.2 -> 0.720, 0.3 -> 0.730, 0.4 -> 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,6 +16,9 @@ from .embed import Embedder
 from .keyword import Filters, KeywordIndex, SearchResult, Sort
 from .text import ParsedQuery, QueryError, parse_query
 from .vectors import EXACT_SUBSET, Hits, VectorIndex
+
+# Runs the semantic half of hybrid searches beside the keyword half (one pool per process).
+_SIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
 
 # Deepest result a page may reach: both candidate lists are fetched this deep at most.
 MAX_RESULTS = 1_000
@@ -85,8 +89,12 @@ class HybridSearch:
         if offset + limit > MAX_RESULTS:
             raise QueryError(f"Only the first {MAX_RESULTS:,} results can be shown; refine the query or add filters.")
         depth = max(self.params.depth, offset + limit)
-        keyword = self.keyword.search(parsed, limit=depth, filters=filters)
-        semantic = self.semantic(parsed, depth, filters)
+        # The two lists are found side by side (tantivy, onnxruntime and usearch release the GIL).
+        semantic_future = _SIDE.submit(self.semantic, parsed, depth, filters)
+        try:
+            keyword = self.keyword.search(parsed, limit=depth, filters=filters)
+        finally:
+            semantic = semantic_future.result()
         fused = fuse(keyword.hits, semantic, self.params)
         return SearchResult(hits=fused[offset:offset + limit], total=max(keyword.total, len(fused)))
 

@@ -210,7 +210,7 @@ class _Writer:
         self.state = state
         self.model_id = model_id
         gen = generation_dir(root, state)
-        self.keyword = KeywordIndex(gen / "keyword")
+        self.keyword = KeywordIndex(gen / "keyword", shards=settings.SEARCH_SHARDS)
         self.vectors_path = gen / "vectors"
         self._vectors: VectorIndex | None = None
         self._held: _HeldVectors | None = None
