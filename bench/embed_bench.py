@@ -17,7 +17,7 @@ vectors. This bench measures those parts on real papers, with real components:
 
 Figures are medians of --runs runs; the last line is one JSON object.
 
-    .venv/bin/python bench/embed_bench.py [--papers 20000] [--runs 3] [--model-sample 256]
+    [DATABASE_URL=postgres://...] .venv/bin/python bench/embed_bench.py [--papers 20000] [--runs 3] [--model-sample 256]
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# A PostgreSQL URL here adds runs on a fresh PostgreSQL database beside it (dropped and recreated).
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
 PAPERS = REPO.parent / "shared" / "data" / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"
 sys.path.insert(0, str(REPO / "bench"))
-from import_bench import _cli, _env  # noqa: E402  (one subprocess runner for the benches)
+from import_bench import _cli, _env, _fresh_pg  # noqa: E402  (one subprocess runner for the benches)
 
 
 def log(message: str) -> None:
@@ -54,9 +56,9 @@ def first_papers(n: int, target: Path) -> list[str]:
     return texts
 
 
-def embed_run(papers_file: Path, n: int) -> dict:
+def embed_run(papers_file: Path, n: int, database_url: str | None = None) -> dict:
     with tempfile.TemporaryDirectory() as home:
-        env = _env(Path(home), None)
+        env = _env(Path(home), _fresh_pg(database_url, "dailypapers_embed_bench") if database_url else None)
         _cli(["migrate", "--verbosity", "0"], env)
         _cli(["import", "--no-index", str(papers_file)], env)
         out, seconds, peak = _cli(["embed", "--json", "--no-index", "--max-length", "8", "--chunk", "16384",
@@ -99,6 +101,11 @@ def main() -> None:
             for start in range(0, len(texts), 16_384):
                 embedder._prepare(texts[start:start + 16_384])
             tokenize.append(len(texts) / (time.perf_counter() - t0))
+        postgres = []
+        if DATABASE_URL.startswith(("postgres://", "postgresql://")):
+            for run in range(args.runs):
+                postgres.append(embed_run(papers_file, len(texts), DATABASE_URL))
+                log(f"embed run {run + 1} on PostgreSQL: {postgres[-1]}")
         log(f"tokenize+batch at 256 tokens: {[round(r) for r in tokenize]} abstracts/s")
         cpu = Embedder(max_length=256, batch_size=32, model_dir=Path(settings.SEARCH_MODEL_DIR), threads=2)
         sample = texts[: args.model_sample]
@@ -117,6 +124,8 @@ def main() -> None:
         "tokenize_256_abstracts_per_s": round(statistics.median(tokenize), 1),
         "cpu_model_256_abstracts_per_s": round(statistics.median(model), 1),
         "embed_runs": pipeline,
+        **({"postgresql_database_papers_per_s": round(statistics.median(r["database_papers_per_s"] for r in postgres), 1),
+            "postgresql_embed_runs": postgres} if postgres else {}),
     }
     print(json.dumps(result))
 
