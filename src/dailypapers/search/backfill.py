@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from dailypapers.search.embed import Embedder, document_text
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
-from dailypapers.store.bulk import upsert_values
+from dailypapers.store.bulk import insert_values
 from dailypapers.store.changes import next_change_seq
 from dailypapers.store.models import Paper
 
@@ -140,9 +140,9 @@ def _store(model_id: str, paper_ids: list[int], hashes: list[str], vectors: np.n
             blobs = np.asarray(vectors, dtype=VECTOR_DTYPE)
             now = timezone.now()
             # Plain-SQL upsert: bulk_create's per-value preparation took 70% of a GPU chunk's store.
-            upsert_values(PaperEmbedding, ["paper", "model_id", "vector", "text_hash", "seq", "created_at"],
+            insert_values(PaperEmbedding, ["paper", "model_id", "vector", "text_hash", "seq", "created_at"],
                           ((pid, model_id, blobs[i].tobytes(), hashes[i], seq, now) for i, pid in enumerate(paper_ids)),
-                          conflict="paper")
+                          update_on_conflict="paper")
             # The indexers follow papers' change_seq: the new vectors reach them with this bump.
             Paper.objects.filter(pk__in=paper_ids).update(change_seq=seq)
         if unchanged:

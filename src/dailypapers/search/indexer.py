@@ -37,7 +37,7 @@ from django.db.models.functions import Coalesce
 from dailypapers.search.embed import EMBEDDING_SPACE
 from dailypapers.search.keyword import KeywordIndex, day_number
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
-from dailypapers.search.vectors import VectorIndex
+from dailypapers.search.vectors import VectorIndex, grown
 from dailypapers.store.changes import changed_after, current_change_seq
 
 CHUNK = 1000
@@ -169,7 +169,7 @@ class _HeldVectors:
         self.seqs = np.load(self.paths["seqs"]) if self.paths["seqs"].exists() else np.zeros(0, dtype=np.int64)
         self.days = np.load(self.paths["days"]) if self.paths["days"].exists() else np.zeros(0, dtype=np.int32)
         if len(self.days) < len(self.seqs):
-            self.days = np.concatenate([self.days, np.full(len(self.seqs) - len(self.days), -1, dtype=np.int32)])
+            self.days = grown(self.days, len(self.seqs), -1)
 
     def clear(self) -> None:
         self.seqs = np.zeros(0, dtype=np.int64)
@@ -187,8 +187,7 @@ class _HeldVectors:
         idx = np.asarray(pks, dtype=np.int64)
         if len(idx) and idx.max() >= len(self.seqs):
             size = max(int(idx.max()) + 1, 2 * len(self.seqs))
-            self.seqs = np.concatenate([self.seqs, np.zeros(size - len(self.seqs), dtype=np.int64)])
-            self.days = np.concatenate([self.days, np.full(size - len(self.days), -1, dtype=np.int32)])
+            self.seqs, self.days = grown(self.seqs, size), grown(self.days, size, -1)
         if seqs is not None:
             self.seqs[idx] = seqs
         if days is not None:
@@ -230,21 +229,27 @@ class _Writer:
             self._held = _HeldVectors(self.vectors_path.with_name("vector_seqs.npy"))
         return self._held
 
+    def _stored(self):
+        """This model's stored embeddings of live papers."""
+        return PaperEmbedding.objects.filter(model_id=self.model_id, paper__deleted=False)
+
+    def _stored_chunks(self, *fields: str) -> Iterator[list[tuple]]:
+        """The stored embeddings in paper id order, a chunk at a time: rows of (paper_id, *fields)."""
+        rows, last = self._stored(), 0
+        while chunk := list(rows.filter(paper_id__gt=last).order_by("paper_id").values_list("paper_id", *fields)[:CHUNK * 10]):
+            last = chunk[-1][0]
+            yield chunk
+
     def load_all_vectors(self, progress: Progress | None) -> None:
         """Fill the vector index from every stored embedding of the current model."""
         self._vectors = VectorIndex(self.vectors_path)
         self.held.clear()
-        rows = PaperEmbedding.objects.filter(model_id=self.model_id, paper__deleted=False)
-        total, done, last = rows.count(), 0, 0
-        while True:
-            chunk = list(rows.filter(paper_id__gt=last).order_by("paper_id").values_list(
-                "paper_id", "paper__arxiv_id", "vector", "seq", "paper__announced", "paper__first_submitted")[:CHUNK * 10])
-            if not chunk:
-                break
+        total, done = self._stored().count(), 0
+        for chunk in self._stored_chunks("paper__arxiv_id", "vector", "seq", "paper__announced", "paper__first_submitted"):
             days = [day_number(paper_date(r[4], r[5])) for r in chunk]
             self.vectors.add([r[1] for r in chunk], _matrix([r[2] for r in chunk]), days)
             self.held.set([r[0] for r in chunk], [r[3] for r in chunk], days)
-            last, done = chunk[-1][0], done + len(chunk)
+            done += len(chunk)
             if progress:
                 progress(done, total)
         self.vectors_dirty = True
@@ -252,11 +257,7 @@ class _Writer:
 
     def fill_days(self) -> None:
         """Give every held vector its paper's day (indexes saved before vectors kept days)."""
-        rows = PaperEmbedding.objects.filter(model_id=self.model_id, paper__deleted=False)
-        last = 0
-        while chunk := list(rows.filter(paper_id__gt=last).order_by("paper_id").values_list(
-                "paper_id", "paper__arxiv_id", "paper__announced", "paper__first_submitted")[:CHUNK * 10]):
-            last = chunk[-1][0]
+        for chunk in self._stored_chunks("paper__arxiv_id", "paper__announced", "paper__first_submitted"):
             held = self.held.get([r[0] for r in chunk])[0] != 0
             chunk = [r for r, is_held in zip(chunk, held.tolist()) if is_held]
             days = [day_number(paper_date(r[2], r[3])) for r in chunk]

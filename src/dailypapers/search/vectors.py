@@ -39,6 +39,13 @@ Hits = list[tuple[str, float]]
 DayRange = tuple[int, int]  # first and last day number, inclusive
 
 
+def grown(array: np.ndarray, size: int, fill: int = 0) -> np.ndarray:
+    """``array`` extended along its first axis to ``size`` rows, new rows set to ``fill``."""
+    out = np.full((size, *array.shape[1:]), fill, dtype=array.dtype)
+    out[: len(array)] = array
+    return out
+
+
 def _in_range(days: np.ndarray, span: DayRange) -> np.ndarray:
     return (days >= span[0]) & (days <= span[1])
 
@@ -80,12 +87,8 @@ class _ExactStore:
         need = len(self.ids) + len(new)
         if need > len(self.matrix):
             size = max(need, 2 * len(self.matrix), 1024)
-            grown = np.zeros((size, self.dim), dtype=np.float32)
-            grown[: len(self.ids)] = self.matrix[: len(self.ids)]
-            self.matrix = grown
-            grown_days = np.zeros(size, dtype=np.int32)
-            grown_days[: len(self.ids)] = self.days[: len(self.ids)]
-            self.days = grown_days
+            self.matrix = grown(self.matrix[: len(self.ids)], size)
+            self.days = grown(self.days[: len(self.ids)], size)
         for i in new:
             self.row[ids[i]] = len(self.ids)
             self.matrix[len(self.ids)] = vectors[i]
@@ -152,9 +155,7 @@ class _HnswStore:
         self.next_key += len(ids)
         self.index.add(keys, vectors)
         if self.next_key > len(self.days):
-            grown = np.full(max(self.next_key, 2 * len(self.days)), _GONE, dtype=np.int32)
-            grown[: len(self.days)] = self.days
-            self.days = grown
+            self.days = grown(self.days, max(self.next_key, 2 * len(self.days)), _GONE)
         self.days[keys.astype(np.int64)] = days
         for doc_id, key in zip(ids, keys.tolist()):
             self.key[doc_id] = key

@@ -30,30 +30,23 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model], fiel
     insert_values(model, field_names, ([getattr(obj, a) for a in attnames] for obj in objects))
 
 
-def insert_values(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """INSERT plain value rows, one value per name in ``field_names``, without building model instances."""
-    fields = [model._meta.get_field(name) for name in field_names]
-    adapters = [_adapter(f) for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    prepared = [[adapt(value) for adapt, value in zip(adapters, row)] for row in rows]
-    if prepared:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
+def insert_values(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence],
+                  update_on_conflict: str | None = None) -> None:
+    """INSERT plain value rows, one value per name in ``field_names``, without building model instances.
 
-
-def upsert_values(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence], conflict: str) -> None:
-    """INSERT plain value rows; a row whose ``conflict`` field matches an existing row
-    replaces that row's other fields (ON CONFLICT DO UPDATE: SQLite and PostgreSQL alike)."""
+    With ``update_on_conflict`` (a unique field's name), a row whose value there matches an
+    existing row replaces that row's other fields (ON CONFLICT DO UPDATE: SQLite and
+    PostgreSQL alike)."""
     fields = [model._meta.get_field(name) for name in field_names]
     adapters = [_adapter(f) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    key = quote(model._meta.get_field(conflict).column)
-    updates = ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields if f.name != conflict)
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
-           f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    if update_on_conflict:
+        key = quote(model._meta.get_field(update_on_conflict).column)
+        updates = ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields if f.name != update_on_conflict)
+        sql += f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
     prepared = [[adapt(value) for adapt, value in zip(adapters, row)] for row in rows]
     if prepared:
         with connection.cursor() as cursor:
