@@ -87,9 +87,9 @@ def _checkpoint_path() -> Path:
     return tokenizer_path().with_name("model.safetensors")
 
 
-def choose_model(model_dir: Path | None, device: str) -> Path:
-    """The per-channel int8 build in ``model_dir`` when present (CPU only), else the packaged file."""
-    if device == "cpu" and model_dir is not None and (Path(model_dir) / QUANTIZED_MODEL).is_file():
+def choose_model(model_dir: Path | None) -> Path:
+    """The onnx file to run: the per-channel int8 build in ``model_dir`` when present, else the packaged file."""
+    if model_dir is not None and (Path(model_dir) / QUANTIZED_MODEL).is_file():
         return Path(model_dir) / QUANTIZED_MODEL
     return packaged_model_path()
 
@@ -123,10 +123,8 @@ class Embedder:
         self.max_length = max_length
         self.batch_size = batch_size
         self.chunk = CUDA_CHUNK if device == "cuda" else CHUNK
-        if self.backend == "onnx":
-            self.model_path = Path(model_path) if model_path else choose_model(model_dir, device)
-        else:
-            self.model_path = Path(model_path) if model_path else _checkpoint_path()
+        default_path = choose_model(model_dir) if self.backend == "onnx" else _checkpoint_path()
+        self.model_path = Path(model_path) if model_path else default_path
         if not self.model_path.is_file():
             raise EmbedderError(f"model file not found: {self.model_path}")
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path()))

@@ -213,13 +213,16 @@ class KeywordIndex:
     def shard_count(self) -> int:
         return len(self._shards)
 
+    def _shard_number(self, doc_id: str) -> int:
+        return zlib.crc32(doc_id.encode()) % len(self._shards)
+
     def _shard_of(self, doc_id: str) -> _Shard:
-        return self._shards[zlib.crc32(doc_id.encode()) % len(self._shards)]
+        return self._shards[self._shard_number(doc_id)]
 
     def _by_shard(self, ids: Iterable[str]) -> list[tuple[_Shard, list[str]]]:
         groups: dict[int, list[str]] = {}
         for doc_id in ids:
-            groups.setdefault(zlib.crc32(doc_id.encode()) % len(self._shards), []).append(doc_id)
+            groups.setdefault(self._shard_number(doc_id), []).append(doc_id)
         return [(self._shards[i], group) for i, group in sorted(groups.items())]
 
     def _each(self, fn, items: Sequence) -> list:
