@@ -63,7 +63,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dailypapers.web.limits.RateLimitMiddleware",  # a RateLimited from any view -> 429 page
 ]
+
+# Every password check counts against DAILYPAPERS_LOGIN_RATE (web/limits.py), /admin/login/ included.
+AUTHENTICATION_BACKENDS = ["dailypapers.web.limits.RateLimitedModelBackend"]
 
 ROOT_URLCONF = "dailypapers.urls"
 
@@ -173,7 +177,7 @@ SEARCH_SHARDS = CONFIG["DAILYPAPERS_SEARCH_SHARDS"]
 TRENDING_HALF_LIFE_HOURS = CONFIG["DAILYPAPERS_TRENDING_HALF_LIFE_HOURS"]
 TRENDING_HF_WEIGHT = CONFIG["DAILYPAPERS_TRENDING_HF_WEIGHT"]
 LOGIN_RATE = CONFIG["DAILYPAPERS_LOGIN_RATE"]
-PASSWORD_RESET_RATE = CONFIG["DAILYPAPERS_PASSWORD_RESET_RATE"]
+MAIL_RATE = CONFIG["DAILYPAPERS_MAIL_RATE"]
 WRITE_RATE = CONFIG["DAILYPAPERS_WRITE_RATE"]
 
 EMAIL_BACKEND = CONFIG["DAILYPAPERS_EMAIL_BACKEND"]

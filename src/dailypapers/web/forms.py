@@ -6,8 +6,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from dailypapers.web.services.accounts import email_taken
-
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(required=True, help_text="We send a confirmation link here.")
@@ -17,10 +15,8 @@ class SignUpForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if email_taken(email):
-            raise forms.ValidationError("An account with this email address already exists.")
-        return email
+        # A taken address is not an error here: sign_up mails its owner instead (no enumeration).
+        return self.cleaned_data["email"].strip()
 
 
 class PasswordCheckForm(forms.Form):

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -44,10 +43,16 @@ def email_taken(email: str, exclude_user_id: int | None = None) -> bool:
     return User.objects.filter(email__iexact=email).exclude(pk=exclude_user_id).exists()
 
 
-def sign_up(username: str, email: str, password: str) -> User:
-    """Create an inactive account and mail its confirmation link."""
+def sign_up(username: str, email: str, password: str) -> User | None:
+    """Create an inactive account and mail its confirmation link.
+
+    When the address already has an account, nothing is created and the mail tells its owner
+    so (None returned): the page answers the same either way, so sign-up does not reveal
+    which addresses are registered.
+    """
     if email_taken(email):
-        raise ValidationError("An account with this email address already exists.")
+        _mail_address_in_use(email, "sign up for a new account")
+        return None
     with transaction.atomic():
         user = User.objects.create_user(username=username, email=email, password=password, is_active=False)
         Profile.objects.create(user=user)
@@ -78,10 +83,25 @@ def confirm(uidb64: str, token: str) -> User | None:
     return user
 
 
+def _mail_address_in_use(email: str, attempt: str) -> None:
+    login = settings.BASE_URL + reverse("web:login")
+    reset = settings.BASE_URL + reverse("web:password_reset")
+    send_mail("Your email address is already registered",
+              f"Someone (perhaps you) tried to {attempt} with this address at dailypapers, but it already "
+              f"belongs to an account, so nothing changed.\n\nLog in: {login}\nForgot your password? {reset}\n\n"
+              "If it was not you, ignore this message.\n",
+              None, [email])
+
+
 def request_email_change(user, new_email: str) -> None:
-    """Mail a signed link to the new address; the change happens when it is opened."""
+    """Mail a signed link to the new address; the change happens when it is opened.
+
+    An address that belongs to another account gets a notice instead, and the page says the
+    same as for a free address (no way to probe which addresses are registered).
+    """
     if email_taken(new_email, exclude_user_id=user.pk):
-        raise ValidationError("An account with this email address already exists.")
+        _mail_address_in_use(new_email, "move another account to")
+        return
     token = signing.dumps({"u": user.pk, "e": new_email}, salt=_EMAIL_CHANGE_SALT)
     link = settings.BASE_URL + reverse("web:email_confirm", args=[token])
     send_mail("Confirm your new email address",

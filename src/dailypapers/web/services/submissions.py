@@ -15,7 +15,7 @@ from dailypapers.ingest.parsers.atom import parse_atom
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, RecordError, split_arxiv_id
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.upsert import write_batch
-from dailypapers.web.models import Submission
+from dailypapers.web.models import PaperModeration, Submission
 from dailypapers.web.services import ratelimit
 
 SOURCE = "community"
@@ -53,9 +53,12 @@ def submit(user, raw: str, today: dt.date | None = None) -> SubmitResult:
     arxiv_id = parse_reference(raw)
     today = today or timezone.localdate()
     existing = Paper.objects.filter(arxiv_id=arxiv_id).first()
+    if existing and PaperModeration.objects.filter(paper=existing, hidden=True).exists():
+        # Checked before anything is written: no daily entry, no submission (issue 13, finding 8).
+        raise ValidationError(f"{arxiv_id} was hidden by a moderator, so it cannot be submitted.")
     if existing and DailyEntry.objects.filter(paper=existing, date=today).exists():
         return SubmitResult(existing, created=False)
-    ratelimit.hit("write", str(user.pk), settings.WRITE_RATE)
+    ratelimit.limit_write(user)
     record = fetch_record(arxiv_id) if existing is None else PaperRecord(arxiv_id=arxiv_id, title=existing.title,
                                                                          source=SOURCE)
     entry = DailyEntryRecord(paper=record, date=today, source=SOURCE, submitted_by=user.get_username(),
