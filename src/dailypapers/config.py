@@ -57,6 +57,18 @@ def parse_rate(value: Any) -> Rate:
     return Rate(int(match[1]), int(match[2]))
 
 
+def parse_proxy_header(value: Any) -> tuple[str, str] | None:
+    """'X-Forwarded-Proto: https' -> ('HTTP_X_FORWARDED_PROTO', 'https'), Django's SECURE_PROXY_SSL_HEADER."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    name, _, expected = text.partition(":")
+    name, expected = name.strip(), expected.strip() or "https"
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name) or not re.fullmatch(r"[!-~]+", expected):
+        raise ValueError("write it as a header name, optionally with its value, e.g. X-Forwarded-Proto: https")
+    return "HTTP_" + name.upper().replace("-", "_"), expected
+
+
 SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_HOME", None, "Data directory: the SQLite database, search indexes, import checkpoints. Default: the user data dir (e.g. ~/.local/share/dailypapers)."),
     Setting("DATABASE_URL", None, "Database URL. Unset: SQLite at $DAILYPAPERS_HOME/dailypapers.sqlite3. postgres://user@host:port/name for PostgreSQL."),
@@ -65,6 +77,10 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_DEBUG", False, "Django debug mode (never in production).", _bool),
     Setting("DAILYPAPERS_ALLOWED_HOSTS", ["127.0.0.1", "localhost"], "Host names the web server answers to (comma or space separated).", _list),
     Setting("DAILYPAPERS_LOG_LEVEL", "WARNING", "Log level for dailypapers' own loggers (DEBUG, INFO, WARNING, ERROR)."),
+    Setting("DAILYPAPERS_LOG_FILE", "", "Rotating log file (10 MB x 5) for errors: every 500 with its traceback, and dailypapers' own warnings; they also go to stderr. Empty: $DAILYPAPERS_HOME/logs/dailypapers.log; `off`: stderr only."),
+    Setting("DAILYPAPERS_ACCESS_LOG", "", "Where `dailypapers serve` writes gunicorn's access log (one line per request). Empty: $DAILYPAPERS_HOME/logs/access.log; `-`: stdout; `off`: none."),
+    Setting("DAILYPAPERS_HSTS_SECONDS", 31536000, "Strict-Transport-Security max-age sent on HTTPS responses whenever cookies are Secure (see DAILYPAPERS_SECURE_COOKIES); 0: no HSTS header.", int),
+    Setting("DAILYPAPERS_PROXY_SSL_HEADER", "", "Behind a TLS-terminating proxy: the header it sets on HTTPS requests, as NAME or NAME: VALUE (e.g. `X-Forwarded-Proto: https`), so the site knows a request came over HTTPS. Set it only if the proxy always sets or strips that header. Empty: trust no header.", parse_proxy_header),
     Setting("DAILYPAPERS_IMPORT_BATCH", 2000, "Records written per transaction by the importer; also the checkpoint interval.", int),
     Setting("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai", "arXiv OAI-PMH endpoint used by `dailypapers sync`."),
     Setting("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query", "arXiv API (Atom) endpoint used by `dailypapers sync --method api` and paper submissions."),

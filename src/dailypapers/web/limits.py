@@ -1,5 +1,6 @@
-"""Where the one rate limiter meets Django: every login through the auth backend, and a
-RateLimited raised in any page view turned into a 429 page.
+"""Where the one rate limiter and the one paging rule meet Django: every login through the
+auth backend, and a RateLimited (429) or PageOutOfRange (400) raised in any page view
+turned into the styled error page (JSON for scripts).
 
 The backend is the one path every password login takes (our login page, /admin/login/, and
 any future form using django.contrib.auth.authenticate), so none can be left unlimited.
@@ -12,7 +13,7 @@ from typing import Callable
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from dailypapers.web.services import ratelimit
+from dailypapers.web.services import paging, ratelimit
 
 
 class RateLimitedModelBackend(ModelBackend):
@@ -39,7 +40,15 @@ def too_many_response(request: HttpRequest, exc: ratelimit.RateLimited) -> HttpR
     return response
 
 
-class RateLimitMiddleware:
+def bad_page_response(request: HttpRequest, exc: paging.PageOutOfRange) -> HttpResponse:
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"error": str(exc)}, status=400)
+    from django.shortcuts import render
+
+    return render(request, "web/error.html", {"title": "No such page", "message": str(exc)}, status=400)
+
+
+class LimitsMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
@@ -49,4 +58,6 @@ class RateLimitMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, ratelimit.RateLimited):
             return too_many_response(request, exception)
+        if isinstance(exception, paging.PageOutOfRange):
+            return bad_page_response(request, exception)
         return None
