@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -118,14 +119,18 @@ def test_no_route_answers_5xx(world, part):
         @given(data=st.data(), pairs=query, as_member=st.booleans(), method=st.sampled_from(["GET", "GET", "POST"]),
                json_accept=st.booleans())
         def one(data, pairs, as_member, method, json_accept):
-            cache.clear()  # rate-limit counters: a 429 would hide the code behind it
-            client = member if as_member else anonymous
-            if as_member:
-                client.force_login(world["mod"])  # a fuzzed POST may have logged it out
-            path = fill(route, world["samples"], data.draw)
-            headers = {"accept": "application/json"} if json_accept else {}
-            if part == "api" and as_member:
-                headers["authorization"] = world["bearer"]
-            _check(client, method, path, pairs, headers)
+            # Each example in a savepoint rolled back after it: a fuzzed POST (an admin deletion,
+            # a logout) must not change the world the next example sees.
+            with transaction.atomic():
+                cache.clear()  # rate-limit counters: a 429 would hide the code behind it
+                client = member if as_member else anonymous
+                if as_member:
+                    client.force_login(world["mod"])
+                path = fill(route, world["samples"], data.draw)
+                headers = {"accept": "application/json"} if json_accept else {}
+                if part == "api" and as_member:
+                    headers["authorization"] = world["bearer"]
+                _check(client, method, path, pairs, headers)
+                transaction.set_rollback(True)
 
         one()
