@@ -111,3 +111,15 @@ def test_rates_are_parsed_once():
     for bad in ("5", "5/0", "x/60", "²/60", "-1/60", ""):
         with pytest.raises(ValueError):
             parse_rate(bad)
+
+
+def test_password_checks_on_account_pages_are_rate_limited(alice_client, alice, settings):
+    """A stolen session must not be able to guess the password through the delete, email or password forms."""
+    settings.LOGIN_RATE = "3/300"
+    assert alice_client.post("/account/delete", {"password": "guess1"}).status_code == 302
+    assert alice_client.post("/account/email", {"email": "x@example.org", "password": "guess2"}).status_code == 400
+    response = alice_client.post("/accounts/password/change", {"old_password": "guess3", "new_password1": "n3w pass phrase!",
+                                                               "new_password2": "n3w pass phrase!"})
+    assert response.status_code == 200
+    response = alice_client.post("/account/delete", {"password": PASSWORD})
+    assert response.status_code == 429 and User.objects.filter(pk=alice.pk).exists()

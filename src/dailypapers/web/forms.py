@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
+
+from dailypapers.web.services import ratelimit
 
 
 class SignUpForm(UserCreationForm):
@@ -29,6 +31,8 @@ class PasswordCheckForm(forms.Form):
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
+        # A password check like a login's, so a stolen session cannot guess the password here.
+        ratelimit.limit_login(None, self.user.get_username())
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
@@ -36,6 +40,14 @@ class PasswordCheckForm(forms.Form):
 
 class EmailChangeForm(PasswordCheckForm):
     email = forms.EmailField(label="New email address")
+
+
+class LimitedPasswordChangeForm(PasswordChangeForm):
+    """Django's form, with the old-password check counted against DAILYPAPERS_LOGIN_RATE."""
+
+    def clean_old_password(self):
+        ratelimit.limit_login(None, self.user.get_username())
+        return super().clean_old_password()
 
 
 class TokenForm(forms.Form):

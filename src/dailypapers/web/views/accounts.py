@@ -13,7 +13,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.web.forms import EmailChangeForm, PasswordCheckForm, SignUpForm, TokenForm
+from dailypapers.web.forms import EmailChangeForm, LimitedPasswordChangeForm, PasswordCheckForm, SignUpForm, TokenForm
 from dailypapers.web.models import ApiToken
 from dailypapers.web.services import accounts, ratelimit, tokens
 
@@ -137,4 +137,5 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="we
 password_reset_confirm = never_cache(auth_views.PasswordResetConfirmView.as_view(
     template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:login")))
 password_change = auth_views.PasswordChangeView.as_view(
-    template_name="web/accounts/password_change.html", success_url=reverse_lazy("web:account"))
+    template_name="web/accounts/password_change.html", success_url=reverse_lazy("web:account"),
+    form_class=LimitedPasswordChangeForm)
