@@ -107,3 +107,18 @@ def test_lone_surrogate_in_api_json_is_a_400(client, alice):
         assert response.status_code == 400, body
         assert response.json()["detail"] == "Cannot parse request body"
     assert not Comment.objects.exists()
+
+
+def test_nul_in_a_comment_is_refused_on_every_backend(alice_client, alice):
+    """Found while probing PostgreSQL for this sweep: a NUL in a comment body was a 500 (text fields cannot hold it)."""
+    paper = feature(DAY, 1)[0]
+    response = alice_client.post(f"/papers/{paper.arxiv_id}/comments", {"body": "a\x00b"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400 and response.json()["error"] == "A comment cannot contain a NUL character (U+0000)."
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
+    response = alice_client.post(f"/api/papers/{paper.arxiv_id}/comments", b'{"body": "a\\u0000b"}',
+                                 content_type="application/json", **bearer)
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]
+    made = comments.add(alice, paper, "fine")
+    with pytest.raises(Exception, match="NUL"):
+        comments.edit(alice, made, "x\x00")
+    assert Comment.objects.count() == 1

@@ -43,7 +43,8 @@ KNOWN_KEYS = ["p", "limit", "q", "sort", "category", "from", "to", "format", "da
               "all", "_changelist_filters", "page", "mode", "author", "id", "token", "frequency", "top_n",
               "keywords", "categories"]
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
-values = st.one_of(st.sampled_from(NASTY), _text, st.integers(-2**70, 2**70).map(str))
+_embedded = st.tuples(_text, st.sampled_from(NASTY), _text).map("".join)  # e.g. a NUL inside a comment
+values = st.one_of(st.sampled_from(NASTY), _embedded, _text, st.integers(-2**70, 2**70).map(str))
 keys = st.one_of(st.sampled_from(KNOWN_KEYS), _text.filter(bool))
 query = st.lists(st.tuples(keys, values), max_size=5)
 

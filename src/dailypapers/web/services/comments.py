@@ -21,6 +21,8 @@ def _clean(body: str) -> str:
         raise ValidationError("A comment cannot be empty.")
     if len(body) > MAX_LENGTH:
         raise ValidationError(f"A comment can be at most {MAX_LENGTH} characters.")
+    if "\x00" in body:  # PostgreSQL cannot store it; refused on every backend alike
+        raise ValidationError("A comment cannot contain a NUL character (U+0000).")
     return body
 
 
