@@ -122,3 +122,18 @@ def test_nul_in_a_comment_is_refused_on_every_backend(alice_client, alice):
     with pytest.raises(Exception, match="NUL"):
         comments.edit(alice, made, "x\x00")
     assert Comment.objects.count() == 1
+
+
+def test_moderation_reason_that_the_database_cannot_hold_is_refused(client, make_user):
+    from django.contrib.auth.models import Permission
+
+    mod = make_user("mod")
+    mod.user_permissions.add(Permission.objects.get(codename="moderate"))
+    client.force_login(mod)
+    paper = feature(DAY, 1)[0]
+    for reason in ("x" * 501, "spam\x00"):
+        response = client.post(f"/papers/{paper.arxiv_id}/hide", {"hidden": "1", "reason": reason})
+        assert response.status_code == 302 and response["Location"] == f"/papers/{paper.arxiv_id}"
+    assert not PaperModeration.objects.exists()
+    client.post(f"/papers/{paper.arxiv_id}/hide", {"hidden": "1", "reason": "spam"})
+    assert PaperModeration.objects.get(paper=paper).reason == "spam"

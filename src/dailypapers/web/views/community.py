@@ -105,7 +105,11 @@ def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
 def paper_hide(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     hidden = request.POST.get("hidden", "1") == "1"
-    moderation.set_paper_hidden(request.user, paper, hidden, request.POST.get("reason", ""))
+    try:
+        moderation.set_paper_hidden(request.user, paper, hidden, request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("web:paper", paper.arxiv_id)
     messages.info(request, f"{paper.arxiv_id} is now {'hidden' if hidden else 'visible'}.")
     return redirect("web:home" if hidden else "web:paper", *([] if hidden else [paper.arxiv_id]))
 
