@@ -1,7 +1,8 @@
 """The queries behind every list page, feed and API list: a constant number of queries each.
 
 A period (day, ISO week, month) lists the papers featured on any daily list in it.
-A day without a list (weekend, holiday) falls back to the last day that has one.
+A day without a list (weekend, holiday, no data yet) falls back to the last day that has one,
+and the page says exactly why (day_notice).
 """
 
 from __future__ import annotations
@@ -208,6 +209,7 @@ class Listing:
     previous: Period | None = None
     following: Period | None = None
     empty_reason: str = ""
+    notice: str = ""  # why a day page shows another day than the one asked for (day_notice)
     extras: dict = field(default_factory=dict)
 
 
@@ -237,10 +239,56 @@ def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: 
     after = DailyEntry.objects.filter(date__gt=period.end).aggregate(d=Min("date"))["d"]
     listing.previous = Period.containing(kind, before) if before else None
     listing.following = Period.containing(kind, after) if after else None
+    if kind == "day" and period.start != (requested or today) and (before or after or papers.papers):
+        listing.notice = day_notice(requested, today, period.start, before, after)
     if not papers.papers:
         listing.empty_reason = (f"No papers in {category} were featured in this period." if category
                                 else "No papers have been featured yet.")
     return listing
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day:%A, %B} {day.day}, {day.year}"
+
+
+def _ago(day: dt.date, today: dt.date) -> str:
+    days = (today - day).days
+    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+def _weekend_only(first: dt.date, last: dt.date) -> bool:
+    """Whether every day from ``first`` to ``last`` (inclusive) is a Saturday or Sunday."""
+    days = (last - first).days + 1
+    return 0 < days <= 2 and all((first + dt.timedelta(d)).weekday() >= 5 for d in range(days))
+
+
+def day_notice(requested: dt.date | None, today: dt.date, shown: dt.date, before: dt.date | None,
+               after: dt.date | None) -> str:
+    """Why a day page shows ``shown`` rather than the day asked for (``requested``; None: the home page).
+
+    Pure: the reason follows from where the asked day lies against the days that have lists
+    (``before``/``after``: the nearest listed days around ``shown``). arXiv lists nothing on
+    weekends; a weekday between two listed days had no list (a holiday); a day after the
+    newest list has no data yet; a day before the first list is before the archive.
+    """
+    label = _long_date(shown)
+    if requested is None:  # the home page: say when the newest list is not today's
+        why = " (today is a weekend)" if _weekend_only(shown + dt.timedelta(1), today) else ""
+        return f"The newest list is from {label} ({_ago(shown, today)}){why}; nothing newer has been imported yet."
+    asked = _long_date(requested)
+    if requested < shown:
+        return (f"The archive starts on {label}: there is no list for {asked}, which is before it. "
+                f"Showing the first day with a list.")
+    if requested > today:
+        return f"{asked} is in the future; showing the newest list, from {label}."
+    if after is None and not _weekend_only(shown + dt.timedelta(1), requested):
+        return (f"There is no list for {asked} yet: the newest list is from {label} ({_ago(shown, today)}). "
+                f"Showing that day.")
+    if requested.weekday() >= 5:
+        return (f"No papers were featured on {asked}: arXiv announces nothing on weekends. "
+                f"Showing {label}, the last day before it with a list.")
+    return (f"No papers were featured on {asked}, a weekday between two days with lists (a holiday). "
+            f"Showing {label}, the last day before it with a list.")
 
 
 def period_papers(period: Period, category: str = "", sort: str = "votes", page: int = 0,
