@@ -146,6 +146,7 @@ class ListedPaper:
     votes_7d: int = 0
     first_featured: dt.date | None = None
     featured_days_ago: int | None = None
+    why: str = ""  # rank.trending.explain(): the numbers the score is made of
 
     @property
     def total_votes(self) -> int:
@@ -319,7 +320,10 @@ def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_P
 
 
 def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
-    """Set votes_24h, votes_7d, first_featured and featured_days_ago on each paper (at most two queries)."""
+    """Set votes_24h, votes_7d, first_featured, featured_days_ago and ``why`` on each paper (three queries)."""
+    from dailypapers.rank.refresh import params
+    from dailypapers.rank.trending import explain
+    from dailypapers.store.models import PaperStats
     from dailypapers.web.models import Vote
 
     ids = [p.pk for p in papers]
@@ -328,16 +332,27 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
     # Only papers with any of our votes can have recent ones (often none: imported votes only).
     voted = [p.pk for p in papers if p.community_votes]
     recent = {
-        row["paper_id"]: row for row in Vote.objects.filter(paper_id__in=voted, created_at__gte=now - dt.timedelta(days=7))
-        .values("paper_id").annotate(
-            day=Count("id", filter=Q(created_at__gte=now - dt.timedelta(hours=24))), week=Count("id"),
+        row["paper_id"]: row for row in Vote.objects.filter(paper_id__in=voted).values("paper_id").annotate(
+            day=Count("id", filter=Q(created_at__gte=now - dt.timedelta(hours=24))),
+            week=Count("id", filter=Q(created_at__gte=now - dt.timedelta(days=7))), newest=Max("created_at"),
         ).order_by()
     } if voted else {}
-    featured = dict(DailyEntry.objects.filter(paper_id__in=ids).values("paper_id").annotate(first=Min("date"))
-                    .order_by().values_list("paper_id", "first"))
+    first: dict[int, dt.date] = {}
+    hf: dict[int, tuple[int, dt.date]] = {}  # the entry the score counts: the most upvotes seen (rank.refresh)
+    for paper_id, source, upvotes, day in (DailyEntry.objects.filter(paper_id__in=ids)
+                                           .values_list("paper_id", "source", "upvotes", "date")):
+        first[paper_id] = min(day, first.get(paper_id, day))
+        if source == "hf" and upvotes > hf.get(paper_id, (0, day))[0]:
+            hf[paper_id] = (upvotes, day)
+    scores = dict(PaperStats.objects.filter(paper_id__in=ids).values_list("paper_id", "trending_score"))
+    trending = params()
     for paper in papers:
         row = recent.get(paper.pk, {})
         paper.votes_24h = row.get("day", 0)
         paper.votes_7d = row.get("week", 0)
-        paper.first_featured = featured.get(paper.pk)
+        paper.first_featured = first.get(paper.pk)
         paper.featured_days_ago = (now.date() - paper.first_featured).days if paper.first_featured else None
+        hf_votes, hf_day = hf.get(paper.pk, (0, None))
+        hf_at = dt.datetime.combine(hf_day, dt.time(0), tzinfo=dt.timezone.utc) if hf_day else None
+        paper.why = explain(paper.community_votes, row.get("newest"), paper.hf_votes, hf_at,
+                            scores.get(paper.pk, 0.0), now, trending)

@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from dailypapers.rank.refresh import params as trending_params
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
@@ -53,12 +54,17 @@ def month(request: HttpRequest, month: str) -> HttpResponse:
     return _period_page(request, "month", month)
 
 
+def _hours(hours: float) -> str:
+    return "day" if hours == 24 else f"{hours:g} hours"
+
+
 @anonymous_cache
 def trending(request: HttpRequest) -> HttpResponse:
     cat = category(request)
     page = listings.trending_page(cat, page_number(request))
     return render(request, "web/trending.html", {
-        "page": page, "papers": page.papers, "category": cat,
+        "page": page, "papers": page.papers, "category": cat, "hf_weight": f"{trending_params().hf_weight:g}",
+        "half_life": _hours(trending_params().half_life_hours),
         "cards": paper_cards(page.papers, voted_ids(request, page.papers), why=True),
     })
 
