@@ -10,6 +10,7 @@ from dailypapers.web import search_adapter
 from dailypapers.web.models import Comment
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
+from dailypapers.web.views.accounts import pop_comment_draft
 from dailypapers.web.views.common import voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 
@@ -26,5 +27,6 @@ def detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     project = next((e.project_page for e in entries if e.project_page), "")
     return render(request, "web/paper.html", {
         "paper": paper, "entries": entries, "comments": comments, "code_url": code, "project_url": project,
+        "draft": pop_comment_draft(request, paper.arxiv_id),  # a comment written before logging in
         "card": paper_cards([paper], voted_ids(request, [paper]))[0], "similar": search_adapter.similar_papers(paper, 5),
     })
