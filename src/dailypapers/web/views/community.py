@@ -15,6 +15,7 @@ from dailypapers.store.models import Paper, PaperStats
 from dailypapers.web.models import Comment
 from dailypapers.web.services import comments as comment_service
 from dailypapers.web.services import listings, moderation, submissions, votes
+from dailypapers.web.services.markup import has_math
 from dailypapers.web.services.ratelimit import RateLimited
 from dailypapers.web.views.common import safe_next, too_many, wants_json
 
@@ -35,7 +36,7 @@ def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = _paper(arxiv_id)
     if request.method == "GET":
         return render(request, "web/confirm.html", {
-            "title": "Vote for this paper", "paper": paper, "action": reverse("web:vote", args=[paper.arxiv_id]),
+            "title": "Vote for this paper", "paper": paper, "math": has_math(paper.title), "action": reverse("web:vote", args=[paper.arxiv_id]),
             "fields": {"vote": "1", "next": safe_next(request, _paper_url(paper))}, "button": "Vote",
             "autosubmit": True, "cancel": safe_next(request, _paper_url(paper)),
             "message": "You asked to vote for this paper before logging in; your vote is being cast.",
@@ -102,7 +103,8 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
         if made.user_id != request.user.pk or made.deleted:
             raise PermissionDenied("You can delete only your own comments.")
         return render(request, "web/confirm.html", {
-            "title": "Delete this comment?", "paper": made.paper, "action": reverse("web:comment_delete", args=[pk]),
+            "title": "Delete this comment?", "paper": made.paper,
+            "math": has_math(made.paper.title) or 'class="math"' in made.body_html, "action": reverse("web:comment_delete", args=[pk]),
             "fields": {}, "button": "Delete", "danger": True, "quote": made.body_html,
             "cancel": f"{_paper_url(made.paper)}#comment-{made.pk}",
             "message": "It shows as [deleted] afterwards, so replies keep their place. This cannot be undone.",
