@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.web.views import accounts, community, feeds, lists, paper
+from dailypapers.web.views import accounts, community, feeds, lists, paper, trends
 
 app_name = "web"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("papers/month/<str:month>", lists.month, name="month"),
     path("trending", lists.trending, name="trending"),
     path("trending/feed", feeds.TrendingFeed(), name="trending_feed"),
+    path("trends", trends.trends_page, name="trends"),
+    path("trends.json", trends.trends_json, name="trends_json"),
     path("search", lists.search, name="search"),
     path("search/feed", feeds.SearchFeed(), name="search_feed"),
     path("submit", community.submit, name="submit"),
