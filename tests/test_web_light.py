@@ -78,8 +78,9 @@ def test_comment_markup_still_cannot_inject():
 
 
 def test_has_math():
-    assert has_math("cost $x$") and has_math(r"\(a\)") and has_math("", r"\[b\]")
+    assert has_math("cost $x$") and has_math(r"\(a\)") and has_math("", r"\[b\]") and has_math("Video-Ma$^2$mba")
     assert not has_math("plain", "") and not has_math()
+    assert not has_math("Serving LLaMA-70B on $60 GPUs") and not has_math("Earn $1 Million")
 
 
 @pytest.mark.django_db
@@ -105,8 +106,8 @@ def test_collected_static_files_are_hashed_gzipped_and_cached_for_a_year(setting
         assert len(body) > int(response["Content-Length"])
 
 
-def test_static_fallback_before_collectstatic_names_the_plain_file():
+def test_static_fallback_before_collectstatic_names_the_plain_file(tmp_path):
     """Tests and runserver never collect: {% static %} then names the apps' own file."""
-    from django.templatetags.static import static
+    from dailypapers.web.staticfiles import HashedStaticFilesStorage
 
-    assert static("web/app.css") == "/static/web/app.css"
+    assert HashedStaticFilesStorage(location=tmp_path).url("web/app.css") == "/static/web/app.css"

@@ -7,7 +7,7 @@ import re
 import markdown
 import nh3
 
-from dailypapers.web.services.markup_extensions import CommentExtension
+from dailypapers.web.services.markup_extensions import MATH, CommentExtension
 
 _TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a"}
 
@@ -24,9 +24,10 @@ def render_comment(text: str) -> str:
                      set_tag_attribute_values={"span": {"class": "math"}}, link_rel="nofollow noopener ugc")
 
 
-_TEX = re.compile(r"\$|\\\(|\\\[")
+_TEX = re.compile(MATH, re.DOTALL)
 
 
 def has_math(*texts: str) -> bool:
-    """Whether any of these texts has TeX in it ($, \\( or \\[): only then does a page load KaTeX."""
+    """Whether any of these texts has TeX in it (a $...$, $$...$$, \\(...\\) or \\[...\\] span, as
+    comments find it; "costs $5" is not): only then does a page load KaTeX."""
     return any(text and _TEX.search(text) for text in texts)

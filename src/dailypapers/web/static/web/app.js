@@ -22,6 +22,9 @@
   // "$\alpha$-divergence" is one word: the formula and the letters glued to it must not be split
   // across lines, so they go into one no-wrap span.
   function keepWordTogether(katex) {
+    // auto-render puts each formula in a bare <span> of its own: that is the sibling of the text.
+    var parent = katex.parentNode;
+    if (parent.tagName === "SPAN" && !parent.className && parent.childNodes.length === 1) katex = parent;
     var before = katex.previousSibling, after = katex.nextSibling;
     var head = before && before.nodeType === 3 ? /\S+$/.exec(before.data) : null;
     var tail = after && after.nodeType === 3 ? /^\S+/.exec(after.data) : null;
