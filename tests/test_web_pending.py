@@ -65,7 +65,7 @@ def test_comment_written_logged_out_is_kept_in_the_form_after_login(alice):
     response = browser.post("/accounts/login", {
         "username": "alice", "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(html),
         "next": re.search(r'name="next" value="([^"]*)"', html)[1],
-        "draft": unescape(re.search(r'name="draft" value="([^"]*)"', html)[1]),
+        "draft": unescape(re.search(r'<textarea name="draft" hidden>(.*?)</textarea>', html, re.S)[1]),
         "draft_paper": re.search(r'name="draft_paper" value="([^"]*)"', html)[1]})
     assert response["Location"] == f"/papers/{paper.arxiv_id}#comments"
     page = browser.get(f"/papers/{paper.arxiv_id}").content.decode()
@@ -82,7 +82,7 @@ def test_wrong_password_keeps_the_draft_on_the_login_page(alice):
     browser.post("/accounts/login/comment", {"paper": paper.arxiv_id, "draft": "keep me"})
     again = browser.post("/accounts/login", {"username": "alice", "password": "wrong", "draft": "keep me",
                                              "draft_paper": paper.arxiv_id, "next": "/"}).content.decode()
-    assert 'name="draft" value="keep me"' in again
+    assert '<textarea name="draft" hidden>keep me</textarea>' in again
 
 
 def test_delete_asks_for_confirmation_first(client, alice, make_user):

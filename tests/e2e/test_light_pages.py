@@ -185,7 +185,7 @@ def test_vote_and_comment_started_logged_out_survive_the_login(live_server, new_
 
     other = new_page()  # logged out again: a fresh browser
     other.goto(f"{live_server.url}/papers/{paper.arxiv_id}")
-    text = "The bound $O(n^2)$ is tight, see https://example.org/proof."
+    text = "The bound $O(n^2)$ is tight,\nsee https://example.org/proof."
     other.fill("#comment-body", text)
     other.click("button:has-text('Log in to post')")
     assert "Log in to post your comment" in other.content()

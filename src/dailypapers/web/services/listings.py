@@ -147,6 +147,7 @@ class ListedPaper:
     first_featured: dt.date | None = None
     featured_days_ago: int | None = None
     why: str = ""  # rank.trending.explain(): the numbers the score is made of
+    trending_score: float = 0.0  # read by trending_page only
 
     @property
     def total_votes(self) -> int:
@@ -312,7 +313,11 @@ def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_P
     now = now or timezone.now()
     qs = with_stats(in_category(visible_papers().filter(stats__trending_score__gt=0), category))
     qs = qs.order_by("-stats__trending_score", "-arxiv_id")
-    rows = listed(qs[page * page_size:(page + 1) * page_size + 1])
+    rows = []
+    # The score rides along in the same query: the why line states its numbers (attach_reasons).
+    for row in qs[page * page_size:(page + 1) * page_size + 1].values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS,
+                                                                          "stats__trending_score"):
+        rows.append(ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, trending_score=row[11] or 0.0))
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_reasons(rows, now)
@@ -320,10 +325,9 @@ def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_P
 
 
 def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
-    """Set votes_24h, votes_7d, first_featured, featured_days_ago and ``why`` on each paper (three queries)."""
+    """Set votes_24h, votes_7d, first_featured, featured_days_ago and ``why`` on each paper (two queries)."""
     from dailypapers.rank.refresh import params
     from dailypapers.rank.trending import explain
-    from dailypapers.store.models import PaperStats
     from dailypapers.web.models import Vote
 
     ids = [p.pk for p in papers]
@@ -344,7 +348,6 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
         first[paper_id] = min(day, first.get(paper_id, day))
         if source == "hf" and upvotes > hf.get(paper_id, (0, day))[0]:
             hf[paper_id] = (upvotes, day)
-    scores = dict(PaperStats.objects.filter(paper_id__in=ids).values_list("paper_id", "trending_score"))
     trending = params()
     for paper in papers:
         row = recent.get(paper.pk, {})
@@ -355,4 +358,4 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
         hf_votes, hf_day = hf.get(paper.pk, (0, None))
         hf_at = dt.datetime.combine(hf_day, dt.time(0), tzinfo=dt.timezone.utc) if hf_day else None
         paper.why = explain(paper.community_votes, row.get("newest"), paper.hf_votes, hf_at,
-                            scores.get(paper.pk, 0.0), now, trending)
+                            paper.trending_score, now, trending)

@@ -58,10 +58,21 @@ class Trends:
     def labels(self) -> list[str]:
         return [bucket_label(self.by, b) for b in self.buckets]
 
+    def partial(self) -> list[str]:
+        """Labels of the weeks the range cuts (their counts cover only some of their days)."""
+        if self.by != "week" or not self.buckets:
+            return []
+        cut = []
+        if self.buckets[0] < self.start:
+            cut.append(self.buckets[0])
+        if self.buckets[-1] + dt.timedelta(days=6) > self.end and self.buckets[-1] not in cut:
+            cut.append(self.buckets[-1])
+        return [bucket_label("week", b) for b in cut]
+
     def as_json(self) -> dict:
         return {
             "by": self.by, "from": self.start.isoformat(), "to": self.end.isoformat(), "buckets": self.labels(),
-            "bucket_starts": [b.isoformat() for b in self.buckets],
+            "bucket_starts": [b.isoformat() for b in self.buckets], "partial_buckets": self.partial(),
             "series": [{**asdict(s), "total_papers": s.total_papers, "total_votes": s.total_votes} for s in self.series],
         }
 

@@ -59,6 +59,6 @@ def trends_page(request: HttpRequest) -> HttpResponse:
     ]
     rows = [(label, [(s.papers[i], s.votes[i]) for s in result.series]) for i, label in enumerate(labels)]
     return render(request, "web/trends.html", {
-        "trends": result, "charts": charts, "legend": svgchart.legend(names), "rows": rows, "form": form,
+        "trends": result, "charts": charts, "partial": result.partial(), "legend": svgchart.legend(names), "rows": rows, "form": form,
         "json_url": request.get_full_path().replace("/trends", "/trends.json", 1),
     })
