@@ -14,6 +14,7 @@ from django.test import Client, RequestFactory
 
 from dailypapers.web.models import Comment, Vote
 from dailypapers.web.services import comments
+from dailypapers.web.views.pending import COMMENT_DRAFT
 from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +131,13 @@ def test_server_error_page_is_styled_with_search():
     html = response.content.decode()
     assert response.status_code == 500 and '<header class="site">' in html and 'id="err-q"' in html
     assert "Something went wrong on our side" in html
+
+
+def test_draft_posted_while_already_logged_in_asks_with_a_csrf_form(alice):
+    paper = feature(DAY, 1)[0]
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    page = browser.post("/accounts/login/comment", {"paper": paper.arxiv_id, "draft": "kept\nhere"}).content.decode()
+    assert f'action="/papers/{paper.arxiv_id}/comments"' in page and 'name="csrfmiddlewaretoken"' in page
+    assert "kept<br>here" in page and not Comment.objects.exists()
+    assert COMMENT_DRAFT not in browser.session  # nothing written by this exempt POST

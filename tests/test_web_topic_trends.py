@@ -4,7 +4,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 
 from dailypapers.web.models import Vote
 from dailypapers.web.services import svgchart

@@ -11,7 +11,13 @@ import pytest
 from django.utils import timezone
 
 from dailypapers.rank.refresh import refresh_papers
-from dailypapers.rank.trending import EPOCH, TrendingParams, explain, fresh_votes_worth, trending_score
+from dailypapers.rank.trending import (
+    EPOCH,
+    TrendingParams,
+    explain,
+    fresh_votes_worth,
+    trending_score,
+)
 from dailypapers.store.models import PaperStats
 from dailypapers.web.models import Vote
 from dailypapers.web.services import votes

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.web.views import accounts, community, feeds, lists, paper, trends
+from dailypapers.web.views import accounts, community, feeds, lists, paper, pending, trends
 
 app_name = "web"
 
@@ -29,7 +29,7 @@ urlpatterns = [
     path("accounts/signup", accounts.signup, name="signup"),
     path("accounts/confirm/<str:uidb64>/<str:token>", accounts.confirm, name="confirm"),
     path("accounts/login", accounts.LoginView.as_view(), name="login"),
-    path("accounts/login/comment", accounts.login_to_comment, name="login_to_comment"),
+    path("accounts/login/comment", pending.login_to_comment, name="login_to_comment"),
     path("accounts/logout", accounts.auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/reset", accounts.password_reset, name="password_reset"),
     path("accounts/password/reset/done", accounts.password_reset_done, name="password_reset_done"),

@@ -355,7 +355,7 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
         paper.votes_7d = row.get("week", 0)
         paper.first_featured = first.get(paper.pk)
         paper.featured_days_ago = (now.date() - paper.first_featured).days if paper.first_featured else None
-        hf_votes, hf_day = hf.get(paper.pk, (0, None))
+        _, hf_day = hf.get(paper.pk, (0, None))
         hf_at = dt.datetime.combine(hf_day, dt.time(0), tzinfo=dt.timezone.utc) if hf_day else None
         paper.why = explain(paper.community_votes, row.get("newest"), paper.hf_votes, hf_at,
                             paper.trending_score, now, trending)

@@ -25,7 +25,7 @@ _SKIP = {"a", "code", "pre"}
 
 
 class MathProcessor(InlineProcessor):
-    def handleMatch(self, m, data):  # noqa: N802 (Markdown's name)
+    def handleMatch(self, m, data):
         element = etree.Element("span", {"class": "math"})  # what app.js renders with KaTeX
         element.text = AtomicString(m.group(1))
         return element, m.start(0), m.end(0)
@@ -73,7 +73,7 @@ class LinkifyProcessor(Treeprocessor):
 
 
 class CommentExtension(Extension):
-    def extendMarkdown(self, md):  # noqa: N802 (Markdown's name)
+    def extendMarkdown(self, md):
         # After code spans (190), before backslash escapes (180) and emphasis: math stays as typed.
         md.inlinePatterns.register(MathProcessor(MATH, md), "math", 185)
         # After the inline patterns (20): the tree holds the final text.

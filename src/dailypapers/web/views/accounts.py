@@ -10,14 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.contrib.auth.forms import AuthenticationForm
-from django.urls import reverse, reverse_lazy
-from django.views.decorators.csrf import csrf_exempt
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.web.forms import EmailChangeForm, PasswordCheckForm, SignUpForm, TokenForm
 from dailypapers.web.models import ApiToken
 from dailypapers.web.services import accounts, ratelimit, tokens
+from dailypapers.web.views import pending
 from dailypapers.web.views.common import too_many
 
 
@@ -27,9 +26,6 @@ def _limit_login(request: HttpRequest) -> None:
     name = (request.POST.get("username") or "").strip().lower()
     if name:
         ratelimit.hit("login-user", name, settings.LOGIN_RATE)
-
-
-COMMENT_DRAFT = "comment_draft"  # session key: a comment written before logging in, for its paper page
 
 
 class LoginView(auth_views.LoginView):
@@ -45,39 +41,13 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(draft=self.request.POST.get("draft", ""), draft_paper=self.request.POST.get("draft_paper", ""))
+        context.update(pending.draft_context(self.request))
         return context
 
     def form_valid(self, form):
         response = super().form_valid(form)  # login() keeps session data across its new key
-        draft, paper = self.request.POST.get("draft", "")[:10000], self.request.POST.get("draft_paper", "")
-        if draft.strip() and paper:
-            self.request.session[COMMENT_DRAFT] = {"paper": paper, "body": draft}
+        pending.keep_comment_draft(self.request)  # a comment written before logging in (views.pending)
         return response
-
-
-@csrf_exempt  # writes nothing: it only shows the login form carrying the text (the login POST has its token)
-@require_POST
-def login_to_comment(request: HttpRequest) -> HttpResponse:
-    """Where a logged-out reader's comment form goes: the login page, the comment kept in it."""
-    paper = request.POST.get("paper", "")
-    target = reverse("web:paper", args=[paper]) + "#comments" if paper else reverse("web:home")
-    if request.user.is_authenticated:
-        request.session[COMMENT_DRAFT] = {"paper": paper, "body": request.POST.get("draft", "")[:10000]}
-        return redirect(target)
-    return render(request, "web/accounts/login.html", {
-        "form": AuthenticationForm(request), "next": target,
-        "draft": request.POST.get("draft", "")[:10000], "draft_paper": paper,
-    })
-
-
-def pop_comment_draft(request: HttpRequest, arxiv_id: str) -> str:
-    """The comment this reader wrote on ``arxiv_id`` before logging in (taken once), or ''."""
-    draft = request.session.get(COMMENT_DRAFT) if request.user.is_authenticated else None
-    if not draft or draft.get("paper") != arxiv_id:
-        return ""
-    del request.session[COMMENT_DRAFT]
-    return draft.get("body", "")
 
 
 @require_http_methods(["GET", "POST"])

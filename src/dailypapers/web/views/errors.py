@@ -22,5 +22,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: whatever failed (the database, a context processor) must not fail this page too.
     try:
         return HttpResponseServerError(loader.get_template("web/500.html").render({}))
-    except Exception:  # noqa: BLE001 (the last resort must answer)
+    except Exception:
         return HttpResponseServerError("<h1>Server error</h1><p>Something went wrong on our side.</p>")

@@ -11,9 +11,9 @@ from dailypapers.web.models import Comment
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
 from dailypapers.web.services.markup import has_math
-from dailypapers.web.views.accounts import pop_comment_draft
 from dailypapers.web.views.common import voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
+from dailypapers.web.views.pending import pop_comment_draft
 
 
 def page_has_math(paper, comments, similar) -> bool:
