@@ -28,6 +28,8 @@ install: $(BIN)/dailypapers
 
 run: install
 	$(BIN)/dailypapers migrate --verbosity 0
+	# Hashed, gzipped static files (serve collects again; this makes a first run's pages cacheable at once).
+	$(BIN)/dailypapers collectstatic --noinput --verbosity 0
 	@if [ "$$($(BIN)/dailypapers stats --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["papers"])')" = "0" ] && [ -d "$(DATA)" ]; then \
 		echo "First run: importing the real papers in $(DATA)"; \
 		$(BIN)/dailypapers import --progress $(DATA)/arxiv-cs-daily-2025-2026/papers.jsonl.gz $(DATA)/hf-daily-papers/daily_papers_raw.jsonl.gz || true; \

@@ -1,6 +1,7 @@
 """Load-test the site: trending, a day page, a paper page and /api/daily_papers under `dailypapers serve`.
 
     .venv/bin/python bench/web_bench.py [--duration 30] [--connections 50] [--cores 2] [--home DIR] [--no-page-cache]
+                                        [--baseline-src ../main/src --rounds 3] [--only trending day paper]
 
 Builds a fresh DAILYPAPERS_HOME (or reuses --home), imports the 74,728 real arXiv papers and
 the Hugging Face daily lists, scores them (`dailypapers rank --rebuild`), starts the real
@@ -8,7 +9,11 @@ production server (gunicorn, DEBUG off) pinned to --cores CPUs with taskset, and
 endpoint with wrk (Debian package) for --duration seconds at --connections connections.
 It does so twice: with the anonymous page cache on (DAILYPAPERS_PAGE_CACHE_SECONDS as
 configured, 10 s by default), then with it off, which is what logged-in users always get;
---no-page-cache runs only the second. The last line printed is one JSON object keyed by
+--no-page-cache runs only the second. --baseline-src runs another checkout's code (main's src/)
+over the same data for the uncached suite, alternating with ours for --rounds rounds, and adds
+"baseline_uncached" and "uncached_rps_ratio" (ours / baseline, medians). The first uncached run
+also weighs each page as a browser's first view would fetch it ("page_weight": the page and its
+CSS/JS, gzip accepted; KiB on the wire). The last line printed is one JSON object keyed by
 endpoint, the uncached run under "uncached":
 {"trending": {"rps": ..., "p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "errors": ...}, ...,
  "uncached": {"trending": {...}, ...}}
@@ -17,8 +22,10 @@ endpoint, the uncached run under "uncached":
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -46,7 +53,8 @@ end
 
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_") and k != "DATABASE_URL"}
-    env.update(DAILYPAPERS_HOME=str(home), DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
+    # This checkout's code, whatever the virtualenv has installed (--baseline-src swaps in another's).
+    env.update(PYTHONPATH=str(ROOT / "src"), DAILYPAPERS_HOME=str(home), DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
                DAILYPAPERS_DEBUG="0", DAILYPAPERS_LOG_LEVEL="ERROR")
     return env
 
@@ -102,7 +110,8 @@ def run_wrk(url: str, duration: int, connections: int, script: Path, cpus: str |
             "requests": raw["requests"]}
 
 
-def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Namespace, label: str) -> dict[str, dict]:
+def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Namespace, label: str,
+              weigh: bool = False) -> dict[str, dict]:
     """Start the server with ``env``, drive every target with wrk, stop it; results by target."""
     total = os.cpu_count() or 1
     server_cpus = ",".join(str(i) for i in range(min(args.cores, total)))
@@ -114,6 +123,9 @@ def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Names
     try:
         base = f"http://127.0.0.1:{port}"
         wait_up(base + "/trending")
+        if weigh:
+            results["page_weight"] = page_weights(base, targets)
+            print(f"{label:9} page weight {json.dumps(results['page_weight'])}", flush=True)
         with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
             script.write(LUA)
             script.flush()
@@ -125,6 +137,45 @@ def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Names
         server.terminate()
         server.wait(timeout=30)
     return results
+
+
+_ASSET = re.compile(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"')
+
+
+def page_weights(base: str, targets: dict[str, str]) -> dict[str, dict]:
+    """What a browser's first view of each page transfers: the page and the CSS/JS it names, each
+    asked for with Accept-Encoding: gzip as browsers do; bytes on the wire, headers left out."""
+    weights = {}
+    for name, path in targets.items():
+        if name.startswith("api"):
+            continue
+        html, page_bytes, _ = _fetch(base + path)
+        assets = sorted(set(_ASSET.findall(html.decode())))
+        asset_bytes = {url: _fetch(base + url)[1] for url in assets}
+        weights[name] = {"kib": round((page_bytes + sum(asset_bytes.values())) / 1024, 1),
+                         "page_kib": round(page_bytes / 1024, 1), "files": len(assets) + 1,
+                         "katex": any("katex" in url for url in assets)}
+    return weights
+
+
+def _fetch(url: str) -> tuple[bytes, int, str]:
+    """(decoded body, bytes transferred, Content-Encoding)."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        raw = response.read()
+        encoding = response.headers.get("Content-Encoding", "")
+    return (gzip.decompress(raw) if encoding == "gzip" else raw), len(raw), encoding
+
+
+def _median_runs(runs: list[dict]) -> dict:
+    """Per endpoint, the run with the median req/s (its own latencies with it); page weights from the first."""
+    merged: dict = {"page_weight": runs[0].get("page_weight")} if runs and "page_weight" in runs[0] else {}
+    for name in runs[0]:
+        if name == "page_weight":
+            continue
+        ordered = sorted((run[name] for run in runs), key=lambda r: r["rps"])
+        merged[name] = {**ordered[len(ordered) // 2], "rps_runs": [run[name]["rps"] for run in runs]}
+    return merged
 
 
 def workers_for(args: argparse.Namespace) -> int:
@@ -139,6 +190,11 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="reuse this data dir (imported once, kept)")
     parser.add_argument("--no-page-cache", action="store_true",
                         help="only the run with the anonymous page cache off (DAILYPAPERS_PAGE_CACHE_SECONDS=0)")
+    parser.add_argument("--baseline-src", type=Path,
+                        help="another checkout's src/ (e.g. main's): its server runs the uncached suite too, "
+                             "alternating with ours over the same data, and the JSON gets baseline_uncached and ratios")
+    parser.add_argument("--rounds", type=int, default=1, help="uncached runs of each code base (alternating); medians reported")
+    parser.add_argument("--only", nargs="+", help="endpoints to drive (default: all)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -146,11 +202,28 @@ def main() -> None:
     env = env_for(home)
     prepare(home, env)
     targets = sample_targets(env)
+    if args.only:
+        targets = {k: v for k, v in targets.items() if k in args.only}
     report: dict = {"server_cores": args.cores, "workers": workers_for(args), "connections": args.connections,
                     "duration_s": args.duration}
     if not args.no_page_cache:
         report.update(run_suite(env, targets, args, "cached"))
-    report["uncached"] = run_suite({**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}, targets, args, "uncached")
+    uncached_env = {**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}
+    ours: list[dict] = []
+    theirs: list[dict] = []
+    for round_number in range(args.rounds):
+        if args.baseline_src:  # the baseline first in odd rounds, second in even ones: load drift hits both
+            base_env = {**uncached_env, "PYTHONPATH": str(args.baseline_src.resolve())}
+            order = [(theirs, base_env, "baseline"), (ours, uncached_env, "uncached")]
+            for bucket, run_env, label in order if round_number % 2 == 0 else order[::-1]:
+                bucket.append(run_suite(run_env, targets, args, label, weigh=round_number == 0))
+        else:
+            ours.append(run_suite(uncached_env, targets, args, "uncached", weigh=round_number == 0))
+    report["uncached"] = _median_runs(ours)
+    if theirs:
+        report["baseline_uncached"] = _median_runs(theirs)
+        report["uncached_rps_ratio"] = {name: round(report["uncached"][name]["rps"] / report["baseline_uncached"][name]["rps"], 3)
+                                        for name in targets}
     print(json.dumps(report))
 
 

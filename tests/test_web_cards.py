@@ -37,7 +37,7 @@ def test_card_markup_escapes_everything(client):
     assert '<a class="cat" href="?category=cs.LG">cs.LG</a>' in page
     assert "0 votes here" in page and "3 on Hugging Face" in page and "0 comments" in page
     assert "submitted by hf-user" in page
-    assert 'href="/accounts/login?next=/papers/date/2025-01-06"' in page
+    assert '/vote?next=/papers/date/2025-01-06" title="Log in to vote"' in page  # logs in, then votes (issue 12)
 
 
 def test_logged_in_cards_have_vote_forms_with_state(alice_client, alice):

@@ -137,11 +137,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
-# WhiteNoise serves static files from the gunicorn workers (no CDN, no separate server).
-# No manifest storage: KaTeX's CSS names font formats we do not all ship.
+# WhiteNoise serves static files from the gunicorn workers (no CDN, no separate server):
+# collectstatic writes hashed names (cached for a year, immutable) and gzip copies.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "dailypapers.web.staticfiles.HashedStaticFilesStorage"},
 }
 # Also serve straight from the apps: tests and `runserver` never collect (see web/staticfiles.py).
 WHITENOISE_USE_FINDERS = True

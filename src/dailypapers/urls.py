@@ -9,3 +9,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("dailypapers.web.urls")),
 ]
+
+handler404 = "dailypapers.web.views.errors.not_found"
+handler500 = "dailypapers.web.views.errors.server_error"

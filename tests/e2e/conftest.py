@@ -20,6 +20,21 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, serving static files as production does: collected (hashed
+    names, gzip copies) and served by WhiteNoise in the middleware, not by Django's finders."""
+    from django.core.management import call_command
+    from pytest_django import live_server_helper
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # into STATIC_ROOT, this run's data dir
+    server = live_server_helper.LiveServer(request.config.getvalue("liveserver") or "localhost", start=False)
+    server.thread.static_handler = lambda app: app  # no StaticFilesHandler in front: WhiteNoise answers /static/
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (.ci/run installs it)")

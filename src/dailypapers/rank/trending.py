@@ -50,3 +50,44 @@ def fresh_votes_worth(score: float, now: dt.datetime, params: TrendingParams) ->
     if score == 0.0:
         return 0.0
     return 2.0 ** (score - clock(now, params))
+
+
+def _worth(value: float) -> str:
+    """A vote worth as the why line prints it: two decimals, and never a misleading 0.00."""
+    return f"{value:.2f}" if value >= 0.005 or value == 0 else "under 0.01"
+
+
+def _age(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min ago"
+    return f"{hours // 24} days ago"
+
+
+def explain(community_votes: int, newest_vote_at: dt.datetime | None, hf_votes: int,
+            hf_featured_at: dt.datetime | None, score: float, now: dt.datetime, params: TrendingParams) -> str:
+    """The numbers a paper's score is made of, in words: what each part is worth in fresh votes now.
+
+    Our votes' part is the score's worth minus the Hugging Face lump (both exact: the lump is
+    one term of the score's sum), so the sentence adds up to the stored score. The newest
+    vote's time is what orders two papers with the same counts: it is always said.
+    """
+    total = fresh_votes_worth(score, now, params)
+    hf_part = 0.0
+    if hf_votes > 0 and hf_featured_at is not None and params.hf_weight > 0:
+        hf_part = params.hf_weight * hf_votes * 2.0 ** (clock(hf_featured_at, params) - clock(now, params))
+    parts = []
+    if community_votes:
+        ours = max(total - hf_part, 0.0)
+        when = f", the newest {_age((now - newest_vote_at).total_seconds())}" if newest_vote_at else ""
+        parts.append(f"{community_votes} vote{'' if community_votes == 1 else 's'} here{when}, worth {_worth(ours)}")
+    if hf_part or (hf_votes and hf_featured_at):
+        day = hf_featured_at.date()
+        parts.append(f"{hf_votes} Hugging Face vote{'' if hf_votes == 1 else 's'} × {params.hf_weight:g} "
+                     f"from {day:%b} {day.day}, {day.year}, worth {_worth(hf_part)}")
+    if not parts:
+        return ""
+    return f"Score now: {' + '.join(parts)} = {_worth(total)} fresh votes."

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.web.views import accounts, community, feeds, lists, paper
+from dailypapers.web.views import accounts, community, feeds, lists, paper, pending, trends
 
 app_name = "web"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("papers/month/<str:month>", lists.month, name="month"),
     path("trending", lists.trending, name="trending"),
     path("trending/feed", feeds.TrendingFeed(), name="trending_feed"),
+    path("trends", trends.trends_page, name="trends"),
+    path("trends.json", trends.trends_json, name="trends_json"),
     path("search", lists.search, name="search"),
     path("search/feed", feeds.SearchFeed(), name="search_feed"),
     path("submit", community.submit, name="submit"),
@@ -27,6 +29,7 @@ urlpatterns = [
     path("accounts/signup", accounts.signup, name="signup"),
     path("accounts/confirm/<str:uidb64>/<str:token>", accounts.confirm, name="confirm"),
     path("accounts/login", accounts.LoginView.as_view(), name="login"),
+    path("accounts/login/comment", pending.login_to_comment, name="login_to_comment"),
     path("accounts/logout", accounts.auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/reset", accounts.password_reset, name="password_reset"),
     path("accounts/password/reset/done", accounts.password_reset_done, name="password_reset_done"),

@@ -101,10 +101,8 @@ def _why(paper: ListedPaper) -> str:
     if paper.first_featured:
         days = paper.featured_days_ago
         text += f", featured {short_date(paper.first_featured)} ({days} day{s(days)} ago)"
-    hf = counts(paper)[1]
-    if hf:
-        text += f", {hf} Hugging Face vote{s(hf)} (weighted)"
-    return text + "."
+    # The score's own numbers (rank.trending.explain), Hugging Face votes as they are weighted.
+    return f"{text}. {paper.why}".rstrip()
 
 
 def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozenset(), *, why: bool = False,

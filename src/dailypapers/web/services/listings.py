@@ -1,8 +1,9 @@
 """The queries behind every list page, feed and API list: a constant number of queries each.
 
 A period (day, ISO week, month) lists the papers featured on any daily list in it.
-A day without a list (weekend, holiday) falls back to the last day that has one.
-Periods themselves are dailypapers/periods.py, shared with the digests.
+A day without a list (weekend, holiday, no data yet) falls back to the last day that has one,
+and the page says exactly why (day_notice). Periods themselves are dailypapers/periods.py,
+shared with the digests.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ class ListedPaper:
     votes_7d: int = 0
     first_featured: dt.date | None = None
     featured_days_ago: int | None = None
+    why: str = ""  # rank.trending.explain(): the numbers the score is made of
+    trending_score: float = 0.0  # read by trending_page only
 
     @property
     def total_votes(self) -> int:
@@ -164,6 +167,7 @@ class Listing:
     previous: Period | None = None
     following: Period | None = None
     empty_reason: str = ""
+    notice: str = ""  # why a day page shows another day than the one asked for (day_notice)
     extras: dict = field(default_factory=dict)
 
 
@@ -193,10 +197,56 @@ def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: 
     after = DailyEntry.objects.filter(date__gt=period.end).aggregate(d=Min("date"))["d"]
     listing.previous = Period.containing(kind, before) if before else None
     listing.following = Period.containing(kind, after) if after else None
+    if kind == "day" and period.start != (requested or today) and (before or after or papers.papers):
+        listing.notice = day_notice(requested, today, period.start, before, after)
     if not papers.papers:
         listing.empty_reason = (f"No papers in {category} were featured in this period." if category
                                 else "No papers have been featured yet.")
     return listing
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day:%A, %B} {day.day}, {day.year}"
+
+
+def _ago(day: dt.date, today: dt.date) -> str:
+    days = (today - day).days
+    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+def _weekend_only(first: dt.date, last: dt.date) -> bool:
+    """Whether every day from ``first`` to ``last`` (inclusive) is a Saturday or Sunday."""
+    days = (last - first).days + 1
+    return 0 < days <= 2 and all((first + dt.timedelta(d)).weekday() >= 5 for d in range(days))
+
+
+def day_notice(requested: dt.date | None, today: dt.date, shown: dt.date, before: dt.date | None,
+               after: dt.date | None) -> str:
+    """Why a day page shows ``shown`` rather than the day asked for (``requested``; None: the home page).
+
+    Pure: the reason follows from where the asked day lies against the days that have lists
+    (``before``/``after``: the nearest listed days around ``shown``). arXiv lists nothing on
+    weekends; a weekday between two listed days had no list (a holiday); a day after the
+    newest list has no data yet; a day before the first list is before the archive.
+    """
+    label = _long_date(shown)
+    if requested is None:  # the home page: say when the newest list is not today's
+        why = " (today is a weekend)" if _weekend_only(shown + dt.timedelta(1), today) else ""
+        return f"The newest list is from {label} ({_ago(shown, today)}){why}; nothing newer has been imported yet."
+    asked = _long_date(requested)
+    if requested < shown:
+        return (f"The archive starts on {label}: there is no list for {asked}, which is before it. "
+                f"Showing the first day with a list.")
+    if requested > today:
+        return f"{asked} is in the future; showing the newest list, from {label}."
+    if after is None and not _weekend_only(shown + dt.timedelta(1), requested):
+        return (f"There is no list for {asked} yet: the newest list is from {label} ({_ago(shown, today)}). "
+                f"Showing that day.")
+    if requested.weekday() >= 5:
+        return (f"No papers were featured on {asked}: arXiv announces nothing on weekends. "
+                f"Showing {label}, the last day before it with a list.")
+    return (f"No papers were featured on {asked}, a weekday between two days with lists (a holiday). "
+            f"Showing {label}, the last day before it with a list.")
 
 
 def period_papers(period: Period, category: str = "", sort: str = "votes", page: int = 0,
@@ -219,7 +269,11 @@ def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_P
     now = now or timezone.now()
     qs = with_stats(in_category(visible_papers().filter(stats__trending_score__gt=0), category))
     qs = qs.order_by("-stats__trending_score", "-arxiv_id")
-    rows = listed(qs[page * page_size:(page + 1) * page_size + 1])
+    rows = []
+    # The score rides along in the same query: the why line states its numbers (attach_reasons).
+    for row in qs[page * page_size:(page + 1) * page_size + 1].values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS,
+                                                                          "stats__trending_score"):
+        rows.append(ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, trending_score=row[11] or 0.0))
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_reasons(rows, now)
@@ -227,7 +281,9 @@ def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_P
 
 
 def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
-    """Set votes_24h, votes_7d, first_featured and featured_days_ago on each paper (at most two queries)."""
+    """Set votes_24h, votes_7d, first_featured, featured_days_ago and ``why`` on each paper (two queries)."""
+    from dailypapers.rank.refresh import params
+    from dailypapers.rank.trending import explain
     from dailypapers.web.models import Vote
 
     ids = [p.pk for p in papers]
@@ -236,16 +292,26 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
     # Only papers with any of our votes can have recent ones (often none: imported votes only).
     voted = [p.pk for p in papers if p.community_votes]
     recent = {
-        row["paper_id"]: row for row in Vote.objects.filter(paper_id__in=voted, created_at__gte=now - dt.timedelta(days=7))
-        .values("paper_id").annotate(
-            day=Count("id", filter=Q(created_at__gte=now - dt.timedelta(hours=24))), week=Count("id"),
+        row["paper_id"]: row for row in Vote.objects.filter(paper_id__in=voted).values("paper_id").annotate(
+            day=Count("id", filter=Q(created_at__gte=now - dt.timedelta(hours=24))),
+            week=Count("id", filter=Q(created_at__gte=now - dt.timedelta(days=7))), newest=Max("created_at"),
         ).order_by()
     } if voted else {}
-    featured = dict(DailyEntry.objects.filter(paper_id__in=ids).values("paper_id").annotate(first=Min("date"))
-                    .order_by().values_list("paper_id", "first"))
+    first: dict[int, dt.date] = {}
+    hf: dict[int, tuple[int, dt.date]] = {}  # the entry the score counts: the most upvotes seen (rank.refresh)
+    for paper_id, source, upvotes, day in (DailyEntry.objects.filter(paper_id__in=ids)
+                                           .values_list("paper_id", "source", "upvotes", "date")):
+        first[paper_id] = min(day, first.get(paper_id, day))
+        if source == "hf" and upvotes > hf.get(paper_id, (0, day))[0]:
+            hf[paper_id] = (upvotes, day)
+    trending = params()
     for paper in papers:
         row = recent.get(paper.pk, {})
         paper.votes_24h = row.get("day", 0)
         paper.votes_7d = row.get("week", 0)
-        paper.first_featured = featured.get(paper.pk)
+        paper.first_featured = first.get(paper.pk)
         paper.featured_days_ago = (now.date() - paper.first_featured).days if paper.first_featured else None
+        _, hf_day = hf.get(paper.pk, (0, None))
+        hf_at = dt.datetime.combine(hf_day, dt.time(0), tzinfo=dt.timezone.utc) if hf_day else None
+        paper.why = explain(paper.community_votes, row.get("newest"), paper.hf_votes, hf_at,
+                            paper.trending_score, now, trending)

@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from django import template
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -35,7 +34,8 @@ class _Page:
             self.vote_head = f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">\n' \
                              f'<input type="hidden" name="next" value="{escape(path)}">\n'
         else:
-            self.login = escape(f"{reverse('web:login')}?next={quote(path, safe='/')}")
+            # The vote's own URL: GET there asks for the login, then casts the vote by POST (views.community.vote).
+            self.login_next = escape(f"?next={quote(path, safe='/')}")
 
     def vote(self, card: PaperCard) -> str:
         if self.logged_in:
@@ -43,7 +43,7 @@ class _Page:
                     f'<button type="submit" aria-pressed="{"true" if card.voted else "false"}" title="Vote">\n'
                     f'<span aria-hidden="true">▲</span> <span class="count">{card.total_votes}</span>'
                     f'<span class="visually-hidden"> votes</span></button>\n</form>')
-        return (f'<div class="vote"><a class="vote-button" href="{self.login}" title="Log in to vote">\n'
+        return (f'<div class="vote"><a class="vote-button" href="{escape(card.vote_url)}{self.login_next}" title="Log in to vote" rel="nofollow">\n'
                 f'<span aria-hidden="true">▲</span> <span class="count">{card.total_votes}</span>'
                 f'<span class="visually-hidden"> votes (log in to vote)</span></a></div>')
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dailypapers.web.forms import EmailChangeForm, LimitedPasswordChangeForm, PasswordCheckForm, SignUpForm, TokenForm
 from dailypapers.web.models import ApiToken
 from dailypapers.web.services import accounts, ratelimit, tokens
+from dailypapers.web.views import pending
 
 
 class LoginView(auth_views.LoginView):
@@ -23,6 +24,16 @@ class LoginView(auth_views.LoginView):
 
     template_name = "web/accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(pending.draft_context(self.request))
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # login() keeps session data across its new key
+        pending.keep_comment_draft(self.request)  # a comment written before logging in (views.pending)
+        return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,6 +15,7 @@ from dailypapers.store.models import Paper, PaperStats
 from dailypapers.web.models import Comment
 from dailypapers.web.services import comments as comment_service
 from dailypapers.web.services import listings, moderation, submissions, votes
+from dailypapers.web.services.markup import has_math
 from dailypapers.web.services.ratelimit import RateLimited
 from dailypapers.web.views.common import safe_next, too_many, wants_json
 
@@ -28,9 +29,18 @@ def _paper_url(paper: Paper) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """POST votes. GET is where a vote started while logged out lands after the login: a page with
+    the vote's POST form (CSRF token included), which app.js submits at once; GET writes nothing."""
     paper = _paper(arxiv_id)
+    if request.method == "GET":
+        return render(request, "web/confirm.html", {
+            "title": "Vote for this paper", "paper": paper, "math": has_math(paper.title), "action": reverse("web:vote", args=[paper.arxiv_id]),
+            "fields": {"vote": "1", "next": safe_next(request, _paper_url(paper))}, "button": "Vote",
+            "autosubmit": True, "cancel": safe_next(request, _paper_url(paper)),
+            "message": "You asked to vote for this paper before logging in; your vote is being cast.",
+        })
     want = {"1": True, "0": False}.get(request.POST.get("vote", ""))  # absent: toggle
     try:
         result = votes.cast(request.user, paper, want)
@@ -85,9 +95,20 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation (the Delete link); only the POST of that page deletes."""
     made = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
+    if request.method == "GET":
+        if made.user_id != request.user.pk or made.deleted:
+            raise PermissionDenied("You can delete only your own comments.")
+        return render(request, "web/confirm.html", {
+            "title": "Delete this comment?", "paper": made.paper,
+            "math": has_math(made.paper.title) or 'class="math"' in made.body_html, "action": reverse("web:comment_delete", args=[pk]),
+            "fields": {}, "button": "Delete", "danger": True, "quote": made.body_html,
+            "cancel": f"{_paper_url(made.paper)}#comment-{made.pk}",
+            "message": "It shows as [deleted] afterwards, so replies keep their place. This cannot be undone.",
+        })
     comment_service.delete(request.user, made)
     return redirect(_paper_url(made.paper) + "#comments")
 
@@ -131,7 +152,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, f"{result.paper.arxiv_id} is already on today's list.")
             return redirect(_paper_url(result.paper))
-    return render(request, "web/submit.html", {"error": error, "value": request.POST.get("arxiv", "")},
+    return render(request, "web/submit.html", {"error": error, "value": request.POST.get("arxiv", request.GET.get("arxiv", ""))},
                   status=400 if error else 200)
 
 

@@ -7,13 +7,20 @@ import datetime as dt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from dailypapers.rank.refresh import params as trending_params
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
+from dailypapers.web.services.markup import has_math
 from dailypapers.web.views.common import category, page_number, voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 
 SEARCH_PAGE_SIZE = 20
+
+
+def cards_have_math(cards, snippets: bool = False) -> bool:
+    """Whether a list page needs KaTeX: a title (or snippet) on it has TeX."""
+    return any(has_math(card.title, card.snippet if snippets else "") for card in cards)
 
 
 def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpResponse:
@@ -25,10 +32,11 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
     cat = category(request)
     listing = listings.period_listing(kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE))
     papers = listing.page.papers
+    cards = paper_cards(papers, voted_ids(request, papers))
     return render(request, "web/period.html", {
         "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
         "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
-        "papers": papers, "cards": paper_cards(papers, voted_ids(request, papers)),
+        "papers": papers, "cards": cards, "math": cards_have_math(cards),
         "feed_path": f"/papers/date/{listing.period.slug}/feed" if kind == "day" else "",
     })
 
@@ -53,13 +61,19 @@ def month(request: HttpRequest, month: str) -> HttpResponse:
     return _period_page(request, "month", month)
 
 
+def _hours(hours: float) -> str:
+    return "day" if hours == 24 else f"{hours:g} hours"
+
+
 @anonymous_cache
 def trending(request: HttpRequest) -> HttpResponse:
     cat = category(request)
     page = listings.trending_page(cat, page_number(request, listings.TRENDING_PAGE_SIZE))
+    cards = paper_cards(page.papers, voted_ids(request, page.papers), why=True)
     return render(request, "web/trending.html", {
-        "page": page, "papers": page.papers, "category": cat,
-        "cards": paper_cards(page.papers, voted_ids(request, page.papers), why=True),
+        "page": page, "papers": page.papers, "category": cat, "hf_weight": f"{trending_params().hf_weight:g}",
+        "half_life": _hours(trending_params().half_life_hours),
+        "cards": cards, "math": cards_have_math(cards),
     })
 
 
@@ -88,9 +102,10 @@ def search(request: HttpRequest) -> HttpResponse:
         error = ""
     except search_adapter.SearchError as exc:
         papers, total, error = [], 0, str(exc)
+    cards = paper_cards(papers, voted_ids(request, papers), snippet=True)
     return render(request, "web/search.html", {
         "error": error, "query": query, "filters": filters, "sort": sort, "papers": papers, "total": total,
         "category": filters.categories[0] if filters.categories else "",
         "page": listings.Page(papers, number, (number + 1) * SEARCH_PAGE_SIZE < total, total),
-        "cards": paper_cards(papers, voted_ids(request, papers), snippet=True),
+        "cards": cards, "math": cards_have_math(cards, snippets=True),
     })

@@ -11,8 +11,17 @@ from dailypapers.web.models import Comment
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
 from dailypapers.web.services.links import safe_link
+from dailypapers.web.services.markup import has_math
 from dailypapers.web.views.common import voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
+from dailypapers.web.views.pending import pop_comment_draft
+
+
+def page_has_math(paper, comments, similar) -> bool:
+    """KaTeX only when the title, abstract, a comment's math or a similar paper's title needs it."""
+    bodies = [c.body_html for c in comments] + [r.body_html for c in comments for r in c.replies.all()]
+    return (has_math(paper.title, paper.abstract, *(s.title for s in similar))
+            or any('class="math"' in body for body in bodies))
 
 
 @anonymous_cache
@@ -25,7 +34,10 @@ def detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
                     .prefetch_related(Prefetch("replies", queryset=replies)))
     code = next((u for u in (safe_link(e.github_repo) for e in entries) if u), "")
     project = next((u for u in (safe_link(e.project_page) for e in entries) if u), "")
+    similar = search_adapter.similar_papers(paper, 5)
     return render(request, "web/paper.html", {
+        "math": page_has_math(paper, comments, similar),
         "paper": paper, "entries": entries, "comments": comments, "code_url": code, "project_url": project,
-        "card": paper_cards([paper], voted_ids(request, [paper]))[0], "similar": search_adapter.similar_papers(paper, 5),
+        "draft": pop_comment_draft(request, paper.arxiv_id),  # a comment written before logging in
+        "card": paper_cards([paper], voted_ids(request, [paper]))[0], "similar": similar,
     })

@@ -2,19 +2,81 @@
 (function () {
   "use strict";
 
-  function renderMath() {
+  var DELIMITERS = [
+    { left: "$$", right: "$$", display: true },
+    { left: "\\[", right: "\\]", display: true },
+    { left: "$", right: "$", display: false },
+    { left: "\\(", right: "\\)", display: false },
+  ];
+
+  // KaTeX is only on pages whose texts have TeX (the server decides); .tex holds titles and
+  // abstracts, span.math a comment's math (web/services/markup_extensions.py).
+  function renderMath(root) {
     if (!window.renderMathInElement) return;
-    document.querySelectorAll(".tex").forEach(function (el) {
-      window.renderMathInElement(el, {
-        delimiters: [
-          { left: "$$", right: "$$", display: true },
-          { left: "\\[", right: "\\]", display: true },
-          { left: "$", right: "$", display: false },
-          { left: "\\(", right: "\\)", display: false },
-        ],
-        throwOnError: false,
-      });
+    (root || document).querySelectorAll(".tex, span.math").forEach(function (el) {
+      window.renderMathInElement(el, { delimiters: DELIMITERS, throwOnError: false });
+      el.querySelectorAll(".katex").forEach(keepWordTogether);
     });
+  }
+
+  // "$\alpha$-divergence" is one word: the formula and the letters glued to it must not be split
+  // across lines, so they go into one no-wrap span.
+  function keepWordTogether(katex) {
+    // auto-render puts each formula in a bare <span> of its own: that is the sibling of the text.
+    var parent = katex.parentNode;
+    if (parent.tagName === "SPAN" && !parent.className && parent.childNodes.length === 1) katex = parent;
+    var before = katex.previousSibling, after = katex.nextSibling;
+    var head = before && before.nodeType === 3 ? /\S+$/.exec(before.data) : null;
+    var tail = after && after.nodeType === 3 ? /^\S+/.exec(after.data) : null;
+    if (!head && !tail) return;
+    var word = document.createElement("span");
+    word.className = "nowrap";
+    katex.parentNode.insertBefore(word, katex);
+    if (head) {
+      before.data = before.data.slice(0, head.index);
+      word.appendChild(document.createTextNode(head[0]));
+    }
+    word.appendChild(katex);
+    if (tail) {
+      after.data = after.data.slice(tail[0].length);
+      word.appendChild(document.createTextNode(tail[0]));
+    }
+  }
+
+  // j / k: next / previous paper card; "/": the search box. Never while typing, never with modifiers.
+  function enableShortcuts() {
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+      var target = event.target;
+      if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+      if (event.key === "/") {
+        var search = document.getElementById("nav-q");
+        if (search) {
+          event.preventDefault();
+          search.focus();
+          search.select();
+        }
+        return;
+      }
+      if (event.key !== "j" && event.key !== "k") return;
+      var cards = Array.prototype.slice.call(document.querySelectorAll("ol.papers > li.card"));
+      if (!cards.length) return;
+      var current = cards.indexOf(document.querySelector("ol.papers > li.card.current"));
+      var next = event.key === "j" ? Math.min(current + 1, cards.length - 1) : Math.max(current - 1, 0);
+      if (current >= 0) cards[current].classList.remove("current");
+      cards[next].classList.add("current");
+      var link = cards[next].querySelector("h2 a");
+      if (link) link.focus({ preventScroll: true });
+      cards[next].scrollIntoView({ block: "nearest" });
+      event.preventDefault();
+    });
+  }
+
+  // An action started while logged out (a vote) comes back after the login as a POST form to
+  // complete; it is submitted at once (the button stays for readers without scripts).
+  function submitPendingActions() {
+    var form = document.querySelector("form[data-autosubmit]");
+    if (form) form.submit();
   }
 
   // The form's own POST (its CSRF token included), asking for a JSON answer; redirects are
@@ -109,13 +171,16 @@
       }
     }
     list.insertAdjacentHTML("beforeend", data.html);  // server-rendered, sanitized markup
+    renderMath(list.lastElementChild);
     var heading = document.getElementById("comments-h");
     if (heading) heading.textContent = "Comments (" + data.comments + ")";
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    renderMath();
+    renderMath(document);
     enhanceVotes();
     enhanceComments();
+    enableShortcuts();
+    submitPendingActions();
   });
 })();

@@ -1,0 +1,26 @@
+"""Styled error pages: the site's navigation and a search box, and for an unknown paper, search and submission."""
+
+from __future__ import annotations
+
+import re
+
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+
+# /papers/<id> that is not a list route: the id a reader (or a link) asked for.
+_PAPER_PATH = re.compile(r"^/papers/(?!date/|week/|month/)(?P<arxiv_id>[^?#]+?)/?$")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    match = _PAPER_PATH.match(request.path)
+    return render(request, "web/404.html", {"missing_paper": match["arxiv_id"] if match else "",
+                                           "query": match["arxiv_id"] if match else ""}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context: whatever failed (the database, a context processor) must not fail this page too.
+    try:
+        return HttpResponseServerError(loader.get_template("web/500.html").render({}))
+    except Exception:
+        return HttpResponseServerError("<h1>Server error</h1><p>Something went wrong on our side.</p>")
