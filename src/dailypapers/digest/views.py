@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 
 from django.conf import settings
 from django.core.cache import cache
@@ -49,13 +48,13 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return render(request, "digest/subscribe.html", {"form": form}, status=400)
-    try:
-        subscriptions.subscribe(form.cleaned_data["email"], form.choices(), user=user)
-    except (OSError, smtplib.SMTPException) as exc:
-        log.error("confirmation mail to %s failed: %s", form.cleaned_data["email"], exc)
+    _, mailed = subscriptions.subscribe(form.cleaned_data["email"], form.choices(), user=user)
+    if mailed != "sent":
         return render(request, "digest/message.html", {
-            "title": "Mail not sent", "text": "We could not send the confirmation mail just now; please try again later.",
-        }, status=503)
+            "title": "Check your inbox soon",
+            "text": f"Our mail server did not take the mail to {form.cleaned_data['email']} just now; we keep trying "
+                    "and it will arrive within minutes. Follow its link to start receiving digests.",
+        })
     return render(request, "digest/message.html", {
         "title": "Check your inbox",
         "text": f"We sent a mail to {form.cleaned_data['email']}. Follow its link to start receiving digests.",

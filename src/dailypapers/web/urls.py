@@ -26,6 +26,7 @@ urlpatterns = [
     path("papers/<path:arxiv_id>", paper.detail, name="paper"),
     path("accounts/signup", accounts.signup, name="signup"),
     path("accounts/confirm/<str:uidb64>/<str:token>", accounts.confirm, name="confirm"),
+    path("accounts/confirm/resend", accounts.resend_confirmation, name="resend_confirmation"),
     path("accounts/login", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout", accounts.auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/reset", accounts.password_reset, name="password_reset"),

@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.web.forms import EmailChangeForm, PasswordCheckForm, SignUpForm, TokenForm
+from dailypapers.web.forms import (EmailChangeForm, LoginForm, OutboxPasswordResetForm, PasswordCheckForm,
+                                   ResendConfirmationForm, SignUpForm, TokenForm)
 from dailypapers.web.models import ApiToken
 from dailypapers.web.services import accounts, ratelimit, tokens
 from dailypapers.web.views.common import too_many
@@ -30,6 +31,7 @@ def _limit_login(request: HttpRequest) -> None:
 class LoginView(auth_views.LoginView):
     template_name = "web/accounts/login.html"
     redirect_authenticated_user = True
+    form_class = LoginForm
 
     def post(self, request, *args, **kwargs):
         try:
@@ -49,13 +51,32 @@ def signup(request: HttpRequest) -> HttpResponse:
             return too_many(request, exc)
         if form.is_valid():
             try:
-                accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"],
-                                 form.cleaned_data["password1"])
+                _, mailed = accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"],
+                                             form.cleaned_data["password1"])
             except ValidationError as exc:
                 form.add_error("email", exc)
             else:
-                return render(request, "web/accounts/check_email.html", {"email": form.cleaned_data["email"]})
-    return render(request, "web/accounts/signup.html", {"form": form})
+                return render(request, "web/accounts/check_email.html",
+                              {"email": form.cleaned_data["email"], "mailed": mailed})
+    return render(request, "web/accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    """A new confirmation link, by address; the answer is the same whether an account matches."""
+    form = ResendConfirmationForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "POST":
+        try:
+            ratelimit.hit("resend-ip", ratelimit.client_address(request), settings.PASSWORD_RESET_RATE)
+            email = (request.POST.get("email") or "").strip().lower()
+            if email:
+                ratelimit.hit("resend-email", email, settings.PASSWORD_RESET_RATE)
+        except ratelimit.RateLimited as exc:
+            return too_many(request, exc)
+        if form.is_valid():
+            accounts.resend_confirmation(form.cleaned_data["email"])
+            return render(request, "web/accounts/resend_done.html", {"email": form.cleaned_data["email"]})
+    return render(request, "web/accounts/resend.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
@@ -83,11 +104,15 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.user, request.POST)
     if form.is_valid():
         try:
-            accounts.request_email_change(request.user, form.cleaned_data["email"])
+            mailed = accounts.request_email_change(request.user, form.cleaned_data["email"])
         except ValidationError as exc:
             form.add_error("email", exc)
         else:
-            messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
+            if mailed == "sent":
+                messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
+            else:
+                messages.warning(request, f"Our mail server did not answer just now; the confirmation link for "
+                                          f"{form.cleaned_data['email']} will be sent within minutes.")
             return redirect("web:account")
     return render(request, "web/accounts/account.html", {
         "email_form": form, "token_form": TokenForm(), "delete_form": PasswordCheckForm(request.user),
@@ -153,9 +178,8 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 password_reset = PasswordResetView.as_view(
-    template_name="web/accounts/password_reset.html", email_template_name="web/accounts/password_reset_email.txt",
-    subject_template_name="web/accounts/password_reset_subject.txt", success_url=reverse_lazy("web:password_reset_done"),
-    extra_email_context={"base_url": settings.BASE_URL})
+    template_name="web/accounts/password_reset.html", form_class=OutboxPasswordResetForm,
+    success_url=reverse_lazy("web:password_reset_done"))
 password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="web/accounts/password_reset_done.html")
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:login"))
