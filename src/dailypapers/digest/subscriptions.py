@@ -51,6 +51,26 @@ def subscribe(email: str, choices: Choices | None = None, user=None) -> tuple[Su
     return subscriber, outbox.send_now(mail)
 
 
+def of_user(user) -> Subscriber | None:
+    """The subscription of a logged-in reader: linked to the account, else under its address."""
+    return (Subscriber.objects.filter(user=user).order_by("-updated_at").first()
+            or Subscriber.objects.filter(email=normalise_email(user.email)).first())
+
+
+def subscribe_account(user, choices: Choices) -> Subscriber:
+    """Subscribe (or update) a logged-in reader at once: the account's address is already confirmed
+    (sign-up and email changes confirm it), which is what the double opt-in asks for."""
+    with transaction.atomic():
+        subscriber = of_user(user)
+        if subscriber is None or subscriber.email != normalise_email(user.email):
+            subscriber, _ = Subscriber.objects.select_for_update().get_or_create(email=normalise_email(user.email))
+        subscriber.user = user
+        _apply(subscriber, choices)
+        subscriber.save()
+        confirm(subscriber)
+    return subscriber
+
+
 def confirm(subscriber: Subscriber) -> Subscriber:
     if subscriber.status != Subscriber.ACTIVE:
         subscriber.status = Subscriber.ACTIVE

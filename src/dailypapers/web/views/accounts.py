@@ -15,8 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.web.forms import (EmailChangeForm, LoginForm, OutboxPasswordResetForm, PasswordCheckForm,
                                    ResendConfirmationForm, SignUpForm, TokenForm)
+from dailypapers.digest import subscriptions
+from dailypapers.digest.forms import PreferencesForm
+from dailypapers.digest.models import Subscriber
 from dailypapers.web.models import ApiToken
-from dailypapers.web.services import accounts, ratelimit, tokens
+from dailypapers.web.services import accounts, ratelimit, submissions, tokens
 from dailypapers.web.views.common import too_many
 
 
@@ -89,13 +92,39 @@ def confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     return redirect("web:login")
 
 
-@login_required
-def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/accounts/account.html", {
+def _account_context(request: HttpRequest, **forms) -> dict:
+    subscriber = subscriptions.of_user(request.user)
+    digest_form = (PreferencesForm.for_subscriber(subscriber) if subscriber is not None else PreferencesForm())
+    return {
         "email_form": EmailChangeForm(request.user), "token_form": TokenForm(),
         "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
-        "delete_form": PasswordCheckForm(request.user),
-    })
+        "delete_form": PasswordCheckForm(request.user), "subscriber": subscriber,
+        "digest_active": subscriber is not None and subscriber.status == Subscriber.ACTIVE,
+        "digest_form": digest_form, "waiting_submissions": submissions.of_user(request.user), **forms,
+    }
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/accounts/account.html", _account_context(request))
+
+
+@login_required
+@require_POST
+def account_digest(request: HttpRequest) -> HttpResponse:
+    """Subscribe, change the digest, or stop it, from the account page (the address is confirmed)."""
+    if request.POST.get("action") == "unsubscribe":
+        subscriber = subscriptions.of_user(request.user)
+        if subscriber is not None:
+            subscriptions.unsubscribe(subscriber)
+        messages.info(request, "You will receive no more digests.")
+        return redirect("web:account")
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return render(request, "web/accounts/account.html", _account_context(request, digest_form=form), status=400)
+    subscriber = subscriptions.subscribe_account(request.user, form.choices())
+    messages.success(request, f"Saved: {subscriber.email} receives {subscriber.frequency} digests.")
+    return redirect("web:account")
 
 
 @login_required
@@ -114,10 +143,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, f"Our mail server did not answer just now; the confirmation link for "
                                           f"{form.cleaned_data['email']} will be sent within minutes.")
             return redirect("web:account")
-    return render(request, "web/accounts/account.html", {
-        "email_form": form, "token_form": TokenForm(), "delete_form": PasswordCheckForm(request.user),
-        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
-    }, status=400)
+    return render(request, "web/accounts/account.html", _account_context(request, email_form=form), status=400)
 
 
 @login_required
