@@ -118,8 +118,8 @@ def send_due(limit: int = 100, now: dt.datetime | None = None) -> Outcome:
             except mailer.ServerUnavailable as exc:
                 # The server is down: every mail still held waits for the next round (each attempt counted).
                 for rest in OutboxMail.objects.filter(id__in=ids[index:], state=OutboxMail.SENDING, claimed_by=worker):
-                    _retry(rest, worker, str(exc))
-                outcome.retry += len(ids) - index
+                    field = _OUTCOME_FIELD[_retry(rest, worker, str(exc))]
+                    setattr(outcome, field, getattr(outcome, field) + 1)
                 log.warning("outbox: SMTP server unavailable (%s); %d mail(s) wait", exc, len(ids) - index)
                 break
             field = _OUTCOME_FIELD[result]
