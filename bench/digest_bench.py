@@ -118,10 +118,12 @@ def main() -> None:
     parser.add_argument("--baseline", default="2eb9b10",
                         help="Also send with this commit's code, for comparison ('none': only this tree).")
     parser.add_argument("--rounds", type=int, default=2, help="Old/new rounds, alternating; medians reported.")
+    parser.add_argument("--reuse", type=Path, help="A data dir an earlier run of this bench prepared (SQLite): "
+                                                  "skip the import; --subscribers of its subscribers take part.")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "src"))  # this tree, not whichever dailypapers the environment installed
-    home = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    home = args.reuse or Path(tempfile.mkdtemp(prefix="digest-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_") and k != "DATABASE_URL"}
     env.update({"PYTHONPATH": str(ROOT / "src"), "DAILYPAPERS_HOME": str(home), "DAILYPAPERS_DIGEST_RATE": "0", "DAILYPAPERS_LOG_LEVEL": "ERROR",
                 "DAILYPAPERS_BASE_URL": "https://papers.example.org"})
@@ -133,20 +135,28 @@ def main() -> None:
 
     log(f"data dir {home}; migrating")
     cli(env, "migrate", "-v0")
-    log("importing the real arXiv and Hugging Face data ...")
-    started = time.monotonic()
-    log(cli(env, "import", "--no-index", *map(str, SOURCES)).stdout.strip() + f" ({time.monotonic() - started:.0f} s)")
-
     import django
 
-    django.setup()
-    from django.core.management import get_commands
+    if args.reuse:
+        django.setup()
+        from dailypapers.digest.models import Subscriber
 
-    if "rank" in get_commands():
-        log("computing trending scores (dailypapers rank --rebuild)")
-        cli(env, "rank", "--rebuild")
-    log(f"creating {args.subscribers} subscribers with varied preferences")
-    create_subscribers(args.subscribers)
+        ids = list(Subscriber.objects.order_by("pk").values_list("pk", flat=True))
+        Subscriber.objects.update(status=Subscriber.UNSUBSCRIBED)
+        Subscriber.objects.filter(pk__in=ids[:args.subscribers]).update(status=Subscriber.ACTIVE)
+        log(f"reusing {home}: {min(len(ids), args.subscribers)} of its {len(ids)} subscribers take part")
+    else:
+        log("importing the real arXiv and Hugging Face data ...")
+        started = time.monotonic()
+        log(cli(env, "import", "--no-index", *map(str, SOURCES)).stdout.strip() + f" ({time.monotonic() - started:.0f} s)")
+        django.setup()
+        from django.core.management import get_commands
+
+        if "rank" in get_commands():
+            log("computing trending scores (dailypapers rank --rebuild)")
+            cli(env, "rank", "--rebuild")
+        log(f"creating {args.subscribers} subscribers with varied preferences")
+        create_subscribers(args.subscribers)
 
     trees = {"new": ROOT / "src"}
     if args.baseline != "none":

@@ -5,6 +5,8 @@ token to another), every mail has a text and an HTML part with the papers' autho
 whole run goes over one SMTP connection.
 """
 
+import email
+import email.policy
 import re
 
 import pytest
@@ -88,3 +90,15 @@ def test_one_smtp_connection_for_a_run(sink):
     report = send_period(PERIOD_, SendOptions(rate=0, claim_batch=7))  # several claim batches
     assert report.sent == 30
     assert sink.connections == 1  # every mail of the run over one connection
+
+
+def test_the_runs_boundary_is_used_only_when_no_body_contains_it():
+    renderer = render.DigestRenderer(PERIOD_)
+    subscriber = make_subscriber("b@example.org")
+    message = renderer.build(subscriber, [paper(1)])
+    data = message.message().as_bytes()
+    assert message.boundary == renderer._boundary and data.count(renderer._boundary.encode()) == 4
+    sneaky = renderer.build(subscriber, [paper(2, title=f"A title with {renderer._boundary} in it")])
+    assert sneaky.boundary is None  # Python's generator picks one the bodies lack
+    parsed = email.message_from_bytes(sneaky.message().as_bytes(), policy=email.policy.default)
+    assert renderer._boundary in parsed.get_body(("plain",)).get_content()
