@@ -12,9 +12,11 @@ bytes instead of rendering Django templates and sending through Django's email b
 the same period is also sent by that commit's code (its src/ taken with `git archive`) on
 the same database, the ledger emptied before each send, old and new alternating for
 --rounds rounds; `--baseline none` runs only this tree. Prints progress; the last line is
-one JSON object: {"subscribers", "digests_per_s", "mails_per_s", "peak_rss_mb"} for this
-tree (medians), plus "baseline_mails_per_s", "baseline_peak_rss_mb" and "ratio"
-(new / baseline mails per second) when a baseline ran.
+one JSON object: {"subscribers", "digests_per_s", "mails_per_s", "peak_rss_mb",
+"sender_cpu_ms_per_mail"} for this tree (medians), plus "baseline_mails_per_s",
+"baseline_peak_rss_mb", "baseline_sender_cpu_ms_per_mail" and "ratio" (new / baseline mails
+per second) when a baseline ran. The sender's CPU time per mail (user + system, all its
+processes) depends far less on other work on the machine than mails per second do.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import socket
 import statistics
 import subprocess
@@ -166,13 +169,15 @@ def main() -> None:
         for name, tree in trees.items():
             reset_ledger()
             run = send_once({**env, "PYTHONPATH": str(tree)}, args.period, args.workers)
-            log(f"round {round_number + 1} {name}: {run['mails_per_s']} mails/s, {run['peak_rss_mb']} MB")
+            log(f"round {round_number + 1} {name}: {run['mails_per_s']} mails/s, {run['sender_cpu_ms_per_mail']} ms "
+                f"of sender CPU per mail, {run['peak_rss_mb']} MB")
             runs[name].append(run)
     result = {"subscribers": args.subscribers, **median_of(runs["new"])}
     if "baseline" in runs:
         base = median_of(runs["baseline"])
         result.update({"baseline": args.baseline, "baseline_mails_per_s": base["mails_per_s"],
                        "baseline_peak_rss_mb": base["peak_rss_mb"],
+                       "baseline_sender_cpu_ms_per_mail": base["sender_cpu_ms_per_mail"],
                        "ratio": round(result["mails_per_s"] / base["mails_per_s"], 3)})
     print(json.dumps(result))
 
@@ -202,7 +207,10 @@ def send_once(env: dict, period: str, workers: int) -> dict:
            "DAILYPAPERS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
     log(f"sending {period} with {env['PYTHONPATH']} to the sink on port {port} (rate limit off, "
         f"{workers} sender process(es)) ...")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     report, elapsed, peak_mb = run_sender(env, period, workers)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the sender, reaped; the sink is still running
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     sink.terminate()
     received = int(sink.communicate(timeout=30)[0].strip().splitlines()[-1])
     digests = report["sent"] + report["empty"] + report["bounced"] + report["failed"]
@@ -212,7 +220,7 @@ def send_once(env: dict, period: str, workers: int) -> dict:
     if received != report["sent"]:
         raise SystemExit(f"the sink received {received} mails but the sender reports {report['sent']}")
     return {"digests_per_s": round(digests / elapsed, 1), "mails_per_s": round(report["sent"] / elapsed, 1),
-            "peak_rss_mb": round(peak_mb, 1)}
+            "peak_rss_mb": round(peak_mb, 1), "sender_cpu_ms_per_mail": round(1000 * cpu / max(report["sent"], 1), 2)}
 
 
 def median_of(runs: list[dict]) -> dict:
