@@ -102,3 +102,22 @@ def test_the_runs_boundary_is_used_only_when_no_body_contains_it():
     assert sneaky.boundary is None  # Python's generator picks one the bodies lack
     parsed = email.message_from_bytes(sneaky.message().as_bytes(), policy=email.policy.default)
     assert renderer._boundary in parsed.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("email_address", ["reader@example.org", "o'brien+digest@example.org", "leser@b\u00fccher.example"])
+@pytest.mark.parametrize("papers", [
+    [paper(1), paper(2, votes=2), paper(3, hf=0)],
+    [paper(4, title="Caf\u00e9 \u2014 na\u00efve \u201cquotes\u201d <b>&amp;</b>", abstract="\u00dcber alles. Next.")],
+    [paper(i) for i in range(10, 30)],
+    [paper(5, title=" ".join(["word"] * 300))],
+])
+def test_quick_folding_writes_the_bytes_compat32_writes(settings, email_address, papers):
+    settings.BASE_URL = "https://papers.example.org"
+    renderer = render.DigestRenderer(PERIOD_)
+    message = renderer.build(make_subscriber(email_address), papers)
+    message.extra_headers["Date"] = "Tue, 30 Jun 2026 21:00:00 -0000"  # both encodings in the same second
+    quick = message.message()
+    plain = message.message()
+    plain.policy = email.policy.compat32
+    assert quick.policy is not email.policy.compat32
+    assert quick.as_bytes(linesep="\r\n") == plain.as_bytes(linesep="\r\n")

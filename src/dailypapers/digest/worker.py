@@ -51,9 +51,9 @@ def sync() -> None:
 
 
 def tick(now: dt.datetime, plan: schedule.Schedule, options: SendOptions | None = None,
-         do_sync: Callable[[], None] = sync) -> list[SendReport]:
+         do_sync: Callable[[], None] = sync, jobs: Callable[[], object] = run_jobs) -> list[SendReport]:
     """One round: the small jobs, sync, then send every due period (idempotent)."""
-    run_jobs()
+    jobs()
     try:
         do_sync()
     except Exception:  # a failed sync must not stop the digests: they go out with what we have
