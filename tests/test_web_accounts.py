@@ -44,10 +44,15 @@ def test_sign_up_confirm_then_log_in(client, mailoutbox):
     assert client.get("/account").status_code == 200
 
 
-def test_duplicate_email_is_refused(client, alice, mailoutbox):
+def test_duplicate_email_creates_nothing_and_tells_only_its_owner(client, alice, mailoutbox):
     response = sign_up(client, "bob", "ALICE@example.org")
-    assert "already exists" in response.content.decode()
-    assert not mailoutbox
+    page = response.content.decode()
+    # The page is the one a new address gets: it does not reveal that the address is registered.
+    assert response.status_code == 200 and "Check your email" in page
+    assert "exists" not in page
+    assert not User.objects.filter(username="bob").exists()
+    (mail,) = mailoutbox
+    assert mail.to == ["ALICE@example.org"] and "already belongs to an account" in mail.body
 
 
 def test_login_is_rate_limited(client, alice, settings):
@@ -75,7 +80,7 @@ def test_password_reset_by_email(client, alice, mailoutbox):
 
 
 def test_password_reset_is_rate_limited_per_address_mailed(client, alice, mailoutbox, settings):
-    settings.PASSWORD_RESET_RATE = "2/3600"
+    settings.MAIL_RATE = "2/3600"
 
     def reset(email: str, address: str):  # a new client address each time: only the per-email count applies
         return client.post("/accounts/password/reset", {"email": email}, REMOTE_ADDR=address)
@@ -90,7 +95,7 @@ def test_password_reset_is_rate_limited_per_address_mailed(client, alice, mailou
 
 
 def test_password_reset_is_rate_limited_per_client_address(client, alice, mailoutbox, settings):
-    settings.PASSWORD_RESET_RATE = "2/3600"
+    settings.MAIL_RATE = "2/3600"
     client.post("/accounts/password/reset", {"email": "a@example.org"})
     client.post("/accounts/password/reset", {"email": "b@example.org"})
     assert client.post("/accounts/password/reset", {"email": "alice@example.org"}).status_code == 429

@@ -55,7 +55,7 @@ def test_sign_up_while_smtp_is_down_keeps_the_mail_and_the_worker_sends_it(clien
     sink.stop()
     response = sign_up(client)
     page = response.content.decode()
-    assert response.status_code == 200 and "Account created" in page and "within minutes" in page
+    assert response.status_code == 200 and "The mail is on its way" in page and "within minutes" in page
     user = User.objects.get(username="bob")
     assert not user.is_active
     (mail,) = OutboxMail.objects.all()
@@ -156,7 +156,7 @@ def test_resend_confirmation_sends_a_new_link_and_is_rate_limited(client, sink, 
         page = client.post("/accounts/confirm/resend", {"email": email}).content.decode()
         assert "new confirmation link is on its way" in page
     assert len(sink.received()) == 1
-    settings.PASSWORD_RESET_RATE = "2/3600"
+    settings.MAIL_RATE = "2/3600"
     cache.clear()
     codes = [client.post("/accounts/confirm/resend", {"email": "x@example.org"}, REMOTE_ADDR=f"10.0.0.{i}").status_code
              for i in range(3)]
@@ -216,3 +216,12 @@ def test_deleting_an_account_drops_its_unsent_mail(client, sink):
     sign_up(client)
     User.objects.get(username="bob").delete()
     assert not OutboxMail.objects.exists()
+
+
+def test_signing_up_with_a_registered_address_answers_the_same_and_mails_its_owner(client, sink, alice):
+    page = sign_up(client, "mallory", "alice@example.org").content.decode()
+    assert "Check your email" in page and "already" not in page.split("<main")[1].split("if the address")[0]
+    assert not User.objects.filter(username="mallory").exists()
+    (mail,) = sink.mails_to("alice@example.org")
+    text, html = parts(mail)
+    assert "already belongs to an account" in text and "Forgot your password?" in html

@@ -9,6 +9,7 @@ The README's settings table must list every name here (a test checks it).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,39 @@ def _list(value: str) -> list[str]:
     return [part.strip() for part in str(value).replace(",", " ").split() if part.strip()]
 
 
+@dataclass(frozen=True)
+class Rate:
+    """COUNT requests allowed per SECONDS seconds (a rate-limit setting, parsed once at start-up)."""
+
+    count: int
+    seconds: int
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.seconds}"
+
+
+def parse_rate(value: Any) -> Rate:
+    """'10/300' -> Rate(10, 300); anything else is a ValueError that says how to write it."""
+    if isinstance(value, Rate):
+        return value
+    match = re.fullmatch(r"\s*([0-9]{1,9})\s*/\s*([0-9]{1,9})\s*", str(value))
+    if not match or int(match[2]) == 0:
+        raise ValueError("write it as COUNT/SECONDS, e.g. 10/300 (10 requests per 300 seconds)")
+    return Rate(int(match[1]), int(match[2]))
+
+
+def parse_proxy_header(value: Any) -> tuple[str, str] | None:
+    """'X-Forwarded-Proto: https' -> ('HTTP_X_FORWARDED_PROTO', 'https'), Django's SECURE_PROXY_SSL_HEADER."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    name, _, expected = text.partition(":")
+    name, expected = name.strip(), expected.strip() or "https"
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name) or not re.fullmatch(r"[!-~]+", expected):
+        raise ValueError("write it as a header name, optionally with its value, e.g. X-Forwarded-Proto: https")
+    return "HTTP_" + name.upper().replace("-", "_"), expected
+
+
 SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_HOME", None, "Data directory: the SQLite database, search indexes, import checkpoints. Default: the user data dir (e.g. ~/.local/share/dailypapers)."),
     Setting("DATABASE_URL", None, "Database URL. Unset: SQLite at $DAILYPAPERS_HOME/dailypapers.sqlite3. postgres://user@host:port/name for PostgreSQL."),
@@ -43,6 +77,10 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_DEBUG", False, "Django debug mode (never in production).", _bool),
     Setting("DAILYPAPERS_ALLOWED_HOSTS", ["127.0.0.1", "localhost"], "Host names the web server answers to (comma or space separated).", _list),
     Setting("DAILYPAPERS_LOG_LEVEL", "WARNING", "Log level for dailypapers' own loggers (DEBUG, INFO, WARNING, ERROR)."),
+    Setting("DAILYPAPERS_LOG_FILE", "", "Rotating log file (10 MB x 5) for errors: every 500 with its traceback, and dailypapers' own warnings; they also go to stderr. Empty: $DAILYPAPERS_HOME/logs/dailypapers.log; `off`: stderr only."),
+    Setting("DAILYPAPERS_ACCESS_LOG", "", "Where `dailypapers serve` writes gunicorn's access log (one line per request). Empty: $DAILYPAPERS_HOME/logs/access.log; `-`: stdout; `off`: none."),
+    Setting("DAILYPAPERS_HSTS_SECONDS", 31536000, "Strict-Transport-Security max-age sent on HTTPS responses whenever cookies are Secure (see DAILYPAPERS_SECURE_COOKIES); 0: no HSTS header.", int),
+    Setting("DAILYPAPERS_PROXY_SSL_HEADER", "", "Behind a TLS-terminating proxy: the header it sets on HTTPS requests, as NAME or NAME: VALUE (e.g. `X-Forwarded-Proto: https`), so the site knows a request came over HTTPS. Set it only if the proxy always sets or strips that header. Empty: trust no header.", parse_proxy_header),
     Setting("DAILYPAPERS_IMPORT_BATCH", 2000, "Records written per transaction by the importer; also the checkpoint interval.", int),
     Setting("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai", "arXiv OAI-PMH endpoint used by `dailypapers sync`."),
     Setting("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query", "arXiv API (Atom) endpoint used by `dailypapers sync --method api` and paper submissions."),
@@ -70,9 +108,9 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_SECURE_COOKIES", None, "Send session and CSRF cookies with the Secure flag (HTTPS only). Unset: on whenever DAILYPAPERS_DEBUG is off; set it off only to serve plain HTTP on a trusted network.", _bool),
     Setting("DAILYPAPERS_TRENDING_HALF_LIFE_HOURS", 24.0, "Trending: hours after which a vote counts half as much (see the README's trending formula). Run `dailypapers rank --rebuild` after changing it.", float),
     Setting("DAILYPAPERS_TRENDING_HF_WEIGHT", 0.5, "Trending: weight of one imported Hugging Face upvote relative to one of our community's votes. Run `dailypapers rank --rebuild` after changing it.", float),
-    Setting("DAILYPAPERS_LOGIN_RATE", "10/300", "Login and sign-up attempts allowed per client address and per account name, as COUNT/SECONDS.", str),
-    Setting("DAILYPAPERS_PASSWORD_RESET_RATE", "5/3600", "Password-reset requests (each mails a link) allowed per client address and per email address, as COUNT/SECONDS.", str),
-    Setting("DAILYPAPERS_WRITE_RATE", "30/60", "Votes, comments and submissions allowed per user (web and API), as COUNT/SECONDS.", str),
+    Setting("DAILYPAPERS_LOGIN_RATE", Rate(10, 300), "Login attempts (site, /admin/, failed API tokens) and sign-ups allowed per client address and per account name, as COUNT/SECONDS.", parse_rate),
+    Setting("DAILYPAPERS_MAIL_RATE", Rate(5, 3600), "Requests that send mail (sign-up and resent confirmations, password resets, email changes, digest subscriptions) allowed per client address, per account and per address mailed (one count across all of them), as COUNT/SECONDS.", parse_rate),
+    Setting("DAILYPAPERS_WRITE_RATE", Rate(30, 60), "Votes, comments, comment edits and submissions allowed per user (web and API), as COUNT/SECONDS.", parse_rate),
     Setting("DAILYPAPERS_PAGE_CACHE_SECONDS", 10, "Seconds each server process keeps a rendered list or paper page for visitors who are not logged in (0: off). Logged-in users always get a fresh page.", int),
     Setting("DAILYPAPERS_SERVE_WORKERS", 0, "Gunicorn worker processes for `dailypapers serve`; 0 picks 2 x CPU cores + 1.", int),
     Setting("DAILYPAPERS_DIGEST_RATE", 10.0, "Most digest mails sent per second (0: no limit).", float),
@@ -87,7 +125,6 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_DIGEST_WEEKLY_TIME", "09:00", "US/Eastern time of day (HH:MM) the weekly digest goes out.", str),
     Setting("DAILYPAPERS_OUTBOX_RETRY_BASE", 60.0, "Seconds before the worker retries a site mail (confirmation, reset, email change) the SMTP server did not take; doubles with each attempt, at most 6 h.", float),
     Setting("DAILYPAPERS_OUTBOX_MAX_ATTEMPTS", 10, "Sends of one site mail before it is given up (the user can ask for a confirmation link again).", int),
-    Setting("DAILYPAPERS_SUBSCRIBE_RATE", 10, "Digest subscribe requests accepted per client IP address per hour.", int),
     Setting("DAILYPAPERS_MODEL_DIR", None, "Folder holding the re-quantized embedding model built by `make install` (all-MiniLM-L6-v2.int8-per-channel.onnx). Default: share/dailypapers/models inside the Python environment; without the file the packaged model is used."),
     Setting("DAILYPAPERS_SEARCH_CATCH_UP_SECONDS", 2.0, "Most seconds a search (web page, API, CLI) spends bringing this machine's search index up to date with the database before answering; 0: never (run `dailypapers index` from cron instead).", float),
     Setting("DAILYPAPERS_SEARCH_SHARDS", 2, "Parts the keyword index is split into, searched in parallel threads (one per core is plenty); read when an index is created, so it takes effect at the next `dailypapers index --rebuild`.", int),
@@ -124,7 +161,7 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
             values[setting.name] = setting.default
             continue
         try:
-            values[setting.name] = setting.parse(raw) if isinstance(raw, str) or setting.parse is _list else raw
+            values[setting.name] = setting.parse(raw) if isinstance(raw, str) or setting.parse in (_list, parse_rate) else raw
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{setting.name}={raw!r} is not valid: {exc}") from exc
     values["DAILYPAPERS_HOME"] = home

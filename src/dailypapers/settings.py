@@ -63,7 +63,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dailypapers.web.limits.LimitsMiddleware",  # RateLimited -> 429, PageOutOfRange -> 400 (styled)
 ]
+
+# Every password check counts against DAILYPAPERS_LOGIN_RATE (web/limits.py), /admin/login/ included.
+AUTHENTICATION_BACKENDS = ["dailypapers.web.limits.RateLimitedModelBackend"]
 
 ROOT_URLCONF = "dailypapers.urls"
 
@@ -169,6 +173,10 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_HTTPONLY = True  # our scripts read the token from the form, not the cookie
+# HSTS only where cookies are Secure, i.e. the site is meant to be HTTPS-only (SecurityMiddleware
+# sends it on HTTPS responses; behind a proxy, DAILYPAPERS_PROXY_SSL_HEADER says which those are).
+SECURE_HSTS_SECONDS = CONFIG["DAILYPAPERS_HSTS_SECONDS"] if SECURE_COOKIES else 0
+SECURE_PROXY_SSL_HEADER = CONFIG["DAILYPAPERS_PROXY_SSL_HEADER"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -180,7 +188,7 @@ SEARCH_SHARDS = CONFIG["DAILYPAPERS_SEARCH_SHARDS"]
 TRENDING_HALF_LIFE_HOURS = CONFIG["DAILYPAPERS_TRENDING_HALF_LIFE_HOURS"]
 TRENDING_HF_WEIGHT = CONFIG["DAILYPAPERS_TRENDING_HF_WEIGHT"]
 LOGIN_RATE = CONFIG["DAILYPAPERS_LOGIN_RATE"]
-PASSWORD_RESET_RATE = CONFIG["DAILYPAPERS_PASSWORD_RESET_RATE"]
+MAIL_RATE = CONFIG["DAILYPAPERS_MAIL_RATE"]
 WRITE_RATE = CONFIG["DAILYPAPERS_WRITE_RATE"]
 
 EMAIL_BACKEND = CONFIG["DAILYPAPERS_EMAIL_BACKEND"]
@@ -194,9 +202,26 @@ EMAIL_TIMEOUT = CONFIG["DAILYPAPERS_EMAIL_TIMEOUT"]
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG["DAILYPAPERS_EMAIL_FROM"]
 BASE_URL = CONFIG["DAILYPAPERS_BASE_URL"].rstrip("/")
 
+# Errors are never lost: every 500 (django.request, with its traceback) and our own warnings go to
+# stderr and to a rotating file in DAILYPAPERS_HOME (with DEBUG off Django would only mail them to
+# ADMINS, which is empty). The file is opened at the first record, not here.
+LOG_FILE = {"": HOME / "logs" / "dailypapers.log", "off": None}.get(
+    CONFIG["DAILYPAPERS_LOG_FILE"].strip(), Path(CONFIG["DAILYPAPERS_LOG_FILE"].strip() or ".").expanduser())
+ACCESS_LOG = {"": str(HOME / "logs" / "access.log"), "off": None}.get(
+    CONFIG["DAILYPAPERS_ACCESS_LOG"].strip(), CONFIG["DAILYPAPERS_ACCESS_LOG"].strip())
+_LOG_HANDLERS = ["console", "file"] if LOG_FILE else ["console"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"dailypapers": {"handlers": ["console"], "level": CONFIG["DAILYPAPERS_LOG_LEVEL"].upper()}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},  # stderr
+        **({"file": {"class": "dailypapers.logfile.RotatingHomeFile", "filename": str(LOG_FILE),
+                     "formatter": "plain", "level": "WARNING"}} if LOG_FILE else {}),
+    },
+    "loggers": {
+        "dailypapers": {"handlers": _LOG_HANDLERS, "level": CONFIG["DAILYPAPERS_LOG_LEVEL"].upper()},
+        "django.request": {"handlers": _LOG_HANDLERS, "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": _LOG_HANDLERS, "level": "WARNING", "propagate": False},
+    },
 }

@@ -64,7 +64,7 @@ def plan(period: Period) -> int:
     """Create a pending row for every active subscriber of this period's frequency that has none."""
     has_row = Delivery.objects.filter(subscriber=OuterRef("pk"), period=period.key)
     new_ids = list(
-        Subscriber.objects.filter(status=Subscriber.ACTIVE, frequency=period.kind)
+        Subscriber.objects.filter(status=Subscriber.ACTIVE, frequency=period.frequency)
         .exclude(Exists(has_row)).values_list("pk", flat=True)
     )
     for start in range(0, len(new_ids), 2000):

@@ -49,7 +49,7 @@ def message_id(subscriber: Subscriber, period: Period) -> str:
 
 def subject(period: Period, count: int) -> str:
     noun = "paper" if count == 1 else "papers"
-    if period.kind == "daily":
+    if period.frequency == "daily":
         return f"{count} trending {noun} for {period.title()}"
     return f"{count} trending {noun} this week ({period.title()})"
 
@@ -112,7 +112,7 @@ def _headers(period: Period, message_id: str, unsubscribe: str, date: str | None
         "Message-ID": message_id,
         "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": f"dailypapers {period.kind} digest <{period.kind}.digest.{domain}>",
+        "List-Id": f"dailypapers {period.frequency} digest <{period.frequency}.digest.{domain}>",
         "Auto-Submitted": "auto-generated",
     }
     return headers

@@ -235,7 +235,7 @@ def dry_run(period: Period, window_days: int) -> list[tuple[str, int]]:
     """(email, paper count) for each active subscriber not yet served for ``period``; writes nothing."""
     composer = Composer(load_candidates(period, window_days))
     done = Delivery.objects.filter(period=period.key).exclude(state__in=[Delivery.PENDING, Delivery.RETRY])
-    subscribers = list(Subscriber.objects.filter(status=Subscriber.ACTIVE, frequency=period.kind)
+    subscribers = list(Subscriber.objects.filter(status=Subscriber.ACTIVE, frequency=period.frequency)
                        .exclude(pk__in=done.values("subscriber_id")).order_by("pk"))
     result = []
     for start in range(0, len(subscribers), 500):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.middleware.csrf import CsrfViewMiddleware
@@ -16,20 +14,9 @@ from dailypapers.digest import subscriptions, tokens
 from dailypapers.digest.forms import PreferencesForm, SubscribeForm
 from dailypapers.digest.models import Subscriber
 from dailypapers.digest.render import manage_links
+from dailypapers.web.services import ratelimit
 
 log = logging.getLogger("dailypapers.digest")
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    """Count subscribe posts per client address per hour in the shared cache."""
-    key = f"digest-subscribe:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > settings.CONFIG["DAILYPAPERS_SUBSCRIBE_RATE"]
 
 
 def _bad_link(request: HttpRequest, exc: tokens.BadToken) -> HttpResponse:
@@ -55,13 +42,11 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         form = SubscribeForm(initial={"email": getattr(user, "email", "")})
         return render(request, "digest/subscribe.html", {"form": form})
-    if _rate_limited(request):
-        return render(request, "digest/message.html", {
-            "title": "Too many requests", "text": "Too many subscribe requests from your address; try again in an hour.",
-        }, status=429)
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return render(request, "digest/subscribe.html", {"form": form}, status=400)
+    # The site's one limiter (per client address and per address mailed); over it: a 429 page.
+    ratelimit.limit_mail(request, form.cleaned_data["email"], user=user)
     _, mailed = subscriptions.subscribe(form.cleaned_data["email"], form.choices(), user=user)
     if mailed != "sent":
         return render(request, "digest/message.html", {

@@ -17,9 +17,11 @@ from dailypapers.search import service
 from dailypapers.search.keyword import Filters
 from dailypapers.search.text import QueryError
 from dailypapers.store.models import Paper
+from dailypapers.web.services import paging
 from dailypapers.web.services.listings import visible_papers, with_stats
 
 SORTS = ("relevance", "newest", "votes")
+MAX_LIMIT = 100  # results in one page, web or API
 SearchError = QueryError
 
 
@@ -43,6 +45,9 @@ def search_papers(query: str, filters: SearchFilters, sort: str = "relevance", l
     """
     if not query.strip():
         return [], 0
+    # The door's own check of the paging rule: no offset-sized allocation ever reaches tantivy.
+    if offset < 0 or limit < 1 or offset + limit > paging.MAX_OFFSET + MAX_LIMIT:
+        raise SearchError(f"At most {paging.MAX_OFFSET:,} results can be paged through; narrow the search instead.")
     engine_filters = Filters(date_from=filters.date_from, date_to=filters.date_to, categories=filters.categories)
     results = service.search(query, engine_filters, sort, limit, offset, highlight=True)
     papers = _papers(results.ids)

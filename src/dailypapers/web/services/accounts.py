@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
@@ -49,10 +48,15 @@ def email_taken(email: str, exclude_user_id: int | None = None) -> bool:
     return User.objects.filter(email__iexact=email).exclude(pk=exclude_user_id).exists()
 
 
-def sign_up(username: str, email: str, password: str) -> tuple[User, str]:
-    """Create an inactive account with its confirmation mail; (user, "sent" or "queued")."""
+def sign_up(username: str, email: str, password: str) -> tuple[User | None, str]:
+    """Create an inactive account with its confirmation mail; (user, what the outbox did: "sent", "queued", "failed").
+
+    When the address already has an account, nothing is created and the mail tells its owner
+    so (user None): the page answers the same either way, so sign-up does not reveal which
+    addresses are registered.
+    """
     if email_taken(email):
-        raise ValidationError("An account with this email address already exists.")
+        return None, _mail_address_in_use(email, "sign up for a new account")
     with transaction.atomic():
         user = User.objects.create_user(username=username, email=email, password=password, is_active=False)
         Profile.objects.create(user=user)
@@ -98,10 +102,21 @@ def confirm(uidb64: str, token: str) -> User | None:
     return user
 
 
+def _mail_address_in_use(email: str, attempt: str) -> str:
+    message = outbox.compose(email, "Your email address is already registered", "web/email/address_in_use",
+                             {"attempt": attempt, "login_url": settings.BASE_URL + reverse("web:login"),
+                              "reset_url": settings.BASE_URL + reverse("web:password_reset")})
+    return outbox.send_now(outbox.enqueue(message, kind="address-in-use"))
+
+
 def request_email_change(user, new_email: str) -> str:
-    """Mail a signed link to the new address; the change happens when it is opened."""
+    """Mail a signed link to the new address; the change happens when it is opened.
+
+    An address that belongs to another account gets a notice instead, and the page says the
+    same as for a free address (no way to probe which addresses are registered).
+    """
     if email_taken(new_email, exclude_user_id=user.pk):
-        raise ValidationError("An account with this email address already exists.")
+        return _mail_address_in_use(new_email, "move another account to")
     token = signing.dumps({"u": user.pk, "e": new_email}, salt=_EMAIL_CHANGE_SALT)
     link = settings.BASE_URL + reverse("web:email_confirm", args=[token])
     message = outbox.compose(new_email, "Confirm your new email address", "web/email/email_change",

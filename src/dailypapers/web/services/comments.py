@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,30 +24,42 @@ def _clean(body: str) -> str:
     return body
 
 
+def _parent(paper: Paper, parent_id: int | None) -> Comment | None:
+    """The top-level comment a reply attaches to; a hidden or deleted one takes no replies."""
+    if not parent_id:
+        return None
+    parent = Comment.objects.select_related("parent").filter(pk=parent_id, paper=paper).first()
+    if parent is None:
+        raise ValidationError("The comment you reply to does not exist.")
+    parent = parent.parent or parent
+    if parent.hidden:
+        raise ValidationError("The comment you reply to was hidden by a moderator; it takes no replies.")
+    if parent.deleted:
+        raise ValidationError("The comment you reply to was deleted; it takes no replies.")
+    return parent
+
+
 def add(user, paper: Paper, body: str, parent_id: int | None = None) -> Comment:
     """Post a comment; a reply to a reply attaches to the top-level comment (one level of replies)."""
     body = _clean(body)
-    ratelimit.hit("write", str(user.pk), settings.WRITE_RATE)
-    parent = None
-    if parent_id:
-        parent = Comment.objects.filter(pk=parent_id, paper=paper).first()
-        if parent is None:
-            raise ValidationError("The comment you reply to does not exist.")
-        parent = parent.parent or parent
+    ratelimit.limit_write(user)
+    parent = _parent(paper, parent_id)
+    # Rendered before the transaction: the write lock is held for the insert only (finding 2).
+    body_html = render_comment(body)
     with transaction.atomic():
         lock_stats(paper.pk)
-        comment = Comment.objects.create(paper=paper, user=user, parent=parent, body=body,
-                                         body_html=render_comment(body))
+        comment = Comment.objects.create(paper=paper, user=user, parent=parent, body=body, body_html=body_html)
         refresh_papers([paper.pk])
     return comment
 
 
 def edit(user, comment: Comment, body: str) -> Comment:
+    """Edits are writes like any other: rate-limited, and rendered outside any transaction."""
     if comment.user_id != user.pk or comment.deleted:
         raise PermissionDenied("You can only edit your own comments.")
-    comment.body = _clean(body)
-    comment.body_html = render_comment(comment.body)
-    comment.edited_at = timezone.now()
+    body = _clean(body)
+    ratelimit.limit_write(user)
+    comment.body, comment.body_html, comment.edited_at = body, render_comment(body), timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
     return comment
 

@@ -2,6 +2,7 @@
 
 A period (day, ISO week, month) lists the papers featured on any daily list in it.
 A day without a list (weekend, holiday) falls back to the last day that has one.
+Periods themselves are dailypapers/periods.py, shared with the digests.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dailypapers import periods
+from dailypapers.periods import Period
 from dailypapers.store.models import DailyEntry, Paper
 
 PAGE_SIZE = 50
@@ -27,56 +30,9 @@ _ORDER = {
 _CATEGORY = re.compile(r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$")
 
 
-@dataclass(frozen=True)
-class Period:
-    kind: str  # "day" | "week" | "month"
-    start: dt.date
-    end: dt.date  # inclusive
-
-    @classmethod
-    def containing(cls, kind: str, day: dt.date) -> "Period":
-        if kind == "week":
-            start = day - dt.timedelta(days=day.weekday())
-            return cls("week", start, start + dt.timedelta(days=6))
-        if kind == "month":
-            start = day.replace(day=1)
-            following = (start + dt.timedelta(days=32)).replace(day=1)
-            return cls("month", start, following - dt.timedelta(days=1))
-        return cls("day", day, day)
-
-    @property
-    def slug(self) -> str:
-        if self.kind == "week":
-            year, week, _ = self.start.isocalendar()
-            return f"{year}-W{week:02d}"
-        if self.kind == "month":
-            return self.start.strftime("%Y-%m")
-        return self.start.isoformat()
-
-    @property
-    def label(self) -> str:
-        if self.kind == "week":
-            return f"Week {self.slug} ({self.start:%b %d} – {self.end:%b %d, %Y})"
-        if self.kind == "month":
-            return self.start.strftime("%B %Y")
-        return self.start.strftime("%A, %B %d, %Y")
-
-
 def parse_period(kind: str, text: str) -> Period:
-    """'2025-01-03' / '2025-W01' / '2025-01' to a Period; ValueError when malformed."""
-    if kind == "day":
-        return Period.containing("day", dt.date.fromisoformat(text))
-    if kind == "week":
-        match = re.fullmatch(r"(\d{4})-W(\d{2})", text)
-        if not match:
-            raise ValueError(f"{text!r} is not an ISO week like 2025-W03")
-        return Period.containing("week", dt.date.fromisocalendar(int(match[1]), int(match[2]), 1))
-    if kind == "month":
-        match = re.fullmatch(r"(\d{4})-(\d{2})", text)
-        if not match:
-            raise ValueError(f"{text!r} is not a month like 2025-01")
-        return Period.containing("month", dt.date(int(match[1]), int(match[2]), 1))
-    raise ValueError(f"unknown period kind {kind!r}")
+    """'2025-01-03' / '2025-W01' / '2025-01' to a Period; PeriodError (a ValueError) when malformed."""
+    return periods.parse(kind, text)
 
 
 def clean_category(value: str | None) -> str:

@@ -1,8 +1,17 @@
-"""Fixed-window rate limits counted in Django's cache.
+"""The one rate limiter: fixed windows counted in Django's cache, for every entry point.
+
+Every login (site, /admin/, failed API tokens), sign-up, request that sends mail and write
+(vote, comment, comment edit, submission) goes through one of the four ``limit_*`` functions
+below, so a new form or endpoint gets the same brake by calling one line. Rates are the
+DAILYPAPERS_*_RATE settings, parsed and validated once at start-up (config.parse_rate): a bad
+value stops `dailypapers` with one sentence instead of failing at the first login.
 
 The cache is a database table (settings.CACHES) so every gunicorn worker shares the
-counters. Counting is read-then-write, so under a burst a few extra
-requests may slip through; the limit is a brake on abuse, not an exact quota.
+counters. Counting is read-then-write, so under a burst a few extra requests may slip
+through; the limit is a brake on abuse, not an exact quota.
+
+A RateLimited raised anywhere in a page view becomes a 429 page (RateLimitMiddleware); the
+JSON API turns it into a 429 JSON answer. Both carry ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -10,42 +19,93 @@ from __future__ import annotations
 import hashlib
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+
+from dailypapers.config import Rate, parse_rate
 
 
 class RateLimited(Exception):
     """Too many requests in the current window."""
 
     def __init__(self, retry_after: int):
-        super().__init__(f"too many requests; try again in {retry_after} s")
+        super().__init__(f"Too many requests; try again in {retry_after} s.")
         self.retry_after = retry_after
 
 
-def parse_rate(rate: str) -> tuple[int, int]:
-    """'10/300' -> (10 requests, 300 seconds)."""
-    count, _, seconds = rate.partition("/")
-    return int(count), int(seconds or 60)
+def _rate(rate: Rate | str) -> Rate:
+    # Settings hold parsed Rates; a string only arrives from a test's override.
+    return rate if isinstance(rate, Rate) else parse_rate(rate)
 
 
-def hit(scope: str, ident: str, rate: str) -> None:
+def hit(scope: str, ident: str, rate: Rate | str) -> None:
     """Count one request by ``ident`` in ``scope``; raise RateLimited when over ``rate``.
 
     The window starts at the first request (not at a clock boundary), so a burst cannot
     straddle two windows and get twice the limit.
     """
-    limit, window = parse_rate(rate)
+    rate = _rate(rate)
     now = time.time()
     key = "rl:" + hashlib.sha256(f"{scope}:{ident}".encode()).hexdigest()[:32]
     started, count = cache.get(key) or (now, 0)
-    if now - started >= window:
+    if now - started >= rate.seconds:
         started, count = now, 0
     count += 1
-    cache.set(key, (started, count), int(started + window - now) + 1)
-    if count > limit:
-        raise RateLimited(retry_after=int(started + window - now) + 1)
+    cache.set(key, (started, count), int(started + rate.seconds - now) + 1)
+    if count > rate.count:
+        raise RateLimited(retry_after=int(started + rate.seconds - now) + 1)
+
+
+def _hit_all(rate: Rate | str, counts: list[tuple[str, str]]) -> None:
+    """Count every (scope, ident) with a non-empty ident, then raise the longest wait if any is over.
+
+    All are counted even when the first is over, so spreading over accounts still spends
+    the client address's allowance.
+    """
+    waits = []
+    for scope, ident in counts:
+        if not ident:
+            continue
+        try:
+            hit(scope, ident, rate)
+        except RateLimited as exc:
+            waits.append(exc.retry_after)
+    if waits:
+        raise RateLimited(retry_after=max(waits))
 
 
 def client_address(request) -> str:
     # REMOTE_ADDR: `dailypapers serve` is reached directly (or through a proxy that the
     # operator configures to rewrite it); X-Forwarded-For from clients is not trusted.
-    return request.META.get("REMOTE_ADDR", "")
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+def _norm(text: str | None) -> str:
+    return (text or "").strip().lower()
+
+
+def limit_login(request, account: str | None) -> None:
+    """One login attempt (any login form, or a failed API token), per client address and per account name."""
+    _hit_all(settings.LOGIN_RATE, [("login-ip", client_address(request)), ("login-user", _norm(account))])
+
+
+def limit_signup(request) -> None:
+    """One sign-up attempt per client address (its confirmation mail also goes through limit_mail)."""
+    _hit_all(settings.LOGIN_RATE, [("signup-ip", client_address(request))])
+
+
+def limit_mail(request, recipient: str | None = None, user=None) -> None:
+    """One request that sends mail: per client address, per account and per address mailed.
+
+    The count per address mailed is shared by every kind of mail (reset, email change,
+    confirmation, digest subscription), so nobody can flood an inbox by mixing them.
+    Call it before the mail is sent, whether or not an account exists for ``recipient``,
+    so a 429 says nothing about who has an account.
+    """
+    _hit_all(settings.MAIL_RATE, [("mail-ip", client_address(request)), ("mail-to", _norm(recipient)),
+                                  ("mail-user", str(user.pk) if user is not None and user.pk else "")])
+
+
+def limit_write(user) -> None:
+    """One write (vote, comment, comment edit, submission) by ``user``, web or API."""
+    _hit_all(settings.WRITE_RATE, [("write", str(user.pk))])

@@ -23,7 +23,7 @@ from dailypapers.ingest.parsers.atom import parse_atom
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, RecordError, Rejected, split_arxiv_id
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.upsert import write_batch
-from dailypapers.web.models import PendingSubmission, Submission
+from dailypapers.web.models import PaperModeration, PendingSubmission, Submission
 from dailypapers.web.services import ratelimit
 
 SOURCE = "community"
@@ -90,12 +90,15 @@ def submit(user, raw: str, today: dt.date | None = None) -> SubmitResult:
     arxiv_id = parse_reference(raw)
     today = today or timezone.localdate()
     existing = Paper.objects.filter(arxiv_id=arxiv_id).first()
+    if existing and PaperModeration.objects.filter(paper=existing, hidden=True).exists():
+        # Checked before anything is written: no daily entry, no submission (issue 13, finding 8).
+        raise ValidationError(f"{arxiv_id} was hidden by a moderator, so it cannot be submitted.")
     if existing and DailyEntry.objects.filter(paper=existing, date=today).exists():
         return SubmitResult(existing, created=False)
     waiting = PendingSubmission.objects.filter(arxiv_id=arxiv_id, date=today, state=PendingSubmission.WAITING).first()
     if waiting is not None:  # asked again while arXiv is still away: the same request, no second fetch
         return SubmitResult(None, created=False, pending=waiting)
-    ratelimit.hit("write", str(user.pk), settings.WRITE_RATE)
+    ratelimit.limit_write(user)
     if existing is None:
         try:
             record = fetch_record(arxiv_id)

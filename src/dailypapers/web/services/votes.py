@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 
 from dailypapers.rank.refresh import lock_stats, refresh_papers
@@ -26,7 +25,7 @@ class VoteResult:
 
 def cast(user, paper: Paper, want: bool | None = None) -> VoteResult:
     """Set the user's vote on ``paper`` (``want=None`` toggles it) and return the new counts."""
-    ratelimit.hit("write", str(user.pk), settings.WRITE_RATE)
+    ratelimit.limit_write(user)
     with transaction.atomic():
         lock_stats(paper.pk)  # voters on one paper queue here, so the recount below is exact
         mine = Vote.objects.filter(user=user, paper=paper)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.web.forms import (EmailChangeForm, LoginForm, OutboxPasswordResetForm, PasswordCheckForm,
@@ -20,47 +19,30 @@ from dailypapers.digest.forms import PreferencesForm
 from dailypapers.digest.models import Subscriber
 from dailypapers.web.models import ApiToken
 from dailypapers.web.services import accounts, ratelimit, submissions, tokens
-from dailypapers.web.views.common import too_many
-
-
-def _limit_login(request: HttpRequest) -> None:
-    """Per client address and per account name, so neither spraying nor one target works."""
-    ratelimit.hit("login-ip", ratelimit.client_address(request), settings.LOGIN_RATE)
-    name = (request.POST.get("username") or "").strip().lower()
-    if name:
-        ratelimit.hit("login-user", name, settings.LOGIN_RATE)
 
 
 class LoginView(auth_views.LoginView):
+    """Each attempt is counted by the authentication backend (web/limits.py), as on /admin/login/."""
+
     template_name = "web/accounts/login.html"
     redirect_authenticated_user = True
     form_class = LoginForm
 
-    def post(self, request, *args, **kwargs):
-        try:
-            _limit_login(request)
-        except ratelimit.RateLimited as exc:
-            return too_many(request, exc)
-        return super().post(request, *args, **kwargs)
-
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """The answer to a valid form is always "check your email": whether the address already
+    has an account is said only in the mail sent to it (usernames are public, so a taken
+    one is still named on the form)."""
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
-        try:
-            ratelimit.hit("signup-ip", ratelimit.client_address(request), settings.LOGIN_RATE)
-        except ratelimit.RateLimited as exc:
-            return too_many(request, exc)
+        ratelimit.limit_signup(request)
         if form.is_valid():
-            try:
-                _, mailed = accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"],
-                                             form.cleaned_data["password1"])
-            except ValidationError as exc:
-                form.add_error("email", exc)
-            else:
-                return render(request, "web/accounts/check_email.html",
-                              {"email": form.cleaned_data["email"], "mailed": mailed})
+            ratelimit.limit_mail(request, form.cleaned_data["email"])
+            _, mailed = accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"],
+                                         form.cleaned_data["password1"])
+            return render(request, "web/accounts/check_email.html",
+                          {"email": form.cleaned_data["email"], "mailed": mailed})
     return render(request, "web/accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -69,19 +51,15 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
     """A new confirmation link, by address; the answer is the same whether an account matches."""
     form = ResendConfirmationForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST":
-        try:
-            ratelimit.hit("resend-ip", ratelimit.client_address(request), settings.PASSWORD_RESET_RATE)
-            email = (request.POST.get("email") or "").strip().lower()
-            if email:
-                ratelimit.hit("resend-email", email, settings.PASSWORD_RESET_RATE)
-        except ratelimit.RateLimited as exc:
-            return too_many(request, exc)
+        # The one limiter for mail-sending requests (per client address and per address mailed).
+        ratelimit.limit_mail(request, request.POST.get("email"))
         if form.is_valid():
             accounts.resend_confirmation(form.cleaned_data["email"])
             return render(request, "web/accounts/resend_done.html", {"email": form.cleaned_data["email"]})
     return render(request, "web/accounts/resend.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@never_cache
 def confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     # GET that activates: the one state change a mail link can make; the token is single-use.
     user = accounts.confirm(uidb64, token)
@@ -104,6 +82,7 @@ def _account_context(request: HttpRequest, **forms) -> dict:
     }
 
 
+@never_cache  # private: no shared or browser cache may keep it
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     return render(request, "web/accounts/account.html", _account_context(request))
@@ -127,24 +106,21 @@ def account_digest(request: HttpRequest) -> HttpResponse:
     return redirect("web:account")
 
 
+@never_cache  # private: no shared or browser cache may keep it
 @login_required
 @require_POST
 def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.user, request.POST)
     if form.is_valid():
-        try:
-            mailed = accounts.request_email_change(request.user, form.cleaned_data["email"])
-        except ValidationError as exc:
-            form.add_error("email", exc)
+        ratelimit.limit_mail(request, form.cleaned_data["email"], user=request.user)
+        mailed = accounts.request_email_change(request.user, form.cleaned_data["email"])
+        if mailed == "sent":
+            messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
         else:
-            if mailed == "sent":
-                messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
-            else:
-                messages.warning(request, f"Our mail server did not answer just now; the confirmation link for "
-                                          f"{form.cleaned_data['email']} will be sent within minutes.")
-            return redirect("web:account")
+            messages.warning(request, f"Our mail server did not answer just now; the confirmation link for "
+                                      f"{form.cleaned_data['email']} will be sent within minutes.")
+        return redirect("web:account")
     return render(request, "web/accounts/account.html", _account_context(request, email_form=form), status=400)
-
 
 @login_required
 def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
@@ -155,6 +131,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("web:account")
 
 
+@never_cache  # private: no shared or browser cache may keep it
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
@@ -193,13 +170,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     (against mail-bombing someone's inbox); the answer never says whether an account exists."""
 
     def post(self, request, *args, **kwargs):
-        try:
-            ratelimit.hit("reset-ip", ratelimit.client_address(request), settings.PASSWORD_RESET_RATE)
-            email = (request.POST.get("email") or "").strip().lower()
-            if email:
-                ratelimit.hit("reset-email", email, settings.PASSWORD_RESET_RATE)
-        except ratelimit.RateLimited as exc:
-            return too_many(request, exc)
+        ratelimit.limit_mail(request, request.POST.get("email"))
         return super().post(request, *args, **kwargs)
 
 
@@ -207,7 +178,7 @@ password_reset = PasswordResetView.as_view(
     template_name="web/accounts/password_reset.html", form_class=OutboxPasswordResetForm,
     success_url=reverse_lazy("web:password_reset_done"))
 password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="web/accounts/password_reset_done.html")
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:login"))
+password_reset_confirm = never_cache(auth_views.PasswordResetConfirmView.as_view(
+    template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:login")))
 password_change = auth_views.PasswordChangeView.as_view(
     template_name="web/accounts/password_change.html", success_url=reverse_lazy("web:account"))

@@ -11,17 +11,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
+from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
 
 from dailypapers.web import search_adapter
 from dailypapers.web.services import comments as comment_service
 from dailypapers.web.services import hf_shape, listings, submissions, tokens, votes
+from dailypapers.web.services import paging, ratelimit
 from dailypapers.web.services.ratelimit import RateLimited
 
 
@@ -38,14 +41,25 @@ class OrjsonRenderer(BaseRenderer):
         return orjson.dumps(data)
 
 
-api = NinjaAPI(title="dailypapers API", version="1", urls_namespace="api", renderer=OrjsonRenderer(),
+class OrjsonParser(Parser):
+    """orjson refuses what our database cannot store, a lone surrogate ("\\ud800") among it, so
+    such a body is ninja's 400 "Cannot parse request body" instead of a 500 at the insert."""
+
+    def parse_body(self, request: HttpRequest):
+        return orjson.loads(request.body)
+
+
+api = NinjaAPI(title="dailypapers API", version="1", urls_namespace="api", renderer=OrjsonRenderer(), parser=OrjsonParser(),
                description="Hugging Face-compatible daily papers API, plus votes, comments and submissions.")
 MAX_LIMIT = 100
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        return tokens.user_for(token)
+        user = tokens.user_for(token)
+        if user is None:  # a wrong token counts as a failed login from this address
+            ratelimit.limit_login(request, None)
+        return user
 
 
 @api.exception_handler(RateLimited)
@@ -66,6 +80,14 @@ def _forbidden(request, exc: PermissionDenied):
     return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
 
 
+def _page(p: int, limit: int) -> int:
+    """``p`` by the site's one paging rule (web/services/paging.py); a 400 with its sentence otherwise."""
+    try:
+        return paging.page_number(p, limit)
+    except paging.PageOutOfRange as exc:
+        raise HttpError(400, str(exc)) from exc
+
+
 def _period(date: str | None, week: str | None, month: str | None) -> tuple[str, dt.date | None]:
     try:
         if week:
@@ -83,7 +105,7 @@ def daily_papers(request: HttpRequest, response: HttpResponse, date: str | None 
                  category: str | None = None):
     kind, anchor = _period(date, week, month)
     limit = max(1, min(limit, MAX_LIMIT))
-    p = max(0, p)
+    p = _page(p, limit)
     order = "trending" if sort == "trending" else "newest"
     if kind == "day":
         anchor = listings.last_listing_day(anchor) or anchor
@@ -94,17 +116,19 @@ def daily_papers(request: HttpRequest, response: HttpResponse, date: str | None 
     if page.has_next:
         params = {k: v for k, v in request.GET.items() if k != "p"}
         params["p"] = str(p + 1)
-        response["Link"] = f'<{request.build_absolute_uri(request.path)}?{urlencode(params)}>; rel="next"'
+        # From DAILYPAPERS_BASE_URL: the request's Host (any port) is not echoed back (issue 13, finding 11).
+        response["Link"] = f'<{settings.BASE_URL}{request.path}?{urlencode(params)}>; rel="next"'
     return [hf_shape.daily_item(paper, hf_shape.first_entry(paper)) for paper in page.papers]
 
 
 @api.get("/papers/search", summary="Search papers (hybrid keyword + semantic ranking; 400 with a message for a query that cannot run)")
 def search(request: HttpRequest, q: str = "", limit: int = 20, p: int = 0, category: str | None = None):
     limit = max(1, min(limit, MAX_LIMIT))
+    p = _page(p, limit)
     cat = listings.clean_category(category)
     filters = search_adapter.SearchFilters(categories=(cat,) if cat else ())
     try:
-        papers, _ = search_adapter.search_papers(q, filters, "relevance", limit, max(0, p) * limit)
+        papers, _ = search_adapter.search_papers(q, filters, "relevance", limit, p * limit)
     except search_adapter.SearchError as exc:
         raise HttpError(400, str(exc)) from exc
     return [hf_shape.daily_item(paper) for paper in papers]

@@ -7,15 +7,14 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from dailypapers.web.models import Vote
+from dailypapers.web.services import paging
 from dailypapers.web.services.listings import clean_category
 from dailypapers.web.services.ratelimit import RateLimited
 
 
-def page_number(request: HttpRequest) -> int:
-    try:
-        return max(0, int(request.GET.get("p", 0)))
-    except ValueError:
-        return 0
+def page_number(request: HttpRequest, page_size: int) -> int:
+    """``?p=`` by the one paging rule; out of range raises PageOutOfRange (a 400 page)."""
+    return paging.page_number(request.GET.get("p"), page_size)
 
 
 def category(request: HttpRequest) -> str:

@@ -23,7 +23,7 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
         raise Http404(str(exc)) from exc
     sort = request.GET.get("sort") if request.GET.get("sort") in listings.SORTS else "votes"
     cat = category(request)
-    listing = listings.period_listing(kind, anchor, cat, sort, page_number(request))
+    listing = listings.period_listing(kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE))
     papers = listing.page.papers
     return render(request, "web/period.html", {
         "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
@@ -56,7 +56,7 @@ def month(request: HttpRequest, month: str) -> HttpResponse:
 @anonymous_cache
 def trending(request: HttpRequest) -> HttpResponse:
     cat = category(request)
-    page = listings.trending_page(cat, page_number(request))
+    page = listings.trending_page(cat, page_number(request, listings.TRENDING_PAGE_SIZE))
     return render(request, "web/trending.html", {
         "page": page, "papers": page.papers, "category": cat,
         "cards": paper_cards(page.papers, voted_ids(request, page.papers), why=True),
@@ -82,7 +82,7 @@ def search_request(request: HttpRequest) -> tuple[str, search_adapter.SearchFilt
 @anonymous_cache
 def search(request: HttpRequest) -> HttpResponse:
     query, filters, sort = search_request(request)
-    number = page_number(request)
+    number = page_number(request, SEARCH_PAGE_SIZE)
     try:
         papers, total = search_adapter.search_papers(query, filters, sort, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE)
         error = ""

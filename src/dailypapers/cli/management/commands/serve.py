@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -27,6 +28,16 @@ def secret_key_problem(key: str, from_env: bool, host: str) -> str | None:
     if not from_env and host not in _LOOPBACK:
         return f"binding to {host} (reachable from other machines) with the key generated for local use"
     return None
+
+
+def access_log_args() -> list[str]:
+    """gunicorn's access log: DAILYPAPERS_ACCESS_LOG (default a file in DAILYPAPERS_HOME/logs)."""
+    target = settings.ACCESS_LOG
+    if target is None:
+        return []
+    if target != "-":
+        Path(target).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return ["--access-logfile", target]
 
 
 def worker_count() -> int:
@@ -53,6 +64,6 @@ class Command(BaseCommand):
         self.stdout.write(f"dailypapers: serving on http://{bind} with {workers} workers (DEBUG {'on' if settings.DEBUG else 'off'})")
         sys.stdout.flush()
         argv = [sys.executable, "-m", "gunicorn", "dailypapers.wsgi:application", "--bind", bind,
-                "--workers", str(workers), "--access-logfile", "-" if settings.DEBUG else "/dev/null",
-                "--error-logfile", "-", "--graceful-timeout", "10", "--keep-alive", "5"]
+                "--workers", str(workers), *access_log_args(), "--error-logfile", "-",
+                "--graceful-timeout", "10", "--keep-alive", "5"]
         os.execv(sys.executable, argv)  # gunicorn replaces us: signals reach it directly

@@ -1,0 +1,63 @@
+"""Where the one rate limiter and the one paging rule meet Django: every login through the
+auth backend, and a RateLimited (429) or PageOutOfRange (400) raised in any page view
+turned into the styled error page (JSON for scripts).
+
+The backend is the one path every password login takes (our login page, /admin/login/, and
+any future form using django.contrib.auth.authenticate), so none can be left unlimited.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from dailypapers.web.services import paging, ratelimit
+
+
+class RateLimitedModelBackend(ModelBackend):
+    """ModelBackend that counts each attempt (per client address and per account name) before checking it."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            from django.contrib.auth import get_user_model
+
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        ratelimit.limit_login(request, username)
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def too_many_response(request: HttpRequest, exc: ratelimit.RateLimited) -> HttpResponse:
+    """The 429 answer: JSON for scripts, the styled error page otherwise; Retry-After on both."""
+    if request.headers.get("Accept", "").startswith("application/json"):
+        response: HttpResponse = JsonResponse({"error": str(exc)}, status=429)
+    else:
+        from django.shortcuts import render
+
+        response = render(request, "web/error.html", {"title": "Slow down", "message": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def bad_page_response(request: HttpRequest, exc: paging.PageOutOfRange) -> HttpResponse:
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"error": str(exc)}, status=400)
+    from django.shortcuts import render
+
+    return render(request, "web/error.html", {"title": "No such page", "message": str(exc)}, status=400)
+
+
+class LimitsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, ratelimit.RateLimited):
+            return too_many_response(request, exception)
+        if isinstance(exception, paging.PageOutOfRange):
+            return bad_page_response(request, exception)
+        return None
