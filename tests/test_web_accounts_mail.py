@@ -225,3 +225,13 @@ def test_signing_up_with_a_registered_address_answers_the_same_and_mails_its_own
     (mail,) = sink.mails_to("alice@example.org")
     text, html = parts(mail)
     assert "already belongs to an account" in text and "Forgot your password?" in html
+
+
+def test_moderators_see_the_mail_queue(client, sink, make_user):
+    sink.stop()
+    sign_up(client)
+    admin_user = make_user("root", is_staff=True, is_superuser=True)
+    staff = Client()
+    staff.force_login(admin_user)
+    page = staff.get("/admin/digest/outboxmail/?state=pending")
+    assert page.status_code == 200 and "bob@example.org" in page.content.decode()
