@@ -228,7 +228,9 @@ class DigestRenderer:
 
 def build_confirmation(subscriber: Subscriber) -> EmailMultiAlternatives:
     """The double opt-in mail (text + HTML); for an address already active, a link to its preferences instead."""
-    from dailypapers.digest import outbox  # outbox -> mailer; kept out of this module's import time
+    from dailypapers.digest import (
+        outbox,  # outbox -> mailer; kept out of this module's import time
+    )
 
     context = {"subscriber": subscriber, "links": manage_links(subscriber)}
     if subscriber.status == Subscriber.ACTIVE:

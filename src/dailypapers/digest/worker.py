@@ -31,7 +31,9 @@ JOBS_INTERVAL = 30.0  # how often waiting mails and submissions are tried
 def run_jobs() -> dict[str, object]:
     """The outbox and the waiting submissions; a failing job is logged and never stops the others."""
     from dailypapers.digest import outbox
-    from dailypapers.web.services import submissions  # the worker runs the site's jobs too
+    from dailypapers.web.services import (
+        submissions,  # the worker runs the site's jobs too
+    )
 
     results: dict[str, object] = {}
     for name, job in (("outbox", outbox.send_due), ("submissions", submissions.fetch_pending)):

@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from dailypapers.ingest.http import HttpStatusError, SourceError, client_from_config
 from dailypapers.ingest.parsers.atom import parse_atom
-from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, RecordError, Rejected, split_arxiv_id
+from dailypapers.ingest.records import (
+    DailyEntryRecord,
+    PaperRecord,
+    RecordError,
+    Rejected,
+    split_arxiv_id,
+)
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.upsert import write_batch
 from dailypapers.web.models import PaperModeration, PendingSubmission, Submission

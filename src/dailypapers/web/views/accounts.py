@@ -12,11 +12,18 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.web.forms import (EmailChangeForm, LoginForm, OutboxPasswordResetForm, PasswordCheckForm,
-                                   ResendConfirmationForm, SignUpForm, TokenForm)
 from dailypapers.digest import subscriptions
 from dailypapers.digest.forms import PreferencesForm
 from dailypapers.digest.models import Subscriber
+from dailypapers.web.forms import (
+    EmailChangeForm,
+    LoginForm,
+    OutboxPasswordResetForm,
+    PasswordCheckForm,
+    ResendConfirmationForm,
+    SignUpForm,
+    TokenForm,
+)
 from dailypapers.web.models import ApiToken
 from dailypapers.web.services import accounts, ratelimit, submissions, tokens
 
