@@ -40,6 +40,8 @@ class _Handler:
         sink = self.sink
         with sink.lock:
             sink.rcpt_attempts[address] += 1
+            if not any(seen is session for seen in sink.sessions):
+                sink.sessions.append(session)
             if address in sink.perm_fail:
                 return "550 5.1.1 Mailbox unavailable"
             if sink.temp_fail.get(address, 0) > 0:
@@ -77,6 +79,7 @@ class SmtpSink:
         self.lock = threading.Lock()
         self.messages: list[tuple[str, email.message.EmailMessage]] = []
         self.rcpt_attempts: Counter = Counter()
+        self.sessions: list = []  # one per SMTP connection that tried to deliver something
         self.temp_fail: dict[str, int] = {}
         self.perm_fail: set[str] = set()
         self.delay = 0.0
@@ -92,6 +95,12 @@ class SmtpSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    @property
+    def connections(self) -> int:
+        """SMTP connections that delivered (or tried to deliver) at least one message."""
+        with self.lock:
+            return len(self.sessions)
 
     def received(self) -> Counter:
         """Mails accepted per recipient."""

@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from dailypapers.digest import tokens
-from dailypapers.digest.models import Delivery, Subscriber
+from dailypapers.digest import outbox, tokens
+from dailypapers.digest.models import Delivery, OutboxMail, Subscriber
 from digest_data import make_subscriber, sink  # noqa: F401  (sink is a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -68,10 +68,20 @@ def test_invalid_input_and_rate_limit(client, sink, settings):
     assert len(sink.received()) == 2
 
 
-def test_confirmation_mail_failure_is_reported(client, sink):
+def test_confirmation_mail_waits_in_the_outbox_while_smtp_is_down(client, sink):
     sink.stop()
     response = client.post("/digest/subscribe", {"email": "later@example.org"})
-    assert response.status_code == 503 and b"try again later" in response.content
+    assert response.status_code == 200 and b"within minutes" in response.content
+    assert Subscriber.objects.get(email="later@example.org").status == "pending"
+    (mail,) = OutboxMail.objects.all()
+    assert mail.state == "pending" and mail.next_attempt_at is not None
+    sink.start()
+    OutboxMail.objects.update(next_attempt_at=None)  # the back-off has run out
+    assert outbox.send_due().sent == 1
+    (received,) = sink.mails_to("later@example.org")
+    assert link_in(received, "confirm")
+    assert received.get_body(("html",)) is not None
+    assert outbox.send_due().sent == 0 and len(sink.mails_to("later@example.org")) == 1  # never twice
 
 
 def test_preferences_by_signed_link(client):

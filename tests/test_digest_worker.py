@@ -50,3 +50,20 @@ def test_worker_command_once_and_schedule(sink, capsys):
     assert out.startswith("daily: last due daily:") and "weekly: last due weekly:" in out
     call_command("worker", "--once", "--no-sync")
     assert "sent 0" in capsys.readouterr().out
+
+
+def test_worker_once_sends_the_outbox_and_says_so(sink, capsys):
+    from django.utils import timezone
+
+    from dailypapers.digest import outbox
+    from dailypapers.digest.models import OutboxMail
+
+    sink.stop()
+    mail = outbox.enqueue(outbox.compose("late@example.org", "Hello", "web/email/confirm_account",
+                                         {"username": "late", "url": "http://testserver/x"}), "confirm-account")
+    assert outbox.send_now(mail) == "queued"
+    sink.start()
+    OutboxMail.objects.update(next_attempt_at=timezone.now())
+    call_command("worker", "--once", "--no-sync")
+    assert "site mails: sent 1, waiting 0, failed 0" in capsys.readouterr().out
+    assert list(sink.received()) == ["late@example.org"]

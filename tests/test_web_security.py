@@ -29,7 +29,7 @@ def post_urls(paper_id: str, comment_id: int) -> list[str]:
         f"/comments/{comment_id}/edit", f"/comments/{comment_id}/delete", f"/comments/{comment_id}/hide",
         "/submit", "/accounts/login", "/accounts/signup", "/accounts/logout", "/accounts/password/reset",
         "/accounts/password/change", "/account/email", "/account/tokens", "/account/tokens/1/delete",
-        "/account/delete",
+        "/account/delete", "/accounts/confirm/resend", "/account/digest",
     ]
 
 
@@ -55,7 +55,7 @@ def test_post_urls_cover_every_site_route():
     writes = {"web:vote", "web:comment", "web:paper_hide", "web:comment_edit", "web:comment_delete",
               "web:comment_hide", "web:submit", "web:login", "web:signup", "web:logout", "web:password_reset",
               "web:password_change", "web:email_change", "web:token_create", "web:token_delete",
-              "web:account_delete", "web:password_reset_confirm"}
+              "web:account_delete", "web:password_reset_confirm", "web:resend_confirmation", "web:account_digest"}
     reads = {"web:home", "web:feed", "web:day", "web:day_feed", "web:week", "web:month", "web:trending",
              "web:trending_feed", "web:search", "web:search_feed", "web:paper", "web:confirm", "web:account",
              "web:password_reset_done", "web:email_confirm",

@@ -123,6 +123,8 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_DIGEST_DAILY_DELAY", 60, "Minutes after arXiv's 20:00 US/Eastern announcement (Sunday-Thursday) that the daily digest goes out.", int),
     Setting("DAILYPAPERS_DIGEST_WEEKLY_DAY", "sat", "Weekday the weekly digest goes out (mon ... sun), covering that ISO week's listings.", str),
     Setting("DAILYPAPERS_DIGEST_WEEKLY_TIME", "09:00", "US/Eastern time of day (HH:MM) the weekly digest goes out.", str),
+    Setting("DAILYPAPERS_OUTBOX_RETRY_BASE", 60.0, "Seconds before the worker retries a site mail (confirmation, reset, email change) the SMTP server did not take; doubles with each attempt, at most 6 h.", float),
+    Setting("DAILYPAPERS_OUTBOX_MAX_ATTEMPTS", 10, "Sends of one site mail before it is given up (the user can ask for a confirmation link again).", int),
     Setting("DAILYPAPERS_MODEL_DIR", None, "Folder holding the re-quantized embedding model built by `make install` (all-MiniLM-L6-v2.int8-per-channel.onnx). Default: share/dailypapers/models inside the Python environment; without the file the packaged model is used."),
     Setting("DAILYPAPERS_SEARCH_CATCH_UP_SECONDS", 2.0, "Most seconds a search (web page, API, CLI) spends bringing this machine's search index up to date with the database before answering; 0: never (run `dailypapers index` from cron instead).", float),
     Setting("DAILYPAPERS_SEARCH_SHARDS", 2, "Parts the keyword index is split into, searched in parallel threads (one per core is plenty); read when an index is created, so it takes effect at the next `dailypapers index --rebuild`.", int),

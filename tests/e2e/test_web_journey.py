@@ -49,7 +49,8 @@ def test_journey(browser, live_server, settings, smtp_server, screenshots, arxiv
     assert "Check your email" in page.content()
     mail = wait_for_mail(smtp_server, 1)
     assert mail["To"] == "carol@example.org"
-    link = re.search(r"https?://\S+", mail.get_payload(decode=True).decode()).group(0)
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    link = re.search(r"https?://\S+", text).group(0)
     page.goto(link)
     assert "confirmed" in page.content()
 

@@ -12,15 +12,9 @@ from __future__ import annotations
 
 import smtplib
 import time
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-
-if TYPE_CHECKING:
-    from dailypapers.digest.render import DigestMail
 
 
 class MailConfigError(Exception):
@@ -68,23 +62,16 @@ def close_quietly(connection: BaseEmailBackend) -> None:
         pass  # the connection is gone either way
 
 
-def send(connection: BaseEmailBackend, message: EmailMessage | DigestMail) -> None:
-    """Send one message on an open connection, reopening it if needed; classify failures.
+def send(connection: BaseEmailBackend, message: EmailMessage) -> None:
+    """Send one message through the backend on ``connection``, classifying failures.
 
-    ``message`` is a Django EmailMessage or a render.DigestMail. A DigestMail with its bytes
-    ready goes straight to smtplib on the SMTP backend's connection (what the backend's
-    send_messages would do, minus encoding the message again); otherwise through the backend.
+    The connection is opened first and left open, so a run reuses it (the backend's
+    send_messages would otherwise open and close one per call).
     """
     try:
-        if getattr(message, "data", None) is not None and isinstance(connection, SmtpBackend):
-            if connection.connection is None:
-                connection.open()
-            connection.connection.sendmail(message.envelope_from, [message.envelope_to], message.data)
-            sent = 1
-        else:
-            if hasattr(message, "django_message"):
-                message = message.django_message()
-            sent = connection.send_messages([message])
+        if getattr(connection, "connection", True) is None:
+            connection.open()
+        sent = connection.send_messages([message])
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         if code == 421:  # smtplib has closed the connection

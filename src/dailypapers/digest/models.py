@@ -89,3 +89,42 @@ class SentPaper(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subscriber", "paper"], name="digest_paper_once")]
+
+
+class OutboxMail(models.Model):
+    """A mail the site owes someone (confirmation, password reset, email change, subscription).
+
+    Stored in the same transaction as what it is about (a new user, say), so an SMTP failure
+    can never leave an account without its mail: it is sent right after the commit when the
+    server answers, and retried by `dailypapers worker` with back-off when it does not (see
+    digest/outbox.py). A row is claimed before it is sent, so it is sent once.
+    """
+
+    PENDING = "pending"  # waiting to be sent (next_attempt_at: not before)
+    SENDING = "sending"  # claimed by a sender (claimed_at: lease)
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or out of attempts
+    STATES = [(s, s) for s in (PENDING, SENDING, SENT, FAILED)]
+
+    kind = models.CharField(max_length=32)  # confirm-account, password-reset, email-change, digest-confirm
+    to = models.EmailField(max_length=254)
+    subject = models.TextField()
+    text = models.TextField()
+    html = models.TextField(blank=True, default="")
+    headers = models.JSONField(default=dict)  # Message-ID fixed at creation: a resend is the same message
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    state = models.CharField(max_length=16, choices=STATES, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=128, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="digest_outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} -> {self.to}: {self.state}"

@@ -2,8 +2,8 @@
 
 The run: check the SMTP settings by connecting (nothing is claimed if that fails), plan
 the period's ledger rows, load and rank the candidates once, then claim small batches and
-send each mail on one reused connection, committing each outcome right after the server's
-reply. Temporary refusals are retried with back-off within the run while they are due
+send each mail (Django templates, Django's email backend) on one reused connection,
+committing each outcome right after the server's reply. Temporary refusals are retried with back-off within the run while they are due
 within ``retry_max_wait``; later ones are left for the next run.
 """
 
@@ -79,7 +79,7 @@ class Composer:
         self.paper_ids = [c.paper_id for c in candidates]
         self._matched: dict[tuple, list[Candidate]] = {}
         self._raw: dict[tuple[str, str, str], list[Candidate]] = {}
-        self.fragments = render.PaperFragments()
+        self.fragments = render.PaperFragments(render.load_authors(self.paper_ids))
 
     def papers_for(self, subscriber: Subscriber, already_sent: set[int]) -> list[Candidate]:
         raw = (subscriber.categories, subscriber.keywords, subscriber.excluded_keywords)
@@ -217,7 +217,7 @@ def _send_batch(batch: list[Delivery], composer: Composer, renderer: render.Dige
             report.bounced += 1
             report.suspended += int(suspended)
             continue
-        if not ledger.mark_sent(delivery, worker, [p.paper_id for p in papers], message.message_id):
+        if not ledger.mark_sent(delivery, worker, [p.paper_id for p in papers], message.extra_headers["Message-ID"]):
             log.warning("%s: sent, but another sender had taken the claim over (lease %.0f s too short?)",
                         subscriber.email, options.lease)
         report.sent += 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from dailypapers.digest import render
+from dailypapers.digest import outbox, render
 from dailypapers.digest.models import Delivery, Subscriber
 
 MAX_TOP_N = 50
@@ -32,8 +32,8 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def subscribe(email: str, choices: Choices | None = None, user=None) -> Subscriber:
-    """Record the request and send the confirmation mail (errors from the mail backend propagate)."""
+def subscribe(email: str, choices: Choices | None = None, user=None) -> tuple[Subscriber, str]:
+    """Record the request with its confirmation mail (the outbox); (subscriber, "sent" or "queued")."""
     choices = choices or Choices()
     with transaction.atomic():
         subscriber, created = Subscriber.objects.select_for_update().get_or_create(
@@ -46,7 +46,28 @@ def subscribe(email: str, choices: Choices | None = None, user=None) -> Subscrib
             if user is not None and user.is_authenticated:
                 subscriber.user = user
             subscriber.save()
-    render.build_confirmation(subscriber).send(fail_silently=False)
+        mail = outbox.enqueue(render.build_confirmation(subscriber), kind="digest-confirm",
+                              user=user if user is not None and user.is_authenticated else None)
+    return subscriber, outbox.send_now(mail)
+
+
+def of_user(user) -> Subscriber | None:
+    """The subscription of a logged-in reader: linked to the account, else under its address."""
+    return (Subscriber.objects.filter(user=user).order_by("-updated_at").first()
+            or Subscriber.objects.filter(email=normalise_email(user.email)).first())
+
+
+def subscribe_account(user, choices: Choices) -> Subscriber:
+    """Subscribe (or update) a logged-in reader at once: the account's address is already confirmed
+    (sign-up and email changes confirm it), which is what the double opt-in asks for."""
+    with transaction.atomic():
+        subscriber = of_user(user)
+        if subscriber is None or subscriber.email != normalise_email(user.email):
+            subscriber, _ = Subscriber.objects.select_for_update().get_or_create(email=normalise_email(user.email))
+        subscriber.user = user
+        _apply(subscriber, choices)
+        subscriber.save()
+        confirm(subscriber)
     return subscriber
 
 

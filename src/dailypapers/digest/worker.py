@@ -3,6 +3,10 @@
 Sending is idempotent (the ledger), so the worker keeps no state of its own: each tick it
 sends the latest due period of each kind, and a restarted worker simply sends whatever a
 dead one left. ``--once`` does one tick and exits, for cron.
+
+Between digests it wakes every JOBS_INTERVAL seconds for the small jobs: the site's mails
+waiting in the outbox (outbox.send_due) and submissions waiting for arXiv
+(submissions.fetch_pending). Each is safe to run from several workers at once.
 """
 
 from __future__ import annotations
@@ -21,6 +25,23 @@ from dailypapers.digest.sender import SendOptions, SendReport, send_period
 log = logging.getLogger("dailypapers.worker")
 
 MAX_SLEEP = 300.0  # wake up at least this often, so a changed clock or a suspended host cannot make us oversleep
+JOBS_INTERVAL = 30.0  # how often waiting mails and submissions are tried
+
+
+def run_jobs() -> dict[str, object]:
+    """The outbox and the waiting submissions; a failing job is logged and never stops the others."""
+    from dailypapers.digest import outbox
+    from dailypapers.web.services import (
+        submissions,  # the worker runs the site's jobs too
+    )
+
+    results: dict[str, object] = {}
+    for name, job in (("outbox", outbox.send_due), ("submissions", submissions.fetch_pending)):
+        try:
+            results[name] = job()
+        except Exception:
+            log.exception("worker job %s failed; it runs again at the next wake-up", name)
+    return results
 
 
 def sync() -> None:
@@ -32,8 +53,9 @@ def sync() -> None:
 
 
 def tick(now: dt.datetime, plan: schedule.Schedule, options: SendOptions | None = None,
-         do_sync: Callable[[], None] = sync) -> list[SendReport]:
-    """One round: sync, then send every due period (idempotent)."""
+         do_sync: Callable[[], None] = sync, jobs: Callable[[], object] = run_jobs) -> list[SendReport]:
+    """One round: the small jobs, sync, then send every due period (idempotent)."""
+    jobs()
     try:
         do_sync()
     except Exception:  # a failed sync must not stop the digests: they go out with what we have
@@ -62,7 +84,9 @@ def run_forever(plan: schedule.Schedule, clock: Callable[[], dt.datetime], do_sy
                 done.add(due)
             except MailConfigError as exc:  # try again at the next wake-up; nothing was lost
                 log.error("digests not sent: %s", exc)
-        time.sleep(seconds_until_next(clock(), plan))
+        else:
+            run_jobs()
+        time.sleep(min(seconds_until_next(clock(), plan), JOBS_INTERVAL))
 
 
 def describe(now: dt.datetime, plan: schedule.Schedule) -> list[str]:

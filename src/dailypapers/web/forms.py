@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    UserCreationForm,
+)
+from django.urls import reverse
 
-from dailypapers.web.services import ratelimit
+from dailypapers.digest import outbox
+from dailypapers.web.services import accounts, ratelimit
+
+User = get_user_model()
 
 
 class SignUpForm(UserCreationForm):
@@ -52,3 +62,56 @@ class LimitedPasswordChangeForm(PasswordChangeForm):
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="Token name")
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, plus one answer for an account that is not confirmed yet.
+
+    That answer comes only after the right password, so it tells a stranger nothing about
+    which accounts exist; everyone else gets Django's usual message.
+    """
+
+    unconfirmed_user = None
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "unconfirmed": "Your email address is not confirmed yet. Open the link we mailed to %(email)s, "
+                       "or have a new one sent below.",
+        "banned": "This account has been suspended by a moderator.",
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            if exc.code != "invalid_login":
+                raise
+            user = User.objects.filter(**{User.USERNAME_FIELD: self.cleaned_data.get("username")}).first()
+            if user is None or user.is_active or not user.check_password(self.cleaned_data.get("password") or ""):
+                raise
+            if accounts.profile(user).banned:
+                raise forms.ValidationError(self.error_messages["banned"], code="banned") from None
+            self.unconfirmed_user = user
+            raise forms.ValidationError(self.error_messages["unconfirmed"], code="unconfirmed",
+                                        params={"email": user.email}) from None
+
+
+class ResendConfirmationForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Your email address")
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Reset links go through the outbox (HTML + text); an unconfirmed account gets its confirmation
+    link instead, since confirming is what it lacks (Django's form skips inactive accounts)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        user = context["user"]
+        url = settings.BASE_URL + reverse("web:password_reset_confirm", kwargs={"uidb64": context["uid"],
+                                                                                 "token": context["token"]})
+        message = outbox.compose(to_email, "Reset your dailypapers password", "web/email/password_reset",
+                                 {"username": user.get_username(), "url": url})
+        outbox.send_now(outbox.enqueue(message, kind="password-reset", user=user))
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        accounts.resend_confirmation(self.cleaned_data["email"])

@@ -84,3 +84,35 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8)  # shown in the token list so users can tell them apart
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class PendingSubmission(models.Model):
+    """A submission made while arXiv could not be reached: the worker fetches it later.
+
+    Once fetched it becomes an ordinary Submission on the list of the day it was made
+    (state done, paper set); an id arXiv does not know ends failed, with the reason shown
+    on the submitter's account page.
+    """
+
+    WAITING = "waiting"
+    DONE = "done"
+    FAILED = "failed"
+    STATES = [(s, s) for s in (WAITING, DONE, FAILED)]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="pending_submissions")
+    submitted_by = models.CharField(max_length=150)  # the name shown on the list, as recorded then
+    arxiv_id = models.CharField(max_length=64)
+    date = models.DateField()  # the community list it goes on: the day it was submitted
+    state = models.CharField(max_length=16, choices=STATES, default=WAITING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    paper = models.ForeignKey(Paper, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["arxiv_id", "date"], condition=models.Q(state="waiting"),
+                                               name="one_waiting_submission_per_paper_day")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="pending_submission_due")]

@@ -2,6 +2,11 @@
 
 Confirmation links carry a token from a generator that hashes the user's active flag and
 email, so a link stops working once used (or once the address changes).
+
+Every mail goes through the outbox (digest/outbox.py): it is stored in the same
+transaction as the account or request it is about and sent right after, or later by the
+worker when the SMTP server does not answer, so no account is left without its mail.
+Functions that mail return the outbox's word for what happened: "sent" or "queued".
 """
 
 from __future__ import annotations
@@ -10,12 +15,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
+from dailypapers.digest import outbox
 from dailypapers.rank.refresh import refresh_papers
 from dailypapers.web.models import Profile, Vote
 from dailypapers.web.services import comments as comment_service
@@ -43,30 +48,44 @@ def email_taken(email: str, exclude_user_id: int | None = None) -> bool:
     return User.objects.filter(email__iexact=email).exclude(pk=exclude_user_id).exists()
 
 
-def sign_up(username: str, email: str, password: str) -> User | None:
-    """Create an inactive account and mail its confirmation link.
+def sign_up(username: str, email: str, password: str) -> tuple[User | None, str]:
+    """Create an inactive account with its confirmation mail; (user, what the outbox did: "sent", "queued", "failed").
 
     When the address already has an account, nothing is created and the mail tells its owner
-    so (None returned): the page answers the same either way, so sign-up does not reveal
-    which addresses are registered.
+    so (user None): the page answers the same either way, so sign-up does not reveal which
+    addresses are registered.
     """
     if email_taken(email):
-        _mail_address_in_use(email, "sign up for a new account")
-        return None
+        return None, _mail_address_in_use(email, "sign up for a new account")
     with transaction.atomic():
         user = User.objects.create_user(username=username, email=email, password=password, is_active=False)
         Profile.objects.create(user=user)
-    send_confirmation(user)
-    return user
+        mail = outbox.enqueue(confirmation_mail(user), kind="confirm-account", user=user)
+    return user, outbox.send_now(mail)
 
 
-def send_confirmation(user) -> None:
+def confirmation_mail(user):
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     link = settings.BASE_URL + reverse("web:confirm", args=[uid, confirm_tokens.make_token(user)])
-    send_mail("Confirm your dailypapers account",
-              f"Hello {user.username},\n\nconfirm your email address to activate your account:\n\n{link}\n\n"
-              "If you did not sign up, ignore this message.\n",
-              None, [user.email])
+    return outbox.compose(user.email, "Confirm your dailypapers account", "web/email/confirm_account",
+                          {"username": user.get_username(), "url": link})
+
+
+def is_unconfirmed(user) -> bool:
+    """Signed up, never confirmed, not banned: the one kind of inactive account a new link may activate."""
+    return not user.is_active and not profile(user).email_confirmed and not profile(user).banned
+
+
+def resend_confirmation(email: str) -> str | None:
+    """Mail a new link to the unconfirmed account with this address; None when there is none.
+
+    The caller answers the same either way, so the page tells strangers nothing.
+    """
+    user = User.objects.filter(email__iexact=email.strip(), is_active=False).order_by("pk").first()
+    if user is None or not is_unconfirmed(user):
+        return None
+    mail = outbox.enqueue(confirmation_mail(user), kind="confirm-account", user=user)
+    return outbox.send_now(mail)
 
 
 def confirm(uidb64: str, token: str) -> User | None:
@@ -83,30 +102,26 @@ def confirm(uidb64: str, token: str) -> User | None:
     return user
 
 
-def _mail_address_in_use(email: str, attempt: str) -> None:
-    login = settings.BASE_URL + reverse("web:login")
-    reset = settings.BASE_URL + reverse("web:password_reset")
-    send_mail("Your email address is already registered",
-              f"Someone (perhaps you) tried to {attempt} with this address at dailypapers, but it already "
-              f"belongs to an account, so nothing changed.\n\nLog in: {login}\nForgot your password? {reset}\n\n"
-              "If it was not you, ignore this message.\n",
-              None, [email])
+def _mail_address_in_use(email: str, attempt: str) -> str:
+    message = outbox.compose(email, "Your email address is already registered", "web/email/address_in_use",
+                             {"attempt": attempt, "login_url": settings.BASE_URL + reverse("web:login"),
+                              "reset_url": settings.BASE_URL + reverse("web:password_reset")})
+    return outbox.send_now(outbox.enqueue(message, kind="address-in-use"))
 
 
-def request_email_change(user, new_email: str) -> None:
+def request_email_change(user, new_email: str) -> str:
     """Mail a signed link to the new address; the change happens when it is opened.
 
     An address that belongs to another account gets a notice instead, and the page says the
     same as for a free address (no way to probe which addresses are registered).
     """
     if email_taken(new_email, exclude_user_id=user.pk):
-        _mail_address_in_use(new_email, "move another account to")
-        return
+        return _mail_address_in_use(new_email, "move another account to")
     token = signing.dumps({"u": user.pk, "e": new_email}, salt=_EMAIL_CHANGE_SALT)
     link = settings.BASE_URL + reverse("web:email_confirm", args=[token])
-    send_mail("Confirm your new email address",
-              f"Hello {user.username},\n\nopen this link to make {new_email} your dailypapers address:\n\n{link}\n",
-              None, [new_email])
+    message = outbox.compose(new_email, "Confirm your new email address", "web/email/email_change",
+                             {"username": user.get_username(), "new_email": new_email, "url": link})
+    return outbox.send_now(outbox.enqueue(message, kind="email-change", user=user))
 
 
 def confirm_email_change(user, token: str) -> bool:

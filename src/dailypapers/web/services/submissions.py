@@ -1,8 +1,16 @@
-"""Submit a paper by arXiv id or URL: fetched through the ingest path, featured on today's community list."""
+"""Submit a paper by arXiv id or URL: fetched through the ingest path, featured on today's community list.
+
+When arXiv cannot be reached (connection refused, timeouts, 5xx, a body that is not a
+feed), the submission is kept as a PendingSubmission instead of being lost, the submitter
+is told so, and `dailypapers worker` fetches it later (fetch_pending) and puts the paper on
+the list of the day it was submitted. An id arXiv answers for but does not know is the
+submitter's mistake and is refused at once (or, when found later, ends 'failed').
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,21 +18,44 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dailypapers.ingest.http import SourceError, client_from_config
+from dailypapers.ingest.http import HttpStatusError, SourceError, client_from_config
 from dailypapers.ingest.parsers.atom import parse_atom
-from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, RecordError, split_arxiv_id
+from dailypapers.ingest.records import (
+    DailyEntryRecord,
+    PaperRecord,
+    RecordError,
+    Rejected,
+    split_arxiv_id,
+)
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.upsert import write_batch
-from dailypapers.web.models import PaperModeration, Submission
+from dailypapers.web.models import PaperModeration, PendingSubmission, Submission
 from dailypapers.web.services import ratelimit
 
 SOURCE = "community"
+PAGE_TIMEOUT = 10.0  # a submitter waits at most this long for arXiv; the worker does the rest
+RETRY_BASE = 60.0  # seconds before the worker asks arXiv again; doubles per attempt
+RETRY_MAX = 3600.0
+MAX_ATTEMPTS = 48  # about two days of hourly tries, then the submission ends failed
+
+log = logging.getLogger("dailypapers.submissions")
+
+
+class NotOnArxiv(ValidationError):
+    """arXiv answered, and it has no such paper (the submitter's mistake: a 4xx)."""
+
+
+class ArxivUnreachable(Exception):
+    """arXiv did not answer usefully: our side's trouble, worth trying again later."""
 
 
 @dataclass(frozen=True)
 class SubmitResult:
-    paper: Paper
+    paper: Paper | None  # None while pending
     created: bool  # False: it was already on today's list (the duplicate goes to the existing entry)
+    pending: PendingSubmission | None = None  # set when arXiv could not be reached: fetched later
+
+    RETRY_AFTER = int(RETRY_BASE)  # what the API tells a client to wait before asking again
 
 
 def parse_reference(raw: str) -> str:
@@ -36,17 +67,29 @@ def parse_reference(raw: str) -> str:
         raise ValidationError(f"{raw!r} is not an arXiv id or arXiv URL.") from None
 
 
-def fetch_record(arxiv_id: str) -> PaperRecord:
-    """The paper as the arXiv API describes it (the same client and parser sync uses)."""
-    client = client_from_config(settings.CONFIG, retries=1, max_wait=5.0)
+def fetch_record(arxiv_id: str, **client_options) -> PaperRecord:
+    """The paper as the arXiv API describes it (the same client and parser sync uses).
+
+    Raises NotOnArxiv when arXiv does not know the id, ArxivUnreachable when arXiv did not
+    give a usable answer.
+    """
+    options = {"retries": 0, "max_wait": 5.0,
+               "timeout": min(float(settings.CONFIG["DAILYPAPERS_HTTP_TIMEOUT"]), PAGE_TIMEOUT), **client_options}
+    client = client_from_config(settings.CONFIG, **options)
     try:
         response = client.get(settings.CONFIG["DAILYPAPERS_ARXIV_API_URL"], {"id_list": arxiv_id, "max_results": "1"})
+    except HttpStatusError as exc:
+        if exc.status in (400, 404, 410):
+            raise NotOnArxiv(f"arXiv has no paper {arxiv_id} (it answered HTTP {exc.status}).") from exc
+        raise ArxivUnreachable(str(exc)) from exc
     except SourceError as exc:
-        raise ValidationError(f"arXiv could not be reached to fetch {arxiv_id}: {exc}") from exc
+        raise ArxivUnreachable(str(exc)) from exc
     for item in parse_atom(response.body):
+        if isinstance(item, Rejected) and item.position == "document":
+            raise ArxivUnreachable(f"arXiv's answer for {arxiv_id} was not a feed ({item.reason})")
         if isinstance(item, PaperRecord) and item.arxiv_id == arxiv_id:
             return item
-    raise ValidationError(f"arXiv has no paper {arxiv_id}.")
+    raise NotOnArxiv(f"arXiv has no paper {arxiv_id}.")
 
 
 def submit(user, raw: str, today: dt.date | None = None) -> SubmitResult:
@@ -58,16 +101,97 @@ def submit(user, raw: str, today: dt.date | None = None) -> SubmitResult:
         raise ValidationError(f"{arxiv_id} was hidden by a moderator, so it cannot be submitted.")
     if existing and DailyEntry.objects.filter(paper=existing, date=today).exists():
         return SubmitResult(existing, created=False)
+    waiting = PendingSubmission.objects.filter(arxiv_id=arxiv_id, date=today, state=PendingSubmission.WAITING).first()
+    if waiting is not None:  # asked again while arXiv is still away: the same request, no second fetch
+        return SubmitResult(None, created=False, pending=waiting)
     ratelimit.limit_write(user)
-    record = fetch_record(arxiv_id) if existing is None else PaperRecord(arxiv_id=arxiv_id, title=existing.title,
-                                                                         source=SOURCE)
-    entry = DailyEntryRecord(paper=record, date=today, source=SOURCE, submitted_by=user.get_username(),
-                             seen_at=timezone.now())
+    if existing is None:
+        try:
+            record = fetch_record(arxiv_id)
+        except ArxivUnreachable as exc:
+            return SubmitResult(None, created=True, pending=_keep_for_later(user, arxiv_id, today, str(exc)))
+    else:
+        record = PaperRecord(arxiv_id=arxiv_id, title=existing.title, source=SOURCE)
+    return _feature(record, user, user.get_username(), today)
+
+
+def _feature(record: PaperRecord, user, name: str, day: dt.date) -> SubmitResult:
+    entry = DailyEntryRecord(paper=record, date=day, source=SOURCE, submitted_by=name, seen_at=timezone.now())
     try:
         with transaction.atomic():
             write_batch([entry], fetched_at=timezone.now())
-            paper = Paper.objects.get(arxiv_id=arxiv_id)
-            Submission.objects.create(paper=paper, user=user, date=today)
+            paper = Paper.objects.get(arxiv_id=record.arxiv_id)
+            Submission.objects.create(paper=paper, user=user, date=day)
     except IntegrityError:  # someone submitted it a moment earlier
-        return SubmitResult(Paper.objects.get(arxiv_id=arxiv_id), created=False)
+        return SubmitResult(Paper.objects.get(arxiv_id=record.arxiv_id), created=False)
     return SubmitResult(paper, created=True)
+
+
+def _keep_for_later(user, arxiv_id: str, day: dt.date, error: str) -> PendingSubmission:
+    log.warning("arXiv unreachable for submission %s (%s); kept for the worker", arxiv_id, error)
+    try:
+        with transaction.atomic():
+            return PendingSubmission.objects.create(
+                user=user, submitted_by=user.get_username(), arxiv_id=arxiv_id, date=day, last_error=error,
+                attempts=1, next_attempt_at=timezone.now() + dt.timedelta(seconds=RETRY_BASE))
+    except IntegrityError:  # another request kept the same one a moment earlier
+        return PendingSubmission.objects.get(arxiv_id=arxiv_id, date=day, state=PendingSubmission.WAITING)
+
+
+@dataclass
+class FetchReport:
+    done: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+
+def fetch_pending(now: dt.datetime | None = None, limit: int = 20) -> FetchReport:
+    """The worker's job: ask arXiv for the due pending submissions; stop at the first outage."""
+    now = now or timezone.now()
+    report = FetchReport()
+    due = list(PendingSubmission.objects.filter(state=PendingSubmission.WAITING, next_attempt_at__lte=now)
+               .select_related("user").order_by("next_attempt_at", "id")[:limit])
+    for index, pending in enumerate(due):
+        try:
+            record = fetch_record(pending.arxiv_id, retries=1)
+        except NotOnArxiv as exc:
+            _close(pending, PendingSubmission.FAILED, last_error=" ".join(exc.messages))
+            report.failed += 1
+            continue
+        except ArxivUnreachable as exc:
+            for rest in due[index:]:  # arXiv is away: every one waits, each attempt counted
+                _postpone(rest, str(exc), now)
+            report.waiting += len(due) - index
+            break
+        result = _feature(record, pending.user, pending.submitted_by, pending.date)
+        _close(pending, PendingSubmission.DONE, paper=result.paper, last_error="")
+        report.done += 1
+    return report
+
+
+def _postpone(pending: PendingSubmission, error: str, now: dt.datetime) -> None:
+    attempts = pending.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        _close(pending, PendingSubmission.FAILED, attempts=attempts,
+               last_error=f"arXiv could not be reached after {attempts} tries: {error}")
+        return
+    delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+    PendingSubmission.objects.filter(pk=pending.pk, state=PendingSubmission.WAITING).update(
+        attempts=attempts, last_error=error, next_attempt_at=now + dt.timedelta(seconds=delay))
+
+
+def _close(pending: PendingSubmission, state: str, **values) -> None:
+    PendingSubmission.objects.filter(pk=pending.pk, state=PendingSubmission.WAITING).update(
+        state=state, done_at=timezone.now(), **values)
+
+
+def pending_message(pending: PendingSubmission) -> str:
+    """What the submitter reads when arXiv was away."""
+    return (f"arXiv cannot be reached right now, so {pending.arxiv_id} could not be fetched yet. Your submission is "
+            f"saved: we fetch it automatically within minutes to hours and it then appears on the list of "
+            f"{pending.date:%B} {pending.date.day}. You can follow it here on your account page.")
+
+
+def of_user(user, limit: int = 20) -> list[PendingSubmission]:
+    """The user's submissions that waited for arXiv, newest first (the account page lists them)."""
+    return list(PendingSubmission.objects.filter(user=user).select_related("paper").order_by("-created_at")[:limit])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -13,9 +12,21 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.web.forms import EmailChangeForm, LimitedPasswordChangeForm, PasswordCheckForm, SignUpForm, TokenForm
+from dailypapers.digest import subscriptions
+from dailypapers.digest.forms import PreferencesForm
+from dailypapers.digest.models import Subscriber
+from dailypapers.web.forms import (
+    EmailChangeForm,
+    LimitedPasswordChangeForm,
+    LoginForm,
+    OutboxPasswordResetForm,
+    PasswordCheckForm,
+    ResendConfirmationForm,
+    SignUpForm,
+    TokenForm,
+)
 from dailypapers.web.models import ApiToken
-from dailypapers.web.services import accounts, ratelimit, tokens
+from dailypapers.web.services import accounts, ratelimit, submissions, tokens
 from dailypapers.web.views import pending
 
 
@@ -24,6 +35,7 @@ class LoginView(auth_views.LoginView):
 
     template_name = "web/accounts/login.html"
     redirect_authenticated_user = True
+    form_class = LoginForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -46,9 +58,24 @@ def signup(request: HttpRequest) -> HttpResponse:
         ratelimit.limit_signup(request)
         if form.is_valid():
             ratelimit.limit_mail(request, form.cleaned_data["email"])
-            accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"], form.cleaned_data["password1"])
-            return render(request, "web/accounts/check_email.html", {"email": form.cleaned_data["email"]})
-    return render(request, "web/accounts/signup.html", {"form": form})
+            _, mailed = accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"],
+                                         form.cleaned_data["password1"])
+            return render(request, "web/accounts/check_email.html",
+                          {"email": form.cleaned_data["email"], "mailed": mailed})
+    return render(request, "web/accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    """A new confirmation link, by address; the answer is the same whether an account matches."""
+    form = ResendConfirmationForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "POST":
+        # The one limiter for mail-sending requests (per client address and per address mailed).
+        ratelimit.limit_mail(request, request.POST.get("email"))
+        if form.is_valid():
+            accounts.resend_confirmation(form.cleaned_data["email"])
+            return render(request, "web/accounts/resend_done.html", {"email": form.cleaned_data["email"]})
+    return render(request, "web/accounts/resend.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @never_cache
@@ -62,14 +89,40 @@ def confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     return redirect("web:login")
 
 
+def _account_context(request: HttpRequest, **forms) -> dict:
+    subscriber = subscriptions.of_user(request.user)
+    digest_form = (PreferencesForm.for_subscriber(subscriber) if subscriber is not None else PreferencesForm())
+    return {
+        "email_form": EmailChangeForm(request.user), "token_form": TokenForm(),
+        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+        "delete_form": PasswordCheckForm(request.user), "subscriber": subscriber,
+        "digest_active": subscriber is not None and subscriber.status == Subscriber.ACTIVE,
+        "digest_form": digest_form, "waiting_submissions": submissions.of_user(request.user), **forms,
+    }
+
+
 @never_cache  # private: no shared or browser cache may keep it
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/accounts/account.html", {
-        "email_form": EmailChangeForm(request.user), "token_form": TokenForm(),
-        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
-        "delete_form": PasswordCheckForm(request.user),
-    })
+    return render(request, "web/accounts/account.html", _account_context(request))
+
+
+@login_required
+@require_POST
+def account_digest(request: HttpRequest) -> HttpResponse:
+    """Subscribe, change the digest, or stop it, from the account page (the address is confirmed)."""
+    if request.POST.get("action") == "unsubscribe":
+        subscriber = subscriptions.of_user(request.user)
+        if subscriber is not None:
+            subscriptions.unsubscribe(subscriber)
+        messages.info(request, "You will receive no more digests.")
+        return redirect("web:account")
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return render(request, "web/accounts/account.html", _account_context(request, digest_form=form), status=400)
+    subscriber = subscriptions.subscribe_account(request.user, form.choices())
+    messages.success(request, f"Saved: {subscriber.email} receives {subscriber.frequency} digests.")
+    return redirect("web:account")
 
 
 @never_cache  # private: no shared or browser cache may keep it
@@ -79,14 +132,14 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.user, request.POST)
     if form.is_valid():
         ratelimit.limit_mail(request, form.cleaned_data["email"], user=request.user)
-        accounts.request_email_change(request.user, form.cleaned_data["email"])
-        messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
+        mailed = accounts.request_email_change(request.user, form.cleaned_data["email"])
+        if mailed == "sent":
+            messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
+        else:
+            messages.warning(request, f"Our mail server did not answer just now; the confirmation link for "
+                                      f"{form.cleaned_data['email']} will be sent within minutes.")
         return redirect("web:account")
-    return render(request, "web/accounts/account.html", {
-        "email_form": form, "token_form": TokenForm(), "delete_form": PasswordCheckForm(request.user),
-        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
-    }, status=400)
-
+    return render(request, "web/accounts/account.html", _account_context(request, email_form=form), status=400)
 
 @login_required
 def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
@@ -141,9 +194,8 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 password_reset = PasswordResetView.as_view(
-    template_name="web/accounts/password_reset.html", email_template_name="web/accounts/password_reset_email.txt",
-    subject_template_name="web/accounts/password_reset_subject.txt", success_url=reverse_lazy("web:password_reset_done"),
-    extra_email_context={"base_url": settings.BASE_URL})
+    template_name="web/accounts/password_reset.html", form_class=OutboxPasswordResetForm,
+    success_url=reverse_lazy("web:password_reset_done"))
 password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="web/accounts/password_reset_done.html")
 password_reset_confirm = never_cache(auth_views.PasswordResetConfirmView.as_view(
     template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:login")))

@@ -71,7 +71,8 @@ def _rate_limited(request, exc: RateLimited):
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
-    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
+    status = 404 if isinstance(exc, submissions.NotOnArxiv) else 400
+    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=status)
 
 
 @api.exception_handler(PermissionDenied)
@@ -186,6 +187,14 @@ def comment(request: HttpRequest, paper_id: str, data: CommentIn):
 @api.post("/submit", auth=TokenAuth(), summary="Submit a paper to today's list by arXiv id or URL")
 def submit(request: HttpRequest, data: SubmitIn):
     result = submissions.submit(request.auth, data.arxiv)
+    if result.pending is not None:
+        # Our side's trouble (arXiv is away), not the client's: 503, and asking again is safe (the
+        # same waiting submission answers until the worker has fetched the paper).
+        response = api.create_response(request, {
+            "detail": submissions.pending_message(result.pending), "pending": True,
+            "arxiv_id": result.pending.arxiv_id}, status=503)
+        response["Retry-After"] = str(result.RETRY_AFTER)
+        return response
     paper = listings.with_stats(listings.visible_papers()).filter(pk=result.paper.pk).first()
     if paper is None:
         raise Http404("paper hidden")

@@ -147,6 +147,9 @@ def submit(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
+            if result.pending is not None:
+                messages.warning(request, submissions.pending_message(result.pending))
+                return redirect("web:account")
             if result.created:
                 messages.success(request, f"{result.paper.arxiv_id} is on today's list. Thank you!")
             else:

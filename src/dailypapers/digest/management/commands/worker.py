@@ -35,12 +35,20 @@ class Command(BaseCommand):
             return
         do_sync = (lambda: None) if options["no_sync"] else worker.sync
         if options["once"]:
+            done: dict = {}
             try:
-                for report in worker.tick(_now(), plan, do_sync=do_sync):
+                for report in worker.tick(_now(), plan, do_sync=do_sync, jobs=lambda: done.update(worker.run_jobs())):
                     self.stdout.write(f"{report.period}: sent {report.sent}, nothing new {report.empty}, "
                                       f"bounced {report.bounced}, failed {report.failed}, waiting {report.waiting}")
             except MailConfigError as exc:
                 raise CommandError(str(exc)) from exc
+            if "outbox" in done:
+                mails = done["outbox"]
+                self.stdout.write(f"site mails: sent {mails.sent}, waiting {mails.retry}, failed {mails.failed}")
+            if "submissions" in done:
+                waiting = done["submissions"]
+                self.stdout.write(f"submissions: fetched {waiting.done}, still waiting {waiting.waiting}, "
+                                  f"not on arXiv {waiting.failed}")
             return
         self.stdout.write("worker started; " + "; ".join(worker.describe(_now(), plan)))
         worker.run_forever(plan, _now, do_sync=do_sync)
