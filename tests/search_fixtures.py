@@ -16,7 +16,6 @@ from tests.web_fixtures import paper_record
 def search_index(settings, tmp_path):
     """This test's own index directory (the database is fresh per test, so must the index be)."""
     settings.SEARCH_INDEX_DIR = tmp_path / "index"
-    settings.SEARCH_CATCH_UP_SECONDS = 5.0
     return settings.SEARCH_INDEX_DIR
 
 

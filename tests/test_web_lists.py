@@ -67,10 +67,10 @@ def test_category_filter_matches_whole_categories(client):
 
 
 def test_hidden_papers_leave_lists(client, make_user):
-    from dailypapers.web.models import PaperModeration
+    from dailypapers.store.moderation import set_paper_hidden
 
     shown, hidden = feature(FRI, 2)
-    PaperModeration.objects.create(paper=hidden, hidden=True)
+    set_paper_hidden(hidden.pk, True)
     assert ids(client.get("/papers/date/2025-01-03")) == [shown.arxiv_id]
     assert client.get(f"/papers/{hidden.arxiv_id}").status_code == 404
 

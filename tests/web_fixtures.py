@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
-from dailypapers.rank.refresh import refresh_papers
+from dailypapers.web.services.community_stats import refresh_papers
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
 from tests.conftest import DATA

@@ -50,3 +50,16 @@ def fresh_votes_worth(score: float, now: dt.datetime, params: TrendingParams) ->
     if score == 0.0:
         return 0.0
     return 2.0 ** (score - clock(now, params))
+
+
+def combined_score(community_score: float, community_votes: int, hf_votes: int,
+                   hf_featured_at: dt.datetime | None, params: TrendingParams) -> float:
+    """``trending_score`` from its two parts: the score of our votes alone (``community_score``,
+    meaningful when ``community_votes`` > 0) and the imported Hugging Face lump."""
+    terms = [community_score] if community_votes > 0 else []
+    if hf_votes > 0 and hf_featured_at is not None and params.hf_weight > 0:
+        terms.append(math.log2(params.hf_weight * hf_votes) + clock(hf_featured_at, params))
+    if not terms:
+        return 0.0
+    top = max(terms)
+    return top + math.log2(sum(2.0 ** (t - top) for t in terms))

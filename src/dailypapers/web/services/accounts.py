@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from dailypapers.rank.refresh import refresh_papers
+from dailypapers.web.services.community_stats import refresh_papers
 from dailypapers.web.models import Profile, Vote
 from dailypapers.web.services import comments as comment_service
 

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.store.visibility import shown_papers
 
 PAGE_SIZE = 50
 TRENDING_PAGE_SIZE = 30
@@ -85,8 +86,8 @@ def clean_category(value: str | None) -> str:
 
 
 def visible_papers() -> QuerySet[Paper]:
-    """Papers that may be shown: not deleted upstream, not hidden by a moderator."""
-    return Paper.objects.filter(deleted=False).exclude(moderation__hidden=True)
+    """Papers that may be shown: the store's one rule (dailypapers.store.visibility)."""
+    return shown_papers()
 
 
 def in_category(qs: QuerySet[Paper], category: str) -> QuerySet[Paper]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -29,6 +31,20 @@ def secret_key_problem(key: str, from_env: bool, host: str) -> str | None:
     return None
 
 
+def persist_secret_key(key_file: Path) -> str:
+    """The data dir's local key, created (mode 600) when missing, so every worker and every
+    restart signs cookies with the same key. Only serve writes it: settings never do."""
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
+        return key
+
+
 def worker_count() -> int:
     configured = settings.CONFIG["DAILYPAPERS_SERVE_WORKERS"]
     return configured if configured > 0 else 2 * (os.cpu_count() or 1) + 1
@@ -43,7 +59,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=0, help="worker processes (default: DAILYPAPERS_SERVE_WORKERS)")
 
     def handle(self, *args, **options):
-        problem = secret_key_problem(settings.SECRET_KEY, settings.SECRET_KEY_FROM_ENV, options["host"])
+        key = settings.SECRET_KEY if settings.SECRET_KEY_FROM_ENV else persist_secret_key(settings.SECRET_KEY_FILE)
+        problem = secret_key_problem(key, settings.SECRET_KEY_FROM_ENV, options["host"])
         if problem and not settings.DEBUG:
             raise CommandError(f"refusing to serve: {problem}. Set DAILYPAPERS_SECRET_KEY to a long random value "
                                "(python -c 'import secrets; print(secrets.token_urlsafe(50))').")
@@ -54,5 +71,7 @@ class Command(BaseCommand):
         sys.stdout.flush()
         argv = [sys.executable, "-m", "gunicorn", "dailypapers.wsgi:application", "--bind", bind,
                 "--workers", str(workers), "--access-logfile", "-" if settings.DEBUG else "/dev/null",
-                "--error-logfile", "-", "--graceful-timeout", "10", "--keep-alive", "5"]
+                "--error-logfile", "-", "--graceful-timeout", "10", "--keep-alive", "5",
+                # Starts the search index refresher thread in each worker (never at import).
+                "--config", "python:dailypapers.cli.gunicorn_hooks"]
         os.execv(sys.executable, argv)  # gunicorn replaces us: signals reach it directly
