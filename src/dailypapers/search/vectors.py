@@ -235,9 +235,8 @@ class VectorIndex:
         if meta["dim"] != dim:
             raise ValueError(f"{path} holds {meta['dim']}-d vectors, not {dim}-d")
         days_path = index.path / "days.npy"
-        # Indexes saved before days were kept have no days.npy: date filters go through the
-        # keyword index until the next rebuild.
-        index.knows_days = bool(meta.get("days")) and days_path.exists()
+        # Vectors added without days (add(days=None)) saved none: date filters then go through the keyword index.
+        index.knows_days = bool(meta["days"])
         if meta["mode"] == "exact":
             store = _ExactStore(dim)
             ids = json.loads((index.path / "ids.json").read_text())
@@ -254,14 +253,6 @@ class VectorIndex:
                 store.days[: len(days)] = days
         index._store = store
         return index
-
-    @staticmethod
-    def saved_with_days(path: str | Path) -> bool:
-        """Whether the index saved at ``path`` holds its vectors' days (read from its metadata)."""
-        try:
-            return bool(json.loads((Path(path) / "meta.json").read_text()).get("days"))
-        except FileNotFoundError:
-            return True  # nothing saved: nothing to fill
 
     @property
     def uses_hnsw(self) -> bool:

@@ -11,41 +11,66 @@ from collections.abc import Sequence
 from typing import Protocol
 
 
+# Read-only properties, so the parsers' dataclasses (plain attributes, list fields) match.
 class VersionLike(Protocol):
-    number: int
-    date: dt.datetime | None
+    @property
+    def number(self) -> int: ...
+    @property
+    def date(self) -> dt.datetime | None: ...
 
 
 class PaperRecordLike(Protocol):
     """One paper as one source saw it; ``None`` means "this source does not say"."""
 
-    arxiv_id: str
-    title: str
-    source: str
-    abstract: str | None
-    authors: list[str] | None
-    primary_category: str | None
-    categories: list[str] | None
-    comments: str | None
-    journal_ref: str | None
-    doi: str | None
-    license: str | None
-    submitter: str | None
-    latest_version: int | None
-    first_submitted: dt.datetime | None
-    last_updated: dt.datetime | None
-    announced: dt.date | None
-    withdrawn: bool | None
-    deleted: bool
-    versions: Sequence[VersionLike]
+    @property
+    def arxiv_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def abstract(self) -> str | None: ...
+    @property
+    def authors(self) -> list[str] | None: ...
+    @property
+    def primary_category(self) -> str | None: ...
+    @property
+    def categories(self) -> list[str] | None: ...
+    @property
+    def comments(self) -> str | None: ...
+    @property
+    def journal_ref(self) -> str | None: ...
+    @property
+    def doi(self) -> str | None: ...
+    @property
+    def license(self) -> str | None: ...
+    @property
+    def submitter(self) -> str | None: ...
+    @property
+    def latest_version(self) -> int | None: ...
+    @property
+    def first_submitted(self) -> dt.datetime | None: ...
+    @property
+    def last_updated(self) -> dt.datetime | None: ...
+    @property
+    def announced(self) -> dt.date | None: ...
+    @property
+    def withdrawn(self) -> bool | None: ...
+    @property
+    def deleted(self) -> bool: ...
+    @property
+    def versions(self) -> Sequence[VersionLike]: ...
 
 
 class DailyEntryRecordLike(Protocol):
     """A paper featured on a daily list, with what that list said about it."""
 
-    paper: PaperRecordLike
-    date: dt.date
-    source: str
+    @property
+    def paper(self) -> PaperRecordLike: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def source(self) -> str: ...
 
 
 def is_daily_entry(record: object) -> bool:
