@@ -112,6 +112,7 @@ def search(query: str, filters: Filters | None = None, sort: str = "relevance", 
         ran = "keyword"
         hits, total = result.hits, result.total
     else:
+        assert reader.vectors is not None  # semantic_ok
         try:
             engine = HybridSearch(reader.keyword, reader.vectors, _embedder())
         except EmbedderError as exc:
@@ -139,7 +140,7 @@ def similar(arxiv_id: str, paper_pk: int, title: str, limit: int = 5) -> list[st
         return []
     own = _base(arxiv_id)
     hits: list[tuple[str, float]] = []
-    if _semantic_ready(reader):
+    if _semantic_ready(reader) and reader.vectors is not None:
         row = PaperEmbedding.objects.filter(paper_id=paper_pk, model_id=reader.state.model_id).first()
         if row is not None:
             hits = reader.vectors.search(row.as_array(), limit + 3)

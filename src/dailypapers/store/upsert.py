@@ -13,8 +13,8 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -47,7 +47,7 @@ class BatchCounts:
     updated: int = 0
     unchanged: int = 0
 
-    def add(self, other: "BatchCounts") -> None:
+    def add(self, other: BatchCounts) -> None:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged

@@ -9,7 +9,8 @@ from django.contrib.auth.admin import UserAdmin
 from dailypapers.store import papers
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.web.models import ApiToken, Comment, PaperModeration, Profile, Submission
-from dailypapers.web.services import accounts, comments as comment_service, moderation
+from dailypapers.web.services import accounts, moderation
+from dailypapers.web.services import comments as comment_service
 
 User = get_user_model()
 
