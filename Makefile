@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # The re-quantized embedding model, found at run time through sys.prefix (DAILYPAPERS_MODEL_DIR overrides).
 MODEL_DIR := $(VENV)/share/dailypapers/models
 
-.PHONY: install install-gpu run test test-sqlite test-postgres bench bench-search clean
+.PHONY: install install-gpu run test test-sqlite test-postgres lint bench bench-search clean
 
 $(BIN)/dailypapers: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ test-sqlite: install
 test-postgres: install
 	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL))"
 	DATABASE_URL=$(TEST_DATABASE_URL) DAILYPAPERS_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Lint and type check (settings in pyproject.toml): ruff's rules, ruff's formatting, mypy on store/, search/, rank/, ingest/.
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/import_bench.py

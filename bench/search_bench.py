@@ -231,12 +231,6 @@ def main() -> None:
     # Each index draws from its own generator, so either can be rebuilt alone.
     keyword_build = None if KeywordIndex.exists(args.out / "keyword") else build_keyword(args, papers, rng)
     vector_build = None if (args.out / "vectors" / "meta.json").exists() else build_vectors(args, papers, vrng, project)
-    if not VectorIndex.saved_with_days(args.out / "vectors"):  # kept from a run before vectors had days
-        log("adding days to the kept vector index")
-        kept = VectorIndex.open(args.out / "vectors")
-        kept.set_days(replica_ids(papers, np.arange(args.n)), replica_days(papers, args.n))
-        kept.knows_days = True
-        kept.save()
     warm = read_through(*(p for p in (args.out / "keyword", args.out / "vectors", args.baseline_keyword) if p))
     log(f"read the index files through the page cache in {warm:.0f} s")
     keyword = KeywordIndex(args.out / "keyword")

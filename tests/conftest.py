@@ -1,4 +1,8 @@
-"""Shared fixtures: where the real data lives, fresh data directories, the CLI."""
+"""Every shared fixture lives here: the real data, fresh data directories and search indexes,
+the CLI, users and logged-in clients, a loopback arXiv API, a loopback SMTP server.
+
+tests/web_fixtures.py, tests/search_fixtures.py and tests/digest_data.py hold test data and
+helpers (and re-export these fixtures' names for modules that import them from there)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
+RECORDED = DATA / "arxiv-raw-formats" / "api-atom" / "search_deep_dream_start0.atom"
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +95,80 @@ def sql_rows(database_url: str, query: str) -> list[tuple]:
 
     with psycopg.connect(database_url) as conn:
         return conn.execute(query).fetchall()
+
+
+@pytest.fixture
+def search_index(settings, tmp_path):
+    """This test's own index directory (the database is fresh per test, so must the index be).
+    Searches never write the index: a test brings it up to date with indexer.catch_up()."""
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
+    return settings.SEARCH_INDEX_DIR
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(name: str = "alice", password: str = "correct horse battery", **extra):
+        return django_user_model.objects.create_user(username=name, email=f"{name}@example.org",
+                                                     password=password, **extra)
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def arxiv_api(settings):
+    """A loopback HTTP server answering every query with a recorded arXiv API response."""
+    import http.server
+    import threading
+
+    body = RECORDED.read_bytes()
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/atom+xml")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_ARXIV_DELAY": 0.0,
+                       "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{server.server_port}/api/query"}
+    yield requests
+    server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """Pages are rendered fresh in tests (a test that measures the cache turns it on itself)."""
+    settings.PAGE_CACHE_SECONDS = 0
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
+@pytest.fixture
+def sink(settings):
+    """A live aiosmtpd server on loopback, with Django's email settings pointing at it."""
+    from smtp_sink import SmtpSink
+
+    server = SmtpSink().start()
+    for name, value in server.settings().items():
+        setattr(settings, name, value)
+    settings.BASE_URL = "http://testserver"
+    yield server
+    server.stop()

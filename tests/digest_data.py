@@ -114,18 +114,5 @@ def run_python(env: dict, code: str) -> subprocess.CompletedProcess:
                           text=True, check=True, timeout=300)
 
 
-# Fixtures shared by the digest test files (imported by name there; tests/conftest.py is not ours).
-import pytest  # noqa: E402
-
-from smtp_sink import SmtpSink  # noqa: E402
-
-
-@pytest.fixture
-def sink(settings):
-    """A live aiosmtpd server on loopback, with Django's email settings pointing at it."""
-    server = SmtpSink().start()
-    for name, value in server.settings().items():
-        setattr(settings, name, value)
-    settings.BASE_URL = "http://testserver"
-    yield server
-    server.stop()
+# The ``sink`` fixture lives in tests/conftest.py; its name stays importable from here.
+from conftest import sink  # noqa: E402,F401

@@ -1,23 +1,16 @@
-"""Fixtures for the search tests: a fresh per-test index directory, papers through the real upsert."""
+"""Helpers for the search tests: papers through the real upsert, the index's ids.
+(The ``search_index`` fixture lives in tests/conftest.py; its name is re-exported here.)"""
 
 from __future__ import annotations
 
-import pytest
 from django.utils import timezone
 
 from dailypapers.ingest.records import PaperRecord
 from dailypapers.search import indexer
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
+from tests.conftest import search_index  # noqa: F401
 from tests.web_fixtures import paper_record
-
-
-@pytest.fixture
-def search_index(settings, tmp_path):
-    """This test's own index directory (the database is fresh per test, so must the index be)."""
-    settings.SEARCH_INDEX_DIR = tmp_path / "index"
-    settings.SEARCH_CATCH_UP_SECONDS = 5.0
-    return settings.SEARCH_INDEX_DIR
 
 
 def write_papers(*records: PaperRecord) -> list[Paper]:

@@ -177,3 +177,26 @@ def test_send_command_reports(sink, capsys):
     make_subscriber("cmd@example.org")
     call_command("digest", "send", "--period", PERIOD, "--rate", "0")
     assert "daily:2026-06-30: sent 1," in capsys.readouterr().out
+
+
+def test_a_hidden_paper_is_in_no_digest(sink):
+    """Issue 13 item 8: 150 of 150 digest mails contained a moderator-hidden paper."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from dailypapers.store.models import Paper
+    from dailypapers.web.services.moderation import set_paper_hidden
+
+    ids = make_papers(12)
+    for i in range(150):
+        make_subscriber(f"h{i}@example.org", top_n=5)
+    moderator = get_user_model().objects.create_user("mod", "mod@example.org", "correct horse battery")
+    moderator.user_permissions.add(Permission.objects.get(codename="moderate"))
+    moderator = get_user_model().objects.get(pk=moderator.pk)
+    set_paper_hidden(moderator, Paper.objects.get(arxiv_id=ids[0]), True, "spam")  # the best trending paper
+    assert send_period(PERIOD_, FAST).sent == 150
+    with sink.lock:
+        bodies = [m.get_body(("plain",)).get_content() for _, m in sink.messages]
+    assert len(bodies) == 150
+    assert not [b for b in bodies if f"/papers/{ids[0]}" in b]
+    assert all(f"/papers/{ids[1]}" in b for b in bodies)  # the next best takes its place

@@ -1,5 +1,5 @@
 """Issue 13 items 2, 3 and 9 and issue 14's "one rate limiter": every login, sign-up and
-mail-sending action goes through web/services/ratelimit.py; rates are validated at start-up."""
+mail-sending action goes through dailypapers/ratelimit.py; rates are validated at start-up."""
 
 import datetime as dt
 

@@ -430,22 +430,6 @@ def test_updates_and_deletes_reach_the_papers_shard_only(tmp_path):
     reopened.close()
 
 
-def test_an_index_made_before_shards_opens_as_one_shard(tmp_path, scifact):
-    legacy = tmp_path / "legacy"
-    legacy.mkdir()
-    index = tantivy.Index(keyword_module._schema(), path=str(legacy))  # the old layout: one tantivy index in place
-    index.register_tokenizer(TEXT_ANALYZER, text_analyzer())
-    writer = index.writer(heap_size=15_000_000, num_threads=1)
-    for doc in scifact["docs"][:50]:
-        writer.add_document(keyword_module._document(doc))
-    writer.commit()
-    opened = KeywordIndex(legacy)
-    assert opened.shard_count == 1 and len(opened) == 50 and KeywordIndex.exists(legacy)
-    title_word = scifact["docs"][3]["title"].split()[0]
-    assert opened.search(title_word, limit=50).hits
-    assert not (legacy / "shards.json").exists()
-
-
 # -- vector index -----------------------------------------------------------------------
 
 
@@ -547,7 +531,7 @@ def test_vector_day_filter_matches_a_scan(tmp_path, hnsw_threshold):
     with pytest.raises(ValueError):
         exact.search(data[0], 5, days=(730_000, 730_010))
     exact.save()
-    assert not VectorIndex.saved_with_days(tmp_path / "exact") and not VectorIndex.open(tmp_path / "exact").knows_days
+    assert not VectorIndex.open(tmp_path / "exact").knows_days
 
 
 def test_hybrid_date_filter_through_vector_days_agrees_with_the_keyword_check(keyword, scifact, embedder, tmp_path):

@@ -1,5 +1,6 @@
-"""The per-machine search index follows the database's change log: incremental updates,
-votes, one writer, crash catch-up (real subprocesses killed with SIGKILL), rebuild."""
+"""The per-machine search index follows the store's change feed: incremental updates,
+votes, visibility, one writer, crash catch-up (real subprocesses killed with SIGKILL), rebuild.
+Searches never write the index: each test catches up explicitly."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 
 from dailypapers.search import indexer, service
 from dailypapers.search.indexer import catch_up, read_state
-from dailypapers.store.models import Paper
+from dailypapers.store.models import Paper, PaperChange
 from dailypapers.web.services import votes
 from tests.conftest import dailypapers_env, run_cli, sql_rows
 from tests.search_fixtures import indexed_ids, search_index, write_paper, write_papers  # noqa: F401
@@ -29,6 +30,11 @@ def ids(query: str, **kwargs) -> list[str]:
     return service.search(query, mode="keyword", **kwargs).ids
 
 
+def fresh_ids(query: str, **kwargs) -> list[str]:
+    catch_up()
+    return ids(query, **kwargs)
+
+
 def test_add_update_delete_reach_the_index(search_index):
     first = write_paper(arxiv_id="2501.00001", title="Quokka behaviour in the wild")
     write_paper(arxiv_id="2501.00002", title="Wombat burrows")
@@ -37,23 +43,25 @@ def test_add_update_delete_reach_the_index(search_index):
     assert ids("quokka") == ["2501.00001"]
 
     write_papers(paper_record(arxiv_id="2501.00001", title="Numbat behaviour in the wild", latest_version=2))
-    assert ids("numbat") == ["2501.00001"]  # the search itself catches up first
+    assert ids("numbat") == [] and read_state().feed == result.state.feed  # a search never writes the index
+    assert fresh_ids("numbat") == ["2501.00001"]
     assert ids("quokka") == []
 
     write_papers(paper_record(arxiv_id="2501.00001", deleted=True))
     assert Paper.objects.get(pk=first.pk).deleted
-    assert ids("numbat") == []
+    assert PaperChange.objects.filter(paper_id=first.pk).order_by("id").last().kind == "deleted"
+    assert fresh_ids("numbat") == []
     assert indexed_ids() == {"2501.00002"}
 
 
 def test_a_batch_larger_than_a_chunk_is_not_cut_at_the_chunk_edge(search_index, monkeypatch):
-    # One upsert batch shares one change_seq: the cursor must also remember the paper id.
+    # One upsert batch writes many feed rows in one transaction; chunks of the feed cut it anywhere.
     monkeypatch.setattr(indexer, "CHUNK", 3)
     write_papers(*[paper_record(title=f"Axolotl study {i}") for i in range(10)])
     catch_up(limit_seconds=None)
     assert len(indexed_ids()) == 10
     write_papers(*[paper_record(title=f"Axolotl sequel {i}") for i in range(7)])
-    assert len(ids("axolotl", limit=50)) == 17
+    assert len(fresh_ids("axolotl", limit=50)) == 17
 
 
 def test_votes_sort_follows_votes(search_index, make_user):
@@ -63,14 +71,16 @@ def test_votes_sort_follows_votes(search_index, make_user):
     before = Paper.objects.get(pk=low.pk).change_seq
     for name in ("ann", "bob"):
         votes.cast(make_user(name), Paper.objects.get(pk=low.pk), want=True)
-    assert Paper.objects.get(pk=low.pk).change_seq > before  # the vote bumped it
-    assert ids("capybara", sort="votes") == [low.arxiv_id, high.arxiv_id]
+    # A vote is a "votes" change in the feed; the paper's own change_seq (its text version) stays.
+    assert PaperChange.objects.filter(paper_id=low.pk, kind="votes").count() == 2
+    assert Paper.objects.get(pk=low.pk).change_seq == before
+    assert fresh_ids("capybara", sort="votes") == [low.arxiv_id, high.arxiv_id]
     # Imported Hugging Face upvotes count too.
     hf = feature(dt.date(2025, 1, 6), upvotes=9, title="Capybara audio")[0]
-    assert ids("capybara", sort="votes")[0] == hf.arxiv_id
+    assert fresh_ids("capybara", sort="votes")[0] == hf.arxiv_id
 
 
-def test_a_vector_is_not_lost_when_a_vote_moves_its_paper_past_a_partial_catch_up(search_index, settings, monkeypatch, make_user):
+def test_a_vector_is_not_lost_when_a_vote_follows_it_across_a_partial_catch_up(search_index, settings, monkeypatch, make_user):
     from dailypapers.search.backfill import backfill
     from dailypapers.search.embed import Embedder
 
@@ -80,20 +90,20 @@ def test_a_vector_is_not_lost_when_a_vote_moves_its_paper_past_a_partial_catch_u
     write_paper(title="Unrelated later paper")
     votes.cast(make_user("ann"), Paper.objects.get(pk=paper.pk), want=True)  # the paper moves past the other
     monkeypatch.setattr(indexer, "CHUNK", 1)
-    first = catch_up(limit_seconds=1e-9)  # stops after one paper: the cursor passes the embedding's seq
-    assert not first.complete and first.state.vectors == 0
-    assert catch_up().state.vectors == 1
+    first = catch_up(limit_seconds=1e-9)  # stops after one change
+    assert not first.complete and first.applied == 1
+    final = catch_up()
+    assert final.state.vectors == 1 and final.applied == 2  # embedding, later paper, vote: each once
     assert service.search("curing hereditary illness", mode="semantic", limit=1).ids == [paper.arxiv_id]
 
 
 def test_unchanged_vote_totals_do_not_bump_the_paper(search_index):
-    from dailypapers.rank.refresh import refresh_papers
+    from dailypapers.web.services.community_stats import refresh_papers
 
     paper = write_paper(title="Tapir")
     refresh_papers([paper.pk])
-    seq = Paper.objects.get(pk=paper.pk).change_seq
     refresh_papers([paper.pk])
-    assert Paper.objects.get(pk=paper.pk).change_seq == seq
+    assert list(PaperChange.objects.filter(paper_id=paper.pk).values_list("kind", flat=True)) == ["metadata"]
 
 
 def test_a_second_writer_skips_and_serves_the_current_index(search_index):
@@ -105,16 +115,16 @@ def test_a_second_writer_skips_and_serves_the_current_index(search_index):
         busy = catch_up()
         assert busy.busy and busy.applied == 0
         assert len(ids("pangolin")) == 1  # the reader still answers from the committed index
-    assert len(ids("pangolin")) == 2
+    assert len(fresh_ids("pangolin")) == 2
 
 
 def test_an_index_ahead_of_the_database_is_rebuilt(search_index):
     write_paper(title="Okapi")
     catch_up()
     state = read_state()
-    indexer._write_state(search_index, indexer.State(**{**state.__dict__, "seq": state.seq + 1000}))
+    indexer._write_state(search_index, indexer.State(**{**state.__dict__, "feed": state.feed + 1000}))
     result = catch_up()
-    assert result.state.generation == state.generation + 1 and result.state.seq == state.seq
+    assert result.state.generation == state.generation + 1 and result.state.feed == state.feed
     assert ids("okapi")
 
 
@@ -212,7 +222,8 @@ def test_backfill_in_small_pipelined_chunks_stores_each_papers_own_vector(search
     matrix = np.stack([np.frombuffer(stored[p.pk], dtype=VECTOR_DTYPE).astype(np.float32) for p in papers])
     similarity = matrix @ expected.T  # int8 activations are scaled per batch: batch-mates move vectors a little
     assert (similarity.argmax(axis=1) == np.arange(len(papers))).all() and similarity.diagonal().min() > 0.98
-    Paper.objects.filter(pk=papers[4].pk).update(change_seq=10_000)  # written, same text
+    p4 = papers[4]  # written again with the same text: re-stamped, not re-embedded
+    write_papers(paper_record(arxiv_id=p4.arxiv_id, title=p4.title, abstract=p4.abstract, comments="v2", latest_version=2))
     again = backfill(embedder, chunk=3)
     assert (again.embedded, again.unchanged) == (0, 1)
 
@@ -256,7 +267,7 @@ def test_embed_cuda_without_gpu_runtime_is_one_clear_sentence():
     assert raised.value.returncode == 2 and expected in str(raised.value) and "\n" not in str(raised.value)
 
 
-def test_vector_days_follow_paper_dates_and_old_indexes_get_them_filled(search_index, settings):
+def test_vector_days_follow_paper_dates(search_index, settings):
     from dailypapers.search.backfill import backfill
     from dailypapers.search.embed import Embedder
     from dailypapers.search.keyword import Filters
@@ -272,6 +283,7 @@ def test_vector_days_follow_paper_dates_and_old_indexes_get_them_filled(search_i
     vectors_dir = indexer.generation_dir(search_index, read_state()) / "vectors"
 
     def semantic_in_march() -> list[str]:
+        catch_up()
         return service.search("curing hereditary illness", filters=march, mode="semantic", limit=3).ids
 
     assert semantic_in_march() == [early.arxiv_id, sorting.arxiv_id]
@@ -281,18 +293,3 @@ def test_vector_days_follow_paper_dates_and_old_indexes_get_them_filled(search_i
     write_papers(paper_record(arxiv_id=late.arxiv_id, title=late.title, abstract=late.abstract, announced=dt.date(2025, 3, 20)))
     assert set(semantic_in_march()[:2]) == {late.arxiv_id, early.arxiv_id}
     assert read_state().vectors == 3
-
-    # An index saved before vectors kept days: date filters go through the keyword index
-    # until a full catch-up fills the days in (no re-embedding, no HNSW rebuild).
-    meta = json.loads((vectors_dir / "meta.json").read_text())
-    (vectors_dir / "meta.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "days"}))
-    (vectors_dir / "days.npy").unlink()
-    (search_index / f"g{read_state().generation}" / "vector_days.npy").unlink()
-    state = read_state()
-    indexer._write_state(search_index, indexer.State(**{**state.__dict__, "vectors_version": state.vectors_version + 1}))
-    assert not VectorIndex.open(vectors_dir).knows_days
-    assert set(semantic_in_march()[:2]) == {late.arxiv_id, early.arxiv_id}
-    catch_up(limit_seconds=None)
-    reopened = VectorIndex.open(vectors_dir)
-    assert reopened.knows_days and VectorIndex.saved_with_days(vectors_dir)
-    assert set(semantic_in_march()[:2]) == {late.arxiv_id, early.arxiv_id}

@@ -66,6 +66,9 @@ def test_post_urls_cover_every_site_route():
 def test_html_in_titles_abstracts_authors_and_comments_is_escaped(alice_client, alice):
     paper = feature(DAY, 1, upvotes=1, title=f"Title {EVIL}", abstract=f"Abstract {EVIL}", authors=[f"Eve {EVIL}"])[0]
     comments.add(alice, paper, f"Comment {EVIL}")
+    from dailypapers.search.indexer import catch_up
+
+    catch_up()  # searches never write the index
     for url in ["/", "/papers/date/2025-01-06", "/trending", f"/papers/{paper.arxiv_id}", "/search?q=Abstract"]:
         page = alice_client.get(url).content.decode()
         assert "<script>alert" not in page and "<img src=x" not in page, url
@@ -106,20 +109,32 @@ def test_web_writes_are_rate_limited(alice_client, settings):
 
 
 def test_session_cookie_flags(client, alice, settings):
-    settings.SESSION_COOKIE_SECURE = True
+    # The flags as configured (DEBUG is off here), not set by the test: a login's cookies carry them.
+    assert not settings.DEBUG
     client.post("/accounts/login", {"username": "alice", "password": "correct horse battery"})
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    assert cookie["httponly"] and cookie["secure"]
+    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["httponly"] and session["secure"] and session["samesite"] == "Lax"
+    csrf = client.cookies.get(settings.CSRF_COOKIE_NAME)
+    assert csrf is None or (csrf["secure"] and csrf["httponly"])
 
 
-def test_secure_cookies_default_on_without_debug():
-    from dailypapers import config
+@pytest.mark.parametrize("env, secure", [
+    ({}, True),  # DEBUG off: Secure cookies
+    ({"DAILYPAPERS_DEBUG": "1"}, False),  # DEBUG on (local http): not Secure
+    ({"DAILYPAPERS_SECURE_COOKIES": "0"}, False),  # explicitly off behind plain http
+    ({"DAILYPAPERS_DEBUG": "1", "DAILYPAPERS_SECURE_COOKIES": "1"}, True),
+])
+def test_secure_cookies_follow_debug_unless_set(env, secure, tmp_path):
+    import os
+    import subprocess
+    import sys
 
-    values = config.load({"DAILYPAPERS_HOME": "/tmp/x"})
-    assert values["DAILYPAPERS_SECURE_COOKIES"] is None  # None: follow DEBUG (on when DEBUG is off)
-    from django.conf import settings
-
-    assert settings.SESSION_COOKIE_HTTPONLY and settings.SESSION_COOKIE_SECURE == (not settings.DEBUG)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
+    code = ("import dailypapers.settings as s; "
+            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY)")
+    out = subprocess.run([sys.executable, "-c", code], env={**clean, "DAILYPAPERS_HOME": str(tmp_path), **env},
+                         capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    assert out == [str(secure), str(secure), "True", "True"]
 
 
 def test_security_headers(client):

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from dailypapers.rank.refresh import refresh_papers
+from dailypapers.web.services.community_stats import refresh_papers
 from dailypapers.rank.trending import (
     EPOCH,
     TrendingParams,

@@ -1,22 +1,20 @@
-"""Fixtures for the web tests: papers written through the real upsert, users, logged-in clients."""
+"""Test data for the web tests: papers written through the real upsert.
+
+The fixtures (users, logged-in clients, the loopback arXiv API) live in tests/conftest.py;
+their names are re-exported here for modules that import them from this one."""
 
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import itertools
-import threading
 
-import pytest
 from django.utils import timezone
 
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
-from dailypapers.rank.refresh import refresh_papers
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
-from tests.conftest import DATA
-
-RECORDED = DATA / "arxiv-raw-formats" / "api-atom" / "search_deep_dream_start0.atom"
+from dailypapers.web.services.community_stats import refresh_papers
+from tests.conftest import RECORDED, alice, alice_client, arxiv_api, make_user, no_page_cache  # noqa: F401
 
 _ids = itertools.count(1)
 
@@ -40,56 +38,3 @@ def feature(day: dt.date, count: int = 1, upvotes: int = 0, **fields) -> list[Pa
     papers = list(Paper.objects.filter(arxiv_id__in=[r.paper.arxiv_id for r in records]))
     refresh_papers([p.pk for p in papers])
     return papers
-
-
-@pytest.fixture
-def make_user(django_user_model):
-    def make(name: str = "alice", password: str = "correct horse battery", **extra):
-        return django_user_model.objects.create_user(username=name, email=f"{name}@example.org",
-                                                     password=password, **extra)
-    return make
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
-def arxiv_api(settings):
-    """A loopback HTTP server answering every query with a recorded arXiv API response."""
-    body = RECORDED.read_bytes()
-    requests: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            requests.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/atom+xml")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_ARXIV_DELAY": 0.0,
-                       "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{server.server_port}/api/query"}
-    yield requests
-    server.shutdown()
-
-
-@pytest.fixture(autouse=True)
-def no_page_cache(settings):
-    """Pages are rendered fresh in tests (autouse wherever this module's fixtures are imported)."""
-    settings.PAGE_CACHE_SECONDS = 0
-    from django.core.cache import caches
-
-    caches["pages"].clear()

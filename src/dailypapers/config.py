@@ -73,7 +73,7 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_HOME", None, "Data directory: the SQLite database, search indexes, import checkpoints. Default: the user data dir (e.g. ~/.local/share/dailypapers)."),
     Setting("DATABASE_URL", None, "Database URL. Unset: SQLite at $DAILYPAPERS_HOME/dailypapers.sqlite3. postgres://user@host:port/name for PostgreSQL."),
     Setting("DAILYPAPERS_CONFIG", None, "Path of an optional TOML file whose keys are these setting names (environment wins). Default: $DAILYPAPERS_HOME/config.toml if it exists."),
-    Setting("DAILYPAPERS_SECRET_KEY", None, "Django secret key. Required when DAILYPAPERS_DEBUG is off and the server is started; a random per-data-dir key is generated for local use."),
+    Setting("DAILYPAPERS_SECRET_KEY", None, "Django secret key. Required when DAILYPAPERS_DEBUG is off and the server is started; for local use `dailypapers serve` keeps a random key in $DAILYPAPERS_HOME/secret_key (other commands read it, never create it)."),
     Setting("DAILYPAPERS_DEBUG", False, "Django debug mode (never in production).", _bool),
     Setting("DAILYPAPERS_ALLOWED_HOSTS", ["127.0.0.1", "localhost"], "Host names the web server answers to (comma or space separated).", _list),
     Setting("DAILYPAPERS_LOG_LEVEL", "WARNING", "Log level for dailypapers' own loggers (DEBUG, INFO, WARNING, ERROR)."),
@@ -126,7 +126,7 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_OUTBOX_RETRY_BASE", 60.0, "Seconds before the worker retries a site mail (confirmation, reset, email change) the SMTP server did not take; doubles with each attempt, at most 6 h.", float),
     Setting("DAILYPAPERS_OUTBOX_MAX_ATTEMPTS", 10, "Sends of one site mail before it is given up (the user can ask for a confirmation link again).", int),
     Setting("DAILYPAPERS_MODEL_DIR", None, "Folder holding the re-quantized embedding model built by `make install` (all-MiniLM-L6-v2.int8-per-channel.onnx). Default: share/dailypapers/models inside the Python environment; without the file the packaged model is used."),
-    Setting("DAILYPAPERS_SEARCH_CATCH_UP_SECONDS", 2.0, "Most seconds a search (web page, API, CLI) spends bringing this machine's search index up to date with the database before answering; 0: never (run `dailypapers index` from cron instead).", float),
+    Setting("DAILYPAPERS_SEARCH_REFRESH_SECONDS", 1.0, "How often each web server process checks the change feed and brings this machine's search index up to date (searches never write it); 0: never (run `dailypapers index` from cron instead).", float),
     Setting("DAILYPAPERS_SEARCH_SHARDS", 2, "Parts the keyword index is split into, searched in parallel threads (one per core is plenty); read when an index is created, so it takes effect at the next `dailypapers index --rebuild`.", int),
     Setting("DAILYPAPERS_USER_AGENT", "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)", "User-Agent sent to arXiv and Hugging Face."),
 ]

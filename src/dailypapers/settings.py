@@ -16,23 +16,21 @@ BASE_DIR = Path(__file__).resolve().parent
 
 
 def _secret_key() -> str:
-    """The configured key, or a random one kept in the data dir for local use.
+    """The configured key, else the data dir's key file, else a random key for this process.
 
-    `dailypapers serve` refuses to run with DEBUG off unless DAILYPAPERS_SECRET_KEY is set.
+    Nothing is written at import: `dailypapers serve` creates the key file before its
+    workers start, and `digest`/`worker` before they sign links (dailypapers/secretkey.py), and refuses to run with DEBUG off unless
+    DAILYPAPERS_SECRET_KEY is set.
     """
     if CONFIG["DAILYPAPERS_SECRET_KEY"]:
         return CONFIG["DAILYPAPERS_SECRET_KEY"]
-    key_file = HOME / "secret_key"
     try:
-        return key_file.read_text().strip()
+        return SECRET_KEY_FILE.read_text().strip()
     except FileNotFoundError:
-        HOME.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(50)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
-        return key
+        return secrets.token_urlsafe(50)
 
 
+SECRET_KEY_FILE = HOME / "secret_key"
 SECRET_KEY = _secret_key()
 SECRET_KEY_FROM_ENV = bool(CONFIG["DAILYPAPERS_SECRET_KEY"])
 DEBUG = CONFIG["DAILYPAPERS_DEBUG"]
@@ -183,7 +181,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Per-machine search indexes, derived from the database (dailypapers.search.indexer).
 SEARCH_INDEX_DIR = HOME / "index"
 SEARCH_MODEL_DIR = Path(CONFIG["DAILYPAPERS_MODEL_DIR"]).expanduser() if CONFIG["DAILYPAPERS_MODEL_DIR"] else Path(sys.prefix) / "share" / "dailypapers" / "models"
-SEARCH_CATCH_UP_SECONDS = CONFIG["DAILYPAPERS_SEARCH_CATCH_UP_SECONDS"]
+SEARCH_REFRESH_SECONDS = CONFIG["DAILYPAPERS_SEARCH_REFRESH_SECONDS"]
 SEARCH_SHARDS = CONFIG["DAILYPAPERS_SEARCH_SHARDS"]
 TRENDING_HALF_LIFE_HOURS = CONFIG["DAILYPAPERS_TRENDING_HALF_LIFE_HOURS"]
 TRENDING_HF_WEIGHT = CONFIG["DAILYPAPERS_TRENDING_HF_WEIGHT"]

@@ -30,6 +30,9 @@ def test_journey(browser, live_server, settings, smtp_server, screenshots, arxiv
     day = dt.date(2025, 1, 6)
     feature(day, 1, upvotes=30, title="Scaling laws for $\\alpha$-divergence models")
     underdog = feature(day, 1, upvotes=1, title="A small but elegant idea about $x^2 + y^2$")[0]
+    from dailypapers.search.indexer import catch_up
+
+    catch_up()  # the server's background refresher does this in production; searches never write
 
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     errors: list[str] = []

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce, Greatest
 from dailypapers.digest.periods import Period
 from dailypapers.digest.selection import Candidate, rank
 from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.store.visibility import shown
 
 
 def load_candidates(period: Period, window_days: int) -> list[Candidate]:
@@ -20,7 +21,7 @@ def load_candidates(period: Period, window_days: int) -> list[Candidate]:
     featured = DailyEntry.objects.filter(date__range=(first, last)).values("paper_id")
     rows = (
         Paper.objects.filter(Q(announced__range=(first, last)) | Q(id__in=featured))
-        .filter(deleted=False, withdrawn=False)
+        .filter(shown())  # the store's one visibility rule
         .annotate(
             hf=Greatest(
                 Coalesce(Max("daily_entries__upvotes", filter=Q(daily_entries__source="hf")), Value(0)),

@@ -14,7 +14,7 @@ from dailypapers.digest import subscriptions, tokens
 from dailypapers.digest.forms import PreferencesForm, SubscribeForm
 from dailypapers.digest.models import Subscriber
 from dailypapers.digest.render import manage_links
-from dailypapers.web.services import ratelimit
+from dailypapers import ratelimit
 
 log = logging.getLogger("dailypapers.digest")
 

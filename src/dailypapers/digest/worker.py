@@ -28,15 +28,18 @@ MAX_SLEEP = 300.0  # wake up at least this often, so a changed clock or a suspen
 JOBS_INTERVAL = 30.0  # how often waiting mails and submissions are tried
 
 
-def run_jobs() -> dict[str, object]:
-    """The outbox and the waiting submissions; a failing job is logged and never stops the others."""
+def send_site_mail() -> dict[str, object]:
+    """The digest part's own small job: mails waiting in the outbox. The worker command adds the
+    other parts' jobs (cli/jobs.py), since digest may not import them."""
     from dailypapers.digest import outbox
-    from dailypapers.web.services import (
-        submissions,  # the worker runs the site's jobs too
-    )
 
+    return run_jobs((("outbox", outbox.send_due),))
+
+
+def run_jobs(jobs) -> dict[str, object]:
+    """Run each (name, job); a failing job is logged and never stops the others."""
     results: dict[str, object] = {}
-    for name, job in (("outbox", outbox.send_due), ("submissions", submissions.fetch_pending)):
+    for name, job in jobs:
         try:
             results[name] = job()
         except Exception:
@@ -53,7 +56,7 @@ def sync() -> None:
 
 
 def tick(now: dt.datetime, plan: schedule.Schedule, options: SendOptions | None = None,
-         do_sync: Callable[[], None] = sync, jobs: Callable[[], object] = run_jobs) -> list[SendReport]:
+         do_sync: Callable[[], None] = sync, jobs: Callable[[], object] = send_site_mail) -> list[SendReport]:
     """One round: the small jobs, sync, then send every due period (idempotent)."""
     jobs()
     try:
@@ -73,19 +76,20 @@ def seconds_until_next(now: dt.datetime, plan: schedule.Schedule) -> float:
     return min(max((upcoming - now).total_seconds(), 1.0), MAX_SLEEP)
 
 
-def run_forever(plan: schedule.Schedule, clock: Callable[[], dt.datetime], do_sync: Callable[[], None] = sync) -> None:
+def run_forever(plan: schedule.Schedule, clock: Callable[[], dt.datetime], do_sync: Callable[[], None] = sync,
+                jobs: Callable[[], object] = send_site_mail) -> None:
     done: set[tuple[str, ...]] = set()
     while True:
         now = clock()
         due = tuple(p.key for p in schedule.due_periods(now, plan))
         if due not in done:  # a new period became due since the last round
             try:
-                tick(now, plan, do_sync=do_sync)
+                tick(now, plan, do_sync=do_sync, jobs=jobs)
                 done.add(due)
             except MailConfigError as exc:  # try again at the next wake-up; nothing was lost
                 log.error("digests not sent: %s", exc)
         else:
-            run_jobs()
+            jobs()
         time.sleep(min(seconds_until_next(clock(), plan), JOBS_INTERVAL))
 
 

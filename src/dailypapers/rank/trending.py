@@ -91,3 +91,16 @@ def explain(community_votes: int, newest_vote_at: dt.datetime | None, hf_votes: 
     if not parts:
         return ""
     return f"Score now: {' + '.join(parts)} = {_worth(total)} fresh votes."
+
+
+def combined_score(community_score: float, community_votes: int, hf_votes: int,
+                   hf_featured_at: dt.datetime | None, params: TrendingParams) -> float:
+    """``trending_score`` from its two parts: the score of our votes alone (``community_score``,
+    meaningful when ``community_votes`` > 0) and the imported Hugging Face lump."""
+    terms = [community_score] if community_votes > 0 else []
+    if hf_votes > 0 and hf_featured_at is not None and params.hf_weight > 0:
+        terms.append(math.log2(params.hf_weight * hf_votes) + clock(hf_featured_at, params))
+    if not terms:
+        return 0.0
+    top = max(terms)
+    return top + math.log2(sum(2.0 ** (t - top) for t in terms))

@@ -1,10 +1,11 @@
 """Compute and store paper embeddings (`dailypapers embed`), resumable chunk by chunk.
 
-Candidates are papers without an embedding from the current model, or written since their
-embedding (change_seq past the embedding's seq); of those, a paper whose title + abstract
-hash is unchanged is only re-stamped, not re-embedded. Each chunk's embeddings and the
-papers' change_seq bump commit in one transaction, so a killed run loses at most one
-chunk and the indexers pick the new vectors up from the change log.
+Candidates are papers without an embedding from the current model, or whose metadata
+changed since their embedding (``Paper.change_seq`` past the embedding's ``seq``, which is
+the change_seq of the text it was made from); of those, a paper whose title + abstract
+hash is unchanged is only re-stamped, not re-embedded. Each chunk's embeddings and their
+"embedding" changes in the store's feed commit in one transaction, so a killed run loses
+at most one chunk and the indexers pick the new vectors up from the feed.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Q
 from django.utils import timezone
 
 from dailypapers.search.embed import Embedder, document_text
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
-from dailypapers.store.bulk import insert_values
-from dailypapers.store.changes import next_change_seq
-from dailypapers.store.models import Paper
+from dailypapers.store import changes
+from dailypapers.store.bulk import insert_values, update_rows
+from dailypapers.store.models import Paper, PaperChange
 
 Progress = Callable[[int, int], None]  # (papers done, papers to do)
 
@@ -84,7 +85,8 @@ def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, pr
             current, t0 = None, time.monotonic()
             if read < total:
                 rows = list(todo.filter(id__gt=last_id).values_list(
-                    "id", "title", "abstract", "embedding__model_id", "embedding__text_hash")[:min(chunk, total - read)])
+                    "id", "title", "abstract", "embedding__model_id", "embedding__text_hash", "arxiv_id",
+                    "change_seq")[:min(chunk, total - read)])
                 if rows:
                     last_id, read = rows[-1][0], read + len(rows)
                     current = _Chunk.of(rows, model_id)
@@ -101,22 +103,23 @@ def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, pr
 
 @dataclass
 class _Chunk:
-    """Read rows: those to embed (``stale``) and those only re-stamped (``kept``)."""
+    """Read rows: those to embed (``stale``) and those only re-stamped (``kept``), each
+    with the paper's change_seq as read (the text version an embedding stands for)."""
 
-    stale_ids: list[int]
+    stale: list[tuple[int, str, int]]  # (paper pk, arxiv id, change_seq)
     hashes: list[str]
     texts: list[str]
-    kept: list[int]
+    kept: list[tuple[int, int]]  # (paper pk, change_seq)
     vectors: Future | None = None
 
     @classmethod
     def of(cls, rows: list[tuple], model_id: str) -> _Chunk:
-        hashes = [text_hash(title, abstract) for _, title, abstract, _, _ in rows]
+        hashes = [text_hash(row[1], row[2]) for row in rows]
         stale = [i for i, row in enumerate(rows) if row[3] != model_id or row[4] != hashes[i]]
         stale_set = set(stale)
-        return cls(stale_ids=[rows[i][0] for i in stale], hashes=[hashes[i] for i in stale],
+        return cls(stale=[(rows[i][0], rows[i][5], rows[i][6]) for i in stale], hashes=[hashes[i] for i in stale],
                    texts=[document_text(rows[i][1], rows[i][2]) for i in stale],
-                   kept=[rows[i][0] for i in range(len(rows)) if i not in stale_set])
+                   kept=[(rows[i][0], rows[i][6]) for i in range(len(rows)) if i not in stale_set])
 
 
 def _finish(done: _Chunk, model_id: str, result: BackfillResult, progress: Progress | None, total: int) -> None:
@@ -125,27 +128,28 @@ def _finish(done: _Chunk, model_id: str, result: BackfillResult, progress: Progr
         vectors, seconds = done.vectors.result()
         result.embed_seconds += seconds
     t0 = time.monotonic()
-    _store(model_id, done.stale_ids, done.hashes, vectors, done.kept)
+    _store(model_id, done.stale, done.hashes, vectors, done.kept)
     result.database_seconds += time.monotonic() - t0
-    result.embedded += len(done.stale_ids)
+    result.embedded += len(done.stale)
     result.unchanged += len(done.kept)
     if progress:
         progress(result.embedded + result.unchanged, total)
 
 
-def _store(model_id: str, paper_ids: list[int], hashes: list[str], vectors: np.ndarray, unchanged: list[int]) -> None:
+def _store(model_id: str, stale: list[tuple[int, str, int]], hashes: list[str], vectors: np.ndarray,
+           unchanged: list[tuple[int, int]]) -> None:
     with transaction.atomic():
-        seq = next_change_seq()
-        if paper_ids:
+        if stale:
+            changes.begin_write()
             blobs = np.asarray(vectors, dtype=VECTOR_DTYPE)
             now = timezone.now()
             # Plain-SQL upsert: bulk_create's per-value preparation took 70% of a GPU chunk's store.
             insert_values(PaperEmbedding, ["paper", "model_id", "vector", "text_hash", "seq", "created_at"],
-                          ((pid, model_id, blobs[i].tobytes(), hashes[i], seq, now) for i, pid in enumerate(paper_ids)),
+                          ((pid, model_id, blobs[i].tobytes(), hashes[i], seq, now)
+                           for i, (pid, _, seq) in enumerate(stale)),
                           update_on_conflict="paper")
-            # The indexers follow papers' change_seq: the new vectors reach them with this bump.
-            Paper.objects.filter(pk__in=paper_ids).update(change_seq=seq)
+            # The indexers learn of the new vectors from the feed.
+            changes.record(((pid, arxiv_id) for pid, arxiv_id, _ in stale), PaperChange.EMBEDDING)
         if unchanged:
             # Same text as embedded: mark as current without re-sending the vector anywhere.
-            PaperEmbedding.objects.filter(paper_id__in=unchanged).update(
-                seq=Subquery(Paper.objects.filter(pk=OuterRef("paper_id")).values("change_seq")[:1]))
+            update_rows(PaperEmbedding, [PaperEmbedding(paper_id=pid, seq=seq) for pid, seq in unchanged], ["seq"])

@@ -8,6 +8,7 @@ semantic alone 0.662; convex fusion by alpha 0.2 -> 0.720, 0.3 -> 0.730, 0.4 -> 
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -17,8 +18,18 @@ from .keyword import Filters, KeywordIndex, SearchResult, Sort
 from .text import ParsedQuery, QueryError, parse_query
 from .vectors import EXACT_SUBSET, Hits, VectorIndex
 
-# Runs the semantic half of hybrid searches beside the keyword half (one pool per process).
-_SIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
+# Runs the semantic half of hybrid searches beside the keyword half: one pool per process,
+# made by the first hybrid search (never at import: a fork would copy dead threads).
+_side: ThreadPoolExecutor | None = None
+_side_lock = threading.Lock()
+
+
+def side_pool() -> ThreadPoolExecutor:
+    global _side
+    with _side_lock:
+        if _side is None:
+            _side = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
+        return _side
 
 # Deepest result a page may reach: both candidate lists are fetched this deep at most.
 MAX_RESULTS = 1_000
@@ -90,7 +101,7 @@ class HybridSearch:
             raise QueryError(f"Only the first {MAX_RESULTS:,} results can be shown; refine the query or add filters.")
         depth = max(self.params.depth, offset + limit)
         # The two lists are found side by side (tantivy, onnxruntime and usearch release the GIL).
-        semantic_future = _SIDE.submit(self.semantic, parsed, depth, filters)
+        semantic_future = side_pool().submit(self.semantic, parsed, depth, filters)
         try:
             keyword = self.keyword.search(parsed, limit=depth, filters=filters)
         finally:

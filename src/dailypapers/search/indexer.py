@@ -1,18 +1,21 @@
-"""This machine's search indexes, kept in step with the database's change log.
+"""This machine's search indexes, kept in step with the store's change feed.
 
 Layout under ``settings.SEARCH_INDEX_DIR`` (``$DAILYPAPERS_HOME/index``)::
 
     writer.lock          fcntl lock: one writer per machine
-    state.json           cursor, model id, generation; replaced atomically after commits
+    state.json           feed cursor, model id, generation; replaced atomically after commits
     g<N>/keyword/        tantivy index
     g<N>/vectors/        VectorIndex (saved by rename)
 
-The database is the source of truth. Each Paper write stamps ``change_seq`` (store/changes.py),
-so the indexer reads papers past its cursor in (change_seq, id) order, applies them to both
-indexes, commits both, and only then moves the cursor in state.json. A crash anywhere in
-between re-applies some papers next time (upserts are idempotent) and never skips one.
-A rebuild writes a new generation and switches state.json to it, so readers keep serving
-the old one until it is complete.
+The database is the source of truth. Every write that affects what an index shows of a
+paper appends a change to the store's feed (store/changes.py: metadata, deleted, hidden,
+votes, embedding), so the indexer reads changes past its cursor in feed order, re-reads
+the papers they name, applies them to both indexes, commits both, and only then moves the
+cursor in state.json. A crash anywhere in between re-applies some changes next time
+(upserts are idempotent) and never skips one (feed ids commit in order: see changes.py).
+A paper the store's visibility rule does not show (deleted, withdrawn, hidden) is removed
+from both indexes. A rebuild writes a new generation from the whole feed and switches
+state.json to it, so readers keep serving the old one until it is complete.
 """
 
 from __future__ import annotations
@@ -37,20 +40,21 @@ from django.db.models.functions import Coalesce
 from dailypapers.search.embed import EMBEDDING_SPACE
 from dailypapers.search.keyword import KeywordIndex, day_number
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
-from dailypapers.search.vectors import VectorIndex, grown
-from dailypapers.store.changes import changed_after, current_change_seq
+from dailypapers.search.vectors import VectorIndex
+from dailypapers.store.changes import Change, changes_after, last_change_id
+from dailypapers.store.models import Paper, PaperChange
+from dailypapers.store.visibility import is_shown, shown
 
 CHUNK = 1000
-# Rows applied between commits on a long catch-up: bounds the work a crash throws away.
+# Changes applied between commits on a long catch-up: bounds the work a crash throws away.
 COMMIT_EVERY = 100_000
 
-Progress = Callable[[int, int], None]  # (papers applied, papers to apply)
+Progress = Callable[[int, int], None]  # (changes applied, changes to apply)
 
 
 @dataclass(frozen=True)
 class State:
-    seq: int = 0  # every change up to (seq, last_id) is in both indexes
-    last_id: int = 0
+    feed: int = 0  # every feed change up to this id is in both indexes
     model_id: str | None = None  # the embedding model of the vectors
     generation: int = 0  # subdirectory g<N> holding both indexes
     vectors_version: int = 0  # bumped whenever the vector files change, so readers reload only then
@@ -60,7 +64,7 @@ class State:
 
 @dataclass(frozen=True)
 class CatchUpResult:
-    applied: int  # papers read from the change log this run
+    applied: int  # feed changes read this run
     state: State
     busy: bool = False  # another process holds the writer lock: nothing was done
     complete: bool = True  # False when the time limit stopped it early
@@ -85,13 +89,9 @@ def current_model_id() -> str:
 def read_state(root: Path | None = None) -> State:
     path = (root or index_dir()) / "state.json"
     try:
-        state = State(**json.loads(path.read_text()))
+        return State(**json.loads(path.read_text()))
     except FileNotFoundError:
         return State()
-    if state.model_id and state.model_id.startswith(f"{EMBEDDING_SPACE}:"):
-        # Named by model file until vectors were tagged by space (same vectors: no reload).
-        state = replace(state, model_id=EMBEDDING_SPACE)
-    return state
 
 
 def _write_state(root: Path, state: State) -> None:
@@ -118,8 +118,8 @@ def _writer_lock(root: Path, wait: bool) -> Iterator[bool]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-class Change(NamedTuple):
-    """One changed paper as the indexes need it (plain values: ~3x faster than model instances)."""
+class IndexedPaper(NamedTuple):
+    """One paper as the indexes need it (plain values: ~3x faster than model instances)."""
 
     pk: int
     arxiv_id: str
@@ -130,7 +130,8 @@ class Change(NamedTuple):
     announced: dt.date | None
     first_submitted: dt.datetime | None
     deleted: bool
-    change_seq: int
+    withdrawn: bool
+    hidden: bool
     votes: int
 
 
@@ -139,66 +140,20 @@ def paper_date(announced: dt.date | None, first_submitted: dt.datetime | None) -
     return announced or (first_submitted.date() if first_submitted else None)
 
 
-def paper_doc(change: Change) -> dict:
-    """The keyword document of a changed paper."""
-    date = paper_date(change.announced, change.first_submitted)
+def paper_doc(paper: IndexedPaper) -> dict:
+    """The keyword document of a paper."""
+    date = paper_date(paper.announced, paper.first_submitted)
     return {
-        "id": change.arxiv_id, "title": change.title, "abstract": change.abstract, "authors": change.authors,
-        "categories": change.categories.split(), "date": date, "votes": change.votes,
+        "id": paper.arxiv_id, "title": paper.title, "abstract": paper.abstract, "authors": paper.authors,
+        "categories": paper.categories.split(), "date": date, "votes": paper.votes,
     }
 
 
-def _changes_after(seq: int, last_id: int):
+def _papers(pks: list[int]) -> list[IndexedPaper]:
     votes = Coalesce(F("stats__community_votes"), Value(0)) + Coalesce(F("stats__hf_votes"), Value(0))
-    return changed_after(seq, last_id).annotate(total_votes=votes).values_list(*Change._fields[:-1], "total_votes")
-
-
-class _HeldVectors:
-    """Per paper id, the embedding seq whose vector this machine's vector index holds (0: none)
-    and the day it holds with it.
-
-    A paper's later writes (a vote) move its change_seq past its embedding's seq, and a
-    time-limited catch-up may pass an embedding's seq before reaching the paper, so "is this
-    vector new here" is answered per machine, not from sequence numbers. The days let a
-    date change reach the vector index without loading it for every vote. Dense arrays by
-    paper id: 35 MB at 2.9M papers, loaded in milliseconds.
-    """
-
-    def __init__(self, seqs_path: Path):
-        self.paths = {"seqs": seqs_path, "days": seqs_path.with_name("vector_days.npy")}
-        self.seqs = np.load(self.paths["seqs"]) if self.paths["seqs"].exists() else np.zeros(0, dtype=np.int64)
-        self.days = np.load(self.paths["days"]) if self.paths["days"].exists() else np.zeros(0, dtype=np.int32)
-        if len(self.days) < len(self.seqs):
-            self.days = grown(self.days, len(self.seqs), -1)
-
-    def clear(self) -> None:
-        self.seqs = np.zeros(0, dtype=np.int64)
-        self.days = np.zeros(0, dtype=np.int32)
-
-    def get(self, pks: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(seqs, days) for ``pks``; seq 0 for papers without a vector here."""
-        idx = np.asarray(pks, dtype=np.int64)
-        seqs, days = np.zeros(len(idx), dtype=np.int64), np.full(len(idx), -1, dtype=np.int32)
-        inside = idx < len(self.seqs)
-        seqs[inside], days[inside] = self.seqs[idx[inside]], self.days[idx[inside]]
-        return seqs, days
-
-    def set(self, pks: list[int], seqs: list[int] | int | None = None, days: list[int] | np.ndarray | None = None) -> None:
-        idx = np.asarray(pks, dtype=np.int64)
-        if len(idx) and idx.max() >= len(self.seqs):
-            size = max(int(idx.max()) + 1, 2 * len(self.seqs))
-            self.seqs, self.days = grown(self.seqs, size), grown(self.days, size, -1)
-        if seqs is not None:
-            self.seqs[idx] = seqs
-        if days is not None:
-            self.days[idx] = days
-
-    def save(self) -> None:
-        for name, array in (("days", self.days), ("seqs", self.seqs)):
-            path = self.paths[name]
-            tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}.npy")
-            np.save(tmp, array)
-            os.replace(tmp, path)
+    rows = (Paper.objects.filter(pk__in=pks).annotate(total_votes=votes)
+            .values_list(*IndexedPaper._fields[:-1], "total_votes"))
+    return [IndexedPaper(*row) for row in rows]
 
 
 class _Writer:
@@ -212,7 +167,6 @@ class _Writer:
         self.keyword = KeywordIndex(gen / "keyword", shards=settings.SEARCH_SHARDS)
         self.vectors_path = gen / "vectors"
         self._vectors: VectorIndex | None = None
-        self._held: _HeldVectors | None = None
         self.vectors_dirty = False
         self.committed = state  # cursor of what is durable in both indexes
 
@@ -223,84 +177,47 @@ class _Writer:
             self._vectors = VectorIndex.open(self.vectors_path)
         return self._vectors
 
-    @property
-    def held(self) -> _HeldVectors:
-        if self._held is None:
-            self._held = _HeldVectors(self.vectors_path.with_name("vector_seqs.npy"))
-        return self._held
-
-    def _stored(self):
-        """This model's stored embeddings of live papers."""
-        return PaperEmbedding.objects.filter(model_id=self.model_id, paper__deleted=False)
-
-    def _stored_chunks(self, *fields: str) -> Iterator[list[tuple]]:
-        """The stored embeddings in paper id order, a chunk at a time: rows of (paper_id, *fields)."""
-        rows, last = self._stored(), 0
-        while chunk := list(rows.filter(paper_id__gt=last).order_by("paper_id").values_list("paper_id", *fields)[:CHUNK * 10]):
-            last = chunk[-1][0]
-            yield chunk
-
     def load_all_vectors(self, progress: Progress | None) -> None:
-        """Fill the vector index from every stored embedding of the current model."""
+        """Fill the vector index from every stored embedding of the current model (shown papers)."""
         self._vectors = VectorIndex(self.vectors_path)
-        self.held.clear()
-        total, done = self._stored().count(), 0
-        for chunk in self._stored_chunks("paper__arxiv_id", "vector", "seq", "paper__announced", "paper__first_submitted"):
-            days = [day_number(paper_date(r[4], r[5])) for r in chunk]
+        stored = PaperEmbedding.objects.filter(shown("paper__"), model_id=self.model_id)
+        total, done, last = stored.count(), 0, 0
+        fields = ("paper_id", "paper__arxiv_id", "vector", "paper__announced", "paper__first_submitted")
+        while chunk := list(stored.filter(paper_id__gt=last).order_by("paper_id").values_list(*fields)[:CHUNK * 10]):
+            last = chunk[-1][0]
+            days = [day_number(paper_date(r[3], r[4])) for r in chunk]
             self.vectors.add([r[1] for r in chunk], _matrix([r[2] for r in chunk]), days)
-            self.held.set([r[0] for r in chunk], [r[3] for r in chunk], days)
             done += len(chunk)
             if progress:
                 progress(done, total)
         self.vectors_dirty = True
         self.state = replace(self.state, model_id=self.model_id)
 
-    def fill_days(self) -> None:
-        """Give every held vector its paper's day (indexes saved before vectors kept days)."""
-        for chunk in self._stored_chunks("paper__arxiv_id", "paper__announced", "paper__first_submitted"):
-            held = self.held.get([r[0] for r in chunk])[0] != 0
-            chunk = [r for r, is_held in zip(chunk, held.tolist()) if is_held]
-            days = [day_number(paper_date(r[2], r[3])) for r in chunk]
-            self.vectors.set_days([r[1] for r in chunk], days)
-            self.held.set([r[0] for r in chunk], days=days)
-        self.vectors.knows_days = True
-        self.vectors_dirty = True
-
-    def apply(self, papers: list[Change]) -> None:
-        live = [p for p in papers if not p.deleted]
-        gone = [p.arxiv_id for p in papers if p.deleted]
+    def apply(self, changes: list[Change]) -> None:
+        """Bring both indexes to the current state of the papers these changes name."""
+        named = {c.paper_id: c.arxiv_id for c in changes}
+        # A vote total moves only the keyword document's "votes"; anything else may move the vector too.
+        vector_news = {c.paper_id for c in changes if c.kind != PaperChange.VOTES}
+        papers = _papers(list(named))
+        live = [p for p in papers if is_shown(p.deleted, p.withdrawn, p.hidden)]
+        live_pks = {p.pk for p in live}
+        gone = [arxiv_id for pk, arxiv_id in named.items() if pk not in live_pks]
         self.keyword.update(paper_doc(p) for p in live)
         self.keyword.delete(gone)
-        gone_pks = [p.pk for p in papers if p.deleted]
-        if gone_pks and self.held.get(gone_pks)[0].any():
-            self.vectors.remove(gone)
-            self.held.set(gone_pks, 0)
-            self.vectors_dirty = True
-        day = {p.pk: day_number(paper_date(p.announced, p.first_submitted)) for p in live}
-        ids = {p.pk: p.arxiv_id for p in live}
-        # Only vectors this machine does not hold yet are fetched and added (vote bumps send none).
-        stored = list(PaperEmbedding.objects.filter(paper_id__in=[p.pk for p in live], model_id=self.model_id)
-                      .values_list("paper_id", "seq"))
-        if stored:
-            held_seqs, held_days = self.held.get([pid for pid, _ in stored])
-            needed = {pid: seq for (pid, seq), have in zip(stored, held_seqs) if seq != have}
-            if needed:
-                rows = list(PaperEmbedding.objects.filter(paper_id__in=list(needed), model_id=self.model_id)
-                            .values_list("paper_id", "vector", "seq"))
-                days = [day[pid] for pid, _, _ in rows]
-                self.vectors.add([ids[pid] for pid, _, _ in rows], _matrix([vec for _, vec, _ in rows]), days)
-                self.held.set([pid for pid, _, _ in rows], [seq for _, _, seq in rows], days)
+        if gone and (self._vectors is not None or (self.vectors_path / "meta.json").exists()):
+            present = [a for a in gone if a in self.vectors]
+            if present:
+                self.vectors.remove(present)
                 self.vectors_dirty = True
-            # A held vector whose paper moved to another day (its text, and so its vector, unchanged).
-            # (Day -1: held since before days were kept; fill_days() sets those all at once.)
-            moved = [pid for (pid, _), have, held_day in zip(stored, held_seqs, held_days)
-                     if pid not in needed and have and held_day not in (-1, day[pid])]
-            if moved:
-                self.vectors.set_days([ids[pid] for pid in moved], [day[pid] for pid in moved])
-                self.held.set(moved, days=[day[pid] for pid in moved])
+        wanted = {p.pk: p for p in live if p.pk in vector_news}
+        if wanted:
+            rows = list(PaperEmbedding.objects.filter(paper_id__in=list(wanted), model_id=self.model_id)
+                        .values_list("paper_id", "vector"))
+            if rows:
+                days = [day_number(paper_date(wanted[pk].announced, wanted[pk].first_submitted)) for pk, _ in rows]
+                self.vectors.add([wanted[pk].arxiv_id for pk, _ in rows], _matrix([v for _, v in rows]), days)
                 self.vectors_dirty = True
-        last = papers[-1]
-        self.state = replace(self.state, seq=last.change_seq, last_id=last.pk)
+        self.state = replace(self.state, feed=changes[-1].id)
 
     def commit(self) -> None:
         self.keyword.commit()
@@ -308,7 +225,6 @@ class _Writer:
                         vectors=len(self._vectors) if self._vectors is not None else self.state.vectors)
         if self.vectors_dirty:
             self.vectors.save()
-            self.held.save()  # after the vectors: a crash between the two only re-applies some
             state = replace(state, vectors_version=state.vectors_version + 1)
             self.vectors_dirty = False
         _write_state(self.root, state)
@@ -322,19 +238,25 @@ def _matrix(blobs: list) -> np.ndarray:
     return np.frombuffer(b"".join(bytes(b) for b in blobs), dtype=VECTOR_DTYPE).reshape(len(blobs), -1).astype(np.float32)
 
 
+def pending() -> bool:
+    """Whether the feed holds changes this machine's indexes have not applied (one cheap query)."""
+    root = index_dir()
+    return not (root / "state.json").exists() or read_state(root).feed < last_change_id()
+
+
 def catch_up(limit_seconds: float | None = None, progress: Progress | None = None, wait: bool = False) -> CatchUpResult:
     """Apply every paper change past this machine's cursor to both indexes.
 
     Without the writer lock (another process on this machine is catching up) nothing is
     done unless ``wait``; readers keep serving the current index. ``limit_seconds`` stops
-    early (after a commit) so a web request never waits long; the next call continues.
+    early (after a commit) so the caller never waits long; the next call continues.
     """
     root = index_dir()
     with _writer_lock(root, wait) as held:
         if not held:
             return CatchUpResult(applied=0, state=read_state(root), busy=True)
         state = read_state(root)
-        if state.seq > current_change_seq():
+        if state.feed > last_change_id():
             # The index is ahead of the database (restored backup, another database): start over.
             return _rebuild_locked(root, state, progress)
         return _run(root, state, limit_seconds, progress)
@@ -363,20 +285,18 @@ def _run(root: Path, state: State, limit_seconds: float | None, progress: Progre
     applied, pending, complete = 0, 0, True
     try:
         if state == State(generation=state.generation, vectors_version=state.vectors_version):
-            # A fresh index: the pass from change 0 brings every stored vector anyway.
+            # A fresh index: the pass from feed id 0 brings every stored vector anyway.
             writer.state = replace(state, model_id=model_id)
         elif state.model_id != model_id:
             writer.load_all_vectors(None)
-        elif limit_seconds is None and state.vectors and not VectorIndex.saved_with_days(writer.vectors_path):
-            writer.fill_days()
-        total = _changes_after(state.seq, state.last_id).count() if progress else 0
+        total = PaperChange.objects.filter(id__gt=state.feed).count() if progress else 0
         while True:
-            papers = [Change(*row) for row in _changes_after(writer.state.seq, writer.state.last_id)[:CHUNK]]
-            if not papers:
+            batch = changes_after(writer.state.feed, CHUNK)
+            if not batch:
                 break
-            writer.apply(papers)
-            applied += len(papers)
-            pending += len(papers)
+            writer.apply(batch)
+            applied += len(batch)
+            pending += len(batch)
             if progress:
                 progress(applied, total)
             if deadline is not None and time.monotonic() > deadline:

@@ -176,8 +176,6 @@ class _Shard:
 
 def _shard_paths(path: Path, shards: int | None) -> list[Path]:
     """The shards' folders: fixed when the index is created (shards.json), read after."""
-    if (path / "meta.json").exists():  # made before indexes were sharded: one shard, in place
-        return [path]
     layout = path / "shards.json"
     if layout.exists():
         count = json.loads(layout.read_text())["shards"]

@@ -2,8 +2,9 @@
 
 Each process keeps its open indexes and, once needed, the query embedder; a cheap stat of
 state.json per query notices a writer's commit, and only then the keyword reader reloads
-(and the vectors, when their version moved). Before answering, a search brings the index
-up to date for at most SEARCH_CATCH_UP_SECONDS, unless another process is already doing so.
+(and the vectors, when their version moved). A search never writes the index: the web
+server's background refresher (search/refresher.py), `dailypapers index`, and the end of
+every import, sync and embed bring it up to date.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from dailypapers.search.keyword import Filters, Highlight, KeywordIndex, Sort
 from dailypapers.search.models import PaperEmbedding
 from dailypapers.search.text import QueryError, parse_query
 from dailypapers.search.vectors import VectorIndex
-from dailypapers.store.changes import current_change_seq
 
 Mode = Literal["auto", "hybrid", "keyword", "semantic"]
 _VERSION = re.compile(r"v\d+$")
@@ -87,16 +87,6 @@ def _embedder() -> Embedder:
         return _embedders[model_dir]
 
 
-def ensure_fresh() -> None:
-    """Apply pending database changes to this machine's index, within the configured time."""
-    seconds = settings.SEARCH_CATCH_UP_SECONDS
-    if seconds <= 0:
-        return
-    state = indexer.read_state()
-    if state.seq < current_change_seq() or not (indexer.index_dir() / "state.json").exists():
-        indexer.catch_up(limit_seconds=seconds)
-
-
 def _semantic_ready(reader: _Reader) -> bool:
     return reader.vectors is not None and reader.state.model_id == indexer.current_model_id()
 
@@ -111,7 +101,6 @@ def search(query: str, filters: Filters | None = None, sort: str = "relevance", 
         raise QueryError(f"Unknown sort {sort!r}: use relevance, newest or votes.") from None
     if limit < 1 or offset < 0:
         raise QueryError("limit must be at least 1 and offset not negative.")
-    ensure_fresh()
     reader = _reader()
     if reader is None:
         return Results([], [], 0, "keyword")
@@ -123,6 +112,7 @@ def search(query: str, filters: Filters | None = None, sort: str = "relevance", 
         ran = "keyword"
         hits, total = result.hits, result.total
     else:
+        assert reader.vectors is not None  # semantic_ok
         try:
             engine = HybridSearch(reader.keyword, reader.vectors, _embedder())
         except EmbedderError as exc:
@@ -145,13 +135,12 @@ def _base(arxiv_id: str) -> str:
 def similar(arxiv_id: str, paper_pk: int, title: str, limit: int = 5) -> list[str]:
     """Ids of the papers nearest to this one (its embedding, else its title's keywords),
     never the paper itself or another version of it."""
-    ensure_fresh()
     reader = _reader()
     if reader is None or limit < 1:
         return []
     own = _base(arxiv_id)
     hits: list[tuple[str, float]] = []
-    if _semantic_ready(reader):
+    if _semantic_ready(reader) and reader.vectors is not None:
         row = PaperEmbedding.objects.filter(paper_id=paper_pk, model_id=reader.state.model_id).first()
         if row is not None:
             hits = reader.vectors.search(row.as_array(), limit + 3)

@@ -176,7 +176,7 @@ class _HnswStore:
 
     def vectors(self, ids: Sequence[str]) -> np.ndarray:
         keys = np.asarray([self.key[i] for i in ids], dtype=np.uint64)
-        return np.asarray(self.index.get(keys, dtype=np.float32), dtype=np.float32).reshape(len(ids), self.dim)
+        return np.asarray(self.index.get(keys, dtype=np.float32), dtype=np.float32).reshape(len(ids), self.dim)  # type: ignore[arg-type]
 
     def search(self, query: np.ndarray, k: int) -> Hits:
         k = min(k, len(self.key))
@@ -235,9 +235,9 @@ class VectorIndex:
         if meta["dim"] != dim:
             raise ValueError(f"{path} holds {meta['dim']}-d vectors, not {dim}-d")
         days_path = index.path / "days.npy"
-        # Indexes saved before days were kept have no days.npy: date filters go through the
-        # keyword index until the next rebuild.
-        index.knows_days = bool(meta.get("days")) and days_path.exists()
+        # Vectors added without days (add(days=None)) saved none: date filters then go through the keyword index.
+        index.knows_days = bool(meta["days"])
+        store: _ExactStore | _HnswStore
         if meta["mode"] == "exact":
             store = _ExactStore(dim)
             ids = json.loads((index.path / "ids.json").read_text())
@@ -246,7 +246,7 @@ class VectorIndex:
                 store.add(ids, np.load(index.path / "vectors.npy"), days)
         else:
             usearch_index = Index.restore(str(index.path / "hnsw.usearch"))
-            usearch_index.expansion_search = expansion_search
+            usearch_index.expansion_search = expansion_search  # type: ignore[misc,union-attr]  # settable at run time
             keys = json.loads((index.path / "keys.json").read_text())
             store = _HnswStore(dim, expansion_search, usearch_index, keys["keys"], keys["next"])
             if index.knows_days:
@@ -254,14 +254,6 @@ class VectorIndex:
                 store.days[: len(days)] = days
         index._store = store
         return index
-
-    @staticmethod
-    def saved_with_days(path: str | Path) -> bool:
-        """Whether the index saved at ``path`` holds its vectors' days (read from its metadata)."""
-        try:
-            return bool(json.loads((Path(path) / "meta.json").read_text()).get("days"))
-        except FileNotFoundError:
-            return True  # nothing saved: nothing to fill
 
     @property
     def uses_hnsw(self) -> bool:
@@ -295,6 +287,7 @@ class VectorIndex:
 
     def _to_hnsw(self) -> None:
         exact = self._store
+        assert isinstance(exact, _ExactStore)
         hnsw = _HnswStore(self.dim, self.expansion_search)
         hnsw.add(exact.ids, exact.matrix[: len(exact.ids)], exact.days[: len(exact.ids)])
         self._store = hnsw

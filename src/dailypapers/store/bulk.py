@@ -8,7 +8,7 @@ own ``connection.ops`` adapters, and rows go through ``executemany``.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connection, models
 

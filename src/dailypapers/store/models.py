@@ -1,15 +1,40 @@
 """What we keep about papers.
 
 A Paper is one arXiv id (no version). Its fields hold the newest version any source
-has shown us; ``sources`` records which sources contributed and when. ``change_seq``
-grows on every write so derived indexes (keyword, vector) can follow the table and
-catch up after a crash. Hugging Face daily entries are their own rows (DailyEntry),
-so their imported votes never mix with our community's votes.
+has shown us; ``sources`` records which sources contributed and when. Every write to a
+paper goes through a store function (upsert.py, moderation.py, ranking.py, changes.py),
+which appends a PaperChange row in the same transaction: derived indexes (keyword,
+vector) follow that feed and catch up after a crash. A bare ``save()`` or
+``QuerySet.update()`` on Paper raises (see changes.paper_writes). Hugging Face daily
+entries are their own rows (DailyEntry), so their imported votes never mix with our
+community's votes.
 """
 
 from __future__ import annotations
 
 from django.db import models
+
+from dailypapers.store.guard import require_paper_writes
+
+
+class PaperQuerySet(models.QuerySet):
+    """Refuses writes outside the store's write functions: every paper write must reach the feed."""
+
+    def update(self, **kwargs):
+        require_paper_writes("Paper.objects.update()")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        require_paper_writes("Paper.objects.bulk_update()")
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        require_paper_writes("Paper.objects.bulk_create()")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def delete(self):
+        require_paper_writes("Paper.objects.delete()")
+        return super().delete()
 
 
 class Paper(models.Model):
@@ -31,11 +56,23 @@ class Paper(models.Model):
     withdrawn = models.BooleanField(default=False)
     deleted = models.BooleanField(default=False)
     sources = models.JSONField(default=dict)  # {source: fetched_at ISO}
+    hidden = models.BooleanField(default=False)  # by a moderator (store.moderation)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Feed id of the paper's last metadata change: an embedding made from an older text is stale.
     change_seq = models.BigIntegerField(default=0, db_index=True)
+
+    objects = PaperQuerySet.as_manager()
 
     class Meta:
         ordering = ["-announced", "-arxiv_id"]
+
+    def save(self, *args, **kwargs):
+        require_paper_writes("Paper.save()")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        require_paper_writes("Paper.delete()")
+        return super().delete(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:80]}"
@@ -118,9 +155,12 @@ class PaperStats(models.Model):
     """Per-paper counters and the stored trending score the site orders by.
 
     Kept beside Paper (not on it) so a vote never rewrites the paper row; a changed vote
-    total only bumps the paper's change sequence, so search indexes re-read it for their
-    "votes" sort (see dailypapers.rank.refresh). ``trending_score`` is recomputed when a vote arrives (see dailypapers.rank),
-    never over the whole table per request.
+    total appends a "votes" change to the feed, so search indexes re-read it for their
+    "votes" sort (see store/ranking.py). ``trending_score`` is recomputed there, in the
+    writing transaction, when a vote or an imported entry arrives, never over the whole
+    table per request. ``community_score`` is the trending score of our own votes alone
+    (reported by the community layer with its vote times), so an import can rescore a
+    paper without reading the community's tables.
     """
 
     paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="stats", primary_key=True)
@@ -128,7 +168,31 @@ class PaperStats(models.Model):
     hf_votes = models.IntegerField(default=0)  # best imported Hugging Face upvote count
     comments = models.IntegerField(default=0)
     trending_score = models.FloatField(default=0.0, db_index=True)
+    community_score = models.FloatField(default=0.0)  # log2 of our votes' summed weights (0: none)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "paper stats"
+
+
+class PaperChange(models.Model):
+    """The change feed: one row per write that affects a paper, appended in the write's
+    transaction by the store's write functions only. ``id`` is the sequence readers follow;
+    ids are allocated under the paper write lock (changes.py), so they commit in order.
+
+    No foreign key: the feed must outlive nothing and block nothing; ``arxiv_id`` is kept so
+    a reader can drop a paper from an index even if its row is gone.
+    """
+
+    METADATA, DELETED, HIDDEN, VOTES, EMBEDDING = "metadata", "deleted", "hidden", "votes", "embedding"
+    KINDS = [(k, k) for k in (METADATA, DELETED, HIDDEN, VOTES, EMBEDDING)]
+
+    id = models.BigAutoField(primary_key=True)
+    paper_id = models.BigIntegerField()
+    arxiv_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=KINDS)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["paper_id", "id"], name="paperchange_paper")]

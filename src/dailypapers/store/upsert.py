@@ -4,25 +4,27 @@ Rules:
 - a record with a newer version (or, without versions, a later update date) overwrites
   the fields it has; an older or equal one only fills fields the paper lacks, so an
   older record never overwrites a newer one and re-importing changes nothing;
-- each batch is one transaction, written under the paper write lock with one change
-  sequence number (see changes.py);
+- each batch is one transaction, written under the paper write lock; it appends one feed
+  change per paper it changed (changes.py) and rescores papers whose Hugging Face entries
+  changed (ranking.py), in that same transaction;
 - counts are per input record: new / updated / unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
-from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
+from dailypapers.store import changes, ranking
 from dailypapers.store.bulk import insert_rows, insert_values, update_rows
-from dailypapers.store.changes import next_change_seq
-from dailypapers.store.models import DailyEntry, Paper, PaperVersion
-from dailypapers.store.signals import daily_entries_changed
+from dailypapers.store.models import DailyEntry, Paper, PaperChange, PaperVersion
+from dailypapers.store.records import DailyEntryRecordLike as DailyEntryRecord
+from dailypapers.store.records import PaperRecordLike as PaperRecord
+from dailypapers.store.records import is_daily_entry
 
 _EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -45,7 +47,7 @@ class BatchCounts:
     updated: int = 0
     unchanged: int = 0
 
-    def add(self, other: "BatchCounts") -> None:
+    def add(self, other: BatchCounts) -> None:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
@@ -119,7 +121,7 @@ def write_batch(records: Sequence[PaperRecord | DailyEntryRecord], fetched_at: d
         return counts
     stamp = fetched_at.isoformat()
     with transaction.atomic():
-        seq = next_change_seq()
+        seq = changes.begin_write()
         ids = {_paper_of(r).arxiv_id for r in records}
         papers: dict[str, Paper] = Paper.objects.in_bulk(ids, field_name="arxiv_id")
         created: dict[str, Paper] = {}
@@ -153,7 +155,8 @@ def write_batch(records: Sequence[PaperRecord | DailyEntryRecord], fetched_at: d
         if dirty:
             fields = sorted(set().union(*dirty.values()))
             update_rows(Paper, [papers[k] for k in dirty], fields)
-        entry_outcome = _write_entries(records, papers, fetched_at, seq)
+        _record_changes(papers, created, dirty)
+        entry_outcome = _write_entries(records, papers, fetched_at)
         for i, result in enumerate(outcome):
             result = entry_outcome.get(i, result) if result == "unchanged" else result
             setattr(counts, result, getattr(counts, result) + 1)
@@ -177,7 +180,14 @@ def _insert_papers(created: dict[str, Paper]) -> None:
 
 
 def _paper_of(record: PaperRecord | DailyEntryRecord) -> PaperRecord:
-    return record.paper if isinstance(record, DailyEntryRecord) else record
+    return record.paper if is_daily_entry(record) else record  # type: ignore[union-attr,return-value]
+
+
+def _record_changes(papers: dict[str, Paper], created: dict[str, Paper], dirty: dict[str, set[str]]) -> None:
+    """One feed change per written paper: "deleted" when this batch deleted it, else "metadata"."""
+    gone = [k for k in dirty if "deleted" in dirty[k]]
+    changes.record(((papers[k].pk, k) for k in list(created) + [k for k in dirty if k not in gone]), PaperChange.METADATA)
+    changes.record(((papers[k].pk, k) for k in gone), PaperChange.DELETED)
 
 
 def _write_versions(records: Iterable, papers: dict[str, Paper], created: dict[str, Paper]) -> None:
@@ -199,10 +209,9 @@ def _write_versions(records: Iterable, papers: dict[str, Paper], created: dict[s
         PaperVersion.objects.bulk_create(known, ignore_conflicts=True, batch_size=500)
 
 
-def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.datetime,
-                   seq: int) -> dict[int, str]:
+def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.datetime) -> dict[int, str]:
     """Insert or refresh daily entries; a later snapshot of the same (source, paper, date) updates it."""
-    wanted = [(i, r) for i, r in enumerate(records) if isinstance(r, DailyEntryRecord) and r.paper.arxiv_id in papers]
+    wanted = [(i, r) for i, r in enumerate(records) if is_daily_entry(r) and r.paper.arxiv_id in papers]
     if not wanted:
         return {}
     paper_ids = {papers[r.paper.arxiv_id].pk for _, r in wanted}
@@ -239,12 +248,8 @@ def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.d
             outcome[i] = "unchanged"
     insert_rows(DailyEntry, to_create.values(), _ENTRY_COLUMNS)
     update_rows(DailyEntry, to_update.values(), list(_ENTRY_FIELDS) + ["fetched_at"])
-    # Entries carry votes the search index sorts by: stamp their papers as changed too.
-    touched = {papers[r.paper.arxiv_id] for i, r in wanted if outcome.get(i) != "unchanged"}
-    restamp = [p for p in touched if p.change_seq != seq]
-    for paper in restamp:
-        paper.change_seq = seq
-    update_rows(Paper, restamp, ["change_seq"])
-    if touched:
-        daily_entries_changed.send(sender=DailyEntry, paper_ids=[p.pk for p in touched])
+    # Entries carry imported votes: rescore their papers here, in the batch's transaction
+    # (a moved vote total reaches the feed as a "votes" change).
+    touched = {papers[r.paper.arxiv_id].pk for i, r in wanted if outcome.get(i) != "unchanged"}
+    ranking.rescore(touched)
     return outcome

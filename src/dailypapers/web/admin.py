@@ -6,9 +6,11 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from dailypapers.store import papers
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.web.models import ApiToken, Comment, PaperModeration, Profile, Submission
-from dailypapers.web.services import accounts, comments as comment_service, moderation
+from dailypapers.web.services import accounts, moderation
+from dailypapers.web.services import comments as comment_service
 
 User = get_user_model()
 
@@ -17,19 +19,18 @@ User = get_user_model()
 class PaperAdmin(admin.ModelAdmin):
     list_display = ("arxiv_id", "title", "primary_category", "announced")
     search_fields = ("arxiv_id", "title")
-    list_filter = ("primary_category",)
-    readonly_fields = ("change_seq", "sources", "created_at")
+    list_filter = ("primary_category", "hidden", "deleted")
+    # Hiding goes through the actions (the reason is kept in PaperModeration).
+    readonly_fields = ("change_seq", "sources", "created_at", "hidden")
     actions = ["hide", "unhide"]
 
     def save_model(self, request, obj, form, change):
-        # Paper writes must carry a change sequence number (store/changes.py) so indexes follow.
-        from django.db import transaction
+        # Through the store, so the edit reaches the change feed (and the search indexes).
+        papers.save_paper(obj)
 
-        from dailypapers.store.changes import next_change_seq
-
-        with transaction.atomic():
-            obj.change_seq = next_change_seq()
-            super().save_model(request, obj, form, change)
+    def has_delete_permission(self, request, obj=None):
+        # Papers are never deleted here: arXiv's deletions arrive as "deleted"; moderators hide.
+        return False
 
     @admin.action(description="Hide selected papers from every list")
     def hide(self, request, queryset):
@@ -41,6 +42,7 @@ class PaperAdmin(admin.ModelAdmin):
     def unhide(self, request, queryset):
         for paper in queryset:
             moderation.set_paper_hidden(request.user, paper, False)
+        messages.info(request, f"{queryset.count()} paper(s) shown again.")
 
 
 @admin.register(DailyEntry)

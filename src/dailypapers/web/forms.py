@@ -14,7 +14,8 @@ from django.contrib.auth.forms import (
 from django.urls import reverse
 
 from dailypapers.digest import outbox
-from dailypapers.web.services import accounts, ratelimit
+from dailypapers import ratelimit
+from dailypapers.web.services import accounts
 
 User = get_user_model()
 

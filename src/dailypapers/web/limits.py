@@ -13,7 +13,8 @@ from typing import Callable
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from dailypapers.web.services import paging, ratelimit
+from dailypapers import ratelimit
+from dailypapers.web.services import paging
 
 
 class RateLimitedModelBackend(ModelBackend):

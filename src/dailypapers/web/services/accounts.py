@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from dailypapers.digest import outbox
-from dailypapers.rank.refresh import refresh_papers
+from dailypapers.web.services.community_stats import refresh_papers
 from dailypapers.web.models import Profile, Vote
 from dailypapers.web.services import comments as comment_service
 

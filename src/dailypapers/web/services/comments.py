@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dailypapers.rank.refresh import lock_stats, refresh_papers
+from dailypapers.web.services.community_stats import lock_stats, refresh_papers
 from dailypapers.store.models import Paper
 from dailypapers.web.models import Comment
-from dailypapers.web.services import ratelimit
+from dailypapers import ratelimit
 from dailypapers.web.services.markup import render_comment
 
 MAX_LENGTH = 10_000

@@ -19,6 +19,7 @@ from django.utils import timezone
 from dailypapers import periods
 from dailypapers.periods import Period
 from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.store.visibility import shown_papers
 
 PAGE_SIZE = 50
 TRENDING_PAGE_SIZE = 30
@@ -42,8 +43,8 @@ def clean_category(value: str | None) -> str:
 
 
 def visible_papers() -> QuerySet[Paper]:
-    """Papers that may be shown: not deleted upstream, not hidden by a moderator."""
-    return Paper.objects.filter(deleted=False).exclude(moderation__hidden=True)
+    """Papers that may be shown: the store's one rule (dailypapers.store.visibility)."""
+    return shown_papers()
 
 
 def in_category(qs: QuerySet[Paper], category: str) -> QuerySet[Paper]:
@@ -282,7 +283,7 @@ def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_P
 
 def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
     """Set votes_24h, votes_7d, first_featured, featured_days_ago and ``why`` on each paper (two queries)."""
-    from dailypapers.rank.refresh import params
+    from dailypapers.store.ranking import params
     from dailypapers.rank.trending import explain
     from dailypapers.web.models import Vote
 
@@ -298,7 +299,7 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
         ).order_by()
     } if voted else {}
     first: dict[int, dt.date] = {}
-    hf: dict[int, tuple[int, dt.date]] = {}  # the entry the score counts: the most upvotes seen (rank.refresh)
+    hf: dict[int, tuple[int, dt.date]] = {}  # the entry the score counts: the most upvotes seen (store.ranking)
     for paper_id, source, upvotes, day in (DailyEntry.objects.filter(paper_id__in=ids)
                                            .values_list("paper_id", "source", "upvotes", "date")):
         first[paper_id] = min(day, first.get(paper_id, day))

@@ -30,7 +30,7 @@ from dailypapers.ingest.records import (
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.upsert import write_batch
 from dailypapers.web.models import PaperModeration, PendingSubmission, Submission
-from dailypapers.web.services import ratelimit
+from dailypapers import ratelimit
 
 SOURCE = "community"
 PAGE_TIMEOUT = 10.0  # a submitter waits at most this long for arXiv; the worker does the rest

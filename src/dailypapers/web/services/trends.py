@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from django.db.models import Max, Q
 
 from dailypapers.store.models import DailyEntry
+from dailypapers.store.visibility import shown
 from dailypapers.web.services.listings import clean_category
 
 BUCKETS = ("day", "week")
@@ -121,8 +122,7 @@ def topic_trends(by: str = "week", start: dt.date | None = None, end: dt.date | 
     index = {b: i for i, b in enumerate(buckets)}
     cats = [c for c in dict.fromkeys(clean_category(c) for c in categories or []) if c][:MAX_SERIES]
     words = [k for k in dict.fromkeys(clean_keyword(k) for k in keywords or []) if k][:MAX_SERIES - len(cats)]
-    entries = DailyEntry.objects.filter(date__range=(start, end), paper__deleted=False).exclude(
-        paper__moderation__hidden=True)
+    entries = DailyEntry.objects.filter(shown("paper__"), date__range=(start, end))
     series: list[Series] = []
     if cats or not words:
         rows = list(entries.values_list("paper_id", "date", "source", "upvotes", "paper__categories"))

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from dailypapers.rank.refresh import lock_stats, refresh_papers
+from dailypapers.web.services.community_stats import lock_stats, refresh_papers
 from dailypapers.store.models import Paper, PaperStats
 from dailypapers.web.models import Vote
-from dailypapers.web.services import ratelimit
+from dailypapers import ratelimit
 
 
 @dataclass(frozen=True)

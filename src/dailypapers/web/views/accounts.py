@@ -26,7 +26,8 @@ from dailypapers.web.forms import (
     TokenForm,
 )
 from dailypapers.web.models import ApiToken
-from dailypapers.web.services import accounts, ratelimit, submissions, tokens
+from dailypapers import ratelimit
+from dailypapers.web.services import accounts, submissions, tokens
 from dailypapers.web.views import pending
 
 

@@ -24,8 +24,9 @@ from ninja.security import HttpBearer
 from dailypapers.web import search_adapter
 from dailypapers.web.services import comments as comment_service
 from dailypapers.web.services import hf_shape, listings, submissions, tokens, votes
-from dailypapers.web.services import paging, ratelimit
-from dailypapers.web.services.ratelimit import RateLimited
+from dailypapers import ratelimit
+from dailypapers.web.services import paging
+from dailypapers.ratelimit import RateLimited
 
 
 

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from dailypapers.web.models import Vote
 from dailypapers.web.services import paging
 from dailypapers.web.services.listings import clean_category
-from dailypapers.web.services.ratelimit import RateLimited
+from dailypapers.ratelimit import RateLimited
 
 
 def page_number(request: HttpRequest, page_size: int) -> int:

@@ -16,7 +16,7 @@ from dailypapers.web.models import Comment
 from dailypapers.web.services import comments as comment_service
 from dailypapers.web.services import listings, moderation, submissions, votes
 from dailypapers.web.services.markup import has_math
-from dailypapers.web.services.ratelimit import RateLimited
+from dailypapers.ratelimit import RateLimited
 from dailypapers.web.views.common import safe_next, too_many, wants_json
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from dailypapers.rank.refresh import params as trending_params
+from dailypapers.store.ranking import params as trending_params
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards

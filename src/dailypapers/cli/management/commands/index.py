@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         show = sys.stderr.isatty() if options["progress"] is None else options["progress"]
-        bar = tqdm(unit="paper", file=sys.stderr, disable=not show, desc="index")
+        bar = tqdm(unit="change", file=sys.stderr, disable=not show, desc="index")
 
         def progress(done: int, total: int) -> None:
             bar.total = total
@@ -36,5 +36,5 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict()))
             return
         s = result.state
-        self.stdout.write(f"applied {result.applied} change(s); index at change {s.seq}: "
+        self.stdout.write(f"applied {result.applied} change(s); index at feed change {s.feed}: "
                           f"{s.keyword_docs} papers searchable, {s.vectors} with vectors")

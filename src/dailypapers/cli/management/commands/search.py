@@ -7,7 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dailypapers.search import service
+from dailypapers.search import indexer, service
 from dailypapers.search.keyword import Filters
 from dailypapers.search.text import QueryError
 from dailypapers.store.models import Paper
@@ -54,6 +54,8 @@ class Command(BaseCommand):
             date_to=_date(options["date_to"]) if options["date_to"] else None,
             categories=tuple(options["category"]), authors=tuple(options["author"]),
         )
+        if indexer.pending():  # a command, not a web request: it may bring this machine's index up to date
+            indexer.catch_up()
         try:
             results = service.search(options["query"], filters, options["sort"], options["limit"], options["offset"],
                                      mode=options["mode"])

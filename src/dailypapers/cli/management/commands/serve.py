@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from dailypapers.secretkey import ensure_secret_key
+
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # Keys copied from examples and templates: anyone can forge sessions signed with them.
@@ -54,7 +56,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=0, help="worker processes (default: DAILYPAPERS_SERVE_WORKERS)")
 
     def handle(self, *args, **options):
-        problem = secret_key_problem(settings.SECRET_KEY, settings.SECRET_KEY_FROM_ENV, options["host"])
+        key = ensure_secret_key()
+        problem = secret_key_problem(key, settings.SECRET_KEY_FROM_ENV, options["host"])
         if problem and not settings.DEBUG:
             raise CommandError(f"refusing to serve: {problem}. Set DAILYPAPERS_SECRET_KEY to a long random value "
                                "(python -c 'import secrets; print(secrets.token_urlsafe(50))').")
@@ -65,5 +68,7 @@ class Command(BaseCommand):
         sys.stdout.flush()
         argv = [sys.executable, "-m", "gunicorn", "dailypapers.wsgi:application", "--bind", bind,
                 "--workers", str(workers), *access_log_args(), "--error-logfile", "-",
-                "--graceful-timeout", "10", "--keep-alive", "5"]
+                "--graceful-timeout", "10", "--keep-alive", "5",
+                # Starts the search index refresher thread in each worker (never at import).
+                "--config", "python:dailypapers.cli.gunicorn_hooks"]
         os.execv(sys.executable, argv)  # gunicorn replaces us: signals reach it directly

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from dailypapers.secretkey import ensure_secret_key
 from django.utils import timezone
 
 from dailypapers.digest import periods, schedule, sender
@@ -51,6 +53,7 @@ class Command(BaseCommand):
         preview.add_argument("--html", metavar="FILE", help="Write the HTML part to FILE instead of printing the text part.")
 
     def handle(self, *args, **options):
+        ensure_secret_key()  # the links mailed must verify on the web server
         if options["action"] == "send":
             if options["workers"] < 1:
                 raise CommandError("--workers must be at least 1.")

@@ -7,6 +7,8 @@ import datetime as dt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from dailypapers.cli import jobs
+from dailypapers.secretkey import ensure_secret_key
 from dailypapers.digest import schedule, worker
 from dailypapers.digest.mailer import MailConfigError
 
@@ -25,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--show-schedule", action="store_true", help="Print the last and next due digests and exit.")
 
     def handle(self, *args, **options):
+        ensure_secret_key()  # the links mailed must verify on the web server
         try:
             plan = schedule.Schedule.from_config(settings.CONFIG)
         except ValueError as exc:
@@ -37,7 +40,7 @@ class Command(BaseCommand):
         if options["once"]:
             done: dict = {}
             try:
-                for report in worker.tick(_now(), plan, do_sync=do_sync, jobs=lambda: done.update(worker.run_jobs())):
+                for report in worker.tick(_now(), plan, do_sync=do_sync, jobs=lambda: done.update(jobs.run_jobs())):
                     self.stdout.write(f"{report.period}: sent {report.sent}, nothing new {report.empty}, "
                                       f"bounced {report.bounced}, failed {report.failed}, waiting {report.waiting}")
             except MailConfigError as exc:
@@ -51,4 +54,4 @@ class Command(BaseCommand):
                                   f"not on arXiv {waiting.failed}")
             return
         self.stdout.write("worker started; " + "; ".join(worker.describe(_now(), plan)))
-        worker.run_forever(plan, _now, do_sync=do_sync)
+        worker.run_forever(plan, _now, do_sync=do_sync, jobs=jobs.run_jobs)

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('store', '0001_initial'),
-        ('web', '0002_cache_table'),
+        ('web', '0003_moderation_on_paper'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
