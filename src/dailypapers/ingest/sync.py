@@ -32,7 +32,7 @@ from dailypapers.ingest.parsers.hf import parse_hf_response
 from dailypapers.ingest.parsers.oai import parse_oai_page
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, Record, Rejected
 from dailypapers.store.models import SyncState
-from dailypapers.store.upsert import write_batch
+from dailypapers.ingest.importer import write_records
 
 SOURCES = ("arxiv", "hf")
 METHODS = ("oai", "api")
@@ -85,6 +85,7 @@ class SyncRun:
     api_page_size: int = API_PAGE_SIZE
     progress: Callable[[str], None] = lambda message: None
     on_reject: Callable[[Rejected], None] = lambda rejected: None  # told of each refused record
+    on_note: Callable[[Rejected], None] = lambda note: None  # told of each field dropped from a kept record
 
     @property
     def first_day(self) -> dt.date:
@@ -103,6 +104,7 @@ def sync(
     api_page_size: int = API_PAGE_SIZE,
     progress: Callable[[str], None] | None = None,
     on_reject: Callable[[Rejected], None] | None = None,
+    on_note: Callable[[Rejected], None] | None = None,
 ) -> list[SourceResult]:
     """Sync ``sources`` (default: DAILYPAPERS_SYNC_SOURCES); one result per source, errors inside.
 
@@ -126,6 +128,7 @@ def sync(
     )
     run.progress = progress or run.progress
     run.on_reject = on_reject or run.on_reject
+    run.on_note = on_note or run.on_note
     harvesters = {"arxiv": sync_arxiv_api if method == "api" else sync_arxiv_oai, "hf": sync_hf}
     return [harvesters[source](run) for source in sources]
 
@@ -185,12 +188,18 @@ def _commit(run: SyncRun, result: SourceResult, items: Iterable[Record], where: 
             run.on_reject(item)
         elif keep(item):
             records.append(item)
+            for note in item.notes:
+                run.on_note(Rejected(f"{where}: {item.position}", note))
         else:
             result.skipped += 1
     with transaction.atomic():
-        counts = write_batch(records, dt.datetime.now(dt.timezone.utc))
+        counts, refused = write_records(records, dt.datetime.now(dt.timezone.utc))
         if state_key is not None:
             _save_state(state_key, state or {})
+    for item in refused:
+        item.position = f"{where}: {item.position}"
+        result.rejected += 1
+        run.on_reject(item)
     result.pages += 1
     result.new += counts.new
     result.updated += counts.updated

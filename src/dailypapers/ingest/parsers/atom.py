@@ -10,7 +10,8 @@ from lxml import etree
 from dailypapers.ingest.parsers.common import (
     BAD_INPUT, arxiv_id, is_withdrawn, rejected, required_text, text, timestamp,
 )
-from dailypapers.ingest.parsers.xmldoc import parse_document
+from dailypapers.ingest.parsers.xmldoc import local_name, parse_document, undefined_entity
+from dailypapers.ingest.sanitize import finished
 from dailypapers.ingest.records import PaperRecord, Record, Rejected, VersionRecord, clean_abstract
 
 SOURCE = "arxiv-api"
@@ -21,6 +22,7 @@ ARXIV = "{http://arxiv.org/schemas/atom}"
 _CATEGORY = re.compile(r"^[a-z\-]+(?:\.[A-Za-z\-]+)?$")
 
 
+@finished
 def parse_atom(data: bytes) -> Iterator[Record]:
     doc = parse_document(data)
     root = doc.root
@@ -29,7 +31,7 @@ def parse_atom(data: bytes) -> Iterator[Record]:
         yield Rejected("document", doc.error or "not well-formed XML")
         return
     if root.tag != f"{ATOM}feed":
-        yield Rejected("document", f"not an Atom feed: root element is <{etree.QName(root).localname}>")
+        yield Rejected("document", f"not an Atom feed: root element is <{local_name(root)}>")
         return
     blamed = doc.blame(entries)
     for index, entry in enumerate(entries):
@@ -37,6 +39,9 @@ def parse_atom(data: bytes) -> Iterator[Record]:
         raw_id = entry.findtext(f"{ATOM}id")
         if index in blamed:
             yield Rejected(position, blamed[index], raw_id)
+            continue
+        if (entity := undefined_entity(entry)) is not None:
+            yield Rejected(position, entity, raw_id)
             continue
         if raw_id and "/api/errors" in raw_id:  # the API reports a bad query as a one-entry feed
             message = text(entry.findtext(f"{ATOM}summary"), "summary") or raw_id

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from dailypapers.ingest.parsers.common import BAD_INPUT, arxiv_id, rejected, type_name
+from dailypapers.ingest.parsers.common import BAD_INPUT, JsonError, arxiv_id, load_json, rejected, type_name
+from dailypapers.ingest.sanitize import finished
 from dailypapers.ingest.records import PaperRecord, Record, RecordError, Rejected, clean_abstract
 
 SOURCE = "flat"
@@ -20,16 +21,20 @@ SOURCE = "flat"
 _OTHER_SPACE = ("\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 
 
+@finished
 def parse_flat_lines(lines: Iterable[bytes]) -> Iterator[Record]:
     loads = orjson.loads
     days: dict[str, dt.date] = {}  # a file spans a few hundred listing days
     for number, line in enumerate(lines, 1):
         try:
             obj = loads(line)
-        except orjson.JSONDecodeError as exc:
-            if line.strip():
-                yield Rejected(f"line {number}", f"not valid JSON: {exc}")
-            continue
+        except orjson.JSONDecodeError:
+            try:  # the slow path: a BOM, a lone surrogate, a very long integer
+                obj = load_json(line)
+            except JsonError as exc:
+                if line.strip():
+                    yield Rejected(f"line {number}", f"not valid JSON: {exc}")
+                continue
         try:
             item = _paper(obj, f"line {number}", days)
         except BAD_INPUT as exc:

@@ -75,3 +75,27 @@ def parse_document(data: bytes) -> XmlDocument:
     errors = [(entry.line, entry.message) for entry in parser.error_log] or [strict_error]
     return XmlDocument(root, errors)
 
+
+
+def local_name(element: object) -> str:
+    """The tag without its namespace; '' for comments, entities and processing instructions.
+
+    lxml's recover mode keeps an element with an undeclared prefix ("x:feed") as a plain
+    name, which ``etree.QName`` refuses, so the name is read from the tag text."""
+    tag = getattr(element, "tag", None)
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def namespace(element: object) -> str | None:
+    tag = getattr(element, "tag", None)
+    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else None
+
+
+def undefined_entity(unit: etree._Element) -> str | None:
+    """The reason to refuse a unit holding an entity reference nothing defines, or None.
+
+    Entities are never expanded (the input is untrusted), and a document that names an
+    external DTD parses without error, so the reference would silently cut the text at it."""
+    for node in unit.iter(etree.Entity):
+        return f"undefined entity {node.text} in <{local_name(node.getparent())}>"
+    return None
