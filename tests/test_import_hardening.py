@@ -252,3 +252,12 @@ def test_overlong_line_is_skipped_and_reported(data_dir, tmp_path, settings):
     summary = import_paths([write_jsonl(tmp_path / "long.jsonl.gz", [rows[0], huge, rows[2]], gz=True)])
     assert (summary.new, summary.rejected) == (2, 1)
     assert reasons(summary) == ["long.jsonl.gz: line 2: longer than 1 MiB; skipped"]
+
+
+def test_concatenated_gzip_members_are_read_once_each(data_dir, tmp_path):
+    rows = real_lines(data_dir, HF_FLAT, 40)
+    body = [("".join(json.dumps(row) + "\n" for row in part)).encode() for part in (rows[:25], rows[25:])]
+    path = tmp_path / "two_members.jsonl.gz"
+    path.write_bytes(gzip.compress(body[0]) + gzip.compress(body[1]))
+    summary = import_paths([path])
+    assert (summary.read, summary.new, summary.rejected) == (40, 40, 0)

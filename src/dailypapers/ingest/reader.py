@@ -84,7 +84,7 @@ class InputFile:
                     self._check_ratio(produced)
                     yield out
                 if decoder.eof:
-                    rest = decoder.unused_data + data
+                    rest = decoder.unused_data  # (unconsumed_tail repeats it when max_length was hit)
                     if rest.strip(b"\x00"):  # another gzip member follows (concatenated files)
                         if not rest.startswith(GZIP_MAGIC[: len(rest)]):
                             raise _Damaged("unreadable bytes follow the gzip data")
