@@ -5,6 +5,7 @@ reports its own peak RSS (ru_maxrss) when the command is done."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -93,3 +94,47 @@ def test_jsonl_bomb_of_one_endless_line_streams_past_it(tmp_path, home_env):
     assert figures["code"] == 1  # one rejection
     assert "rejected: papers_flat.jsonl.gz: line 2: longer than 8 MiB; skipped" in stderr
     assert figures["peak_rss_mib"] < 400, figures
+
+
+PARSE_AND_MEASURE = """
+import json, resource, sys
+from pathlib import Path
+from dailypapers.ingest import parsers
+from dailypapers.ingest.reader import InputFile, Restartable
+
+source = InputFile(Path(sys.argv[2]), max_ratio=1e9, max_document=1 << 40)
+if sys.argv[1] == "stream":
+    items = parsers.STREAM_FORMATS["oai"](Restartable(source))
+else:
+    items = parsers.FORMATS["oai"](source.read_document())
+from dailypapers.ingest.records import Rejected
+count = sum(1 for item in items if not isinstance(item, Rejected))
+print(json.dumps({"records": count, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def test_oai_import_streams_with_memory_independent_of_the_file(tmp_path, data_dir):
+    """20,000 real-shaped records (about 30 MB of XML): streamed, memory stays near the
+    interpreter's own; the whole-document parse of the same file (the old way) for comparison."""
+    import re
+
+    page = (data_dir / "arxiv-raw-formats" / "oai-pmh" /
+            "ListRecords_oai_dc_set-cs_from-2024-01-25_with_resumptionToken.xml").read_text()
+    start, end = page.index("<record>"), page.index("</record>") + len("</record>")
+    record = page[start:end]
+    head, tail = page[:start], page[page.rindex("</record>") + len("</record>"):]
+    path = tmp_path / "big.xml.gz"
+    with gzip.open(path, "wt", compresslevel=1) as out:
+        out.write(head)
+        for n in range(20_000):
+            out.write(re.sub(r"\d{4}\.\d{5}", f"2401.{n:05d}", record))
+        out.write(tail)
+    figures = {}
+    for mode in ("stream", "whole"):
+        result = subprocess.run([sys.executable, "-c", PARSE_AND_MEASURE, mode, str(path)],
+                                capture_output=True, text=True, timeout=300, env=dailypapers_env(tmp_path))
+        assert result.returncode == 0, result.stderr
+        figures[mode] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["stream"]["records"] == figures["whole"]["records"] == 20_000
+    assert figures["stream"]["peak_rss_mib"] < 150, figures
+    assert figures["stream"]["peak_rss_mib"] * 2 < figures["whole"]["peak_rss_mib"], figures

@@ -236,3 +236,29 @@ def test_the_seeds_parse_clean():
         for name in names:
             items = run_parser(fmt, real(name))
             assert items and not any(isinstance(i, Rejected) for i in items), (fmt, name)
+
+
+# -- the streaming XML parsers give what the whole-document parsers give ---------------------------
+
+class Pieces:
+    """A document served in small pieces (cutting tags and characters), as the importer streams files."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size = data, size
+
+    def chunks(self):
+        return (self.data[i:i + self.size] for i in range(0, len(self.data), self.size))
+
+    def read_document(self) -> bytes:
+        return self.data
+
+
+@BUDGET
+@given(data=mutated(SEEDS["atom"] + SEEDS["oai"]), size=st.integers(1, 5000))
+def test_streaming_xml_matches_the_whole_document(data, size):
+    fmt = "atom" if b"<feed" in data[:400] else "oai"
+    whole = list(parsers.FORMATS[fmt](data))
+    streamed = list(parsers.STREAM_FORMATS[fmt](Pieces(data, size)))
+    for item in streamed:
+        check_item(item)
+    assert streamed == whole, next(((a, b) for a, b in zip(streamed, whole) if a != b), (len(streamed), len(whole)))

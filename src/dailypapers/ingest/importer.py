@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 from django.db import DataError, IntegrityError, transaction
 
 from dailypapers.ingest import parsers
-from dailypapers.ingest.reader import InputFile, InputRefused
+from dailypapers.ingest.reader import InputFile, InputRefused, Restartable
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, Record, Rejected
 from dailypapers.store.models import ImportCheckpoint
 from dailypapers.store.upsert import BatchCounts, write_batch
@@ -120,6 +120,8 @@ def parse_file(path: Path, fmt: str) -> tuple[Iterator[Record], InputFile]:
     parser = parsers.FORMATS[fmt]
     if fmt in parsers.LINE_FORMATS:
         return _with_damage(parser(source.lines()), source, "line"), source
+    if fmt in parsers.STREAM_FORMATS:
+        return _with_damage(parsers.STREAM_FORMATS[fmt](Restartable(source)), source, "record"), source
     return _document_records(parser, source), source
 
 

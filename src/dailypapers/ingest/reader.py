@@ -49,6 +49,12 @@ class InputFile:
     def close(self) -> None:
         self.raw.close()
 
+    def rewind(self) -> None:
+        """Back to the first byte, for a second reading (the damage is found again if there is any)."""
+        self.raw.seek(0)
+        self.damage = self.damage_position = None
+        self.problems.clear()
+
     # -- bytes ----------------------------------------------------------------------------
 
     def chunks(self) -> Iterator[bytes]:
@@ -179,3 +185,18 @@ class InputFile:
             yield b""
         elif partial:
             yield b"".join(partial)  # a last line without a newline
+
+
+class Restartable:
+    """An InputFile as a streaming parser's ChunkSource (parsers/xmldoc.py): each read starts from the top."""
+
+    def __init__(self, source: InputFile) -> None:
+        self.source = source
+
+    def chunks(self) -> Iterator[bytes]:
+        self.source.rewind()
+        return self.source.chunks()
+
+    def read_document(self) -> bytes:
+        self.source.rewind()
+        return self.source.read_document()

@@ -16,8 +16,11 @@ from dailypapers.ingest.parsers.common import (
     BAD_INPUT, arxiv_id, day_start, is_withdrawn, mail_timestamp, rejected, required_text,
     split_authors, text, version_number,
 )
-from dailypapers.ingest.parsers.xmldoc import local_name, namespace, parse_document, undefined_entity
-from dailypapers.ingest.sanitize import finish
+from dailypapers.ingest.parsers.xmldoc import (
+    ChunkSource, NotStreamable, local_name, namespace, parse_document, stream_units, streamed_or_whole,
+    undefined_entity,
+)
+from dailypapers.ingest.sanitize import finish, finished
 from dailypapers.ingest.records import (
     PaperRecord, Record, RecordError, Rejected, VersionRecord, clean_abstract,
 )
@@ -76,19 +79,46 @@ def _parse_page(data: bytes) -> OaiPage:
     default_source = _page_source(root, records)
     blamed = doc.blame(records)
     for index, record in enumerate(records):
-        position = f"record {index + 1}"
-        identifier = record.findtext(f"{OAI}header/{OAI}identifier")
-        if index in blamed:
-            page.records.append(Rejected(position, blamed[index], identifier))
-            continue
-        if (entity := undefined_entity(record)) is not None:
-            page.records.append(Rejected(position, entity, identifier))
-            continue
-        try:
-            page.records.append(_record(record, position, default_source))
-        except BAD_INPUT as exc:
-            page.records.append(rejected(position, exc, identifier))
+        page.records.append(_item(record, index, blamed.get(index), default_source))
     return page
+
+
+@finished
+def parse_oai_stream(source: ChunkSource) -> Iterator[Record]:
+    """parse_oai over a file read in pieces, one <record> in memory at a time; a broken or
+    unusual document (an OAI error, deletions before the format is known) is read whole."""
+    seen: dict[str, str] = {}
+
+    def on_child(element: etree._Element) -> None:
+        if element.tag == f"{OAI}request" and element.get("metadataPrefix") in _PREFIX_SOURCES:
+            seen["source"] = _PREFIX_SOURCES[element.get("metadataPrefix")]
+        elif element.tag == f"{OAI}error" and element.get("code") != "noRecordsMatch":
+            raise NotStreamable("an OAI error")
+
+    def records() -> Iterator[Record]:
+        seen.clear()
+        for index, record in enumerate(stream_units(source.chunks(), f"{OAI}OAI-PMH", f"{OAI}record", on_child)):
+            if "source" not in seen:
+                found = [SOURCES.get(namespace(m)) for m in record.iterfind(f"{OAI}metadata/*")]
+                if not any(found):
+                    raise NotStreamable("a record before the page's format is known")
+                seen["source"] = next(s for s in found if s)
+            yield _item(record, index, None, seen["source"])
+
+    yield from streamed_or_whole(records, lambda: _parse_page(source.read_document()).records)
+
+
+def _item(record: etree._Element, index: int, blame: str | None, default_source: str) -> Record:
+    position = f"record {index + 1}"
+    identifier = record.findtext(f"{OAI}header/{OAI}identifier")
+    if blame is not None:
+        return Rejected(position, blame, identifier)
+    if (entity := undefined_entity(record)) is not None:
+        return Rejected(position, entity, identifier)
+    try:
+        return _record(record, position, default_source)
+    except BAD_INPUT as exc:
+        return rejected(position, exc, identifier)
 
 
 def _failed(reason: str) -> OaiPage:
