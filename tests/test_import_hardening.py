@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from dailypapers.ingest.importer import ImportError_, import_paths, write_records
+from dailypapers.ingest.importer import import_paths, write_records
 from dailypapers.ingest.parsers.hf import parse_hf_flat_lines
 from dailypapers.ingest.records import split_arxiv_id, RecordError
 from dailypapers.store.models import DailyEntry, ImportCheckpoint, Paper
@@ -261,3 +260,22 @@ def test_concatenated_gzip_members_are_read_once_each(data_dir, tmp_path):
     path.write_bytes(gzip.compress(body[0]) + gzip.compress(body[1]))
     summary = import_paths([path])
     assert (summary.read, summary.new, summary.rejected) == (40, 40, 0)
+
+
+def test_sanitize_limits_are_the_columns_limits():
+    from dailypapers.ingest.sanitize import ENTRY_LIMITS, MAX_INT, PAPER_LIMITS
+
+    for model, limits in ((Paper, PAPER_LIMITS), (DailyEntry, ENTRY_LIMITS)):
+        for name, limit in limits.items():
+            assert model._meta.get_field(name).max_length == limit, (model.__name__, name)
+    assert MAX_INT == 2**31 - 1  # IntegerField / PositiveIntegerField on PostgreSQL
+
+
+def test_text_longer_than_its_column_drops_the_field(data_dir, tmp_path):
+    rows = real_lines(data_dir, HF_FLAT, 2)
+    rows[0]["organization"] = {"fullname": "O" * 300}
+    notes = []
+    summary = import_paths([write_jsonl(tmp_path / "long.jsonl", rows)], on_note=notes.append)
+    assert (summary.new, summary.rejected, summary.fields_dropped) == (2, 0, 1)
+    assert notes[0].reason == "organization: longer than 256 characters; field dropped"
+    assert DailyEntry.objects.get(paper__arxiv_id=rows[0]["arxiv_id"]).organization == ""

@@ -69,11 +69,10 @@ def _clean_fields(record: PaperRecord | DailyEntryRecord, limits: dict[str, int]
         items = getattr(record, name)
         if items and any(_UNSAFE.search(item) for item in items if isinstance(item, str)):
             setattr(record, name, [c for item in items if (c := _clean_str(item, True)) is not None])
-    if isinstance(record, PaperRecord) and record.categories:
-        if len(" ".join(record.categories)) > limits["categories"]:
-            record.notes.append(f"categories: longer than {limits['categories']} characters; field dropped")
-            record.categories = None
-            record.primary_category = None
+    if isinstance(record, PaperRecord) and record.categories and len(" ".join(record.categories)) > limits["categories"]:
+        record.notes.append(f"categories: longer than {limits['categories']} characters; field dropped")
+        record.categories = None
+        record.primary_category = None
 
 
 def _refusal(paper: PaperRecord) -> str | None:
