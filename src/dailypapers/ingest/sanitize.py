@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import wraps
+from operator import attrgetter
 from typing import ParamSpec
 
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, Record, Rejected
@@ -52,8 +53,39 @@ _TEXT_FIELDS = {
 _LIST_FIELDS = {PaperRecord: ("authors", "categories"), DailyEntryRecord: ("ai_keywords",)}
 
 
-def _clean_fields(record: PaperRecord | DailyEntryRecord, limits: dict[str, int]) -> None:
+_GET_TEXT = {kind: attrgetter(*names) for kind, names in _TEXT_FIELDS.items()}
+_GET_LISTS = {kind: attrgetter(*names, "notes") for kind, names in _LIST_FIELDS.items()}  # "notes": always a tuple
+_TEXT_LIMITS = {PaperRecord: {k: v for k, v in PAPER_LIMITS.items() if k != "categories"}, DailyEntryRecord: ENTRY_LIMITS}
+_GET_LIMITED = {kind: attrgetter(*limits) for kind, limits in _TEXT_LIMITS.items()}
+
+
+def _is_clean(record: PaperRecord | DailyEntryRecord, kind: type, text_clean: bool = False) -> bool:
+    """One regex pass over all the record's text (skipped when the parser vouches for it) and a
+    length check per limited field (hot path: every record of a bulk import comes through here)."""
+    if kind is PaperRecord and record.categories and len(" ".join(record.categories)) > PAPER_LIMITS["categories"]:
+        return False
+    if not all(not value or len(value) <= limit
+               for value, limit in zip(_GET_LIMITED[kind](record), _TEXT_LIMITS[kind].values(), strict=True)):
+        return False
+    if text_clean:
+        return True
+    parts = list(filter(None, _GET_TEXT[kind](record)))
+    for items in _GET_LISTS[kind](record)[:-1]:
+        if items:
+            parts.append("".join(items))
+    text = "".join(parts)
+    # str.isprintable is several times faster than the regex; ASCII text without control
+    # characters but newlines, tabs and CRs is printable once those are removed.
+    if not (text.isascii() and text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()) \
+            and _UNSAFE.search(text):
+        return False
+    return True
+
+
+def _clean_fields(record: PaperRecord | DailyEntryRecord, limits: dict[str, int], text_clean: bool = False) -> None:
     kind = type(record)
+    if _is_clean(record, kind, text_clean):  # the common case: nothing to strip, nothing too long
+        return
     for name in _TEXT_FIELDS[kind]:
         value = getattr(record, name)
         if not isinstance(value, str):
@@ -86,15 +118,17 @@ def _refusal(paper: PaperRecord) -> str | None:
     return None
 
 
-def finish(item: Record) -> Record:
-    """``item`` cleaned in place (see the module docstring), or a Rejected saying why it cannot be kept."""
+def finish(item: Record, text_clean: bool = False) -> Record:
+    """``item`` cleaned in place (see the module docstring), or a Rejected saying why it cannot be kept.
+
+    ``text_clean``: the parser knows the text holds no character to strip (limits still apply)."""
     if isinstance(item, Rejected):
         item.reason = strip_unsafe(item.reason)
         if item.record_id is not None:
             item.record_id = strip_unsafe(item.record_id)[:200]
         return item
     paper = item.paper if isinstance(item, DailyEntryRecord) else item
-    _clean_fields(paper, PAPER_LIMITS)
+    _clean_fields(paper, PAPER_LIMITS, text_clean)
     if isinstance(item, DailyEntryRecord):
         _clean_fields(item, ENTRY_LIMITS)
         item.notes[:0] = paper.notes  # one list of notes per stored item

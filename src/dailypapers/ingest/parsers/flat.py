@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from dailypapers.ingest.parsers.common import BAD_INPUT, JsonError, arxiv_id, load_json, rejected, type_name
-from dailypapers.ingest.sanitize import finished
+from dailypapers.ingest.sanitize import finish
 from dailypapers.ingest.records import PaperRecord, Record, RecordError, Rejected, clean_abstract
 
 SOURCE = "flat"
@@ -21,7 +21,6 @@ SOURCE = "flat"
 _OTHER_SPACE = ("\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 
 
-@finished
 def parse_flat_lines(lines: Iterable[bytes]) -> Iterator[Record]:
     loads = orjson.loads
     days: dict[str, dt.date] = {}  # a file spans a few hundred listing days
@@ -33,13 +32,17 @@ def parse_flat_lines(lines: Iterable[bytes]) -> Iterator[Record]:
                 obj = load_json(line)
             except JsonError as exc:
                 if line.strip():
-                    yield Rejected(f"line {number}", f"not valid JSON: {exc}")
+                    yield finish(Rejected(f"line {number}", f"not valid JSON: {exc}"))
                 continue
         try:
             item = _paper(obj, f"line {number}", days)
         except BAD_INPUT as exc:
             item = rejected(f"line {number}", exc, obj.get("id") if isinstance(obj, dict) else None)
-        yield item
+        # JSON strings cannot hold a raw control character, so without an escape ("\\u"), a DEL
+        # or a U+FFFE/U+FFFF the line's text is clean: finish skips its per-character scan.
+        if isinstance(line, str):
+            line = line.encode()
+        yield finish(item, text_clean=b"\\u" not in line and b"\x7f" not in line and b"\xef\xbf" not in line)
 
 
 def _paper(obj: object, position: str, days: dict[str, dt.date]) -> PaperRecord:
