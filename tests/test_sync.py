@@ -139,14 +139,15 @@ def test_timeouts_are_retried(server, fake_time):
     assert fake_time.waits == [1.0]
 
 
-def test_connection_refused_is_retried_then_reported(fake_time):
+def test_connection_refused_is_reported_at_once(fake_time):
+    # Issue 12: retrying a refused connection only made the user wait 75 s for the same sentence.
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     client = HttpClient(USER_AGENT, retries=2, clock=fake_time.clock, sleep=fake_time.sleep, jitter=lambda: 0.0)
-    with pytest.raises(SourceUnavailable, match=rf"127\.0\.0\.1:{port}/oai failed 3 times; last: connection failed"):
+    with pytest.raises(SourceUnavailable, match=rf"cannot reach 127\.0\.0\.1:{port}: connection refused; is the network up\?"):
         client.get(f"http://127.0.0.1:{port}/oai")
-    assert fake_time.waits == [1.0, 2.0]
+    assert fake_time.waits == []
 
 
 def test_minimum_interval_per_host_holds_across_calls(server, fake_time):
@@ -494,3 +495,87 @@ def test_sync_command_end_to_end(tmp_path, scratch_databases, hf_days):
 
         bad_date = run_cli("sync", "--from", "2024-13-01", env=env, check=False)
         assert bad_date.returncode != 0 and "is not a date" in bad_date.stderr
+
+
+# -- issue 12: the first sync continues the imported data; a dead network is said at once ---------
+
+def import_hf_days(hf_days, days) -> None:
+    from dailypapers.ingest.parsers.hf import parse_hf_response
+    from dailypapers.store.upsert import write_batch
+
+    for day in days:
+        records = list(parse_hf_response(json.dumps(hf_days[day]).encode(), date=dt.date.fromisoformat(day)))
+        write_batch(records, dt.datetime.now(dt.timezone.utc))
+
+
+@pytest.mark.django_db
+def test_first_sync_continues_from_the_newest_day_held(server, fake_time, hf_days):
+    import_hf_days(hf_days, ["2024-06-10", "2024-06-11"])  # as `dailypapers import` would leave it
+    server.route("/api/daily_papers", json_reply([]))
+    server.route("/oai", Reply.file(LAST_PAGE), when={"verb": "ListRecords"})
+    messages: list[str] = []
+    config = make_config(server)
+
+    arxiv, hf = run_sync(config, fake_time, sources=["arxiv", "hf"], today=dt.date(2024, 6, 20),
+                         progress=messages.append)
+
+    assert arxiv.error is None and hf.error is None
+    hf_days_asked = [r.query["date"] for r in server.requests if "date" in r.query]
+    # Before: 2024-06-17 (three days before today), leaving 06-12..06-16 out.
+    assert hf_days_asked[0] == "2024-06-11" and hf_days_asked[-1] == "2024-06-20" and len(hf_days_asked) == 10
+    oai = next(r for r in server.requests if r.query.get("verb") == "ListRecords")
+    newest_arxiv = max(d for d in Paper.objects.values_list("first_submitted", flat=True) if d).date()
+    assert oai.query["from"] == newest_arxiv.isoformat()
+    assert any("hf: first sync; continuing from 2024-06-11" in m for m in messages)
+
+
+@pytest.mark.django_db
+def test_first_sync_backfill_is_bounded_by_a_setting(server, fake_time, hf_days):
+    import_hf_days(hf_days, ["2024-06-10"])
+    server.route("/api/daily_papers", json_reply([]))
+    messages: list[str] = []
+    config = make_config(server, sync_max_backfill_days=5)
+
+    [hf] = run_sync(config, fake_time, sources=["hf"], today=dt.date(2024, 8, 1), progress=messages.append)
+
+    assert hf.error is None
+    assert [r.query["date"] for r in server.requests] == [f"2024-07-{d:02d}" for d in range(27, 32)] + ["2024-08-01"]
+    assert any("holds papers up to 2024-06-10, more than 5 days ago; starting at 2024-07-27" in m for m in messages)
+
+
+@pytest.mark.django_db
+def test_an_empty_database_still_starts_a_few_days_back(server, fake_time):
+    server.route("/api/daily_papers", json_reply([]))
+    [hf] = run_sync(make_config(server), fake_time, sources=["hf"], today=dt.date(2024, 8, 1))
+    assert [r.query["date"] for r in server.requests] == ["2024-07-29", "2024-07-30", "2024-07-31", "2024-08-01"]
+
+
+def test_unreachable_reasons_are_told_apart():
+    import urllib.error
+
+    from dailypapers.ingest.http import unreachable_reason
+
+    assert unreachable_reason(urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))) == \
+        "the host name does not resolve (Name or service not known)"
+    assert unreachable_reason(ConnectionRefusedError(111, "Connection refused")) == "connection refused"
+    assert unreachable_reason(ConnectionResetError(104, "reset")) is None  # worth a retry
+    assert unreachable_reason(urllib.error.URLError(TimeoutError())) is None
+
+
+def test_sync_command_without_network_says_so_in_one_sentence_at_once(tmp_path):
+    import time
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = dailypapers_env(tmp_path, DAILYPAPERS_ARXIV_OAI_URL=f"{dead}/oai", DAILYPAPERS_HF_API_URL=f"{dead}/hf",
+                          DAILYPAPERS_ARXIV_DELAY="0")
+    run_cli("migrate", "--verbosity", "0", env=env)
+    started = time.monotonic()
+    failed = run_cli("sync", "--no-index", env=env, check=False)
+    elapsed = time.monotonic() - started
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert f"arxiv sync failed: cannot reach {dead[7:]}: connection refused; is the network up?" in failed.stderr
+    assert f"hf sync failed: cannot reach {dead[7:]}: connection refused" in failed.stderr
+    assert "retrying" not in failed.stderr
+    assert elapsed < 20, f"took {elapsed:.1f} s"  # before: 75 s of back-off (about 15 s here is start-up)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import Any
+from collections.abc import Mapping
 
 # The commands a user sees in `dailypapers --help`; every Django command still works.
 COMMANDS = {
@@ -24,6 +27,28 @@ COMMANDS = {
     "rank": "Recompute vote counts and trending scores for every paper (--rebuild).",
     "createsuperuser": "Create an administrator account.",
 }
+
+
+# Commands that work on an existing database. Only `migrate` creates one, so a mistyped
+# DAILYPAPERS_HOME is reported instead of quietly starting an empty site (`serve` checks after
+# its own refusals; Django's developer commands are left alone).
+NEEDS_DATABASE = frozenset({"import", "sync", "stats", "digest", "worker", "search", "index", "embed", "rank",
+                            "createsuperuser"})
+
+
+def missing_database(values: Mapping[str, Any]) -> str | None:
+    """A sentence when the configured SQLite database file does not exist yet, else None.
+
+    PostgreSQL (DATABASE_URL) is left to the server, which says so itself."""
+    url = values.get("DATABASE_URL") or ""
+    if url and not url.startswith("sqlite:///"):
+        return None
+    # The same file settings.py opens when DATABASE_URL is not set.
+    path = Path(url[len("sqlite:///"):]) if url else Path(values["DAILYPAPERS_HOME"]) / "dailypapers.sqlite3"
+    if path.exists():
+        return None
+    return (f"no database at {path}; run `dailypapers migrate` to create one "
+            "(or set DAILYPAPERS_HOME to the folder that holds yours)")
 
 
 def _usage() -> str:
@@ -45,14 +70,29 @@ def main(argv: list[str] | None = None) -> int:
         print(__version__)
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+    from dailypapers import config
     from dailypapers.config import ConfigError
 
+    try:
+        values = config.load()
+    except ConfigError as exc:
+        print(f"dailypapers: configuration error: {exc}", file=sys.stderr)
+        return 2
+    asks_help = any(arg in ("-h", "--help") for arg in argv[1:])
+    if argv[0] in NEEDS_DATABASE and not asks_help and (problem := missing_database(values)):
+        print(f"dailypapers: {problem}", file=sys.stderr)
+        return 2
     try:
         import django
 
         django.setup()
     except ConfigError as exc:
         print(f"dailypapers: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # settings create the data folder: a path nobody may write, or a file in the way
+        where = exc.filename or values["DAILYPAPERS_HOME"]
+        print(f"dailypapers: cannot use the data folder {values['DAILYPAPERS_HOME']} ({where}: "
+              f"{exc.strerror or exc}); set DAILYPAPERS_HOME to a folder you can write", file=sys.stderr)
         return 2
     from django.core.management import execute_from_command_line
     from django.db.utils import OperationalError

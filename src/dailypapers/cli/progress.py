@@ -33,14 +33,15 @@ class FileProgress:
 class RejectionReport:
     """Print rejected records to stderr as they come, up to a limit, then one line saying more exist."""
 
-    def __init__(self, write, limit: int = 50) -> None:
+    def __init__(self, write, limit: int = 50, label: str = "rejected") -> None:
         self.write = write
         self.limit = limit
+        self.label = label
         self.seen = 0
 
     def __call__(self, rejected) -> None:
         self.seen += 1
         if self.seen <= self.limit:
-            self.write(f"rejected: {rejected}")
+            self.write(f"{self.label}: {rejected}")
         elif self.seen == self.limit + 1:
-            self.write("rejected: ... (more rejections not shown; see the summary count)")
+            self.write(f"{self.label}: ... (more not shown; see the summary count)")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import errno
+import socket
 import http.client
 import random
 import time
@@ -30,6 +32,28 @@ class SourceError(Exception):
 
 class SourceUnavailable(SourceError):
     """The source kept failing (or asked us to wait too long); try again later."""
+
+
+class SourceUnreachable(SourceUnavailable):
+    """No connection could be made at all (refused, unknown host, no route): waiting will not fix it
+    within one run, so it is said at once instead of after minutes of back-off."""
+
+    def __init__(self, host: str, why: str) -> None:
+        super().__init__(f"cannot reach {host}: {why}; is the network up? Nothing was fetched from it; "
+                         "run sync again when it answers")
+        self.host = host
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why no connection could be made, when retrying soon cannot help; None for other failures."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, socket.gaierror):
+        return f"the host name does not resolve ({reason.strerror or reason})"
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL):
+        return f"no route to it ({reason.strerror})"
+    return None
 
 
 class HttpStatusError(SourceError):
@@ -158,8 +182,12 @@ class HttpClient:
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError):
                 raise _Retryable(f"no answer within {self.timeout:g} s") from None
+            if (why := unreachable_reason(exc)) is not None:
+                raise SourceUnreachable(host, why) from None
             raise _Retryable(f"connection failed ({exc.reason})") from None
-        except (OSError, http.client.HTTPException) as exc:  # reset, refused, cut-off body
+        except (OSError, http.client.HTTPException) as exc:  # reset, cut-off body
+            if (why := unreachable_reason(exc)) is not None:
+                raise SourceUnreachable(host, why) from None
             raise _Retryable(f"connection failed ({exc.__class__.__name__}: {exc})") from None
         finally:
             self._last_request[host] = self._clock()

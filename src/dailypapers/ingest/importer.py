@@ -9,22 +9,20 @@ database ends the same as after an uninterrupted run: nothing lost, nothing twic
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import io
 import os
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
 from dailypapers.ingest import parsers
-from dailypapers.ingest.records import Record, Rejected
+from dailypapers.ingest.reader import InputFile, InputRefused, Restartable
+from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, Record, Rejected
 from dailypapers.store.models import ImportCheckpoint
 from dailypapers.store.upsert import BatchCounts, write_batch
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -40,6 +38,7 @@ class ImportSummary:
     unchanged: int = 0
     rejected: int = 0
     skipped: int = 0  # items a previous, interrupted run had already committed
+    fields_dropped: int = 0  # fields left out of kept records (unsafe URL, out of range, too long)
     files: int = 0
     skipped_files: list[str] = field(default_factory=list)
     rejections: list[Rejected] = field(default_factory=list)
@@ -50,7 +49,7 @@ class ImportSummary:
         self.unchanged += counts.unchanged
 
     def as_dict(self) -> dict:
-        counts = {k: getattr(self, k) for k in ("files", "read", "new", "updated", "unchanged", "rejected", "skipped")}
+        counts = {k: getattr(self, k) for k in ("files", "read", "new", "updated", "unchanged", "rejected", "skipped", "fields_dropped")}
         return {**counts, "skipped_files": len(self.skipped_files)}
 
 
@@ -88,34 +87,79 @@ def plan_import(paths: list[str | Path], fmt: str | None = None) -> tuple[list[t
     return plan, skipped
 
 
-def _open_stream(path: Path) -> tuple[io.BufferedIOBase, io.BufferedIOBase]:
-    """(decompressed stream, raw file) — the raw file's position drives the progress bar."""
-    raw = open(path, "rb")
-    if raw.read(2) == _GZIP_MAGIC:
-        raw.seek(0)
-        return gzip.GzipFile(fileobj=raw), raw
-    raw.seek(0)
-    return raw, raw
+def _limits() -> dict:
+    from django.conf import settings
+
+    config = settings.CONFIG
+    return {"max_ratio": float(config["DAILYPAPERS_IMPORT_MAX_GZIP_RATIO"]),
+            "max_line": int(config["DAILYPAPERS_IMPORT_MAX_LINE_MB"]) << 20,
+            "max_document": int(config["DAILYPAPERS_IMPORT_MAX_DOCUMENT_MB"]) << 20}
+
+
+def _open(path: Path) -> InputFile:
+    try:
+        return InputFile(path, **_limits())
+    except OSError as exc:
+        raise ImportError_(f"{path}: cannot be read ({exc.strerror or exc})") from exc
 
 
 def detect_format(path: Path) -> str | None:
-    stream, raw = _open_stream(path)
+    source = _open(path)
     try:
-        head = stream.read(_SNIFF_BYTES)
-    except (OSError, EOFError) as exc:
+        head = source.head(_SNIFF_BYTES)
+    except (OSError, InputRefused) as exc:
         raise ImportError_(f"{path}: cannot be read ({exc})") from exc
     finally:
-        raw.close()
+        source.close()
     return parsers.sniff(head, path.name)
 
 
-def parse_file(path: Path, fmt: str) -> tuple[Iterator[Record], io.BufferedIOBase]:
-    """Stream the records of one file; returns (records, raw file for progress)."""
-    stream, raw = _open_stream(path)
+def parse_file(path: Path, fmt: str) -> tuple[Iterator[Record], InputFile]:
+    """Stream the records of one file; returns (records, the open file, for progress)."""
+    source = _open(path)
     parser = parsers.FORMATS[fmt]
     if fmt in parsers.LINE_FORMATS:
-        return parser(stream), raw
-    return parser(stream.read()), raw
+        return _with_damage(parser(source.lines()), source, "line"), source
+    if fmt in parsers.STREAM_FORMATS:
+        return _with_damage(parsers.STREAM_FORMATS[fmt](Restartable(source)), source, "record"), source
+    return _document_records(parser, source), source
+
+
+def _document_records(parser, source: InputFile) -> Iterator[Record]:
+    data = source.read_document()  # read on first use, so a refusal surfaces inside the import
+    yield from _with_damage(parser(data), source, "record")
+
+
+def _with_damage(items: Iterator[Record], source: InputFile, unit: str) -> Iterator[Record]:
+    """The parser's items, with the reader's notes (overlong lines, where a damaged file ends) in place.
+
+    A damaged file ends in one report naming the file's last position: for a document the
+    record the damage cuts (which the parser could only call broken) is replaced by it. The
+    items are the same on every run, so a rerun resumes and finishes instead of crashing."""
+    count = 0
+    last: Record | None = None
+    for item in items:
+        yield from _problems(source)
+        if last is not None:
+            yield last
+        last, count = item, count + 1
+    yield from _problems(source)
+    if source.damage is not None:
+        if unit == "record" and isinstance(last, Rejected):
+            position, last = (last.position if last.position != "document" else "record 1"), None
+        else:
+            position = source.damage_position or f"record {count + 1}"
+        if last is not None:
+            yield last
+        yield Rejected(position, f"the file ends early: {source.damage}")
+    elif last is not None:
+        yield last
+
+
+def _problems(source: InputFile) -> Iterator[Rejected]:
+    while source.problems:
+        line, reason = source.problems.pop(0)
+        yield Rejected(f"line {line}", reason)
 
 
 def import_paths(
@@ -125,12 +169,17 @@ def import_paths(
     batch_size: int = 2000,
     progress: Callable[[str, int, int], None] | None = None,
     on_reject: Callable[[Rejected], None] | None = None,
+    on_note: Callable[[Rejected], None] | None = None,
 ) -> ImportSummary:
-    """Import every file in ``paths``. ``progress(path, done_bytes, total_bytes)`` is called per batch."""
+    """Import every file in ``paths``. ``progress(path, done_bytes, total_bytes)`` is called per batch;
+    ``on_reject`` hears of each refused record, ``on_note`` of each field dropped from a kept one."""
     plan, skipped = plan_import(paths, fmt)
     summary = ImportSummary(skipped_files=skipped)
     for path, file_fmt in plan:
-        _import_file(path, file_fmt, summary, strict, batch_size, progress, on_reject)
+        try:
+            _import_file(path, file_fmt, summary, strict, batch_size, progress, on_reject, on_note)
+        except InputRefused as exc:
+            raise ImportError_(str(exc)) from None
         summary.files += 1
     return summary
 
@@ -146,12 +195,23 @@ def _checkpoint_for(path: Path, fmt: str) -> ImportCheckpoint:
     return checkpoint
 
 
-def _import_file(path, fmt, summary, strict, batch_size, progress, on_reject) -> None:
+def _import_file(path, fmt, summary, strict, batch_size, progress, on_reject, on_note) -> None:
     checkpoint = _checkpoint_for(path, fmt)
-    records, raw = parse_file(path, fmt)
+    records, source = parse_file(path, fmt)
+    raw = source.raw
     total = os.fstat(raw.fileno()).st_size
     done = checkpoint.items_done
     summary.skipped += done
+
+    def reject(item: Rejected) -> None:
+        item.position = f"{path.name}: {item.position}"
+        summary.rejected += 1
+        summary.rejections.append(item)
+        if on_reject:
+            on_reject(item)
+        if strict:
+            raise ImportError_(f"rejected {item} (--strict stops at the first rejection)")
+
     try:
         items = islice(records, done, None)
         while True:
@@ -161,22 +221,52 @@ def _import_file(path, fmt, summary, strict, batch_size, progress, on_reject) ->
             good = []
             for item in batch:
                 if isinstance(item, Rejected):
-                    item.position = f"{path.name}: {item.position}"
-                    summary.rejected += 1
-                    summary.rejections.append(item)
-                    if on_reject:
-                        on_reject(item)
-                    if strict:
-                        raise ImportError_(f"rejected {item} (--strict stops at the first rejection)")
-                else:
-                    good.append(item)
+                    reject(item)
+                    continue
+                for note in item.notes:
+                    summary.fields_dropped += 1
+                    if on_note:
+                        on_note(Rejected(f"{path.name}: {item.position}", note, _paper_id(item)))
+                good.append(item)
             done += len(batch)
             summary.read += len(batch)
             with transaction.atomic():
-                summary.add_counts(write_batch(good, dt.datetime.now(dt.timezone.utc)))
+                counts, refused = write_records(good, dt.datetime.now(dt.timezone.utc))
+                summary.add_counts(counts)
                 ImportCheckpoint.objects.filter(pk=checkpoint.pk).update(items_done=done)
+            for item in refused:
+                reject(item)
             if progress:
                 progress(str(path), raw.tell() if not raw.closed else total, total)
         ImportCheckpoint.objects.filter(pk=checkpoint.pk).update(finished=True)
     finally:
-        raw.close()
+        source.close()
+
+
+def _paper_id(item: PaperRecord | DailyEntryRecord) -> str:
+    return item.paper.arxiv_id if isinstance(item, DailyEntryRecord) else item.arxiv_id
+
+
+# What the database says about one bad value; anything else (a lock, a lost connection) is not
+# the record's fault and stops the import, to be resumed.
+_REFUSED_BY_DATABASE = (DataError, IntegrityError, OverflowError)
+
+
+def write_records(records: list, fetched_at: dt.datetime) -> tuple[BatchCounts, list[Rejected]]:
+    """write_batch, but a value the database refuses costs only its own record.
+
+    The batch is tried whole (one savepoint); on a refusal it is split in halves until the
+    refused records are alone, so the good records of the batch are all kept."""
+    try:
+        with transaction.atomic():
+            return write_batch(records, fetched_at), []
+    except _REFUSED_BY_DATABASE as exc:
+        if len(records) == 1:
+            item = records[0]
+            reason = " ".join(str(exc).split())[:300]
+            return BatchCounts(), [Rejected(item.position, f"the database refused it: {reason}", _paper_id(item))]
+    middle = len(records) // 2
+    counts, refused = write_records(records[:middle], fetched_at)
+    more, refused_more = write_records(records[middle:], fetched_at)
+    counts.add(more)
+    return counts, refused + refused_more

@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass, field
 
 # New-style (2301.00001) and old-style (hep-th/9901001, math.GT/0309136) ids, optional version.
+# Old-style archive names are short words joined by a dash (the longest real one, "chao-dyn",
+# has 8 letters), so the archive part is bounded; the version fits the 32-bit column.
 _ARXIV_ID = re.compile(
-    r"^(?:arxiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$",
+    r"^(?:arxiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z]{1,12}(?:-[a-z]{1,12})?(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d{1,10}))?$",
     re.IGNORECASE,
 )
+_MAX_VERSION = 2**31 - 1
 
 
 class RecordError(ValueError):
@@ -39,6 +42,8 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
         archive, number = arxiv_id.split("/")
         arxiv_id = f"{archive.split('.')[0].lower()}{'.' + archive.split('.')[1].upper() if '.' in archive else ''}/{number}"
     version = int(match.group("v")) if match.group("v") else None
+    if version is not None and not 1 <= version <= _MAX_VERSION:
+        raise RecordError(f"id: {raw!r} has a version out of range (v1 to v{_MAX_VERSION})")
     return arxiv_id, version
 
 
@@ -72,6 +77,7 @@ class PaperRecord:
     withdrawn: bool | None = None
     deleted: bool = False
     position: str = ""  # where in the input: "line 12", "record 3"
+    notes: list[str] = field(default_factory=list)  # fields dropped, and why (the record is kept)
 
     def __post_init__(self) -> None:
         if self.versions:
@@ -93,8 +99,8 @@ class DailyEntryRecord:
     paper: PaperRecord
     date: dt.date
     source: str = "hf"
-    upvotes: int = 0
-    num_comments: int = 0
+    upvotes: int | None = 0  # None: not known (missing or out of range)
+    num_comments: int | None = 0
     submitted_by: str | None = None
     github_repo: str | None = None
     github_stars: int | None = None
@@ -104,6 +110,7 @@ class DailyEntryRecord:
     ai_keywords: list[str] | None = None
     seen_at: dt.datetime | None = None
     position: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 
 from dailypapers.ingest.http import HttpClient, SourceError, client_from_config
 from dailypapers.ingest.parsers.atom import parse_atom
 from dailypapers.ingest.parsers.hf import parse_hf_response
 from dailypapers.ingest.parsers.oai import parse_oai_page
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, Record, Rejected
-from dailypapers.store.models import SyncState
-from dailypapers.store.upsert import write_batch
+from dailypapers.store.models import DailyEntry, Paper, SyncState
+from dailypapers.ingest.importer import write_records
 
 SOURCES = ("arxiv", "hf")
 METHODS = ("oai", "api")
@@ -85,10 +86,24 @@ class SyncRun:
     api_page_size: int = API_PAGE_SIZE
     progress: Callable[[str], None] = lambda message: None
     on_reject: Callable[[Rejected], None] = lambda rejected: None  # told of each refused record
+    on_note: Callable[[Rejected], None] = lambda note: None  # told of each field dropped from a kept record
 
-    @property
-    def first_day(self) -> dt.date:
-        return self.today - dt.timedelta(days=int(self.config["DAILYPAPERS_SYNC_FIRST_DAYS"]))
+    def first_day(self, source: str) -> dt.date:
+        """Where a source's first sync starts: the newest day the database already holds for it
+        (imported data is continued, not left with a gap), at most DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS
+        back; with nothing held, DAILYPAPERS_SYNC_FIRST_DAYS before today."""
+        held = newest_day_held(source)
+        if held is None:
+            return self.today - dt.timedelta(days=int(self.config["DAILYPAPERS_SYNC_FIRST_DAYS"]))
+        limit = int(self.config["DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS"])
+        earliest = self.today - dt.timedelta(days=limit)
+        if held < earliest:
+            self.progress(f"{source}: the database holds papers up to {held}, more than {limit} days ago; "
+                          f"starting at {earliest} (DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS; --from {held} fills the gap)")
+            return earliest
+        start = min(held, self.today)
+        self.progress(f"{source}: first sync; continuing from {start}, the newest day the database holds")
+        return start
 
 
 def sync(
@@ -103,6 +118,7 @@ def sync(
     api_page_size: int = API_PAGE_SIZE,
     progress: Callable[[str], None] | None = None,
     on_reject: Callable[[Rejected], None] | None = None,
+    on_note: Callable[[Rejected], None] | None = None,
 ) -> list[SourceResult]:
     """Sync ``sources`` (default: DAILYPAPERS_SYNC_SOURCES); one result per source, errors inside.
 
@@ -126,6 +142,7 @@ def sync(
     )
     run.progress = progress or run.progress
     run.on_reject = on_reject or run.on_reject
+    run.on_note = on_note or run.on_note
     harvesters = {"arxiv": sync_arxiv_api if method == "api" else sync_arxiv_oai, "hf": sync_hf}
     return [harvesters[source](run) for source in sources]
 
@@ -140,6 +157,16 @@ def _guarded(result: SourceResult, harvest: Callable[[SyncRun, SourceResult], No
 
 
 # -- shared ---------------------------------------------------------------------------------
+
+def newest_day_held(source: str) -> dt.date | None:
+    """The newest day of the data already held for ``source``: arXiv's newest announcement or
+    submission day, or the newest Hugging Face daily list."""
+    if source == "hf":
+        return DailyEntry.objects.filter(source="hf").aggregate(day=Max("date"))["day"]
+    found = Paper.objects.aggregate(announced=Max("announced"), submitted=Max("first_submitted"))
+    days = [found["announced"], found["submitted"].date() if found["submitted"] else None]
+    return max((day for day in days if day is not None), default=None)
+
 
 def load_state(key: str) -> dict[str, Any]:
     row = SyncState.objects.filter(source=key).first()
@@ -185,12 +212,18 @@ def _commit(run: SyncRun, result: SourceResult, items: Iterable[Record], where: 
             run.on_reject(item)
         elif keep(item):
             records.append(item)
+            for note in item.notes:
+                run.on_note(Rejected(f"{where}: {item.position}", note))
         else:
             result.skipped += 1
     with transaction.atomic():
-        counts = write_batch(records, dt.datetime.now(dt.timezone.utc))
+        counts, refused = write_records(records, dt.datetime.now(dt.timezone.utc))
         if state_key is not None:
             _save_state(state_key, state or {})
+    for item in refused:
+        item.position = f"{where}: {item.position}"
+        result.rejected += 1
+        run.on_reject(item)
     result.pages += 1
     result.new += counts.new
     result.updated += counts.updated
@@ -214,7 +247,7 @@ def _oai_list(run: SyncRun, result: SourceResult, set_spec: str | None) -> None:
     listing: dict[str, Any] = state.get("list") or {}
     if run.since is not None or not token:  # an explicit --from starts a new list
         token = None
-        listing = {"from": (run.since or _day(state.get("from")) or run.first_day).isoformat(),
+        listing = {"from": (run.since or _day(state.get("from")) or run.first_day("arxiv")).isoformat(),
                    "until": run.until.isoformat() if run.until else None, "started": None}
     else:
         run.progress(f"arxiv: {key}: resuming an unfinished harvest at resumption token {token}")
@@ -278,7 +311,7 @@ def _api(run: SyncRun, result: SourceResult) -> None:
         raise SyncError("--method api searches by category: set DAILYPAPERS_SYNC_CATEGORIES")
     key = "arxiv-api"
     state = load_state(key)
-    since = run.since or _day(state.get("from")) or run.first_day
+    since = run.since or _day(state.get("from")) or run.first_day("arxiv")
     newest: dt.date | None = None
 
     def keep(record: PaperRecord) -> bool:
@@ -321,7 +354,7 @@ def _hf(run: SyncRun, result: SourceResult) -> None:
     """Fetch each day's list, from the last day done (its votes moved on) through today."""
     key = "hf"
     state = load_state(key)
-    day = run.since or _day(state.get("last_day")) or run.first_day
+    day = run.since or _day(state.get("last_day")) or run.first_day("hf")
     last = run.until or run.today
     while day <= last:
         response = run.client.get(run.config["DAILYPAPERS_HF_API_URL"], {"date": day.isoformat()})

@@ -13,14 +13,14 @@ from collections.abc import Callable, Iterator
 
 import orjson
 
-from dailypapers.ingest.parsers.atom import parse_atom
+from dailypapers.ingest.parsers.atom import parse_atom, parse_atom_stream
 from dailypapers.ingest.parsers.flat import parse_flat_lines
 from dailypapers.ingest.parsers.hf import parse_hf_flat_lines, parse_hf_raw_lines, parse_hf_response
-from dailypapers.ingest.parsers.oai import OaiPage, parse_oai, parse_oai_page
+from dailypapers.ingest.parsers.oai import OaiPage, parse_oai, parse_oai_page, parse_oai_stream
 from dailypapers.ingest.parsers.snapshot import parse_snapshot_lines
 from dailypapers.ingest.records import Record
 
-__all__ = ["FORMATS", "LINE_FORMATS", "OaiPage", "parse_oai_page", "sniff"]
+__all__ = ["FORMATS", "LINE_FORMATS", "STREAM_FORMATS", "OaiPage", "parse_oai_page", "sniff"]
 
 FORMATS: dict[str, Callable[..., Iterator[Record]]] = {
     "atom": parse_atom,
@@ -32,6 +32,9 @@ FORMATS: dict[str, Callable[..., Iterator[Record]]] = {
     "flat": parse_flat_lines,
 }
 LINE_FORMATS = frozenset({"hf-raw", "hf-flat", "snapshot", "flat"})
+# XML formats the importer streams from a file (see xmldoc.stream_units); the FORMATS entry
+# is the same parser over a document already in memory (sync pages, tests).
+STREAM_FORMATS: dict[str, Callable[..., Iterator[Record]]] = {"atom": parse_atom_stream, "oai": parse_oai_stream}
 
 # Top-level keys of a JSON object; used when the first line is longer than the sniffed head.
 _KEY = re.compile(rb'"([A-Za-z_\-]+)"\s*:')

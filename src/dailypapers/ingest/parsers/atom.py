@@ -10,7 +10,10 @@ from lxml import etree
 from dailypapers.ingest.parsers.common import (
     BAD_INPUT, arxiv_id, is_withdrawn, rejected, required_text, text, timestamp,
 )
-from dailypapers.ingest.parsers.xmldoc import parse_document
+from dailypapers.ingest.parsers.xmldoc import (
+    ChunkSource, local_name, parse_document, stream_units, streamed_or_whole, undefined_entity,
+)
+from dailypapers.ingest.sanitize import finished
 from dailypapers.ingest.records import PaperRecord, Record, Rejected, VersionRecord, clean_abstract
 
 SOURCE = "arxiv-api"
@@ -21,6 +24,7 @@ ARXIV = "{http://arxiv.org/schemas/atom}"
 _CATEGORY = re.compile(r"^[a-z\-]+(?:\.[A-Za-z\-]+)?$")
 
 
+@finished
 def parse_atom(data: bytes) -> Iterator[Record]:
     doc = parse_document(data)
     root = doc.root
@@ -29,23 +33,40 @@ def parse_atom(data: bytes) -> Iterator[Record]:
         yield Rejected("document", doc.error or "not well-formed XML")
         return
     if root.tag != f"{ATOM}feed":
-        yield Rejected("document", f"not an Atom feed: root element is <{etree.QName(root).localname}>")
+        yield Rejected("document", f"not an Atom feed: root element is <{local_name(root)}>")
         return
     blamed = doc.blame(entries)
     for index, entry in enumerate(entries):
-        position = f"entry {index + 1}"
-        raw_id = entry.findtext(f"{ATOM}id")
-        if index in blamed:
-            yield Rejected(position, blamed[index], raw_id)
-            continue
-        if raw_id and "/api/errors" in raw_id:  # the API reports a bad query as a one-entry feed
-            message = text(entry.findtext(f"{ATOM}summary"), "summary") or raw_id
-            yield Rejected(position, f"arXiv API error: {message}")
-            continue
-        try:
-            yield _paper(entry, position)
-        except BAD_INPUT as exc:
-            yield rejected(position, exc, raw_id)
+        yield _item(entry, index, blamed.get(index))
+
+
+@finished
+def parse_atom_stream(source: ChunkSource) -> Iterator[Record]:
+    """parse_atom over a file read in pieces: entries are parsed and dropped as they end, so
+    memory holds one entry, not the document. libxml2 reports some flaws only at the end, so a
+    first pass checks the whole stream before any entry is given; a broken document is read
+    whole instead (recover mode, within the reader's size limit), exactly as parse_atom reads it."""
+    def entries() -> Iterator[Record]:
+        for index, entry in enumerate(stream_units(source.chunks(), f"{ATOM}feed", f"{ATOM}entry")):
+            yield _item(entry, index, None)
+
+    yield from streamed_or_whole(entries, lambda: parse_atom.__wrapped__(source.read_document()))
+
+
+def _item(entry: etree._Element, index: int, blame: str | None) -> Record:
+    position = f"entry {index + 1}"
+    raw_id = entry.findtext(f"{ATOM}id")
+    if blame is not None:
+        return Rejected(position, blame, raw_id)
+    if (entity := undefined_entity(entry)) is not None:
+        return Rejected(position, entity, raw_id)
+    if raw_id and "/api/errors" in raw_id:  # the API reports a bad query as a one-entry feed
+        message = text(entry.findtext(f"{ATOM}summary"), "summary") or raw_id
+        return Rejected(position, f"arXiv API error: {message}")
+    try:
+        return _paper(entry, position)
+    except BAD_INPUT as exc:
+        return rejected(position, exc, raw_id)
 
 
 def _paper(entry: etree._Element, position: str) -> PaperRecord:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import re
 from collections.abc import Iterable, Iterator
 
@@ -12,6 +13,10 @@ import orjson
 from dailypapers.ingest.records import Rejected, RecordError, clean_text, split_arxiv_id
 
 UTC = dt.timezone.utc
+
+# The widest integer every database column we fill can hold: Django's IntegerField and
+# PositiveIntegerField are 32-bit on PostgreSQL (SQLite takes 64 bits, so 32 is the rule).
+MAX_INT = 2**31 - 1
 
 # Parenthesised affiliations inside an author string: "A. Smith (MIT), B. Jones".
 _AFFILIATION = re.compile(r"\([^()]*\)")
@@ -44,11 +49,21 @@ def raw_text(value: object, name: str) -> str | None:
     return value
 
 
-def integer(value: object, name: str) -> int | None:
+class OutOfRange(RecordError):
+    """A well-typed value the database cannot hold (or no source could mean)."""
+
+
+def integer(value: object, name: str, low: int = 0, high: int = MAX_INT) -> int | None:
+    """A count (upvotes, stars, comments): an integer within [low, high], else RecordError."""
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer() and not low <= value <= high:
+        value = int(value)  # JSON numbers past 64 bits arrive as floats: say they are too big
     if isinstance(value, bool) or not isinstance(value, int):
         raise RecordError(f"{name}: expected an integer, got {type_name(value)}")
+    if not low <= value <= high:
+        shown = str(value) if len(str(value)) <= 30 else f"a {len(str(value))}-digit number"
+        raise OutOfRange(f"{name}: {shown} is out of range ({low} to {high})")
     return value
 
 
@@ -102,7 +117,17 @@ def timestamp(value: object, name: str) -> dt.datetime | None:
     except ValueError:
         raise RecordError(f"{name}: {raw!r} is not a date") from None
     # A zone-less timestamp is taken as UTC: every source here writes UTC.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return as_utc(parsed, raw, name)
+
+
+def as_utc(parsed: dt.datetime, raw: str, name: str) -> dt.datetime:
+    """``parsed`` in UTC; RecordError when the shift leaves the years Python can hold (9999-12-31T23:00-05:00)."""
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise RecordError(f"{name}: {raw!r} is out of range (years 1 to 9999 in UTC)") from None
 
 
 def mail_timestamp(value: object, name: str) -> dt.datetime | None:
@@ -112,17 +137,17 @@ def mail_timestamp(value: object, name: str) -> dt.datetime | None:
         return None
     try:
         parsed = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         raise RecordError(f"{name}: {raw!r} is not a date") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return as_utc(parsed, raw, name)
 
 
 def version_number(value: object, name: str) -> int:
     """'v2' -> 2."""
     raw = required_text(value, name)
     digits = raw[1:] if raw[:1] in "vV" else raw
-    if not digits.isdigit() or not digits.isascii() or int(digits) < 1:
-        raise RecordError(f"{name}: {raw!r} is not a version")
+    if not digits.isdigit() or not digits.isascii() or len(digits) > 10 or not 1 <= int(digits) <= MAX_INT:
+        raise RecordError(f"{name}: {raw[:40]!r} is not a version (v1 to v{MAX_INT})")
     return int(digits)
 
 
@@ -149,11 +174,36 @@ def rejected(position: str, exc: Exception, record_id: object = None) -> Rejecte
 BAD_INPUT = (RecordError, TypeError, ValueError, AttributeError, KeyError, IndexError)
 
 
+class JsonError(ValueError):
+    """Text that is not JSON; the message is orjson's reason."""
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def load_json(data: bytes | str) -> object:
+    """Parse JSON; JsonError when it is not JSON.
+
+    orjson is fast but refuses lone surrogates ("\\ud800") and reads integers past 64 bits
+    as floats; the standard library takes both, so one odd character costs only its field
+    (the surrogate is stripped later), not the whole record or document. A UTF-8 BOM is allowed."""
+    if isinstance(data, bytes) and data.startswith(_BOM):
+        data = data[3:]
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        error = exc
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        raise JsonError(str(error)) from None
+
+
 def json_lines(lines: Iterable[bytes | str]) -> Iterator[tuple[str, object]]:
     """(position, parsed value) per non-blank line; a Rejected in place of a broken line."""
     for number, line in enumerate(lines, 1):
         try:
-            yield f"line {number}", orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
+            yield f"line {number}", load_json(line)
+        except JsonError as exc:
             if line.strip():
                 yield f"line {number}", Rejected(f"line {number}", f"not valid JSON: {exc}")

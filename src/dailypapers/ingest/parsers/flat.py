@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from dailypapers.ingest.parsers.common import BAD_INPUT, arxiv_id, rejected, type_name
+from dailypapers.ingest.parsers.common import BAD_INPUT, JsonError, arxiv_id, load_json, rejected, type_name
+from dailypapers.ingest.sanitize import finish
 from dailypapers.ingest.records import PaperRecord, Record, RecordError, Rejected, clean_abstract
 
 SOURCE = "flat"
@@ -26,15 +27,22 @@ def parse_flat_lines(lines: Iterable[bytes]) -> Iterator[Record]:
     for number, line in enumerate(lines, 1):
         try:
             obj = loads(line)
-        except orjson.JSONDecodeError as exc:
-            if line.strip():
-                yield Rejected(f"line {number}", f"not valid JSON: {exc}")
-            continue
+        except orjson.JSONDecodeError:
+            try:  # the slow path: a BOM, a lone surrogate, a very long integer
+                obj = load_json(line)
+            except JsonError as exc:
+                if line.strip():
+                    yield finish(Rejected(f"line {number}", f"not valid JSON: {exc}"))
+                continue
         try:
             item = _paper(obj, f"line {number}", days)
         except BAD_INPUT as exc:
             item = rejected(f"line {number}", exc, obj.get("id") if isinstance(obj, dict) else None)
-        yield item
+        # JSON strings cannot hold a raw control character, so without an escape ("\\u"), a DEL
+        # or a U+FFFE/U+FFFF the line's text is clean: finish skips its per-character scan.
+        if isinstance(line, str):
+            line = line.encode()
+        yield finish(item, text_clean=b"\\u" not in line and b"\x7f" not in line and b"\xef\xbf" not in line)
 
 
 def _paper(obj: object, position: str, days: dict[str, dt.date]) -> PaperRecord:

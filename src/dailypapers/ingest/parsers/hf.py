@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
-import orjson
-
 from dailypapers.ingest.parsers.common import (
-    BAD_INPUT, arxiv_id, day, integer, json_lines, list_of, raw_text, rejected, required_text,
-    text, text_list, timestamp, type_name,
+    BAD_INPUT, JsonError, OutOfRange, arxiv_id, day, integer, json_lines, list_of, load_json, raw_text, rejected,
+    required_text, text, text_list, timestamp, type_name,
 )
+from dailypapers.ingest.urls import UnsafeURL, check_url
+from dailypapers.ingest.sanitize import finished
 from dailypapers.ingest.records import (
     DailyEntryRecord, PaperRecord, Record, RecordError, Rejected, clean_abstract,
 )
@@ -45,12 +45,13 @@ API_PATHS: Paths = {
 FLAT_PATHS: Paths = {name: (name,) for name in API_PATHS if name != "listed_at"}
 
 
+@finished
 def parse_hf_response(data: bytes, date: dt.date | None = None,
                       seen_at: dt.datetime | None = None) -> Iterator[Record]:
     """A /api/daily_papers body. The day is ``date`` if given, else each entry's own."""
     try:
-        entries = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        entries = load_json(data)
+    except JsonError as exc:
         yield Rejected("document", f"not valid JSON: {exc}")
         return
     if isinstance(entries, dict) and "error" in entries:
@@ -62,6 +63,7 @@ def parse_hf_response(data: bytes, date: dt.date | None = None,
     yield from _entries(entries, "entry", date, seen_at)
 
 
+@finished
 def parse_hf_raw_lines(lines: Iterable[bytes]) -> Iterator[Record]:
     """daily_papers_raw.jsonl: a day per line, one item per entry of its response."""
     for position, obj in json_lines(lines):
@@ -82,6 +84,7 @@ def parse_hf_raw_lines(lines: Iterable[bytes]) -> Iterator[Record]:
         yield from _entries(entries, f"{position} entry", date, seen_at)
 
 
+@finished
 def parse_hf_flat_lines(lines: Iterable[bytes]) -> Iterator[Record]:
     """papers_flat.jsonl: one (day, paper) entry per line."""
     for position, obj in json_lines(lines):
@@ -140,21 +143,43 @@ def _entry(entry: dict, paths: Paths, position: str, date: dt.date | None,
         first_submitted=timestamp(*get("published_at")),
         position=position,
     )
+    notes: list[str] = []
+
+    def count(field: str, missing: int | None = None) -> int | None:
+        """A count out of range drops that field only, with a note: the entry is still good."""
+        value, path = get(field)
+        try:
+            number = integer(value, path)
+            return missing if number is None else number
+        except OutOfRange as exc:
+            notes.append(f"{exc}; field dropped")
+            return None
+
+    def link(field: str) -> str | None:
+        value, path = get(field)
+        try:
+            return check_url(text(value, path))
+        except UnsafeURL as exc:
+            notes.append(f"{path}: {str(value)[:80]!r} dropped: {exc}")
+            return None
+
+    upvotes, num_comments = count("upvotes", missing=0), count("num_comments", missing=0)
     return DailyEntryRecord(
         paper=paper,
         date=date,
         source=SOURCE,
-        upvotes=integer(*get("upvotes")) or 0,
-        num_comments=integer(*get("num_comments")) or 0,
+        upvotes=upvotes,
+        num_comments=num_comments,
         submitted_by=_display_name(*get("submitted_by"), keys=("fullname", "user", "name")),
-        github_repo=text(*get("github_repo")),
-        github_stars=integer(*get("github_stars")),
-        project_page=text(*get("project_page")),
+        github_repo=link("github_repo"),
+        github_stars=count("github_stars"),
+        project_page=link("project_page"),
         organization=_display_name(*get("organization"), keys=("fullname", "name")),
         ai_summary=text(*get("ai_summary")),
         ai_keywords=text_list(*get("ai_keywords")),
         seen_at=seen_at,
         position=position,
+        notes=notes,
     )
 
 

@@ -16,7 +16,11 @@ from dailypapers.ingest.parsers.common import (
     BAD_INPUT, arxiv_id, day_start, is_withdrawn, mail_timestamp, rejected, required_text,
     split_authors, text, version_number,
 )
-from dailypapers.ingest.parsers.xmldoc import parse_document
+from dailypapers.ingest.parsers.xmldoc import (
+    ChunkSource, NotStreamable, local_name, namespace, parse_document, stream_units, streamed_or_whole,
+    undefined_entity,
+)
+from dailypapers.ingest.sanitize import finish, finished
 from dailypapers.ingest.records import (
     PaperRecord, Record, RecordError, Rejected, VersionRecord, clean_abstract,
 )
@@ -46,6 +50,12 @@ def parse_oai(data: bytes) -> Iterator[Record]:
 
 
 def parse_oai_page(data: bytes) -> OaiPage:
+    page = _parse_page(data)
+    page.records = [finish(item) for item in page.records]
+    return page
+
+
+def _parse_page(data: bytes) -> OaiPage:
     doc = parse_document(data)
     root = doc.root
     records = list(root.iter(f"{OAI}record")) if root is not None else []
@@ -53,7 +63,7 @@ def parse_oai_page(data: bytes) -> OaiPage:
         return _failed(doc.error or "not well-formed XML")
     if root.tag != f"{OAI}OAI-PMH":
         snippet = " ".join("".join(root.itertext()).split())[:200]
-        return _failed(f"not an OAI-PMH response: <{etree.QName(root).localname}> {snippet!r}")
+        return _failed(f"not an OAI-PMH response: <{local_name(root)}> {snippet!r}")
     page = OaiPage(error=doc.error)
     error = root.find(f"{OAI}error")
     if error is not None and error.get("code") != "noRecordsMatch":
@@ -64,20 +74,51 @@ def parse_oai_page(data: bytes) -> OaiPage:
     if token is not None:
         page.resumption_token = (token.text or "").strip() or None
         size = token.get("completeListSize", "")
-        page.complete_list_size = int(size) if size.isdigit() else None
+        # isdigit() takes "²" and other digit-like characters int() refuses.
+        page.complete_list_size = int(size) if size.isascii() and size.isdigit() and len(size) < 19 else None
     default_source = _page_source(root, records)
     blamed = doc.blame(records)
     for index, record in enumerate(records):
-        position = f"record {index + 1}"
-        identifier = record.findtext(f"{OAI}header/{OAI}identifier")
-        if index in blamed:
-            page.records.append(Rejected(position, blamed[index], identifier))
-            continue
-        try:
-            page.records.append(_record(record, position, default_source))
-        except BAD_INPUT as exc:
-            page.records.append(rejected(position, exc, identifier))
+        page.records.append(_item(record, index, blamed.get(index), default_source))
     return page
+
+
+@finished
+def parse_oai_stream(source: ChunkSource) -> Iterator[Record]:
+    """parse_oai over a file read in pieces, one <record> in memory at a time; a broken or
+    unusual document (an OAI error, deletions before the format is known) is read whole."""
+    seen: dict[str, str] = {}
+
+    def on_child(element: etree._Element) -> None:
+        if element.tag == f"{OAI}request" and element.get("metadataPrefix") in _PREFIX_SOURCES:
+            seen["source"] = _PREFIX_SOURCES[element.get("metadataPrefix")]
+        elif element.tag == f"{OAI}error" and element.get("code") != "noRecordsMatch":
+            raise NotStreamable("an OAI error")
+
+    def records() -> Iterator[Record]:
+        seen.clear()
+        for index, record in enumerate(stream_units(source.chunks(), f"{OAI}OAI-PMH", f"{OAI}record", on_child)):
+            if "source" not in seen:
+                found = [SOURCES.get(namespace(m)) for m in record.iterfind(f"{OAI}metadata/*")]
+                if not any(found):
+                    raise NotStreamable("a record before the page's format is known")
+                seen["source"] = next(s for s in found if s)
+            yield _item(record, index, None, seen["source"])
+
+    yield from streamed_or_whole(records, lambda: _parse_page(source.read_document()).records)
+
+
+def _item(record: etree._Element, index: int, blame: str | None, default_source: str) -> Record:
+    position = f"record {index + 1}"
+    identifier = record.findtext(f"{OAI}header/{OAI}identifier")
+    if blame is not None:
+        return Rejected(position, blame, identifier)
+    if (entity := undefined_entity(record)) is not None:
+        return Rejected(position, entity, identifier)
+    try:
+        return _record(record, position, default_source)
+    except BAD_INPUT as exc:
+        return rejected(position, exc, identifier)
 
 
 def _failed(reason: str) -> OaiPage:
@@ -92,7 +133,7 @@ def _page_source(root: etree._Element, records: list[etree._Element]) -> str:
         return _PREFIX_SOURCES[prefix]
     for record in records:
         for metadata in record.iterfind(f"{OAI}metadata/*"):
-            if (source := SOURCES.get(etree.QName(metadata).namespace)) is not None:
+            if (source := SOURCES.get(namespace(metadata))) is not None:
                 return source
     return "oai"
 
@@ -108,14 +149,14 @@ def _record(record: etree._Element, position: str, default_source: str) -> Paper
     metadata = next(iter(record.iterfind(f"{OAI}metadata/*")), None)
     if metadata is None:
         raise RecordError("metadata: missing")
-    namespace = etree.QName(metadata).namespace
-    if namespace == ARXIV_NS:
+    uri = namespace(metadata)
+    if uri == ARXIV_NS:
         return _arxiv(metadata, position)
-    if namespace == ARXIV_RAW_NS:
+    if uri == ARXIV_RAW_NS:
         return _arxiv_raw(metadata, position)
-    if namespace == OAI_DC_NS:
+    if uri == OAI_DC_NS:
         return _oai_dc(metadata, position)
-    raise RecordError(f"metadata: unsupported format {namespace!r}")
+    raise RecordError(f"metadata: unsupported format {uri or local_name(metadata)!r}")
 
 
 def _common(meta: etree._Element, ns: str, source: str, position: str) -> dict:

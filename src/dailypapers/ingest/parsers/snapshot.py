@@ -8,6 +8,7 @@ from dailypapers.ingest.parsers.common import (
     BAD_INPUT, arxiv_id, is_withdrawn, json_lines, list_of, mail_timestamp, raw_text, rejected,
     required_text, split_authors, text, type_name, version_number,
 )
+from dailypapers.ingest.sanitize import finished
 from dailypapers.ingest.records import (
     PaperRecord, Record, RecordError, Rejected, VersionRecord, clean_abstract,
 )
@@ -15,6 +16,7 @@ from dailypapers.ingest.records import (
 SOURCE = "snapshot"
 
 
+@finished
 def parse_snapshot_lines(lines: Iterable[bytes]) -> Iterator[Record]:
     for position, obj in json_lines(lines):
         if isinstance(obj, Rejected):

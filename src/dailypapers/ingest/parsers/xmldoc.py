@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 from lxml import etree
 
@@ -75,3 +78,105 @@ def parse_document(data: bytes) -> XmlDocument:
     errors = [(entry.line, entry.message) for entry in parser.error_log] or [strict_error]
     return XmlDocument(root, errors)
 
+
+
+def local_name(element: object) -> str:
+    """The tag without its namespace; '' for comments, entities and processing instructions.
+
+    lxml's recover mode keeps an element with an undeclared prefix ("x:feed") as a plain
+    name, which ``etree.QName`` refuses, so the name is read from the tag text."""
+    tag = getattr(element, "tag", None)
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def namespace(element: object) -> str | None:
+    tag = getattr(element, "tag", None)
+    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else None
+
+
+def undefined_entity(unit: etree._Element) -> str | None:
+    """The reason to refuse a unit holding an entity reference nothing defines, or None.
+
+    Entities are never expanded (the input is untrusted), and a document that names an
+    external DTD parses without error, so the reference would silently cut the text at it."""
+    for node in unit.iter(etree.Entity):
+        return f"undefined entity {node.text} in <{local_name(node.getparent())}>"
+    return None
+
+
+# -- streaming ---------------------------------------------------------------------------------
+
+class NotStreamable(Exception):
+    """The document cannot be read unit by unit (broken XML, an unexpected shape): read it whole."""
+
+
+class ChunkSource(Protocol):
+    """What a streaming parser reads: the content in pieces, from the top on each call, or whole."""
+
+    def chunks(self) -> Iterator[bytes]: ...
+
+    def read_document(self) -> bytes: ...
+
+
+def stream_units(chunks: Iterable[bytes], root_tag: str, unit_tag: str,
+                 on_child: Callable[[etree._Element], None] | None = None) -> Iterator[etree._Element]:
+    """The ``unit_tag`` elements of a well-formed ``root_tag`` document, each as soon as it ends.
+
+    Memory stays bounded: a unit is cleared and dropped from the tree once the caller has
+    used it. ``on_child`` sees each other element that ends directly below the root or a
+    unit's parent (an OAI <request> or <error>). Raises NotStreamable at the first sign the
+    document needs the whole-document path: broken XML, another root, nested units."""
+    # huge_tree off: a single text node over 10 MB is refused by libxml2 instead of held.
+    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False, no_network=True)
+    depth_in_unit = 0
+    started = False
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            for event, element in parser.read_events():
+                if not started:
+                    started = True
+                    if element.tag != root_tag:
+                        raise NotStreamable(f"root element is <{local_name(element)}>")
+                if element.tag == unit_tag:
+                    if event == "start":
+                        depth_in_unit += 1
+                        if depth_in_unit > 1:
+                            raise NotStreamable("a unit inside a unit")
+                        continue
+                    depth_in_unit -= 1
+                    if len(parser.error_log):  # a namespace error and the like: no exception, yet a flaw
+                        raise NotStreamable(str(parser.error_log[0]))
+                    yield element
+                    _drop(element)
+                elif event == "end" and depth_in_unit == 0 and on_child is not None:
+                    on_child(element)
+        parser.close()
+        if len(parser.error_log):
+            raise NotStreamable(str(parser.error_log[0]))
+    except etree.XMLSyntaxError as exc:
+        raise NotStreamable(str(exc)) from None
+    if not started:
+        raise NotStreamable("empty document")
+
+
+def _drop(unit: etree._Element) -> None:
+    unit.clear(keep_tail=False)
+    parent = unit.getparent()
+    if parent is not None:
+        while unit.getprevious() is not None:
+            del parent[0]
+
+
+def streamed_or_whole(stream: Callable[[], Iterable[T]], whole: Callable[[], Iterable[T]]) -> Iterator[T]:
+    """``stream()``'s items when a first pass through it finds the document sound, else ``whole()``'s.
+
+    The first pass costs a second parse, but nothing is given before the document is known
+    good, so the streamed items are exactly the whole-document ones and memory stays bounded."""
+    try:
+        for _ in stream():
+            pass
+    except NotStreamable:
+        yield from whole()
+        return
+    yield from stream()

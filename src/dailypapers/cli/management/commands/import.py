@@ -30,12 +30,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         bar = FileProgress(options["progress"])
         report = RejectionReport(self.stderr.write)
+        notes = RejectionReport(self.stderr.write, label="dropped")
 
         try:
             summary = import_paths(
                 options["paths"], fmt=options["format"], strict=options["strict"],
                 batch_size=options["batch"] or settings.CONFIG["DAILYPAPERS_IMPORT_BATCH"],
-                progress=bar, on_reject=report,
+                progress=bar, on_reject=report, on_note=notes,
             )
         except ImportError_ as exc:
             raise CommandError(str(exc)) from exc
@@ -53,6 +54,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{summary.files} file(s): read {summary.read}, new {summary.new}, updated {summary.updated}, "
                 f"unchanged {summary.unchanged}, rejected {summary.rejected}{resumed}"
+                + (f"; {summary.fields_dropped} field(s) dropped" if summary.fields_dropped else "")
             )
         if summary.rejected:
             sys.exit(1)

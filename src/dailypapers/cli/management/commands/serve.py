@@ -61,6 +61,10 @@ class Command(BaseCommand):
         if problem and not settings.DEBUG:
             raise CommandError(f"refusing to serve: {problem}. Set DAILYPAPERS_SECRET_KEY to a long random value "
                                "(python -c 'import secrets; print(secrets.token_urlsafe(50))').")
+        from dailypapers.cli.main import missing_database
+
+        if missing := missing_database(settings.CONFIG):
+            raise CommandError(missing)
         call_command("collectstatic", interactive=False, verbosity=0)
         workers = options["workers"] or worker_count()
         bind = f"{options['host']}:{options['port']}"

@@ -48,6 +48,7 @@ class Command(BaseCommand):
                 settings.CONFIG, options["sources"], method=options["method"],
                 since=options["since"], until=options["until"],
                 progress=self.stderr.write, on_reject=report,
+                on_note=RejectionReport(self.stderr.write, label="dropped"),
             )
         except SyncError as exc:
             raise CommandError(str(exc)) from exc
