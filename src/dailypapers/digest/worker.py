@@ -29,6 +29,8 @@ def sync() -> None:
         log.warning("no `sync` command is installed: digests use the papers already stored")
         return
     call_command("sync")
+    # The images new entries queued, so the pages show them without a reader's browser calling Hugging Face.
+    call_command("media", "fetch")
 
 
 def tick(now: dt.datetime, plan: schedule.Schedule, options: SendOptions | None = None,

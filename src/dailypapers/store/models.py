@@ -132,3 +132,26 @@ class PaperStats(models.Model):
 
     class Meta:
         verbose_name_plural = "paper stats"
+
+
+class MediaItem(models.Model):
+    """An image we show (a paper's thumbnail, an avatar), queued at import and fetched by us.
+
+    Readers' browsers never load it from its source: the site serves the stored copy from
+    /media/KIND/KEY, KEY being ``media_key(url)`` (see dailypapers.store.media), so a page can
+    name an image's address from its source URL alone, without reading this table.
+    """
+
+    QUEUED, FETCHED, FAILED, REFUSED = "queued", "fetched", "failed", "refused"
+    STATUSES = [(s, s) for s in (QUEUED, FETCHED, FAILED, REFUSED)]
+
+    key = models.CharField(max_length=64, unique=True)
+    url = models.TextField()
+    kind = models.CharField(max_length=16)  # "thumbnail" | "avatar"
+    status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=64, blank=True, default="")
+    size = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")  # why the last attempt failed, in a sentence
+    queued_at = models.DateTimeField()
+    fetched_at = models.DateTimeField(null=True, blank=True)

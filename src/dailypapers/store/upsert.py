@@ -21,6 +21,7 @@ from django.utils import timezone
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
 from dailypapers.store.bulk import insert_rows, insert_values, update_rows
 from dailypapers.store.changes import next_change_seq
+from dailypapers.store.media import entry_media, queue_media
 from dailypapers.store.models import DailyEntry, Paper, PaperVersion
 from dailypapers.store.signals import daily_entries_changed
 
@@ -245,6 +246,8 @@ def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.d
     for paper in restamp:
         paper.change_seq = seq
     update_rows(Paper, restamp, ["change_seq"])
+    # Their thumbnails and avatars join the media queue (`dailypapers media fetch` empties it).
+    queue_media(item for i, r in wanted if outcome.get(i) != "unchanged" for item in entry_media(r.paper.arxiv_id, r))
     if touched:
         daily_entries_changed.send(sender=DailyEntry, paper_ids=[p.pk for p in touched])
     return outcome

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.web.views import accounts, community, feeds, lists, paper
+from dailypapers.web.views import accounts, community, feeds, lists, media, paper
 
 app_name = "web"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("search", lists.search, name="search"),
     path("search/feed", feeds.SearchFeed(), name="search_feed"),
     path("submit", community.submit, name="submit"),
+    path("media/<str:kind>/<str:key>", media.image, name="media"),
     path("comments/<int:pk>/edit", community.comment_edit, name="comment_edit"),
     path("comments/<int:pk>/delete", community.comment_delete, name="comment_delete"),
     path("comments/<int:pk>/hide", community.comment_hide, name="comment_hide"),

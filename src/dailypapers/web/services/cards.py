@@ -1,131 +1,160 @@
-"""What a paper card shows, computed once per page in plain Python.
+"""What a paper card shows: one plain record per paper, gathered once per page.
 
-Rendering 30 cards through ``{% include %}`` and a dozen filters each cost ~13 ms of a
-24 ms /trending render (the uncached page is what logged-in users always get), so list
-pages build one small record per card here and web/templatetags/cards.py writes the
-markup. Values here are plain text, which the markup side escapes, except a search snippet
-the engine has already escaped and marked safe.
+The markup is a template (web/_cards.html, one include per page, not per card: an include
+per card was most of an uncached list page's cost); formatting (dates, plurals, URL-encoding)
+is the template's. This module only collects the values, in a constant number of queries:
+the page's papers come from listings, and one more query reads each paper's Hugging Face
+entry (the one in the listed period, else its latest) for the summary, keywords, code,
+organization, submitter, discussion count and thumbnail.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
-from urllib.parse import quote
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from dailypapers.store.models import Paper
+from dailypapers.store import media
+from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.web.services.listings import ListedPaper, counts
 
 SNIPPET_CHARS = 300
-# English month abbreviations, as the templates' date:"M j, Y" printed them (LANGUAGE_CODE is en-us).
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# What Django's reverse() leaves unquoted in a path (django.urls.resolvers._reverse_with_prefix).
-_PATH_SAFE = "!$&'()*+,;=/~:@"
+CARD_KEYWORDS = 6  # AI keywords shown on a card (the paper page shows all)
 
 
-def s(count: int) -> str:
-    """The plural suffix, as the ``pluralize`` filter writes it."""
-    return "" if count == 1 else "s"
+def media_path(url: str, kind: str) -> str:
+    """Our address for an image whose source is ``url`` ('' when there is none)."""
+    url = media.absolute_url(url)
+    return reverse("web:media", args=[kind, media.media_key(url)]) if url else ""
 
 
-def short_date(value: dt.date | dt.datetime | None) -> str:
-    """``Jan 2, 2025`` (the templates' ``date:"M j, Y"``), in the current time zone."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
+@dataclass(slots=True)
+class HfEntry:
+    """What Hugging Face says about a featured paper (one DailyEntry), ready to show."""
 
+    date: dt.date
+    upvotes: int
+    comments: int  # Hugging Face's discussion count, not ours
+    submitted_by: str
+    submitter_avatar: str  # our /media URL, or ''
+    organization: str
+    organization_avatar: str
+    github_repo: str
+    github_stars: int | None
+    project_page: str
+    ai_summary: str
+    ai_keywords: list[str]
+    thumbnail: str  # our /media URL, or ''
+    page_url: str  # the paper's page on Hugging Face (its discussion is there)
 
-def iso_datetime(value: dt.datetime | None) -> str:
-    """The templates' ``date:'c'``: ISO 8601 in the current time zone."""
-    if value is None:
-        return ""
-    return (timezone.localtime(value) if timezone.is_aware(value) else value).isoformat()
-
-
-class PaperUrls:
-    """reverse() for the paper routes at the cost of one reverse() per page, not two per card.
-
-    The routes are ``papers/<id>`` and ``papers/<id>/vote``; the id is quoted as reverse() does
-    (a test compares the two on new- and old-style ids).
-    """
-
-    def __init__(self) -> None:
-        self.prefix = reverse("web:paper", args=["0"])[:-1]
-
-    def paper(self, arxiv_id: str) -> str:
-        return self.prefix + quote(arxiv_id, safe=_PATH_SAFE)
-
-    def vote(self, arxiv_id: str) -> str:
-        return self.paper(arxiv_id) + "/vote"
+    @property
+    def repo_label(self) -> str:
+        """``owner/name`` of a GitHub repository URL (the URL itself otherwise)."""
+        head, _, rest = self.github_repo.partition("://")
+        rest = rest or head
+        return rest.removeprefix("www.").removeprefix("github.com/").rstrip("/")
 
 
 @dataclass(slots=True)
 class PaperCard:
-    """One paper as a list shows it; every field is plain text or a number."""
+    """One paper as a list shows it; the template formats every value."""
 
     arxiv_id: str
     anchor: str  # the card's id attribute
     url: str
-    vote_url: str
     title: str
-    authors: str  # "3 authors: A, B, C et al."
-    date_iso: str
-    date_text: str
-    categories: list[tuple[str, str]]  # (name, url-encoded name), at most three
+    authors: list[str]
+    first_submitted: dt.datetime | None
+    categories: list[str]  # at most three
     total_votes: int
     community_votes: int
     hf_votes: int
-    comments: int
-    submitted_by: list[str]  # per featured entry in the listed period
+    comments: int  # ours
+    hf: HfEntry | None = None
     voted: bool = False
     snippet: str = ""  # search results: the engine's highlighted snippet (SafeString) or the abstract's start
-    why: str = ""
+    # Why a paper trends (trending only; see listings.attach_reasons):
+    why: bool = False
+    votes_24h: int = 0
+    votes_7d: int = 0
+    first_featured: dt.date | None = None
+    featured_days_ago: int | None = None
+    keywords: list[str] = field(default_factory=list)  # the card's share of hf.ai_keywords
+
+    @property
+    def more_authors(self) -> bool:
+        return len(self.authors) > 3
 
 
-def _authors(names: list[str]) -> str:
-    text = f"{len(names)} author{s(len(names))}"
-    if names:
-        text += ": " + ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
-    return text
+# Entry columns a card reads; the optional ones are used once the store keeps them.
+_ENTRY_COLUMNS = ("paper_id", "date", "source", "upvotes", "num_comments", "submitted_by", "organization",
+                  "github_repo", "github_stars", "project_page", "ai_summary", "ai_keywords")
+_OPTIONAL_COLUMNS = ("thumbnail", *media.AVATAR_FIELDS)
 
 
-def _why(paper: ListedPaper) -> str:
-    text = f"Why here: {paper.votes_24h} vote{s(paper.votes_24h)} in the last 24 h, {paper.votes_7d} in 7 days"
-    if paper.first_featured:
-        days = paper.featured_days_ago
-        text += f", featured {short_date(paper.first_featured)} ({days} day{s(days)} ago)"
-    hf = counts(paper)[1]
-    if hf:
-        text += f", {hf} Hugging Face vote{s(hf)} (weighted)"
-    return text + "."
+def _entry_columns() -> tuple[str, ...]:
+    names = {f.name for f in DailyEntry._meta.concrete_fields}
+    return _ENTRY_COLUMNS + tuple(c for c in _OPTIONAL_COLUMNS if c in names)
+
+
+class _Row:
+    """A values_list row read by attribute, as store.media.entry_media reads entries."""
+
+    def __init__(self, names: tuple[str, ...], values: tuple) -> None:
+        self.__dict__.update(zip(names, values))
+
+
+def hf_entries(papers: list[ListedPaper | Paper], period: tuple[dt.date, dt.date] | None = None) -> dict[int, HfEntry]:
+    """Each paper's Hugging Face entry: its latest in ``period`` (start, end), else its latest (one query)."""
+    ids = {p.pk: p.arxiv_id for p in papers}
+    if not ids:
+        return {}
+    qs = DailyEntry.objects.filter(paper_id__in=ids, source="hf")
+    if period:
+        qs = qs.filter(date__range=period)
+    names = _entry_columns()
+    site = settings.CONFIG["DAILYPAPERS_HF_SITE_URL"].rstrip("/")
+    found: dict[int, HfEntry] = {}
+    for values in qs.order_by("date").values_list(*names):  # the latest overwrites the older
+        row = _Row(names, values)
+        arxiv_id = ids[row.paper_id]
+        thumbnail = media.thumbnail_url(arxiv_id, row.source, getattr(row, "thumbnail", None))
+        found[row.paper_id] = HfEntry(
+            date=row.date, upvotes=row.upvotes, comments=row.num_comments, submitted_by=row.submitted_by,
+            submitter_avatar=media_path(getattr(row, "submitter_avatar", ""), "avatar"),
+            organization=row.organization,
+            organization_avatar=media_path(getattr(row, "organization_avatar", ""), "avatar"),
+            github_repo=row.github_repo, github_stars=row.github_stars, project_page=row.project_page,
+            ai_summary=row.ai_summary, ai_keywords=list(row.ai_keywords or ()),
+            thumbnail=media_path(thumbnail, "thumbnail"), page_url=f"{site}/papers/{arxiv_id}",
+        )
+    return found
 
 
 def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozenset(), *, why: bool = False,
-                snippet: bool = False, urls: PaperUrls | None = None) -> list[PaperCard]:
+                snippet: bool = False, period: tuple[dt.date, dt.date] | None = None) -> list[PaperCard]:
     """Cards for listings' papers, or Papers from listings.with_stats() (``why``: listings.attach_reasons())."""
-    urls = urls or PaperUrls()
+    papers = list(papers)
+    entries = hf_entries(papers, period)
     cards = []
     for paper in papers:
-        community, hf, comments = counts(paper)
-        url = urls.paper(paper.arxiv_id)
+        community, hf_votes, comments = counts(paper)
+        hf = entries.get(paper.pk)
         cards.append(PaperCard(
-            arxiv_id=paper.arxiv_id, anchor=slugify(paper.arxiv_id), url=url, vote_url=url + "/vote",
-            title=paper.title, authors=_authors(paper.authors),
-            date_iso=iso_datetime(paper.first_submitted), date_text=short_date(paper.first_submitted),
-            categories=[(c, quote(c, safe="/")) for c in paper.category_list[:3]],
-            total_votes=community + hf,
-            community_votes=community, hf_votes=hf, comments=comments,
-            submitted_by=[e.submitted_by for e in getattr(paper, "period_entries", ()) if e.submitted_by],
+            arxiv_id=paper.arxiv_id, anchor=slugify(paper.arxiv_id), url=reverse("web:paper", args=[paper.arxiv_id]),
+            title=paper.title, authors=paper.authors, first_submitted=paper.first_submitted,
+            categories=paper.category_list[:3], total_votes=community + hf_votes,
+            community_votes=community, hf_votes=hf_votes, comments=comments, hf=hf,
+            keywords=hf.ai_keywords[:CARD_KEYWORDS] if hf else [],
             voted=paper.pk in voted,
             # Search results bring a highlighted snippet (SafeString, escaped by the engine).
             snippet=(getattr(paper, "snippet_html", "") or Truncator(paper.abstract).chars(SNIPPET_CHARS)) if snippet else "",
-            why=_why(paper) if why else "",
+            why=why, votes_24h=getattr(paper, "votes_24h", 0), votes_7d=getattr(paper, "votes_7d", 0),
+            first_featured=getattr(paper, "first_featured", None),
+            featured_days_ago=getattr(paper, "featured_days_ago", None),
         ))
     return cards

@@ -28,7 +28,8 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
     return render(request, "web/period.html", {
         "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
         "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
-        "papers": papers, "cards": paper_cards(papers, voted_ids(request, papers)),
+        "papers": papers, "cards": paper_cards(papers, voted_ids(request, papers),
+                             period=(listing.period.start, listing.period.end)),
         "feed_path": f"/papers/date/{listing.period.slug}/feed" if kind == "day" else "",
     })
 
