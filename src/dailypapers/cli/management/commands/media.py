@@ -34,8 +34,9 @@ class Command(BaseCommand):
         total = store.pending_count(int(config["DAILYPAPERS_MEDIA_MAX_ATTEMPTS"]))
         if options["limit"]:
             total = min(total, options["limit"])
-        bar = tqdm(total=total, unit="image", desc="media", file=sys.stderr,
-                   disable=not (options["progress"] or sys.stderr.isatty()) or total == 0)
+        stream = getattr(self.stderr, "_out", sys.stderr)  # the bar redraws itself: no added line endings
+        bar = tqdm(total=total, unit="image", desc="media", file=stream,
+                   disable=not (options["progress"] or stream.isatty()) or total == 0)
         notify = lambda message: self.stderr.write(message)  # noqa: E731 (retries, as sync reports them)
         with bar:
             summary = fetch_queued(config, limit=options["limit"], notify=notify,
