@@ -1,6 +1,7 @@
 """Load-test the site: trending, a day page, a paper page and /api/daily_papers under `dailypapers serve`.
 
     .venv/bin/python bench/web_bench.py [--duration 30] [--connections 50] [--cores 2] [--home DIR] [--no-page-cache]
+                                        [--baseline REV] [--rounds N] [--quick]
 
 Builds a fresh DAILYPAPERS_HOME (or reuses --home), imports the 74,728 real arXiv papers and
 the Hugging Face daily lists, scores them (`dailypapers rank --rebuild`), starts the real
@@ -12,6 +13,14 @@ configured, 10 s by default), then with it off, which is what logged-in users al
 endpoint, the uncached run under "uncached":
 {"trending": {"rps": ..., "p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "errors": ...}, ...,
  "uncached": {"trending": {...}, ...}}
+
+--baseline REV also runs the server of another revision (its src/ from `git archive`, on the same
+data) for the uncached list pages, alternating old and new --rounds times so both see the same
+machine load, and adds "baseline": {"rev", "uncached_rps": {old, new, ratio per list page (medians
+over rounds)}, "render_ms": {in-process page renders, medians, old, new, ratio}}. REV defaults to
+2eb9b10, the last revision whose cards were HTML built in Python (issue 14), so the template cards
+are compared with them. --quick imports only the Hugging Face days (9,881 papers) for a run of a
+few minutes.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 SOURCES = [DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz"]
+QUICK_SOURCES = SOURCES[1:]
+OLD_CARDS = "2eb9b10"  # the last revision whose cards were f-string HTML (web/templatetags/cards.py)
+LIST_PAGES = ("trending", "day")
 CLI = [sys.executable, "-m", "dailypapers.cli.main"]
 
 # wrk reports p50/p75/p90/p99 itself; this script asks its histogram for p95 and counts every error kind.
@@ -51,12 +64,12 @@ def env_for(home: Path) -> dict[str, str]:
     return env
 
 
-def prepare(home: Path, env: dict[str, str]) -> None:
+def prepare(home: Path, env: dict[str, str], sources: list[Path] = SOURCES) -> None:
     if (home / "dailypapers.sqlite3").exists():
         return
     subprocess.run([*CLI, "migrate", "-v", "0"], env=env, check=True)
     started = time.monotonic()
-    subprocess.run([*CLI, "import", *map(str, SOURCES)], env=env, check=True)
+    subprocess.run([*CLI, "import", *map(str, sources)], env=env, check=True)
     subprocess.run([*CLI, "rank", "--rebuild"], env=env, check=True)
     print(f"imported and scored in {time.monotonic() - started:.0f} s", flush=True)
 
@@ -102,6 +115,75 @@ def run_wrk(url: str, duration: int, connections: int, script: Path, cpus: str |
             "requests": raw["requests"]}
 
 
+def with_source(env: dict[str, str], src: Path | None) -> dict[str, str]:
+    """``env`` running the code in ``src`` (another revision's src/) instead of this checkout's."""
+    if src is None:
+        return env
+    return {**env, "PYTHONPATH": os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH", "")])])}
+
+
+def baseline_source(rev: str) -> Path:
+    """The src/ folder of revision ``rev``, unpacked into a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="dailypapers-baseline-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
+RENDER = """
+import json, statistics, sys, time
+import django
+django.setup()
+from django.test import Client
+client = Client()
+out = {}
+for name, path in json.loads(sys.argv[1]).items():
+    for _ in range(3):
+        assert client.get(path).status_code == 200
+    times = []
+    for _ in range(int(sys.argv[2])):
+        started = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+    out[name] = round(statistics.median(times), 2)
+print(json.dumps(out))
+"""
+
+
+def render_ms(env: dict[str, str], targets: dict[str, str], repeats: int) -> dict[str, float]:
+    """Median milliseconds of an uncached in-process render (Django test client) of each target."""
+    env = {**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings", "DAILYPAPERS_PAGE_CACHE_SECONDS": "0",
+           "DAILYPAPERS_ALLOWED_HOSTS": "testserver"}
+    out = subprocess.run([sys.executable, "-c", RENDER, json.dumps(targets), str(repeats)], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def compare_baseline(env: dict[str, str], targets: dict[str, str], args: argparse.Namespace) -> dict:
+    """Old and new server, alternating, on the uncached list pages; medians over rounds and their ratio."""
+    old_src = baseline_source(args.baseline)
+    pages = {name: targets[name] for name in LIST_PAGES}
+    uncached = {**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}
+    rps: dict[str, dict[str, list[float]]] = {name: {"old": [], "new": []} for name in pages}
+    renders: dict[str, dict[str, list[float]]] = {name: {"old": [], "new": []} for name in pages}
+    for _ in range(args.rounds):
+        for label, src in (("old", old_src), ("new", None)):
+            results = run_suite(with_source(uncached, src), pages, args, f"{label}-cards")
+            for name, result in results.items():
+                rps[name][label].append(result["rps"])
+            for name, ms in render_ms(with_source(env, src), pages, args.render_repeats).items():
+                renders[name][label].append(ms)
+
+    def summary(values: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+        out = {}
+        for name, by_label in values.items():
+            old, new = statistics.median(by_label["old"]), statistics.median(by_label["new"])
+            out[name] = {"old": old, "new": new, "ratio": round(new / old, 3) if old else None}
+        return out
+
+    return {"rev": args.baseline, "rounds": args.rounds, "uncached_rps": summary(rps), "render_ms": summary(renders)}
+
+
 def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Namespace, label: str) -> dict[str, dict]:
     """Start the server with ``env``, drive every target with wrk, stop it; results by target."""
     total = os.cpu_count() or 1
@@ -139,18 +221,26 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="reuse this data dir (imported once, kept)")
     parser.add_argument("--no-page-cache", action="store_true",
                         help="only the run with the anonymous page cache off (DAILYPAPERS_PAGE_CACHE_SECONDS=0)")
+    parser.add_argument("--baseline", nargs="?", const=OLD_CARDS, default=None, metavar="REV",
+                        help=f"also run revision REV's server on the uncached list pages (default REV: {OLD_CARDS}, "
+                             "the f-string cards) and report old/new medians and their ratio")
+    parser.add_argument("--rounds", type=int, default=3, help="old/new alternations with --baseline")
+    parser.add_argument("--render-repeats", type=int, default=40, help="in-process renders per page and round")
+    parser.add_argument("--quick", action="store_true", help="import only the Hugging Face days (9,881 papers)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
     home = args.home or Path(tempfile.mkdtemp(prefix="dailypapers-webbench-"))
     env = env_for(home)
-    prepare(home, env)
+    prepare(home, env, QUICK_SOURCES if args.quick else SOURCES)
     targets = sample_targets(env)
     report: dict = {"server_cores": args.cores, "workers": workers_for(args), "connections": args.connections,
                     "duration_s": args.duration}
     if not args.no_page_cache:
         report.update(run_suite(env, targets, args, "cached"))
     report["uncached"] = run_suite({**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}, targets, args, "uncached")
+    if args.baseline:
+        report["baseline"] = compare_baseline(env, targets, args)
     print(json.dumps(report))
 
 

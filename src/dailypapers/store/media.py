@@ -34,6 +34,8 @@ def absolute_url(url: str | None) -> str:
     Hugging Face gives default avatars as site-relative paths (/avatars/...svg)."""
     if not url or not isinstance(url, str):
         return ""
+    if url.startswith(("https://", "http://")):
+        return url.strip()
     url = urljoin(settings.CONFIG["DAILYPAPERS_HF_SITE_URL"].rstrip("/") + "/", url.strip())
     return url if urlsplit(url).scheme in ("http", "https") else ""
 

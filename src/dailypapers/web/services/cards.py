@@ -11,6 +11,7 @@ organization, submitter, discussion count and thumbnail.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,10 +27,16 @@ SNIPPET_CHARS = 300
 CARD_KEYWORDS = 6  # AI keywords shown on a card (the paper page shows all)
 
 
-def media_path(url: str, kind: str) -> str:
-    """Our address for an image whose source is ``url`` ('' when there is none)."""
-    url = media.absolute_url(url)
-    return reverse("web:media", args=[kind, media.media_key(url)]) if url else ""
+class MediaPaths:
+    """Our address for an image whose source is a URL ('' when there is none): reverse() once per kind
+    and page, then the key appended (keys are 40 hex digits, which a path needs no quoting for)."""
+
+    def __init__(self) -> None:
+        self.prefix = {kind: reverse("web:media", args=[kind, "0" * 40])[:-40] for kind in media.KINDS}
+
+    def __call__(self, url: str | None, kind: str) -> str:
+        url = media.absolute_url(url)
+        return self.prefix[kind] + media.media_key(url) if url else ""
 
 
 @dataclass(slots=True)
@@ -65,7 +72,6 @@ class PaperCard:
 
     arxiv_id: str
     anchor: str  # the card's id attribute
-    url: str
     title: str
     authors: list[str]
     first_submitted: dt.datetime | None
@@ -84,10 +90,22 @@ class PaperCard:
     first_featured: dt.date | None = None
     featured_days_ago: int | None = None
     keywords: list[str] = field(default_factory=list)  # the card's share of hf.ai_keywords
+    submitted_here: list[str] = field(default_factory=list)  # who submitted it on this site
+
+    @property
+    def url(self) -> str:
+        # A property: the cached card body needs it only when it is rendered afresh.
+        return reverse("web:paper", args=[self.arxiv_id])
 
     @property
     def more_authors(self) -> bool:
         return len(self.authors) > 3
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of every value the card's cached body shows (all but ``voted``, which the vote button shows)."""
+        values = [getattr(self, name) for name in self.__slots__ if name != "voted"]
+        return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
 # Entry columns a card reads; the optional ones are used once the store keeps them.
@@ -108,22 +126,32 @@ class _Row:
         self.__dict__.update(zip(names, values))
 
 
-def hf_entries(papers: list[ListedPaper | Paper], period: tuple[dt.date, dt.date] | None = None) -> dict[int, HfEntry]:
-    """Each paper's Hugging Face entry: its latest in ``period`` (start, end), else its latest (one query)."""
+def hf_entries(papers: list[ListedPaper | Paper], period: tuple[dt.date, dt.date] | None = None,
+               submitted_here: dict[int, list[str]] | None = None) -> dict[int, HfEntry]:
+    """Each paper's Hugging Face entry: its latest in ``period`` (start, end), else its latest (one query).
+
+    ``submitted_here`` collects, per paper, who submitted it on this site (community entries)."""
     ids = {p.pk: p.arxiv_id for p in papers}
     if not ids:
         return {}
-    qs = DailyEntry.objects.filter(paper_id__in=ids, source="hf")
+    qs = DailyEntry.objects.filter(paper_id__in=ids)
     if period:
         qs = qs.filter(date__range=period)
     names = _entry_columns()
-    site = settings.CONFIG["DAILYPAPERS_HF_SITE_URL"].rstrip("/")
-    found: dict[int, HfEntry] = {}
+    latest: dict[int, tuple] = {}
     for values in qs.order_by("date").values_list(*names):  # the latest overwrites the older
+        if values[2] == "hf":
+            latest[values[0]] = values
+        elif submitted_here is not None and values[5]:
+            submitted_here.setdefault(values[0], []).append(values[5])
+    site = settings.CONFIG["DAILYPAPERS_HF_SITE_URL"].rstrip("/")
+    media_path = MediaPaths()
+    found: dict[int, HfEntry] = {}
+    for paper_id, values in latest.items():
         row = _Row(names, values)
-        arxiv_id = ids[row.paper_id]
+        arxiv_id = ids[paper_id]
         thumbnail = media.thumbnail_url(arxiv_id, row.source, getattr(row, "thumbnail", None))
-        found[row.paper_id] = HfEntry(
+        found[paper_id] = HfEntry(
             date=row.date, upvotes=row.upvotes, comments=row.num_comments, submitted_by=row.submitted_by,
             submitter_avatar=media_path(getattr(row, "submitter_avatar", ""), "avatar"),
             organization=row.organization,
@@ -139,17 +167,18 @@ def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozens
                 snippet: bool = False, period: tuple[dt.date, dt.date] | None = None) -> list[PaperCard]:
     """Cards for listings' papers, or Papers from listings.with_stats() (``why``: listings.attach_reasons())."""
     papers = list(papers)
-    entries = hf_entries(papers, period)
+    submitted_here: dict[int, list[str]] = {}
+    entries = hf_entries(papers, period, submitted_here)
     cards = []
     for paper in papers:
         community, hf_votes, comments = counts(paper)
         hf = entries.get(paper.pk)
         cards.append(PaperCard(
-            arxiv_id=paper.arxiv_id, anchor=slugify(paper.arxiv_id), url=reverse("web:paper", args=[paper.arxiv_id]),
+            arxiv_id=paper.arxiv_id, anchor=slugify(paper.arxiv_id),
             title=paper.title, authors=paper.authors, first_submitted=paper.first_submitted,
             categories=paper.category_list[:3], total_votes=community + hf_votes,
             community_votes=community, hf_votes=hf_votes, comments=comments, hf=hf,
-            keywords=hf.ai_keywords[:CARD_KEYWORDS] if hf else [],
+            keywords=hf.ai_keywords[:CARD_KEYWORDS] if hf else [], submitted_here=submitted_here.get(paper.pk, []),
             voted=paper.pk in voted,
             # Search results bring a highlighted snippet (SafeString, escaped by the engine).
             snippet=(getattr(paper, "snippet_html", "") or Truncator(paper.abstract).chars(SNIPPET_CHARS)) if snippet else "",

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Value
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -249,12 +249,24 @@ def period_papers(period: Period, category: str = "", sort: str = "votes", page:
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
     papers = in_category(visible_papers().filter(id__in=featured), category)
     qs = with_stats(papers).order_by(*_ORDER.get(sort, _ORDER["votes"]))
+    if period.kind == "day" and sort == "votes":
+        qs = _by_day_votes(qs, period.start)
     rows = listed(qs[page * page_size:(page + 1) * page_size + 1])  # one more: is there a next page?
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_entries(rows, period)
     # Counted without the stats join, annotation and sort: a plain COUNT(*), ~4x cheaper.
     return Page(papers=rows, number=page, has_next=has_next, total=papers.count() if count else None)
+
+
+def _by_day_votes(qs: QuerySet[Paper], day: dt.date) -> QuerySet[Paper]:
+    """A day's list in Hugging Face's order: the upvotes its entry had that day (plus ours), then newest.
+
+    A paper featured again later has more upvotes in its stats than it had on the earlier day;
+    this keeps each recorded day in the order it was recorded in."""
+    that_day = (DailyEntry.objects.filter(paper=OuterRef("pk"), date=day).order_by("-upvotes").values("upvotes")[:1])
+    day_votes = Coalesce(F("stats__community_votes"), Value(0)) + Coalesce(Subquery(that_day), Value(0))
+    return qs.annotate(day_votes=day_votes).order_by("-day_votes", "-first_submitted", "-arxiv_id")
 
 
 def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_PAGE_SIZE,
