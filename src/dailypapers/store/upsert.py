@@ -36,6 +36,11 @@ _FIRST_SEEN = ("first_submitted", "announced")
 _ENTRY_FIELDS = (
     "upvotes", "num_comments", "submitted_by", "github_repo", "github_stars", "project_page",
     "organization", "ai_summary", "ai_keywords", "seen_at",
+    # Hugging Face's own fields (docs/hf-fields.md)
+    "listed_at", "submitted_on_daily_at", "published_at", "thumbnail", "media_urls", "organization_info",
+    "submitter_organization", "submitter_fullname", "submitter_avatar", "submitter_id", "submitter_info",
+    "submitted_on_daily_by", "is_author_participating", "hf_authors", "github_repo_added_by",
+    "ai_summary_model", "discussion_id", "extra",
 )
 
 
