@@ -121,6 +121,7 @@ class DailyEntryRecord:
     github_repo_added_by: str | None = None
     ai_summary_model: str | None = None
     discussion_id: str | None = None
+    list_position: int | None = None
     extra: dict | None = None
     position: str = ""
 

@@ -99,6 +99,7 @@ class DailyEntry(models.Model):
     github_repo_added_by = models.CharField(max_length=32, blank=True, default="")
     ai_summary_model = models.CharField(max_length=256, blank=True, default="")
     discussion_id = models.CharField(max_length=64, blank=True, default="")
+    list_position = models.PositiveIntegerField(null=True, blank=True)  # 1-based place in HF's day list
     extra = models.JSONField(default=dict)  # {"entry": {...}, "paper": {...}}: any field not above
 
     class Meta:

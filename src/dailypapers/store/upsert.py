@@ -40,7 +40,7 @@ _ENTRY_FIELDS = (
     "listed_at", "submitted_on_daily_at", "published_at", "thumbnail", "media_urls", "organization_info",
     "submitter_organization", "submitter_fullname", "submitter_avatar", "submitter_id", "submitter_info",
     "submitted_on_daily_by", "is_author_participating", "hf_authors", "github_repo_added_by",
-    "ai_summary_model", "discussion_id", "extra",
+    "ai_summary_model", "discussion_id", "list_position", "extra",
 )
 
 

@@ -119,6 +119,8 @@ def _entries(entries: list, prefix: str, date: dt.date | None,
             if not isinstance(entry.get("paper"), dict):
                 raise RecordError(f"paper: expected an object, got {type_name(entry.get('paper'))}")
             item = _entry(entry, API_PATHS, position, date, seen_at)
+            # HF's order breaks upvote ties by things it does not send; the place it gave is the record.
+            item.list_position = index
         except BAD_INPUT as exc:
             paper = entry.get("paper") if isinstance(entry, dict) else None
             item = rejected(position, exc, paper.get("id") if isinstance(paper, dict) else None)
