@@ -204,6 +204,11 @@ def _extra(entry: dict) -> dict | None:
     paper = entry.get("paper") or {}
     extra = {"entry": {k: v for k, v in entry.items() if k not in _ENTRY_KEYS},
              "paper": {k: v for k, v in paper.items() if k not in _PAPER_KEYS}}
+    # HF's own title of the entry may differ from the paper's beyond line wrapping (it keeps TeX:
+    # "$\\textit{Trans-LoRA}$"); the paper's is what we show, HF's is kept.
+    title = entry.get("title")
+    if isinstance(title, str) and " ".join(title.split()) != " ".join(str(paper.get("title") or "").split()):
+        extra["entry"]["title"] = title
     return {k: v for k, v in extra.items() if v} or None
 
 
