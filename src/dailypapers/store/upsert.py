@@ -239,9 +239,8 @@ def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.d
             entry.fetched_at = fetched_at
             if key not in to_create:
                 to_update[key] = entry
-            outcome[i] = "updated"
-        else:
-            outcome[i] = "unchanged"
+        # A later look that saw the same values only moves seen_at: the entry is unchanged.
+        outcome[i] = "updated" if set(changed) - {"seen_at"} else "unchanged"
     insert_rows(DailyEntry, to_create.values(), _ENTRY_COLUMNS)
     update_rows(DailyEntry, to_update.values(), list(_ENTRY_FIELDS) + ["fetched_at"])
     # Entries carry votes the search index sorts by: stamp their papers as changed too.
