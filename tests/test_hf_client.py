@@ -151,12 +151,12 @@ def test_read_paper_markdown(recorded, hf):
 
 
 @pytest.mark.parametrize("params, reason", [
-    ({"limit": 1000}, "limit must be between 1 and 100, got 1000"),
-    ({"limit": 0}, "limit must be between 1 and 100, got 0"),
-    ({"p": -1}, "p must be 0 or more"),
+    ({"limit": 1000}, "limit: Input should be less than or equal to 100 (got '1000')"),
+    ({"limit": 0}, "limit: Input should be greater than or equal to 1 (got '0')"),
+    ({"p": -1}, "p: Input should be greater than or equal to 0 (got '-1')"),
     ({"date": "2999-01-01"}, "date 2999-01-01 is in the future"),
     ({"date": "2025-10-01", "week": "2025-W40"}, "give one of date, week and month, not date and week"),
-    ({"sort": "newest"}, "sort must be one of publishedAt, trending, got 'newest'"),
+    ({"sort": "newest"}, "sort: Input should be 'publishedAt' or 'trending' (got 'newest')"),
     ({"date": "2025-13-01"}, "date:"),
     ({"week": "2025-40"}, "week:"),
 ])

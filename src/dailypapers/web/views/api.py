@@ -7,14 +7,14 @@ are made on the account page), so they need no CSRF token: no cookie authenticat
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import BaseRenderer
@@ -92,8 +92,11 @@ def _bad_parameters(request, exc: NinjaValidationError):
     """A parameter of the wrong type: 400 naming it (django-ninja's default is a 422 list)."""
     reasons = []
     for error in exc.errors:
-        where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
-        reasons.append(f"{where}: {error.get('msg', 'invalid')}")
+        loc = error.get("loc", ())
+        where = ".".join(str(part) for part in loc[1:]) or "request"
+        value = request.GET.get(str(loc[1])) if len(loc) == 2 and loc[0] == "query" else None
+        given = f" (got {value!r})" if value is not None else ""
+        reasons.append(f"{where}: {error.get('msg', 'invalid')}{given}")
     return error_response(request, "; ".join(reasons) or "invalid request", 400)
 
 
@@ -171,18 +174,6 @@ def _json(data, status: int = 200) -> HttpResponse:
     return HttpResponse(orjson.dumps(data), content_type="application/json", status=status)
 
 
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise HttpError(400, f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-    return limit
-
-
-def _page(p: int) -> int:
-    if p < 0:
-        raise HttpError(400, f"p must be 0 or more, got {p}")
-    return p
-
-
 def _period(date: str | None, week: str | None, month: str | None) -> listings.Period | None:
     """The period asked for; None for "the last listing day"."""
     given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value]
@@ -207,14 +198,12 @@ def _period(date: str | None, week: str | None, month: str | None) -> listings.P
 @api.get("/daily_papers", response={200: list[DailyItemOut], **ERRORS},
          summary="Papers featured on a day, ISO week or month (Hugging Face's shape and order)")
 def daily_papers(request: HttpRequest, date: str | None = None, week: str | None = None,
-                 month: str | None = None, submitter: str | None = None, sort: str = "publishedAt",
-                 p: int = 0, limit: int = 50, category: str | None = None):
+                 month: str | None = None, submitter: str | None = None,
+                 sort: Literal["publishedAt", "trending"] = "publishedAt",
+                 p: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=MAX_LIMIT), category: str | None = None):
     """By upvotes (Hugging Face's + ours), highest first, as Hugging Face lists them (``sort=publishedAt``,
     the default, is its name for that order); ``sort=trending`` by our stored trending score.
     ``submitter`` keeps the entries submitted by that username."""
-    if sort not in hf_lists.SORTS:
-        raise HttpError(400, f"sort must be one of {', '.join(hf_lists.SORTS)}, got {sort!r}")
-    limit, p = _limit(limit), _page(p)
     period = _period(date, week, month)
     if period is None:
         last = listings.last_listing_day()
@@ -233,8 +222,8 @@ def daily_papers(request: HttpRequest, date: str | None = None, week: str | None
 
 @api.get("/papers/search", response={200: list[DailyItemOut], **ERRORS},
          summary="Search papers (hybrid keyword + semantic ranking; 400 with a message for a query that cannot run)")
-def search(request: HttpRequest, q: str = "", limit: int = 20, p: int = 0, category: str | None = None):
-    limit, p = _limit(limit), _page(p)
+def search(request: HttpRequest, q: str = "", limit: int = Query(20, ge=1, le=MAX_LIMIT), p: int = Query(0, ge=0),
+           category: str | None = None):
     cat = listings.clean_category(category)
     filters = search_adapter.SearchFilters(categories=(cat,) if cat else ())
     try:
