@@ -16,7 +16,14 @@ from dailypapers.store.media import media_key
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
 from dailypapers.web.services import votes
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache, paper_record  # noqa: F401
+from tests.web_fixtures import (  # noqa: F401
+    alice,
+    alice_client,
+    feature,
+    make_user,
+    no_page_cache,
+    paper_record,
+)
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

@@ -3,8 +3,8 @@ with the same summary, code link, organization and counts, and images served by 
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
+import io
 import json
 import re
 from urllib.parse import urlsplit
@@ -13,9 +13,10 @@ import pytest
 from django.core.management import call_command
 
 from dailypapers.ingest.media import fetch_queued
+from dailypapers.store.models import MediaItem
 from tests.conftest import DATA
 from tests.images import png
-from tests.replay_server import Reply, ReplayServer
+from tests.replay_server import ReplayServer, Reply
 from tests.web_fixtures import no_page_cache  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -37,24 +38,41 @@ def squash(text: str) -> str:
 
 @pytest.fixture
 def imported_day(tmp_path, settings):
-    """The recorded day imported through `dailypapers import`, its thumbnails fetched from a replay server."""
+    """The recorded day imported through `dailypapers import`, its images fetched from a replay server.
+
+    The copy imported points Hugging Face's CDN addresses at the replay server (and relative avatar
+    paths resolve against it), so every image the day names is fetched over loopback."""
     line, entries = recorded_day(DAY)
-    path = tmp_path / f"hf-{DAY}.jsonl"
-    path.write_bytes(line)
     with ReplayServer() as images:
-        for i, entry in enumerate(entries):
-            images.route(f"/thumbs/{entry['paper']['id']}.png", Reply(200, png(160, 90, (40 + 13 * i, 90, 160)),
-                                                                     {"Content-Type": "image/png"}))
-        settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_HF_THUMBNAIL_URL": images.url("/thumbs/{id}.png"),
-                           "DAILYPAPERS_MEDIA_DELAY": 0.0}
-        call_command("import", str(path), "--no-index", stdout=open("/dev/null", "w"))
+        base = images.url("").rstrip("/")
+        # Every image address (HF's CDNs, gravatar...) moves to the replay server: no test leaves loopback.
+        line = re.sub(rb'("(?:avatarUrl|avatar|thumbnail)": ")https://([^/"]+)/',
+                      lambda m: m[1] + b"%s/%s/" % (base.encode(), m[2]), line)
+        path = tmp_path / f"hf-{DAY}.jsonl"
+        path.write_bytes(line)
+        settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_HF_SITE_URL": base, "DAILYPAPERS_MEDIA_DELAY": 0.0,
+                           "DAILYPAPERS_HF_THUMBNAIL_URL": base + "/cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"}
+        call_command("import", str(path), "--no-index", stdout=io.StringIO())
+        for i, item in enumerate(MediaItem.objects.all()):
+            size = (160, 90) if item.kind == "thumbnail" else (24, 24)
+            images.route(urlsplit(item.url).path, Reply(200, png(*size, (40 + 7 * i % 200, 90, 160)),
+                                                        {"Content-Type": "image/png"}))
+        assert all(item.url.startswith(base) for item in MediaItem.objects.all())
         summary = fetch_queued(settings.CONFIG)
-        assert summary.fetched >= len(entries) and summary.refused == 0, summary.errors
-    return entries
+        assert summary.fetched == MediaItem.objects.count() and summary.refused == 0, summary.errors
+    assert MediaItem.objects.filter(kind="thumbnail").count() == len(entries)
+    assert MediaItem.objects.filter(kind="avatar").count() > 0
+    return entries, base
+
+
+def loaded_width(page, image) -> int:
+    image.scroll_into_view_if_needed()  # loading="lazy": below the fold it loads when scrolled to
+    page.wait_for_function("img => img.complete", arg=image.element_handle())
+    return image.evaluate("img => img.naturalWidth")
 
 
 def test_recorded_day_and_paper_page(browser, live_server, screenshots, imported_day):
-    entries = imported_day
+    entries, hf_site = imported_day
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     elsewhere: list[str] = []
     origin = urlsplit(live_server.url).netloc
@@ -73,7 +91,7 @@ def test_recorded_day_and_paper_page(browser, live_server, screenshots, imported
         upvotes, comments = paper["upvotes"], entry.get("numComments", 0)
         assert f"{upvotes} upvote{'s' * (upvotes != 1)} on Hugging Face" in counts
         assert f"{comments} comment{'s' * (comments != 1)} on Hugging Face" in counts
-        assert card.locator(".hf-comments").get_attribute("href") == f"https://huggingface.co/papers/{paper['id']}#community"
+        assert card.locator(".hf-comments").get_attribute("href") == f"{hf_site}/papers/{paper['id']}#community"
         assert squash(paper["ai_summary"]) in squash(card.locator(".ai-summary").inner_text())
         assert card.locator(".ai-summary .label").inner_text().lower().startswith("hugging face ai summary")
         if paper.get("githubRepo"):
@@ -85,15 +103,20 @@ def test_recorded_day_and_paper_page(browser, live_server, screenshots, imported
         organization = entry.get("organization") or paper.get("organization")
         if organization:
             assert card.locator(".org").inner_text().strip() == organization["fullname"]
+            if organization.get("avatar"):
+                assert loaded_width(page, card.locator(".org img.avatar")) == 24
+        submitter = entry.get("submittedBy")
+        if submitter:
+            assert squash(card.locator(".submitter").inner_text()) == f"submitted by {submitter['fullname']}"
+            assert loaded_width(page, card.locator(".submitter img.avatar")) == 24
         if paper.get("ai_keywords"):
             chip = card.locator("ul.keywords a").first
             assert chip.inner_text() == paper["ai_keywords"][0]
             assert chip.get_attribute("href").startswith("/search?q=")
-        thumb = card.locator(".thumb img")
-        thumb.scroll_into_view_if_needed()  # loading="lazy": below the fold it loads when scrolled to
-        page.wait_for_function("img => img.complete", arg=thumb.element_handle())
-        assert thumb.evaluate("img => img.naturalWidth") == 160  # our stored copy, loaded
+        assert loaded_width(page, card.locator(".thumb img")) == 160  # our stored copy, loaded
     page.screenshot(path=str(screenshots / "hf-day.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(screenshots / "hf-day-top.png"))
 
     first = entries[0]
     page.locator("ol.papers li.card h2 a").first.click()
@@ -123,10 +146,10 @@ def test_recorded_day_and_paper_page(browser, live_server, screenshots, imported
 
 def test_a_missing_image_shows_the_placeholder(browser, live_server, screenshots, settings, tmp_path):
     """Never fetched (the queue not yet run): the card still shows a clean, sized placeholder."""
-    line, entries = recorded_day(DAY)
+    line, _ = recorded_day(DAY)
     path = tmp_path / "day.jsonl"
     path.write_bytes(line)
-    call_command("import", str(path), "--no-index", stdout=open("/dev/null", "w"))
+    call_command("import", str(path), "--no-index", stdout=io.StringIO())
     page = browser.new_page(viewport={"width": 1200, "height": 700})
     page.goto(f"{live_server.url}/papers/date/{DAY}")
     thumb = page.locator("ol.papers li.card .thumb img").first

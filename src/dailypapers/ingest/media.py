@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from dailypapers.ingest.http import HttpClient, HttpStatusError, ResponseTooLarge, SourceError
+from dailypapers.ingest.http import (
+    HttpClient,
+    HttpStatusError,
+    ResponseTooLarge,
+    SourceError,
+)
 from dailypapers.store import media as store
 
 # Magic numbers of the image formats we accept, with the Content-Type we serve them as.

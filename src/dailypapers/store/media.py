@@ -49,14 +49,19 @@ def thumbnail_url(arxiv_id: str, source: str, given: str | None = None) -> str:
     return absolute_url(settings.CONFIG["DAILYPAPERS_HF_THUMBNAIL_URL"].replace("{id}", arxiv_id))
 
 
-# The entry fields (DailyEntry rows and DailyEntryRecords alike) that hold avatar URLs, when present.
-AVATAR_FIELDS = ("organization_avatar", "submitter_avatar")
+def organization_avatar(info: object) -> str:
+    """The avatar URL in an entry's ``organization_info`` object ('' for none)."""
+    return info.get("avatar") or "" if isinstance(info, dict) else ""
 
 
 def entry_media(arxiv_id: str, entry: object) -> list[tuple[str, str]]:
-    """(absolute URL, kind) of every image a daily entry shows: its thumbnail and avatars."""
-    items = [(thumbnail_url(arxiv_id, getattr(entry, "source", "hf"), getattr(entry, "thumbnail", None)), "thumbnail")]
-    items += [(absolute_url(getattr(entry, name, None)), "avatar") for name in AVATAR_FIELDS]
+    """(absolute URL, kind) of every image a daily entry (a DailyEntry or a DailyEntryRecord) shows:
+    its thumbnail, the submitter's avatar and the organization's."""
+    items = [
+        (thumbnail_url(arxiv_id, getattr(entry, "source", "hf"), getattr(entry, "thumbnail", None)), "thumbnail"),
+        (absolute_url(getattr(entry, "submitter_avatar", None)), "avatar"),
+        (absolute_url(organization_avatar(getattr(entry, "organization_info", None))), "avatar"),
+    ]
     return [(url, kind) for url, kind in items if url]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.web.views import accounts, community, feeds, lists, media, paper
+from dailypapers.web.views import accounts, community, feeds, lists, media, paper, paper_md
 
 app_name = "web"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     re_path(r"^papers/(?P<arxiv_id>.+)/vote$", community.vote, name="vote"),
     re_path(r"^papers/(?P<arxiv_id>.+)/comments$", community.comment, name="comment"),
     re_path(r"^papers/(?P<arxiv_id>.+)/hide$", community.paper_hide, name="paper_hide"),
+    re_path(r"^papers/(?P<arxiv_id>.+)\.md$", paper_md.paper_markdown, name="paper_markdown"),
     path("papers/<path:arxiv_id>", paper.detail, name="paper"),
     path("accounts/signup", accounts.signup, name="signup"),
     path("accounts/confirm/<str:uidb64>/<str:token>", accounts.confirm, name="confirm"),

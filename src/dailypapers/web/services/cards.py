@@ -39,24 +39,62 @@ class MediaPaths:
         return self.prefix[kind] + media.media_key(url) if url else ""
 
 
-@dataclass(slots=True)
-class HfEntry:
-    """What Hugging Face says about a featured paper (one DailyEntry), ready to show."""
+# The entry columns a card reads (docs/hf-fields.md says what each holds).
+_ENTRY_COLUMNS = ("paper_id", "date", "source", "upvotes", "num_comments", "submitted_by", "submitter_fullname",
+                  "submitter_avatar", "organization", "organization_info", "github_repo", "github_stars",
+                  "project_page", "ai_summary", "ai_keywords", "thumbnail")
+_INDEX = {name: i for i, name in enumerate(_ENTRY_COLUMNS)}
 
-    date: dt.date
-    upvotes: int
-    comments: int  # Hugging Face's discussion count, not ours
-    submitted_by: str
-    submitter_avatar: str  # our /media URL, or ''
-    organization: str
-    organization_avatar: str
-    github_repo: str
-    github_stars: int | None
-    project_page: str
-    ai_summary: str
-    ai_keywords: list[str]
-    thumbnail: str  # our /media URL, or ''
-    page_url: str  # the paper's page on Hugging Face (its discussion is there)
+
+def _column(name: str) -> property:
+    index = _INDEX[name]
+    return property(lambda self: self.row[index])
+
+
+class HfEntry:
+    """What Hugging Face says about a featured paper (one DailyEntry row), read when shown.
+
+    Lazy on purpose: a card whose cached body is still good never needs its URLs worked out."""
+
+    __slots__ = ("_paths", "_site", "arxiv_id", "row")
+
+    def __init__(self, row: tuple, arxiv_id: str, paths: MediaPaths, site: str) -> None:
+        self.row, self.arxiv_id, self._paths, self._site = row, arxiv_id, paths, site
+
+    date = _column("date")
+    upvotes = _column("upvotes")
+    comments = _column("num_comments")  # Hugging Face's discussion count, not ours
+    organization = _column("organization")
+    github_repo = _column("github_repo")
+    github_stars = _column("github_stars")
+    project_page = _column("project_page")
+    ai_summary = _column("ai_summary")
+
+    @property
+    def ai_keywords(self) -> list[str]:
+        return list(self.row[_INDEX["ai_keywords"]] or ())
+
+    @property
+    def submitted_by(self) -> str:
+        """The submitter's display name (their username when they gave none)."""
+        return self.row[_INDEX["submitter_fullname"]] or self.row[_INDEX["submitted_by"]]
+
+    @property
+    def submitter_avatar(self) -> str:  # our /media URL, or ''
+        return self._paths(self.row[_INDEX["submitter_avatar"]], "avatar")
+
+    @property
+    def organization_avatar(self) -> str:
+        return self._paths(media.organization_avatar(self.row[_INDEX["organization_info"]]), "avatar")
+
+    @property
+    def thumbnail(self) -> str:
+        return self._paths(media.thumbnail_url(self.arxiv_id, "hf", self.row[_INDEX["thumbnail"]]), "thumbnail")
+
+    @property
+    def page_url(self) -> str:
+        """The paper's page on Hugging Face (its discussion is there)."""
+        return f"{self._site}/papers/{self.arxiv_id}"
 
     @property
     def repo_label(self) -> str:
@@ -89,7 +127,6 @@ class PaperCard:
     votes_7d: int = 0
     first_featured: dt.date | None = None
     featured_days_ago: int | None = None
-    keywords: list[str] = field(default_factory=list)  # the card's share of hf.ai_keywords
     submitted_here: list[str] = field(default_factory=list)  # who submitted it on this site
 
     @property
@@ -102,28 +139,20 @@ class PaperCard:
         return len(self.authors) > 3
 
     @property
+    def keywords(self) -> list[str]:
+        """The card's share of Hugging Face's AI keywords (the paper page shows them all)."""
+        return self.hf.ai_keywords[:CARD_KEYWORDS] if self.hf else []
+
+    @property
     def fingerprint(self) -> str:
-        """A digest of every value the card's cached body shows (all but ``voted``, which the vote button shows)."""
-        values = [getattr(self, name) for name in self.__slots__ if name != "voted"]
+        """A digest of every value the card's cached body shows (all but ``voted``, which the vote button
+        shows), with the settings that shape its links."""
+        values = (self.arxiv_id, self.title, self.authors, self.first_submitted, self.categories, self.total_votes,
+                  self.community_votes, self.hf_votes, self.comments, self.hf.row if self.hf else None,
+                  self.snippet, self.why, self.votes_24h, self.votes_7d, self.first_featured, self.featured_days_ago,
+                  self.submitted_here, settings.CONFIG["DAILYPAPERS_HF_SITE_URL"],
+                  settings.CONFIG["DAILYPAPERS_HF_THUMBNAIL_URL"])
         return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
-
-
-# Entry columns a card reads; the optional ones are used once the store keeps them.
-_ENTRY_COLUMNS = ("paper_id", "date", "source", "upvotes", "num_comments", "submitted_by", "organization",
-                  "github_repo", "github_stars", "project_page", "ai_summary", "ai_keywords")
-_OPTIONAL_COLUMNS = ("thumbnail", *media.AVATAR_FIELDS)
-
-
-def _entry_columns() -> tuple[str, ...]:
-    names = {f.name for f in DailyEntry._meta.concrete_fields}
-    return _ENTRY_COLUMNS + tuple(c for c in _OPTIONAL_COLUMNS if c in names)
-
-
-class _Row:
-    """A values_list row read by attribute, as store.media.entry_media reads entries."""
-
-    def __init__(self, names: tuple[str, ...], values: tuple) -> None:
-        self.__dict__.update(zip(names, values))
 
 
 def hf_entries(papers: list[ListedPaper | Paper], period: tuple[dt.date, dt.date] | None = None,
@@ -137,29 +166,15 @@ def hf_entries(papers: list[ListedPaper | Paper], period: tuple[dt.date, dt.date
     qs = DailyEntry.objects.filter(paper_id__in=ids)
     if period:
         qs = qs.filter(date__range=period)
-    names = _entry_columns()
     latest: dict[int, tuple] = {}
-    for values in qs.order_by("date").values_list(*names):  # the latest overwrites the older
+    for values in qs.order_by("date").values_list(*_ENTRY_COLUMNS):  # the latest overwrites the older
         if values[2] == "hf":
             latest[values[0]] = values
         elif submitted_here is not None and values[5]:
             submitted_here.setdefault(values[0], []).append(values[5])
     site = settings.CONFIG["DAILYPAPERS_HF_SITE_URL"].rstrip("/")
-    media_path = MediaPaths()
-    found: dict[int, HfEntry] = {}
-    for paper_id, values in latest.items():
-        row = _Row(names, values)
-        arxiv_id = ids[paper_id]
-        thumbnail = media.thumbnail_url(arxiv_id, row.source, getattr(row, "thumbnail", None))
-        found[paper_id] = HfEntry(
-            date=row.date, upvotes=row.upvotes, comments=row.num_comments, submitted_by=row.submitted_by,
-            submitter_avatar=media_path(getattr(row, "submitter_avatar", ""), "avatar"),
-            organization=row.organization,
-            organization_avatar=media_path(getattr(row, "organization_avatar", ""), "avatar"),
-            github_repo=row.github_repo, github_stars=row.github_stars, project_page=row.project_page,
-            ai_summary=row.ai_summary, ai_keywords=list(row.ai_keywords or ()),
-            thumbnail=media_path(thumbnail, "thumbnail"), page_url=f"{site}/papers/{arxiv_id}",
-        )
+    paths = MediaPaths()
+    found = {paper_id: HfEntry(values, ids[paper_id], paths, site) for paper_id, values in latest.items()}
     return found
 
 
@@ -178,7 +193,7 @@ def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozens
             title=paper.title, authors=paper.authors, first_submitted=paper.first_submitted,
             categories=paper.category_list[:3], total_votes=community + hf_votes,
             community_votes=community, hf_votes=hf_votes, comments=comments, hf=hf,
-            keywords=hf.ai_keywords[:CARD_KEYWORDS] if hf else [], submitted_here=submitted_here.get(paper.pk, []),
+            submitted_here=submitted_here.get(paper.pk, []),
             voted=paper.pk in voted,
             # Search results bring a highlighted snippet (SafeString, escaped by the engine).
             snippet=(getattr(paper, "snippet_html", "") or Truncator(paper.abstract).chars(SNIPPET_CHARS)) if snippet else "",

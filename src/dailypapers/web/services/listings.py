@@ -260,13 +260,17 @@ def period_papers(period: Period, category: str = "", sort: str = "votes", page:
 
 
 def _by_day_votes(qs: QuerySet[Paper], day: dt.date) -> QuerySet[Paper]:
-    """A day's list in Hugging Face's order: the upvotes its entry had that day (plus ours), then newest.
+    """A day's list in Hugging Face's order: the upvotes its entry had that day (plus ours), then the
+    entry's recorded place in Hugging Face's list (its tie-break), then newest.
 
     A paper featured again later has more upvotes in its stats than it had on the earlier day;
     this keeps each recorded day in the order it was recorded in."""
-    that_day = (DailyEntry.objects.filter(paper=OuterRef("pk"), date=day).order_by("-upvotes").values("upvotes")[:1])
-    day_votes = Coalesce(F("stats__community_votes"), Value(0)) + Coalesce(Subquery(that_day), Value(0))
-    return qs.annotate(day_votes=day_votes).order_by("-day_votes", "-first_submitted", "-arxiv_id")
+    that_day = DailyEntry.objects.filter(paper=OuterRef("pk"), date=day).order_by("-upvotes")
+    day_votes = (Coalesce(F("stats__community_votes"), Value(0))
+                 + Coalesce(Subquery(that_day.values("upvotes")[:1]), Value(0)))
+    position = Subquery(that_day.filter(source="hf").values("list_position")[:1])
+    return qs.annotate(day_votes=day_votes, day_position=position).order_by(
+        "-day_votes", F("day_position").asc(nulls_last=True), "-first_submitted", "-arxiv_id")
 
 
 def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_PAGE_SIZE,

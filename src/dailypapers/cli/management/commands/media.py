@@ -37,7 +37,7 @@ class Command(BaseCommand):
         stream = getattr(self.stderr, "_out", sys.stderr)  # the bar redraws itself: no added line endings
         bar = tqdm(total=total, unit="image", desc="media", file=stream,
                    disable=not (options["progress"] or stream.isatty()) or total == 0)
-        notify = lambda message: self.stderr.write(message)  # noqa: E731 (retries, as sync reports them)
+        notify = lambda message: self.stderr.write(message)
         with bar:
             summary = fetch_queued(config, limit=options["limit"], notify=notify,
                                    progress=lambda done, _total: bar.update(done - bar.n))

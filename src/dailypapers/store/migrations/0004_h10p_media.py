@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("store", "0001_initial"),
+        ("store", "0003_hf10_list_position"),
     ]
 
     operations = [

@@ -1,0 +1,89 @@
+"""The queries behind the Hugging Face-compatible API: which entries, in Hugging Face's order.
+
+Hugging Face lists a day's papers by upvotes, highest first (580 of 580 recorded days); on
+equal upvotes its order follows things it does not send, so the entry's recorded place in
+the list (``DailyEntry.list_position``) breaks ties, then the time it was posted. Our
+community's votes add to the entry's upvotes, as they do in the ``upvotes`` we send.
+
+Two queries per page: the sort keys of every entry in the period (a month holds ~1,000),
+then the full rows of the one page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.web.services import listings
+
+SORTS = ("publishedAt", "trending")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_KEY_COLUMNS = ("id", "paper_id", "source", "upvotes", "list_position", "listed_at", "submitted_on_daily_at",
+                "paper__arxiv_id", "paper__stats__community_votes", "paper__stats__trending_score")
+
+
+@dataclass
+class EntryPage:
+    entries: list[DailyEntry]  # with .paper and .paper.stats loaded
+    has_next: bool
+
+
+def _visible(qs):
+    return qs.filter(paper__deleted=False).exclude(paper__moderation__hidden=True)
+
+
+def _stamp(value: dt.datetime | None) -> float:
+    return (value or _EPOCH).timestamp()
+
+
+def period_entries(start: dt.date, end: dt.date, *, sort: str = "publishedAt", submitter: str | None = None,
+                   category: str = "", page: int = 0, limit: int = 50) -> EntryPage:
+    """One page of the entries featured from ``start`` to ``end``, one per paper, in HF's order."""
+    qs = _visible(DailyEntry.objects.filter(date__range=(start, end)))
+    if submitter is not None:
+        qs = qs.filter(submitted_by=submitter)
+    if category:
+        qs = qs.filter(paper__in=listings.in_category(Paper.objects.all(), category))
+    best: dict[int, tuple] = {}
+    for row in qs.values_list(*_KEY_COLUMNS):
+        entry_id, paper_id, source, upvotes, position, listed_at, submitted_at, arxiv_id, community, score = row
+        total = upvotes + (community or 0)
+        # One item per paper: its Hugging Face entry first, then the one with more votes.
+        rank = (source == "hf", total)
+        if paper_id in best and best[paper_id][0] >= rank:
+            continue
+        if sort == "trending":
+            key = (-(score or 0.0), -total, arxiv_id)
+        else:
+            key = (-total, position if position is not None else 1 << 30, -_stamp(listed_at),
+                   -_stamp(submitted_at), arxiv_id)
+        best[paper_id] = (rank, key, entry_id)
+    ordered = sorted(best.values(), key=lambda item: item[1])
+    chosen = [entry_id for _, _, entry_id in ordered[page * limit:(page + 1) * limit]]
+    rows = DailyEntry.objects.select_related("paper", "paper__stats").in_bulk(chosen)
+    return EntryPage(entries=[rows[i] for i in chosen if i in rows], has_next=len(ordered) > (page + 1) * limit)
+
+
+def latest_entries(paper_ids: list[int]) -> dict[int, DailyEntry]:
+    """Per paper, the entry the API describes it by: its latest Hugging Face one, else its latest."""
+    found: dict[int, DailyEntry] = {}
+    for entry in DailyEntry.objects.filter(paper_id__in=paper_ids).order_by("date", "id"):
+        current = found.get(entry.paper_id)
+        if current is None or entry.source == "hf" or current.source != "hf":
+            found[entry.paper_id] = entry
+    return found
+
+
+def find_paper(paper_id: str) -> Paper | None:
+    """A visible paper by arXiv id, with or without a version (``2608.19880v1``)."""
+    from dailypapers.ingest.records import RecordError, split_arxiv_id
+
+    try:
+        arxiv_id, _ = split_arxiv_id(paper_id)
+    except RecordError:
+        return None
+    return listings.with_stats(listings.visible_papers()).filter(
+        Q(arxiv_id=arxiv_id) | Q(arxiv_id=paper_id)).first()
