@@ -170,3 +170,14 @@ def test_media_command_fetches_with_progress_and_a_summary(config, server):
     out = io.StringIO()
     call_command("media", "status", stdout=out)
     assert out.getvalue().strip() == "media: 0 queued, 2 fetched, 0 failed, 0 refused"
+
+
+def test_hugging_face_entries_queue_thumbnail_and_both_avatars(config, server):
+    record = DailyEntryRecord(
+        paper=paper_record(), date=DAY, upvotes=1, thumbnail="https://cdn-thumbnails.huggingface.co/t.png",
+        submitter_avatar="/avatars/d3f6.svg",
+        organization_info={"name": "google", "fullname": "Google", "avatar": "https://cdn-avatars.huggingface.co/g.png"})
+    write_batch([record], fetched_at=timezone.now())
+    assert sorted(MediaItem.objects.values_list("kind", "url")) == sorted([
+        ("avatar", "https://cdn-avatars.huggingface.co/g.png"), ("avatar", server.url("/avatars/d3f6.svg")),
+        ("thumbnail", "https://cdn-thumbnails.huggingface.co/t.png")])
