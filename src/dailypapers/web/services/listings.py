@@ -219,7 +219,7 @@ def last_listing_day(on_or_before: dt.date | None = None) -> dt.date | None:
 
 
 def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: str = "votes",
-                   page: int = 0, page_size: int = PAGE_SIZE) -> Listing:
+                   page: int = 0, page_size: int = PAGE_SIZE, entries: bool = True) -> Listing:
     """The papers featured in the period containing ``anchor`` (default: the last listing day)."""
     today = timezone.localdate()
     requested = anchor
@@ -230,7 +230,7 @@ def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: 
             shown = DailyEntry.objects.filter(date__gt=day).aggregate(d=Min("date"))["d"]
         day = shown or day
     period = Period.containing(kind, day)
-    papers = period_papers(period, category, sort, page, page_size)
+    papers = period_papers(period, category, sort, page, page_size, entries=entries)
     listing = Listing(period=period, page=papers,
                       requested=requested if requested and requested != period.start and kind == "day" else None)
     before = DailyEntry.objects.filter(date__lt=period.start).aggregate(d=Max("date"))["d"]
@@ -244,7 +244,7 @@ def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: 
 
 
 def period_papers(period: Period, category: str = "", sort: str = "votes", page: int = 0,
-                  page_size: int = PAGE_SIZE, count: bool = True) -> Page:
+                  page_size: int = PAGE_SIZE, count: bool = True, entries: bool = True) -> Page:
     """One page of the papers featured in ``period``; ``count=False`` skips counting them all."""
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
     papers = in_category(visible_papers().filter(id__in=featured), category)
@@ -254,7 +254,8 @@ def period_papers(period: Period, category: str = "", sort: str = "votes", page:
     rows = listed(qs[page * page_size:(page + 1) * page_size + 1])  # one more: is there a next page?
     has_next = len(rows) > page_size
     rows = rows[:page_size]
-    attach_entries(rows, period)
+    if entries:  # the site's cards read their entries themselves (web.services.cards)
+        attach_entries(rows, period)
     # Counted without the stats join, annotation and sort: a plain COUNT(*), ~4x cheaper.
     return Page(papers=rows, number=page, has_next=has_next, total=papers.count() if count else None)
 

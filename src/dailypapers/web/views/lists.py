@@ -23,7 +23,7 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
         raise Http404(str(exc)) from exc
     sort = request.GET.get("sort") if request.GET.get("sort") in listings.SORTS else "votes"
     cat = category(request)
-    listing = listings.period_listing(kind, anchor, cat, sort, page_number(request))
+    listing = listings.period_listing(kind, anchor, cat, sort, page_number(request), entries=False)
     papers = listing.page.papers
     return render(request, "web/period.html", {
         "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
