@@ -6,7 +6,6 @@ are made on the account page), so they need no CSRF token: no cookie authenticat
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -20,12 +19,12 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
+from pydantic import ConfigDict
 
 from dailypapers.web import search_adapter
 from dailypapers.web.services import comments as comment_service
 from dailypapers.web.services import hf_lists, hf_shape, listings, submissions, tokens, votes
 from dailypapers.web.services.ratelimit import RateLimited
-
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -117,7 +116,7 @@ WRITE_ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 429: Error}
 
 
 class _Open(Schema):
-    model_config = {"extra": "allow"}
+    model_config = ConfigDict(extra="allow")
 
 
 class AuthorOut(_Open):
@@ -256,8 +255,8 @@ class VoteOut(Schema):
 
 class CommentIn(Schema):
     # strict: ``"parent": false`` is refused, not read as comment 0
-    model_config = {"strict": True,
-                    "json_schema_extra": {"examples": [{"body": "A clear result; is the code out?", "parent": None}]}}
+    model_config = ConfigDict(strict=True, json_schema_extra={
+        "examples": [{"body": "A clear result; is the code out?", "parent": None}]})
     body: str
     parent: int | None = None
 
@@ -270,7 +269,7 @@ class CommentOut(Schema):
 
 
 class SubmitIn(Schema):
-    model_config = {"strict": True, "json_schema_extra": {"examples": [{"arxiv": "2608.13210"}]}}
+    model_config = ConfigDict(strict=True, json_schema_extra={"examples": [{"arxiv": "2608.13210"}]})
     arxiv: str  # an arXiv id or arXiv URL
 
 
