@@ -83,7 +83,7 @@ def normalise(field: str, value):
     if field in TEXTS and isinstance(value, str):
         return " ".join(value.split())
     if field in TIMESTAMPS and isinstance(value, str):
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        return dt.datetime.fromisoformat(value).timestamp()
     if isinstance(value, dict):
         return {k: normalise(k, v) for k, v in value.items()}
     if isinstance(value, list):
@@ -159,7 +159,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/api/daily_papers?limit=1")
-        days = [json.loads(line) for line in gzip.open(ARCHIVE)]
+        with gzip.open(ARCHIVE) as stream:
+            days = [json.loads(line) for line in stream]
         if args.days:
             days = days[:args.days]
         client = HfApi(endpoint=base)

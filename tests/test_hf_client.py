@@ -36,7 +36,7 @@ def recorded_ids(day: dict) -> list[str]:
 
 
 def when(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return dt.datetime.fromisoformat(text)
 
 
 def test_every_recorded_day_in_hugging_face_order_with_its_fields(recorded, hf):

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def when(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return dt.datetime.fromisoformat(text)
 
 
 def entry_of(item: dict, date: str) -> DailyEntry:

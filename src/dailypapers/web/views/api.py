@@ -6,8 +6,7 @@ are made on the account page), so they need no CSRF token: no cookie authenticat
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import orjson
@@ -15,16 +14,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema, Status
+from ninja import Path as PathEx
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
+from pydantic import ConfigDict
 
 from dailypapers.web import search_adapter
 from dailypapers.web.services import comments as comment_service
 from dailypapers.web.services import hf_lists, hf_shape, listings, submissions, tokens, votes
 from dailypapers.web.services.ratelimit import RateLimited
-
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -42,6 +42,7 @@ class OrjsonRenderer(BaseRenderer):
 api = NinjaAPI(title="dailypapers API", version="1", urls_namespace="api", renderer=OrjsonRenderer(),
                description="Hugging Face-compatible daily papers API, plus votes, comments and submissions.")
 MAX_LIMIT = 100
+MAX_PAGE = 1000  # p * limit reaches the search engine as an offset: bounded (issue 13, finding 1)
 
 
 class TokenAuth(HttpBearer):
@@ -115,7 +116,7 @@ WRITE_ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 429: Error}
 
 
 class _Open(Schema):
-    model_config = {"extra": "allow"}
+    model_config = ConfigDict(extra="allow")
 
 
 class AuthorOut(_Open):
@@ -200,7 +201,7 @@ def _period(date: str | None, week: str | None, month: str | None) -> listings.P
 def daily_papers(request: HttpRequest, date: str | None = None, week: str | None = None,
                  month: str | None = None, submitter: str | None = None,
                  sort: Literal["publishedAt", "trending"] = "publishedAt",
-                 p: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=MAX_LIMIT), category: str | None = None):
+                 p: int = Query(0, ge=0, le=MAX_PAGE), limit: int = Query(50, ge=1, le=MAX_LIMIT), category: str | None = None):
     """By upvotes (Hugging Face's + ours), highest first, as Hugging Face lists them (``sort=publishedAt``,
     the default, is its name for that order); ``sort=trending`` by our stored trending score.
     ``submitter`` keeps the entries submitted by that username."""
@@ -222,7 +223,7 @@ def daily_papers(request: HttpRequest, date: str | None = None, week: str | None
 
 @api.get("/papers/search", response={200: list[DailyItemOut], **ERRORS},
          summary="Search papers (hybrid keyword + semantic ranking; 400 with a message for a query that cannot run)")
-def search(request: HttpRequest, q: str = "", limit: int = Query(20, ge=1, le=MAX_LIMIT), p: int = Query(0, ge=0),
+def search(request: HttpRequest, q: str = "", limit: int = Query(20, ge=1, le=MAX_LIMIT), p: int = Query(0, ge=0, le=MAX_PAGE),
            category: str | None = None):
     cat = listings.clean_category(category)
     filters = search_adapter.SearchFilters(categories=(cat,) if cat else ())
@@ -232,6 +233,10 @@ def search(request: HttpRequest, q: str = "", limit: int = Query(20, ge=1, le=MA
         raise HttpError(400, str(exc)) from exc
     entries = hf_lists.latest_entries([paper.pk for paper in papers])
     return _json([hf_shape.daily_item(paper, entries.get(paper.pk)) for paper in papers])
+
+
+# An arXiv id, with or without a version; the example is a recorded paper (schemathesis calls it).
+PaperId = Annotated[str, PathEx(..., examples=["2608.13210", "2608.13210v1"])]
 
 
 def _paper(paper_id: str):
@@ -249,6 +254,9 @@ class VoteOut(Schema):
 
 
 class CommentIn(Schema):
+    # strict: ``"parent": false`` is refused, not read as comment 0
+    model_config = ConfigDict(strict=True, json_schema_extra={
+        "examples": [{"body": "A clear result; is the code out?", "parent": None}]})
     body: str
     parent: int | None = None
 
@@ -261,6 +269,7 @@ class CommentOut(Schema):
 
 
 class SubmitIn(Schema):
+    model_config = ConfigDict(strict=True, json_schema_extra={"examples": [{"arxiv": "2608.13210"}]})
     arxiv: str  # an arXiv id or arXiv URL
 
 
@@ -272,19 +281,19 @@ def _vote(request: HttpRequest, paper_id: str, want: bool) -> VoteOut:
 
 @api.post("/papers/{path:paper_id}/vote", auth=TokenAuth(), response={200: VoteOut, **WRITE_ERRORS},
           summary="Vote for a paper")
-def vote(request: HttpRequest, paper_id: str):
+def vote(request: HttpRequest, paper_id: PaperId):
     return _vote(request, paper_id, True)
 
 
 @api.delete("/papers/{path:paper_id}/vote", auth=TokenAuth(), response={200: VoteOut, **WRITE_ERRORS},
             summary="Take your vote back")
-def unvote(request: HttpRequest, paper_id: str):
+def unvote(request: HttpRequest, paper_id: PaperId):
     return _vote(request, paper_id, False)
 
 
 @api.post("/papers/{path:paper_id}/comments", auth=TokenAuth(), response={201: CommentOut, **WRITE_ERRORS},
           summary="Comment on a paper (Markdown subset)")
-def comment(request: HttpRequest, paper_id: str, data: CommentIn):
+def comment(request: HttpRequest, paper_id: PaperId, data: CommentIn):
     made = comment_service.add(request.auth, _paper(paper_id), data.body, data.parent)
     return Status(201, CommentOut(id=made.pk, body=made.body, html=made.body_html, parent=made.parent_id))
 
@@ -306,6 +315,11 @@ def submit(request: HttpRequest, data: SubmitIn):
 # Last: its greedy {path:} would otherwise swallow .../vote and .../comments.
 @api.get("/papers/{path:paper_id}", response={200: PaperOut, **ERRORS},
          summary="One paper (also by a versioned id, 2608.19880v1)")
-def paper(request: HttpRequest, paper_id: str):
+def paper(request: HttpRequest, paper_id: PaperId):
     found = _paper(paper_id)
     return _json(hf_shape.paper_item(found, hf_lists.latest_entries([found.pk]).get(found.pk)))
+
+
+def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Any other path under /api/ (one no route matches, say an id with a line break): JSON, not HTML."""
+    return error_response(request, f"no API endpoint at {request.path}", 404)
