@@ -1,7 +1,7 @@
 """Load-test the site: trending, a day page, a paper page and /api/daily_papers under `dailypapers serve`.
 
     .venv/bin/python bench/web_bench.py [--duration 30] [--connections 50] [--cores 2] [--home DIR] [--no-page-cache]
-                                        [--baseline-src ../main/src --rounds 3] [--only trending day paper]
+                                        [--baseline REV] [--rounds N] [--quick]
 
 Builds a fresh DAILYPAPERS_HOME (or reuses --home), imports the 74,728 real arXiv papers and
 the Hugging Face daily lists, scores them (`dailypapers rank --rebuild`), starts the real
@@ -9,25 +9,28 @@ production server (gunicorn, DEBUG off) pinned to --cores CPUs with taskset, and
 endpoint with wrk (Debian package) for --duration seconds at --connections connections.
 It does so twice: with the anonymous page cache on (DAILYPAPERS_PAGE_CACHE_SECONDS as
 configured, 10 s by default), then with it off, which is what logged-in users always get;
---no-page-cache runs only the second. --baseline-src runs another checkout's code (main's src/)
-over the same data for the uncached suite, alternating with ours for --rounds rounds, and adds
-"baseline_uncached" and "uncached_rps_ratio" (ours / baseline, medians). The first uncached run
-also weighs each page as a browser's first view would fetch it ("page_weight": the page and its
-CSS/JS, gzip accepted; KiB on the wire). The last line printed is one JSON object keyed by
+--no-page-cache runs only the second. The last line printed is one JSON object keyed by
 endpoint, the uncached run under "uncached":
 {"trending": {"rps": ..., "p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "errors": ...}, ...,
  "uncached": {"trending": {...}, ...}}
+
+--baseline REV also runs the server of another revision (its src/ from `git archive`, on the same
+data) for the uncached list pages, alternating old and new --rounds times so both see the same
+machine load, and adds "baseline": {"rev", "uncached_rps": {old, new, ratio per list page (medians
+over rounds)}, "render_cpu_ms": {in-process page renders' CPU time, medians, old, new, ratio}}. REV defaults to
+2eb9b10, the last revision whose cards were HTML built in Python (issue 14), so the template cards
+are compared with them. --quick imports only the Hugging Face days (9,881 papers) for a run of a
+few minutes.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
-import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 SOURCES = [DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz"]
+QUICK_SOURCES = SOURCES[1:]
+OLD_CARDS = "2eb9b10"  # the last revision whose cards were f-string HTML (web/templatetags/cards.py)
+LIST_PAGES = ("trending", "day")
 CLI = [sys.executable, "-m", "dailypapers.cli.main"]
 
 # wrk reports p50/p75/p90/p99 itself; this script asks its histogram for p95 and counts every error kind.
@@ -53,18 +59,17 @@ end
 
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_") and k != "DATABASE_URL"}
-    # This checkout's code, whatever the virtualenv has installed (--baseline-src swaps in another's).
-    env.update(PYTHONPATH=str(ROOT / "src"), DAILYPAPERS_HOME=str(home), DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
+    env.update(DAILYPAPERS_HOME=str(home), DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
                DAILYPAPERS_DEBUG="0", DAILYPAPERS_LOG_LEVEL="ERROR")
     return env
 
 
-def prepare(home: Path, env: dict[str, str]) -> None:
+def prepare(home: Path, env: dict[str, str], sources: list[Path] = SOURCES) -> None:
     if (home / "dailypapers.sqlite3").exists():
         return
     subprocess.run([*CLI, "migrate", "-v", "0"], env=env, check=True)
     started = time.monotonic()
-    subprocess.run([*CLI, "import", *map(str, SOURCES)], env=env, check=True)
+    subprocess.run([*CLI, "import", *map(str, sources)], env=env, check=True)
     subprocess.run([*CLI, "rank", "--rebuild"], env=env, check=True)
     print(f"imported and scored in {time.monotonic() - started:.0f} s", flush=True)
 
@@ -110,8 +115,76 @@ def run_wrk(url: str, duration: int, connections: int, script: Path, cpus: str |
             "requests": raw["requests"]}
 
 
-def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Namespace, label: str,
-              weigh: bool = False) -> dict[str, dict]:
+def with_source(env: dict[str, str], src: Path | None) -> dict[str, str]:
+    """``env`` running the code in ``src`` (another revision's src/) instead of this checkout's."""
+    if src is None:
+        return env
+    return {**env, "PYTHONPATH": os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH", "")])])}
+
+
+def baseline_source(rev: str) -> Path:
+    """The src/ folder of revision ``rev``, unpacked into a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="dailypapers-baseline-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
+RENDER = """
+import json, statistics, sys, time
+import django
+django.setup()
+from django.test import Client
+client = Client()
+out = {}
+for name, path in json.loads(sys.argv[1]).items():
+    for _ in range(3):
+        assert client.get(path).status_code == 200
+    times = []
+    for _ in range(int(sys.argv[2])):
+        started = time.process_time()  # CPU time: what a page costs, apart from other load on the machine
+        client.get(path)
+        times.append((time.process_time() - started) * 1000)
+    out[name] = round(statistics.median(times), 2)
+print(json.dumps(out))
+"""
+
+
+def render_ms(env: dict[str, str], targets: dict[str, str], repeats: int) -> dict[str, float]:
+    """Median CPU milliseconds of an uncached in-process render (Django test client) of each target."""
+    env = {**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings", "DAILYPAPERS_PAGE_CACHE_SECONDS": "0",
+           "DAILYPAPERS_ALLOWED_HOSTS": "testserver"}
+    out = subprocess.run([sys.executable, "-c", RENDER, json.dumps(targets), str(repeats)], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def compare_baseline(env: dict[str, str], targets: dict[str, str], args: argparse.Namespace) -> dict:
+    """Old and new server, alternating, on the uncached list pages; medians over rounds and their ratio."""
+    old_src = baseline_source(args.baseline)
+    pages = {name: targets[name] for name in LIST_PAGES}
+    uncached = {**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}
+    rps: dict[str, dict[str, list[float]]] = {name: {"old": [], "new": []} for name in pages}
+    renders: dict[str, dict[str, list[float]]] = {name: {"old": [], "new": []} for name in pages}
+    for _ in range(args.rounds):
+        for label, src in (("old", old_src), ("new", None)):
+            results = run_suite(with_source(uncached, src), pages, args, f"{label}-cards")
+            for name, result in results.items():
+                rps[name][label].append(result["rps"])
+            for name, ms in render_ms(with_source(env, src), pages, args.render_repeats).items():
+                renders[name][label].append(ms)
+
+    def summary(values: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+        out = {}
+        for name, by_label in values.items():
+            old, new = statistics.median(by_label["old"]), statistics.median(by_label["new"])
+            out[name] = {"old": old, "new": new, "ratio": round(new / old, 3) if old else None}
+        return out
+
+    return {"rev": args.baseline, "rounds": args.rounds, "uncached_rps": summary(rps), "render_cpu_ms": summary(renders)}
+
+
+def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Namespace, label: str) -> dict[str, dict]:
     """Start the server with ``env``, drive every target with wrk, stop it; results by target."""
     total = os.cpu_count() or 1
     server_cpus = ",".join(str(i) for i in range(min(args.cores, total)))
@@ -123,9 +196,6 @@ def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Names
     try:
         base = f"http://127.0.0.1:{port}"
         wait_up(base + "/trending")
-        if weigh:
-            results["page_weight"] = page_weights(base, targets)
-            print(f"{label:9} page weight {json.dumps(results['page_weight'])}", flush=True)
         with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
             script.write(LUA)
             script.flush()
@@ -137,45 +207,6 @@ def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Names
         server.terminate()
         server.wait(timeout=30)
     return results
-
-
-_ASSET = re.compile(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"')
-
-
-def page_weights(base: str, targets: dict[str, str]) -> dict[str, dict]:
-    """What a browser's first view of each page transfers: the page and the CSS/JS it names, each
-    asked for with Accept-Encoding: gzip as browsers do; bytes on the wire, headers left out."""
-    weights = {}
-    for name, path in targets.items():
-        if name.startswith("api"):
-            continue
-        html, page_bytes, _ = _fetch(base + path)
-        assets = sorted(set(_ASSET.findall(html.decode())))
-        asset_bytes = {url: _fetch(base + url)[1] for url in assets}
-        weights[name] = {"kib": round((page_bytes + sum(asset_bytes.values())) / 1024, 1),
-                         "page_kib": round(page_bytes / 1024, 1), "files": len(assets) + 1,
-                         "katex": any("katex" in url for url in assets)}
-    return weights
-
-
-def _fetch(url: str) -> tuple[bytes, int, str]:
-    """(decoded body, bytes transferred, Content-Encoding)."""
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        raw = response.read()
-        encoding = response.headers.get("Content-Encoding", "")
-    return (gzip.decompress(raw) if encoding == "gzip" else raw), len(raw), encoding
-
-
-def _median_runs(runs: list[dict]) -> dict:
-    """Per endpoint, the run with the median req/s (its own latencies with it); page weights from the first."""
-    merged: dict = {"page_weight": runs[0].get("page_weight")} if runs and "page_weight" in runs[0] else {}
-    for name in runs[0]:
-        if name == "page_weight":
-            continue
-        ordered = sorted((run[name] for run in runs), key=lambda r: r["rps"])
-        merged[name] = {**ordered[len(ordered) // 2], "rps_runs": [run[name]["rps"] for run in runs]}
-    return merged
 
 
 def workers_for(args: argparse.Namespace) -> int:
@@ -190,40 +221,26 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="reuse this data dir (imported once, kept)")
     parser.add_argument("--no-page-cache", action="store_true",
                         help="only the run with the anonymous page cache off (DAILYPAPERS_PAGE_CACHE_SECONDS=0)")
-    parser.add_argument("--baseline-src", type=Path,
-                        help="another checkout's src/ (e.g. main's): its server runs the uncached suite too, "
-                             "alternating with ours over the same data, and the JSON gets baseline_uncached and ratios")
-    parser.add_argument("--rounds", type=int, default=1, help="uncached runs of each code base (alternating); medians reported")
-    parser.add_argument("--only", nargs="+", help="endpoints to drive (default: all)")
+    parser.add_argument("--baseline", nargs="?", const=OLD_CARDS, default=None, metavar="REV",
+                        help=f"also run revision REV's server on the uncached list pages (default REV: {OLD_CARDS}, "
+                             "the f-string cards) and report old/new medians and their ratio")
+    parser.add_argument("--rounds", type=int, default=3, help="old/new alternations with --baseline")
+    parser.add_argument("--render-repeats", type=int, default=40, help="in-process renders per page and round")
+    parser.add_argument("--quick", action="store_true", help="import only the Hugging Face days (9,881 papers)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
     home = args.home or Path(tempfile.mkdtemp(prefix="dailypapers-webbench-"))
     env = env_for(home)
-    prepare(home, env)
+    prepare(home, env, QUICK_SOURCES if args.quick else SOURCES)
     targets = sample_targets(env)
-    if args.only:
-        targets = {k: v for k, v in targets.items() if k in args.only}
     report: dict = {"server_cores": args.cores, "workers": workers_for(args), "connections": args.connections,
                     "duration_s": args.duration}
     if not args.no_page_cache:
         report.update(run_suite(env, targets, args, "cached"))
-    uncached_env = {**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}
-    ours: list[dict] = []
-    theirs: list[dict] = []
-    for round_number in range(args.rounds):
-        if args.baseline_src:  # the baseline first in odd rounds, second in even ones: load drift hits both
-            base_env = {**uncached_env, "PYTHONPATH": str(args.baseline_src.resolve())}
-            order = [(theirs, base_env, "baseline"), (ours, uncached_env, "uncached")]
-            for bucket, run_env, label in order if round_number % 2 == 0 else order[::-1]:
-                bucket.append(run_suite(run_env, targets, args, label, weigh=round_number == 0))
-        else:
-            ours.append(run_suite(uncached_env, targets, args, "uncached", weigh=round_number == 0))
-    report["uncached"] = _median_runs(ours)
-    if theirs:
-        report["baseline_uncached"] = _median_runs(theirs)
-        report["uncached_rps_ratio"] = {name: round(report["uncached"][name]["rps"] / report["baseline_uncached"][name]["rps"], 3)
-                                        for name in targets}
+    report["uncached"] = run_suite({**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}, targets, args, "uncached")
+    if args.baseline:
+        report["baseline"] = compare_baseline(env, targets, args)
     print(json.dumps(report))
 
 

@@ -187,7 +187,8 @@ def test_hf_response_fields_and_day():
     assert entry.paper.title == "ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models"
     assert entry.paper.authors == ["Chunjiang Ge", "Bo Zheng"]
     assert entry.paper.abstract == "High-resolution LMMs."
-    assert (entry.upvotes, entry.num_comments, entry.submitted_by, entry.organization) == (32, 3, "AK", "Alibaba")
+    assert (entry.upvotes, entry.num_comments, entry.submitted_by, entry.organization) == (32, 3, "akhaliq", "Alibaba")
+    assert entry.submitter_fullname == "AK"  # submitted_by is the username, as submittedBy.name
     assert (entry.github_repo, entry.github_stars, entry.ai_keywords) == (
         "https://github.com/alibaba/conv-llava", 120, ["LMM", "ConvNeXt"])
     assert entry.position == "entry 1"

@@ -3,9 +3,13 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
-from dailypapers.web.services import tokens
-from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
+from dailypapers.ingest.records import DailyEntryRecord
+from dailypapers.store.moderation import set_paper_hidden
+from dailypapers.store.upsert import write_batch
+from dailypapers.web.services import tokens, votes
+from tests.web_fixtures import alice, feature, make_user, no_page_cache, paper_record  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)
@@ -99,3 +103,47 @@ def test_openapi_docs_are_served_locally(client):
     page = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
     assert "/api/daily_papers" in client.get("/api/openapi.json").json()["paths"]
+
+
+def test_errors_carry_their_reason_where_huggingface_hub_reads_it(client, bearer):
+    response = client.get("/api/daily_papers?date=2025-01-06&week=2025-W02")
+    assert response.status_code == 400
+    reason = "give one of date, week and month, not date and week"
+    assert response.json()["error"] == reason and response["X-Error-Message"] == reason
+    missing = client.get("/api/papers/2101.99999")
+    assert missing.status_code == 404 and missing.json()["error"] == "no paper 2101.99999"
+    unauthorized = client.post("/api/papers/2101.99999/vote")
+    assert unauthorized.status_code == 401 and "API token" in unauthorized.json()["error"]
+    typed = client.get("/api/daily_papers?p=abc")
+    assert typed.status_code == 400 and typed.json()["error"].startswith("p: ")
+
+
+def test_default_order_is_upvotes_with_ours_added(client, make_user):
+    low, high = sorted(feature(DAY, 2, upvotes=3), key=lambda p: p.stats.hf_votes)  # 3 and 4 HF upvotes
+    assert [i["paper"]["id"] for i in client.get("/api/daily_papers?date=2025-01-06").json()] == [
+        high.arxiv_id, low.arxiv_id]
+    for name in ("bob", "carol"):  # two of our votes lift the lower one past the other
+        votes.cast(make_user(name), low, True)
+    items = client.get("/api/daily_papers?date=2025-01-06").json()
+    assert [i["paper"]["id"] for i in items] == [low.arxiv_id, high.arxiv_id]
+    assert (items[0]["paper"]["upvotes"], items[0]["paper"]["hfUpvotes"], items[0]["paper"]["communityUpvotes"]) == (
+        5, 3, 2)
+
+
+def test_comment_counts_keep_ours_apart_from_hugging_faces(client, bearer):
+    record = paper_record()
+    write_batch([DailyEntryRecord(paper=record, date=DAY, upvotes=1, num_comments=4, submitted_by="hf-user")],
+                fetched_at=timezone.now())
+    client.post(f"/api/papers/{record.arxiv_id}/comments", {"body": "ours"}, content_type="application/json", **bearer)
+    (item,) = client.get("/api/daily_papers?date=2025-01-06").json()
+    assert (item["numComments"], item["hfNumComments"], item["communityNumComments"]) == (5, 4, 1)
+
+
+def test_hidden_papers_and_other_submitters_are_left_out(client):
+    shown, hidden = feature(DAY, 2, upvotes=1)
+    set_paper_hidden(hidden.pk, True)
+    assert [i["paper"]["id"] for i in client.get("/api/daily_papers?date=2025-01-06").json()] == [shown.arxiv_id]
+    assert client.get(f"/api/papers/{hidden.arxiv_id}").status_code == 404
+    assert [i["paper"]["id"] for i in client.get("/api/daily_papers?date=2025-01-06&submitter=hf-user").json()] == [
+        shown.arxiv_id]
+    assert client.get("/api/daily_papers?date=2025-01-06&submitter=someone-else").json() == []

@@ -58,7 +58,7 @@ def test_post_urls_cover_every_site_route():
               "web:account_delete", "web:password_reset_confirm", "web:resend_confirmation", "web:account_digest"}
     reads = {"web:home", "web:feed", "web:day", "web:day_feed", "web:week", "web:month", "web:trending",
              "web:trending_feed", "web:search", "web:search_feed", "web:paper", "web:confirm", "web:account",
-             "web:password_reset_done", "web:email_confirm",
+             "web:password_reset_done", "web:email_confirm", "web:media", "web:paper_markdown",
              "web:login_to_comment", "web:trends", "web:trends_json"}  # a POST without CSRF that writes nothing: the login form, a draft kept in it
     assert {n for n in names if n.startswith("web:")} == writes | reads
 

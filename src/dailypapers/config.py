@@ -132,6 +132,11 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_MODEL_DIR", None, "Folder holding the re-quantized embedding model built by `make install` (all-MiniLM-L6-v2.int8-per-channel.onnx). Default: share/dailypapers/models inside the Python environment; without the file the packaged model is used."),
     Setting("DAILYPAPERS_SEARCH_REFRESH_SECONDS", 1.0, "How often each web server process checks the change feed and brings this machine's search index up to date (searches never write it); 0: never (run `dailypapers index` from cron instead).", float),
     Setting("DAILYPAPERS_SEARCH_SHARDS", 2, "Parts the keyword index is split into, searched in parallel threads (one per core is plenty); read when an index is created, so it takes effect at the next `dailypapers index --rebuild`.", int),
+    Setting("DAILYPAPERS_HF_SITE_URL", "https://huggingface.co", "Hugging Face site: links to a paper's page and discussion there, and the base of site-relative avatar paths."),
+    Setting("DAILYPAPERS_HF_THUMBNAIL_URL", "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png", "Where a featured paper's thumbnail is when an entry names none ({id}: the arXiv id; every recorded thumbnail follows this pattern)."),
+    Setting("DAILYPAPERS_MEDIA_MAX_BYTES", 2_000_000, "Largest thumbnail or avatar `dailypapers media fetch` accepts, in bytes; larger ones are refused and show a placeholder.", int),
+    Setting("DAILYPAPERS_MEDIA_DELAY", 0.5, "Seconds between two image requests to the same host by `dailypapers media fetch`.", float),
+    Setting("DAILYPAPERS_MEDIA_MAX_ATTEMPTS", 3, "Runs of `dailypapers media fetch` that may try one image (each with the HTTP retries) before it is given up.", int),
     Setting("DAILYPAPERS_USER_AGENT", "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)", "User-Agent sent to arXiv and Hugging Face."),
 ]
 

@@ -1,12 +1,13 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from dailypapers.web.views.api import api
+from dailypapers.web.views.api import api, not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("digest/", include("dailypapers.digest.urls")),
     path("api/", api.urls),
+    re_path(r"^api/", not_found),  # the API answers JSON even where no route matches
     path("", include("dailypapers.web.urls")),
 ]
 

@@ -24,6 +24,7 @@ COMMANDS = {
     "embed": "Compute paper embeddings for semantic search (resumable; --device cuda with the [gpu] extra).",
     "migrate": "Create or upgrade the database tables.",
     "serve": "Run the web server (production WSGI server).",
+    "media": "Fetch the queued paper thumbnails and avatars the site serves itself (`media fetch [--limit N]`, `media status`).",
     "rank": "Recompute vote counts and trending scores for every paper (--rebuild).",
     "createsuperuser": "Create an administrator account.",
 }

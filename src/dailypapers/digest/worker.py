@@ -24,6 +24,7 @@ from dailypapers.digest.sender import SendOptions, SendReport, send_period
 
 log = logging.getLogger("dailypapers.worker")
 
+MEDIA_PER_ROUND = 200  # images fetched per worker round (about a minute at DAILYPAPERS_MEDIA_DELAY)
 MAX_SLEEP = 300.0  # wake up at least this often, so a changed clock or a suspended host cannot make us oversleep
 JOBS_INTERVAL = 30.0  # how often waiting mails and submissions are tried
 
@@ -53,6 +54,9 @@ def sync() -> None:
         log.warning("no `sync` command is installed: digests use the papers already stored")
         return
     call_command("sync")
+    # The images new entries queued, so the pages show them without a reader's browser calling Hugging Face;
+    # a bounded batch per round, so a large backlog (a first import queues ~20,000) never delays the digests.
+    call_command("media", "fetch", "--limit", str(MEDIA_PER_ROUND))
 
 
 def tick(now: dt.datetime, plan: schedule.Schedule, options: SendOptions | None = None,

@@ -72,6 +72,10 @@ class Response:
     body: bytes
 
 
+class ResponseTooLarge(SourceError):
+    """The body is longer than the caller accepts (``max_bytes``): retrying will not help."""
+
+
 class _Retryable(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
@@ -129,8 +133,10 @@ class HttpClient:
         self._notify = notify or (lambda message: None)
         self._last_request: dict[str, float] = {}  # host -> clock() when its last request ended
 
-    def get(self, url: str, params: Mapping[str, str] | None = None) -> Response:
-        """GET ``url`` with ``params``; a 2xx response, or SourceError saying why not."""
+    def get(self, url: str, params: Mapping[str, str] | None = None, *, max_bytes: int | None = None) -> Response:
+        """GET ``url`` with ``params``; a 2xx response, or SourceError saying why not.
+
+        ``max_bytes``: read at most that much and fail with ResponseTooLarge beyond it."""
         full_url = with_params(url, params)
         host = urlsplit(full_url).netloc.lower()
         attempts = self.retries + 1
@@ -138,7 +144,7 @@ class HttpClient:
         while True:
             self._wait_turn(host)
             try:
-                return self._fetch(full_url, host)
+                return self._fetch(full_url, host, max_bytes)
             except _Retryable as failure:
                 if attempt == attempts:
                     raise SourceUnavailable(
@@ -166,11 +172,14 @@ class HttpClient:
         if wait > 0:
             self._sleep(wait)
 
-    def _fetch(self, url: str, host: str) -> Response:
+    def _fetch(self, url: str, host: str, max_bytes: int | None = None) -> Response:
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as reply:
-                return Response(reply.geturl(), reply.status, reply.headers, reply.read())
+                body = reply.read() if max_bytes is None else reply.read(max_bytes + 1)
+                if max_bytes is not None and len(body) > max_bytes:
+                    raise ResponseTooLarge(f"GET {url}: the body is larger than {max_bytes:,} bytes")
+                return Response(reply.geturl(), reply.status, reply.headers, body)
         except urllib.error.HTTPError as exc:
             exc.close()
             if exc.code == 429 or exc.code >= 500:

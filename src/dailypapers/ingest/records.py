@@ -109,6 +109,26 @@ class DailyEntryRecord:
     ai_summary: str | None = None
     ai_keywords: list[str] | None = None
     seen_at: dt.datetime | None = None
+    # Hugging Face's own fields (docs/hf-fields.md); None where the source does not say.
+    listed_at: dt.datetime | None = None
+    submitted_on_daily_at: dt.datetime | None = None
+    published_at: dt.datetime | None = None
+    thumbnail: str | None = None
+    media_urls: list[str] | None = None
+    organization_info: dict | None = None
+    submitter_organization: dict | None = None
+    submitter_fullname: str | None = None
+    submitter_avatar: str | None = None
+    submitter_id: str | None = None
+    submitter_info: dict | None = None
+    submitted_on_daily_by: dict | None = None
+    is_author_participating: bool | None = None
+    hf_authors: list[dict] | None = None
+    github_repo_added_by: str | None = None
+    ai_summary_model: str | None = None
+    discussion_id: str | None = None
+    list_position: int | None = None
+    extra: dict | None = None
     position: str = ""
     notes: list[str] = field(default_factory=list)
 

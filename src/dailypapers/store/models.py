@@ -108,15 +108,36 @@ class DailyEntry(models.Model):
     source = models.CharField(max_length=32, default="hf")
     upvotes = models.IntegerField(default=0)  # as seen at import
     num_comments = models.IntegerField(default=0)
-    submitted_by = models.CharField(max_length=256, blank=True, default="")
+    submitted_by = models.CharField(max_length=256, blank=True, default="", db_index=True)  # username
     github_repo = models.URLField(max_length=512, blank=True, default="")
     github_stars = models.IntegerField(null=True, blank=True)
     project_page = models.URLField(max_length=512, blank=True, default="")
-    organization = models.CharField(max_length=256, blank=True, default="")
+    organization = models.CharField(max_length=256, blank=True, default="")  # its fullname, for display
     ai_summary = models.TextField(blank=True, default="")
     ai_keywords = models.JSONField(default=list)
     seen_at = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField()
+    # Hugging Face's own fields, as its /api/daily_papers gave them (docs/hf-fields.md says
+    # what each one means and where it comes from). Empty/None where the source did not say.
+    listed_at = models.DateTimeField(null=True, blank=True)  # top-level publishedAt
+    submitted_on_daily_at = models.DateTimeField(null=True, blank=True)  # paper.submittedOnDailyAt
+    published_at = models.DateTimeField(null=True, blank=True)  # paper.publishedAt, as HF has it
+    thumbnail = models.TextField(blank=True, default="")  # URL on HF's CDN
+    media_urls = models.JSONField(default=list)  # top-level mediaUrls (old shape: mediaUrl)
+    organization_info = models.JSONField(null=True, blank=True)  # {_id, name, fullname, avatar}
+    submitter_organization = models.JSONField(null=True, blank=True)  # the submitter's org object
+    submitter_fullname = models.CharField(max_length=256, blank=True, default="")
+    submitter_avatar = models.TextField(blank=True, default="")
+    submitter_id = models.CharField(max_length=64, blank=True, default="")
+    submitter_info = models.JSONField(null=True, blank=True)  # the whole submittedBy object
+    submitted_on_daily_by = models.JSONField(null=True, blank=True)  # paper.submittedOnDailyBy
+    is_author_participating = models.BooleanField(null=True, blank=True)
+    hf_authors = models.JSONField(default=list)  # paper.authors with _id, hidden, user, status
+    github_repo_added_by = models.CharField(max_length=32, blank=True, default="")
+    ai_summary_model = models.CharField(max_length=256, blank=True, default="")
+    discussion_id = models.CharField(max_length=64, blank=True, default="")
+    list_position = models.PositiveIntegerField(null=True, blank=True)  # 1-based place in HF's day list
+    extra = models.JSONField(default=dict)  # {"entry": {...}, "paper": {...}}: any field not above
 
     class Meta:
         ordering = ["-date", "-upvotes"]
@@ -196,3 +217,26 @@ class PaperChange(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["paper_id", "id"], name="paperchange_paper")]
+
+
+class MediaItem(models.Model):
+    """An image we show (a paper's thumbnail, an avatar), queued at import and fetched by us.
+
+    Readers' browsers never load it from its source: the site serves the stored copy from
+    /media/KIND/KEY, KEY being ``media_key(url)`` (see dailypapers.store.media), so a page can
+    name an image's address from its source URL alone, without reading this table.
+    """
+
+    QUEUED, FETCHED, FAILED, REFUSED = "queued", "fetched", "failed", "refused"
+    STATUSES = [(s, s) for s in (QUEUED, FETCHED, FAILED, REFUSED)]
+
+    key = models.CharField(max_length=64, unique=True)
+    url = models.TextField()
+    kind = models.CharField(max_length=16)  # "thumbnail" | "avatar"
+    status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=64, blank=True, default="")
+    size = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")  # why the last attempt failed, in a sentence
+    queued_at = models.DateTimeField()
+    fetched_at = models.DateTimeField(null=True, blank=True)

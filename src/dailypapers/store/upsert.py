@@ -25,6 +25,7 @@ from dailypapers.store.models import DailyEntry, Paper, PaperChange, PaperVersio
 from dailypapers.store.records import DailyEntryRecordLike as DailyEntryRecord
 from dailypapers.store.records import PaperRecordLike as PaperRecord
 from dailypapers.store.records import is_daily_entry
+from dailypapers.store.media import entry_media, queue_media
 
 _EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -38,6 +39,11 @@ _FIRST_SEEN = ("first_submitted", "announced")
 _ENTRY_FIELDS = (
     "upvotes", "num_comments", "submitted_by", "github_repo", "github_stars", "project_page",
     "organization", "ai_summary", "ai_keywords", "seen_at",
+    # Hugging Face's own fields (docs/hf-fields.md)
+    "listed_at", "submitted_on_daily_at", "published_at", "thumbnail", "media_urls", "organization_info",
+    "submitter_organization", "submitter_fullname", "submitter_avatar", "submitter_id", "submitter_info",
+    "submitted_on_daily_by", "is_author_participating", "hf_authors", "github_repo_added_by",
+    "ai_summary_model", "discussion_id", "list_position", "extra",
 )
 
 
@@ -243,13 +249,14 @@ def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.d
             entry.fetched_at = fetched_at
             if key not in to_create:
                 to_update[key] = entry
-            outcome[i] = "updated"
-        else:
-            outcome[i] = "unchanged"
+        # A later look that saw the same values only moves seen_at: the entry is unchanged.
+        outcome[i] = "updated" if set(changed) - {"seen_at"} else "unchanged"
     insert_rows(DailyEntry, to_create.values(), _ENTRY_COLUMNS)
     update_rows(DailyEntry, to_update.values(), list(_ENTRY_FIELDS) + ["fetched_at"])
     # Entries carry imported votes: rescore their papers here, in the batch's transaction
     # (a moved vote total reaches the feed as a "votes" change).
     touched = {papers[r.paper.arxiv_id].pk for i, r in wanted if outcome.get(i) != "unchanged"}
     ranking.rescore(touched)
+    # Their thumbnails and avatars join the media queue (`dailypapers media fetch` empties it).
+    queue_media(item for i, r in wanted if outcome.get(i) != "unchanged" for item in entry_media(r.paper.arxiv_id, r))
     return outcome

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.web.views import accounts, community, feeds, lists, paper, pending, trends
+from dailypapers.web.views import accounts, community, feeds, lists, media, paper, paper_md, pending, trends
 
 app_name = "web"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("search", lists.search, name="search"),
     path("search/feed", feeds.SearchFeed(), name="search_feed"),
     path("submit", community.submit, name="submit"),
+    path("media/<str:kind>/<str:key>", media.image, name="media"),
     path("comments/<int:pk>/edit", community.comment_edit, name="comment_edit"),
     path("comments/<int:pk>/delete", community.comment_delete, name="comment_delete"),
     path("comments/<int:pk>/hide", community.comment_hide, name="comment_hide"),
@@ -25,6 +26,7 @@ urlpatterns = [
     re_path(r"^papers/(?P<arxiv_id>.+)/vote$", community.vote, name="vote"),
     re_path(r"^papers/(?P<arxiv_id>.+)/comments$", community.comment, name="comment"),
     re_path(r"^papers/(?P<arxiv_id>.+)/hide$", community.paper_hide, name="paper_hide"),
+    re_path(r"^papers/(?P<arxiv_id>.+)\.md$", paper_md.paper_markdown, name="paper_markdown"),
     path("papers/<path:arxiv_id>", paper.detail, name="paper"),
     path("accounts/signup", accounts.signup, name="signup"),
     path("accounts/confirm/<str:uidb64>/<str:token>", accounts.confirm, name="confirm"),

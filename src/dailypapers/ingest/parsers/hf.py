@@ -41,8 +41,19 @@ API_PATHS: Paths = {
     "project_page": ("paper.projectPage",),
     "organization": ("paper.organization", "organization"),
     "submitted_by": ("submittedBy",),
+    "thumbnail": ("thumbnail",),
+    "submitter_organization": ("submitterOrganization",),
+    "submitted_on_daily_by": ("paper.submittedOnDailyBy",),
+    "is_author_participating": ("isAuthorParticipating",),
+    "github_repo_added_by": ("paper.githubRepoAddedBy",),
+    "ai_summary_model": ("paper.ai_summary_model",),
+    "discussion_id": ("paper.discussionId",),
 }
-FLAT_PATHS: Paths = {name: (name,) for name in API_PATHS if name != "listed_at"}
+# The flat archive has the first fields only, under their own names.
+FLAT_PATHS: Paths = {name: (name,) for name in (
+    "arxiv_id", "title", "summary", "authors", "published_at", "submitted_on_daily_at", "upvotes",
+    "num_comments", "ai_summary", "ai_keywords", "github_repo", "github_stars", "project_page",
+    "organization", "submitted_by")}
 
 
 @finished
@@ -111,6 +122,8 @@ def _entries(entries: list, prefix: str, date: dt.date | None,
             if not isinstance(entry.get("paper"), dict):
                 raise RecordError(f"paper: expected an object, got {type_name(entry.get('paper'))}")
             item = _entry(entry, API_PATHS, position, date, seen_at)
+            # HF's order breaks upvote ties by things it does not send; the place it gave is the record.
+            item.list_position = index
         except BAD_INPUT as exc:
             paper = entry.get("paper") if isinstance(entry, dict) else None
             item = rejected(position, exc, paper.get("id") if isinstance(paper, dict) else None)
@@ -164,13 +177,15 @@ def _entry(entry: dict, paths: Paths, position: str, date: dt.date | None,
             return None
 
     upvotes, num_comments = count("upvotes", missing=0), count("num_comments", missing=0)
+    submitter = _object(*get("submitted_by"))
     return DailyEntryRecord(
         paper=paper,
         date=date,
         source=SOURCE,
         upvotes=upvotes,
         num_comments=num_comments,
-        submitted_by=_display_name(*get("submitted_by"), keys=("fullname", "user", "name")),
+        # The username: what HF's ?submitter= matches and its submittedBy.name holds.
+        submitted_by=_display_name(*get("submitted_by"), keys=("name", "user", "fullname")),
         github_repo=link("github_repo"),
         github_stars=count("github_stars"),
         project_page=link("project_page"),
@@ -178,9 +193,78 @@ def _entry(entry: dict, paths: Paths, position: str, date: dt.date | None,
         ai_summary=text(*get("ai_summary")),
         ai_keywords=text_list(*get("ai_keywords")),
         seen_at=seen_at,
+        listed_at=timestamp(*get("listed_at")),
+        submitted_on_daily_at=timestamp(*get("submitted_on_daily_at")),
+        published_at=timestamp(*get("published_at")),
+        thumbnail=text(*get("thumbnail")),
+        media_urls=_media_urls(entry) if paths is API_PATHS else None,
+        organization_info=_object(*get("organization")),
+        submitter_organization=_object(*get("submitter_organization")),
+        submitter_fullname=text(submitter.get("fullname"), "submittedBy.fullname") if submitter else None,
+        submitter_avatar=text(submitter.get("avatarUrl"), "submittedBy.avatarUrl") if submitter else None,
+        submitter_id=text(submitter.get("_id"), "submittedBy._id") if submitter else None,
+        submitter_info=submitter,
+        submitted_on_daily_by=_object(*get("submitted_on_daily_by")),
+        is_author_participating=_boolean(*get("is_author_participating")),
+        hf_authors=_hf_authors(*get("authors")),
+        github_repo_added_by=text(*get("github_repo_added_by")),
+        ai_summary_model=text(*get("ai_summary_model")),
+        discussion_id=text(*get("discussion_id")),
+        extra=_extra(entry) if paths is API_PATHS else None,
         position=position,
         notes=notes,
     )
+
+
+# Keys of an API item (and of its paper) that a column holds; the rest go to ``extra``.
+_ENTRY_KEYS = {"paper", "publishedAt", "title", "summary", "numComments", "thumbnail", "submittedBy",
+               "isAuthorParticipating", "organization", "mediaUrls", "mediaUrl", "submitterOrganization"}
+_PAPER_KEYS = {"id", "authors", "publishedAt", "title", "summary", "upvotes", "discussionId",
+               "submittedOnDailyAt", "submittedOnDailyBy", "ai_keywords", "ai_summary", "ai_summary_model",
+               "githubRepo", "githubStars", "githubRepoAddedBy", "projectPage", "organization"}
+
+
+def _extra(entry: dict) -> dict | None:
+    """Every recorded key no column holds, so nothing the source said is lost."""
+    paper = entry.get("paper") or {}
+    extra = {"entry": {k: v for k, v in entry.items() if k not in _ENTRY_KEYS},
+             "paper": {k: v for k, v in paper.items() if k not in _PAPER_KEYS}}
+    # HF's own title of the entry may differ from the paper's beyond line wrapping (it keeps TeX:
+    # "$\\textit{Trans-LoRA}$"); the paper's is what we show, HF's is kept.
+    title = entry.get("title")
+    if isinstance(title, str) and " ".join(title.split()) != " ".join(str(paper.get("title") or "").split()):
+        extra["entry"]["title"] = title
+    return {k: v for k, v in extra.items() if v} or None
+
+
+def _media_urls(entry: dict) -> list[str] | None:
+    """``mediaUrls``; the old shape's single ``mediaUrl`` becomes a one-element list."""
+    if entry.get("mediaUrls") is not None:
+        return text_list(entry["mediaUrls"], "mediaUrls")
+    single = text(entry.get("mediaUrl"), "mediaUrl")
+    return [single] if single else None
+
+
+def _object(value: object, name: str) -> dict | None:
+    if value is None or isinstance(value, str):  # the flat archive names an organisation by a string
+        return None
+    if not isinstance(value, dict):
+        raise RecordError(f"{name}: expected an object, got {type_name(value)}")
+    return value
+
+
+def _boolean(value: object, name: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise RecordError(f"{name}: expected true or false, got {type_name(value)}")
+
+
+def _hf_authors(value: object, name: str) -> list[dict] | None:
+    """The API's author objects as given (claims: ``user``, ``status``); None for plain names."""
+    items = list_of(value, name)
+    if not items or not all(isinstance(item, dict) for item in items):
+        return None
+    return items
 
 
 def _day_of(value: object, name: str) -> dt.date | None:

@@ -1,129 +1,206 @@
-"""What a paper card shows, computed once per page in plain Python.
+"""What a paper card shows: one plain record per paper, gathered once per page.
 
-Rendering 30 cards through ``{% include %}`` and a dozen filters each cost ~13 ms of a
-24 ms /trending render (the uncached page is what logged-in users always get), so list
-pages build one small record per card here and web/templatetags/cards.py writes the
-markup. Values here are plain text, which the markup side escapes, except a search snippet
-the engine has already escaped and marked safe.
+The markup is a template (web/_cards.html, one include per page, not per card: an include
+per card was most of an uncached list page's cost); formatting (dates, plurals, URL-encoding)
+is the template's. This module only collects the values, in a constant number of queries:
+the page's papers come from listings, and one more query reads each paper's Hugging Face
+entry (the one in the listed period, else its latest) for the summary, keywords, code,
+organization, submitter, discussion count and thumbnail.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
-from urllib.parse import quote
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from dailypapers.store.models import Paper
+from dailypapers.store import media
+from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.web.services.listings import ListedPaper, counts
 
 SNIPPET_CHARS = 300
-# English month abbreviations, as the templates' date:"M j, Y" printed them (LANGUAGE_CODE is en-us).
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# What Django's reverse() leaves unquoted in a path (django.urls.resolvers._reverse_with_prefix).
-_PATH_SAFE = "!$&'()*+,;=/~:@"
+CARD_KEYWORDS = 6  # AI keywords shown on a card (the paper page shows all)
 
 
-def s(count: int) -> str:
-    """The plural suffix, as the ``pluralize`` filter writes it."""
-    return "" if count == 1 else "s"
-
-
-def short_date(value: dt.date | dt.datetime | None) -> str:
-    """``Jan 2, 2025`` (the templates' ``date:"M j, Y"``), in the current time zone."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
-
-
-def iso_datetime(value: dt.datetime | None) -> str:
-    """The templates' ``date:'c'``: ISO 8601 in the current time zone."""
-    if value is None:
-        return ""
-    return (timezone.localtime(value) if timezone.is_aware(value) else value).isoformat()
-
-
-class PaperUrls:
-    """reverse() for the paper routes at the cost of one reverse() per page, not two per card.
-
-    The routes are ``papers/<id>`` and ``papers/<id>/vote``; the id is quoted as reverse() does
-    (a test compares the two on new- and old-style ids).
-    """
+class MediaPaths:
+    """Our address for an image whose source is a URL ('' when there is none): reverse() once per kind
+    and page, then the key appended (keys are 40 hex digits, which a path needs no quoting for)."""
 
     def __init__(self) -> None:
-        self.prefix = reverse("web:paper", args=["0"])[:-1]
+        self.prefix = {kind: reverse("web:media", args=[kind, "0" * 40])[:-40] for kind in media.KINDS}
 
-    def paper(self, arxiv_id: str) -> str:
-        return self.prefix + quote(arxiv_id, safe=_PATH_SAFE)
+    def __call__(self, url: str | None, kind: str) -> str:
+        url = media.absolute_url(url)
+        return self.prefix[kind] + media.media_key(url) if url else ""
 
-    def vote(self, arxiv_id: str) -> str:
-        return self.paper(arxiv_id) + "/vote"
+
+# The entry columns a card reads (docs/hf-fields.md says what each holds).
+_ENTRY_COLUMNS = ("paper_id", "date", "source", "upvotes", "num_comments", "submitted_by", "submitter_fullname",
+                  "submitter_avatar", "organization", "organization_info", "github_repo", "github_stars",
+                  "project_page", "ai_summary", "ai_keywords", "thumbnail")
+_INDEX = {name: i for i, name in enumerate(_ENTRY_COLUMNS)}
+
+
+def _column(name: str) -> property:
+    index = _INDEX[name]
+    return property(lambda self: self.row[index])
+
+
+class HfEntry:
+    """What Hugging Face says about a featured paper (one DailyEntry row), read when shown.
+
+    Lazy on purpose: a card whose cached body is still good never needs its URLs worked out."""
+
+    __slots__ = ("_paths", "_site", "arxiv_id", "row")
+
+    def __init__(self, row: tuple, arxiv_id: str, paths: MediaPaths, site: str) -> None:
+        self.row, self.arxiv_id, self._paths, self._site = row, arxiv_id, paths, site
+
+    date = _column("date")
+    upvotes = _column("upvotes")
+    comments = _column("num_comments")  # Hugging Face's discussion count, not ours
+    organization = _column("organization")
+    github_repo = _column("github_repo")
+    github_stars = _column("github_stars")
+    project_page = _column("project_page")
+    ai_summary = _column("ai_summary")
+
+    @property
+    def ai_keywords(self) -> list[str]:
+        return list(self.row[_INDEX["ai_keywords"]] or ())
+
+    @property
+    def submitted_by(self) -> str:
+        """The submitter's display name (their username when they gave none)."""
+        return self.row[_INDEX["submitter_fullname"]] or self.row[_INDEX["submitted_by"]]
+
+    @property
+    def submitter_avatar(self) -> str:  # our /media URL, or ''
+        return self._paths(self.row[_INDEX["submitter_avatar"]], "avatar")
+
+    @property
+    def organization_avatar(self) -> str:
+        return self._paths(media.organization_avatar(self.row[_INDEX["organization_info"]]), "avatar")
+
+    @property
+    def thumbnail(self) -> str:
+        return self._paths(media.thumbnail_url(self.arxiv_id, "hf", self.row[_INDEX["thumbnail"]]), "thumbnail")
+
+    @property
+    def page_url(self) -> str:
+        """The paper's page on Hugging Face (its discussion is there)."""
+        return f"{self._site}/papers/{self.arxiv_id}"
+
+    @property
+    def repo_label(self) -> str:
+        """``owner/name`` of a GitHub repository URL (the URL itself otherwise)."""
+        head, _, rest = self.github_repo.partition("://")
+        rest = rest or head
+        return rest.removeprefix("www.").removeprefix("github.com/").rstrip("/")
 
 
 @dataclass(slots=True)
 class PaperCard:
-    """One paper as a list shows it; every field is plain text or a number."""
+    """One paper as a list shows it; the template formats every value."""
 
     arxiv_id: str
     anchor: str  # the card's id attribute
-    url: str
-    vote_url: str
     title: str
-    authors: str  # "3 authors: A, B, C et al."
-    date_iso: str
-    date_text: str
-    categories: list[tuple[str, str]]  # (name, url-encoded name), at most three
+    authors: list[str]
+    first_submitted: dt.datetime | None
+    categories: list[str]  # at most three
     total_votes: int
     community_votes: int
     hf_votes: int
-    comments: int
-    submitted_by: list[str]  # per featured entry in the listed period
+    comments: int  # ours
+    hf: HfEntry | None = None
     voted: bool = False
     snippet: str = ""  # search results: the engine's highlighted snippet (SafeString) or the abstract's start
-    why: str = ""
+    # Why a paper trends (trending only; see listings.attach_reasons):
+    why: bool = False
+    votes_24h: int = 0
+    votes_7d: int = 0
+    first_featured: dt.date | None = None
+    featured_days_ago: int | None = None
+    explain: str = ""  # the score's own numbers (rank.trending.explain), on trending
+    submitted_here: list[str] = field(default_factory=list)  # who submitted it on this site
+
+    @property
+    def url(self) -> str:
+        # A property: the cached card body needs it only when it is rendered afresh.
+        return reverse("web:paper", args=[self.arxiv_id])
+
+    @property
+    def more_authors(self) -> bool:
+        return len(self.authors) > 3
+
+    @property
+    def keywords(self) -> list[str]:
+        """The card's share of Hugging Face's AI keywords (the paper page shows them all)."""
+        return self.hf.ai_keywords[:CARD_KEYWORDS] if self.hf else []
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of every value the card's cached body shows (all but ``voted``, which the vote button
+        shows), with the settings that shape its links."""
+        values = (self.arxiv_id, self.title, self.authors, self.first_submitted, self.categories, self.total_votes,
+                  self.community_votes, self.hf_votes, self.comments, self.hf.row if self.hf else None,
+                  self.snippet, self.why, self.votes_24h, self.votes_7d, self.first_featured, self.featured_days_ago,
+                  self.explain, self.submitted_here, settings.CONFIG["DAILYPAPERS_HF_SITE_URL"],
+                  settings.CONFIG["DAILYPAPERS_HF_THUMBNAIL_URL"])
+        return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
-def _authors(names: list[str]) -> str:
-    text = f"{len(names)} author{s(len(names))}"
-    if names:
-        text += ": " + ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
-    return text
+def hf_entries(papers: list[ListedPaper | Paper], period: tuple[dt.date, dt.date] | None = None,
+               submitted_here: dict[int, list[str]] | None = None) -> dict[int, HfEntry]:
+    """Each paper's Hugging Face entry: its latest in ``period`` (start, end), else its latest (one query).
 
-
-def _why(paper: ListedPaper) -> str:
-    text = f"Why here: {paper.votes_24h} vote{s(paper.votes_24h)} in the last 24 h, {paper.votes_7d} in 7 days"
-    if paper.first_featured:
-        days = paper.featured_days_ago
-        text += f", featured {short_date(paper.first_featured)} ({days} day{s(days)} ago)"
-    # The score's own numbers (rank.trending.explain), Hugging Face votes as they are weighted.
-    return f"{text}. {paper.why}".rstrip()
+    ``submitted_here`` collects, per paper, who submitted it on this site (community entries)."""
+    ids = {p.pk: p.arxiv_id for p in papers}
+    if not ids:
+        return {}
+    qs = DailyEntry.objects.filter(paper_id__in=ids)
+    if period:
+        qs = qs.filter(date__range=period)
+    latest: dict[int, tuple] = {}
+    for values in qs.order_by("date").values_list(*_ENTRY_COLUMNS):  # the latest overwrites the older
+        if values[2] == "hf":
+            latest[values[0]] = values
+        elif submitted_here is not None and values[5]:
+            submitted_here.setdefault(values[0], []).append(values[5])
+    site = settings.CONFIG["DAILYPAPERS_HF_SITE_URL"].rstrip("/")
+    paths = MediaPaths()
+    found = {paper_id: HfEntry(values, ids[paper_id], paths, site) for paper_id, values in latest.items()}
+    return found
 
 
 def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozenset(), *, why: bool = False,
-                snippet: bool = False, urls: PaperUrls | None = None) -> list[PaperCard]:
+                snippet: bool = False, period: tuple[dt.date, dt.date] | None = None) -> list[PaperCard]:
     """Cards for listings' papers, or Papers from listings.with_stats() (``why``: listings.attach_reasons())."""
-    urls = urls or PaperUrls()
+    papers = list(papers)
+    submitted_here: dict[int, list[str]] = {}
+    entries = hf_entries(papers, period, submitted_here)
     cards = []
     for paper in papers:
-        community, hf, comments = counts(paper)
-        url = urls.paper(paper.arxiv_id)
+        community, hf_votes, comments = counts(paper)
+        hf = entries.get(paper.pk)
         cards.append(PaperCard(
-            arxiv_id=paper.arxiv_id, anchor=slugify(paper.arxiv_id), url=url, vote_url=url + "/vote",
-            title=paper.title, authors=_authors(paper.authors),
-            date_iso=iso_datetime(paper.first_submitted), date_text=short_date(paper.first_submitted),
-            categories=[(c, quote(c, safe="/")) for c in paper.category_list[:3]],
-            total_votes=community + hf,
-            community_votes=community, hf_votes=hf, comments=comments,
-            submitted_by=[e.submitted_by for e in getattr(paper, "period_entries", ()) if e.submitted_by],
+            arxiv_id=paper.arxiv_id, anchor=slugify(paper.arxiv_id),
+            title=paper.title, authors=paper.authors, first_submitted=paper.first_submitted,
+            categories=paper.category_list[:3], total_votes=community + hf_votes,
+            community_votes=community, hf_votes=hf_votes, comments=comments, hf=hf,
+            submitted_here=submitted_here.get(paper.pk, []),
             voted=paper.pk in voted,
             # Search results bring a highlighted snippet (SafeString, escaped by the engine).
             snippet=(getattr(paper, "snippet_html", "") or Truncator(paper.abstract).chars(SNIPPET_CHARS)) if snippet else "",
-            why=_why(paper) if why else "",
+            why=why, votes_24h=getattr(paper, "votes_24h", 0), votes_7d=getattr(paper, "votes_7d", 0),
+            first_featured=getattr(paper, "first_featured", None),
+            featured_days_ago=getattr(paper, "featured_days_ago", None),
+            explain=getattr(paper, "why", "") if why else "",
         ))
     return cards

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Value
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -180,7 +180,7 @@ def last_listing_day(on_or_before: dt.date | None = None) -> dt.date | None:
 
 
 def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: str = "votes",
-                   page: int = 0, page_size: int = PAGE_SIZE) -> Listing:
+                   page: int = 0, page_size: int = PAGE_SIZE, entries: bool = True) -> Listing:
     """The papers featured in the period containing ``anchor`` (default: the last listing day)."""
     today = timezone.localdate()
     requested = anchor
@@ -191,7 +191,7 @@ def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: 
             shown = DailyEntry.objects.filter(date__gt=day).aggregate(d=Min("date"))["d"]
         day = shown or day
     period = Period.containing(kind, day)
-    papers = period_papers(period, category, sort, page, page_size)
+    papers = period_papers(period, category, sort, page, page_size, entries=entries)
     listing = Listing(period=period, page=papers,
                       requested=requested if requested and requested != period.start and kind == "day" else None)
     before = DailyEntry.objects.filter(date__lt=period.start).aggregate(d=Max("date"))["d"]
@@ -251,17 +251,34 @@ def day_notice(requested: dt.date | None, today: dt.date, shown: dt.date, before
 
 
 def period_papers(period: Period, category: str = "", sort: str = "votes", page: int = 0,
-                  page_size: int = PAGE_SIZE, count: bool = True) -> Page:
+                  page_size: int = PAGE_SIZE, count: bool = True, entries: bool = True) -> Page:
     """One page of the papers featured in ``period``; ``count=False`` skips counting them all."""
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
     papers = in_category(visible_papers().filter(id__in=featured), category)
     qs = with_stats(papers).order_by(*_ORDER.get(sort, _ORDER["votes"]))
+    if period.kind == "day" and sort == "votes":
+        qs = _by_day_votes(qs, period.start)
     rows = listed(qs[page * page_size:(page + 1) * page_size + 1])  # one more: is there a next page?
     has_next = len(rows) > page_size
     rows = rows[:page_size]
-    attach_entries(rows, period)
+    if entries:  # the site's cards read their entries themselves (web.services.cards)
+        attach_entries(rows, period)
     # Counted without the stats join, annotation and sort: a plain COUNT(*), ~4x cheaper.
     return Page(papers=rows, number=page, has_next=has_next, total=papers.count() if count else None)
+
+
+def _by_day_votes(qs: QuerySet[Paper], day: dt.date) -> QuerySet[Paper]:
+    """A day's list in Hugging Face's order: the upvotes its entry had that day (plus ours), then the
+    entry's recorded place in Hugging Face's list (its tie-break), then newest.
+
+    A paper featured again later has more upvotes in its stats than it had on the earlier day;
+    this keeps each recorded day in the order it was recorded in."""
+    that_day = DailyEntry.objects.filter(paper=OuterRef("pk"), date=day).order_by("-upvotes")
+    day_votes = (Coalesce(F("stats__community_votes"), Value(0))
+                 + Coalesce(Subquery(that_day.values("upvotes")[:1]), Value(0)))
+    position = Subquery(that_day.filter(source="hf").values("list_position")[:1])
+    return qs.annotate(day_votes=day_votes, day_position=position).order_by(
+        "-day_votes", F("day_position").asc(nulls_last=True), "-first_submitted", "-arxiv_id")
 
 
 def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_PAGE_SIZE,

@@ -6,28 +6,29 @@ are made on the account page), so they need no CSRF token: no cookie authenticat
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema, Status
-from ninja.errors import HttpError
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Schema, Status
+from ninja import Path as PathEx
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
+from pydantic import ConfigDict
 
 from dailypapers.web import search_adapter
 from dailypapers.web.services import comments as comment_service
-from dailypapers.web.services import hf_shape, listings, submissions, tokens, votes
+from dailypapers.web.services import hf_lists, hf_shape, listings, submissions, tokens, votes
 from dailypapers import ratelimit
-from dailypapers.web.services import paging
 from dailypapers.ratelimit import RateLimited
-
+from dailypapers.web.services import paging
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -53,6 +54,7 @@ class OrjsonParser(Parser):
 api = NinjaAPI(title="dailypapers API", version="1", urls_namespace="api", renderer=OrjsonRenderer(), parser=OrjsonParser(),
                description="Hugging Face-compatible daily papers API, plus votes, comments and submissions.")
 MAX_LIMIT = 100
+MAX_PAGE = 1000  # p * limit reaches the search engine as an offset: bounded (issue 13, finding 1)
 
 
 class TokenAuth(HttpBearer):
@@ -63,9 +65,20 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def error_response(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """Hugging Face's error shape: ``{"error": ...}`` and the ``X-Error-Message`` header, which
+    huggingface_hub shows after "Bad request:"; ``detail`` too, for clients of django-ninja."""
+    response = api.create_response(request, {"error": message, "detail": message}, status=status)
+    # A header holds latin-1 only: a message with other characters stays in the body alone.
+    header = " ".join(message.split())
+    if header.isascii() and header.isprintable():
+        response["X-Error-Message"] = header
+    return response
+
+
 @api.exception_handler(RateLimited)
 def _rate_limited(request, exc: RateLimited):
-    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response = error_response(request, str(exc), 429)
     response["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -73,12 +86,113 @@ def _rate_limited(request, exc: RateLimited):
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
     status = 404 if isinstance(exc, submissions.NotOnArxiv) else 400
-    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=status)
+    return error_response(request, " ".join(exc.messages), status)
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc: PermissionDenied):
-    return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+    return error_response(request, str(exc) or "forbidden", 403)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return error_response(request, str(exc), exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc: Http404):
+    return error_response(request, str(exc) or "Not found", 404)
+
+
+@api.exception_handler(NinjaValidationError)
+def _bad_parameters(request, exc: NinjaValidationError):
+    """A parameter of the wrong type: 400 naming it (django-ninja's default is a 422 list)."""
+    reasons = []
+    for error in exc.errors:
+        loc = error.get("loc", ())
+        where = ".".join(str(part) for part in loc[1:]) or "request"
+        value = request.GET.get(str(loc[1])) if len(loc) == 2 and loc[0] == "query" else None
+        given = f" (got {value!r})" if value is not None else ""
+        reasons.append(f"{where}: {error.get('msg', 'invalid')}{given}")
+    return error_response(request, "; ".join(reasons) or "invalid request", 400)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc: AuthenticationError):
+    return error_response(request, "a valid API token is required (Authorization: Bearer <token>)", 401)
+
+
+class Error(Schema):
+    error: str
+    detail: str | None = None
+
+
+ERRORS = {400: Error, 404: Error}
+WRITE_ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 429: Error}
+
+
+class PendingOut(Schema):
+    """A submission waiting for arXiv (our side's trouble): 503 with Retry-After; ask again later."""
+
+    error: str
+    detail: str | None = None
+    pending: bool
+    arxiv_id: str
+
+
+class _Open(Schema):
+    model_config = ConfigDict(extra="allow")
+
+
+class AuthorOut(_Open):
+    name: str
+    hidden: bool | None = None
+
+
+class PaperOut(_Open):
+    id: str
+    authors: list[AuthorOut]
+    publishedAt: str | None
+    submittedOnDailyAt: str | None
+    title: str
+    submittedOnDailyBy: dict | None
+    summary: str
+    upvotes: int
+    discussionId: str
+    projectPage: str | None
+    githubRepo: str | None
+    githubRepoAddedBy: str | None
+    ai_summary: str | None
+    ai_keywords: list[str] | None
+    ai_summary_model: str | None
+    githubStars: int | None
+    organization: dict | None
+    numComments: int
+    communityUpvotes: int
+    hfUpvotes: int
+    categories: list[str]
+
+
+class DailyItemOut(_Open):
+    paper: PaperOut
+    publishedAt: str | None
+    title: str
+    summary: str
+    thumbnail: str | None
+    numComments: int
+    submittedBy: dict | None
+    isAuthorParticipating: bool
+    organization: dict | None
+    mediaUrls: list[str] | None
+    submitterOrganization: dict | None
+    submittedOnDailyAt: str | None
+    ai_summary: str | None
+    ai_keywords: list[str] | None
+    githubRepo: str | None
+    githubStars: int | None
+    projectPage: str | None
+    hfNumComments: int
+    communityNumComments: int
 
 
 def _page(p: int, limit: int) -> int:
@@ -89,42 +203,63 @@ def _page(p: int, limit: int) -> int:
         raise HttpError(400, str(exc)) from exc
 
 
-def _period(date: str | None, week: str | None, month: str | None) -> tuple[str, dt.date | None]:
+def _json(data, status: int = 200) -> HttpResponse:
+    """Items are built by hf_shape already: sent as they are, not re-validated per request."""
+    return HttpResponse(orjson.dumps(data), content_type="application/json", status=status)
+
+
+def _period(date: str | None, week: str | None, month: str | None) -> listings.Period | None:
+    """The period asked for; None for "the last listing day"."""
+    given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value]
+    if len(given) > 1:
+        raise HttpError(400, f"give one of date, week and month, not {' and '.join(given)}")
     try:
         if week:
-            return "week", listings.parse_period("week", week).start
-        if month:
-            return "month", listings.parse_period("month", month).start
-        return "day", dt.date.fromisoformat(date) if date else None
-    except ValueError as exc:
-        raise HttpError(400, str(exc)) from exc
+            period = listings.parse_period("week", week)
+        elif month:
+            period = listings.parse_period("month", month)
+        elif date:
+            period = listings.parse_period("day", date)
+        else:
+            return None
+    except (ValueError, OverflowError) as exc:
+        raise HttpError(400, f"{given[0]}: {exc}") from exc
+    if period.start > timezone.localdate():
+        raise HttpError(400, f"{given[0]} {week or month or date} is in the future")
+    return period
 
 
-@api.get("/daily_papers", summary="Papers featured on a day, ISO week or month (Hugging Face's shape)")
-def daily_papers(request: HttpRequest, response: HttpResponse, date: str | None = None, week: str | None = None,
-                 month: str | None = None, sort: str = "publishedAt", p: int = 0, limit: int = 50,
-                 category: str | None = None):
-    kind, anchor = _period(date, week, month)
-    limit = max(1, min(limit, MAX_LIMIT))
+@api.get("/daily_papers", response={200: list[DailyItemOut], **ERRORS},
+         summary="Papers featured on a day, ISO week or month (Hugging Face's shape and order)")
+def daily_papers(request: HttpRequest, date: str | None = None, week: str | None = None,
+                 month: str | None = None, submitter: str | None = None,
+                 sort: Literal["publishedAt", "trending"] = "publishedAt",
+                 p: int = Query(0, ge=0, le=MAX_PAGE), limit: int = Query(50, ge=1, le=MAX_LIMIT), category: str | None = None):
+    """By upvotes (Hugging Face's + ours), highest first, as Hugging Face lists them (``sort=publishedAt``,
+    the default, is its name for that order); ``sort=trending`` by our stored trending score.
+    ``submitter`` keeps the entries submitted by that username."""
     p = _page(p, limit)
-    order = "trending" if sort == "trending" else "newest"
-    if kind == "day":
-        anchor = listings.last_listing_day(anchor) or anchor
-    if anchor is None:
-        return []
-    period = listings.Period.containing(kind, anchor)
-    page = listings.period_papers(period, listings.clean_category(category), order, p, limit, count=False)
+    period = _period(date, week, month)
+    if period is None:
+        last = listings.last_listing_day()
+        if last is None:
+            return _json([])
+        period = listings.Period.containing("day", last)
+    page = hf_lists.period_entries(period.start, period.end, sort=sort, submitter=submitter,
+                                   category=listings.clean_category(category), page=p, limit=limit)
+    response = _json([hf_shape.daily_item(entry.paper, entry) for entry in page.entries])
     if page.has_next:
         params = {k: v for k, v in request.GET.items() if k != "p"}
         params["p"] = str(p + 1)
         # From DAILYPAPERS_BASE_URL: the request's Host (any port) is not echoed back (issue 13, finding 11).
         response["Link"] = f'<{settings.BASE_URL}{request.path}?{urlencode(params)}>; rel="next"'
-    return [hf_shape.daily_item(paper, hf_shape.first_entry(paper)) for paper in page.papers]
+    return response
 
 
-@api.get("/papers/search", summary="Search papers (hybrid keyword + semantic ranking; 400 with a message for a query that cannot run)")
-def search(request: HttpRequest, q: str = "", limit: int = 20, p: int = 0, category: str | None = None):
-    limit = max(1, min(limit, MAX_LIMIT))
+@api.get("/papers/search", response={200: list[DailyItemOut], **ERRORS},
+         summary="Search papers (hybrid keyword + semantic ranking; 400 with a message for a query that cannot run)")
+def search(request: HttpRequest, q: str = "", limit: int = Query(20, ge=1, le=MAX_LIMIT), p: int = Query(0, ge=0, le=MAX_PAGE),
+           category: str | None = None):
     p = _page(p, limit)
     cat = listings.clean_category(category)
     filters = search_adapter.SearchFilters(categories=(cat,) if cat else ())
@@ -132,11 +267,19 @@ def search(request: HttpRequest, q: str = "", limit: int = 20, p: int = 0, categ
         papers, _ = search_adapter.search_papers(q, filters, "relevance", limit, p * limit)
     except search_adapter.SearchError as exc:
         raise HttpError(400, str(exc)) from exc
-    return [hf_shape.daily_item(paper) for paper in papers]
+    entries = hf_lists.latest_entries([paper.pk for paper in papers])
+    return _json([hf_shape.daily_item(paper, entries.get(paper.pk)) for paper in papers])
+
+
+# An arXiv id, with or without a version; the example is a recorded paper (schemathesis calls it).
+PaperId = Annotated[str, PathEx(..., examples=["2608.13210", "2608.13210v1"])]
 
 
 def _paper(paper_id: str):
-    return get_object_or_404(listings.with_stats(listings.visible_papers()), arxiv_id=paper_id)
+    paper = hf_lists.find_paper(paper_id)
+    if paper is None:
+        raise Http404(f"no paper {paper_id}")
+    return paper
 
 
 class VoteOut(Schema):
@@ -147,6 +290,9 @@ class VoteOut(Schema):
 
 
 class CommentIn(Schema):
+    # strict: ``"parent": false`` is refused, not read as comment 0
+    model_config = ConfigDict(strict=True, json_schema_extra={
+        "examples": [{"body": "A clear result; is the code out?", "parent": None}]})
     body: str
     parent: int | None = None
 
@@ -159,6 +305,7 @@ class CommentOut(Schema):
 
 
 class SubmitIn(Schema):
+    model_config = ConfigDict(strict=True, json_schema_extra={"examples": [{"arxiv": "2608.13210"}]})
     arxiv: str  # an arXiv id or arXiv URL
 
 
@@ -168,32 +315,39 @@ def _vote(request: HttpRequest, paper_id: str, want: bool) -> VoteOut:
                    hfUpvotes=result.hf_votes)
 
 
-@api.post("/papers/{path:paper_id}/vote", auth=TokenAuth(), response=VoteOut, summary="Vote for a paper")
-def vote(request: HttpRequest, paper_id: str):
+@api.post("/papers/{path:paper_id}/vote", auth=TokenAuth(), response={200: VoteOut, **WRITE_ERRORS},
+          summary="Vote for a paper")
+def vote(request: HttpRequest, paper_id: PaperId):
     return _vote(request, paper_id, True)
 
 
-@api.delete("/papers/{path:paper_id}/vote", auth=TokenAuth(), response=VoteOut, summary="Take your vote back")
-def unvote(request: HttpRequest, paper_id: str):
+@api.delete("/papers/{path:paper_id}/vote", auth=TokenAuth(), response={200: VoteOut, **WRITE_ERRORS},
+            summary="Take your vote back")
+def unvote(request: HttpRequest, paper_id: PaperId):
     return _vote(request, paper_id, False)
 
 
-@api.post("/papers/{path:paper_id}/comments", auth=TokenAuth(), response={201: CommentOut},
+@api.post("/papers/{path:paper_id}/comments", auth=TokenAuth(), response={201: CommentOut, **WRITE_ERRORS},
           summary="Comment on a paper (Markdown subset)")
-def comment(request: HttpRequest, paper_id: str, data: CommentIn):
+def comment(request: HttpRequest, paper_id: PaperId, data: CommentIn):
     made = comment_service.add(request.auth, _paper(paper_id), data.body, data.parent)
     return Status(201, CommentOut(id=made.pk, body=made.body, html=made.body_html, parent=made.parent_id))
 
 
-@api.post("/submit", auth=TokenAuth(), summary="Submit a paper to today's list by arXiv id or URL")
+class SubmitOut(Schema):
+    created: bool
+    paper: PaperOut
+
+
+@api.post("/submit", auth=TokenAuth(), response={200: SubmitOut, 503: PendingOut, **WRITE_ERRORS}, summary="Submit a paper to today's list by arXiv id or URL")
 def submit(request: HttpRequest, data: SubmitIn):
     result = submissions.submit(request.auth, data.arxiv)
     if result.pending is not None:
         # Our side's trouble (arXiv is away), not the client's: 503, and asking again is safe (the
         # same waiting submission answers until the worker has fetched the paper).
+        message = submissions.pending_message(result.pending)
         response = api.create_response(request, {
-            "detail": submissions.pending_message(result.pending), "pending": True,
-            "arxiv_id": result.pending.arxiv_id}, status=503)
+            "error": message, "detail": message, "pending": True, "arxiv_id": result.pending.arxiv_id}, status=503)
         response["Retry-After"] = str(result.RETRY_AFTER)
         return response
     paper = listings.with_stats(listings.visible_papers()).filter(pk=result.paper.pk).first()
@@ -203,6 +357,13 @@ def submit(request: HttpRequest, data: SubmitIn):
 
 
 # Last: its greedy {path:} would otherwise swallow .../vote and .../comments.
-@api.get("/papers/{path:paper_id}", summary="One paper")
-def paper(request: HttpRequest, paper_id: str):
-    return hf_shape.paper_item(_paper(paper_id))
+@api.get("/papers/{path:paper_id}", response={200: PaperOut, **ERRORS},
+         summary="One paper (also by a versioned id, 2608.19880v1)")
+def paper(request: HttpRequest, paper_id: PaperId):
+    found = _paper(paper_id)
+    return _json(hf_shape.paper_item(found, hf_lists.latest_entries([found.pk]).get(found.pk)))
+
+
+def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Any other path under /api/ (one no route matches, say an id with a line break): JSON, not HTML."""
+    return error_response(request, f"no API endpoint at {request.path}", 404)

@@ -30,9 +30,9 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
         raise Http404(str(exc)) from exc
     sort = request.GET.get("sort") if request.GET.get("sort") in listings.SORTS else "votes"
     cat = category(request)
-    listing = listings.period_listing(kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE))
+    listing = listings.period_listing(kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE), entries=False)
     papers = listing.page.papers
-    cards = paper_cards(papers, voted_ids(request, papers))
+    cards = paper_cards(papers, voted_ids(request, papers), period=(listing.period.start, listing.period.end))
     return render(request, "web/period.html", {
         "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
         "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
