@@ -21,6 +21,7 @@ from django.utils.text import Truncator, slugify
 
 from dailypapers.store import media
 from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.web.services.links import safe_link
 from dailypapers.web.services.listings import ListedPaper, counts
 
 SNIPPET_CHARS = 300
@@ -65,9 +66,17 @@ class HfEntry:
     upvotes = _column("upvotes")
     comments = _column("num_comments")  # Hugging Face's discussion count, not ours
     organization = _column("organization")
-    github_repo = _column("github_repo")
     github_stars = _column("github_stars")
-    project_page = _column("project_page")
+
+    # Imported links become links only when http(s) (the one rule, ingest/urls.py): rows stored
+    # before the importer checked them are covered too.
+    @property
+    def github_repo(self) -> str:
+        return safe_link(self.row[_INDEX["github_repo"]])
+
+    @property
+    def project_page(self) -> str:
+        return safe_link(self.row[_INDEX["project_page"]])
     ai_summary = _column("ai_summary")
 
     @property
