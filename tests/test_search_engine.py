@@ -430,20 +430,20 @@ def test_updates_and_deletes_reach_the_papers_shard_only(tmp_path):
     reopened.close()
 
 
-def test_an_index_made_before_shards_opens_as_one_shard(tmp_path, scifact):
+def test_an_index_of_an_older_schema_is_refused_with_a_sentence(tmp_path, scifact):
+    # One tantivy index in place (before shards), and a sharded one from schema 1 (before
+    # body_exact and title_key): neither is read with today's queries; the indexer rebuilds them.
     legacy = tmp_path / "legacy"
     legacy.mkdir()
-    index = tantivy.Index(keyword_module._schema(), path=str(legacy))  # the old layout: one tantivy index in place
-    index.register_tokenizer(TEXT_ANALYZER, text_analyzer())
-    writer = index.writer(heap_size=15_000_000, num_threads=1)
-    for doc in scifact["docs"][:50]:
-        writer.add_document(keyword_module._document(doc))
-    writer.commit()
-    opened = KeywordIndex(legacy)
-    assert opened.shard_count == 1 and len(opened) == 50 and KeywordIndex.exists(legacy)
-    title_word = scifact["docs"][3]["title"].split()[0]
-    assert opened.search(title_word, limit=50).hits
-    assert not (legacy / "shards.json").exists()
+    tantivy.Index(keyword_module._schema(), path=str(legacy))
+    older = tmp_path / "older"
+    KeywordIndex(older).close()
+    (older / "shards.json").write_text('{"shards": 2}')
+    for path in (legacy, older):
+        assert KeywordIndex.exists(path) and not KeywordIndex.is_current(path)
+        with pytest.raises(KeywordIndexError, match="older version: run `dailypapers index --rebuild`"):
+            KeywordIndex(path)
+    assert KeywordIndex.is_current(tmp_path / "fresh")
 
 
 # -- vector index -----------------------------------------------------------------------

@@ -54,5 +54,5 @@ def search_papers(query: str, filters: SearchFilters, sort: str = "relevance", l
 
 
 def similar_papers(paper: Paper, limit: int = 5) -> list[Paper]:
-    """Nearest neighbours of ``paper`` (by embedding, else by its title's words), itself excluded."""
-    return _papers(service.similar(paper.arxiv_id, paper.pk, paper.title, limit))
+    """Nearest neighbours of ``paper`` (by embedding, else by its abstract's terms), itself excluded."""
+    return _papers(service.similar(paper.arxiv_id, paper.pk, paper.abstract, limit))
