@@ -52,10 +52,16 @@ def text_hash(title: str, abstract: str) -> str:
 
 
 def candidates(model_id: str):
-    """Papers that may need a (new) embedding from ``model_id``, in id order."""
+    """Papers that may need a (new) embedding from ``model_id``, newest first (by arXiv id:
+    new-style ids grow with time), so semantic search covers recent papers soonest."""
     return (Paper.objects.filter(deleted=False)
             .filter(Q(embedding__isnull=True) | ~Q(embedding__model_id=model_id) | Q(change_seq__gt=F("embedding__seq")))
-            .order_by("id"))
+            .order_by("-arxiv_id"))
+
+
+def remaining(model_id: str) -> int:
+    """Papers still without a current embedding from ``model_id``."""
+    return candidates(model_id).count()
 
 
 def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, progress: Progress | None = None) -> BackfillResult:
@@ -72,7 +78,7 @@ def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, pr
         total = min(total, limit)
     result = BackfillResult()
     started = time.monotonic()
-    last_id, read = 0, 0
+    last_key, read = None, 0
     pending: _Chunk | None = None
 
     def timed_embed(texts: list[str]) -> tuple[np.ndarray, float]:
@@ -83,11 +89,12 @@ def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, pr
         while True:
             current, t0 = None, time.monotonic()
             if read < total:
-                rows = list(todo.filter(id__gt=last_id).values_list(
-                    "id", "title", "abstract", "embedding__model_id", "embedding__text_hash")[:min(chunk, total - read)])
-                if rows:
-                    last_id, read = rows[-1][0], read + len(rows)
-                    current = _Chunk.of(rows, model_id)
+                after = todo.filter(arxiv_id__lt=last_key) if last_key is not None else todo
+                keyed = list(after.values_list("arxiv_id", "id", "title", "abstract", "embedding__model_id",
+                                               "embedding__text_hash")[:min(chunk, total - read)])
+                if keyed:
+                    last_key, read = keyed[-1][0], read + len(keyed)
+                    current = _Chunk.of([row[1:] for row in keyed], model_id)
                     current.vectors = model.submit(timed_embed, current.texts) if current.texts else None
             result.database_seconds += time.monotonic() - t0
             if pending is not None:

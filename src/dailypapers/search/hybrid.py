@@ -39,6 +39,8 @@ class FusionParams:
     alpha: float = 0.4
     rrf_k: int = 60
     depth: int = 100  # candidates taken from each list
+    # While embeddings are partial, keyword hits without a vector keep their keyword score (fuse()).
+    stand_in: bool = True
 
 
 def _minmax(hits: Hits) -> dict[str, float]:
@@ -104,7 +106,7 @@ class HybridSearch:
             keyword = self.keyword.search(parsed, limit=depth, filters=filters)
         finally:
             semantic = semantic_future.result()
-        partial = len(self.vectors) < len(self.keyword)
+        partial = self.params.stand_in and len(self.vectors) < len(self.keyword)
         fused = fuse(keyword.hits, semantic, self.params, self.vectors.__contains__ if partial else None)
         return SearchResult(hits=fused[offset:offset + limit], total=max(keyword.total, len(fused)))
 

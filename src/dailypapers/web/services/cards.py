@@ -49,6 +49,10 @@ def iso_datetime(value: dt.datetime | None) -> str:
     return (timezone.localtime(value) if timezone.is_aware(value) else value).isoformat()
 
 
+def _iso_day(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
 class PaperUrls:
     """reverse() for the paper routes at the cost of one reverse() per page, not two per card.
 
@@ -118,7 +122,9 @@ def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozens
         cards.append(PaperCard(
             arxiv_id=paper.arxiv_id, anchor=slugify(paper.arxiv_id), url=url, vote_url=url + "/vote",
             title=paper.title, authors=_authors(paper.authors),
-            date_iso=iso_datetime(paper.first_submitted), date_text=short_date(paper.first_submitted),
+            # Papers known only from an arXiv listing have no submission time: their listing day.
+            date_iso=iso_datetime(paper.first_submitted) if paper.first_submitted else _iso_day(getattr(paper, "announced", None)),
+            date_text=short_date(paper.first_submitted or getattr(paper, "announced", None)),
             categories=[(c, quote(c, safe="/")) for c in paper.category_list[:3]],
             total_votes=community + hf,
             community_votes=community, hf_votes=hf, comments=comments,

@@ -97,16 +97,26 @@ def daily_papers(request: HttpRequest, response: HttpResponse, date: str | None 
     return [hf_shape.daily_item(paper, hf_shape.first_entry(paper)) for paper in page.papers]
 
 
-@api.get("/papers/search", summary="Search papers (hybrid keyword + semantic ranking; 400 with a message for a query that cannot run)")
-def search(request: HttpRequest, q: str = "", limit: int = 20, p: int = 0, category: str | None = None):
+@api.get("/papers/search", summary=(
+    "Search papers (words, an arXiv id or URL, a DOI or a title; author=, category=, from=, to=, sort=, "
+    "mode=auto|keyword|semantic|hybrid). 400 with a sentence for a parameter or query that cannot run. "
+    "Headers: X-Search-Mode (what ran), X-Search-Coverage (papers embedded/papers), X-Total-Count, "
+    "X-Search-Note (why the mode differs from the one asked for)"))
+def search(request: HttpRequest, response: HttpResponse, q: str = "", limit: int = 20, p: int = 0):
     limit = max(1, min(limit, MAX_LIMIT))
-    cat = listings.clean_category(category)
-    filters = search_adapter.SearchFilters(categories=(cat,) if cat else ())
+    wanted = search_adapter.parse_request(request.GET)
     try:
-        papers, _ = search_adapter.search_papers(q, filters, "relevance", limit, max(0, p) * limit)
+        page = search_adapter.run(wanted, limit, max(0, p) * limit, highlight=False)
     except search_adapter.SearchError as exc:
         raise HttpError(400, str(exc)) from exc
-    return [hf_shape.daily_item(paper) for paper in papers]
+    if page.results is not None:
+        cover = page.results.coverage
+        response["X-Search-Mode"] = page.results.mode
+        response["X-Search-Coverage"] = f"{cover.embedded}/{cover.papers}"
+        response["X-Total-Count"] = str(page.total)
+        if page.results.note:
+            response["X-Search-Note"] = page.results.note
+    return [hf_shape.daily_item(paper) for paper in page.papers]
 
 
 def _paper(paper_id: str):

@@ -127,7 +127,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, f"{result.paper.arxiv_id} is already on today's list.")
             return redirect(_paper_url(result.paper))
-    return render(request, "web/submit.html", {"error": error, "value": request.POST.get("arxiv", "")},
+    return render(request, "web/submit.html", {"error": error, "value": request.POST.get("arxiv", "") or request.GET.get("id", "")},
                   status=400 if error else 200)
 
 
