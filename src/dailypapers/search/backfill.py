@@ -9,6 +9,7 @@ chunk and the indexers pick the new vectors up from the change log.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import DateField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from dailypapers.search.embed import Embedder, document_text
@@ -51,12 +53,16 @@ def text_hash(title: str, abstract: str) -> str:
     return hashlib.blake2b(document_text(title, abstract).encode(), digest_size=16).hexdigest()
 
 
+_NO_DAY = dt.date(1, 1, 1)
+
+
 def candidates(model_id: str):
-    """Papers that may need a (new) embedding from ``model_id``, newest first (by arXiv id:
-    new-style ids grow with time), so semantic search covers recent papers soonest."""
+    """Papers that may need a (new) embedding from ``model_id``, newest first (listing day,
+    else submission day; then id), so semantic search covers recent papers soonest."""
     return (Paper.objects.filter(deleted=False)
             .filter(Q(embedding__isnull=True) | ~Q(embedding__model_id=model_id) | Q(change_seq__gt=F("embedding__seq")))
-            .order_by("-arxiv_id"))
+            .annotate(day=Coalesce("announced", TruncDate("first_submitted"), Value(_NO_DAY), output_field=DateField()))
+            .order_by("-day", "-id"))
 
 
 def remaining(model_id: str) -> int:
@@ -89,11 +95,13 @@ def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, pr
         while True:
             current, t0 = None, time.monotonic()
             if read < total:
-                after = todo.filter(arxiv_id__lt=last_key) if last_key is not None else todo
-                keyed = list(after.values_list("arxiv_id", "id", "title", "abstract", "embedding__model_id",
+                # Keyset paging on (day, id), newest first: resumes exactly after the last chunk read.
+                after = todo if last_key is None else todo.filter(
+                    Q(day__lt=last_key[0]) | Q(day=last_key[0], id__lt=last_key[1]))
+                keyed = list(after.values_list("day", "id", "title", "abstract", "embedding__model_id",
                                                "embedding__text_hash")[:min(chunk, total - read)])
                 if keyed:
-                    last_key, read = keyed[-1][0], read + len(keyed)
+                    last_key, read = (keyed[-1][0], keyed[-1][1]), read + len(keyed)
                     current = _Chunk.of([row[1:] for row in keyed], model_id)
                     current.vectors = model.submit(timed_embed, current.texts) if current.texts else None
             result.database_seconds += time.monotonic() - t0

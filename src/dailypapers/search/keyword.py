@@ -487,8 +487,8 @@ class KeywordIndex:
         if not abstract.strip():
             return []
         like = tantivy.Query.more_like_this_document_fields_query(
-            self._schema, {"body": [abstract]}, min_doc_frequency=2, max_query_terms=25, min_term_frequency=1,
-            min_word_length=3)
+            self._schema, {"body": [abstract]}, min_doc_frequency=1, max_query_terms=25, min_term_frequency=1,
+            min_word_length=3, stop_words=_MLT_STOP_WORDS)
         tq = like if not exclude else tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, tantivy.Query.term_set_query(self._schema, "id", list(exclude)))])
 
@@ -639,6 +639,15 @@ class KeywordIndex:
         for part in self._each(one, self._by_shard(ids)):
             found.update(part)
         return found
+
+
+def _mlt_stop_words() -> list[str]:
+    from .text import _STOP_TERMS, STOPWORDS
+
+    return sorted(STOPWORDS | _STOP_TERMS)
+
+
+_MLT_STOP_WORDS = _mlt_stop_words()
 
 
 def _lead(text: str) -> str:
