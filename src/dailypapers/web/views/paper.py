@@ -28,9 +28,8 @@ def detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         # /papers/2503.09573v2: the paper, with that version's date.
         paper = get_object_or_404(papers, arxiv_id=match["id"])
         number = int(match["v"])
+        # A version we have no record of (many sources list none) still shows the paper, undated.
         version = next((v for v in paper.versions.all() if v.number == number), None)
-        if version is None and number != paper.latest_version:
-            raise Http404(f"{paper.arxiv_id} has no version {number}")
     if paper is None:
         raise Http404(f"no paper {arxiv_id}")
     entries = list(paper.daily_entries.order_by("date"))
