@@ -352,3 +352,12 @@ def test_parse_query_keeps_exact_forms_and_authors():
     assert parsed.authors == ("Percy Liang",) and "tokenizer" in parsed.exact and "tokens" in parsed.exact
     assert set(parsed.terms) == {"token"} and "percy" not in parsed.text.lower()
     assert parse_query("author:Liang").authors == ("Liang",) and not parse_query("author:Liang").is_empty
+
+
+def test_embed_prints_progress_with_an_eta_and_what_remains(corpus, capsys, settings):
+    call_command("embed", "--limit", "5", "--max-length", "16", "--chunk", "2", "--no-index")
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.startswith("embedded ")]
+    assert lines[0].startswith("embedded 2 of 5 (") and "3 left, ETA " in lines[0]
+    assert lines[-1].startswith("embedded 5 of 5 (") and "0 left" in lines[-1]
+    assert "7 papers still to embed (about " in captured.out

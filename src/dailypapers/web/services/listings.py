@@ -14,6 +14,7 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dailypapers.search.rules import CATEGORY
 from dailypapers.store.models import DailyEntry, Paper
 
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ _ORDER = {
     "newest": ["-first_submitted", "-arxiv_id"],
     "trending": [F("stats__trending_score").desc(nulls_last=True), "-arxiv_id"],
 }
-_CATEGORY = re.compile(r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$")
+_CATEGORY = CATEGORY  # one category rule for lists, feeds and search (search/rules.py)
 
 
 @dataclass(frozen=True)
