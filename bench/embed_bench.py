@@ -157,7 +157,7 @@ def cpu_main(args) -> None:
         model_dir = Path(settings.SEARCH_MODEL_DIR)
         configs = {
             "before_1x2_threads": Embedder(max_length=256, batch_size=32, model_dir=model_dir, threads=2),
-            "after_2x1_threads": Embedder(max_length=256, batch_size=16, model_dir=model_dir, threads=2, sessions=2),
+            "after_2x1_threads": Embedder(max_length=256, batch_size=32, model_dir=model_dir, threads=2, sessions=2),
         }
         log(f"{len(texts)} abstracts; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         rates: dict[str, list[float]] = {name: [] for name in configs}

@@ -361,3 +361,13 @@ def test_embed_prints_progress_with_an_eta_and_what_remains(corpus, capsys, sett
     assert lines[0].startswith("embedded 2 of 5 (") and "3 left, ETA " in lines[0]
     assert lines[-1].startswith("embedded 5 of 5 (") and "0 left" in lines[-1]
     assert "7 papers still to embed (about " in captured.out
+
+
+def test_two_model_sessions_write_the_same_vectors_as_one(settings):
+    texts = [f"Paper {i}: " + "attention over tokens " * (i % 7 + 1) for i in range(40)]
+    one = Embedder(max_length=32, batch_size=8, model_dir=settings.SEARCH_MODEL_DIR, threads=2)
+    two = Embedder(max_length=32, batch_size=8, model_dir=settings.SEARCH_MODEL_DIR, threads=2, sessions=2)
+    assert len(two._sessions) == 2
+    import numpy as np
+
+    np.testing.assert_allclose(one.embed(texts), two.embed(texts), atol=1e-6)

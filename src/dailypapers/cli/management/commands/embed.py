@@ -28,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="Embed at most this many papers.")
         parser.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH, help="Tokens kept per text (128 is ~2.4x faster on cpu, slightly less accurate).")
         parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model.")
+        parser.add_argument("--sessions", type=int, default=2,
+                            help="cpu: model sessions running batches side by side, threads/sessions threads each "
+                                 "(2 x 1 thread beat 1 x 2 threads on 2 cores: bench/embed_bench.py --cpu); same vectors.")
         parser.add_argument("--no-index", action="store_true", help="Do not update this machine's search index afterwards.")
         parser.add_argument("--index-every", type=float, default=60.0,
                             help="Seconds between updates of this machine's search index while embedding, so semantic "
@@ -39,7 +42,8 @@ class Command(BaseCommand):
         cuda = options["device"] == "cuda"
         try:
             embedder = Embedder(device=options["device"], max_length=options["max_length"], threads=options["threads"],
-                                model_dir=Path(settings.SEARCH_MODEL_DIR), batch_size=options["batch"] or (256 if cuda else 32))
+                                model_dir=Path(settings.SEARCH_MODEL_DIR), batch_size=options["batch"] or (256 if cuda else 32),
+                                sessions=1 if cuda else options["sessions"])
         except EmbedderError as exc:
             raise CommandError(f"{exc}.", returncode=2) from exc
         show = sys.stderr.isatty() if options["progress"] is None else options["progress"]
