@@ -175,6 +175,9 @@ def test_a_full_name_query_finds_that_authors_papers_first(client, capsys, corpu
         assert set(ids[:3]) == by_liang
         # The abstract that merely contains the words comes after the author's papers.
         assert ids.index("2503.10009") == 3
+    body = _page(client, q="Percy Liang")
+    assert "first the 3 papers by Percy Liang, then papers with these words" in body
+    assert "contain every word" not in body  # the author's papers are not there for their words
     # Lower case is not recognisably a name: the words are free text (title and abstract only).
     assert _api_ids(client, q="percy liang") == ["2503.10009"]
     # Capitalised words that are nobody's full name stay free text too.

@@ -115,6 +115,7 @@ class SearchResult:
     total: int  # documents matching, not only those returned
     # Of ``total``, how many contain every word (None: not counted, e.g. a long query).
     all_words: int | None = None
+    by_author: int = 0  # of ``total``, the papers listed first because the query is their author's name
 
 
 @dataclass(frozen=True)
@@ -424,7 +425,7 @@ class KeywordIndex:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(clauses)
 
-    def _tiers(self, parsed: ParsedQuery, filters: Filters | None) -> list[tuple[tantivy.Query, bool]]:
+    def _tiers(self, parsed: ParsedQuery, filters: Filters | None) -> list[tuple[tantivy.Query, bool | None]]:
         """Relevance tiers, best first; each excludes the ones before it.
 
         1. papers by the author the query names (a 2-4 word capitalised query equal to an
@@ -432,9 +433,9 @@ class KeywordIndex:
         2. papers containing every word (short queries only, COORDINATION_MAX_TERMS);
         3. the rest of the BM25 union.
 
-        Each comes with whether its papers contain every word of the query.
+        Each comes with whether its papers contain every word of the query (None: the author tier).
         """
-        tiers: list[tuple[tantivy.Query, bool]] = []
+        tiers: list[tuple[tantivy.Query, bool | None]] = []
         union = self.build_query(parsed, filters)
         if not parsed.authors and self.is_author_name(parsed.raw):
             by_author = tantivy.Query.term_query(self._schema, "author_key", normalize_name(parsed.raw))
@@ -443,7 +444,7 @@ class KeywordIndex:
                 *[(tantivy.Occur.Must, f) for f in self._filter_clauses(filters)],
                 (tantivy.Occur.Must, tantivy.Query.all_query()),
                 *self._exact_clauses(parsed),
-            ]), False))
+            ]), None))
         coordinated = 2 <= len(parsed.terms) <= COORDINATION_MAX_TERMS
         if coordinated:
             every = self.build_query(parsed, filters, require_all=True)
@@ -521,10 +522,10 @@ class KeywordIndex:
             return self._search_tiers(self._tiers(parsed, filters), limit, offset)
         return self._search_one(self.build_query(parsed, filters, require_all=True), limit, offset, sort)
 
-    def _search_tiers(self, tiers: list[tuple[tantivy.Query, bool]], limit: int, offset: int) -> SearchResult:
+    def _search_tiers(self, tiers: list[tuple[tantivy.Query, bool | None]], limit: int, offset: int) -> SearchResult:
         """Pages across tiers: a tier's hits all come before the next tier's."""
         hits: list[tuple[str, float]] = []
-        total, all_words, counted = 0, 0, False
+        total, all_words, counted, by_author = 0, 0, False, 0
         for tq, complete in tiers:
             # This tier holds results total .. total + its count; the page wants offset .. offset + limit.
             skip = max(0, offset - total)
@@ -532,9 +533,13 @@ class KeywordIndex:
             part = self._search_one(tq, want, skip, Sort.RELEVANCE)
             hits += part.hits[:limit - len(hits)]
             total += part.total
-            if complete:
+            if complete is None:
+                by_author = part.total
+            elif complete:
                 all_words, counted = all_words + part.total, True
-        return SearchResult(hits=hits, total=total, all_words=all_words if counted else None)
+        # With an author's papers first, "contains every word" is no longer what orders the list.
+        return SearchResult(hits=hits, total=total, all_words=all_words if counted and not by_author else None,
+                            by_author=by_author)
 
     def _search_one(self, tq: tantivy.Query, limit: int, offset: int, sort: Sort) -> SearchResult:
         # Each shard's best offset + limit hold the overall page. tantivy panics on limit 0.

@@ -221,6 +221,8 @@ def search(query: str, filters: Filters | None = None, sort: str = "relevance", 
     if run == "keyword":
         result = reader.keyword.search(parsed, want, skip, filters, sort_)
         hits, total, all_words = result.hits, result.total, result.all_words
+        if result.by_author:
+            note = f"first the {result.by_author:,} papers by {parsed.raw}, then papers with these words"
     else:
         try:
             engine = HybridSearch(reader.keyword, reader.vectors, _embedder())
