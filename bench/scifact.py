@@ -27,7 +27,12 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from dailypapers.search.embed import DEFAULT_MAX_LENGTH, QUANTIZED_MODEL, Embedder, document_text
+from dailypapers.search.embed import (
+    DEFAULT_MAX_LENGTH,
+    QUANTIZED_MODEL,
+    Embedder,
+    document_text,
+)
 from dailypapers.search.hybrid import FusionParams, HybridSearch, fuse
 from dailypapers.search.keyword import FieldBoosts, KeywordIndex
 from dailypapers.search.vectors import Hits, VectorIndex

@@ -24,7 +24,7 @@ from tests.search_fixtures import search_index, write_papers  # noqa: F401
 from tests.web_fixtures import make_user, paper_record  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture

@@ -201,7 +201,7 @@ class Embedder:
                 if parallel:
                     # Batch i runs on session i % n; onnxruntime releases the GIL while it computes.
                     n = len(self._sessions)
-                    ran = models.map(lambda ib: self._run(ib[1], self._sessions[ib[0] % n]), enumerate(batches))
+                    ran = models.map(lambda ib, n=n: self._run(ib[1], self._sessions[ib[0] % n]), enumerate(batches))
                     for batch, vectors in zip(batches, ran):
                         out[start + batch.rows] = vectors
                 else:

@@ -18,17 +18,16 @@ from typing import Literal
 
 from django.conf import settings
 
-from dailypapers.search import indexer
+from dailypapers.search import indexer, rules
 from dailypapers.search.embed import Embedder, EmbedderError
 from dailypapers.search.hybrid import HybridSearch
-from dailypapers.search import rules
 from dailypapers.search.keyword import Filters, Highlight, KeywordIndex, Sort
 from dailypapers.search.known import Identifier, identify
 from dailypapers.search.models import PaperEmbedding
 from dailypapers.search.text import QueryError, parse_query
-from dailypapers.store.models import Paper
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.store.changes import current_change_seq
+from dailypapers.store.models import Paper
 
 Mode = Literal["auto", "hybrid", "keyword", "semantic"]
 _VERSION = re.compile(r"v\d+$")

@@ -15,7 +15,7 @@ import tantivy
 
 from .rules import MAX_QUERY_CHARS, QueryError, check_query_length
 
-__all__ = ["MAX_QUERY_CHARS", "QueryError", "ParsedQuery", "parse_query"]
+__all__ = ["MAX_QUERY_CHARS", "ParsedQuery", "QueryError", "parse_query"]
 # Distinct terms kept (in order of appearance); a pasted abstract still yields a fast query.
 MAX_TERMS = 64
 MAX_PHRASES = 8

@@ -15,7 +15,6 @@ from dailypapers.web.services.cards import paper_cards
 from dailypapers.web.views.common import voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 
-
 _VERSIONED = re.compile(r"^(?P<id>.+)v(?P<v>\d+)$")
 
 
