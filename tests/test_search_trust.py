@@ -293,22 +293,26 @@ def test_mode_and_coverage_are_said_before_and_after_embedding(client, capsys, c
     assert "Semantic search needs paper embeddings" in _page(client, q="diffusion", mode="semantic")
 
     embedder = Embedder(max_length=64, model_dir=settings.SEARCH_MODEL_DIR)
-    assert backfill(embedder, limit=4).embedded == 4  # a partial embedding: the newest 4 first
+    assert backfill(embedder, limit=2).embedded == 2  # a partial embedding (17%, under 25%): the newest first
     catch_up()
     call_command("stats", "--json")
     stats = json.loads(capsys.readouterr().out)
-    assert stats["embedded"] == 4 and stats["to_embed"] == 8
+    assert stats["embedded"] == 2 and stats["to_embed"] == 10
     # auto keeps keyword below the coverage threshold, and says why; hybrid and semantic run when asked.
     body = _page(client, q="diffusion")
-    assert 'id="search-mode">keyword search' in body and "semantic: 4 of 12 papers" in body
+    assert 'id="search-mode">keyword search' in body and "semantic: 2 of 12 papers" in body
     assert "keyword only while embeddings are computed" in body
     assert 'id="search-mode">semantic search' in _page(client, q="diffusion", mode="semantic")
     assert 'id="search-mode">hybrid search' in _page(client, q="diffusion", mode="hybrid")
     response = _api(client, q="diffusion", mode="semantic")
-    assert response["X-Search-Mode"] == "semantic" and response["X-Search-Coverage"] == "4/12"
-    # Semantic mode reaches only the embedded slice: the 4 newest papers (by listing or submission
+    assert response["X-Search-Mode"] == "semantic" and response["X-Search-Coverage"] == "2/12"
+    # Semantic mode reaches only the embedded slice: the 2 newest papers (by listing or submission
     # day: 10010 was listed on Mar 14, the rest submitted Jan 2, where the last written come first).
-    assert set(_api_ids(client, q="diffusion", mode="semantic")) == {"2503.10010", "hep-th/9901001", "2503.10009", "2503.10008"}
+    assert set(_api_ids(client, q="diffusion", mode="semantic")) == {"2503.10010", "hep-th/9901001"}
+    # From 25% on, auto runs hybrid.
+    backfill(embedder, limit=2)
+    catch_up()
+    assert _api(client, q="diffusion")["X-Search-Mode"] == "hybrid"
 
     backfill(embedder)
     catch_up()

@@ -103,7 +103,7 @@ class HybridSearch:
         # The two lists are found side by side (tantivy, onnxruntime and usearch release the GIL).
         semantic_future = _SIDE.submit(self.semantic, parsed, depth, filters)
         try:
-            keyword = self.keyword.search(parsed, limit=depth, filters=filters)
+            keyword = self.keyword.search(parsed, limit=depth, filters=filters, plain=True)
         finally:
             semantic = semantic_future.result()
         partial = self.params.stand_in and len(self.vectors) < len(self.keyword)
