@@ -9,6 +9,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+EMBED_LOG ?= var/embed.log
+EMBED_THREADS ?= 2
 # The re-quantized embedding model, found at run time through sys.prefix (DAILYPAPERS_MODEL_DIR overrides).
 MODEL_DIR := $(VENV)/share/dailypapers/models
 
@@ -34,6 +36,13 @@ run: install
 		echo "First run: importing the real papers in $(DATA)"; \
 		$(BIN)/dailypapers import --progress $(DATA)/arxiv-cs-daily-2025-2026/papers.jsonl.gz $(DATA)/hf-daily-papers/daily_papers_raw.jsonl.gz || true; \
 	fi
+	@# Semantic search for everyone: embeddings are computed beside the server (newest papers first,
+	@# resumable: an interrupted run continues next time), at low priority, so pages never wait on it.
+	@# The search index takes the new vectors every minute; progress and ETA go to $(EMBED_LOG).
+	@mkdir -p $(dir $(EMBED_LOG)); \
+	echo "Computing embeddings for semantic search in the background (progress: $(EMBED_LOG))"; \
+	nice -n 10 $(BIN)/dailypapers embed --threads $(EMBED_THREADS) >>$(EMBED_LOG) 2>&1 & embed=$$!; \
+	trap 'kill $$embed 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/dailypapers serve --host $(HOST) --port $(PORT)
 
 test: install

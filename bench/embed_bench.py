@@ -76,7 +76,12 @@ def main() -> None:
     ap.add_argument("--papers", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--model-sample", type=int, default=256)
+    ap.add_argument("--cpu", action="store_true",
+                    help="only the CPU model: the configuration `embed` ran before and after issue 9, interleaved, "
+                         "and the time `make run` needs to embed every bundled paper at each rate")
     args = ap.parse_args()
+    if args.cpu:
+        return cpu_main(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
     import django
 
@@ -128,6 +133,51 @@ def main() -> None:
             "postgresql_embed_runs": postgres} if postgres else {}),
     }
     print(json.dumps(result))
+
+
+BUNDLED_PAPERS = 80_317  # papers after `make run`'s first import (74,728 arXiv + the Hugging Face archive's others)
+
+
+def cpu_main(args) -> None:
+    """CPU abstracts/s: one 2-thread session (before) against two 1-thread sessions running
+    batches side by side (after, the `embed` default now), same texts, same vectors."""
+    import numpy as np
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+    import django
+
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ["DAILYPAPERS_HOME"] = scratch
+        django.setup()
+        from django.conf import settings
+
+        from dailypapers.search.embed import Embedder
+
+        texts = first_papers(args.model_sample, Path(scratch) / "papers.jsonl")
+        model_dir = Path(settings.SEARCH_MODEL_DIR)
+        configs = {
+            "before_1x2_threads": Embedder(max_length=256, batch_size=32, model_dir=model_dir, threads=2),
+            "after_2x1_threads": Embedder(max_length=256, batch_size=32, model_dir=model_dir, threads=2, sessions=2),
+        }
+        log(f"{len(texts)} abstracts; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        rates: dict[str, list[float]] = {name: [] for name in configs}
+        vectors = {}
+        for _ in range(args.runs):  # interleaved, so load from other processes hits both alike
+            for name, embedder in configs.items():
+                t0 = time.perf_counter()
+                vectors[name] = embedder.embed(texts)
+                rates[name].append(len(texts) / (time.perf_counter() - t0))
+                log(f"{name}: {rates[name][-1]:.1f} abstracts/s")
+        agreement = float(np.min(np.sum(vectors["before_1x2_threads"] * vectors["after_2x1_threads"], axis=1)))
+    medians = {name: round(statistics.median(r), 1) for name, r in rates.items()}
+    print(json.dumps({
+        "abstracts": len(texts), "runs": args.runs, "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 1),
+        "abstracts_per_s": medians, "runs_abstracts_per_s": {k: [round(x, 1) for x in v] for k, v in rates.items()},
+        "speedup": round(medians["after_2x1_threads"] / medians["before_1x2_threads"], 2),
+        "min_cosine_before_after": round(agreement, 5),
+        "make_run_full_coverage_hours": {name: round(BUNDLED_PAPERS / rate / 3600, 2) for name, rate in medians.items()},
+        "bundled_papers": BUNDLED_PAPERS,
+    }))
 
 
 if __name__ == "__main__":

@@ -21,13 +21,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import orjson
 
-from dailypapers.search.embed import DEFAULT_MAX_LENGTH, QUANTIZED_MODEL, Embedder, document_text
+from dailypapers.search.embed import (
+    DEFAULT_MAX_LENGTH,
+    QUANTIZED_MODEL,
+    Embedder,
+    document_text,
+)
 from dailypapers.search.hybrid import FusionParams, HybridSearch, fuse
 from dailypapers.search.keyword import FieldBoosts, KeywordIndex
 from dailypapers.search.vectors import Hits, VectorIndex
@@ -132,7 +137,8 @@ def make_embedder(args: argparse.Namespace) -> Embedder:
             log(f"cannot build the per-channel model ({exc}); using the packaged model")
         else:
             log(f"built {build(model_dir)}")
-    return Embedder(max_length=args.max_length, threads=args.threads,
+    # Two 1-thread sessions side by side, as `dailypapers embed` runs: the same vectors as one 2-thread session.
+    return Embedder(max_length=args.max_length, threads=args.threads, sessions=args.sessions,
                     model_dir=model_dir if args.model == "per-channel" else None)
 
 
@@ -180,6 +186,49 @@ def tune(index: KeywordIndex, vectors: VectorIndex, embedder: Embedder, queries:
 # -- main ------------------------------------------------------------------------------
 
 
+def coverage_runs(index: KeywordIndex, embedder: Embedder, docs: list[dict], queries: Mapping[str, str], qrels: Qrels,
+                  args: argparse.Namespace) -> list[dict]:
+    """Hybrid nDCG@10 with only a share of the corpus embedded: what a user sees while the
+    background embedding runs. "naive" fuses as if unembedded papers scored 0 semantically."""
+    vecs = corpus_embeddings(embedder, docs, args.cache_dir)
+    rng = np.random.default_rng(0)
+    out = []
+    for share in args.coverage:
+        chosen = np.sort(rng.permutation(len(docs))[: int(round(share * len(docs)))])
+        with tempfile.TemporaryDirectory() as tmp:
+            vectors = VectorIndex(Path(tmp) / "vectors")
+            vectors.add([docs[i]["id"] for i in chosen], vecs[chosen])
+            row = {"coverage": share}
+            for name, stand_in in (("naive", False), ("stand_in", True)):
+                engine = HybridSearch(index, vectors, embedder, replace(FusionParams(), stand_in=stand_in))
+                run = {qid: [d for d, _ in engine.search(text, limit=DEPTH).hits] for qid, text in queries.items()}
+                row[name] = round(evaluate(run, qrels)["ndcg@10"], 4)
+            log(f"coverage {share:.2f}: {row}")
+            out.append(row)
+    return out
+
+
+def keyword_only(docs: list[dict], queries: Mapping[str, str], args: argparse.Namespace) -> int:
+    import dailypapers.search.keyword as keyword_module
+
+    test = load_qrels(args.data, "test")
+    test_queries = {q: queries[q] for q in test}
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        index = KeywordIndex(Path(tmp) / "keyword")
+        index.add(docs)
+        index.commit()
+        tiers = keyword_module.COORDINATION_MAX_TERMS
+        for name, boosts, coordination in (("keyword", FieldBoosts(), tiers),
+                                           ("plain_bm25", FieldBoosts(exact=0, proximity=0), 0)):
+            index.boosts, keyword_module.COORDINATION_MAX_TERMS = boosts, coordination
+            figures[name] = evaluate(ids_only(keyword_hits(index, test_queries)), test)
+            log(f"{name} {figures[name]}")
+        keyword_module.COORDINATION_MAX_TERMS = tiers
+    print(orjson.dumps({**figures, "queries": len(test), "documents": len(docs)}).decode())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
@@ -187,11 +236,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", choices=("per-channel", "packaged"), default="per-channel")
     parser.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sessions", type=int, default=2)
+    parser.add_argument("--keyword-only", action="store_true",
+                        help="keyword figures only (no embedding): today's boosts against the plain BM25 union "
+                             "(no exact-form field, no proximity, no all-words tier)")
     parser.add_argument("--tune", action="store_true", help="grid searches on the train qrels; no test figures")
+    parser.add_argument("--coverage", type=float, nargs="*", default=[0.1, 0.25, 0.5, 0.75],
+                        help="also run hybrid with only this share of documents embedded (random, seed 0), "
+                             "with and without the stand-in fusion of partial embeddings")
     args = parser.parse_args(argv)
 
     docs = load_corpus(args.data)
     queries = load_queries(args.data)
+    if args.keyword_only:
+        return keyword_only(docs, queries, args)
     embedder = make_embedder(args)
     log(f"{len(docs)} documents; model {embedder.model_file} ({embedder.backend}), max length {embedder.max_length}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -221,12 +279,14 @@ def main(argv: list[str] | None = None) -> int:
             latencies.append(time.perf_counter() - start)
         hybrid = evaluate(run, test)
         print(f"hybrid   {hybrid}")
+        partial = coverage_runs(index, embedder, docs, test_queries, test, args) if args.coverage else []
         rate = throughput(embedder, docs)
         print(f"embedding throughput {rate:.1f} abstracts/s ({args.threads} threads)")
     figures = {
         "keyword": keyword,
         "semantic": semantic,
         "hybrid": hybrid,
+        "partial_coverage": partial,
         "fusion": asdict(hybrid_search.params),
         "keyword_boosts": asdict(index.boosts),
         "model": embedder.model_file,

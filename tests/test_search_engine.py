@@ -430,6 +430,18 @@ def test_updates_and_deletes_reach_the_papers_shard_only(tmp_path):
     reopened.close()
 
 
+def test_an_index_of_an_older_schema_is_refused_with_a_sentence(tmp_path, scifact):
+    # A sharded index from schema 1 (before body_exact and title_key) is not read with today's
+    # queries; the indexer rebuilds it.
+    older = tmp_path / "older"
+    KeywordIndex(older).close()
+    (older / "shards.json").write_text('{"shards": 2}')
+    assert KeywordIndex.exists(older) and not KeywordIndex.is_current(older)
+    with pytest.raises(KeywordIndexError, match="older version: run `dailypapers index --rebuild`"):
+        KeywordIndex(older)
+    assert KeywordIndex.is_current(tmp_path / "fresh")
+
+
 # -- vector index -----------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ at most one chunk and the indexers pick the new vectors up from the feed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import DateField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from dailypapers.search.embed import Embedder, document_text
@@ -52,11 +54,21 @@ def text_hash(title: str, abstract: str) -> str:
     return hashlib.blake2b(document_text(title, abstract).encode(), digest_size=16).hexdigest()
 
 
+_NO_DAY = dt.date(1, 1, 1)
+
+
 def candidates(model_id: str):
-    """Papers that may need a (new) embedding from ``model_id``, in id order."""
+    """Papers that may need a (new) embedding from ``model_id``, newest first (listing day,
+    else submission day; then id), so semantic search covers recent papers soonest."""
     return (Paper.objects.filter(deleted=False)
             .filter(Q(embedding__isnull=True) | ~Q(embedding__model_id=model_id) | Q(change_seq__gt=F("embedding__seq")))
-            .order_by("id"))
+            .annotate(day=Coalesce("announced", TruncDate("first_submitted"), Value(_NO_DAY), output_field=DateField()))
+            .order_by("-day", "-id"))
+
+
+def remaining(model_id: str) -> int:
+    """Papers still without a current embedding from ``model_id``."""
+    return candidates(model_id).count()
 
 
 def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, progress: Progress | None = None) -> BackfillResult:
@@ -73,7 +85,7 @@ def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, pr
         total = min(total, limit)
     result = BackfillResult()
     started = time.monotonic()
-    last_id, read = 0, 0
+    last_key, read = None, 0
     pending: _Chunk | None = None
 
     def timed_embed(texts: list[str]) -> tuple[np.ndarray, float]:
@@ -84,12 +96,14 @@ def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, pr
         while True:
             current, t0 = None, time.monotonic()
             if read < total:
-                rows = list(todo.filter(id__gt=last_id).values_list(
-                    "id", "title", "abstract", "embedding__model_id", "embedding__text_hash", "arxiv_id",
-                    "change_seq")[:min(chunk, total - read)])
-                if rows:
-                    last_id, read = rows[-1][0], read + len(rows)
-                    current = _Chunk.of(rows, model_id)
+                # Keyset paging on (day, id), newest first: resumes exactly after the last chunk read.
+                after = todo if last_key is None else todo.filter(
+                    Q(day__lt=last_key[0]) | Q(day=last_key[0], id__lt=last_key[1]))
+                keyed = list(after.values_list("day", "id", "title", "abstract", "embedding__model_id",
+                                               "embedding__text_hash", "arxiv_id", "change_seq")[:min(chunk, total - read)])
+                if keyed:
+                    last_key, read = (keyed[-1][0], keyed[-1][1]), read + len(keyed)
+                    current = _Chunk.of([row[1:] for row in keyed], model_id)
                     current.vectors = model.submit(timed_embed, current.texts) if current.texts else None
             result.database_seconds += time.monotonic() - t0
             if pending is not None:

@@ -111,7 +111,10 @@ class Embedder:
         model_path: Path | None = None,
         batch_size: int = 32,
         backend: str | None = None,
+        sessions: int = 1,
     ):
+        """``sessions`` > 1 (onnx only): that many model sessions, ``threads // sessions``
+        threads each, run different batches at once (see bench/embed_bench.py --cpu)."""
         if device not in ("cpu", "cuda"):
             raise EmbedderError(f"device must be 'cpu' or 'cuda', not {device!r}")
         if not 8 <= max_length <= 512:
@@ -132,7 +135,9 @@ class Embedder:
         self._tokenizer.enable_truncation(max_length=max_length)
         self._tokenizer.no_padding()  # batches are padded below, after sorting by length
         if self.backend == "onnx":
-            self._session = self._open_session(threads)
+            sessions = max(1, min(sessions, threads))
+            self._sessions = [self._open_session(max(1, threads // sessions)) for _ in range(sessions)]
+            self._session = self._sessions[0]
         else:
             self._ops = self._array_ops()
 
@@ -185,14 +190,23 @@ class Embedder:
         def prepare(start: int) -> list[_Batch]:
             return self._prepare([t or "" for t in texts[start:start + chunk]])
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
+        parallel = len(getattr(self, "_sessions", ())) > 1
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool, \
+                ThreadPoolExecutor(max_workers=len(getattr(self, "_sessions", [0])), thread_name_prefix="model") as models:
             pending = pool.submit(prepare, 0)
             for start in starts:
                 batches = pending.result()
                 if start + chunk < len(texts):
                     pending = pool.submit(prepare, start + chunk)
-                for batch in batches:
-                    out[start + batch.rows] = self._run(batch)
+                if parallel:
+                    # Batch i runs on session i % n; onnxruntime releases the GIL while it computes.
+                    n = len(self._sessions)
+                    ran = models.map(lambda ib, n=n: self._run(ib[1], self._sessions[ib[0] % n]), enumerate(batches))
+                    for batch, vectors in zip(batches, ran):
+                        out[start + batch.rows] = vectors
+                else:
+                    for batch in batches:
+                        out[start + batch.rows] = self._run(batch)
                 if progress is not None:
                     progress(min(start + chunk, len(texts)))
         return out
@@ -221,12 +235,12 @@ class Embedder:
             batches.append(_Batch(rows=rows, ids=ids, mask=mask.astype(np.int64)))
         return batches
 
-    def _run(self, batch: _Batch) -> np.ndarray:
+    def _run(self, batch: _Batch, session: ort.InferenceSession | None = None) -> np.ndarray:
         if self.backend != "onnx":
             from .minilm import encode
 
             return encode(self._ops, batch.ids, batch.mask)
-        (hidden,) = self._session.run(
+        (hidden,) = (session or self._session).run(
             ["last_hidden_state"],
             {"input_ids": batch.ids, "attention_mask": batch.mask, "token_type_ids": np.zeros_like(batch.ids)},
         )

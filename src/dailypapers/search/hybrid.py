@@ -9,6 +9,7 @@ semantic alone 0.662; convex fusion by alpha 0.2 -> 0.720, 0.3 -> 0.730, 0.4 -> 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -49,6 +50,8 @@ class FusionParams:
     alpha: float = 0.4
     rrf_k: int = 60
     depth: int = 100  # candidates taken from each list
+    # While embeddings are partial, keyword hits without a vector keep their keyword score (fuse()).
+    stand_in: bool = True
 
 
 def _minmax(hits: Hits) -> dict[str, float]:
@@ -60,14 +63,22 @@ def _minmax(hits: Hits) -> dict[str, float]:
     return {doc_id: (s - low) / span if span > 0 else 1.0 for doc_id, s in hits}
 
 
-def fuse(keyword: Hits, semantic: Hits, params: FusionParams) -> Hits:
-    """One ranking from two (id, score) lists, best first; ties keep keyword order first."""
+def fuse(keyword: Hits, semantic: Hits, params: FusionParams, embedded: Callable[[str], bool] | None = None) -> Hits:
+    """One ranking from two (id, score) lists, best first; ties keep keyword order first.
+
+    ``embedded`` says which papers semantic search can score at all. While embeddings are
+    partial, a keyword hit without a vector is fused only with itself (its keyword score
+    stands in for the semantic one) instead of losing the semantic share: a partial
+    embedding must never push a paper below where keyword search alone would put it.
+    """
     fused: dict[str, float] = {}
     if params.method == "convex":
-        lists = ((_minmax(keyword), 1.0 - params.alpha), (_minmax(semantic), params.alpha))
-        for scores, weight in lists:
-            for doc_id, s in scores.items():
-                fused[doc_id] = fused.get(doc_id, 0.0) + weight * s
+        keyword_scores, semantic_scores = _minmax(keyword), _minmax(semantic)
+        for doc_id, s in keyword_scores.items():
+            stand_in = s if embedded is not None and doc_id not in semantic_scores and not embedded(doc_id) else 0.0
+            fused[doc_id] = (1.0 - params.alpha) * s + params.alpha * stand_in
+        for doc_id, s in semantic_scores.items():
+            fused[doc_id] = fused.get(doc_id, 0.0) + params.alpha * s
     elif params.method == "rrf":
         for hits, weight in ((keyword, 2 * (1.0 - params.alpha)), (semantic, 2 * params.alpha)):
             for rank, (doc_id, _) in enumerate(hits, start=1):
@@ -103,10 +114,11 @@ class HybridSearch:
         # The two lists are found side by side (tantivy, onnxruntime and usearch release the GIL).
         semantic_future = side_pool().submit(self.semantic, parsed, depth, filters)
         try:
-            keyword = self.keyword.search(parsed, limit=depth, filters=filters)
+            keyword = self.keyword.search(parsed, limit=depth, filters=filters, plain=True)
         finally:
             semantic = semantic_future.result()
-        fused = fuse(keyword.hits, semantic, self.params)
+        partial = self.params.stand_in and len(self.vectors) < len(self.keyword)
+        fused = fuse(keyword.hits, semantic, self.params, self.vectors.__contains__ if partial else None)
         return SearchResult(hits=fused[offset:offset + limit], total=max(keyword.total, len(fused)))
 
     def semantic(self, query: str | ParsedQuery, k: int, filters: Filters | None = None) -> Hits:

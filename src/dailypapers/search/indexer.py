@@ -259,6 +259,9 @@ def catch_up(limit_seconds: float | None = None, progress: Progress | None = Non
         if state.feed > last_change_id():
             # The index is ahead of the database (restored backup, another database): start over.
             return _rebuild_locked(root, state, progress)
+        if not KeywordIndex.is_current(generation_dir(root, state) / "keyword"):
+            # Written by an older version (another document schema): rebuilt, never half-read.
+            return _rebuild_locked(root, state, progress)
         return _run(root, state, limit_seconds, progress)
 
 

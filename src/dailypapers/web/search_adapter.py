@@ -1,26 +1,29 @@
-"""The one door from the site to search (dailypapers.search.service behind it).
+"""The one door from the site (pages, feeds, the JSON API) to search (dailypapers.search.service).
 
-Results come back as Paper objects in rank order, loaded in one query with their stats;
-on the results page each carries ``snippet_html``, the abstract snippet with the query's
-words in <b> (escaped by the engine). A query the engine cannot run raises SearchError,
-whose message is meant for the user.
+``parse_request`` reads the query parameters by the one set of rules (search/rules.py) the
+CLI also applies, and raises SearchError with one sentence naming what is wrong. Results
+come back as Paper objects in rank order, loaded in one query with their stats; on the
+results page each carries ``snippet_html``, the abstract snippet with the query's words in
+<b> (escaped by the engine).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.utils.safestring import mark_safe
 
-from dailypapers.search import service
+from dailypapers.search import rules, service
 from dailypapers.search.keyword import Filters
 from dailypapers.search.text import QueryError
 from dailypapers.store.models import Paper
 from dailypapers.web.services import paging
 from dailypapers.web.services.listings import visible_papers, with_stats
 
-SORTS = ("relevance", "newest", "votes")
+SORTS = rules.SORTS
+MODES = rules.MODES
 MAX_LIMIT = 100  # results in one page, web or API
 SearchError = QueryError
 
@@ -30,6 +33,42 @@ class SearchFilters:
     categories: tuple[str, ...] = ()  # any of these
     date_from: dt.date | None = None  # announcement (else first submission) date, inclusive
     date_to: dt.date | None = None
+    authors: tuple[str, ...] = ()  # every one of these (full names)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str = ""
+    filters: SearchFilters = SearchFilters()
+    sort: str = "relevance"
+    mode: str = "auto"
+    error: str = ""  # set when a parameter was refused (the rest keep their defaults)
+    raw: dict = field(default_factory=dict)  # the parameters as given, to refill the form
+
+
+def parse_request(params: Mapping[str, str]) -> SearchRequest:
+    """The search a request asks for; a bad parameter gives ``error`` (one sentence), never a silent default."""
+    raw = {k: (params.get(k) or "") for k in ("q", "category", "author", "from", "to", "sort", "mode")}
+    query = raw["q"].strip()
+    try:
+        rules.check_query_length(query)
+        sort = rules.check_sort(raw["sort"])
+        mode = rules.check_mode(raw["mode"])
+        engine = service.clean_filters(categories=[c for c in raw["category"].replace(",", " ").split()],
+                                       date_from=raw["from"], date_to=raw["to"],
+                                       authors=[raw["author"]] if raw["author"].strip() else [])
+    except QueryError as exc:
+        return SearchRequest(query=query[:rules.MAX_QUERY_CHARS], error=str(exc), raw=raw)
+    filters = SearchFilters(categories=engine.categories, date_from=engine.date_from, date_to=engine.date_to,
+                            authors=engine.authors)
+    return SearchRequest(query=query, filters=filters, sort=sort, mode=mode, raw=raw)
+
+
+@dataclass
+class SearchPage:
+    papers: list[Paper]
+    total: int
+    results: service.Results | None = None  # None for a blank query
 
 
 def _papers(ids: list[str]) -> list[Paper]:
@@ -37,27 +76,35 @@ def _papers(ids: list[str]) -> list[Paper]:
     return [found[i] for i in ids if i in found]
 
 
-def search_papers(query: str, filters: SearchFilters, sort: str = "relevance", limit: int = 20,
-                  offset: int = 0) -> tuple[list[Paper], int]:
-    """Papers for ``query`` (hybrid when embeddings exist, else keyword) and how many match in all.
-
-    A blank query lists nothing; raises SearchError for a query that cannot run.
-    """
-    if not query.strip():
-        return [], 0
+def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: bool = True) -> SearchPage:
+    """Papers for a parsed request; raises SearchError for a query that cannot run."""
+    if request.error:
+        raise SearchError(request.error)
+    if not request.query.strip():
+        return SearchPage([], 0)
     # The door's own check of the paging rule: no offset-sized allocation ever reaches tantivy.
     if offset < 0 or limit < 1 or offset + limit > paging.MAX_OFFSET + MAX_LIMIT:
         raise SearchError(f"At most {paging.MAX_OFFSET:,} results can be paged through; narrow the search instead.")
-    engine_filters = Filters(date_from=filters.date_from, date_to=filters.date_to, categories=filters.categories)
-    results = service.search(query, engine_filters, sort, limit, offset, highlight=True)
+    f = request.filters
+    engine_filters = Filters(date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors)
+    results = service.search(request.query, engine_filters, request.sort, limit, offset, mode=request.mode,
+                             highlight=highlight)
     papers = _papers(results.ids)
     for paper in papers:
         mark = results.highlights.get(paper.arxiv_id)
         if mark is not None:
             paper.snippet_html = mark_safe(mark.abstract)  # the engine escapes the text, then adds <b>
-    return papers, results.total
+    return SearchPage(papers, results.total, results)
+
+
+def search_papers(query: str, filters: SearchFilters, sort: str = "relevance", limit: int = 20,
+                  offset: int = 0, mode: str = "auto") -> tuple[list[Paper], int]:
+    """Papers for ``query`` and how many match in all (a blank query lists nothing)."""
+    page = run(SearchRequest(query=query, filters=filters, sort=rules.check_sort(sort), mode=rules.check_mode(mode)),
+               limit, offset)
+    return page.papers, page.total
 
 
 def similar_papers(paper: Paper, limit: int = 5) -> list[Paper]:
-    """Nearest neighbours of ``paper`` (by embedding, else by its title's words), itself excluded."""
-    return _papers(service.similar(paper.arxiv_id, paper.pk, paper.title, limit))
+    """Nearest neighbours of ``paper`` (by embedding, else by its abstract's terms), itself excluded."""
+    return _papers(service.similar(paper.arxiv_id, paper.pk, paper.abstract, limit))

@@ -129,6 +129,7 @@ class PaperCard:
     comments: int  # ours
     hf: HfEntry | None = None
     voted: bool = False
+    listing_day: dt.date | None = None  # shown when the paper has no submission time (arXiv listings only)
     snippet: str = ""  # search results: the engine's highlighted snippet (SafeString) or the abstract's start
     # Why a paper trends (trending only; see listings.attach_reasons):
     why: bool = False
@@ -157,7 +158,7 @@ class PaperCard:
     def fingerprint(self) -> str:
         """A digest of every value the card's cached body shows (all but ``voted``, which the vote button
         shows), with the settings that shape its links."""
-        values = (self.arxiv_id, self.title, self.authors, self.first_submitted, self.categories, self.total_votes,
+        values = (self.arxiv_id, self.title, self.authors, self.first_submitted, self.listing_day, self.categories, self.total_votes,
                   self.community_votes, self.hf_votes, self.comments, self.hf.row if self.hf else None,
                   self.snippet, self.why, self.votes_24h, self.votes_7d, self.first_featured, self.featured_days_ago,
                   self.explain, self.submitted_here, settings.CONFIG["DAILYPAPERS_HF_SITE_URL"],
@@ -201,6 +202,8 @@ def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozens
         cards.append(PaperCard(
             arxiv_id=paper.arxiv_id, anchor=slugify(paper.arxiv_id),
             title=paper.title, authors=paper.authors, first_submitted=paper.first_submitted,
+            # Papers known only from an arXiv listing have no submission time: their listing day.
+            listing_day=getattr(paper, "announced", None),
             categories=paper.category_list[:3], total_votes=community + hf_votes,
             community_votes=community, hf_votes=hf_votes, comments=comments, hf=hf,
             submitted_here=submitted_here.get(paper.pk, []),

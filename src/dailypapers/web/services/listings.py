@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dailypapers import periods
 from dailypapers.periods import Period
+from dailypapers.search.rules import CATEGORY
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.visibility import shown_papers
 
@@ -29,7 +30,7 @@ _ORDER = {
     "newest": ["-first_submitted", "-arxiv_id"],
     "trending": [F("stats__trending_score").desc(nulls_last=True), "-arxiv_id"],
 }
-_CATEGORY = re.compile(r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$")
+_CATEGORY = CATEGORY  # one category rule for lists, feeds and search (search/rules.py)
 
 
 def parse_period(kind: str, text: str) -> Period:

@@ -256,19 +256,31 @@ def daily_papers(request: HttpRequest, date: str | None = None, week: str | None
     return response
 
 
-@api.get("/papers/search", response={200: list[DailyItemOut], **ERRORS},
-         summary="Search papers (hybrid keyword + semantic ranking; 400 with a message for a query that cannot run)")
+@api.get("/papers/search", response={200: list[DailyItemOut], **ERRORS}, summary=(
+    "Search papers (words, an arXiv id or URL, a DOI or a title; author=, category=, from=, to=, sort=, "
+    "mode=auto|keyword|semantic|hybrid). 400 with a sentence for a parameter or query that cannot run. "
+    "Headers: X-Search-Mode (what ran), X-Search-Coverage (papers embedded/papers), X-Total-Count, "
+    "X-Search-Note (why the mode differs from the one asked for)"))
 def search(request: HttpRequest, q: str = "", limit: int = Query(20, ge=1, le=MAX_LIMIT), p: int = Query(0, ge=0, le=MAX_PAGE),
-           category: str | None = None):
+           category: str | None = None, author: str | None = None, date_from: str | None = Query(None, alias="from"),
+           date_to: str | None = Query(None, alias="to"), sort: str | None = None, mode: str | None = None):
+    # The filters are read by the one request parser the page uses too (search_adapter.parse_request).
     p = _page(p, limit)
-    cat = listings.clean_category(category)
-    filters = search_adapter.SearchFilters(categories=(cat,) if cat else ())
+    wanted = search_adapter.parse_request(request.GET)
     try:
-        papers, _ = search_adapter.search_papers(q, filters, "relevance", limit, p * limit)
+        page = search_adapter.run(wanted, limit, p * limit, highlight=False)
     except search_adapter.SearchError as exc:
         raise HttpError(400, str(exc)) from exc
-    entries = hf_lists.latest_entries([paper.pk for paper in papers])
-    return _json([hf_shape.daily_item(paper, entries.get(paper.pk)) for paper in papers])
+    entries = hf_lists.latest_entries([paper.pk for paper in page.papers])
+    response = _json([hf_shape.daily_item(paper, entries.get(paper.pk)) for paper in page.papers])
+    if page.results is not None:
+        cover = page.results.coverage
+        response["X-Search-Mode"] = page.results.mode
+        response["X-Search-Coverage"] = f"{cover.embedded}/{cover.papers}"
+        response["X-Total-Count"] = str(page.total)
+        if page.results.note and page.results.note.isascii():
+            response["X-Search-Note"] = page.results.note
+    return response
 
 
 # An arXiv id, with or without a version; the example is a recorded paper (schemathesis calls it).

@@ -155,7 +155,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, f"{result.paper.arxiv_id} is already on today's list.")
             return redirect(_paper_url(result.paper))
-    return render(request, "web/submit.html", {"error": error, "value": request.POST.get("arxiv", request.GET.get("arxiv", ""))},
+    value = request.POST.get("arxiv", "") or request.GET.get("arxiv", "") or request.GET.get("id", "")
+    return render(request, "web/submit.html", {"error": error, "value": value},
                   status=400 if error else 200)
 
 

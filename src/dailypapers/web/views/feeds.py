@@ -129,10 +129,10 @@ class TrendingFeed(_PaperFeed):
 
 class SearchFeed(_PaperFeed):
     def get_object(self, request: HttpRequest) -> dict:
-        query, filters, sort = search_request(request)
+        wanted = search_request(request)
         try:
-            papers, _ = search_adapter.search_papers(query, filters, sort, FEED_SIZE, 0)
+            papers = search_adapter.run(wanted, FEED_SIZE, 0, highlight=False).papers
         except search_adapter.SearchError:
             papers = []
-        return {"title": f"search for “{query}”", "category": "", "papers": papers,
+        return {"title": f"search for “{wanted.query}”", "category": "", "papers": papers,
                 "link": reverse("web:search") + "?" + request.GET.urlencode()}

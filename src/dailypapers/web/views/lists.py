@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from dailypapers.store.ranking import params as trending_params
 from dailypapers.web import search_adapter
@@ -77,35 +76,41 @@ def trending(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def search_request(request: HttpRequest) -> search_adapter.SearchRequest:
+    return search_adapter.parse_request(request.GET)
 
 
-def search_request(request: HttpRequest) -> tuple[str, search_adapter.SearchFilters, str]:
-    query = (request.GET.get("q") or "").strip()[:500]
-    cat = category(request)
-    filters = search_adapter.SearchFilters(categories=(cat,) if cat else (), date_from=_date(request.GET.get("from")),
-                                           date_to=_date(request.GET.get("to")))
-    sort = request.GET.get("sort") if request.GET.get("sort") in search_adapter.SORTS else "relevance"
-    return query, filters, sort
+def _search_url(request: HttpRequest, **changes: str) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    params.pop("p", None)
+    return reverse("web:search") + "?" + params.urlencode()
 
 
 @anonymous_cache
 def search(request: HttpRequest) -> HttpResponse:
-    query, filters, sort = search_request(request)
+    wanted = search_request(request)
     number = page_number(request, SEARCH_PAGE_SIZE)
-    try:
-        papers, total = search_adapter.search_papers(query, filters, sort, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE)
-        error = ""
-    except search_adapter.SearchError as exc:
-        papers, total, error = [], 0, str(exc)
+    page, error = search_adapter.SearchPage([], 0), wanted.error
+    if not error:
+        try:
+            page = search_adapter.run(wanted, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE)
+        except search_adapter.SearchError as exc:
+            error = str(exc)
+    results = page.results
+    if results is not None and results.found_id and number == 0:
+        # The query was exactly an id, an arXiv URL or a DOI of a paper we have: go to it.
+        version = results.identifier.version if results.identifier else None
+        return redirect(reverse("web:paper", args=[results.found_id + (f"v{version}" if version else "")]))
+    papers, total = page.papers, page.total
     cards = paper_cards(papers, voted_ids(request, papers), snippet=True)
+    modes = [(m, _search_url(request, mode=m)) for m in ("keyword", "semantic", "hybrid")]
     return render(request, "web/search.html", {
-        "error": error, "query": query, "filters": filters, "sort": sort, "papers": papers, "total": total,
-        "category": filters.categories[0] if filters.categories else "",
+        "error": error, "query": wanted.query, "filters": wanted.filters, "sort": wanted.sort, "papers": papers,
+        "total": total, "raw": wanted.raw, "mode": wanted.mode, "results": results, "modes": modes,
+        "coverage": results.coverage if results is not None else None,
+        "missing_id": str(results.identifier) if results is not None and results.identifier and not results.found_id else "",
         "page": listings.Page(papers, number, (number + 1) * SEARCH_PAGE_SIZE < total, total),
         "cards": cards, "math": cards_have_math(cards, snippets=True),
     })

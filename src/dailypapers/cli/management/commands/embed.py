@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dailypapers.search import indexer
-from dailypapers.search.backfill import backfill
+from dailypapers.search.backfill import backfill, remaining
 from dailypapers.search.embed import DEFAULT_MAX_LENGTH, Embedder, EmbedderError
 
 
@@ -27,7 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="Embed at most this many papers.")
         parser.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH, help="Tokens kept per text (128 is ~2.4x faster on cpu, slightly less accurate).")
         parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model.")
+        parser.add_argument("--sessions", type=int, default=2,
+                            help="cpu: model sessions running batches side by side, threads/sessions threads each "
+                                 "(2 x 1 thread beat 1 x 2 threads on 2 cores: bench/embed_bench.py --cpu); same vectors.")
         parser.add_argument("--no-index", action="store_true", help="Do not update this machine's search index afterwards.")
+        parser.add_argument("--index-every", type=float, default=60.0,
+                            help="Seconds between updates of this machine's search index while embedding, so semantic "
+                                 "search grows as it goes (0: only at the end).")
         parser.add_argument("--json", action="store_true", help="Print the summary as one JSON object.")
         parser.add_argument("--progress", action="store_true", default=None, help="Show a progress bar even when not on a terminal.")
 
@@ -35,15 +42,25 @@ class Command(BaseCommand):
         cuda = options["device"] == "cuda"
         try:
             embedder = Embedder(device=options["device"], max_length=options["max_length"], threads=options["threads"],
-                                model_dir=Path(settings.SEARCH_MODEL_DIR), batch_size=options["batch"] or (256 if cuda else 32))
+                                model_dir=Path(settings.SEARCH_MODEL_DIR), batch_size=options["batch"] or (256 if cuda else 32),
+                                sessions=1 if cuda else options["sessions"])
         except EmbedderError as exc:
             raise CommandError(f"{exc}.", returncode=2) from exc
         show = sys.stderr.isatty() if options["progress"] is None else options["progress"]
+        # On a terminal a bar (rate, ETA); otherwise (a log, `make run`'s background embedder) a line per chunk.
         bar = tqdm(unit="paper", file=sys.stderr, disable=not show, desc="embed")
+        started = time.monotonic()
+        indexed_at = [started]
 
         def progress(done: int, total: int) -> None:
+            every = options["index_every"]
+            if every > 0 and not options["no_index"] and time.monotonic() - indexed_at[0] >= every:
+                indexer.catch_up(wait=False)  # another process indexing already: it will see these too
+                indexed_at[0] = time.monotonic()
             bar.total = total
             bar.update(done - bar.n)
+            if not show:
+                self.stderr.write(progress_line(done, total, time.monotonic() - started))
 
         try:
             result = backfill(embedder, chunk=options["chunk"] or (16384 if cuda else 512), limit=options["limit"], progress=progress)
@@ -54,6 +71,22 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict()))
         else:
+            left = remaining(embedder.model_id)
             self.stdout.write(f"embedded {result.embedded} abstracts in {result.seconds:.1f} s "
                               f"({result.per_second:.1f} abstracts/s; model {embedder.model_id}, {embedder.backend} on {embedder.device}); "
-                              f"{result.unchanged} unchanged")
+                              f"{result.unchanged} unchanged; {left} papers still to embed"
+                              + (f" (about {_duration(left / result.per_second)} at this rate)" if left and result.per_second else ""))
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+
+
+def progress_line(done: int, total: int, elapsed: float) -> str:
+    """``embedded 2,048 of 80,317 (25.3/s); 78,269 left, ETA 51 min 33 s``."""
+    rate = done / elapsed if elapsed > 0 else 0.0
+    left = max(total - done, 0)
+    eta = _duration(left / rate) if rate else "unknown"
+    return f"embedded {done:,} of {total:,} ({rate:.1f}/s); {left:,} left, ETA {eta}"

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dailypapers.search import indexer, service
-from dailypapers.search.keyword import Filters
+from dailypapers.search import indexer, rules, service
 from dailypapers.search.text import QueryError
 from dailypapers.store.models import Paper
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date; use YYYY-MM-DD.", returncode=2) from None
 
 
 class Command(BaseCommand):
@@ -41,22 +32,19 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print a JSON list of results (id, title, score, ...).")
         parser.add_argument("--limit", type=int, default=10, help="Results to show (default 10).")
         parser.add_argument("--offset", type=int, default=0, help="Results to skip (for paging).")
-        parser.add_argument("--mode", choices=["auto", "hybrid", "keyword", "semantic"], default="auto")
+        parser.add_argument("--mode", choices=rules.MODES, default="auto",
+                            help="auto: hybrid once most papers are embedded, keyword before.")
         parser.add_argument("--category", action="append", default=[], help="Only papers in this category (repeat for any of several).")
         parser.add_argument("--author", action="append", default=[], help="Only papers by this author (repeat: all of them).")
         parser.add_argument("--from", dest="date_from", help="Announced (else submitted) on or after YYYY-MM-DD.")
         parser.add_argument("--until", dest="date_to", help="Announced (else submitted) on or before YYYY-MM-DD.")
-        parser.add_argument("--sort", choices=["relevance", "newest", "votes"], default="relevance")
+        parser.add_argument("--sort", choices=rules.SORTS, default="relevance")
 
     def handle(self, *args, **options):
-        filters = Filters(
-            date_from=_date(options["date_from"]) if options["date_from"] else None,
-            date_to=_date(options["date_to"]) if options["date_to"] else None,
-            categories=tuple(options["category"]), authors=tuple(options["author"]),
-        )
         if indexer.pending():  # a command, not a web request: it may bring this machine's index up to date
             indexer.catch_up()
         try:
+            filters = service.clean_filters(options["category"], options["date_from"], options["date_to"], options["author"])
             results = service.search(options["query"], filters, options["sort"], options["limit"], options["offset"],
                                      mode=options["mode"])
         except QueryError as exc:
@@ -71,6 +59,12 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(rows, ensure_ascii=False))
             return
+        if results.identifier is not None and not results.found_id:
+            self.stdout.write(f"{results.identifier} is not here yet: `dailypapers sync` or submit it on the site (/submit).")
         for rank, row in enumerate(rows, start=1 + options["offset"]):
             self.stdout.write(f"{rank:3}. {row['id']}  {row['title']}  ({row['score']:.3f})")
-        self.stdout.write(f"{results.total} result(s) ({results.mode})")
+        every = ""
+        if results.all_words is not None and results.total and results.all_words != results.total:
+            every = f"; {results.all_words} contain every word" if results.all_words else "; none contains every word"
+        note = f"; {results.note}" if results.note else ""
+        self.stdout.write(f"{results.total} result(s){every} ({results.mode} search; {results.coverage.describe()}{note})")
