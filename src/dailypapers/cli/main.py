@@ -19,6 +19,8 @@ COMMANDS = {
     "search": "Search papers: `search \"QUERY\" [--json] [--limit N] [--mode hybrid|keyword|semantic] [--category C] [--from D] [--until D] [--sort relevance|newest|votes]`.",
     "index": "Bring this machine's search indexes up to date with the database (--rebuild from scratch).",
     "embed": "Compute paper embeddings for semantic search (resumable; --device cuda with the [gpu] extra).",
+    "bibtex": "Print BibTeX for papers: `bibtex ID... [-o FILE]`.",
+    "collection": "Collections: `collection import USER NAME FILE [--fetch]`, `collection export USER NAME`.",
     "migrate": "Create or upgrade the database tables.",
     "serve": "Run the web server (production WSGI server).",
     "rank": "Recompute vote counts and trending scores for every paper (--rebuild).",
