@@ -165,7 +165,7 @@ def export(papers: Iterable[BibPaper]) -> str:
     return "\n".join(entry(paper, key) for paper, key in zip(papers, unique_keys(papers)))
 
 
-_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:/\s.]*(?:abs/|pdf/)?\s*)(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?",
+_ARXIV_IN_TEXT = re.compile(r"(?:arxiv(?:\.org)?[:/\s]*(?:abs/|pdf/)?\s*)(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?",
                             re.IGNORECASE)
 _BARE_NEW_ID = re.compile(r"^(\d{4}\.\d{4,5})(?:v\d+)?$")
 
