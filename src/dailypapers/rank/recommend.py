@@ -76,6 +76,23 @@ class Papers:
     categories: list[Sequence[str]]
     authors: list[Sequence[str]]
     votes: np.ndarray | None = None
+    _incidence: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def incidence(self, kind: str) -> tuple[sp.csr_matrix, dict[str, int]]:
+        """Paper x name 0/1 matrix of "categories" or "authors", built once per candidate set
+        (the period cache keeps the Papers), so scoring is a sparse product, not a Python loop."""
+        if kind not in self._incidence:
+            lists = self.categories if kind == "categories" else self.authors
+            vocabulary: dict[str, int] = {}
+            indptr, indices = [0], []
+            for names in lists:
+                columns = {vocabulary.setdefault(name, len(vocabulary)) for name in names}
+                indices.extend(sorted(columns))
+                indptr.append(len(indices))
+            matrix = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int32),
+                                    np.array(indptr, dtype=np.int64)), shape=(len(lists), max(len(vocabulary), 1)))
+            self._incidence[kind] = (matrix, vocabulary)
+        return self._incidence[kind]
 
     def rows(self, positions: Sequence[int]) -> "Papers":
         index = list(positions)
@@ -123,19 +140,29 @@ def _standardised(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / spread if spread > 1e-12 else np.zeros_like(values)
 
 
+def _name_weights(counts: Counter, vocabulary: dict[str, int], cap: float | None = None) -> np.ndarray:
+    weights = np.zeros(max(len(vocabulary), 1), dtype=np.float64)
+    for name, count in counts.items():
+        column = vocabulary.get(name)
+        if column is not None:
+            weights[column] = min(count, cap) if cap is not None else count
+    return weights
+
+
 def _category_affinity(profile: Profile, candidates: Papers) -> np.ndarray:
-    counts = Counter(c for cats in profile.liked.categories for c in cats)
+    """The largest share of liked papers in any one of each candidate's categories."""
+    counts = Counter(c for cats in profile.liked.categories for c in set(cats))
     total = max(len(profile.liked.ids), 1)
-    return np.array([max((counts[c] for c in cats), default=0) / total for cats in candidates.categories])
+    matrix, vocabulary = candidates.incidence("categories")
+    weighted = matrix.multiply(_name_weights(counts, vocabulary)[None, :] / total).tocsr()
+    return np.asarray(weighted.max(axis=1).todense()).ravel()
 
 
 def _author_affinity(profile: Profile, candidates: Papers) -> tuple[np.ndarray, Counter]:
     counts = Counter(a for names in profile.liked.authors for a in names if a not in profile.reader_names)
+    matrix, vocabulary = candidates.incidence("authors")
     # Three liked papers by one author is already a strong signal; more should not swamp content.
-    values = np.array([
-        sum(min(counts[a], 3) for a in names if a not in profile.reader_names) for names in candidates.authors
-    ], dtype=np.float64)
-    return values, counts
+    return matrix @ _name_weights(counts, vocabulary, cap=3), counts
 
 
 def recommend(
@@ -160,27 +187,30 @@ def recommend(
     score += weights.authors * _standardised(author_values)
     if candidates.votes is not None and weights.votes:
         score += weights.votes * _standardised(np.log1p(np.maximum(candidates.votes, 0)))
-    keep = np.array([pid not in excluded for pid in candidates.ids])
+    keep = np.ones(len(candidates.ids), dtype=bool)
+    if excluded:
+        keep[[i for i, pid in enumerate(candidates.ids) if pid in excluded]] = False
     score = np.where(keep, score, -np.inf)
     count = min(limit, int(keep.sum()))
     if count <= 0:
         return []
     top = np.argpartition(-score, count - 1)[:count]
     top = top[np.argsort(-score[top], kind="stable")]
-    liked_t = profile.liked.vectors.T.tocsc()
+    # One product for every shown paper's similarity to every liked paper (the "close to" reason).
+    top_vectors = candidates.vectors[top]
+    similarity = (top_vectors @ profile.liked.vectors.T).toarray()
     results = []
-    for position in top:
+    for j, position in enumerate(top):
         results.append(Recommendation(
             paper_id=candidates.ids[position], score=float(score[position]),
-            reasons=_reasons(profile, candidates, int(position), liked_t, centroid, author_counts, space),
+            reasons=_reasons(profile, candidates, int(position), top_vectors[j], similarity[j], centroid,
+                             author_counts, space),
         ))
     return results
 
 
-def _reasons(profile, candidates, position, liked_t, centroid, author_counts, space) -> list[Reason]:
+def _reasons(profile, candidates, position, row, similarities, centroid, author_counts, space) -> list[Reason]:
     reasons: list[Reason] = []
-    row = candidates.vectors[position]
-    similarities = (row @ liked_t).toarray().ravel()
     if similarities.size and similarities.max() > 0.05:
         best = int(similarities.argmax())
         liked_id = profile.liked.ids[best]
