@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
+from ninja.errors import HttpError
 
 from dailypapers.library import collections, signals, transfer
 from dailypapers.library.models import Collection
@@ -122,3 +123,29 @@ def set_signal(request: HttpRequest, paper_id: str, data: SignalIn):
 @router.get("/bibtex/{path:paper_id}", summary="One paper as BibTeX")
 def paper_bibtex(request: HttpRequest, paper_id: str):
     return _bib(transfer.export_papers([_paper(paper_id)]))
+
+
+@router.get("/recommendations", auth=_auth(), summary="For you: a ranking of a day's or week's papers, each with why")
+def recommendations(request: HttpRequest, date: str | None = None, week: str | None = None, limit: int = 50,
+                    hide_read: bool = False):
+    import datetime as dt
+
+    from dailypapers.library import foryou
+    from dailypapers.web.services import hf_shape
+
+    try:
+        if week:
+            period = listings.parse_period("week", week)
+        else:
+            day = listings.last_listing_day(dt.date.fromisoformat(date) if date else None)
+            period = listings.Period.containing("day", day) if day else None
+    except ValueError as exc:
+        raise HttpError(400, f"{exc}.") from exc
+    if period is None:
+        return {"period": None, "personal": False, "note": "No papers have been featured yet.", "items": []}
+    result = foryou.for_you(request.auth, period, limit=max(1, min(limit, 100)), hide_read=hide_read)
+    papers = {p.arxiv_id: p for p in listings.with_stats(listings.visible_papers())
+              .filter(arxiv_id__in=[i.paper_id for i in result.items])}
+    return {"period": period.slug, "personal": result.personal, "note": result.note, "items": [
+        {"paper": hf_shape.paper_item(papers[i.paper_id]), "score": i.score, "why": i.why}
+        for i in result.items if i.paper_id in papers]}

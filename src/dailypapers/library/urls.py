@@ -6,6 +6,7 @@ app_name = "library"
 
 # Mounted before the site's own routes: /papers/<id>.bib must win over the paper page's <path:>.
 urlpatterns = [
+    path("for-you", views.for_you, name="for_you"),
     path("library", views.index, name="index"),
     path("library/new", views.create, name="create"),
     path("library/interests", views.interests, name="interests"),

@@ -235,3 +235,39 @@ def interests(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Interests saved.")
             return redirect(safe_next(request, reverse("library:interests")))
     return render(request, "library/interests.html", {"interests": current})
+
+
+def _period_from(request: HttpRequest):
+    """?week=YYYY-Www or ?date=YYYY-MM-DD (default: the last listing day); ValueError for bad input."""
+    import datetime as dt
+
+    week = request.GET.get("week", "")
+    if week:
+        return listings.parse_period("week", week)
+    date = request.GET.get("date", "")
+    day = dt.date.fromisoformat(date) if date else None
+    shown = listings.last_listing_day(day) or day
+    if shown is None:
+        return None
+    return listings.Period.containing("week" if request.GET.get("period") == "week" else "day", shown)
+
+
+def for_you_items(result):
+    """The papers of a ForYou result, in its order, with their reasons: one query."""
+    found = {p.arxiv_id: p for p in listings.visible_papers().filter(arxiv_id__in=[i.paper_id for i in result.items])}
+    return [(found[i.paper_id], i) for i in result.items if i.paper_id in found]
+
+
+@login_required
+def for_you(request: HttpRequest) -> HttpResponse:
+    from dailypapers.library import foryou
+
+    try:
+        period = _period_from(request)
+    except ValueError as exc:
+        return render(request, "web/error.html", {"title": "Bad period", "message": f"{exc}."}, status=400)
+    if period is None:
+        return render(request, "library/for_you.html", {"period": None, "rows": []})
+    result = foryou.for_you(request.user, period, hide_read=request.GET.get("hide_read") == "1")
+    return render(request, "library/for_you.html", {"period": period, "result": result,
+                                                     "rows": for_you_items(result)})
