@@ -183,3 +183,15 @@ def test_query_counts_do_not_grow_with_papers_or_collections(alice_client, alice
     big = (_count(alice_client, f"/library/{default.pk}"), _count(alice_client, "/library"),
            _count(alice_client, f"/papers/{papers[0].arxiv_id}"))
     assert big == small
+
+
+def test_not_interested_papers_leave_that_readers_lists_only(alice_client, alice, make_user):
+    keep, drop = feature(DAY, 2, upvotes=3)
+    alice_client.post(f"/papers/{drop.arxiv_id}/signal", {"not_interested": "1"})
+    for url in (f"/papers/date/{DAY}", "/trending"):
+        page = alice_client.get(url).content.decode()
+        assert keep.title in page and drop.title not in page, url
+    bob = Client()
+    bob.force_login(make_user("bob"))
+    assert drop.title in bob.get(f"/papers/date/{DAY}").content.decode()
+    assert drop.title in Client().get("/trending").content.decode()

@@ -63,3 +63,12 @@ def set_interests(user, categories: str, keywords: str) -> Interests:
     interests, _ = Interests.objects.update_or_create(user=user, defaults={
         "categories": list(dict.fromkeys(cats)), "keywords": list(dict.fromkeys(words))})
     return interests
+
+
+def without_not_interested(user, papers: list) -> list:
+    """The papers (anything with ``pk``) minus those the reader marked not interested: one query."""
+    if not user.is_authenticated or not papers:
+        return papers
+    hidden = set(PaperSignal.objects.filter(user=user, not_interested=True, paper_id__in=[p.pk for p in papers])
+                 .values_list("paper_id", flat=True))
+    return [p for p in papers if p.pk not in hidden] if hidden else papers

@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from dailypapers.library.signals import without_not_interested
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
@@ -24,7 +25,7 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
     sort = request.GET.get("sort") if request.GET.get("sort") in listings.SORTS else "votes"
     cat = category(request)
     listing = listings.period_listing(kind, anchor, cat, sort, page_number(request))
-    papers = listing.page.papers
+    papers = without_not_interested(request.user, listing.page.papers)
     return render(request, "web/period.html", {
         "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
         "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
@@ -59,7 +60,8 @@ def trending(request: HttpRequest) -> HttpResponse:
     page = listings.trending_page(cat, page_number(request))
     return render(request, "web/trending.html", {
         "page": page, "papers": page.papers, "category": cat,
-        "cards": paper_cards(page.papers, voted_ids(request, page.papers), why=True),
+        "cards": paper_cards(shown := without_not_interested(request.user, page.papers), voted_ids(request, shown),
+                             why=True),
     })
 
 
