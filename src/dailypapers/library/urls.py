@@ -1,11 +1,13 @@
 from django.urls import path, re_path
 
-from dailypapers.library import views
+from dailypapers.library import feeds, views
 
 app_name = "library"
 
 # Mounted before the site's own routes: /papers/<id>.bib must win over the paper page's <path:>.
 urlpatterns = [
+    path("authors/<path:name>/feed", feeds.AuthorFeed(), name="author_feed"),
+    path("authors/<path:name>", views.author, name="author"),
     path("for-you", views.for_you, name="for_you"),
     path("library", views.index, name="index"),
     path("library/new", views.create, name="create"),

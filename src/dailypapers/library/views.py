@@ -271,3 +271,19 @@ def for_you(request: HttpRequest) -> HttpResponse:
     result = foryou.for_you(request.user, period, hide_read=request.GET.get("hide_read") == "1")
     return render(request, "library/for_you.html", {"period": period, "result": result,
                                                      "rows": for_you_items(result)})
+
+
+AUTHOR_PAGE_SIZE = 50
+
+
+def author(request: HttpRequest, name: str) -> HttpResponse:
+    from dailypapers.library import authors
+    from dailypapers.web.views.common import page_number
+
+    number = page_number(request)
+    papers, total = authors.papers_by(name, AUTHOR_PAGE_SIZE, number * AUTHOR_PAGE_SIZE)
+    if not papers and number == 0:
+        raise Http404(f"We have no papers by {name}.")
+    return render(request, "library/author.html", {
+        "name": name, "papers": papers, "total": total, "number": number,
+        "has_next": (number + 1) * AUTHOR_PAGE_SIZE < total})

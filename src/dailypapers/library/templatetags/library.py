@@ -19,3 +19,14 @@ def library_actions(context, paper):
         values["saved_in"] = collections.saved_paper_ids(user, [paper.pk]).get(paper.pk, set())
         values["signal"] = signals.signal_for(user, paper)
     return values
+
+
+@register.simple_tag
+def author_links(names):
+    """Each author name as a link to its author page, comma separated, every value escaped."""
+    from django.urls import reverse
+    from django.utils.html import format_html, format_html_join
+
+    return format_html_join(", ", '<a class="author" href="{}">{}</a>',
+                            ((reverse("library:author", args=[n]), n) for n in names if n and n.strip())) \
+        or format_html("")
