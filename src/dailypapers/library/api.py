@@ -149,3 +149,29 @@ def recommendations(request: HttpRequest, date: str | None = None, week: str | N
     return {"period": period.slug, "personal": result.personal, "note": result.note, "items": [
         {"paper": hf_shape.paper_item(papers[i.paper_id]), "score": i.score, "why": i.why}
         for i in result.items if i.paper_id in papers]}
+
+
+@router.get("/searches", auth=_auth(), summary="Your saved searches")
+def saved_searches(request: HttpRequest):
+    from dailypapers.library.models import SavedSearch
+
+    return [{"id": s.pk, "name": s.name, "query": s.query, "category": s.category, "sort": s.sort}
+            for s in SavedSearch.objects.filter(user=request.auth)]
+
+
+@router.get("/searches/{pk}", auth=_auth(), summary="A saved search's matches, newest marks included")
+def saved_search(request: HttpRequest, pk: int, limit: int = 50, p: int = 0):
+    from dailypapers.library import searches
+    from dailypapers.library.models import SavedSearch
+    from dailypapers.web.services import hf_shape
+
+    saved = SavedSearch.objects.filter(user=request.auth, pk=pk).first()
+    if saved is None:
+        raise Http404("No such saved search.")
+    limit = max(1, min(limit, 100))
+    result = searches.run(saved, limit, max(0, p) * limit)
+    if result.error:
+        raise HttpError(400, result.error)
+    return {"id": saved.pk, "name": saved.name, "query": saved.query, "total": result.total,
+            "items": [{"paper": hf_shape.paper_item(paper), "new": paper.pk in result.new_ids}
+                      for paper in result.papers]}

@@ -61,3 +61,22 @@ class Interests(models.Model):
     categories = models.JSONField(default=list)
     keywords = models.JSONField(default=list)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class SavedSearch(models.Model):
+    """A search kept by name: a page, a feed (by its private token), a JSON endpoint."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=200)
+    query = models.CharField(max_length=500)
+    category = models.CharField(max_length=32, blank=True, default="")
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    sort = models.CharField(max_length=16, default="relevance")
+    feed_token = models.CharField(max_length=64, unique=True)
+    seen_at = models.DateTimeField(null=True, blank=True)  # "new" marks papers stored after this
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_saved_search_name")]

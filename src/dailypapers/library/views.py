@@ -287,3 +287,67 @@ def author(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "library/author.html", {
         "name": name, "papers": papers, "total": total, "number": number,
         "has_next": (number + 1) * AUTHOR_PAGE_SIZE < total})
+
+
+def _my_search(request: HttpRequest, pk: int):
+    from dailypapers.library.models import SavedSearch
+
+    try:
+        return SavedSearch.objects.get(user=request.user, pk=pk)
+    except SavedSearch.DoesNotExist:
+        raise Http404("No such saved search.") from None
+
+
+@login_required
+@require_POST
+def search_save(request: HttpRequest) -> HttpResponse:
+    from dailypapers.library import searches
+
+    data = request.POST
+    try:
+        saved = searches.save(request.user, data.get("name", ""), data.get("q", ""), data.get("category", ""),
+                              data.get("from") or None, data.get("to") or None, data.get("sort") or "relevance")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(safe_next(request, reverse("library:searches")))
+    messages.success(request, f"Search saved as “{saved.name}”.")
+    return redirect("library:search", saved.pk)
+
+
+@login_required
+def search_list(request: HttpRequest) -> HttpResponse:
+    from dailypapers.library.models import SavedSearch
+
+    return render(request, "library/searches.html", {"searches": list(SavedSearch.objects.filter(user=request.user))})
+
+
+@login_required
+def search_page(request: HttpRequest, pk: int) -> HttpResponse:
+    from urllib.parse import urlencode
+
+    from dailypapers.library import searches
+
+    saved = _my_search(request, pk)
+    result = searches.run(saved)
+    return render(request, "library/saved_search.html", {
+        "saved": saved, "result": result, "rows": [(p, p.pk in result.new_ids) for p in result.papers],
+        "search_url": reverse("web:search") + "?" + urlencode(searches.search_url_params(saved)),
+        "feed_url": request.build_absolute_uri(reverse("library:search_feed", args=[saved.feed_token]))})
+
+
+@login_required
+@require_POST
+def search_seen(request: HttpRequest, pk: int) -> HttpResponse:
+    from dailypapers.library import searches
+
+    searches.mark_seen(_my_search(request, pk))
+    return redirect("library:search", pk)
+
+
+@login_required
+@require_POST
+def search_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = _my_search(request, pk)
+    saved.delete()
+    messages.success(request, f"Saved search “{saved.name}” deleted.")
+    return redirect("library:searches")

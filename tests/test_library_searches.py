@@ -1,0 +1,49 @@
+"""Saved searches: saved from the search page, then a page with new-match marks, a private feed and JSON."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from dailypapers.library.models import SavedSearch
+from dailypapers.web.services import tokens
+from tests.search_fixtures import search_index, write_paper  # noqa: F401
+from tests.web_fixtures import alice, alice_client, make_user, no_page_cache  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def test_saved_search_is_a_page_a_feed_and_json(alice_client, alice, search_index, make_user):
+    old = write_paper(title="Protein folding with diffusion", categories=["q-bio.BM"])
+    write_paper(title="Protein folding in cs", categories=["cs.LG"])
+    page = alice_client.get("/search?q=protein+folding&category=q-bio.BM").content.decode()
+    assert 'action="/searches/new"' in page
+    assert 'action="/searches/new"' not in Client().get("/search?q=protein+folding").content.decode()
+    response = alice_client.post("/searches/new", {"q": "protein folding", "category": "q-bio.BM",
+                                                   "sort": "newest", "name": "Folding"})
+    saved = SavedSearch.objects.get(user=alice)
+    assert response["Location"] == f"/searches/{saved.pk}" and saved.category == "q-bio.BM"
+    page = alice_client.get(f"/searches/{saved.pk}").content.decode()
+    assert "Protein folding with diffusion" in page and "Protein folding in cs" not in page
+    assert "new since you last looked" not in page  # saving it counts as looking
+    fresh = write_paper(title="Protein folding, the sequel", categories=["q-bio.BM"],
+                        first_submitted=dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc))
+    page = alice_client.get(f"/searches/{saved.pk}").content.decode()
+    assert "1 new since you last looked" in page and page.count('class="new-mark"') == 1
+    assert page.index("the sequel") < page.index("with diffusion")  # newest first, as saved
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
+    body = Client().get(f"/api/searches/{saved.pk}", **bearer).json()
+    assert [(i["paper"]["id"], i["new"]) for i in body["items"]] == [(fresh.arxiv_id, True), (old.arxiv_id, False)]
+    feed = Client().get(f"/searches/feed/{saved.feed_token}").content.decode()
+    assert "<rss" in feed and "the sequel" in feed and "in cs" not in feed
+    assert Client().get("/searches/feed/not-a-token").status_code == 404
+    alice_client.post(f"/searches/{saved.pk}/seen")
+    assert "new since you last looked" not in alice_client.get(f"/searches/{saved.pk}").content.decode()
+    bob = Client()
+    bob.force_login(make_user("bob"))
+    assert bob.get(f"/searches/{saved.pk}").status_code == 404
+    assert alice_client.get(f"/searches/{saved.pk}/seen").status_code == 405
+    response = alice_client.post("/searches/new", {"q": "  ", "name": "empty"}, follow=True)
+    assert "A saved search needs some words to search for." in response.content.decode()
+    alice_client.post(f"/searches/{saved.pk}/delete")
+    assert not SavedSearch.objects.exists()
