@@ -9,7 +9,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dailypapers.library.models import Collection, CollectionItem, PaperSignal
-from tests.web_fixtures import alice, alice_client, arxiv_api, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import (  # noqa: F401
+    alice,
+    alice_client,
+    arxiv_api,
+    feature,
+    make_user,
+    no_page_cache,
+)
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)
@@ -70,7 +77,7 @@ def test_rename_reorder_notes_remove_delete(alice_client, alice):
     assert later.name == "Someday"
     response = alice_client.post(f"/library/{later.pk}/rename", {"name": "Reading list"}, follow=True)
     assert "You already have a collection named “Reading list”." in response.content.decode()
-    names = lambda: list(Collection.objects.filter(user=alice).order_by("position", "id").values_list("name", flat=True))  # noqa: E731
+    names = lambda: list(Collection.objects.filter(user=alice).order_by("position", "id").values_list("name", flat=True))
     assert names() == ["Reading list", "Someday"]
     alice_client.post(f"/library/{later.pk}/move", {"direction": "up"})
     assert names() == ["Someday", "Reading list"]
@@ -130,8 +137,8 @@ def test_import_bibtex_and_ids_lists_missing_and_fetches(alice_client, alice, ar
     assert "line 2 (k2): we have no paper 2412.99999." in text and "line 3:" in text
     assert _items(default) == [known.arxiv_id]
     # A list of ids; the one we lack is fetched from (a loopback replay of) the arXiv API when asked.
-    from tests.web_fixtures import RECORDED
     from dailypapers.ingest.parsers.atom import parse_atom
+    from tests.web_fixtures import RECORDED
     recorded = next(r for r in parse_atom(RECORDED.read_bytes()) if hasattr(r, "arxiv_id"))
     response = alice_client.post(f"/library/{default.pk}/import",
                                  {"text": f"{known.arxiv_id}\nhttps://arxiv.org/abs/{recorded.arxiv_id}v1\nnot-an-id",

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from dailypapers.library import foryou, textspace
-from dailypapers.library.models import Collection, CollectionItem
+from dailypapers.library.models import CollectionItem
 from dailypapers.web.models import Vote
 from dailypapers.web.services import listings, tokens
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
@@ -52,7 +52,7 @@ def _world():
 
 
 def test_cold_start_then_personal_ranking_with_reasons(alice_client, alice):
-    liked, graph, vision, coauthor, hidden = _world()
+    liked, graph, _vision, coauthor, hidden = _world()
     alice_client.post("/library/interests", {"categories": "cs.CV", "keywords": ""})
     page = alice_client.get(f"/for-you?date={DAY}").content.decode()
     assert "being prepared" in page  # no text model yet: the cold start says so
@@ -82,7 +82,7 @@ def test_cold_start_then_personal_ranking_with_reasons(alice_client, alice):
 
 
 def test_api_recommendations_need_a_token_and_show_why(client, alice):
-    liked, graph, vision, coauthor, hidden = _world()
+    liked, graph, *_ = _world()
     textspace.fit()
     Vote.objects.create(user=alice, paper=liked[0])
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}

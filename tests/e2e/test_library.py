@@ -36,7 +36,7 @@ def test_save_note_share_revoke_and_download(browser, live_server, settings, dja
     assert "Note saved." in page.content()
     with page.expect_download() as download:
         page.click("a:has-text('Download BibTeX')")
-    (entry,) = bibtexparser.parse_string(open(download.value.path(), encoding="utf-8").read()).entries
+    (entry,) = bibtexparser.parse_string(download.value.path().read_text(encoding="utf-8")).entries
     assert entry["eprint"] == paper.arxiv_id and r"\&" in entry["title"] and "{ü}" in entry["title"]
     page.click("summary:has-text('Rename, share or delete')")  # <details>: works without scripts too
     page.click("button:has-text('Share by public link')")

@@ -15,7 +15,9 @@ router = Router(tags=["library"])
 
 
 def _auth():
-    from dailypapers.web.views.api import TokenAuth  # the API module imports this router
+    from dailypapers.web.views.api import (
+        TokenAuth,  # the API module imports this router
+    )
 
     return TokenAuth()
 

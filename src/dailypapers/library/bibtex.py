@@ -21,7 +21,7 @@ _ESCAPES = {
 }
 _UNESCAPES = {v: k for k, v in _ESCAPES.items()}
 _LATEX_TOKEN = re.compile(r"\\text(?:backslash|asciitilde|asciicircum)\{\}|\\[&%$#_{}]|[{}]|[^{}\\]+|\\")
-_STOPWORDS = frozenset("a an the on of in for to and with from by at is are towards toward via".split())
+_STOPWORDS = frozenset(["a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "is", "are", "towards", "toward", "via"])
 _NEW_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
 
 

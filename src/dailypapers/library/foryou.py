@@ -28,7 +28,7 @@ from dailypapers.store.models import DailyEntry
 from dailypapers.web.models import Vote
 from dailypapers.web.services import listings
 
-_CANDIDATE_MEMO: OrderedDict[tuple, "Candidates"] = OrderedDict()
+_CANDIDATE_MEMO: OrderedDict[tuple, Candidates] = OrderedDict()
 _MEMO_SIZE = 8
 
 

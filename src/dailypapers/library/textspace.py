@@ -8,10 +8,10 @@ to a cold-start ranking and says so. It is refitted once the stored papers grew 
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import tempfile
-import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ LOCK_EXPIRES_SECONDS = 3600
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _fitting: threading.Thread | None = None
-_memo: dict[str, tuple[int, "Fitted"]] = {}
+_memo: dict[str, tuple[int, Fitted]] = {}
 
 
 @dataclass

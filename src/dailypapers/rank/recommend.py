@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -94,7 +94,7 @@ class Papers:
             self._incidence[kind] = (matrix, vocabulary)
         return self._incidence[kind]
 
-    def rows(self, positions: Sequence[int]) -> "Papers":
+    def rows(self, positions: Sequence[int]) -> Papers:
         index = list(positions)
         return Papers(
             ids=[self.ids[i] for i in index], vectors=self.vectors[index],
