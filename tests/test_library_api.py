@@ -42,11 +42,24 @@ def test_collections_through_the_api(client, alice, bearer, make_user):
     imported = client.post(f"/api/collections/{pk}/import", {"text": f"{a.arxiv_id} 2412.99999"},
                            content_type="application/json", **bearer).json()
     assert imported["added"] == [a.arxiv_id] and imported["missing"] == ["2412.99999: we have no paper 2412.99999."]
+    assert client.put(f"/api/collections/{pk}/papers/{b.arxiv_id}/note", {"note": " see fig. 2 "},
+                      content_type="application/json", **bearer).json() == {"note": "see fig. 2"}
+    notes = {i["id"]: i["note"] for i in client.get(f"/api/collections/{pk}", **bearer).json()["papers"]}
+    assert notes == {b.arxiv_id: "see fig. 2", a.arxiv_id: ""}
+    shared = client.patch(f"/api/collections/{pk}", {"name": "PhD", "shared": True},
+                          content_type="application/json", **bearer).json()
+    assert shared["name"] == "PhD" and shared["shared"] and "/shared/" in shared["url"]
+    assert client.get(shared["url"]).status_code == 200
+    client.patch(f"/api/collections/{pk}", {"shared": False}, content_type="application/json", **bearer)
+    assert client.get(shared["url"]).status_code == 404
     other = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(make_user('bob'), 'b')[1]}"}
     assert client.get(f"/api/collections/{pk}", **other).status_code == 404
     (entry,) = bibtexparser.parse_string(client.get(f"/api/bibtex/{a.arxiv_id}").content.decode()).entries
     assert entry["eprint"] == a.arxiv_id
     assert client.get("/api/bibtex/9999.99999").status_code == 404
+    assert client.delete(f"/api/collections/{pk}", **other).status_code == 404
+    assert client.delete(f"/api/collections/{pk}", **bearer).json() == {"deleted": "PhD"}
+    assert [c["name"] for c in client.get("/api/collections", **bearer).json()] == ["Reading list"]
 
 
 def test_signals_through_the_api(client, alice, bearer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -82,6 +83,40 @@ def get_collection(request: HttpRequest, pk: int):
     items = [{"id": i.paper.arxiv_id, "title": i.paper.title, "note": i.note, "added": i.added_at.isoformat()}
              for i in collections.items(found)]
     return {"id": found.pk, "name": found.name, "shared": bool(found.share_token), "papers": items}
+
+
+class CollectionPatch(Schema):
+    name: str | None = None
+    shared: bool | None = None
+
+
+class NoteIn(Schema):
+    note: str
+
+
+@router.patch("/collections/{pk}", auth=_auth(), summary="Rename a collection, or turn its public link on or off")
+def patch_collection(request: HttpRequest, pk: int, data: CollectionPatch):
+    found = _mine(request, pk)
+    if data.name is not None:
+        found = collections.rename(request.auth, found.pk, data.name)
+    if data.shared is not None:
+        found = collections.share(request.auth, found.pk, data.shared)
+    path = reverse("library:shared", args=[found.share_token]) if found.share_token else None
+    return {"id": found.pk, "name": found.name, "shared": bool(found.share_token),
+            "url": request.build_absolute_uri(path) if path else None}
+
+
+@router.delete("/collections/{pk}", auth=_auth(), summary="Delete a collection")
+def delete_collection(request: HttpRequest, pk: int):
+    found = _mine(request, pk)
+    return {"deleted": collections.delete(request.auth, found.pk)}
+
+
+@router.put("/collections/{pk}/papers/{path:paper_id}/note", auth=_auth(), summary="Set the note on a saved paper")
+def put_note(request: HttpRequest, pk: int, paper_id: str, data: NoteIn):
+    found = _mine(request, pk)
+    collections.set_note(request.auth, found.pk, _paper(paper_id), data.note)
+    return {"note": data.note.strip()}
 
 
 @router.get("/collections/{pk}/bibtex", auth=_auth(), summary="A collection as BibTeX")
