@@ -47,3 +47,23 @@ def test_saved_search_is_a_page_a_feed_and_json(alice_client, alice, search_inde
     assert "A saved search needs some words to search for." in response.content.decode()
     alice_client.post(f"/searches/{saved.pk}/delete")
     assert not SavedSearch.objects.exists()
+
+
+def test_saved_search_page_queries_do_not_grow(alice_client, alice, search_index):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    write_paper(title="Sparse attention one")
+    alice_client.post("/searches/new", {"q": "sparse attention", "name": "Sparse"})
+    saved = SavedSearch.objects.get()
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert alice_client.get(f"/searches/{saved.pk}").status_code == 200
+        return len(queries)
+    count()
+    small = count()
+    for n in range(12):
+        write_paper(title=f"Sparse attention {n}", authors=["Ada Lovelace", f"Coauthor {n}"])
+    count()  # the keyword index catches up once
+    assert count() == small
