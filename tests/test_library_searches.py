@@ -67,3 +67,47 @@ def test_saved_search_page_queries_do_not_grow(alice_client, alice, search_index
         write_paper(title=f"Sparse attention {n}", authors=["Ada Lovelace", f"Coauthor {n}"])
     count()  # the keyword index catches up once
     assert count() == small
+
+
+def test_saved_search_mails_new_matches_through_a_real_smtp_server(alice_client, alice, search_index, settings):
+    import sys
+
+    from django.core.management import call_command
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from smtp_sink import SmtpSink
+
+    from django.db.models import F
+
+    from dailypapers.store.models import Paper
+
+    def a_day_passes():
+        Paper.objects.update(created_at=F("created_at") - dt.timedelta(days=1))
+        SavedSearch.objects.update(mailed_at=F("mailed_at") - dt.timedelta(days=1))
+
+    sink = SmtpSink().start()
+    try:
+        for name, value in sink.settings().items():
+            setattr(settings, name, value)
+        write_paper(title="Quantum error correction, old")
+        alice_client.post("/searches/new", {"q": "quantum error correction", "name": "QEC"})
+        saved = SavedSearch.objects.get()
+        assert alice_client.post(f"/searches/{saved.pk}/mail", {"mail": "hourly"}, follow=True).content.decode() \
+            .count("is not daily, weekly or off.") == 1
+        alice_client.post(f"/searches/{saved.pk}/mail", {"mail": "daily"})
+        saved.refresh_from_db()
+        assert saved.mail == "daily" and saved.mailed_at
+        write_paper(title="Quantum error correction, new")
+        call_command("searches", "send")
+        assert sink.received()["alice@example.org"] == 0  # not due yet: mailed (set up) less than a day ago
+        a_day_passes()
+        call_command("searches", "send")
+        (mail,) = sink.mails_to("alice@example.org")
+        text = mail.get_body().get_content()
+        assert "Quantum error correction, new" in text and "old" not in text
+        assert "1 new paper for “QEC”" in mail["Subject"]
+        a_day_passes()
+        call_command("searches", "send")  # nothing stored since the last mail: no mail
+        assert sink.received()["alice@example.org"] == 1
+    finally:
+        sink.stop()

@@ -76,6 +76,8 @@ class SavedSearch(models.Model):
     feed_token = models.CharField(max_length=64, unique=True)
     seen_at = models.DateTimeField(null=True, blank=True)  # "new" marks papers stored after this
     created_at = models.DateTimeField(auto_now_add=True)
+    mail = models.CharField(max_length=8, blank=True, default="")  # "", "daily" or "weekly"
+    mailed_at = models.DateTimeField(null=True, blank=True)  # mails carry papers stored after this
 
     class Meta:
         ordering = ["name", "id"]

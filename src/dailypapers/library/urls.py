@@ -12,6 +12,7 @@ urlpatterns = [
     path("searches/new", views.search_save, name="search_save"),
     path("searches/<int:pk>", views.search_page, name="search"),
     path("searches/<int:pk>/seen", views.search_seen, name="search_seen"),
+    path("searches/<int:pk>/mail", views.search_mail, name="search_mail"),
     path("searches/<int:pk>/delete", views.search_delete, name="search_delete"),
     path("searches/feed/<str:token>", feeds.SavedSearchFeed(), name="search_feed"),
     path("for-you", views.for_you, name="for_you"),

@@ -351,3 +351,14 @@ def search_delete(request: HttpRequest, pk: int) -> HttpResponse:
     saved.delete()
     messages.success(request, f"Saved search “{saved.name}” deleted.")
     return redirect("library:searches")
+
+
+@login_required
+@require_POST
+def search_mail(request: HttpRequest, pk: int) -> HttpResponse:
+    from dailypapers.library import alerts
+
+    saved = _my_search(request, pk)
+    frequency = request.POST.get("mail", "")
+    return _act(request, reverse("library:search", args=[pk]), lambda: alerts.set_mail(saved, frequency),
+                f"We will mail you new matches {frequency}." if frequency else "No more mails for this search.")
