@@ -52,7 +52,7 @@ def _world():
 
 
 def test_cold_start_then_personal_ranking_with_reasons(alice_client, alice):
-    liked, graph, _vision, coauthor, hidden = _world()
+    liked, graph, vision, coauthor, hidden = _world()
     alice_client.post("/library/interests", {"categories": "cs.CV", "keywords": ""})
     page = alice_client.get(f"/for-you?date={DAY}").content.decode()
     assert "being prepared" in page  # no text model yet: the cold start says so
@@ -67,6 +67,9 @@ def test_cold_start_then_personal_ranking_with_reasons(alice_client, alice):
     assert result.personal and not result.cached
     ids = [i.paper_id for i in result.items]
     assert hidden.arxiv_id not in ids and graph.arxiv_id not in ids  # not interested, already saved
+    Vote.objects.create(user=alice, paper=vision)
+    assert vision.arxiv_id not in [i.paper_id for i in foryou.for_you(alice, listings.Period.containing("day", DAY)).items]
+    Vote.objects.filter(user=alice, paper=vision).delete()
     assert ids[0] == coauthor.arxiv_id
     assert "by Grace Hopper, who wrote 1 paper you liked" in result.items[0].why
     CollectionItem.objects.filter(paper=graph).delete()

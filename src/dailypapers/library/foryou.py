@@ -1,8 +1,8 @@
 """For you: one reader's ranking of a day's or week's papers, with the reasons, cached.
 
 The candidates are the papers featured in the period; the profile is the reader's upvotes and
-saves, with their "not interested" papers as negatives; saved and not-interested papers are never
-shown (read ones optionally). The candidates' features are kept per process per period; a
+saves, with their "not interested" papers as negatives; saved, upvoted and not-interested papers
+are never shown (read ones optionally). The candidates' features are kept per process per period; a
 reader's result is kept in the cache under a key that includes their signals' version, so it is
 recomputed exactly when they vote, save or mark something (or the period gains papers).
 Before the tf-idf space exists, or before the reader liked anything, papers are ranked by the
@@ -109,7 +109,8 @@ def _liked_and_disliked(user) -> tuple[list[int], list[int], set[int], set[int]]
     not_interested = {pk for pk, no, _ in marks if no}
     read = {pk for pk, _, at in marks if at}
     liked = sorted((voted | saved) - not_interested)
-    return liked, sorted(not_interested), saved | not_interested, read
+    # Hidden: what the reader already acted on (saved, upvoted) or refused.
+    return liked, sorted(not_interested), saved | voted | not_interested, read
 
 
 def _liked_papers(pks: list[int], fitted: textspace.Fitted) -> tuple[Papers, dict[str, str]]:
