@@ -32,8 +32,9 @@ def test_save_from_the_paper_page_into_default_and_new_collections(alice_client,
     page = alice_client.get(f"/papers/{paper.arxiv_id}").content.decode()
     assert f'action="/papers/{paper.arxiv_id}/save"' in page and "Reading list" in page
     assert 'name="csrfmiddlewaretoken"' in page
+    assert not Collection.objects.exists()  # GET never writes: the Reading list comes with the first save
+    response = alice_client.post(f"/papers/{paper.arxiv_id}/save", {"collection": ""})
     default = Collection.objects.get(user=alice)
-    response = alice_client.post(f"/papers/{paper.arxiv_id}/save", {"collection": str(default.pk)})
     assert response.status_code == 302 and response["Location"] == f"/papers/{paper.arxiv_id}"
     assert _items(default) == [paper.arxiv_id]
     alice_client.post(f"/papers/{paper.arxiv_id}/save", {"new_name": "Thesis"})

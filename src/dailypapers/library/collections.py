@@ -31,8 +31,8 @@ def _clean_name(name: str) -> str:
 
 
 def owned(user) -> QuerySet[Collection]:
-    """The user's collections, each with its paper count, the default one created on first use."""
-    ensure_default(user)
+    """The user's collections, each with its paper count. Reading never creates one (GET never
+    writes): the default "Reading list" is made by the first save (ensure_default)."""
     return Collection.objects.filter(user=user).annotate(size=Count("items"))
 
 
