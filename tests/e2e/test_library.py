@@ -49,3 +49,21 @@ def test_save_note_share_revoke_and_download(browser, live_server, settings, dja
     assert "The public link no longer works." in page.content()
     assert stranger.goto(link).status == 404
     context.close()
+
+
+def test_opening_a_paper_marks_it_read(browser, live_server, settings, django_user_model):
+    from dailypapers.library.models import PaperSignal
+
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    reader = django_user_model.objects.create_user("erin", "erin@example.org", PASSWORD)
+    paper = feature(dt.date(2025, 1, 6), 1, title="Opened in a browser")[0]
+    page = browser.new_page()
+    page.goto(live_server.url + "/accounts/login")
+    page.fill("#id_username", "erin")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    assert not PaperSignal.objects.filter(user=reader).exists()
+    page.goto(f"{live_server.url}/papers/{paper.arxiv_id}")
+    page.wait_for_selector("form.mark-read button:has-text('Mark unread')")
+    assert PaperSignal.objects.get(user=reader, paper=paper).read_at is not None
+    page.close()

@@ -220,6 +220,12 @@ def signal(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         messages.success(request, "We will not show you this paper again." if value else "Shown again.")
     if "read" in request.POST:
         signals.mark_read(request.user, paper, request.POST["read"] == "1")
+    if request.headers.get("Accept", "").startswith("application/json"):  # read.js, on opening the page
+        from django.http import JsonResponse
+
+        found = signals.signal_for(request.user, paper)
+        return JsonResponse({"not_interested": bool(found and found.not_interested),
+                             "read": bool(found and found.read_at)})
     return redirect(safe_next(request, reverse("web:paper", args=[paper.arxiv_id])))
 
 
