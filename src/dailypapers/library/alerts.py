@@ -8,7 +8,7 @@ went out, so a failed send is retried by the next run and nothing is mailed twic
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -26,10 +26,7 @@ MAX_PAPERS = 50
 class SendResult:
     sent: int = 0
     nothing_new: int = 0
-    failed: list[str] = None  # one sentence each
-
-    def __post_init__(self):
-        self.failed = self.failed or []
+    failed: list[str] = field(default_factory=list)  # one sentence each
 
 
 def set_mail(saved: SavedSearch, frequency: str) -> None:

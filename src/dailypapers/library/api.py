@@ -170,6 +170,7 @@ def recommendations(request: HttpRequest, date: str | None = None, week: str | N
     from dailypapers.library import foryou
     from dailypapers.web.services import hf_shape
 
+    period: listings.Period | None
     try:
         if week:
             period = listings.parse_period("week", week)

@@ -186,17 +186,17 @@ def parse(text: str) -> ParsedBib:
     library = bibtexparser.parse_string(text)
     result = ParsedBib()
     for block in library.failed_blocks:
-        line = getattr(block, "start_line", 0) + 1
+        line = (getattr(block, "start_line", 0) or 0) + 1
         result.errors.append(f"line {line}: this BibTeX entry could not be read ({_first_line(block.raw)}).")
     for item in library.entries:
         fields = {name.lower(): str(f.value) for name, f in item.fields_dict.items()}
         result.references.append(Reference(
-            key=item.key, line=item.start_line + 1, arxiv_id=_arxiv_id(fields), doi=fields.get("doi", "").strip(),
+            key=item.key, line=(item.start_line or 0) + 1, arxiv_id=_arxiv_id(fields), doi=fields.get("doi", "").strip(),
             title=unescape(fields.get("title", ""))))
     return result
 
 
-def _first_line(raw: str) -> str:
+def _first_line(raw: str | None) -> str:
     first = (raw or "").strip().splitlines()[0] if (raw or "").strip() else ""
     return first[:60]
 
