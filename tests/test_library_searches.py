@@ -75,9 +75,8 @@ def test_saved_search_mails_new_matches_through_a_real_smtp_server(alice_client,
     from django.core.management import call_command
 
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-    from smtp_sink import SmtpSink
-
     from django.db.models import F
+    from smtp_sink import SmtpSink
 
     from dailypapers.store.models import Paper
 
