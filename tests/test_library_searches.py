@@ -110,3 +110,12 @@ def test_saved_search_mails_new_matches_through_a_real_smtp_server(alice_client,
         assert sink.received()["alice@example.org"] == 1
     finally:
         sink.stop()
+
+
+def test_not_interested_papers_leave_that_readers_search_results(alice_client, alice, search_index):
+    keep = write_paper(title="Tokenizers for code, kept")
+    drop = write_paper(title="Tokenizers for code, dropped")
+    alice_client.post(f"/papers/{drop.arxiv_id}/signal", {"not_interested": "1"})
+    page = alice_client.get("/search?q=tokenizers+code").content.decode()
+    assert keep.title in page and drop.title not in page
+    assert drop.title in Client().get("/search?q=tokenizers+code").content.decode()

@@ -87,7 +87,7 @@ def search(request: HttpRequest) -> HttpResponse:
     number = page_number(request)
     try:
         papers, total = search_adapter.search_papers(query, filters, sort, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE)
-        error = ""
+        papers, error = without_not_interested(request.user, papers), ""
     except search_adapter.SearchError as exc:
         papers, total, error = [], 0, str(exc)
     return render(request, "web/search.html", {
