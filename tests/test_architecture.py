@@ -21,8 +21,11 @@ ALLOWED = {
     "ingest": {"store"},
     "search": {"store"},
     "digest": {"store", "search"},
-    "web": {"store", "search", "ingest", "digest", "rank"},
-    "cli": {"store", "search", "ingest", "digest", "web", "rank"},
+    # The personal layer sits beside the site: its pages use the site's search door and lists, and the
+    # site's lists leave out what a reader marked not interested (a known two-way edge, docs/architecture.md).
+    "library": {"store", "search", "ingest", "digest", "rank", "web"},
+    "web": {"store", "search", "ingest", "digest", "rank", "library"},
+    "cli": {"store", "search", "ingest", "digest", "web", "rank", "library"},
 }
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "dailypapers.digest",
     "dailypapers.search",
     "dailypapers.web",
+    "dailypapers.library",
     "ninja",  # serves the OpenAPI docs' scripts from our static files instead of a CDN
 ]
 

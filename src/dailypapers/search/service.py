@@ -125,15 +125,20 @@ def _semantic_ready(reader: _Reader) -> bool:
 _categories: tuple[float, frozenset[str]] | None = None
 
 
-def known_categories() -> frozenset[str]:
-    """Every category some paper is in (cached per process for CATEGORIES_TTL_SECONDS)."""
+def known_categories(wanted: tuple[str, ...] | list[str] = ()) -> frozenset[str]:
+    """Every category some paper is in (cached per process for CATEGORIES_TTL_SECONDS, and read
+    again at once when a category asked for is not in the cached set: a new category is never
+    refused for a stale cache)."""
     global _categories
     now = time.monotonic()
-    if _categories is None or now - _categories[0] > CATEGORIES_TTL_SECONDS:
+    cached = {c.lower() for c in _categories[1]} if _categories is not None else set()
+    stale = _categories is None or now - _categories[0] > CATEGORIES_TTL_SECONDS
+    if stale or any(w.strip().lower() not in cached for w in wanted if w.strip()):
         found: set[str] = set()
         for value in Paper.objects.values_list("categories", flat=True).distinct().iterator(chunk_size=5000):
             found.update(value.split())
         _categories = (now, frozenset(found))
+    assert _categories is not None
     return _categories[1]
 
 
@@ -142,7 +147,7 @@ def clean_filters(categories: tuple[str, ...] | list[str] = (), date_from: str |
     """Filters from user input, by the one set of rules (search/rules.py); QueryError names the bad one."""
     start, end = rules.parse_date(date_from, "from"), rules.parse_date(date_to, "to")
     rules.check_date_range(start, end)
-    cats = rules.canonical_categories(categories, known_categories()) if any(c.strip() for c in categories) else ()
+    cats = rules.canonical_categories(categories, known_categories(categories)) if any(c.strip() for c in categories) else ()
     return Filters(date_from=start, date_to=end, categories=cats,
                    authors=tuple(a.strip() for a in authors if a and a.strip()))
 

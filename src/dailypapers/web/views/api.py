@@ -368,6 +368,11 @@ def submit(request: HttpRequest, data: SubmitIn):
     return {"created": result.created, "paper": hf_shape.paper_item(paper)}
 
 
+from dailypapers.library.api import router as library_router  # noqa: E402 (it needs TokenAuth above)
+
+api.add_router("/", library_router)
+
+
 # Last: its greedy {path:} would otherwise swallow .../vote and .../comments.
 @api.get("/papers/{path:paper_id}", response={200: PaperOut, **ERRORS},
          summary="One paper (also by a versioned id, 2608.19880v1)")

@@ -1,0 +1,215 @@
+"""The library's JSON API (token auth): collections, their BibTeX, saving papers, signals; a paper's BibTeX."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from dailypapers.library import collections, signals, transfer
+from dailypapers.library.models import Collection
+from dailypapers.web.services import listings
+
+router = Router(tags=["library"])
+
+
+def _auth():
+    from dailypapers.web.views.api import (
+        TokenAuth,  # the API module imports this router
+    )
+
+    return TokenAuth()
+
+
+class CollectionOut(Schema):
+    id: int
+    name: str
+    papers: int
+    shared: bool
+
+
+class CollectionIn(Schema):
+    name: str
+
+
+class SaveIn(Schema):
+    arxiv_id: str
+    note: str = ""
+
+
+class SignalIn(Schema):
+    not_interested: bool | None = None
+    read: bool | None = None
+
+
+class ImportIn(Schema):
+    text: str  # BibTeX, or arXiv ids / URLs
+
+
+def _mine(request: HttpRequest, pk: int) -> Collection:
+    try:
+        return collections.get(request.auth, pk)
+    except Collection.DoesNotExist:
+        raise Http404("No such collection.") from None
+
+
+def _bib(text: str) -> HttpResponse:
+    return HttpResponse(text, content_type="application/x-bibtex; charset=utf-8")
+
+
+def _paper(paper_id: str):
+    return get_object_or_404(listings.visible_papers(), arxiv_id=paper_id)
+
+
+def _out(c: Collection, size: int) -> CollectionOut:
+    return CollectionOut(id=c.pk, name=c.name, papers=size, shared=bool(c.share_token))
+
+
+@router.get("/collections", auth=_auth(), response=list[CollectionOut], summary="Your collections")
+def list_collections(request: HttpRequest):
+    return [_out(c, c.size) for c in collections.owned(request.auth)]
+
+
+@router.post("/collections", auth=_auth(), response={201: CollectionOut}, summary="Create a collection")
+def create_collection(request: HttpRequest, data: CollectionIn):
+    return Status(201, _out(collections.create(request.auth, data.name), 0))
+
+
+@router.get("/collections/{pk}", auth=_auth(), summary="A collection's papers, in order, with notes")
+def get_collection(request: HttpRequest, pk: int):
+    found = _mine(request, pk)
+    items = [{"id": i.paper.arxiv_id, "title": i.paper.title, "note": i.note, "added": i.added_at.isoformat()}
+             for i in collections.items(found)]
+    return {"id": found.pk, "name": found.name, "shared": bool(found.share_token), "papers": items}
+
+
+class CollectionPatch(Schema):
+    name: str | None = None
+    shared: bool | None = None
+
+
+class NoteIn(Schema):
+    note: str
+
+
+@router.patch("/collections/{pk}", auth=_auth(), summary="Rename a collection, or turn its public link on or off")
+def patch_collection(request: HttpRequest, pk: int, data: CollectionPatch):
+    found = _mine(request, pk)
+    if data.name is not None:
+        found = collections.rename(request.auth, found.pk, data.name)
+    if data.shared is not None:
+        found = collections.share(request.auth, found.pk, data.shared)
+    path = reverse("library:shared", args=[found.share_token]) if found.share_token else None
+    return {"id": found.pk, "name": found.name, "shared": bool(found.share_token),
+            "url": request.build_absolute_uri(path) if path else None}
+
+
+@router.delete("/collections/{pk}", auth=_auth(), summary="Delete a collection")
+def delete_collection(request: HttpRequest, pk: int):
+    found = _mine(request, pk)
+    return {"deleted": collections.delete(request.auth, found.pk)}
+
+
+@router.put("/collections/{pk}/papers/{path:paper_id}/note", auth=_auth(), summary="Set the note on a saved paper")
+def put_note(request: HttpRequest, pk: int, paper_id: str, data: NoteIn):
+    found = _mine(request, pk)
+    collections.set_note(request.auth, found.pk, _paper(paper_id), data.note)
+    return {"note": data.note.strip()}
+
+
+@router.get("/collections/{pk}/bibtex", auth=_auth(), summary="A collection as BibTeX")
+def collection_bibtex(request: HttpRequest, pk: int):
+    return _bib(transfer.export_collection(_mine(request, pk)))
+
+
+@router.post("/collections/{pk}/papers", auth=_auth(), summary="Save a paper into a collection")
+def save_paper(request: HttpRequest, pk: int, data: SaveIn):
+    found = _mine(request, pk)
+    added = collections.add(request.auth, found.pk, _paper(data.arxiv_id), data.note)
+    return {"saved": True, "added": added}
+
+
+@router.delete("/collections/{pk}/papers/{path:paper_id}", auth=_auth(), summary="Take a paper out of a collection")
+def remove_paper(request: HttpRequest, pk: int, paper_id: str):
+    found = _mine(request, pk)
+    return {"removed": collections.remove(request.auth, found.pk, _paper(paper_id))}
+
+
+@router.post("/collections/{pk}/import", auth=_auth(), summary="Import BibTeX or arXiv ids into a collection")
+def import_papers(request: HttpRequest, pk: int, data: ImportIn, fetch: bool = False):
+    found = _mine(request, pk)
+    result = transfer.import_text(request.auth, found.pk, data.text,
+                                  fetch=transfer.fetch_from_arxiv if fetch else None)
+    return {"added": result.added, "already": result.already, "fetched": result.fetched,
+            "missing": result.missing, "errors": result.errors}
+
+
+@router.post("/signals/{path:paper_id}", auth=_auth(), summary="Mark a paper not interested and/or read")
+def set_signal(request: HttpRequest, paper_id: str, data: SignalIn):
+    paper = _paper(paper_id)
+    if data.not_interested is not None:
+        signals.set_not_interested(request.auth, paper, data.not_interested)
+    if data.read is not None:
+        signals.mark_read(request.auth, paper, data.read)
+    found = signals.signal_for(request.auth, paper)
+    return {"not_interested": bool(found and found.not_interested), "read": bool(found and found.read_at)}
+
+
+@router.get("/bibtex/{path:paper_id}", summary="One paper as BibTeX")
+def paper_bibtex(request: HttpRequest, paper_id: str):
+    return _bib(transfer.export_papers([_paper(paper_id)]))
+
+
+@router.get("/recommendations", auth=_auth(), summary="For you: a ranking of a day's or week's papers, each with why")
+def recommendations(request: HttpRequest, date: str | None = None, week: str | None = None, limit: int = 50,
+                    hide_read: bool = False):
+    import datetime as dt
+
+    from dailypapers.library import foryou
+    from dailypapers.web.services import hf_shape
+
+    period: listings.Period | None
+    try:
+        if week:
+            period = listings.parse_period("week", week)
+        else:
+            day = listings.last_listing_day(dt.date.fromisoformat(date) if date else None)
+            period = listings.Period.containing("day", day) if day else None
+    except ValueError as exc:
+        raise HttpError(400, f"{exc}.") from exc
+    if period is None:
+        return {"period": None, "personal": False, "note": "No papers have been featured yet.", "items": []}
+    result = foryou.for_you(request.auth, period, limit=max(1, min(limit, 100)), hide_read=hide_read)
+    papers = {p.arxiv_id: p for p in listings.with_stats(listings.visible_papers())
+              .filter(arxiv_id__in=[i.paper_id for i in result.items])}
+    return {"period": period.slug, "personal": result.personal, "note": result.note, "items": [
+        {"paper": hf_shape.paper_item(papers[i.paper_id]), "score": i.score, "why": i.why}
+        for i in result.items if i.paper_id in papers]}
+
+
+@router.get("/searches", auth=_auth(), summary="Your saved searches")
+def saved_searches(request: HttpRequest):
+    from dailypapers.library.models import SavedSearch
+
+    return [{"id": s.pk, "name": s.name, "query": s.query, "category": s.category, "sort": s.sort}
+            for s in SavedSearch.objects.filter(user=request.auth)]
+
+
+@router.get("/searches/{pk}", auth=_auth(), summary="A saved search's matches, newest marks included")
+def saved_search(request: HttpRequest, pk: int, limit: int = 50, p: int = 0):
+    from dailypapers.library import searches
+    from dailypapers.library.models import SavedSearch
+    from dailypapers.web.services import hf_shape
+
+    saved = SavedSearch.objects.filter(user=request.auth, pk=pk).first()
+    if saved is None:
+        raise Http404("No such saved search.")
+    limit = max(1, min(limit, 100))
+    result = searches.run(saved, limit, max(0, p) * limit)
+    if result.error:
+        raise HttpError(400, result.error)
+    return {"id": saved.pk, "name": saved.name, "query": saved.query, "total": result.total,
+            "items": [{"paper": hf_shape.paper_item(paper), "new": paper.pk in result.new_ids}
+                      for paper in result.papers]}

@@ -1,0 +1,84 @@
+"""A reader's library: named collections of papers, and per-paper signals (not interested, read)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from dailypapers.store.models import Paper
+
+DEFAULT_COLLECTION = "Reading list"
+
+
+class Collection(models.Model):
+    """Private unless ``share_token`` is set: then anyone with /shared/<token> may read it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections")
+    name = models.CharField(max_length=200)
+    position = models.IntegerField(default=0)
+    share_token = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_collection_name")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.name}"
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="collection_items")
+    note = models.TextField(blank=True, default="")
+    position = models.IntegerField(default=0)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["collection", "paper"], name="unique_collection_paper")]
+
+
+class PaperSignal(models.Model):
+    """What a reader told us about one paper besides votes and saves."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_signals")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="signals")
+    not_interested = models.BooleanField(default=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="unique_paper_signal")]
+        indexes = [models.Index(fields=["user", "not_interested"], name="signal_user_not_interested")]
+
+
+class Interests(models.Model):
+    """Categories and keywords a reader chose, for recommendations before they have signals."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests")
+    categories = models.JSONField(default=list)
+    keywords = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class SavedSearch(models.Model):
+    """A search kept by name: a page, a feed (by its private token), a JSON endpoint."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=200)
+    query = models.CharField(max_length=500)
+    category = models.CharField(max_length=32, blank=True, default="")
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    sort = models.CharField(max_length=16, default="relevance")
+    feed_token = models.CharField(max_length=64, unique=True)
+    seen_at = models.DateTimeField(null=True, blank=True)  # "new" marks papers stored after this
+    created_at = models.DateTimeField(auto_now_add=True)
+    mail = models.CharField(max_length=8, blank=True, default="")  # "", "daily" or "weekly"
+    mailed_at = models.DateTimeField(null=True, blank=True)  # mails carry papers stored after this
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_saved_search_name")]

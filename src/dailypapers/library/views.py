@@ -1,0 +1,370 @@
+"""Library pages: collections (private, or public by link), saving papers, BibTeX, signals, interests.
+
+Writes are POST forms with CSRF tokens and work without JavaScript; GET never writes.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from dailypapers.library import collections, signals, transfer
+from dailypapers.library.models import Collection
+from dailypapers.store.models import Paper
+from dailypapers.web.services import listings
+from dailypapers.web.views.common import safe_next
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def _paper(arxiv_id: str) -> Paper:
+    return get_object_or_404(listings.visible_papers(), arxiv_id=arxiv_id)
+
+
+def _mine(request: HttpRequest, pk: int) -> Collection:
+    try:
+        return collections.get(request.user, pk)
+    except Collection.DoesNotExist:
+        raise Http404("No such collection.") from None
+
+
+def _page(pk: int) -> str:
+    return reverse("library:collection", args=[pk])
+
+
+def _bib_response(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="application/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _filename(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-").lower() or "collection"
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "library/index.html", {"collections": list(collections.owned(request.user))})
+
+
+@login_required
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    try:
+        made = collections.create(request.user, request.POST.get("name", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("library:index")
+    messages.success(request, f"Collection “{made.name}” created.")
+    return redirect(safe_next(request, _page(made.pk)))
+
+
+@login_required
+def collection(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _mine(request, pk)
+    return render(request, "library/collection.html", {
+        "collection": found, "items": list(collections.items(found)), "owner": True,
+        "share_url": request.build_absolute_uri(reverse("library:shared", args=[found.share_token]))
+        if found.share_token else ""})
+
+
+def shared(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        found = collections.shared(token)
+    except Collection.DoesNotExist:
+        raise Http404("This link does not lead to a shared collection (the owner may have turned it off).") from None
+    return render(request, "library/collection.html", {
+        "collection": found, "items": list(collections.items(found)), "owner": False, "token": token})
+
+
+def shared_bib(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        found = collections.shared(token)
+    except Collection.DoesNotExist:
+        raise Http404("No shared collection.") from None
+    return _bib_response(transfer.export_collection(found), f"{_filename(found.name)}.bib")
+
+
+@login_required
+def collection_bib(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _mine(request, pk)
+    return _bib_response(transfer.export_collection(found), f"{_filename(found.name)}.bib")
+
+
+def paper_bib(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = _paper(arxiv_id)
+    return _bib_response(transfer.export_papers([paper]), f"{_filename(paper.arxiv_id)}.bib")
+
+
+def _act(request: HttpRequest, fallback: str, action, done: str = "") -> HttpResponse:
+    """Run a write, turning refusals into a message on the page the reader came from."""
+    try:
+        message = action()
+    except Collection.DoesNotExist:
+        raise Http404("No such collection.") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if message or done:
+            messages.success(request, message or done)
+    return redirect(safe_next(request, fallback))
+
+
+def _offset(request: HttpRequest) -> int:
+    return -1 if request.POST.get("direction") == "up" else 1
+
+
+@login_required
+@require_POST
+def rename(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, _page(pk), lambda: collections.rename(request.user, pk, request.POST.get("name", "")) and "",
+                "Collection renamed.")
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, reverse("library:index"),
+                lambda: f"Collection “{collections.delete(request.user, pk)}” deleted.")
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, reverse("library:index"), lambda: collections.move(request.user, pk, _offset(request)))
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest, pk: int) -> HttpResponse:
+    on = request.POST.get("share") == "1"
+    return _act(request, _page(pk), lambda: collections.share(request.user, pk, on) and "",
+                "Anyone with the link can now read this collection." if on else "The public link no longer works.")
+
+
+@login_required
+@require_POST
+def save(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """Save a paper into a chosen collection, or a new one named in the form; ``remove=1`` takes it out."""
+    paper = _paper(arxiv_id)
+    fallback = reverse("web:paper", args=[paper.arxiv_id])
+
+    def action() -> str:
+        new_name = request.POST.get("new_name", "").strip()
+        if new_name:
+            target = collections.create(request.user, new_name)
+        else:
+            raw = request.POST.get("collection", "")
+            target = collections.get(request.user, int(raw)) if raw.isdigit() else collections.ensure_default(
+                request.user)
+        if request.POST.get("remove") == "1":
+            collections.remove(request.user, target.pk, paper)
+            return f"Removed from “{target.name}”."
+        added = collections.add(request.user, target.pk, paper, request.POST.get("note", ""))
+        return f"Saved to “{target.name}”." if added else f"Already in “{target.name}”."
+    return _act(request, fallback, action)
+
+
+@login_required
+@require_POST
+def note(request: HttpRequest, pk: int, arxiv_id: str) -> HttpResponse:
+    paper = _paper(arxiv_id)
+    return _act(request, _page(pk), lambda: collections.set_note(request.user, pk, paper, request.POST.get("note", "")),
+                "Note saved.")
+
+
+@login_required
+@require_POST
+def move_item(request: HttpRequest, pk: int, arxiv_id: str) -> HttpResponse:
+    paper = _paper(arxiv_id)
+    return _act(request, _page(pk), lambda: collections.move_item(request.user, pk, paper, _offset(request)))
+
+
+@login_required
+@require_POST
+def import_into(request: HttpRequest, pk: int) -> HttpResponse:
+    """A .bib file or pasted BibTeX / arXiv ids; papers we lack are fetched from arXiv when asked."""
+    upload = request.FILES.get("file")
+    if upload is not None and upload.size > MAX_UPLOAD:
+        messages.error(request, f"{upload.name} is larger than {MAX_UPLOAD // 1024 // 1024} MB.")
+        return redirect(_page(pk))
+    try:
+        text = upload.read().decode("utf-8-sig") if upload is not None else request.POST.get("text", "")
+    except UnicodeDecodeError:
+        messages.error(request, f"{upload.name} is not UTF-8 text.")
+        return redirect(_page(pk))
+    fetch = transfer.fetch_from_arxiv if request.POST.get("fetch") == "1" else None
+    try:
+        result = transfer.import_text(request.user, pk, text, fetch=fetch)
+    except Collection.DoesNotExist:
+        raise Http404("No such collection.") from None
+    messages.success(request, f"Import: {result.summary()}")
+    for line in (result.missing + result.errors)[:50]:
+        messages.warning(request, line)
+    return redirect(_page(pk))
+
+
+@login_required
+@require_POST
+def signal(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """``not_interested`` = 1/0 and/or ``read`` = 1/0."""
+    paper = _paper(arxiv_id)
+    if "not_interested" in request.POST:
+        value = request.POST["not_interested"] == "1"
+        signals.set_not_interested(request.user, paper, value)
+        messages.success(request, "We will not show you this paper again." if value else "Shown again.")
+    if "read" in request.POST:
+        signals.mark_read(request.user, paper, request.POST["read"] == "1")
+    if request.headers.get("Accept", "").startswith("application/json"):  # read.js, on opening the page
+        from django.http import JsonResponse
+
+        found = signals.signal_for(request.user, paper)
+        return JsonResponse({"not_interested": bool(found and found.not_interested),
+                             "read": bool(found and found.read_at)})
+    return redirect(safe_next(request, reverse("web:paper", args=[paper.arxiv_id])))
+
+
+@login_required
+def interests(request: HttpRequest) -> HttpResponse:
+    current = signals.interests_of(request.user)
+    if request.method == "POST":
+        try:
+            signals.set_interests(request.user, request.POST.get("categories", ""), request.POST.get("keywords", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Interests saved.")
+            return redirect(safe_next(request, reverse("library:interests")))
+    return render(request, "library/interests.html", {"interests": current})
+
+
+def _period_from(request: HttpRequest):
+    """?week=YYYY-Www or ?date=YYYY-MM-DD (default: the last listing day); ValueError for bad input."""
+    import datetime as dt
+
+    week = request.GET.get("week", "")
+    if week:
+        return listings.parse_period("week", week)
+    date = request.GET.get("date", "")
+    day = dt.date.fromisoformat(date) if date else None
+    shown = listings.last_listing_day(day) or day
+    if shown is None:
+        return None
+    return listings.Period.containing("week" if request.GET.get("period") == "week" else "day", shown)
+
+
+def for_you_items(result):
+    """The papers of a ForYou result, in its order, with their reasons: one query."""
+    found = {p.arxiv_id: p for p in listings.visible_papers().filter(arxiv_id__in=[i.paper_id for i in result.items])}
+    return [(found[i.paper_id], i) for i in result.items if i.paper_id in found]
+
+
+@login_required
+def for_you(request: HttpRequest) -> HttpResponse:
+    from dailypapers.library import foryou
+
+    try:
+        period = _period_from(request)
+    except ValueError as exc:
+        return render(request, "web/error.html", {"title": "Bad period", "message": f"{exc}."}, status=400)
+    if period is None:
+        return render(request, "library/for_you.html", {"period": None, "rows": []})
+    result = foryou.for_you(request.user, period, hide_read=request.GET.get("hide_read") == "1")
+    return render(request, "library/for_you.html", {"period": period, "result": result,
+                                                     "rows": for_you_items(result)})
+
+
+AUTHOR_PAGE_SIZE = 50
+
+
+def author(request: HttpRequest, name: str) -> HttpResponse:
+    from dailypapers.library import authors
+    from dailypapers.web.views.common import page_number
+
+    number = page_number(request, AUTHOR_PAGE_SIZE)
+    papers, total = authors.papers_by(name, AUTHOR_PAGE_SIZE, number * AUTHOR_PAGE_SIZE)
+    if not papers and number == 0:
+        raise Http404(f"We have no papers by {name}.")
+    return render(request, "library/author.html", {
+        "name": name, "papers": papers, "total": total, "number": number,
+        "has_next": (number + 1) * AUTHOR_PAGE_SIZE < total})
+
+
+def _my_search(request: HttpRequest, pk: int):
+    from dailypapers.library.models import SavedSearch
+
+    try:
+        return SavedSearch.objects.get(user=request.user, pk=pk)
+    except SavedSearch.DoesNotExist:
+        raise Http404("No such saved search.") from None
+
+
+@login_required
+@require_POST
+def search_save(request: HttpRequest) -> HttpResponse:
+    from dailypapers.library import searches
+
+    data = request.POST
+    try:
+        saved = searches.save(request.user, data.get("name", ""), data.get("q", ""), data.get("category", ""),
+                              data.get("from") or None, data.get("to") or None, data.get("sort") or "relevance")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(safe_next(request, reverse("library:searches")))
+    messages.success(request, f"Search saved as “{saved.name}”.")
+    return redirect("library:search", saved.pk)
+
+
+@login_required
+def search_list(request: HttpRequest) -> HttpResponse:
+    from dailypapers.library.models import SavedSearch
+
+    return render(request, "library/searches.html", {"searches": list(SavedSearch.objects.filter(user=request.user))})
+
+
+@login_required
+def search_page(request: HttpRequest, pk: int) -> HttpResponse:
+    from urllib.parse import urlencode
+
+    from dailypapers.library import searches
+
+    saved = _my_search(request, pk)
+    result = searches.run(saved)
+    return render(request, "library/saved_search.html", {
+        "saved": saved, "result": result, "rows": [(p, p.pk in result.new_ids) for p in result.papers],
+        "search_url": reverse("web:search") + "?" + urlencode(searches.search_url_params(saved)),
+        "feed_url": request.build_absolute_uri(reverse("library:search_feed", args=[saved.feed_token]))})
+
+
+@login_required
+@require_POST
+def search_seen(request: HttpRequest, pk: int) -> HttpResponse:
+    from dailypapers.library import searches
+
+    searches.mark_seen(_my_search(request, pk))
+    return redirect("library:search", pk)
+
+
+@login_required
+@require_POST
+def search_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = _my_search(request, pk)
+    saved.delete()
+    messages.success(request, f"Saved search “{saved.name}” deleted.")
+    return redirect("library:searches")
+
+
+@login_required
+@require_POST
+def search_mail(request: HttpRequest, pk: int) -> HttpResponse:
+    from dailypapers.library import alerts
+
+    saved = _my_search(request, pk)
+    frequency = request.POST.get("mail", "")
+    return _act(request, reverse("library:search", args=[pk]), lambda: alerts.set_mail(saved, frequency),
+                f"We will mail you new matches {frequency}." if frequency else "No more mails for this search.")

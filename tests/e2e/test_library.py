@@ -1,0 +1,69 @@
+"""Collections in a real browser: save from the paper page, note, share by link, revoke, BibTeX download."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import bibtexparser
+import pytest
+
+from tests.web_fixtures import feature, no_page_cache  # noqa: F401
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a long enough passphrase 42"
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_save_note_share_revoke_and_download(browser, live_server, settings, django_user_model, javascript):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server speaks plain HTTP
+    django_user_model.objects.create_user("dora", "dora@example.org", PASSWORD)
+    paper = feature(dt.date(2025, 1, 6), 1, title="Escapes & braces {x}_1 in Zürich")[0]
+    context = browser.new_context(java_script_enabled=javascript, accept_downloads=True)
+    page = context.new_page()
+    url = live_server.url
+    page.goto(url + "/accounts/login")
+    page.fill("#id_username", "dora")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{url}/papers/{paper.arxiv_id}")
+    page.fill("#save-new", "Thesis")
+    page.click("form.save button[type=submit]")
+    assert "Saved to “Thesis”." in page.content()
+    page.click(".saved-in a:has-text('Thesis')")
+    assert page.locator("h1").inner_text() == "Thesis"
+    page.fill("input[name=note]", "cite in chapter 2")
+    page.click("form.note button")
+    assert "Note saved." in page.content()
+    with page.expect_download() as download:
+        page.click("a:has-text('Download BibTeX')")
+    (entry,) = bibtexparser.parse_string(download.value.path().read_text(encoding="utf-8")).entries
+    assert entry["eprint"] == paper.arxiv_id and r"\&" in entry["title"] and "{ü}" in entry["title"]
+    page.click("summary:has-text('Rename, share or delete')")  # <details>: works without scripts too
+    page.click("button:has-text('Share by public link')")
+    link = page.locator("a.share-url").get_attribute("href")
+    stranger = browser.new_context(java_script_enabled=javascript).new_page()
+    stranger.goto(link)
+    assert "Escapes &amp; braces" in stranger.content() and "cite in chapter 2" in stranger.content()
+    page.click("summary:has-text('Rename, share or delete')")
+    page.click("button:has-text('Turn the public link off')")
+    assert "The public link no longer works." in page.content()
+    assert stranger.goto(link).status == 404
+    context.close()
+
+
+def test_opening_a_paper_marks_it_read(browser, live_server, settings, django_user_model):
+    from dailypapers.library.models import PaperSignal
+
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    reader = django_user_model.objects.create_user("erin", "erin@example.org", PASSWORD)
+    paper = feature(dt.date(2025, 1, 6), 1, title="Opened in a browser")[0]
+    page = browser.new_page()
+    page.goto(live_server.url + "/accounts/login")
+    page.fill("#id_username", "erin")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    assert not PaperSignal.objects.filter(user=reader).exists()
+    page.goto(f"{live_server.url}/papers/{paper.arxiv_id}")
+    page.wait_for_selector("form.mark-read button:has-text('Mark unread')")
+    assert PaperSignal.objects.get(user=reader, paper=paper).read_at is not None
+    page.close()

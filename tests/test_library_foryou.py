@@ -1,0 +1,146 @@
+"""For you: the page, the API and the CLI over real stored papers, with the reasons and the cache."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from dailypapers.library import foryou, textspace
+from dailypapers.library.models import CollectionItem
+from dailypapers.web.models import Vote
+from dailypapers.web.services import listings, tokens
+from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+OLD = dt.date(2025, 1, 6)
+DAY = dt.date(2025, 1, 13)
+
+
+@pytest.fixture(autouse=True)
+def fresh(settings, tmp_path):
+    # Fitting in a web thread is what a server does; here each test fits when it means to.
+    settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_HOME": tmp_path, "DAILYPAPERS_RECS_FIT_IN_WEB": False}
+    textspace._memo.clear()
+    textspace._fitting = None
+    foryou._CANDIDATE_MEMO.clear()
+    cache.clear()
+
+
+def _world():
+    """Liked: two papers on graph neural networks; the day: graphs, vision, and one by a liked co-author."""
+    liked = [feature(OLD, 1, title="Graph neural networks for molecules",
+                     abstract="Message passing graph neural networks predict molecular properties.",
+                     authors=["Grace Hopper"], categories=["cs.LG"])[0],
+             feature(OLD, 1, title="Scalable graph neural networks",
+                     abstract="Sampling neighbours lets graph neural networks scale to large graphs.",
+                     authors=["Edsger Dijkstra"], categories=["cs.LG"])[0]]
+    graph = feature(DAY, 1, title="Graph neural networks on citation graphs",
+                    abstract="We study message passing graph neural networks on large citation graphs.",
+                    authors=["Niklaus Wirth"], categories=["cs.SI"])[0]
+    vision = feature(DAY, 1, title="Image segmentation with convolutions",
+                     abstract="Convolutional vision models segment street scenes.",
+                     authors=["Barbara Liskov"], categories=["cs.CV"], upvotes=50)[0]
+    coauthor = feature(DAY, 1, title="Compilers and type systems",
+                       abstract="Type inference for a functional language compiler.",
+                       authors=["Grace Hopper"], categories=["cs.PL"])[0]
+    hidden = feature(DAY, 1, title="Graph neural networks again, not for me",
+                     abstract="Graph neural networks with message passing on graphs.", authors=["X Y"],
+                     categories=["cs.LG"])[0]
+    return liked, graph, vision, coauthor, hidden
+
+
+def test_cold_start_then_personal_ranking_with_reasons(alice_client, alice):
+    liked, graph, vision, coauthor, hidden = _world()
+    alice_client.post("/library/interests", {"categories": "cs.CV", "keywords": ""})
+    page = alice_client.get(f"/for-you?date={DAY}").content.decode()
+    assert "being prepared" in page  # no text model yet: the cold start says so
+    assert page.index("Image segmentation") < page.index("Compilers and type systems")  # cs.CV first
+    assert "in cs.CV, which you follow" in page
+    textspace.fit()
+    Vote.objects.create(user=alice, paper=liked[0])
+    alice_client.post(f"/papers/{liked[1].arxiv_id}/save", {})
+    alice_client.post(f"/papers/{hidden.arxiv_id}/signal", {"not_interested": "1"})
+    alice_client.post(f"/papers/{graph.arxiv_id}/save", {"new_name": "Already"})
+    result = foryou.for_you(alice, listings.Period.containing("day", DAY))
+    assert result.personal and not result.cached
+    ids = [i.paper_id for i in result.items]
+    assert hidden.arxiv_id not in ids and graph.arxiv_id not in ids  # not interested, already saved
+    Vote.objects.create(user=alice, paper=vision)
+    assert vision.arxiv_id not in [i.paper_id for i in foryou.for_you(alice, listings.Period.containing("day", DAY)).items]
+    Vote.objects.filter(user=alice, paper=vision).delete()
+    assert ids[0] == coauthor.arxiv_id
+    assert "by Grace Hopper, who wrote 1 paper you liked" in result.items[0].why
+    CollectionItem.objects.filter(paper=graph).delete()
+    result = foryou.for_you(alice, listings.Period.containing("day", DAY))
+    assert not result.cached  # a changed signal is a new ranking
+    top = {i.paper_id: i for i in result.items}
+    assert result.items[0].paper_id == graph.arxiv_id or result.items[1].paper_id == graph.arxiv_id
+    assert any("which you liked" in why for why in top[graph.arxiv_id].why)
+    assert foryou.for_you(alice, listings.Period.containing("day", DAY)).cached  # nothing changed: cached
+    page = alice_client.get(f"/for-you?date={DAY}").content.decode()
+    assert "Why:" in page and "being prepared" not in page and "not for me" not in page
+    assert alice_client.get("/for-you?date=2025-13-45").status_code == 400
+
+
+def test_api_recommendations_need_a_token_and_show_why(client, alice):
+    liked, graph, *_ = _world()
+    textspace.fit()
+    Vote.objects.create(user=alice, paper=liked[0])
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
+    assert client.get("/api/recommendations").status_code == 401
+    body = client.get(f"/api/recommendations?date={DAY}&limit=3", **bearer).json()
+    assert body["personal"] and body["period"] == DAY.isoformat() and len(body["items"]) == 3
+    assert body["items"][0]["paper"]["id"] and body["items"][0]["why"]
+    week = client.get("/api/recommendations?week=2025-W03", **bearer).json()
+    assert week["period"] == "2025-W03" and {i["paper"]["id"] for i in week["items"]} >= {graph.arxiv_id}
+    assert client.get("/api/recommendations?week=2025-3", **bearer).status_code == 400
+
+
+def test_cli_fit_and_print(alice, capsys):
+    liked, *_ = _world()
+    Vote.objects.create(user=alice, paper=liked[0])
+    call_command("recommend", fit=True)
+    assert "Fitted the tf-idf space" in capsys.readouterr().out
+    call_command("recommend", "alice", date=DAY.isoformat(), json=True)
+    body = json.loads(capsys.readouterr().out)
+    assert body["personal"] and all(item["why"] for item in body["items"])
+
+
+def test_page_query_count_does_not_grow(alice_client, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    liked, *_ = _world()
+    textspace.fit()
+    Vote.objects.create(user=alice, paper=liked[0])
+
+    def count():
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert alice_client.get(f"/for-you?date={DAY}").status_code == 200
+        return len(queries)
+    small = count()
+    feature(DAY, 15)
+    assert count() == small
+
+
+@pytest.mark.django_db(transaction=True)
+def test_missing_model_is_fitted_in_the_background_once(settings, make_user):
+    """What a server does on the first For you request: cold start now, a fit in a thread, personal next."""
+    settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_RECS_FIT_IN_WEB": True}
+    reader = make_user("carol")
+    liked, *_ = _world()
+    Vote.objects.create(user=reader, paper=liked[0])
+    period = listings.Period.containing("day", DAY)
+    held = textspace._claim()  # another process is fitting: this one does not start a second fit
+    assert held is not None and textspace._claim() is None
+    assert not foryou.for_you(reader, period).personal and textspace._fitting is None
+    held.unlink()
+    cache.clear()
+    first = foryou.for_you(reader, period)
+    assert not first.personal and "being prepared" in first.note
+    textspace._fitting.join(timeout=60)
+    assert textspace.load() is not None and not textspace.path().with_name("fitting.lock").exists()
+    assert foryou.for_you(reader, period).personal
