@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "dailypapers.web.staticfiles.StaticFilesMiddleware",  # WhiteNoise
+    # Pages go out gzipped: a day of 50 cards with Hugging Face's summaries is ~140 KiB of HTML,
+    # ~25 KiB on the wire (CSRF tokens are masked per request, which is Django's BREACH defence).
+    "django.middleware.gzip.GZipMiddleware",
     "dailypapers.web.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

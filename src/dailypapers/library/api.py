@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from dailypapers.library import collections, signals, transfer
@@ -13,6 +15,17 @@ from dailypapers.library.models import Collection
 from dailypapers.web.services import listings
 
 router = Router(tags=["library"])
+
+
+class LibraryError(Schema):
+    """The API's error shape (web/views/api.py's handlers write it): ``error``, and ``detail`` too."""
+
+    error: str
+    detail: str | None = None
+
+
+ERRORS = {400: LibraryError, 404: LibraryError}
+AUTH_ERRORS = {400: LibraryError, 401: LibraryError, 403: LibraryError, 404: LibraryError, 429: LibraryError}
 
 
 def _auth():
@@ -67,17 +80,17 @@ def _out(c: Collection, size: int) -> CollectionOut:
     return CollectionOut(id=c.pk, name=c.name, papers=size, shared=bool(c.share_token))
 
 
-@router.get("/collections", auth=_auth(), response=list[CollectionOut], summary="Your collections")
+@router.get("/collections", auth=_auth(), response={200: list[CollectionOut], **AUTH_ERRORS}, summary="Your collections")
 def list_collections(request: HttpRequest):
     return [_out(c, c.size) for c in collections.owned(request.auth)]
 
 
-@router.post("/collections", auth=_auth(), response={201: CollectionOut}, summary="Create a collection")
+@router.post("/collections", auth=_auth(), response={201: CollectionOut, **AUTH_ERRORS}, summary="Create a collection")
 def create_collection(request: HttpRequest, data: CollectionIn):
     return Status(201, _out(collections.create(request.auth, data.name), 0))
 
 
-@router.get("/collections/{pk}", auth=_auth(), summary="A collection's papers, in order, with notes")
+@router.get("/collections/{pk}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="A collection's papers, in order, with notes")
 def get_collection(request: HttpRequest, pk: int):
     found = _mine(request, pk)
     items = [{"id": i.paper.arxiv_id, "title": i.paper.title, "note": i.note, "added": i.added_at.isoformat()}
@@ -94,7 +107,7 @@ class NoteIn(Schema):
     note: str
 
 
-@router.patch("/collections/{pk}", auth=_auth(), summary="Rename a collection, or turn its public link on or off")
+@router.patch("/collections/{pk}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Rename a collection, or turn its public link on or off")
 def patch_collection(request: HttpRequest, pk: int, data: CollectionPatch):
     found = _mine(request, pk)
     if data.name is not None:
@@ -106,38 +119,38 @@ def patch_collection(request: HttpRequest, pk: int, data: CollectionPatch):
             "url": request.build_absolute_uri(path) if path else None}
 
 
-@router.delete("/collections/{pk}", auth=_auth(), summary="Delete a collection")
+@router.delete("/collections/{pk}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Delete a collection")
 def delete_collection(request: HttpRequest, pk: int):
     found = _mine(request, pk)
     return {"deleted": collections.delete(request.auth, found.pk)}
 
 
-@router.put("/collections/{pk}/papers/{path:paper_id}/note", auth=_auth(), summary="Set the note on a saved paper")
+@router.put("/collections/{pk}/papers/{path:paper_id}/note", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Set the note on a saved paper")
 def put_note(request: HttpRequest, pk: int, paper_id: str, data: NoteIn):
     found = _mine(request, pk)
     collections.set_note(request.auth, found.pk, _paper(paper_id), data.note)
     return {"note": data.note.strip()}
 
 
-@router.get("/collections/{pk}/bibtex", auth=_auth(), summary="A collection as BibTeX")
+@router.get("/collections/{pk}/bibtex", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="A collection as BibTeX")
 def collection_bibtex(request: HttpRequest, pk: int):
     return _bib(transfer.export_collection(_mine(request, pk)))
 
 
-@router.post("/collections/{pk}/papers", auth=_auth(), summary="Save a paper into a collection")
+@router.post("/collections/{pk}/papers", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Save a paper into a collection")
 def save_paper(request: HttpRequest, pk: int, data: SaveIn):
     found = _mine(request, pk)
     added = collections.add(request.auth, found.pk, _paper(data.arxiv_id), data.note)
     return {"saved": True, "added": added}
 
 
-@router.delete("/collections/{pk}/papers/{path:paper_id}", auth=_auth(), summary="Take a paper out of a collection")
+@router.delete("/collections/{pk}/papers/{path:paper_id}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Take a paper out of a collection")
 def remove_paper(request: HttpRequest, pk: int, paper_id: str):
     found = _mine(request, pk)
     return {"removed": collections.remove(request.auth, found.pk, _paper(paper_id))}
 
 
-@router.post("/collections/{pk}/import", auth=_auth(), summary="Import BibTeX or arXiv ids into a collection")
+@router.post("/collections/{pk}/import", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Import BibTeX or arXiv ids into a collection")
 def import_papers(request: HttpRequest, pk: int, data: ImportIn, fetch: bool = False):
     found = _mine(request, pk)
     result = transfer.import_text(request.auth, found.pk, data.text,
@@ -146,7 +159,7 @@ def import_papers(request: HttpRequest, pk: int, data: ImportIn, fetch: bool = F
             "missing": result.missing, "errors": result.errors}
 
 
-@router.post("/signals/{path:paper_id}", auth=_auth(), summary="Mark a paper not interested and/or read")
+@router.post("/signals/{path:paper_id}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Mark a paper not interested and/or read")
 def set_signal(request: HttpRequest, paper_id: str, data: SignalIn):
     paper = _paper(paper_id)
     if data.not_interested is not None:
@@ -157,13 +170,13 @@ def set_signal(request: HttpRequest, paper_id: str, data: SignalIn):
     return {"not_interested": bool(found and found.not_interested), "read": bool(found and found.read_at)}
 
 
-@router.get("/bibtex/{path:paper_id}", summary="One paper as BibTeX")
+@router.get("/bibtex/{path:paper_id}", response={200: Any, **ERRORS}, summary="One paper as BibTeX")
 def paper_bibtex(request: HttpRequest, paper_id: str):
     return _bib(transfer.export_papers([_paper(paper_id)]))
 
 
-@router.get("/recommendations", auth=_auth(), summary="For you: a ranking of a day's or week's papers, each with why")
-def recommendations(request: HttpRequest, date: str | None = None, week: str | None = None, limit: int = 50,
+@router.get("/recommendations", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="For you: a ranking of a day's or week's papers, each with why")
+def recommendations(request: HttpRequest, date: str | None = None, week: str | None = None, limit: int = Query(50, ge=1, le=100),
                     hide_read: bool = False):
     import datetime as dt
 
@@ -189,7 +202,7 @@ def recommendations(request: HttpRequest, date: str | None = None, week: str | N
         for i in result.items if i.paper_id in papers]}
 
 
-@router.get("/searches", auth=_auth(), summary="Your saved searches")
+@router.get("/searches", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Your saved searches")
 def saved_searches(request: HttpRequest):
     from dailypapers.library.models import SavedSearch
 
@@ -197,8 +210,8 @@ def saved_searches(request: HttpRequest):
             for s in SavedSearch.objects.filter(user=request.auth)]
 
 
-@router.get("/searches/{pk}", auth=_auth(), summary="A saved search's matches, newest marks included")
-def saved_search(request: HttpRequest, pk: int, limit: int = 50, p: int = 0):
+@router.get("/searches/{pk}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="A saved search's matches, newest marks included")
+def saved_search(request: HttpRequest, pk: int, limit: int = Query(50, ge=1, le=100), p: int = Query(0, ge=0, le=1000)):
     from dailypapers.library import searches
     from dailypapers.library.models import SavedSearch
     from dailypapers.web.services import hf_shape

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -61,7 +61,7 @@ def create(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("library:index")
     messages.success(request, f"Collection “{made.name}” created.")
-    return redirect(safe_next(request, _page(made.pk)))
+    return HttpResponseRedirect(safe_next(request, _page(made.pk)))
 
 
 @login_required
@@ -112,7 +112,7 @@ def _act(request: HttpRequest, fallback: str, action, done: str = "") -> HttpRes
     else:
         if message or done:
             messages.success(request, message or done)
-    return redirect(safe_next(request, fallback))
+    return HttpResponseRedirect(safe_next(request, fallback))
 
 
 def _offset(request: HttpRequest) -> int:
@@ -226,7 +226,7 @@ def signal(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         found = signals.signal_for(request.user, paper)
         return JsonResponse({"not_interested": bool(found and found.not_interested),
                              "read": bool(found and found.read_at)})
-    return redirect(safe_next(request, reverse("web:paper", args=[paper.arxiv_id])))
+    return HttpResponseRedirect(safe_next(request, reverse("web:paper", args=[paper.arxiv_id])))
 
 
 @login_required
@@ -239,7 +239,7 @@ def interests(request: HttpRequest) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, "Interests saved.")
-            return redirect(safe_next(request, reverse("library:interests")))
+            return HttpResponseRedirect(safe_next(request, reverse("library:interests")))
     return render(request, "library/interests.html", {"interests": current})
 
 
@@ -315,7 +315,7 @@ def search_save(request: HttpRequest) -> HttpResponse:
                               data.get("from") or None, data.get("to") or None, data.get("sort") or "relevance")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect(safe_next(request, reverse("library:searches")))
+        return HttpResponseRedirect(safe_next(request, reverse("library:searches")))
     messages.success(request, f"Search saved as “{saved.name}”.")
     return redirect("library:search", saved.pk)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -49,7 +49,7 @@ def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"voted": result.voted, "upvotes": result.total,
                              "communityUpvotes": result.community_votes, "hfUpvotes": result.hf_votes})
-    return redirect(safe_next(request, _paper_url(paper)))
+    return HttpResponseRedirect(safe_next(request, _paper_url(paper)))
 
 
 @login_required
