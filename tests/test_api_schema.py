@@ -62,7 +62,8 @@ def test_api_conforms_to_its_schema(case, bearer):
     excluded = [positive_data_acceptance]
     if case.operation.path.startswith(LIBRARY):
         excluded.append(negative_data_rejection)
-    response = case.call_and_validate(headers=bearer, excluded_checks=excluded)
+    # identity: the in-process WSGI call does not undo the pages' gzip as an HTTP client would
+    response = case.call_and_validate(headers={**bearer, "Accept-Encoding": "identity"}, excluded_checks=excluded)
     if case.method.upper() == case.operation.method.upper():  # not its probes with other methods
         SEEN.setdefault(f"{case.method.upper()} {case.operation.path}", set()).add(response.status_code)
 
