@@ -12,6 +12,7 @@ from dailypapers.search import rules
 from dailypapers.search.service import known_categories
 from dailypapers.store.models import Paper
 
+
 def set_not_interested(user, paper: Paper, value: bool) -> None:
     PaperSignal.objects.update_or_create(user=user, paper=paper, defaults={"not_interested": value})
 
