@@ -62,7 +62,7 @@ def test_search_door_refuses_unbounded_offsets():
     from dailypapers.web import search_adapter
 
     with pytest.raises(search_adapter.SearchError, match="paged through"):
-        search_adapter.search_papers("model", search_adapter.SearchFilters(), "relevance", 20, 214748364 * 20)
+        search_adapter.run(search_adapter.SearchRequest(query="model"), 20, 214748364 * 20)
 
 
 # --- finding 10: periods at the calendar's ends ----------------------------------------------------

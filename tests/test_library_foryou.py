@@ -144,3 +144,28 @@ def test_missing_model_is_fitted_in_the_background_once(settings, make_user):
     textspace._fitting.join(timeout=60)
     assert textspace.load() is not None and not textspace.path().with_name("fitting.lock").exists()
     assert foryou.for_you(reader, period).personal
+
+
+def test_interests_chosen_at_sign_up_drive_a_fresh_accounts_for_you(client, mailoutbox):
+    from django.contrib.auth import get_user_model
+
+    _world()
+    password = "a long enough passphrase 42"
+    form = {"username": "carol", "email": "carol@example.org", "password1": password, "password2": password}
+    refused = client.post("/accounts/signup", {**form, "interest_categories": "cs.XX"})
+    assert refused.status_code == 400 and "No paper here is in category" in refused.content.decode()
+    assert not get_user_model().objects.filter(username="carol").exists()
+    client.post("/accounts/signup", {**form, "interest_categories": "CS.cv", "interest_keywords": "type inference"})
+    carol = get_user_model().objects.get(username="carol")
+    assert (carol.interests.categories, carol.interests.keywords) == (["cs.CV"], ["type inference"])
+    carol.is_active = True
+    carol.save()
+    client.force_login(carol)
+    page = client.get(f"/for-you?date={DAY}").content.decode()
+    assert page.index("Compilers and type systems") < page.index("Image segmentation") < page.index("Graph neural")
+    assert "“type inference”, from your keywords" in page and "in cs.CV, which you follow" in page
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(carol, 'recs')[1]}"}
+    body = client.get(f"/api/recommendations?date={DAY}&limit=2", **bearer).json()
+    assert not body["personal"]
+    assert [item["paper"]["title"] for item in body["items"]] == ["Compilers and type systems",
+                                                                  "Image segmentation with convolutions"]

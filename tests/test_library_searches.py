@@ -126,3 +126,10 @@ def test_not_interested_papers_leave_that_readers_search_results(alice_client, a
     page = alice_client.get("/search?q=tokenizers+code").content.decode()
     assert keep.title in page and drop.title not in page
     assert drop.title in Client().get("/search?q=tokenizers+code").content.decode()
+    alice_client.post("/searches/new", {"q": "tokenizers code", "sort": "relevance", "name": "Tok"})
+    saved = SavedSearch.objects.get(user=alice, name="Tok")
+    page = alice_client.get(f"/searches/{saved.pk}").content.decode()
+    assert keep.title in page and drop.title not in page  # the saved search's page, feed and JSON too
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
+    ids = [i["paper"]["id"] for i in Client().get(f"/api/searches/{saved.pk}", **bearer).json()["items"]]
+    assert keep.arxiv_id in ids and drop.arxiv_id not in ids

@@ -67,3 +67,33 @@ def test_opening_a_paper_marks_it_read(browser, live_server, settings, django_us
     page.wait_for_selector("form.mark-read button:has-text('Mark unread')")
     assert PaperSignal.objects.get(user=reader, paper=paper).read_at is not None
     page.close()
+
+
+def test_interests_chosen_at_sign_up_lead_for_you(browser, live_server, settings, django_user_model):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_RECS_FIT_IN_WEB": False}
+    day = dt.date(2025, 1, 13)
+    feature(day, 1, title="Street scenes segmented", abstract="Vision models.", categories=["cs.CV"], upvotes=9)
+    feature(day, 1, title="Type inference for compilers", abstract="Type inference in a compiler.",
+            categories=["cs.PL"])
+    feature(day, 1, title="Unrelated topology", abstract="Manifolds.", categories=["math.GT"], upvotes=30)
+    page = browser.new_page()
+    url = live_server.url
+    page.goto(url + "/accounts/signup")
+    page.fill("#id_username", "fern")
+    page.fill("#id_email", "fern@example.org")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.fill("#id_interest_categories", "cs.CV")
+    page.fill("#id_interest_keywords", "type inference")
+    page.click("main button[type=submit]")
+    assert "Check your email" in page.content()
+    django_user_model.objects.filter(username="fern").update(is_active=True)
+    page.goto(url + "/accounts/login")
+    page.fill("#id_username", "fern")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{url}/for-you?date={day}")
+    text = page.locator("main").inner_text()
+    assert text.index("Type inference for compilers") < text.index("Street scenes") < text.index("Unrelated topology")
+    assert "which you follow" in text

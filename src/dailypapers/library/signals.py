@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dailypapers.library.models import Interests, PaperSignal
+from dailypapers.search import rules
+from dailypapers.search.service import known_categories
 from dailypapers.store.models import Paper
-
-_CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 
 
 def set_not_interested(user, paper: Paper, value: bool) -> None:
@@ -51,17 +51,32 @@ def interests_of(user) -> Interests:
     return found or Interests(user=user)
 
 
-def set_interests(user, categories: str, keywords: str) -> Interests:
-    """Categories (cs.LG, stat.ML, ...) and keywords, each separated by commas or spaces for categories."""
+def clean_interests(categories: str, keywords: str) -> tuple[list[str], list[str]]:
+    """Categories (cs.LG, stat.ML, ...; commas or spaces between) by the one category rule
+    (search/rules.py: a known category, in its stored spelling) and keywords (commas between);
+    ValidationError says in a sentence what is wrong."""
     cats = [c for c in re.split(r"[\s,]+", categories or "") if c]
-    bad = [c for c in cats if not _CATEGORY.match(c)]
-    if bad:
-        raise ValidationError(f"“{bad[0]}” is not an arXiv category (like cs.LG or stat.ML).")
     words = [w.strip() for w in (keywords or "").split(",") if w.strip()]
     if len(cats) > 50 or len(words) > 50:
         raise ValidationError("Choose at most 50 categories and 50 keywords.")
-    interests, _ = Interests.objects.update_or_create(user=user, defaults={
-        "categories": list(dict.fromkeys(cats)), "keywords": list(dict.fromkeys(words))})
+    if any(len(w) > 100 for w in words):
+        raise ValidationError("Keep each keyword under 100 characters.")
+    try:
+        cats = list(rules.canonical_categories(cats, known_categories(cats))) if cats else []
+    except rules.QueryError as exc:
+        raise ValidationError(str(exc)) from None
+    return cats, list(dict.fromkeys(words))
+
+
+def set_interests(user, categories: str, keywords: str) -> Interests:
+    """The reader's interests, cleaned by clean_interests."""
+    return keep_interests(user, *clean_interests(categories, keywords))
+
+
+def keep_interests(user, categories: list[str], keywords: list[str]) -> Interests:
+    """Store interests already cleaned by clean_interests (the sign-up form cleans them first)."""
+    interests, _ = Interests.objects.update_or_create(user=user, defaults={"categories": categories,
+                                                                           "keywords": keywords})
     return interests
 
 

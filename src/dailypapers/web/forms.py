@@ -11,9 +11,11 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     UserCreationForm,
 )
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from dailypapers.digest import outbox
+from dailypapers.library import signals
 from dailypapers import ratelimit
 from dailypapers.web.services import accounts
 
@@ -22,6 +24,13 @@ User = get_user_model()
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(required=True, help_text="We send a confirmation link here.")
+    # Optional interests, for recommendations before the reader has voted or saved anything.
+    interest_categories = forms.CharField(
+        label="Interests: categories", required=False, max_length=1000,
+        help_text="Optional: arXiv categories you follow, like cs.LG, stat.ML.")
+    interest_keywords = forms.CharField(
+        label="Interests: keywords", required=False, max_length=2000,
+        help_text="Optional: words or phrases, separated by commas, like diffusion, program synthesis.")
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
@@ -30,6 +39,15 @@ class SignUpForm(UserCreationForm):
     def clean_email(self) -> str:
         # A taken address is not an error here: sign_up mails its owner instead (no enumeration).
         return self.cleaned_data["email"].strip()
+
+    def clean(self):
+        data = super().clean()
+        try:
+            data["interest_categories"], data["interest_keywords"] = signals.clean_interests(
+                data.get("interest_categories", ""), data.get("interest_keywords", ""))
+        except ValidationError as exc:
+            self.add_error("interest_categories", exc)
+        return data
 
 
 class PasswordCheckForm(forms.Form):

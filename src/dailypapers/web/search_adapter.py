@@ -97,14 +97,6 @@ def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: boo
     return SearchPage(papers, results.total, results)
 
 
-def search_papers(query: str, filters: SearchFilters, sort: str = "relevance", limit: int = 20,
-                  offset: int = 0, mode: str = "auto") -> tuple[list[Paper], int]:
-    """Papers for ``query`` and how many match in all (a blank query lists nothing)."""
-    page = run(SearchRequest(query=query, filters=filters, sort=rules.check_sort(sort), mode=rules.check_mode(mode)),
-               limit, offset)
-    return page.papers, page.total
-
-
 def similar_papers(paper: Paper, limit: int = 5) -> list[Paper]:
     """Nearest neighbours of ``paper`` (by embedding, else by its abstract's terms), itself excluded."""
     return _papers(service.similar(paper.arxiv_id, paper.pk, paper.abstract, limit))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dailypapers.digest import subscriptions
 from dailypapers.digest.forms import PreferencesForm
 from dailypapers.digest.models import Subscriber
+from dailypapers.library import signals
 from dailypapers.web.forms import (
     EmailChangeForm,
     LimitedPasswordChangeForm,
@@ -59,8 +60,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         ratelimit.limit_signup(request)
         if form.is_valid():
             ratelimit.limit_mail(request, form.cleaned_data["email"])
-            _, mailed = accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"],
-                                         form.cleaned_data["password1"])
+            user, mailed = accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"],
+                                            form.cleaned_data["password1"])
+            if user is not None and (form.cleaned_data["interest_categories"] or form.cleaned_data["interest_keywords"]):
+                signals.keep_interests(user, form.cleaned_data["interest_categories"], form.cleaned_data["interest_keywords"])
             return render(request, "web/accounts/check_email.html",
                           {"email": form.cleaned_data["email"], "mailed": mailed})
     return render(request, "web/accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
