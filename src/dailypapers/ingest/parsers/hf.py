@@ -81,7 +81,6 @@ def parse_hf_raw_lines(lines: Iterable[bytes]) -> Iterator[Record]:
         if isinstance(obj, Rejected):
             yield obj
             continue
-        item: Record
         try:
             if not isinstance(obj, dict):
                 raise RecordError(f"record: expected an object, got {type_name(obj)}")
