@@ -45,9 +45,9 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from _server import free_port
-from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
