@@ -20,7 +20,6 @@ import gzip
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,26 +28,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _server import free_port, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"
 CLI = [sys.executable, "-m", "dailypapers.cli.main"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"the server at {url} did not answer within {seconds:.0f} s")
 
 
 def found(port: int, word: str) -> bool:

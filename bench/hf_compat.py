@@ -34,13 +34,14 @@ import datetime as dt
 import gzip
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from _server import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT.parent / "shared" / "data" / "hf-daily-papers" / "daily_papers_raw.jsonl.gz"
@@ -58,23 +59,6 @@ def env_for(home: Path) -> dict[str, str]:
     env.update(DAILYPAPERS_HOME=str(home), DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
                DAILYPAPERS_DEBUG="0", DAILYPAPERS_LOG_LEVEL="ERROR", PYTHONPATH=str(ROOT / "src"))
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"the server at {url} did not answer within {seconds:.0f} s")
 
 
 def normalise(field: str, value):

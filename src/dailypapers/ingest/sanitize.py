@@ -62,7 +62,7 @@ _GET_LIMITED = {kind: attrgetter(*limits) for kind, limits in _TEXT_LIMITS.items
 def _is_clean(record: PaperRecord | DailyEntryRecord, kind: type, text_clean: bool = False) -> bool:
     """One regex pass over all the record's text (skipped when the parser vouches for it) and a
     length check per limited field (hot path: every record of a bulk import comes through here)."""
-    if kind is PaperRecord and record.categories and len(" ".join(record.categories)) > PAPER_LIMITS["categories"]:
+    if isinstance(record, PaperRecord) and record.categories and len(" ".join(record.categories)) > PAPER_LIMITS["categories"]:
         return False
     if not all(not value or len(value) <= limit
                for value, limit in zip(_GET_LIMITED[kind](record), _TEXT_LIMITS[kind].values(), strict=True)):

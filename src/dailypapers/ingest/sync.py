@@ -282,7 +282,7 @@ def _oai_list(run: SyncRun, result: SourceResult, set_spec: str | None) -> None:
             if listing["until"] is None:  # an open-ended list brings us up to its start
                 new_state["from"] = listing["started"]
         before = result.new, result.updated
-        _commit(run, result, page.records, response.url, keep=lambda r: in_categories(r, categories),
+        _commit(run, result, page.records, response.url, keep=lambda r: not isinstance(r, PaperRecord) or in_categories(r, categories),
                 state_key=key, state=new_state)
         size = f" of {page.complete_list_size}" if page.complete_list_size else ""
         run.progress(f"arxiv: {key}: page {result.pages}: {len(page.records)} record(s){size}, "
@@ -314,7 +314,9 @@ def _api(run: SyncRun, result: SourceResult) -> None:
     since = run.since or _day(state.get("from")) or run.first_day("arxiv")
     newest: dt.date | None = None
 
-    def keep(record: PaperRecord) -> bool:
+    def keep(record: PaperRecord | DailyEntryRecord) -> bool:
+        if not isinstance(record, PaperRecord):
+            return True
         submitted = record.first_submitted.date() if record.first_submitted else None
         in_window = submitted is None or (submitted >= since and (run.until is None or submitted <= run.until))
         return in_window and in_categories(record, categories)

@@ -43,9 +43,9 @@ def url_problem(value: object) -> str | None:
 
 def safe_url(value: object) -> str | None:
     """``value`` stripped if it is an http(s) link with a host, else None (render it as text or not at all)."""
-    if url_problem(value) is not None:
+    if url_problem(value) is not None or not isinstance(value, str):
         return None
-    return value.strip()  # type: ignore[union-attr]
+    return value.strip()
 
 
 def check_url(value: object, max_length: int = MAX_URL_LENGTH) -> str | None:
@@ -53,8 +53,8 @@ def check_url(value: object, max_length: int = MAX_URL_LENGTH) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     problem = url_problem(value)
-    if problem is None and len(value.strip()) > max_length:  # type: ignore[union-attr]
+    if problem is None and isinstance(value, str) and len(value.strip()) > max_length:
         problem = f"longer than {max_length} characters"
-    if problem is not None:
-        raise UnsafeURL(problem)
-    return value.strip()  # type: ignore[union-attr]
+    if problem is not None or not isinstance(value, str):
+        raise UnsafeURL(problem or "not a text value")
+    return value.strip()

@@ -84,7 +84,7 @@ def explain(community_votes: int, newest_vote_at: dt.datetime | None, hf_votes: 
         ours = max(total - hf_part, 0.0)
         when = f", the newest {_age((now - newest_vote_at).total_seconds())}" if newest_vote_at else ""
         parts.append(f"{community_votes} vote{'' if community_votes == 1 else 's'} here{when}, worth {_worth(ours)}")
-    if hf_part or (hf_votes and hf_featured_at):
+    if hf_featured_at is not None and (hf_part or hf_votes):
         day = hf_featured_at.date()
         parts.append(f"{hf_votes} Hugging Face vote{'' if hf_votes == 1 else 's'} × {params.hf_weight:g} "
                      f"from {day:%b} {day.day}, {day.year}, worth {_worth(hf_part)}")

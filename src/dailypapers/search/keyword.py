@@ -121,6 +121,14 @@ class SearchResult:
     by_author: int = 0  # of ``total``, the papers listed first because the query is their author's name
 
 
+def _stored_id(doc: Any) -> str:
+    """The paper id stored with every indexed document (tantivy types stored values as optional)."""
+    value = doc.get_first("id")
+    if not isinstance(value, str):
+        raise RuntimeError("The search index holds a document without a paper id; rebuild it with `dailypapers index`.")
+    return value
+
+
 @dataclass(frozen=True)
 class Highlight:
     title: str  # HTML: escaped text with matched words in <b>
@@ -367,7 +375,7 @@ class KeywordIndex:
             if len(words) == 1:
                 either.append(tantivy.Query.term_query(self._schema, "authors", words[0][1]))
             elif words:
-                either.append(tantivy.Query.phrase_query(self._schema, "authors", words))
+                either.append(tantivy.Query.phrase_query(self._schema, "authors", list[str | tuple[int, str]](words)))
             out.append(tantivy.Query.const_score_query(
                 tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in either]), 0.0))
         return out
@@ -479,7 +487,7 @@ class KeywordIndex:
 
         def one(shard: _Shard) -> list[str]:
             searcher = shard.index.searcher()
-            return [searcher.doc(addr).get_first("id") for _, addr in searcher.search(tq, limit=limit).hits]
+            return [_stored_id(searcher.doc(addr)) for _, addr in searcher.search(tq, limit=limit).hits]
 
         return sorted(doc_id for ids in self._each(one, self._shards) for doc_id in ids)[:limit]
 
@@ -496,7 +504,7 @@ class KeywordIndex:
 
         def one(shard: _Shard) -> list[tuple[float, str]]:
             searcher = shard.index.searcher()
-            return [(float(score), searcher.doc(addr).get_first("id")) for score, addr in searcher.search(tq, limit=limit).hits]
+            return [(float(score), _stored_id(searcher.doc(addr))) for score, addr in searcher.search(tq, limit=limit).hits]
 
         found = sorted((hit for part in self._each(one, self._shards) for hit in part), key=lambda h: -h[0])
         return [(doc_id, score) for score, doc_id in found[:limit]]
@@ -557,8 +565,8 @@ class KeywordIndex:
 
         def one(shard: _Shard) -> tuple[tantivy.Searcher, list[tuple[float, Any]], int]:
             searcher = shard.index.searcher()
-            result = searcher.search(tq, limit=fetch, count=True, **kwargs)
-            return searcher, [(float(value), addr) for value, addr in result.hits], result.count
+            found = searcher.search(tq, limit=fetch, count=True, **kwargs)
+            return searcher, [(float(value), addr) for value, addr in found.hits], found.count  # type: ignore[attr-defined]  # tantivy's stub omits SearchResult.count
 
         parts = self._each(one, self._shards)
         # Best first; equal values keep each shard's own order, shards in turn. Stored ids are
@@ -591,7 +599,7 @@ class KeywordIndex:
 
         def one(shard: _Shard) -> list[str]:
             searcher = shard.index.searcher()
-            return [searcher.doc(addr).get_first("id") for _, addr in searcher.search(tq, limit=limit, count=False).hits]
+            return [_stored_id(searcher.doc(addr)) for _, addr in searcher.search(tq, limit=limit, count=False).hits]
 
         return [doc_id for ids in self._each(one, self._shards) for doc_id in ids][:limit]
 
@@ -606,7 +614,7 @@ class KeywordIndex:
             membership = tantivy.Query.term_set_query(self._schema, "id", group)
             tq = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in [membership, *constraint]])
             searcher = shard.index.searcher()
-            return {searcher.doc(addr).get_first("id") for _, addr in searcher.search(tq, limit=len(group), count=False).hits}
+            return {_stored_id(searcher.doc(addr)) for _, addr in searcher.search(tq, limit=len(group), count=False).hits}
 
         return set().union(*self._each(one, self._by_shard(ids)))
 
@@ -641,7 +649,7 @@ class KeywordIndex:
                 abstract = doc.get_first("abstract") or ""
                 title_snip = title_gen.snippet_from_doc(doc)
                 abstract_snip = abstract_gen.snippet_from_doc(doc)
-                out[doc.get_first("id")] = Highlight(
+                out[_stored_id(doc)] = Highlight(
                     title=title_snip.to_html() if title_snip.highlighted() else html.escape(title),
                     abstract=abstract_snip.to_html() if abstract_snip.highlighted() else _lead(abstract),
                 )

@@ -10,10 +10,12 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable
+from typing import Literal, cast
 
 # Longer input is refused rather than silently cut, so the user knows what was searched.
 MAX_QUERY_CHARS = 20_000
 SORTS = ("relevance", "newest", "votes")
+Mode = Literal["auto", "hybrid", "keyword", "semantic"]
 MODES = ("auto", "hybrid", "keyword", "semantic")
 # An arXiv category as typed: archive, optional subject class ("cs.CV", "hep-th", "cond-mat.stat-mech").
 CATEGORY = re.compile(r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$")
@@ -36,11 +38,11 @@ def check_sort(value: str | None) -> str:
     return value
 
 
-def check_mode(value: str | None) -> str:
+def check_mode(value: str | None) -> Mode:
     value = (value or "auto").strip().lower()
     if value not in MODES:
         raise QueryError(f"Unknown mode {value!r}: use {', '.join(MODES[:-1])} or {MODES[-1]}.")
-    return value
+    return cast(Mode, value)  # one of MODES, checked above
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:

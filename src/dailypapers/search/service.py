@@ -15,7 +15,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from django.conf import settings
 
@@ -29,7 +28,7 @@ from dailypapers.search.text import QueryError, parse_query
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.store.models import Paper
 
-Mode = Literal["auto", "hybrid", "keyword", "semantic"]
+Mode = rules.Mode
 _VERSION = re.compile(r"v\d+$")
 # Below this share of papers embedded, "auto" runs keyword search rather than hybrid.
 # bench/scifact.py, random subsets embedded, hybrid nDCG@10 with the stand-in fusion (naive

@@ -165,11 +165,11 @@ def parse_query(raw: str) -> ParsedQuery:
     phrases: list[Phrase] = []
     required: list[str] = []
     for span in _PHRASE.findall(text):
-        words = _phrase(span)
-        if len(words) == 1 and words[0][1] not in required:
-            required.append(words[0][1])
-        elif len(words) > 1 and len(phrases) < MAX_PHRASES:
-            phrases.append(words)
+        spanned = _phrase(span)
+        if len(spanned) == 1 and spanned[0][1] not in required:
+            required.append(spanned[0][1])
+        elif len(spanned) > 1 and len(phrases) < MAX_PHRASES:
+            phrases.append(spanned)
     # Phrase words also count as ordinary terms so they contribute to ranking.
     words = analyze(text)
     content = [w for w in words if w not in _STOP_TERMS]

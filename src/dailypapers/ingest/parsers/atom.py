@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from inspect import unwrap
 
 from lxml import etree
 
@@ -50,7 +51,7 @@ def parse_atom_stream(source: ChunkSource) -> Iterator[Record]:
         for index, entry in enumerate(stream_units(source.chunks(), f"{ATOM}feed", f"{ATOM}entry")):
             yield _item(entry, index, None)
 
-    yield from streamed_or_whole(entries, lambda: parse_atom.__wrapped__(source.read_document()))
+    yield from streamed_or_whole(entries, lambda: unwrap(parse_atom)(source.read_document()))
 
 
 def _item(entry: etree._Element, index: int, blame: str | None) -> Record:

@@ -34,6 +34,7 @@ def parse_flat_lines(lines: Iterable[bytes]) -> Iterator[Record]:
                 if line.strip():
                     yield finish(Rejected(f"line {number}", f"not valid JSON: {exc}"))
                 continue
+        item: Record
         try:
             item = _paper(obj, f"line {number}", days)
         except BAD_INPUT as exc:
@@ -113,10 +114,8 @@ def _names(value: object, name: str) -> list[str] | None:
 def _day(value: object, days: dict[str, dt.date]) -> dt.date | None:
     if value is None:
         return None
-    try:
-        return days[value]
-    except (KeyError, TypeError):
-        pass
+    if type(value) is str and (known := days.get(value)) is not None:
+        return known
     if type(value) is not str:
         raise RecordError(f"listing_date: expected text, got {type_name(value)}")
     try:

@@ -102,6 +102,7 @@ def parse_hf_flat_lines(lines: Iterable[bytes]) -> Iterator[Record]:
         if isinstance(obj, Rejected):
             yield obj
             continue
+        item: Record
         try:
             if not isinstance(obj, dict):
                 raise RecordError(f"record: expected an object, got {type_name(obj)}")
@@ -116,14 +117,16 @@ def _entries(entries: list, prefix: str, date: dt.date | None,
              seen_at: dt.datetime | None) -> Iterator[Record]:
     for index, entry in enumerate(entries, 1):
         position = f"{prefix} {index}"
+        item: Record
         try:
             if not isinstance(entry, dict):
                 raise RecordError(f"entry: expected an object, got {type_name(entry)}")
             if not isinstance(entry.get("paper"), dict):
                 raise RecordError(f"paper: expected an object, got {type_name(entry.get('paper'))}")
-            item = _entry(entry, API_PATHS, position, date, seen_at)
+            listed = _entry(entry, API_PATHS, position, date, seen_at)
             # HF's order breaks upvote ties by things it does not send; the place it gave is the record.
-            item.list_position = index
+            listed.list_position = index
+            item = listed
         except BAD_INPUT as exc:
             paper = entry.get("paper") if isinstance(entry, dict) else None
             item = rejected(position, exc, paper.get("id") if isinstance(paper, dict) else None)

@@ -31,7 +31,7 @@ ARXIV_RAW_NS = "http://arxiv.org/OAI/arXivRaw/"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "{http://purl.org/dc/elements/1.1/}"
 
-SOURCES = {ARXIV_NS: "oai-arXiv", ARXIV_RAW_NS: "oai-arXivRaw", OAI_DC_NS: "oai-dc"}
+SOURCES: dict[str | None, str] = {ARXIV_NS: "oai-arXiv", ARXIV_RAW_NS: "oai-arXivRaw", OAI_DC_NS: "oai-dc"}
 _PREFIX_SOURCES = {"arXiv": "oai-arXiv", "arXivRaw": "oai-arXivRaw", "oai_dc": "oai-dc"}
 
 
