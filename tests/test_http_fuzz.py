@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dailypapers.web.services import comments, tokens
+from dailypapers.community import comments, tokens
 from tests.web_fixtures import feature, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from dailypapers.digest import outbox
 from dailypapers import ratelimit
-from dailypapers.web.services import accounts
+from dailypapers.community import accounts
 
 User = get_user_model()
 
