@@ -93,7 +93,7 @@ def world(django_user_model):
         "date": ["2025-01-06", "2025-01-04", "9999-12-31"], "week": ["2025-W02", "9999-W52"], "month": ["2025-01"],
         "pk": [str(made.pk), "999999"], "object_id": [str(made.pk), papers[0].arxiv_id, "1"],
         "token": ["bad-token", "x" * 80], "uidb64": ["MQ", "Kg"], "app_label": ["web", "store", "auth", "digest"],
-        "content_type_id": ["1"], "url": ["web/comment/", "x"],
+        "content_type_id": ["1"], "url": ["community/comment/", "x"],
     }
     return {"mod": mod, "samples": samples, "bearer": f"Bearer {raw}"}
 
