@@ -18,7 +18,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from dailypapers.web.services import tokens
+from dailypapers.community import tokens
 from tests.hf_recorded import import_days
 from tests.web_fixtures import arxiv_api, make_user, no_page_cache  # noqa: F401
 

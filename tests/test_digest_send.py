@@ -185,7 +185,7 @@ def test_a_hidden_paper_is_in_no_digest(sink):
     from django.contrib.auth.models import Permission
 
     from dailypapers.store.models import Paper
-    from dailypapers.web.services.moderation import set_paper_hidden
+    from dailypapers.community.moderation import set_paper_hidden
 
     ids = make_papers(12)
     for i in range(150):

@@ -9,8 +9,8 @@ import pytest
 from django.db import transaction
 
 from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.web.models import Comment, PaperModeration, Submission
-from dailypapers.web.services import comments, markup, tokens
+from dailypapers.community.models import Comment, PaperModeration, Submission
+from dailypapers.community import comments, markup, tokens
 from tests.web_fixtures import alice, alice_client, arxiv_api, feature, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from dailypapers.web.services import comments
+from dailypapers.community import comments
 from tests.conftest import dailypapers_env, run_cli
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
 

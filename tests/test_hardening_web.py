@@ -160,7 +160,7 @@ def test_proxy_ssl_header_setting(client, settings):
 
 
 def test_private_pages_are_not_cacheable(alice_client, alice):
-    from dailypapers.web.services import accounts
+    from dailypapers.community import accounts
 
     for response in (alice_client.get("/account"), alice_client.post("/account/tokens", {"name": "t"})):
         assert response.status_code == 200

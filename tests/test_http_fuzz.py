@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dailypapers.web.services import comments, tokens
+from dailypapers.community import comments, tokens
 from tests.web_fixtures import feature, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +93,7 @@ def world(django_user_model):
         "date": ["2025-01-06", "2025-01-04", "9999-12-31"], "week": ["2025-W02", "9999-W52"], "month": ["2025-01"],
         "pk": [str(made.pk), "999999"], "object_id": [str(made.pk), papers[0].arxiv_id, "1"],
         "token": ["bad-token", "x" * 80], "uidb64": ["MQ", "Kg"], "app_label": ["web", "store", "auth", "digest"],
-        "content_type_id": ["1"], "url": ["web/comment/", "x"],
+        "content_type_id": ["1"], "url": ["community/comment/", "x"],
     }
     return {"mod": mod, "samples": samples, "bearer": f"Bearer {raw}"}
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from dailypapers.library.models import SavedSearch
-from dailypapers.web.services import tokens
+from dailypapers.community import tokens
 from dailypapers.search.indexer import catch_up
 from dailypapers.store.guard import paper_writes
 from tests.search_fixtures import search_index, write_paper  # noqa: F401

@@ -18,7 +18,7 @@ import pytest
 from dailypapers.search import indexer, service
 from dailypapers.search.indexer import catch_up, read_state
 from dailypapers.store.models import Paper, PaperChange
-from dailypapers.web.services import votes
+from dailypapers.community import votes
 from tests.conftest import dailypapers_env, run_cli, sql_rows
 from tests.search_fixtures import indexed_ids, search_index, write_paper, write_papers  # noqa: F401
 from tests.web_fixtures import feature, make_user, paper_record  # noqa: F401
@@ -98,7 +98,7 @@ def test_a_vector_is_not_lost_when_a_vote_follows_it_across_a_partial_catch_up(s
 
 
 def test_unchanged_vote_totals_do_not_bump_the_paper(search_index):
-    from dailypapers.web.services.community_stats import refresh_papers
+    from dailypapers.community.community_stats import refresh_papers
 
     paper = write_paper(title="Tapir")
     refresh_papers([paper.pk])

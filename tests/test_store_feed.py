@@ -148,7 +148,7 @@ def test_a_hidden_paper_leaves_the_index_and_comes_back(search_index, settings):
 def test_hidden_papers_agree_across_cli_api_pages(search_index, client, make_user):
     from django.contrib.auth.models import Permission
 
-    from dailypapers.web.services.moderation import set_paper_hidden
+    from dailypapers.community.moderation import set_paper_hidden
 
     day = dt.date(2025, 1, 3)
     hidden, shown = feature(day, 1, upvotes=5, title="Okapi stripes"), feature(day, 1, upvotes=1, title="Okapi diet")

@@ -13,8 +13,8 @@ from django.test import Client
 from dailypapers.search import service
 from dailypapers.search.indexer import catch_up
 from dailypapers.store.models import Paper, PaperChange, PaperStats
-from dailypapers.web.models import Comment, PaperModeration, Profile
-from dailypapers.web.services import comments as comment_service
+from dailypapers.community.models import Comment, PaperModeration, Profile
+from dailypapers.community import comments as comment_service
 from tests.search_fixtures import search_index  # noqa: F401
 from tests.web_fixtures import feature, make_user  # noqa: F401
 
@@ -83,10 +83,10 @@ def test_hide_and_unhide_comments_recount_the_paper(admin_client, make_user):
     first = comment_service.add(author, paper, "First!")
     comment_service.add(author, paper, "Second thought")
     assert PaperStats.objects.get(paper=paper).comments == 2
-    act(admin_client, "web/comment", "hide", [first.pk])
+    act(admin_client, "community/comment", "hide", [first.pk])
     assert Comment.objects.get(pk=first.pk).hidden and PaperStats.objects.get(paper=paper).comments == 1
     assert "First!" not in Client().get(f"/papers/{paper.arxiv_id}").content.decode()  # moderators still see it
-    act(admin_client, "web/comment", "unhide", [first.pk])
+    act(admin_client, "community/comment", "unhide", [first.pk])
     assert not Comment.objects.get(pk=first.pk).hidden and PaperStats.objects.get(paper=paper).comments == 2
 
 

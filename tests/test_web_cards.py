@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dailypapers.ingest.records import DailyEntryRecord
-from dailypapers.web.services.community_stats import refresh_papers
+from dailypapers.community.community_stats import refresh_papers
 from dailypapers.store.media import media_key
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
-from dailypapers.web.services import votes
+from dailypapers.community import votes
 from tests.web_fixtures import (  # noqa: F401
     alice,
     alice_client,

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from dailypapers.web.services import comments
-from dailypapers.web.services.markup import has_math, render_comment
+from dailypapers.community import comments
+from dailypapers.community.markup import has_math, render_comment
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
 
 DAY = dt.date(2025, 1, 6)

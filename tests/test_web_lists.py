@@ -93,7 +93,7 @@ def _queries(client, url: str) -> int:
     "/feed", "/trending/feed", "/search/feed?q=transformers",
 ])
 def test_list_pages_do_not_grow_queries_with_rows(alice_client, alice, url):
-    from dailypapers.web.services import votes
+    from dailypapers.community import votes
 
     from dailypapers.search.indexer import catch_up
 

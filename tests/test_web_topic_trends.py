@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from dailypapers.web.models import Vote
+from dailypapers.community.models import Vote
 from dailypapers.web.services import svgchart
 from dailypapers.web.services.trends import topic_trends
 from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401

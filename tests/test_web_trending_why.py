@@ -10,7 +10,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from dailypapers.web.services.community_stats import refresh_papers
+from dailypapers.community.community_stats import refresh_papers
 from dailypapers.rank.trending import (
     EPOCH,
     TrendingParams,
@@ -19,8 +19,8 @@ from dailypapers.rank.trending import (
     trending_score,
 )
 from dailypapers.store.models import PaperStats
-from dailypapers.web.models import Vote
-from dailypapers.web.services import votes
+from dailypapers.community.models import Vote
+from dailypapers.community import votes
 from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
 
 P = TrendingParams(half_life_hours=24.0, hf_weight=0.5)

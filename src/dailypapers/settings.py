@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "dailypapers.cli",
     "dailypapers.digest",
     "dailypapers.search",
+    "dailypapers.community",
     "dailypapers.web",
     "dailypapers.library",
     "ninja",  # serves the OpenAPI docs' scripts from our static files instead of a CDN

@@ -170,7 +170,7 @@ def login(page, username: str = "dora") -> None:
 def test_vote_and_comment_started_logged_out_survive_the_login(live_server, new_page, screenshots,
                                                                django_user_model, settings):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server speaks plain HTTP
-    from dailypapers.web.models import Comment, Vote
+    from dailypapers.community.models import Comment, Vote
 
     django_user_model.objects.create_user("dora", "dora@example.org", PASSWORD)
     paper = feature(dt.date(2025, 1, 6), 1, upvotes=2, title="A paper worth a vote")[0]

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from dailypapers.web.models import PendingSubmission
-from dailypapers.web.services import submissions
+from dailypapers.community.models import PendingSubmission
+from dailypapers.community import submissions
 from replay_server import Reply, ReplayServer
 from smtp_sink import free_port
 from tests.web_fixtures import RECORDED, no_page_cache  # noqa: F401

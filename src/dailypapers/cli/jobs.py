@@ -7,6 +7,6 @@ from dailypapers.digest import outbox, worker
 
 
 def run_jobs() -> dict[str, object]:
-    from dailypapers.web.services import submissions  # waiting submissions go through the site's ingest path
+    from dailypapers.community import submissions  # waiting submissions go through the site's ingest path
 
     return worker.run_jobs((("outbox", outbox.send_due), ("submissions", submissions.fetch_pending)))

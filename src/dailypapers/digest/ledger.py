@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from dailypapers.digest.models import Delivery, SentPaper, Subscriber
 from dailypapers.digest.periods import Period
+from dailypapers.store import dialect
 
 HOST = socket.gethostname()
 
@@ -196,13 +197,9 @@ def sent_papers(subscriber_ids: Iterable[int], paper_ids: Iterable[int]) -> dict
     q = connection.ops.quote_name
     sql = (f"SELECT {q('subscriber_id')}, {q('paper_id')} FROM {paper_table} "
            f"WHERE {q('subscriber_id')} IN ({', '.join(['%s'] * len(subscriber_ids))}) AND ")
-    if connection.vendor == "postgresql":
-        sql += f"{q('paper_id')} = ANY(%s)"
-        params = [*subscriber_ids, paper_ids]
-    else:
-        # Integers checked above, written inline: one statement however long the candidate list.
-        sql += f"{q('paper_id')} IN ({', '.join(map(str, paper_ids))})"
-        params = subscriber_ids
+    papers_clause, papers_params = dialect.int_in(q("paper_id"), paper_ids)
+    sql += papers_clause
+    params = [*subscriber_ids, *papers_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for subscriber_id, paper_id in cursor.fetchall():

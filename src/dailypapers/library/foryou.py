@@ -25,7 +25,7 @@ from dailypapers.library import textspace
 from dailypapers.library.models import CollectionItem, Interests, PaperSignal
 from dailypapers.rank.recommend import Papers, Profile, paper_text, recommend
 from dailypapers.store.models import DailyEntry
-from dailypapers.web.models import Vote
+from dailypapers.community.models import Vote
 from dailypapers.web.services import listings
 
 _CANDIDATE_MEMO: OrderedDict[tuple, Candidates] = OrderedDict()

@@ -111,7 +111,7 @@ def fetch_from_arxiv(arxiv_id: str) -> Paper:
     from django.utils import timezone
 
     from dailypapers.store.upsert import write_batch
-    from dailypapers.web.services.submissions import fetch_record
+    from dailypapers.community.submissions import fetch_record
 
     write_batch([fetch_record(arxiv_id)], fetched_at=timezone.now())
     return Paper.objects.get(arxiv_id=arxiv_id)

@@ -8,9 +8,9 @@ from django.contrib.auth.admin import UserAdmin
 
 from dailypapers.store import papers
 from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.web.models import ApiToken, Comment, PaperModeration, Profile, Submission
-from dailypapers.web.services import accounts, moderation
-from dailypapers.web.services import comments as comment_service
+from dailypapers.community.models import ApiToken, Comment, PaperModeration, Profile, Submission
+from dailypapers.community import accounts, moderation
+from dailypapers.community import comments as comment_service
 
 User = get_user_model()
 
@@ -92,7 +92,7 @@ class ModeratedUserAdmin(UserAdmin):
 
     @admin.action(description="Ban selected users (deactivate; they cannot log in again)")
     def ban(self, request, queryset):
-        if not request.user.has_perm("web.moderate"):
+        if not request.user.has_perm("community.moderate"):
             messages.error(request, "Only moderators can ban users.")
             return
         for user in queryset.exclude(pk=request.user.pk):

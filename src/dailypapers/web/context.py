@@ -10,4 +10,4 @@ def site(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     # Lazy: has_perm costs two queries, and only the paper page (moderation tools) asks.
     return {"can_moderate": SimpleLazyObject(
-        lambda: bool(user and user.is_authenticated and user.has_perm("web.moderate")))}
+        lambda: bool(user and user.is_authenticated and user.has_perm("community.moderate")))}

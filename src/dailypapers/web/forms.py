@@ -17,7 +17,7 @@ from django.urls import reverse
 from dailypapers.digest import outbox
 from dailypapers.library import signals
 from dailypapers import ratelimit
-from dailypapers.web.services import accounts
+from dailypapers.community import accounts
 
 User = get_user_model()
 

@@ -303,7 +303,7 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
     """Set votes_24h, votes_7d, first_featured, featured_days_ago and ``why`` on each paper (two queries)."""
     from dailypapers.store.ranking import params
     from dailypapers.rank.trending import explain
-    from dailypapers.web.models import Vote
+    from dailypapers.community.models import Vote
 
     ids = [p.pk for p in papers]
     if not ids:

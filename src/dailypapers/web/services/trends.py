@@ -145,7 +145,7 @@ def topic_trends(by: str = "week", start: dt.date | None = None, end: dt.date | 
 
 def _our_votes(start: dt.date, end: dt.date, which: Q) -> list[tuple[int, dt.date]]:
     """(paper id, day) of each of our votes cast in the range on the papers ``which`` selects."""
-    from dailypapers.web.models import Vote
+    from dailypapers.community.models import Vote
 
     since = dt.datetime.combine(start, dt.time(0), tzinfo=dt.timezone.utc)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)

@@ -26,9 +26,9 @@ from dailypapers.web.forms import (
     SignUpForm,
     TokenForm,
 )
-from dailypapers.web.models import ApiToken
+from dailypapers.community.models import ApiToken
 from dailypapers import ratelimit
-from dailypapers.web.services import accounts, submissions, tokens
+from dailypapers.community import accounts, submissions, tokens
 from dailypapers.web.views import pending
 
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from dailypapers.web.models import Vote
+from dailypapers.community.models import Vote
 from dailypapers.web.services import paging
 from dailypapers.web.services.listings import clean_category
 from dailypapers.ratelimit import RateLimited

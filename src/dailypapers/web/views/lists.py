@@ -11,7 +11,7 @@ from dailypapers.library.signals import without_not_interested
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
-from dailypapers.web.services.markup import has_math
+from dailypapers.community.markup import has_math
 from dailypapers.web.views.common import category, page_number, voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 

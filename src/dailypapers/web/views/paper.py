@@ -9,11 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from dailypapers.web import search_adapter
-from dailypapers.web.models import Comment
+from dailypapers.community.models import Comment
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
 from dailypapers.web.services.links import safe_link
-from dailypapers.web.services.markup import has_math
+from dailypapers.community.markup import has_math
 from dailypapers.web.views.common import voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 from dailypapers.web.views.pending import pop_comment_draft

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from dailypapers.web.services.community_stats import rebuild
+from dailypapers.community.community_stats import rebuild
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@
   ];
 
   // KaTeX is only on pages whose texts have TeX (the server decides); .tex holds titles and
-  // abstracts, span.math a comment's math (web/services/markup_extensions.py).
+  // abstracts, span.math a comment's math (community/markup_extensions.py).
   function renderMath(root) {
     if (!window.renderMathInElement) return;
     (root || document).querySelectorAll(".tex, span.math").forEach(function (el) {

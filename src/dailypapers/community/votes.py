@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from dailypapers.web.services.community_stats import lock_stats, refresh_papers
+from dailypapers.community.community_stats import lock_stats, refresh_papers
 from dailypapers.store.models import Paper, PaperStats
-from dailypapers.web.models import Vote
+from dailypapers.community.models import Vote
 from dailypapers import ratelimit
 
 

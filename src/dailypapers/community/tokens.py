@@ -7,7 +7,7 @@ import secrets
 
 from django.utils import timezone
 
-from dailypapers.web.models import ApiToken
+from dailypapers.community.models import ApiToken
 
 PREFIX = "dp_"
 

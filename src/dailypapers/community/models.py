@@ -1,6 +1,7 @@
 """What our community adds to the paper store: votes, comments, submissions, tokens, moderation.
 
-Papers themselves live in dailypapers.store; nothing here writes Paper rows.
+Papers themselves live in dailypapers.store; nothing here writes Paper rows. The tables keep the
+names they had when these models lived in the web app (``web_<model>``): moving the code moved no data.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ class Profile(models.Model):
     banned = models.BooleanField(default=False)
     banned_reason = models.CharField(max_length=500, blank=True, default="")
 
+    class Meta:
+        db_table = "web_profile"
+
 
 class Vote(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
@@ -26,6 +30,7 @@ class Vote(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "web_vote"
         constraints = [models.UniqueConstraint(fields=["user", "paper"], name="one_vote_per_user_paper")]
         indexes = [models.Index(fields=["paper", "created_at"], name="vote_paper_time")]
 
@@ -45,6 +50,7 @@ class Comment(models.Model):
     deleted = models.BooleanField(default=False)  # by its author (or their account deletion)
 
     class Meta:
+        db_table = "web_comment"
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["paper", "created_at"], name="comment_paper_time")]
         permissions = [("moderate", "Can hide papers and comments and ban users")]
@@ -62,6 +68,9 @@ class PaperModeration(models.Model):
     reason = models.CharField(max_length=500, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        db_table = "web_papermoderation"
+
 
 class Submission(models.Model):
     """A user put a paper on today's community list."""
@@ -72,6 +81,7 @@ class Submission(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "web_submission"
         constraints = [models.UniqueConstraint(fields=["paper", "date"], name="one_submission_per_paper_day")]
 
 
@@ -84,6 +94,9 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8)  # shown in the token list so users can tell them apart
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "web_apitoken"
 
 
 class PendingSubmission(models.Model):
@@ -113,6 +126,7 @@ class PendingSubmission(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "web_pendingsubmission"
         constraints = [models.UniqueConstraint(fields=["arxiv_id", "date"], condition=models.Q(state="waiting"),
                                                name="one_waiting_submission_per_paper_day")]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="pending_submission_due")]

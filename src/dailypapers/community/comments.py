@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dailypapers.web.services.community_stats import lock_stats, refresh_papers
+from dailypapers.community.community_stats import lock_stats, refresh_papers
 from dailypapers.store.models import Paper
-from dailypapers.web.models import Comment
+from dailypapers.community.models import Comment
 from dailypapers import ratelimit
-from dailypapers.web.services.markup import render_comment
+from dailypapers.community.markup import render_comment
 
 MAX_LENGTH = 10_000
 
@@ -74,7 +74,7 @@ def delete(user, comment: Comment) -> None:
 
 
 def set_hidden(moderator, comment: Comment, hidden: bool) -> None:
-    if not moderator.has_perm("web.moderate"):
+    if not moderator.has_perm("community.moderate"):
         raise PermissionDenied("Only moderators can hide comments.")
     with transaction.atomic():
         lock_stats(comment.paper_id)

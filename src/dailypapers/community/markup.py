@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from dailypapers.web.services.markup_extensions import MATH, URL, split_url
+from dailypapers.community.markup_extensions import MATH, URL, split_url
 
 _TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span"}
 _TEX = re.compile(MATH, re.DOTALL)

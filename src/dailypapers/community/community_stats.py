@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from dailypapers.store.models import DailyEntry, PaperStats
 from dailypapers.store.ranking import CommunityInputs, lock_stats, write_community
-from dailypapers.web.models import Comment, Vote
+from dailypapers.community.models import Comment, Vote
 
 __all__ = ["lock_stats", "rebuild", "refresh_papers"]
 

@@ -7,12 +7,12 @@ from django.db import transaction
 
 from dailypapers.store import moderation as store_moderation
 from dailypapers.store.models import Paper
-from dailypapers.web.models import PaperModeration
+from dailypapers.community.models import PaperModeration
 
 
 def set_paper_hidden(moderator, paper: Paper, hidden: bool, reason: str = "") -> None:
     """Hide or show a paper; the decision and its reason are kept in PaperModeration."""
-    if not moderator.has_perm("web.moderate"):
+    if not moderator.has_perm("community.moderate"):
         raise PermissionDenied("Only moderators can hide papers.")
     reason = (reason or "").strip()
     limit = PaperModeration._meta.get_field("reason").max_length

@@ -29,7 +29,7 @@ from dailypapers.ingest.records import (
 )
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.upsert import write_batch
-from dailypapers.web.models import PaperModeration, PendingSubmission, Submission
+from dailypapers.community.models import PaperModeration, PendingSubmission, Submission
 from dailypapers import ratelimit
 
 SOURCE = "community"
