@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -148,11 +148,26 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def save(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    """Save a paper into a chosen collection, or a new one named in the form; ``remove=1`` takes it out."""
+    """Save a paper into a chosen collection, or a new one named in the form; ``remove=1`` takes it out.
+
+    GET is where a save started while logged out (a list card's link) lands after the login: a page with
+    the save's POST form into the default collection, which app.js submits at once (as the vote link's
+    does, issue 12); GET writes nothing."""
     paper = _paper(arxiv_id)
     fallback = reverse("web:paper", args=[paper.arxiv_id])
+    if request.method == "GET":
+        from dailypapers.web.services.markup import has_math
+
+        return render(request, "web/confirm.html", {
+            "title": "Save this paper", "paper": paper, "math": has_math(paper.title),
+            "action": reverse("library:save", args=[paper.arxiv_id]),
+            "fields": {"next": safe_next(request, fallback)}, "button": "Save to Reading list",
+            "autosubmit": True, "cancel": safe_next(request, fallback),
+            "message": "You asked to save this paper before logging in; it is being saved to your Reading list.",
+        })
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
 
     def action() -> str:
         new_name = request.POST.get("new_name", "").strip()
