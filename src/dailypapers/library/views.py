@@ -148,26 +148,31 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def save(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    """Save a paper into a chosen collection, or a new one named in the form; ``remove=1`` takes it out.
+def save_confirm(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """Where a save started while logged out (a list card's link) lands after the login: a page with the
+    save's POST form into the default collection, which app.js submits at once (as the vote link's does,
+    issue 12). GET only, and it writes nothing."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    from dailypapers.web.services.markup import has_math
 
-    GET is where a save started while logged out (a list card's link) lands after the login: a page with
-    the save's POST form into the default collection, which app.js submits at once (as the vote link's
-    does, issue 12); GET writes nothing."""
     paper = _paper(arxiv_id)
     fallback = reverse("web:paper", args=[paper.arxiv_id])
-    if request.method == "GET":
-        from dailypapers.web.services.markup import has_math
+    return render(request, "web/confirm.html", {
+        "title": "Save this paper", "paper": paper, "math": has_math(paper.title),
+        "action": reverse("library:save", args=[paper.arxiv_id]),
+        "fields": {"next": safe_next(request, fallback)}, "button": "Save to Reading list",
+        "autosubmit": True, "cancel": safe_next(request, fallback),
+        "message": "You asked to save this paper before logging in; it is being saved to your Reading list.",
+    })
 
-        return render(request, "web/confirm.html", {
-            "title": "Save this paper", "paper": paper, "math": has_math(paper.title),
-            "action": reverse("library:save", args=[paper.arxiv_id]),
-            "fields": {"next": safe_next(request, fallback)}, "button": "Save to Reading list",
-            "autosubmit": True, "cancel": safe_next(request, fallback),
-            "message": "You asked to save this paper before logging in; it is being saved to your Reading list.",
-        })
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["GET", "POST"])
+
+@login_required
+@require_POST
+def save(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """Save a paper into a chosen collection, or a new one named in the form; ``remove=1`` takes it out."""
+    paper = _paper(arxiv_id)
+    fallback = reverse("web:paper", args=[paper.arxiv_id])
 
     def action() -> str:
         new_name = request.POST.get("new_name", "").strip()

@@ -145,6 +145,7 @@ class PaperCard:
     saved: bool = False  # in the viewer's default collection (the save button; not in the cached body)
     vote_url: str = ""
     save_url: str = ""
+    save_confirm_url: str = ""  # the logged-out save link: log in, then this page completes the save
 
     @property
     def url(self) -> str:
@@ -202,7 +203,7 @@ class _Paths:
     _ID = "0000.00000"
 
     def __init__(self) -> None:
-        self.parts = {name: reverse(name, args=[self._ID]).split(self._ID) for name in ("web:vote", "library:save")}
+        self.parts = {name: reverse(name, args=[self._ID]).split(self._ID) for name in ("web:vote", "library:save", "library:save_confirm")}
 
     def __call__(self, name: str, arxiv_id: str) -> str:
         head, tail = self.parts[name]
@@ -248,6 +249,7 @@ def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozens
             submitted_here=submitted_here.get(paper.pk, []),
             voted=paper.pk in voted, saved=paper.pk in saved,
             vote_url=paths("web:vote", paper.arxiv_id), save_url=paths("library:save", paper.arxiv_id),
+            save_confirm_url=paths("library:save_confirm", paper.arxiv_id),
             # Search results bring a highlighted snippet (SafeString, escaped by the engine).
             snippet=(getattr(paper, "snippet_html", "") or Truncator(paper.abstract).chars(SNIPPET_CHARS)) if snippet else "",
             why=why, votes_24h=getattr(paper, "votes_24h", 0), votes_7d=getattr(paper, "votes_7d", 0),
