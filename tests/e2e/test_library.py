@@ -97,3 +97,35 @@ def test_interests_chosen_at_sign_up_lead_for_you(browser, live_server, settings
     text = page.locator("main").inner_text()
     assert text.index("Type inference for compilers") < text.index("Street scenes") < text.index("Unrelated topology")
     assert "which you follow" in text
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_save_from_a_list_card_signed_in_and_started_logged_out(browser, live_server, settings, django_user_model,
+                                                                javascript):
+    """Issue 11 on list cards: a logged-out save asks to log in and is completed after it (with scripts the
+    confirm form submits itself; without, the reader presses its button), then the card shows Saved and
+    pressing it again takes the paper out of the Reading list."""
+    from dailypapers.library.models import CollectionItem
+
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server speaks plain HTTP
+    django_user_model.objects.create_user("fay", "fay@example.org", PASSWORD)
+    paper = feature(dt.date(2025, 1, 6), 1, upvotes=2, title="A paper worth keeping")[0]
+    day = f"{live_server.url}/papers/date/2025-01-06"
+    page = browser.new_context(java_script_enabled=javascript).new_page()
+    page.goto(day)
+    page.click("a.save-button")
+    page.wait_for_url(lambda u: "/accounts/login?next=" in u)
+    page.fill("#id_username", "fay")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button:has-text('Log in')")
+    if not javascript:
+        page.click("form.confirm button[type=submit]")
+    page.wait_for_url(day)
+    assert "Saved to “Reading list”." in page.content()
+    assert page.locator(".card form.save button").inner_text() == "Saved"
+    assert page.locator(".card form.save button").get_attribute("aria-pressed") == "true"
+    assert list(CollectionItem.objects.values_list("paper_id", flat=True)) == [paper.pk]
+    page.click(".card form.save button")
+    page.wait_for_url(day)
+    assert page.locator(".card form.save button").inner_text() == "Save"
+    assert not CollectionItem.objects.exists()

@@ -31,6 +31,7 @@ urlpatterns = [
     path("shared/<str:token>.bib", views.shared_bib, name="shared_bib"),
     path("shared/<str:token>", views.shared, name="shared"),
     re_path(r"^papers/(?P<arxiv_id>.+)\.bib$", views.paper_bib, name="paper_bib"),
+    re_path(r"^papers/(?P<arxiv_id>.+)/save/confirm$", views.save_confirm, name="save_confirm"),
     re_path(r"^papers/(?P<arxiv_id>.+)/save$", views.save, name="save"),
     re_path(r"^papers/(?P<arxiv_id>.+)/signal$", views.signal, name="signal"),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -145,6 +145,26 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
     on = request.POST.get("share") == "1"
     return _act(request, _page(pk), lambda: collections.share(request.user, pk, on) and "",
                 "Anyone with the link can now read this collection." if on else "The public link no longer works.")
+
+
+@login_required
+def save_confirm(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """Where a save started while logged out (a list card's link) lands after the login: a page with the
+    save's POST form into the default collection, which app.js submits at once (as the vote link's does,
+    issue 12). GET only, and it writes nothing."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    from dailypapers.community.markup import has_math
+
+    paper = _paper(arxiv_id)
+    fallback = reverse("web:paper", args=[paper.arxiv_id])
+    return render(request, "web/confirm.html", {
+        "title": "Save this paper", "paper": paper, "math": has_math(paper.title),
+        "action": reverse("library:save", args=[paper.arxiv_id]),
+        "fields": {"next": safe_next(request, fallback)}, "button": "Save to Reading list",
+        "autosubmit": True, "cancel": safe_next(request, fallback),
+        "message": "You asked to save this paper before logging in; it is being saved to your Reading list.",
+    })
 
 
 @login_required

@@ -16,7 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import caches
+from django.template.loader import get_template
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, slugify
 
 from dailypapers.store import media
@@ -139,6 +142,10 @@ class PaperCard:
     featured_days_ago: int | None = None
     explain: str = ""  # the score's own numbers (rank.trending.explain), on trending
     submitted_here: list[str] = field(default_factory=list)  # who submitted it on this site
+    saved: bool = False  # in the viewer's default collection (the save button; not in the cached body)
+    vote_url: str = ""
+    save_url: str = ""
+    save_confirm_url: str = ""  # the logged-out save link: log in, then this page completes the save
 
     @property
     def url(self) -> str:
@@ -189,13 +196,46 @@ def hf_entries(papers: list[ListedPaper | Paper], period: tuple[dt.date, dt.date
     return found
 
 
+class _Paths:
+    """A card's per-paper URLs: reverse() once per page with a placeholder id, then the id put in its place
+    (arXiv ids are path-safe: digits, letters, '.', '-' and '/'). Per card, reverse() was a tenth of a render."""
+
+    _ID = "0000.00000"
+
+    def __init__(self) -> None:
+        self.parts = {name: reverse(name, args=[self._ID]).split(self._ID) for name in ("web:vote", "library:save", "library:save_confirm")}
+
+    def __call__(self, name: str, arxiv_id: str) -> str:
+        head, tail = self.parts[name]
+        return head + arxiv_id + tail
+
+
+def card_bodies(cards: list[PaperCard]) -> list[SafeString]:
+    """The cached body of each card (web/_card_body.html), in order: one get_many for the page, the
+    missed ones rendered and stored with one set_many. Keyed by PaperCard.fingerprint, a digest of every
+    value the body shows, so a changed value is a new key (the old one ages out)."""
+    store = caches["template_fragments"]
+    keys = ["card:" + card.fingerprint for card in cards]
+    found = store.get_many(keys)
+    missed = {}
+    if len(found) < len(keys):
+        template = get_template("web/_card_body.html")
+        search_url = reverse("web:search")
+        for key, card in zip(keys, cards):
+            if key not in found:
+                missed[key] = found[key] = str(template.render({"card": card, "search_url": search_url}))
+        store.set_many(missed)
+    return [mark_safe(found[key]) for key in keys]
+
+
 def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozenset(), *, why: bool = False,
-                snippet: bool = False, period: tuple[dt.date, dt.date] | None = None) -> list[PaperCard]:
+                snippet: bool = False, saved: set[int] = frozenset(), period: tuple[dt.date, dt.date] | None = None) -> list[PaperCard]:
     """Cards for listings' papers, or Papers from listings.with_stats() (``why``: listings.attach_reasons())."""
     papers = list(papers)
     submitted_here: dict[int, list[str]] = {}
     entries = hf_entries(papers, period, submitted_here)
     cards = []
+    paths = _Paths()
     for paper in papers:
         community, hf_votes, comments = counts(paper)
         hf = entries.get(paper.pk)
@@ -207,7 +247,9 @@ def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozens
             categories=paper.category_list[:3], total_votes=community + hf_votes,
             community_votes=community, hf_votes=hf_votes, comments=comments, hf=hf,
             submitted_here=submitted_here.get(paper.pk, []),
-            voted=paper.pk in voted,
+            voted=paper.pk in voted, saved=paper.pk in saved,
+            vote_url=paths("web:vote", paper.arxiv_id), save_url=paths("library:save", paper.arxiv_id),
+            save_confirm_url=paths("library:save_confirm", paper.arxiv_id),
             # Search results bring a highlighted snippet (SafeString, escaped by the engine).
             snippet=(getattr(paper, "snippet_html", "") or Truncator(paper.abstract).chars(SNIPPET_CHARS)) if snippet else "",
             why=why, votes_24h=getattr(paper, "votes_24h", 0), votes_7d=getattr(paper, "votes_7d", 0),

@@ -12,7 +12,7 @@ from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
 from dailypapers.community.markup import has_math
-from dailypapers.web.views.common import category, page_number, voted_ids
+from dailypapers.web.views.common import category, page_number, saved_ids, voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 
 SEARCH_PAGE_SIZE = 20
@@ -32,7 +32,7 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
     cat = category(request)
     listing = listings.period_listing(kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE), entries=False)
     papers = without_not_interested(request.user, listing.page.papers)
-    cards = paper_cards(papers, voted_ids(request, papers), period=(listing.period.start, listing.period.end))
+    cards = paper_cards(papers, voted_ids(request, papers), saved=saved_ids(request, papers), period=(listing.period.start, listing.period.end))
     return render(request, "web/period.html", {
         "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
         "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
@@ -70,7 +70,7 @@ def trending(request: HttpRequest) -> HttpResponse:
     cat = category(request)
     page = listings.trending_page(cat, page_number(request, listings.TRENDING_PAGE_SIZE))
     shown = without_not_interested(request.user, page.papers)
-    cards = paper_cards(shown, voted_ids(request, shown), why=True)
+    cards = paper_cards(shown, voted_ids(request, shown), why=True, saved=saved_ids(request, shown))
     return render(request, "web/trending.html", {
         "page": page, "papers": page.papers, "category": cat, "hf_weight": f"{trending_params().hf_weight:g}",
         "half_life": _hours(trending_params().half_life_hours),
@@ -106,7 +106,7 @@ def search(request: HttpRequest) -> HttpResponse:
         version = results.identifier.version if results.identifier else None
         return redirect(reverse("web:paper", args=[results.found_id + (f"v{version}" if version else "")]))
     papers, total = without_not_interested(request.user, page.papers), page.total
-    cards = paper_cards(papers, voted_ids(request, papers), snippet=True)
+    cards = paper_cards(papers, voted_ids(request, papers), snippet=True, saved=saved_ids(request, papers))
     modes = [(m, _search_url(request, mode=m)) for m in ("keyword", "semantic", "hybrid")]
     return render(request, "web/search.html", {
         "error": error, "query": wanted.query, "filters": wanted.filters, "sort": wanted.sort, "papers": papers,
