@@ -639,3 +639,22 @@ def test_fusion_prefers_documents_in_both_lists():
         ranked = [d for d, _ in fuse(keyword, semantic, params)]
         assert ranked[0] in {"a", "b"} and set(ranked) == {"a", "b", "c", "d"}
     assert [d for d, _ in fuse(keyword, [], FusionParams())] == ["a", "b", "c"]
+
+
+def test_more_like_abstract_after_updates_left_deleted_documents(tmp_path):
+    """Similar papers on an index whose papers were re-indexed (updated) with no merge since: tantivy's
+    own more-like-this counted deleted documents in a term's doc_freq but not in the document count
+    and panicked (bm25.rs:53 "4923 >= 5125"), so every paper page of a bench home answered 500."""
+    index = KeywordIndex(tmp_path / "kw", shards=1)
+    docs = [{"id": f"p{i}", "title": f"Paper {i}", "abstract": f"Diffusion models for protein folding, variant {i}."}
+            for i in range(40)]
+    docs.append({"id": "q", "title": "Compilers", "abstract": "Register allocation in optimizing compilers."})
+    index.add(docs)
+    index.commit()
+    index.update(docs[:40])  # every diffusion paper deleted and added again: doc_freq now counts 80 of 41
+    index.commit()
+    similar = index.more_like_abstract("Diffusion models fold proteins.", limit=5, exclude=["p0"])
+    assert len(similar) == 5 and all(doc_id.startswith("p") and doc_id != "p0" for doc_id, _ in similar)
+    assert index.more_like_abstract("Register allocation for compilers.", limit=3)[0][0] == "q"
+    assert index.more_like_abstract("   ") == [] and index.more_like_abstract("the and of") == []
+    index.close()

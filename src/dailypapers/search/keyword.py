@@ -20,7 +20,9 @@ import heapq
 import html
 import itertools
 import json
+import math
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -49,6 +51,7 @@ NO_DATE = 0  # day value of undated papers: sorts last under "newest", outside e
 DAY_TERMS_MAX = 366
 DEFAULT_SHARDS = 2
 SNIPPET_CHARS = 300
+MLT_TERMS = 25  # terms of an abstract that pick its similar papers (tantivy's max_query_terms was 25 too)
 # Written into shards.json: an index of another schema is rebuilt (indexer), never half-read.
 SCHEMA_VERSION = 2
 # The all-words tier applies to queries of 2..COORDINATION_MAX_TERMS content words; longer ones
@@ -492,13 +495,19 @@ class KeywordIndex:
         return sorted(doc_id for ids in self._each(one, self._shards) for doc_id in ids)[:limit]
 
     def more_like_abstract(self, abstract: str, limit: int = 8, exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
-        """Papers whose title and abstract share the most distinctive terms of ``abstract``
-        (tantivy's more-like-this over the analysed abstract: tf-idf-chosen terms, BM25-scored)."""
-        if not abstract.strip():
+        """Papers whose title and abstract share the most distinctive terms of ``abstract``: its
+        MLT_TERMS terms of highest tf-idf (as the body field analyses them), each a Should clause
+        boosted by that weight, BM25-scored.
+
+        Our own term choice, not tantivy's more-like-this query: that one divides by the live
+        document count while a term's doc_freq still counts deleted documents until a merge, and
+        panics once an update leaves more deleted copies than live papers (tantivy PR #2964)."""
+        terms = self._distinctive_terms(abstract)
+        if not terms:
             return []
-        like = tantivy.Query.more_like_this_document_fields_query(
-            self._schema, {"body": [abstract]}, min_doc_frequency=1, max_query_terms=25, min_term_frequency=1,
-            min_word_length=3, stop_words=_MLT_STOP_WORDS)
+        like = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, "body", term), weight))
+             for term, weight in terms])
         tq = like if not exclude else tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, tantivy.Query.term_set_query(self._schema, "id", list(exclude)))])
 
@@ -508,6 +517,25 @@ class KeywordIndex:
 
         found = sorted((hit for part in self._each(one, self._shards) for hit in part), key=lambda h: -h[0])
         return [(doc_id, score) for score, doc_id in found[:limit]]
+
+    def _distinctive_terms(self, text: str) -> list[tuple[str, float]]:
+        """The MLT_TERMS analysed terms of ``text`` with the highest tf * idf over the whole index
+        (stop words and terms under 3 characters left out; terms no paper has cannot match)."""
+        from .text import analyze
+
+        counts = Counter(t for t in analyze(text) if len(t) >= 3 and t not in _MLT_STOP_SET)
+        if not counts:
+            return []
+        searchers = [shard.index.searcher() for shard in self._shards]
+        total = sum(s.num_docs for s in searchers)
+        weighted = []
+        for term, tf in counts.items():
+            df = sum(s.doc_freq("body", term) for s in searchers)
+            if df:
+                # doc_freq may count deleted copies (see above): clamp so idf stays defined and positive.
+                weighted.append((term, tf * math.log(1 + (max(total, df) - df + 0.5) / (df + 0.5))))
+        weighted.sort(key=lambda tw: (-tw[1], tw[0]))
+        return [(term, weight) for term, weight in weighted[:MLT_TERMS] if weight > 0]
 
     # -- reading -------------------------------------------------------------------------
 
@@ -661,13 +689,15 @@ class KeywordIndex:
         return found
 
 
-def _mlt_stop_words() -> list[str]:
-    from .text import _STOP_TERMS, STOPWORDS
+def _mlt_stop_words() -> frozenset[str]:
+    """Words similar papers never match on, as written and as the body field stems them."""
+    from .text import _STOP_TERMS, STOPWORDS, analyze
 
-    return sorted(STOPWORDS | _STOP_TERMS)
+    words = STOPWORDS | _STOP_TERMS
+    return frozenset(words | {term for word in words for term in analyze(word)})
 
 
-_MLT_STOP_WORDS = _mlt_stop_words()
+_MLT_STOP_SET = _mlt_stop_words()
 
 
 def _lead(text: str) -> str:
