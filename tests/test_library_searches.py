@@ -133,3 +133,6 @@ def test_not_interested_papers_leave_that_readers_search_results(alice_client, a
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
     ids = [i["paper"]["id"] for i in Client().get(f"/api/searches/{saved.pk}", **bearer).json()["items"]]
     assert keep.arxiv_id in ids and drop.arxiv_id not in ids
+    for fmt in ("", "?format=atom"):  # the feed, fetched by its private token (no session)
+        feed = Client().get(f"/searches/feed/{saved.feed_token}{fmt}").content.decode()
+        assert keep.title in feed and drop.title not in feed, fmt

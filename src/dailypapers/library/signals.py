@@ -80,10 +80,14 @@ def keep_interests(user, categories: list[str], keywords: list[str]) -> Interest
     return interests
 
 
+def not_interested_rows(user):
+    """The ids of the papers ``user`` marked not interested, as a query (a subquery in a list's own)."""
+    return PaperSignal.objects.filter(user=user, not_interested=True).values_list("paper_id", flat=True)
+
+
 def without_not_interested(user, papers: list) -> list:
     """The papers (anything with ``pk``) minus those the reader marked not interested: one query."""
     if not user.is_authenticated or not papers:
         return papers
-    hidden = set(PaperSignal.objects.filter(user=user, not_interested=True, paper_id__in=[p.pk for p in papers])
-                 .values_list("paper_id", flat=True))
+    hidden = set(not_interested_rows(user).filter(paper_id__in=[p.pk for p in papers]))
     return [p for p in papers if p.pk not in hidden] if hidden else papers
