@@ -18,14 +18,18 @@ def set_not_interested(user, paper: Paper, value: bool) -> None:
 
 
 def mark_read(user, paper: Paper, value: bool = True) -> None:
-    """Opened or marked read (value False marks it unread again)."""
+    """Opened or marked read (value False marks it unread again).
+
+    ``updated_at`` is set by hand: ``update()`` skips auto_now, and For you's cache key
+    (foryou.signals_version) must change when a paper is marked read or unread."""
+    now = timezone.now()
     if value:
         updated = PaperSignal.objects.filter(user=user, paper=paper, read_at__isnull=True).update(
-            read_at=timezone.now())
+            read_at=now, updated_at=now)
         if not updated:
-            PaperSignal.objects.get_or_create(user=user, paper=paper, defaults={"read_at": timezone.now()})
+            PaperSignal.objects.get_or_create(user=user, paper=paper, defaults={"read_at": now})
     else:
-        PaperSignal.objects.filter(user=user, paper=paper).update(read_at=None)
+        PaperSignal.objects.filter(user=user, paper=paper, read_at__isnull=False).update(read_at=None, updated_at=now)
 
 
 def not_interested_ids(user) -> set[int]:
