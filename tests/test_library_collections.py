@@ -165,6 +165,7 @@ def test_not_interested_and_read_are_post_only_toggles(alice_client, alice):
 
 
 def test_interests_form_validates(alice_client, alice):
+    feature(DAY, 1, categories=["cs.LG", "stat.ML"])  # the one category rule names categories papers here have
     response = alice_client.post("/library/interests", {"categories": "cs.LG, stat.ML", "keywords": "diffusion, RLHF"})
     assert response.status_code == 302
     assert alice.interests.categories == ["cs.LG", "stat.ML"] and alice.interests.keywords == ["diffusion", "RLHF"]
