@@ -92,3 +92,9 @@ def test_every_operation_declares_its_error_responses(client):
                 assert {"401", "429"} <= statuses, (method, path, statuses)
             for status, response in operation["responses"].items():
                 assert "content" in response, (method, path, status)
+
+
+def test_a_nul_in_a_submitter_is_a_400_not_a_database_error(db, client):
+    # Found by this fuzz on PostgreSQL, which cannot hold NUL in a string literal.
+    response = client.get("/api/daily_papers?submitter=K%00")
+    assert response.status_code == 400 and "NUL" in response.json()["error"]

@@ -241,6 +241,8 @@ def daily_papers(request: HttpRequest, date: str | None = None, week: str | None
     the default, is its name for that order); ``sort=trending`` by our stored trending score.
     ``submitter`` keeps the entries submitted by that username."""
     p = _page(p, limit)
+    if submitter and "\x00" in submitter:  # PostgreSQL cannot compare a string holding NUL: no username has one
+        raise HttpError(400, "submitter: a username cannot contain a NUL character")
     period = _period(date, week, month)
     if period is None:
         last = listings.last_listing_day()
