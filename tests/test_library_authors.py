@@ -46,3 +46,19 @@ def test_author_page_queries_do_not_grow(client, search_index):
         write_paper(title=f"more {n}", authors=["Grace Hopper", f"Other {n}"])
     catch_up()
     assert count() <= small
+
+
+def test_author_page_leaves_out_what_the_reader_marked_not_interested(client, search_index, django_user_model):
+    keep = write_paper(title="Kept by Grace", authors=["Grace Hopper"])
+    drop = write_paper(title="Dropped by Grace", authors=["Grace Hopper"])
+    catch_up()
+    from django.test import Client
+
+    reader = Client()
+    reader.force_login(django_user_model.objects.create_user("rita", "rita@example.org", "x" * 20))
+    reader.post(f"/papers/{drop.arxiv_id}/signal", {"not_interested": "1"})
+    page = reader.get("/authors/Grace Hopper").content.decode()
+    assert keep.title in page and drop.title not in page
+    assert drop.title in client.get("/authors/Grace Hopper").content.decode()  # others still see it
+    # The author feed is public (no reader's token): the same for everyone.
+    assert drop.title in client.get("/authors/Grace Hopper/feed").content.decode()

@@ -165,6 +165,7 @@ def test_not_interested_and_read_are_post_only_toggles(alice_client, alice):
 
 
 def test_interests_form_validates(alice_client, alice):
+    feature(DAY, 1, categories=["cs.LG", "stat.ML"])  # the one category rule names categories papers here have
     response = alice_client.post("/library/interests", {"categories": "cs.LG, stat.ML", "keywords": "diffusion, RLHF"})
     assert response.status_code == 302
     assert alice.interests.categories == ["cs.LG", "stat.ML"] and alice.interests.keywords == ["diffusion", "RLHF"]
@@ -203,3 +204,31 @@ def test_not_interested_papers_leave_that_readers_lists_only(alice_client, alice
     bob.force_login(make_user("bob"))
     assert drop.title in bob.get(f"/papers/date/{DAY}").content.decode()
     assert drop.title in Client().get("/trending").content.decode()
+
+
+def test_not_interested_is_left_out_in_the_listing_query_so_pages_stay_full(alice, make_user):
+    from dailypapers.web.services import listings
+
+    feature(DAY, 3, upvotes=3)
+    period = listings.Period.containing("day", DAY)
+    everyone = [p.pk for p in listings.period_papers(period, page_size=3).papers]
+    PaperSignal.objects.create(user=alice, paper_id=everyone[0], not_interested=True)
+    mine = listings.period_papers(period, page_size=2, reader=alice)
+    assert [p.pk for p in mine.papers] == everyone[1:]  # a full page: the mark is left out before paging
+    assert mine.total == 2 and not mine.has_next  # and the count agrees with what the reader sees
+    assert listings.period_papers(period, page_size=2, reader=make_user("bob")).total == 3
+    assert everyone[0] not in [p.pk for p in listings.trending_page(reader=alice).papers]
+    assert everyone[0] in [p.pk for p in listings.trending_page().papers]
+
+
+@pytest.mark.parametrize("url", [f"/papers/date/{DAY}", f"/papers/week/{DAY.isocalendar()[0]}-W{DAY.isocalendar()[1]:02d}",
+                                 f"/papers/month/{DAY:%Y-%m}", "/trending"])
+def test_not_interested_marks_cost_constant_queries(alice_client, alice, url):
+    papers = feature(DAY, 12, upvotes=3)
+    alice_client.post(f"/papers/{papers[0].arxiv_id}/signal", {"not_interested": "1"})
+    small = _count(alice_client, url)
+    for paper in papers[1:8]:
+        alice_client.post(f"/papers/{paper.arxiv_id}/signal", {"not_interested": "1"})
+    page = alice_client.get(url).content.decode()
+    assert all(p.title not in page for p in papers[:8]) and all(p.title in page for p in papers[8:])
+    assert _count(alice_client, url) == small

@@ -99,6 +99,38 @@ def test_api_recommendations_need_a_token_and_show_why(client, alice):
     assert client.get("/api/recommendations?week=2025-3", **bearer).status_code == 400
 
 
+def test_read_status_opened_or_marked_and_hidden_from_for_you_on_request(alice_client, alice, client):
+    liked, graph, vision, coauthor, hidden = _world()
+    textspace.fit()
+    Vote.objects.create(user=alice, paper=liked[0])
+    page = alice_client.get(f"/papers/{graph.arxiv_id}").content.decode()
+    assert "data-mark-opened" in page and "library/read.js" in page and "Mark read" in page
+    from dailypapers.library.models import PaperSignal
+    assert not PaperSignal.objects.filter(user=alice).exists()  # GET wrote nothing: read.js posts "opened"
+    # What read.js sends on opening the page: the form's own POST, answered in JSON.
+    opened = alice_client.post(f"/papers/{graph.arxiv_id}/signal", {"read": "1"}, HTTP_ACCEPT="application/json")
+    assert opened.json() == {"not_interested": False, "read": True}
+    page = alice_client.get(f"/papers/{graph.arxiv_id}").content.decode()
+    assert "Mark unread" in page and "data-mark-opened" not in page
+    # Marked by hand (the API): read too.
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
+    marked = client.post(f"/api/signals/{vision.arxiv_id}", {"read": True}, content_type="application/json", **bearer)
+    assert marked.json() == {"not_interested": False, "read": True}
+    read = {graph.arxiv_id, vision.arxiv_id}
+    everything = {i.paper_id for i in foryou.for_you(alice, listings.Period.containing("day", DAY)).items}
+    assert read <= everything  # read papers stay in For you unless the reader asks
+    unread = {i.paper_id for i in foryou.for_you(alice, listings.Period.containing("day", DAY), hide_read=True).items}
+    assert not read & unread and coauthor.arxiv_id in unread
+    page = alice_client.get(f"/for-you?date={DAY}&hide_read=1").content.decode()
+    assert graph.title not in page and vision.title not in page and coauthor.title in page
+    assert graph.title in alice_client.get(f"/for-you?date={DAY}").content.decode()
+    api_ids = {i["paper"]["id"] for i in client.get(f"/api/recommendations?date={DAY}&hide_read=true", **bearer).json()["items"]}
+    assert not read & api_ids and coauthor.arxiv_id in api_ids
+    # Unmarked: back in the hidden-read view.
+    alice_client.post(f"/papers/{graph.arxiv_id}/signal", {"read": "0"})
+    assert graph.title in alice_client.get(f"/for-you?date={DAY}&hide_read=1").content.decode()
+
+
 def test_cli_fit_and_print(alice, capsys):
     liked, *_ = _world()
     Vote.objects.create(user=alice, paper=liked[0])

@@ -133,3 +133,26 @@ def test_not_interested_papers_leave_that_readers_search_results(alice_client, a
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
     ids = [i["paper"]["id"] for i in Client().get(f"/api/searches/{saved.pk}", **bearer).json()["items"]]
     assert keep.arxiv_id in ids and drop.arxiv_id not in ids
+    for fmt in ("", "?format=atom"):  # the feed, fetched by its private token (no session)
+        feed = Client().get(f"/searches/feed/{saved.feed_token}{fmt}").content.decode()
+        assert keep.title in feed and drop.title not in feed, fmt
+
+
+def test_not_interested_marks_cost_the_search_page_constant_queries(alice_client, alice, search_index):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    papers = [write_paper(title=f"Sparse attention kernels {n}") for n in range(8)]
+    catch_up()
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            page = alice_client.get("/search?q=sparse+attention+kernels").content.decode()
+        return len(queries), page
+    alice_client.post(f"/papers/{papers[0].arxiv_id}/signal", {"not_interested": "1"})
+    small, _ = count()
+    for paper in papers[1:5]:
+        alice_client.post(f"/papers/{paper.arxiv_id}/signal", {"not_interested": "1"})
+    big, page = count()
+    assert all(p.title not in page for p in papers[:5]) and all(p.title in page for p in papers[5:])
+    assert big == small

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dailypapers.library import signals
 from dailypapers.library.models import SavedSearch
 from dailypapers.search import rules
 from dailypapers.web import search_adapter
@@ -62,12 +61,12 @@ def run(saved: SavedSearch, limit: int = 50, offset: int = 0) -> Run:
                                            date_from=saved.date_from, date_to=saved.date_to)
     try:
         wanted = search_adapter.SearchRequest(query=saved.query, filters=filters, sort=rules.check_sort(saved.sort))
-        page = search_adapter.run(wanted, limit, offset)
+        page = search_adapter.run(wanted, limit, offset, reader=saved.user)
     except (search_adapter.SearchError, rules.QueryError) as exc:
         return Run([], 0, set(), str(exc))
     # Page, feed (fetched by the owner's private token) and JSON all show the owner's run: without what
     # the owner marked not interested.
-    papers, total = signals.without_not_interested(saved.user, page.papers), page.total
+    papers, total = page.papers, page.total
     new = {p.pk for p in papers if saved.seen_at is None or p.created_at > saved.seen_at}
     return Run(papers, total, new)
 

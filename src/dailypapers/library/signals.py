@@ -18,14 +18,18 @@ def set_not_interested(user, paper: Paper, value: bool) -> None:
 
 
 def mark_read(user, paper: Paper, value: bool = True) -> None:
-    """Opened or marked read (value False marks it unread again)."""
+    """Opened or marked read (value False marks it unread again).
+
+    ``updated_at`` is set by hand: ``update()`` skips auto_now, and For you's cache key
+    (foryou.signals_version) must change when a paper is marked read or unread."""
+    now = timezone.now()
     if value:
         updated = PaperSignal.objects.filter(user=user, paper=paper, read_at__isnull=True).update(
-            read_at=timezone.now())
+            read_at=now, updated_at=now)
         if not updated:
-            PaperSignal.objects.get_or_create(user=user, paper=paper, defaults={"read_at": timezone.now()})
+            PaperSignal.objects.get_or_create(user=user, paper=paper, defaults={"read_at": now})
     else:
-        PaperSignal.objects.filter(user=user, paper=paper).update(read_at=None)
+        PaperSignal.objects.filter(user=user, paper=paper, read_at__isnull=False).update(read_at=None, updated_at=now)
 
 
 def not_interested_ids(user) -> set[int]:
@@ -80,10 +84,14 @@ def keep_interests(user, categories: list[str], keywords: list[str]) -> Interest
     return interests
 
 
+def not_interested_rows(user):
+    """The ids of the papers ``user`` marked not interested, as a query (a subquery in a list's own)."""
+    return PaperSignal.objects.filter(user=user, not_interested=True).values_list("paper_id", flat=True)
+
+
 def without_not_interested(user, papers: list) -> list:
     """The papers (anything with ``pk``) minus those the reader marked not interested: one query."""
     if not user.is_authenticated or not papers:
         return papers
-    hidden = set(PaperSignal.objects.filter(user=user, not_interested=True, paper_id__in=[p.pk for p in papers])
-                 .values_list("paper_id", flat=True))
+    hidden = set(not_interested_rows(user).filter(paper_id__in=[p.pk for p in papers]))
     return [p for p in papers if p.pk not in hidden] if hidden else papers

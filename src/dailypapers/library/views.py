@@ -310,7 +310,7 @@ def author(request: HttpRequest, name: str) -> HttpResponse:
     papers, total = authors.papers_by(name, AUTHOR_PAGE_SIZE, number * AUTHOR_PAGE_SIZE)
     if not papers and number == 0:
         raise Http404(f"We have no papers by {name}.")
-    papers = signals.without_not_interested(request.user, papers)  # the reader's own "not interested" marks
+    papers = listings.without_hidden(request.user, papers)  # the lists' one "not interested" rule
     return render(request, "library/author.html", {
         "name": name, "papers": papers, "total": total, "number": number,
         "has_next": (number + 1) * AUTHOR_PAGE_SIZE < total})

@@ -20,7 +20,7 @@ from dailypapers.search.keyword import Filters
 from dailypapers.search.text import QueryError
 from dailypapers.store.models import Paper
 from dailypapers.web.services import paging
-from dailypapers.web.services.listings import visible_papers, with_stats
+from dailypapers.web.services.listings import visible_papers, with_stats, without_hidden
 
 SORTS = rules.SORTS
 MODES = rules.MODES
@@ -76,8 +76,9 @@ def _papers(ids: list[str]) -> list[Paper]:
     return [found[i] for i in ids if i in found]
 
 
-def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: bool = True) -> SearchPage:
-    """Papers for a parsed request; raises SearchError for a query that cannot run."""
+def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: bool = True, reader=None) -> SearchPage:
+    """Papers for a parsed request; raises SearchError for a query that cannot run. Without what
+    ``reader`` (a signed-in user) marked not interested: the lists' one rule (listings.without_hidden)."""
     if request.error:
         raise SearchError(request.error)
     if not request.query.strip():
@@ -89,7 +90,7 @@ def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: boo
     engine_filters = Filters(date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors)
     results = service.search(request.query, engine_filters, request.sort, limit, offset, mode=request.mode,
                              highlight=highlight)
-    papers = _papers(results.ids)
+    papers = without_hidden(reader, _papers(results.ids))
     for paper in papers:
         mark = results.highlights.get(paper.arxiv_id)
         if mark is not None:

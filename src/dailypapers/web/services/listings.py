@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dailypapers import periods
 from dailypapers.periods import Period
+from dailypapers.library.signals import not_interested_rows, without_not_interested
 from dailypapers.search.rules import CATEGORY
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.visibility import shown_papers
@@ -46,6 +47,19 @@ def clean_category(value: str | None) -> str:
 def visible_papers() -> QuerySet[Paper]:
     """Papers that may be shown: the store's one rule (dailypapers.store.visibility)."""
     return shown_papers()
+
+
+def for_reader(qs: QuerySet[Paper], reader=None) -> QuerySet[Paper]:
+    """The one rule every list applies for a signed-in reader: without the papers they marked not
+    interested (a subquery in the list's own query, so pages stay full and the count agrees)."""
+    if reader is None or not reader.is_authenticated:
+        return qs
+    return qs.exclude(id__in=not_interested_rows(reader))
+
+
+def without_hidden(reader, papers: list) -> list:
+    """The same rule for papers the search engine chose (one query): see for_reader."""
+    return papers if reader is None else without_not_interested(reader, papers)
 
 
 def in_category(qs: QuerySet[Paper], category: str) -> QuerySet[Paper]:
@@ -181,8 +195,9 @@ def last_listing_day(on_or_before: dt.date | None = None) -> dt.date | None:
 
 
 def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: str = "votes",
-                   page: int = 0, page_size: int = PAGE_SIZE, entries: bool = True) -> Listing:
-    """The papers featured in the period containing ``anchor`` (default: the last listing day)."""
+                   page: int = 0, page_size: int = PAGE_SIZE, entries: bool = True, reader=None) -> Listing:
+    """The papers featured in the period containing ``anchor`` (default: the last listing day);
+    without what ``reader`` (a signed-in user) marked not interested (for_reader)."""
     today = timezone.localdate()
     requested = anchor
     day = anchor or today
@@ -192,7 +207,7 @@ def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: 
             shown = DailyEntry.objects.filter(date__gt=day).aggregate(d=Min("date"))["d"]
         day = shown or day
     period = Period.containing(kind, day)
-    papers = period_papers(period, category, sort, page, page_size, entries=entries)
+    papers = period_papers(period, category, sort, page, page_size, entries=entries, reader=reader)
     listing = Listing(period=period, page=papers,
                       requested=requested if requested and requested != period.start and kind == "day" else None)
     before = DailyEntry.objects.filter(date__lt=period.start).aggregate(d=Max("date"))["d"]
@@ -252,10 +267,10 @@ def day_notice(requested: dt.date | None, today: dt.date, shown: dt.date, before
 
 
 def period_papers(period: Period, category: str = "", sort: str = "votes", page: int = 0,
-                  page_size: int = PAGE_SIZE, count: bool = True, entries: bool = True) -> Page:
+                  page_size: int = PAGE_SIZE, count: bool = True, entries: bool = True, reader=None) -> Page:
     """One page of the papers featured in ``period``; ``count=False`` skips counting them all."""
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
-    papers = in_category(visible_papers().filter(id__in=featured), category)
+    papers = for_reader(in_category(visible_papers().filter(id__in=featured), category), reader)
     qs = with_stats(papers).order_by(*_ORDER.get(sort, _ORDER["votes"]))
     if period.kind == "day" and sort == "votes":
         qs = _by_day_votes(qs, period.start)
@@ -283,10 +298,10 @@ def _by_day_votes(qs: QuerySet[Paper], day: dt.date) -> QuerySet[Paper]:
 
 
 def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_PAGE_SIZE,
-                  now: dt.datetime | None = None) -> Page:
+                  now: dt.datetime | None = None, reader=None) -> Page:
     """Papers by stored trending score (an indexed ORDER BY), with why each ranks there."""
     now = now or timezone.now()
-    qs = with_stats(in_category(visible_papers().filter(stats__trending_score__gt=0), category))
+    qs = with_stats(for_reader(in_category(visible_papers().filter(stats__trending_score__gt=0), category), reader))
     qs = qs.order_by("-stats__trending_score", "-arxiv_id")
     rows = []
     # The score rides along in the same query: the why line states its numbers (attach_reasons).

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja import Path as PathEx
 from ninja.errors import AuthenticationError, HttpError
@@ -240,6 +241,8 @@ def daily_papers(request: HttpRequest, date: str | None = None, week: str | None
     the default, is its name for that order); ``sort=trending`` by our stored trending score.
     ``submitter`` keeps the entries submitted by that username."""
     p = _page(p, limit)
+    if submitter and "\x00" in submitter:  # PostgreSQL cannot compare a string holding NUL: no username has one
+        raise HttpError(400, "submitter: a username cannot contain a NUL character")
     period = _period(date, week, month)
     if period is None:
         last = listings.last_listing_day()
@@ -382,6 +385,7 @@ def paper(request: HttpRequest, paper_id: PaperId):
     return _json(hf_shape.paper_item(found, hf_lists.latest_entries([found.pk]).get(found.pk)))
 
 
+@csrf_exempt  # it writes nothing: a DELETE or POST to no route is a JSON 404, not CSRF's HTML 403
 def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Any other path under /api/ (one no route matches, say an id with a line break): JSON, not HTML."""
     return error_response(request, f"no API endpoint at {request.path}", 404)

@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from dailypapers.store.ranking import params as trending_params
-from dailypapers.library.signals import without_not_interested
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
@@ -30,8 +29,9 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
         raise Http404(str(exc)) from exc
     sort = request.GET.get("sort") if request.GET.get("sort") in listings.SORTS else "votes"
     cat = category(request)
-    listing = listings.period_listing(kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE), entries=False)
-    papers = without_not_interested(request.user, listing.page.papers)
+    listing = listings.period_listing(kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE), entries=False,
+                                      reader=request.user)
+    papers = listing.page.papers
     cards = paper_cards(papers, voted_ids(request, papers), saved=saved_ids(request, papers), period=(listing.period.start, listing.period.end))
     return render(request, "web/period.html", {
         "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
@@ -68,8 +68,8 @@ def _hours(hours: float) -> str:
 @anonymous_cache
 def trending(request: HttpRequest) -> HttpResponse:
     cat = category(request)
-    page = listings.trending_page(cat, page_number(request, listings.TRENDING_PAGE_SIZE))
-    shown = without_not_interested(request.user, page.papers)
+    page = listings.trending_page(cat, page_number(request, listings.TRENDING_PAGE_SIZE), reader=request.user)
+    shown = page.papers
     cards = paper_cards(shown, voted_ids(request, shown), why=True, saved=saved_ids(request, shown))
     return render(request, "web/trending.html", {
         "page": page, "papers": page.papers, "category": cat, "hf_weight": f"{trending_params().hf_weight:g}",
@@ -97,7 +97,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page, error = search_adapter.SearchPage([], 0), wanted.error
     if not error:
         try:
-            page = search_adapter.run(wanted, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE)
+            page = search_adapter.run(wanted, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE, reader=request.user)
         except search_adapter.SearchError as exc:
             error = str(exc)
     results = page.results
@@ -105,7 +105,7 @@ def search(request: HttpRequest) -> HttpResponse:
         # The query was exactly an id, an arXiv URL or a DOI of a paper we have: go to it.
         version = results.identifier.version if results.identifier else None
         return redirect(reverse("web:paper", args=[results.found_id + (f"v{version}" if version else "")]))
-    papers, total = without_not_interested(request.user, page.papers), page.total
+    papers, total = page.papers, page.total
     cards = paper_cards(papers, voted_ids(request, papers), snippet=True, saved=saved_ids(request, papers))
     modes = [(m, _search_url(request, mode=m)) for m in ("keyword", "semantic", "hybrid")]
     return render(request, "web/search.html", {
