@@ -320,6 +320,13 @@ def test_mode_and_coverage_are_said_before_and_after_embedding(client, capsys, c
     assert 'id="search-mode">hybrid search' in body and "semantic: 12 of 12 papers" in body
     assert _api(client, q="diffusion")["X-Search-Mode"] == "hybrid"
     assert "(hybrid search; semantic: 12 of 12 papers)" in _cli_text(capsys, "diffusion")
+    # An author's full name is answered by the author rule, whatever the mode asked: fused with the
+    # name's embedding, the author's papers had fallen out of the first ten (bench/relevance.py).
+    by_liang = {"2503.10006", "2503.10007", "2503.10008"}
+    for mode in ("hybrid", "auto"):
+        assert set(_api_ids(client, q="Percy Liang", mode=mode)[:3]) == by_liang
+        assert _api(client, q="Percy Liang", mode=mode)["X-Search-Mode"] == "keyword"
+    assert "keyword: the query is an author" in _page(client, q="Percy Liang", mode="hybrid")
 
 
 def test_partial_embeddings_never_push_a_keyword_hit_down():
