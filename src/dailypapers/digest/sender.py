@@ -3,7 +3,9 @@
 The run: check the SMTP settings by connecting (nothing is claimed if that fails), plan
 the period's ledger rows, load and rank the candidates once, then claim small batches and
 send each mail (Django templates, Django's email backend) on one reused connection,
-committing each outcome right after the server's reply. Temporary refusals are retried with back-off within the run while they are due
+committing each outcome right after the server's reply. The next mail is built while the
+server answers (one mail in flight on a helper thread, see _send_batch), which keeps the
+exactly-once window of ledger.py at one mail. Temporary refusals are retried with back-off within the run while they are due
 within ``retry_max_wait``; later ones are left for the next run.
 """
 
