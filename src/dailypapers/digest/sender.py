@@ -209,6 +209,8 @@ def _send_batch(batch: list[Delivery], composer: Composer, renderer: render.Dige
         papers = composer.papers_for(subscriber, already.get(subscriber.pk, set()))
         try:
             message = renderer.build(subscriber, papers) if papers else None
+            if message is not None:
+                message.freeze()  # encoded here, not on the SMTP thread (render.DigestMessage.freeze)
         except BaseException:
             if in_flight is not None:  # the mail already sent keeps its record
                 _settle(*in_flight, batch, worker, options, report)
