@@ -152,3 +152,12 @@ def test_long_and_short_addresses_get_tokens_that_read_back(settings):
         token = tokens.make_token(subscriber, tokens.MANAGE)
         assert tokens.read_token(token, tokens.MANAGE) == subscriber
         assert token.startswith(".") == (len(address) > 40)  # compressed only where that can pay
+
+
+@pytest.mark.parametrize("value", [
+    "<https://papers.example.org/digest/unsubscribe/" + "WzEsInJl-_:." * n + ">" for n in (1, 3, 7, 30)
+] + ["a" * 77, "a" * 78, "<x@y>", "two words " * 12, "a,b" * 40, "a;b" * 40, "tab\tin" * 20])
+def test_quick_folding_of_long_words_matches_compat32(value):
+    for name in ("List-Unsubscribe", "X"):
+        quick = render._QUICK_FOLD.clone(linesep="\r\n").fold_binary(name, value)
+        assert quick == email.policy.compat32.clone(linesep="\r\n").fold_binary(name, value)

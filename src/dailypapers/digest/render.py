@@ -124,14 +124,19 @@ class _QuickFold(email.policy.Compat32):
     """The compat32 policy Django encodes with, minus its slowest step for the common case.
 
     compat32 runs every header through email.header.Header to fold it, a third of a digest's
-    encoding time; a short single-spaced ASCII line comes out of it as it went in, so such a
-    line is written directly (tests/test_digest_render.py compares the bytes with compat32's).
+    encoding time; a short single-spaced ASCII line comes out of it as it went in, and a long
+    ASCII word without spaces, commas or semicolons goes whole onto a continuation line, so those
+    are written directly (tests/test_digest_render.py compares the bytes with compat32's).
     """
 
     def _fold(self, name, value, sanitize):
-        if (isinstance(value, str) and value.isascii() and len(name) + 2 + len(value) <= 78
-                and value == " ".join(value.split())):
-            return f"{name}: {value}{self.linesep}"
+        if isinstance(value, str) and value.isascii() and value == " ".join(value.split()):
+            if len(name) + 2 + len(value) <= 78:
+                return f"{name}: {value}{self.linesep}"
+            if " " not in value and "," not in value and ";" not in value:
+                # One long word (List-Unsubscribe's link) with nowhere to split: compat32 moves
+                # it whole onto a continuation line.
+                return f"{name}: {self.linesep} {value}{self.linesep}"
         return super()._fold(name, value, sanitize)
 
 
