@@ -1,13 +1,16 @@
 """Saved searches by email: "mail me new matches daily/weekly".
 
 `dailypapers searches send` (cron, like `digest send`) mails each due saved search's papers
-stored since its last mail, one message per search, and moves its mark only after the mail
-went out, so a failed send is retried by the next run and nothing is mailed twice.
+stored since its last mail, one message per search. It claims each period first by moving the
+search's mark with a conditional UPDATE (see _claim), so concurrent senders (two workers, a worker and cron) never mail one
+period twice, and hands the period back if the mail could not be sent. The worker runs
+send_due at every wake-up (cli/jobs.py); a search is due once per its period.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -56,6 +59,19 @@ def body(saved: SavedSearch, papers) -> str:
     return "\n".join(lines)
 
 
+def _claim(saved: SavedSearch, since: dt.datetime | None, now: dt.datetime) -> bool:
+    """Move the mark from ``since`` to ``now`` in one conditional UPDATE; False if it had moved already.
+
+    The mark moves before the mail goes out, so two workers (or a worker and cron) never both
+    send one period's mail: the second UPDATE finds the mark moved and matches no row. The
+    price, chosen over duplicates: a sender killed between this commit and the server's reply
+    loses that one period's mail; the next period's mail carries the papers stored since.
+    """
+    rows = SavedSearch.objects.filter(pk=saved.pk)
+    rows = rows.filter(mailed_at__isnull=True) if since is None else rows.filter(mailed_at=since)
+    return bool(rows.update(mailed_at=now))
+
+
 def send_due(now: dt.datetime | None = None, dry_run: bool = False) -> SendResult:
     now = now or timezone.now()
     result = SendResult()
@@ -69,13 +85,16 @@ def send_due(now: dt.datetime | None = None, dry_run: bool = False) -> SendResul
         if dry_run:
             result.sent += 1
             continue
+        if not _claim(saved, since, now):
+            continue  # another worker (or `searches send`) took this period's mail
         message = EmailMessage(f"{len(fresh)} new paper{'s' if len(fresh) != 1 else ''} for “{saved.name}”",
                                body(saved, fresh), to=[saved.user.email])
         try:
             message.send()
-        except OSError as exc:
+        except (OSError, smtplib.SMTPException) as exc:
+            # Not sent: hand the period back (only if nobody moved the mark since), for the next run.
+            SavedSearch.objects.filter(pk=saved.pk, mailed_at=now).update(mailed_at=since)
             result.failed.append(f"saved search {saved.pk} ({saved.user.email}): the mail could not be sent: {exc}.")
             continue
-        SavedSearch.objects.filter(pk=saved.pk).update(mailed_at=now)
         result.sent += 1
     return result

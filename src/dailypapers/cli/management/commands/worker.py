@@ -48,6 +48,10 @@ class Command(BaseCommand):
             if "outbox" in done:
                 mails = done["outbox"]
                 self.stdout.write(f"site mails: sent {mails.sent}, waiting {mails.retry}, failed {mails.failed}")
+            if "searches" in done:
+                searched = done["searches"]
+                self.stdout.write(f"saved searches: sent {searched.sent}, nothing new {searched.nothing_new}, "
+                                  f"failed {len(searched.failed)}")
             if "submissions" in done:
                 waiting = done["submissions"]
                 self.stdout.write(f"submissions: fetched {waiting.done}, still waiting {waiting.waiting}, "
