@@ -44,7 +44,15 @@ from sklearn.svm import LinearSVC
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from dailypapers.rank.recommend import (  # noqa: E402
-    TOKEN_PATTERN, Papers, Profile, TextSpace, Weights, ndcg_at, paper_text, recall_at, recommend,
+    TOKEN_PATTERN,
+    Papers,
+    Profile,
+    TextSpace,
+    Weights,
+    ndcg_at,
+    paper_text,
+    recall_at,
+    recommend,
 )
 
 DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"
@@ -203,7 +211,7 @@ def main() -> None:
     profile = Profile(liked=everything.rows(tasks_of(rows, readers[reader], args.cut, args.end)[0]),
                       titles={}, reader_names=frozenset([reader]))
     uncached, cached, stored = [], [], {}
-    for round_ in range(60):
+    for _ in range(60):
         t = time.perf_counter()
         result = recommend(profile, big_day, limit=50, space=space)
         uncached.append((time.perf_counter() - t) * 1000)

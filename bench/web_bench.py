@@ -110,7 +110,7 @@ def run_wrk(url: str, duration: int, connections: int, script: Path, cpus: str |
     if cpus:
         cmd = ["taskset", "-c", cpus, *cmd]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    line = next(l for l in out.splitlines() if l.startswith("WRKJSON "))
+    line = next(row for row in out.splitlines() if row.startswith("WRKJSON "))
     raw = json.loads(line[len("WRKJSON "):])
     return {"rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1), "p50_ms": raw["p50_us"] / 1000,
             "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000, "errors": raw["errors"],

@@ -108,8 +108,8 @@ def run_cli(env: dict, *args: str, check: bool = True) -> subprocess.CompletedPr
 
 def run_python(env: dict, code: str) -> subprocess.CompletedProcess:
     """Run ``code`` with Django set up against ``env``'s database."""
-    prelude = ("import sys, django, os; sys.path.insert(0, %r); os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
-               "'dailypapers.settings'); django.setup()\n" % str(ROOT / "tests"))
+    prelude = (f"import sys, django, os; sys.path.insert(0, {str(ROOT / 'tests')!r}); "
+               "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dailypapers.settings'); django.setup()\n")
     return subprocess.run([sys.executable, "-c", prelude + code], env=env, cwd=ROOT, capture_output=True,
                           text=True, check=True, timeout=300)
 

@@ -42,7 +42,7 @@ class Reply:
 
     @classmethod
     def file(cls, path: str | Path, status: int = 200, headers: Mapping[str, str] | None = None,
-             content_type: str | None = None) -> "Reply":
+             content_type: str | None = None) -> Reply:
         """Replay a recorded body from a file; the content type follows its suffix unless given."""
         path = Path(path)
         guessed = {".xml": "text/xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8",
@@ -93,7 +93,7 @@ class ReplayServer:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "ReplayServer":
+    def start(self) -> ReplayServer:
         handler = type("Handler", (_Handler,), {"replay": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
@@ -109,7 +109,7 @@ class ReplayServer:
             self._thread.join(timeout=5)
             self._httpd = self._thread = None
 
-    def __enter__(self) -> "ReplayServer":
+    def __enter__(self) -> ReplayServer:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dailypapers.cli.main import COMMANDS
 from conftest import dailypapers_env, run_cli
+from dailypapers.cli.main import COMMANDS
 
 
 def test_top_level_help_lists_the_commands(tmp_path):

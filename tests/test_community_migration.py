@@ -57,8 +57,7 @@ def test_rows_and_permissions_survive_the_move():
 
     from django.contrib.auth import get_user_model
 
-    from dailypapers.community.models import (ApiToken, Comment, PendingSubmission, Profile, Submission,
-                                              Vote)
+    from dailypapers.community.models import ApiToken, Comment, PendingSubmission, Profile, Submission, Vote
 
     alice = get_user_model().objects.get(username="alice")
     assert list(Vote.objects.values_list("user__username", "paper__arxiv_id")) == [("alice", "2501.00001")]

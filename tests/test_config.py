@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from dailypapers import config
 from conftest import REPO, dailypapers_env, run_cli
+from dailypapers import config
 
 
 def test_every_setting_is_documented_in_the_readme():

@@ -10,12 +10,12 @@ import email.policy
 import re
 
 import pytest
-from digest_data import PERIOD, make_papers, make_subscriber, sink  # noqa: F401  (sink is a fixture)
 
 from dailypapers.digest import periods, render, tokens
 from dailypapers.digest.models import Delivery
 from dailypapers.digest.selection import Candidate
 from dailypapers.digest.sender import SendOptions, send_period
+from digest_data import PERIOD, make_papers, make_subscriber, sink  # noqa: F401  (sink is a fixture)
 
 pytestmark = pytest.mark.django_db
 PERIOD_ = periods.parse(PERIOD)

@@ -184,8 +184,8 @@ def test_a_hidden_paper_is_in_no_digest(sink):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
 
-    from dailypapers.store.models import Paper
     from dailypapers.community.moderation import set_paper_hidden
+    from dailypapers.store.models import Paper
 
     ids = make_papers(12)
     for i in range(150):

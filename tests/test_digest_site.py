@@ -5,12 +5,12 @@ import datetime as dt
 import re
 
 import pytest
-from digest_data import make_subscriber, sink  # noqa: F401  (a fixture)
 from django.core.cache import cache
 from django.test import Client
 
 from dailypapers.digest import tokens
 from dailypapers.digest.models import OutboxMail, Subscriber
+from digest_data import make_subscriber, sink  # noqa: F401  (a fixture)
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

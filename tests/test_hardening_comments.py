@@ -8,9 +8,9 @@ import time
 import pytest
 from django.db import transaction
 
-from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.community.models import Comment, PaperModeration, Submission
 from dailypapers.community import comments, markup, tokens
+from dailypapers.community.models import Comment, PaperModeration, Submission
+from dailypapers.store.models import DailyEntry, Paper
 from tests.web_fixtures import alice, alice_client, arxiv_api, feature, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dailypapers.community import comments, tokens
 from tests.web_fixtures import feature, no_page_cache  # noqa: F401

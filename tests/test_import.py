@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from conftest import dailypapers_env, run_cli
 from dailypapers.ingest.importer import ImportError_, import_paths
 from dailypapers.store.models import DailyEntry, Paper, PaperVersion
 from dailypapers.store.stats import store_stats
-from conftest import dailypapers_env, run_cli
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import pytest
 
 from dailypapers.ingest.importer import import_paths, write_records
 from dailypapers.ingest.parsers.hf import parse_hf_flat_lines
-from dailypapers.ingest.records import split_arxiv_id, RecordError
+from dailypapers.ingest.records import RecordError, split_arxiv_id
 from dailypapers.store.models import DailyEntry, ImportCheckpoint, Paper
 
 pytestmark = pytest.mark.django_db

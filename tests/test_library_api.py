@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from dailypapers.library.models import Collection, CollectionItem, PaperSignal
 from dailypapers.community import tokens
+from dailypapers.library.models import Collection, CollectionItem, PaperSignal
 from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from dailypapers.community import tokens
+from dailypapers.community.models import Vote
 from dailypapers.library import foryou, textspace
 from dailypapers.library.models import CollectionItem
-from dailypapers.community.models import Vote
 from dailypapers.web.services import listings
-from dailypapers.community import tokens
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from dailypapers.library.models import SavedSearch
 from dailypapers.community import tokens
+from dailypapers.library.models import SavedSearch
 from dailypapers.search.indexer import catch_up
 from dailypapers.store.guard import paper_writes
 from tests.search_fixtures import search_index, write_paper  # noqa: F401
@@ -80,9 +80,9 @@ def test_saved_search_mails_new_matches_through_a_real_smtp_server(alice_client,
 
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
     from django.db.models import F
-    from smtp_sink import SmtpSink
 
     from dailypapers.store.models import Paper
+    from smtp_sink import SmtpSink
 
     def a_day_passes():
         with paper_writes():  # time travel on a column no index reads: the test alone may do it

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from dailypapers.rank.recommend import (
-    Papers, Profile, TextSpace, Weights, ndcg_at, paper_text, recall_at, recommend,
+    Papers,
+    Profile,
+    TextSpace,
+    Weights,
+    ndcg_at,
+    paper_text,
+    recall_at,
+    recommend,
 )
 
 CORPUS = [

@@ -12,16 +12,13 @@ import os
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import orjson
 import pytest
-import tantivy
 
-from dailypapers.search import keyword as keyword_module
 from dailypapers.search.embed import Embedder, EmbedderError, document_text, packaged_model_path
 from dailypapers.search.hybrid import FusionParams, HybridSearch, fuse
 from dailypapers.search.keyword import Filters, KeywordIndex, KeywordIndexError, Sort, day_number
-from dailypapers.search.text import MAX_QUERY_CHARS, TEXT_ANALYZER, QueryError, parse_query, text_analyzer
+from dailypapers.search.text import MAX_QUERY_CHARS, QueryError, parse_query
 from dailypapers.search.vectors import VectorIndex
 
 DATA = Path(os.environ.get("DAILYPAPERS_SCIFACT", Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact-beir"))

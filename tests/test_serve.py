@@ -10,8 +10,8 @@ import urllib.request
 
 import pytest
 
-from dailypapers.cli.management.commands.serve import secret_key_problem
 from conftest import dailypapers_env, run_cli
+from dailypapers.cli.management.commands.serve import secret_key_problem
 
 GOOD_KEY = "k" * 20 + "Z9x_-" * 6
 
@@ -58,7 +58,7 @@ def test_serve_answers_on_loopback_with_debug_off(tmp_path):
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(f"server did not answer: {proc.stderr.read().decode() if proc.poll() is not None else ''}")
+                    raise AssertionError(f"server did not answer: {proc.stderr.read().decode() if proc.poll() is not None else ''}") from None
                 time.sleep(0.3)
         assert "Trending" in body
         assert headers["X-Frame-Options"] == "DENY" and "Content-Security-Policy" in headers

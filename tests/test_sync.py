@@ -21,7 +21,7 @@ from conftest import DATA, dailypapers_env, run_cli, sql_rows
 from dailypapers.ingest.http import HttpClient, HttpStatusError, SourceUnavailable, client_from_config
 from dailypapers.ingest.sync import api_query, load_state, sync
 from dailypapers.store.models import DailyEntry, Paper, SyncState
-from replay_server import Reply, ReplayServer
+from replay_server import ReplayServer, Reply
 
 OAI_DIR = DATA / "arxiv-raw-formats" / "oai-pmh"
 PAGE_WITH_TOKEN = OAI_DIR / "ListRecords_oai_dc_set-cs_from-2024-01-25_with_resumptionToken.xml"

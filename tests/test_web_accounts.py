@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from dailypapers.store.models import PaperStats
-from dailypapers.community.models import Comment, Vote
 from dailypapers.community import accounts, comments, votes
+from dailypapers.community.models import Comment, Vote
+from dailypapers.store.models import PaperStats
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

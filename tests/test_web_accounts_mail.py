@@ -12,7 +12,6 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
-from digest_data import sink  # noqa: F401  (a fixture)
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from dailypapers.digest import outbox, schedule, worker
 from dailypapers.digest.models import OutboxMail
+from digest_data import sink  # noqa: F401  (a fixture)
 from tests.web_fixtures import alice, alice_client, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from dailypapers.community import comments as comment_service
+from dailypapers.community.models import Comment, PaperModeration, Profile
 from dailypapers.search import service
 from dailypapers.search.indexer import catch_up
 from dailypapers.store.models import Paper, PaperChange, PaperStats
-from dailypapers.community.models import Comment, PaperModeration, Profile
-from dailypapers.community import comments as comment_service
 from tests.search_fixtures import search_index  # noqa: F401
 from tests.web_fixtures import feature, make_user  # noqa: F401
 

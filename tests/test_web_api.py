@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from dailypapers.community import tokens, votes
 from dailypapers.ingest.records import DailyEntryRecord
 from dailypapers.store.moderation import set_paper_hidden
 from dailypapers.store.upsert import write_batch
-from dailypapers.community import tokens, votes
 from tests.web_fixtures import alice, feature, make_user, no_page_cache, paper_record  # noqa: F401
 
 pytestmark = pytest.mark.django_db

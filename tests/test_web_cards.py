@@ -10,12 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dailypapers.ingest.records import DailyEntryRecord
+from dailypapers.community import votes
 from dailypapers.community.community_stats import refresh_papers
+from dailypapers.ingest.records import DailyEntryRecord
 from dailypapers.store.media import media_key
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
-from dailypapers.community import votes
 from tests.web_fixtures import (  # noqa: F401
     alice,
     alice_client,

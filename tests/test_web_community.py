@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from dailypapers.store.models import DailyEntry, Paper, PaperStats
-from dailypapers.community.models import Comment, Submission
 from dailypapers.community import comments
+from dailypapers.community.models import Comment, Submission
+from dailypapers.store.models import DailyEntry, Paper, PaperStats
 from tests.web_fixtures import alice, alice_client, arxiv_api, feature, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -94,7 +94,6 @@ def _queries(client, url: str) -> int:
 ])
 def test_list_pages_do_not_grow_queries_with_rows(alice_client, alice, url):
     from dailypapers.community import votes
-
     from dailypapers.search.indexer import catch_up
 
     for paper in feature(FRI, 2, upvotes=3):

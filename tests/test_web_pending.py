@@ -12,8 +12,8 @@ from html import unescape
 import pytest
 from django.test import Client, RequestFactory
 
-from dailypapers.community.models import Comment, Vote
 from dailypapers.community import comments
+from dailypapers.community.models import Comment, Vote
 from dailypapers.web.views.pending import COMMENT_DRAFT
 from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
 

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dailypapers.store.models import PaperStats
-from dailypapers.community.models import Comment, Vote
 from dailypapers.community import comments
+from dailypapers.community.models import Comment, Vote
+from dailypapers.store.models import PaperStats
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -11,12 +11,12 @@ import time
 
 import pytest
 from django.utils import timezone
+
+from dailypapers.community import submissions, tokens
+from dailypapers.community.models import PendingSubmission, Submission
+from dailypapers.store.models import DailyEntry, Paper
 from replay_server import ReplayServer, Reply
 from smtp_sink import free_port
-
-from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.community.models import PendingSubmission, Submission
-from dailypapers.community import submissions, tokens
 from tests.web_fixtures import RECORDED, alice, alice_client, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db

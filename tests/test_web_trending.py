@@ -5,9 +5,9 @@ import math
 
 import pytest
 
+from dailypapers.community import votes
 from dailypapers.rank.trending import EPOCH, TrendingParams, clock, fresh_votes_worth, trending_score
 from dailypapers.store.models import PaperStats
-from dailypapers.community import votes
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
 
 P = TrendingParams(half_life_hours=24.0, hf_weight=0.5)

@@ -10,7 +10,9 @@ import re
 import pytest
 from django.utils import timezone
 
+from dailypapers.community import votes
 from dailypapers.community.community_stats import refresh_papers
+from dailypapers.community.models import Vote
 from dailypapers.rank.trending import (
     EPOCH,
     TrendingParams,
@@ -19,8 +21,6 @@ from dailypapers.rank.trending import (
     trending_score,
 )
 from dailypapers.store.models import PaperStats
-from dailypapers.community.models import Vote
-from dailypapers.community import votes
 from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
 
 P = TrendingParams(half_life_hours=24.0, hf_weight=0.5)

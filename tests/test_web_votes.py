@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from dailypapers.store.models import PaperStats
-from dailypapers.community.models import Vote
 from dailypapers.community import votes
+from dailypapers.community.models import Vote
+from dailypapers.store.models import PaperStats
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
 
 DAY = dt.date(2025, 1, 6)

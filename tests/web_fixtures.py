@@ -10,10 +10,10 @@ import itertools
 
 from django.utils import timezone
 
+from dailypapers.community.community_stats import refresh_papers
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
-from dailypapers.community.community_stats import refresh_papers
 from tests.conftest import RECORDED, alice, alice_client, arxiv_api, make_user, no_page_cache  # noqa: F401
 
 _ids = itertools.count(1)

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from dailypapers.community.models import PendingSubmission
 from dailypapers.community import submissions
-from replay_server import Reply, ReplayServer
+from dailypapers.community.models import PendingSubmission
+from replay_server import ReplayServer, Reply
 from smtp_sink import free_port
 from tests.web_fixtures import RECORDED, no_page_cache  # noqa: F401
 

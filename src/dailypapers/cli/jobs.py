@@ -8,7 +8,6 @@ from dailypapers.digest import outbox, worker
 
 def run_jobs() -> dict[str, object]:
     from dailypapers.community import submissions  # waiting submissions go through the site's ingest path
-
     from dailypapers.library import alerts  # saved searches mailed on their own daily/weekly period
 
     return worker.run_jobs((("outbox", outbox.send_due), ("submissions", submissions.fetch_pending),

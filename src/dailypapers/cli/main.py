@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
 
 # The commands a user sees in `dailypapers --help`; every Django command still works.
 COMMANDS = {

@@ -20,10 +20,10 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from dailypapers.digest import outbox
+from dailypapers.community import comments as comment_service
 from dailypapers.community.community_stats import refresh_papers
 from dailypapers.community.models import Profile, Vote
-from dailypapers.community import comments as comment_service
+from dailypapers.digest import outbox
 
 User = get_user_model()
 _EMAIL_CHANGE_SALT = "dailypapers.email-change"

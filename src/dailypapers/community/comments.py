@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dailypapers.community.community_stats import lock_stats, refresh_papers
-from dailypapers.store.models import Paper
-from dailypapers.community.models import Comment
 from dailypapers import ratelimit
+from dailypapers.community.community_stats import lock_stats, refresh_papers
 from dailypapers.community.markup import render_comment
+from dailypapers.community.models import Comment
+from dailypapers.store.models import Paper
 
 MAX_LENGTH = 10_000
 

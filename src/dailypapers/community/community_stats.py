@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 from django.db.models import Count
 
+from dailypapers.community.models import Comment, Vote
 from dailypapers.store.models import DailyEntry, PaperStats
 from dailypapers.store.ranking import CommunityInputs, lock_stats, write_community
-from dailypapers.community.models import Comment, Vote
 
 __all__ = ["lock_stats", "rebuild", "refresh_papers"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from dailypapers.community.models import PaperModeration
 from dailypapers.store import moderation as store_moderation
 from dailypapers.store.models import Paper
-from dailypapers.community.models import PaperModeration
 
 
 def set_paper_hidden(moderator, paper: Paper, hidden: bool, reason: str = "") -> None:

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dailypapers import ratelimit
+from dailypapers.community.models import PaperModeration, PendingSubmission, Submission
 from dailypapers.ingest.http import HttpStatusError, SourceError, client_from_config
 from dailypapers.ingest.parsers.atom import parse_atom
 from dailypapers.ingest.records import (
@@ -29,8 +31,6 @@ from dailypapers.ingest.records import (
 )
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.upsert import write_batch
-from dailypapers.community.models import PaperModeration, PendingSubmission, Submission
-from dailypapers import ratelimit
 
 SOURCE = "community"
 PAGE_TIMEOUT = 10.0  # a submitter waits at most this long for arXiv; the worker does the rest

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from dailypapers.community.community_stats import lock_stats, refresh_papers
-from dailypapers.store.models import Paper, PaperStats
-from dailypapers.community.models import Vote
 from dailypapers import ratelimit
+from dailypapers.community.community_stats import lock_stats, refresh_papers
+from dailypapers.community.models import Vote
+from dailypapers.store.models import Paper, PaperStats
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class PreferencesForm(forms.Form):
                        excluded_keywords=data["excluded_keywords"], top_n=data["top_n"])
 
     @classmethod
-    def for_subscriber(cls, subscriber: Subscriber, data=None) -> "PreferencesForm":
+    def for_subscriber(cls, subscriber: Subscriber, data=None) -> PreferencesForm:
         initial = {name: getattr(subscriber, name) for name in ("frequency", "categories", "keywords",
                                                                  "excluded_keywords", "top_n")}
         return cls(data=data, initial=initial)

@@ -25,7 +25,7 @@ import datetime as dt
 import os
 import socket
 import uuid
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q

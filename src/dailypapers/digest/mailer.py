@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import smtplib
 import time
+
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend

@@ -12,8 +12,8 @@ import email.generator
 import email.policy
 import secrets
 from collections import OrderedDict
+from collections.abc import Sequence
 from io import BytesIO
-from typing import Sequence
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings

@@ -28,7 +28,7 @@ class Schedule:
     weekly_time: dt.time = dt.time(9, 0)
 
     @classmethod
-    def from_config(cls, config: dict) -> "Schedule":
+    def from_config(cls, config: dict) -> Schedule:
         day = str(config["DAILYPAPERS_DIGEST_WEEKLY_DAY"]).strip().lower()[:3]
         if day not in WEEKDAYS:
             raise ValueError(f"DAILYPAPERS_DIGEST_WEEKLY_DAY={day!r}: use one of {', '.join(WEEKDAYS)}")

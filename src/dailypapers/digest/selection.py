@@ -8,9 +8,9 @@ cuts to their size. That keeps the work per mail small (see bench/digest_bench.p
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Preferences:
     excluded: tuple[str, ...] = ()  # none of these phrases
 
     @classmethod
-    def of(cls, categories: str, keywords: str, excluded: str) -> "Preferences":
+    def of(cls, categories: str, keywords: str, excluded: str) -> Preferences:
         return cls(tuple(sorted(set(categories.split()))), split_phrases(keywords), split_phrases(excluded))
 
 

@@ -17,9 +17,9 @@ import logging
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 from django.conf import settings
 from django.utils import timezone
@@ -47,7 +47,7 @@ class SendOptions:
     claim_batch: int = 50
 
     @classmethod
-    def from_config(cls, **overrides) -> "SendOptions":
+    def from_config(cls, **overrides) -> SendOptions:
         config = settings.CONFIG
         values = dict(
             rate=config["DAILYPAPERS_DIGEST_RATE"], max_attempts=config["DAILYPAPERS_DIGEST_MAX_ATTEMPTS"],

@@ -10,11 +10,11 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from dailypapers import ratelimit
 from dailypapers.digest import subscriptions, tokens
 from dailypapers.digest.forms import PreferencesForm, SubscribeForm
 from dailypapers.digest.models import Subscriber
 from dailypapers.digest.render import manage_links
-from dailypapers import ratelimit
 
 log = logging.getLogger("dailypapers.digest")
 

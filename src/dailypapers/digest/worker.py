@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from django.core.management import call_command, get_commands
 

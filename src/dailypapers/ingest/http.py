@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import errno
-import socket
 import http.client
 import random
+import socket
 import time
 import urllib.error
 import urllib.request

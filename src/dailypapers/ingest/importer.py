@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from collections.abc import Callable, Iterator
 
 from django.db import DataError, IntegrityError, transaction
 

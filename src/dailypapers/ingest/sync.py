@@ -28,12 +28,12 @@ from django.db import transaction
 from django.db.models import Max
 
 from dailypapers.ingest.http import HttpClient, SourceError, client_from_config
+from dailypapers.ingest.importer import write_records
 from dailypapers.ingest.parsers.atom import parse_atom
 from dailypapers.ingest.parsers.hf import parse_hf_response
 from dailypapers.ingest.parsers.oai import parse_oai_page
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, Record, Rejected
 from dailypapers.store.models import DailyEntry, Paper, SyncState
-from dailypapers.ingest.importer import write_records
 
 SOURCES = ("arxiv", "hf")
 METHODS = ("oai", "api")

@@ -21,11 +21,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
+from dailypapers.community.models import Vote
 from dailypapers.library import textspace
 from dailypapers.library.models import CollectionItem, Interests, PaperSignal
 from dailypapers.rank.recommend import Papers, Profile, paper_text, recommend
 from dailypapers.store.models import DailyEntry
-from dailypapers.community.models import Vote
 from dailypapers.web.services import listings
 
 _CANDIDATE_MEMO: OrderedDict[tuple, Candidates] = OrderedDict()

@@ -110,8 +110,8 @@ def fetch_from_arxiv(arxiv_id: str) -> Paper:
     """The ingest path's fetch (the same client and parser submissions use), stored through the upsert."""
     from django.utils import timezone
 
-    from dailypapers.store.upsert import write_batch
     from dailypapers.community.submissions import fetch_record
+    from dailypapers.store.upsert import write_batch
 
     write_batch([fetch_record(arxiv_id)], fetched_at=timezone.now())
     return Paper.objects.get(arxiv_id=arxiv_id)

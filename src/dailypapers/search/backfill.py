@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
-from django.db.models import DateField, F, OuterRef, Q, Subquery, Value
+from django.db.models import DateField, F, Q, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 

@@ -3,7 +3,7 @@ dialect differences live in store/ alone; settings.py's SQLite connection option
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from django.db import connection
 

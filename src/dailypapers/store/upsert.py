@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from dailypapers.store import changes, ranking
 from dailypapers.store.bulk import insert_rows, insert_values, update_rows
+from dailypapers.store.media import entry_media, queue_media
 from dailypapers.store.models import DailyEntry, Paper, PaperChange, PaperVersion
 from dailypapers.store.records import DailyEntryRecordLike as DailyEntryRecord
 from dailypapers.store.records import PaperRecordLike as PaperRecord
 from dailypapers.store.records import is_daily_entry
-from dailypapers.store.media import entry_media, queue_media
 
 _EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
 

@@ -6,11 +6,11 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from dailypapers.store import papers
-from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.community.models import ApiToken, Comment, PaperModeration, Profile, Submission
 from dailypapers.community import accounts, moderation
 from dailypapers.community import comments as comment_service
+from dailypapers.community.models import ApiToken, Comment, PaperModeration, Profile, Submission
+from dailypapers.store import papers
+from dailypapers.store.models import DailyEntry, Paper
 
 User = get_user_model()
 

@@ -14,10 +14,10 @@ from django.contrib.auth.forms import (
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from dailypapers.digest import outbox
-from dailypapers.library import signals
 from dailypapers import ratelimit
 from dailypapers.community import accounts
+from dailypapers.digest import outbox
+from dailypapers.library import signals
 
 User = get_user_model()
 

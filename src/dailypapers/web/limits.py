@@ -8,7 +8,7 @@ any future form using django.contrib.auth.authenticate), so none can be left unl
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse, JsonResponse

@@ -9,13 +9,24 @@ from inspect import unwrap
 from lxml import etree
 
 from dailypapers.ingest.parsers.common import (
-    BAD_INPUT, arxiv_id, is_withdrawn, rejected, required_text, text, timestamp,
+    BAD_INPUT,
+    arxiv_id,
+    is_withdrawn,
+    rejected,
+    required_text,
+    text,
+    timestamp,
 )
 from dailypapers.ingest.parsers.xmldoc import (
-    ChunkSource, local_name, parse_document, stream_units, streamed_or_whole, undefined_entity,
+    ChunkSource,
+    local_name,
+    parse_document,
+    stream_units,
+    streamed_or_whole,
+    undefined_entity,
 )
-from dailypapers.ingest.sanitize import finished
 from dailypapers.ingest.records import PaperRecord, Record, Rejected, VersionRecord, clean_abstract
+from dailypapers.ingest.sanitize import finished
 
 SOURCE = "arxiv-api"
 ATOM = "{http://www.w3.org/2005/Atom}"

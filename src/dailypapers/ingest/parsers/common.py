@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from dailypapers.ingest.records import Rejected, RecordError, clean_text, split_arxiv_id
+from dailypapers.ingest.records import RecordError, Rejected, clean_text, split_arxiv_id
 
 UTC = dt.timezone.utc
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from dailypapers.ingest.parsers.common import BAD_INPUT, JsonError, arxiv_id, load_json, rejected, type_name
-from dailypapers.ingest.sanitize import finish
 from dailypapers.ingest.records import PaperRecord, Record, RecordError, Rejected, clean_abstract
+from dailypapers.ingest.sanitize import finish
 
 SOURCE = "flat"
 

@@ -10,14 +10,33 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from dailypapers.ingest.parsers.common import (
-    BAD_INPUT, JsonError, OutOfRange, arxiv_id, day, integer, json_lines, list_of, load_json, raw_text, rejected,
-    required_text, text, text_list, timestamp, type_name,
+    BAD_INPUT,
+    JsonError,
+    OutOfRange,
+    arxiv_id,
+    day,
+    integer,
+    json_lines,
+    list_of,
+    load_json,
+    raw_text,
+    rejected,
+    required_text,
+    text,
+    text_list,
+    timestamp,
+    type_name,
 )
-from dailypapers.ingest.urls import UnsafeURL, check_url
-from dailypapers.ingest.sanitize import finished
 from dailypapers.ingest.records import (
-    DailyEntryRecord, PaperRecord, Record, RecordError, Rejected, clean_abstract,
+    DailyEntryRecord,
+    PaperRecord,
+    Record,
+    RecordError,
+    Rejected,
+    clean_abstract,
 )
+from dailypapers.ingest.sanitize import finished
+from dailypapers.ingest.urls import UnsafeURL, check_url
 
 SOURCE = "hf"
 

@@ -13,17 +13,36 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from dailypapers.ingest.parsers.common import (
-    BAD_INPUT, arxiv_id, day_start, is_withdrawn, mail_timestamp, rejected, required_text,
-    split_authors, text, version_number,
+    BAD_INPUT,
+    arxiv_id,
+    day_start,
+    is_withdrawn,
+    mail_timestamp,
+    rejected,
+    required_text,
+    split_authors,
+    text,
+    version_number,
 )
 from dailypapers.ingest.parsers.xmldoc import (
-    ChunkSource, NotStreamable, local_name, namespace, parse_document, stream_units, streamed_or_whole,
+    ChunkSource,
+    NotStreamable,
+    local_name,
+    namespace,
+    parse_document,
+    stream_units,
+    streamed_or_whole,
     undefined_entity,
 )
-from dailypapers.ingest.sanitize import finish, finished
 from dailypapers.ingest.records import (
-    PaperRecord, Record, RecordError, Rejected, VersionRecord, clean_abstract,
+    PaperRecord,
+    Record,
+    RecordError,
+    Rejected,
+    VersionRecord,
+    clean_abstract,
 )
+from dailypapers.ingest.sanitize import finish, finished
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV_NS = "http://arxiv.org/OAI/arXiv/"

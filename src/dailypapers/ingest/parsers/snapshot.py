@@ -5,13 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from dailypapers.ingest.parsers.common import (
-    BAD_INPUT, arxiv_id, is_withdrawn, json_lines, list_of, mail_timestamp, raw_text, rejected,
-    required_text, split_authors, text, type_name, version_number,
+    BAD_INPUT,
+    arxiv_id,
+    is_withdrawn,
+    json_lines,
+    list_of,
+    mail_timestamp,
+    raw_text,
+    rejected,
+    required_text,
+    split_authors,
+    text,
+    type_name,
+    version_number,
+)
+from dailypapers.ingest.records import (
+    PaperRecord,
+    Record,
+    RecordError,
+    Rejected,
+    VersionRecord,
+    clean_abstract,
 )
 from dailypapers.ingest.sanitize import finished
-from dailypapers.ingest.records import (
-    PaperRecord, Record, RecordError, Rejected, VersionRecord, clean_abstract,
-)
 
 SOURCE = "snapshot"
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-T = TypeVar("T")
-
 from lxml import etree
+
+T = TypeVar("T")
 
 # libxml2 reports an unclosed element where its parent closes, naming the line it opened on:
 # "Opening and ending tag mismatch: record line 27 and ListRecords". That line is the culprit.

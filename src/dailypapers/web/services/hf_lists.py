@@ -19,8 +19,8 @@ import orjson
 from django.db.models import JSONField, Q, TextField
 from django.db.models.functions import Cast
 
-from dailypapers.store.visibility import shown
 from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.store.visibility import shown
 from dailypapers.web.services import listings
 
 SORTS = ("publishedAt", "trending")
@@ -31,7 +31,7 @@ _KEY_COLUMNS = ("id", "paper_id", "source", "upvotes", "list_position", "listed_
 
 @dataclass
 class EntryPage:
-    entries: list["EntryRow"]  # each with .paper
+    entries: list[EntryRow]  # each with .paper
     has_next: bool
 
 

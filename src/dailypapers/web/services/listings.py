@@ -9,7 +9,6 @@ shared with the digests.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
@@ -17,8 +16,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dailypapers import periods
-from dailypapers.periods import Period
 from dailypapers.library.signals import not_interested_rows, without_not_interested
+from dailypapers.periods import Period
 from dailypapers.search.rules import CATEGORY
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.visibility import shown_papers
@@ -141,7 +140,7 @@ def listed(qs: QuerySet[Paper]) -> list[ListedPaper]:
             for row in qs.values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)]
 
 
-def attach_entries(papers: list[ListedPaper], period: "Period") -> None:
+def attach_entries(papers: list[ListedPaper], period: Period) -> None:
     """Set ``period_entries`` on each paper: its entries in ``period``, by date (one query)."""
     by_id = {p.pk: p for p in papers}
     if not by_id:
@@ -316,9 +315,9 @@ def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_P
 
 def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
     """Set votes_24h, votes_7d, first_featured, featured_days_ago and ``why`` on each paper (two queries)."""
-    from dailypapers.store.ranking import params
-    from dailypapers.rank.trending import explain
     from dailypapers.community.models import Vote
+    from dailypapers.rank.trending import explain
+    from dailypapers.store.ranking import params
 
     ids = [p.pk for p in papers]
     if not ids:

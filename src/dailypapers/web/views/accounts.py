@@ -12,6 +12,9 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dailypapers import ratelimit
+from dailypapers.community import accounts, submissions, tokens
+from dailypapers.community.models import ApiToken
 from dailypapers.digest import subscriptions
 from dailypapers.digest.forms import PreferencesForm
 from dailypapers.digest.models import Subscriber
@@ -26,9 +29,6 @@ from dailypapers.web.forms import (
     SignUpForm,
     TokenForm,
 )
-from dailypapers.community.models import ApiToken
-from dailypapers import ratelimit
-from dailypapers.community import accounts, submissions, tokens
 from dailypapers.web.views import pending
 
 

@@ -24,13 +24,12 @@ from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
 from pydantic import ConfigDict
 
-from dailypapers.web import search_adapter
-from dailypapers.community import comments as comment_service
-from dailypapers.web.services import hf_lists, hf_shape, listings
-from dailypapers.community import submissions, tokens, votes
 from dailypapers import ratelimit
+from dailypapers.community import comments as comment_service
+from dailypapers.community import submissions, tokens, votes
 from dailypapers.ratelimit import RateLimited
-from dailypapers.web.services import paging
+from dailypapers.web import search_adapter
+from dailypapers.web.services import hf_lists, hf_shape, listings, paging
 
 
 class OrjsonRenderer(BaseRenderer):

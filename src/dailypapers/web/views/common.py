@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from dailypapers.community.models import Vote
+from dailypapers.ratelimit import RateLimited
 from dailypapers.web.services import paging
 from dailypapers.web.services.listings import clean_category
-from dailypapers.ratelimit import RateLimited
 
 
 def page_number(request: HttpRequest, page_size: int) -> int:

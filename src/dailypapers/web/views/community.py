@@ -11,13 +11,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.store.models import Paper, PaperStats
-from dailypapers.community.models import Comment
 from dailypapers.community import comments as comment_service
-from dailypapers.web.services import listings
 from dailypapers.community import moderation, submissions, votes
 from dailypapers.community.markup import has_math
+from dailypapers.community.models import Comment
 from dailypapers.ratelimit import RateLimited
+from dailypapers.store.models import Paper, PaperStats
+from dailypapers.web.services import listings
 from dailypapers.web.views.common import safe_next, too_many, wants_json
 
 

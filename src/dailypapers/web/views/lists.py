@@ -6,11 +6,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from dailypapers.community.markup import has_math
 from dailypapers.store.ranking import params as trending_params
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
-from dailypapers.community.markup import has_math
 from dailypapers.web.views.common import category, page_number, saved_ids, voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 

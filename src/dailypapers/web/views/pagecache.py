@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches

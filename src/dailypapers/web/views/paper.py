@@ -8,12 +8,12 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from dailypapers.web import search_adapter
+from dailypapers.community.markup import has_math
 from dailypapers.community.models import Comment
+from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
 from dailypapers.web.services.links import safe_link
-from dailypapers.community.markup import has_math
 from dailypapers.web.views.common import voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 from dailypapers.web.views.pending import pop_comment_draft

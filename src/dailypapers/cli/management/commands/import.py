@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
 from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.cli.progress import FileProgress, RejectionReport
 from dailypapers.ingest import parsers

@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.secretkey import ensure_secret_key
 
-
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # Keys copied from examples and templates: anyone can forge sessions signed with them.
 _KNOWN_DEFAULTS = ("django-insecure", "changeme", "change-me", "secret", "dev", "test")

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.cli import jobs
-from dailypapers.secretkey import ensure_secret_key
 from dailypapers.digest import schedule, worker
 from dailypapers.digest.mailer import MailConfigError
+from dailypapers.secretkey import ensure_secret_key
 
 
 def _now() -> dt.datetime:

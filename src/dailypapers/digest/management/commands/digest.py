@@ -7,14 +7,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-
-from dailypapers.secretkey import ensure_secret_key
 from django.utils import timezone
 
 from dailypapers.digest import periods, schedule, sender
 from dailypapers.digest.mailer import MailConfigError
 from dailypapers.digest.models import Subscriber
 from dailypapers.digest.subscriptions import normalise_email
+from dailypapers.secretkey import ensure_secret_key
 
 
 def _periods(values: list[str] | None) -> list[periods.Period]:

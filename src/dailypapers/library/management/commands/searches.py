@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from dailypapers.search import indexer
 from dailypapers.library import alerts
+from dailypapers.search import indexer
 
 
 class Command(BaseCommand):
