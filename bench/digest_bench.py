@@ -42,8 +42,22 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 SOURCES = [DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", DATA / "hf-daily-papers" / "papers_flat.jsonl.gz"]
 CATEGORIES = ["cs.CV", "cs.CL", "cs.AI", "cs.LG", "cs.RO", "cs.IR", "cs.GR", "cs.HC"]
-KEYWORDS = ["diffusion", "LLM", "agent", "reinforcement learning", "benchmark", "3D", "segmentation", "retrieval",
-            "reasoning", "video", "multimodal", "robot", "graph", "transformer"]
+KEYWORDS = [
+    "diffusion",
+    "LLM",
+    "agent",
+    "reinforcement learning",
+    "benchmark",
+    "3D",
+    "segmentation",
+    "retrieval",
+    "reasoning",
+    "video",
+    "multimodal",
+    "robot",
+    "graph",
+    "transformer",
+]
 EXCLUDED = ["survey", "medical", "quantum", "dataset"]
 
 
@@ -52,8 +66,14 @@ def log(text: str) -> None:
 
 
 def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dailypapers.cli.main", *args], env=env, cwd=ROOT,
-                          check=True, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "dailypapers.cli.main", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def free_port() -> int:
@@ -84,7 +104,10 @@ def create_subscribers(count: int) -> None:
 
     rng = random.Random(5)
     Subscriber.objects.bulk_create(
-        [Subscriber(email=f"reader{i}@bench.example", status=Subscriber.ACTIVE, **preferences(rng)) for i in range(count)],
+        [
+            Subscriber(email=f"reader{i}@bench.example", status=Subscriber.ACTIVE, **preferences(rng))
+            for i in range(count)
+        ],
         batch_size=2000,
     )
 
@@ -92,15 +115,35 @@ def create_subscribers(count: int) -> None:
 def run_sender(env: dict, period: str, workers: int = 1) -> tuple[dict, float, float]:
     """Run `digest send`; return its report, the seconds it took and its peak RSS in MB (all its processes)."""
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli.main", "digest", "send", "--period", period,
-                             "--rate", "0", "--json", "--workers", str(workers)], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dailypapers.cli.main",
+            "digest",
+            "send",
+            "--period",
+            period,
+            "--rate",
+            "0",
+            "--json",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     watched = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
         try:
-            peak = max(peak, watched.memory_info().rss + sum(
-                child.memory_info().rss for child in watched.children(recursive=True)))
+            peak = max(
+                peak,
+                watched.memory_info().rss + sum(child.memory_info().rss for child in watched.children(recursive=True)),
+            )
         except psutil.NoSuchProcess:
             if proc.poll() is not None:
                 break
@@ -115,21 +158,37 @@ def run_sender(env: dict, period: str, workers: int = 1) -> tuple[dict, float, f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--period", default="daily:2026-06-30", help="A period inside the data (default: the last full arXiv week).")
+    parser.add_argument(
+        "--period", default="daily:2026-06-30", help="A period inside the data (default: the last full arXiv week)."
+    )
     parser.add_argument("--workers", type=int, default=1, help="`digest send --workers N` (default 1).")
     parser.add_argument("--database-url", help="Benchmark on this (empty) database instead of a fresh SQLite file.")
-    parser.add_argument("--baseline", default="2eb9b10",
-                        help="Also send with this commit's code, for comparison ('none': only this tree).")
+    parser.add_argument(
+        "--baseline",
+        default="2eb9b10",
+        help="Also send with this commit's code, for comparison ('none': only this tree).",
+    )
     parser.add_argument("--rounds", type=int, default=2, help="Old/new rounds, alternating; medians reported.")
-    parser.add_argument("--reuse", type=Path, help="A data dir an earlier run of this bench prepared (SQLite): "
-                                                  "skip the import; --subscribers of its subscribers take part.")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="A data dir an earlier run of this bench prepared (SQLite): "
+        "skip the import; --subscribers of its subscribers take part.",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "src"))  # this tree, not whichever dailypapers the environment installed
     home = args.reuse or Path(tempfile.mkdtemp(prefix="digest-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_") and k != "DATABASE_URL"}
-    env.update({"PYTHONPATH": str(ROOT / "src"), "DAILYPAPERS_HOME": str(home), "DAILYPAPERS_DIGEST_RATE": "0", "DAILYPAPERS_LOG_LEVEL": "ERROR",
-                "DAILYPAPERS_BASE_URL": "https://papers.example.org"})
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT / "src"),
+            "DAILYPAPERS_HOME": str(home),
+            "DAILYPAPERS_DIGEST_RATE": "0",
+            "DAILYPAPERS_LOG_LEVEL": "ERROR",
+            "DAILYPAPERS_BASE_URL": "https://papers.example.org",
+        }
+    )
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     os.environ.update(env)
@@ -146,12 +205,15 @@ def main() -> None:
 
         ids = list(Subscriber.objects.order_by("pk").values_list("pk", flat=True))
         Subscriber.objects.update(status=Subscriber.UNSUBSCRIBED)
-        Subscriber.objects.filter(pk__in=ids[:args.subscribers]).update(status=Subscriber.ACTIVE)
+        Subscriber.objects.filter(pk__in=ids[: args.subscribers]).update(status=Subscriber.ACTIVE)
         log(f"reusing {home}: {min(len(ids), args.subscribers)} of its {len(ids)} subscribers take part")
     else:
         log("importing the real arXiv and Hugging Face data ...")
         started = time.monotonic()
-        log(cli(env, "import", "--no-index", *map(str, SOURCES)).stdout.strip() + f" ({time.monotonic() - started:.0f} s)")
+        log(
+            cli(env, "import", "--no-index", *map(str, SOURCES)).stdout.strip()
+            + f" ({time.monotonic() - started:.0f} s)"
+        )
         django.setup()
         from django.core.management import get_commands
 
@@ -169,16 +231,23 @@ def main() -> None:
         for name, tree in trees.items():
             reset_ledger()
             run = send_once({**env, "PYTHONPATH": str(tree)}, args.period, args.workers)
-            log(f"round {round_number + 1} {name}: {run['mails_per_s']} mails/s, {run['sender_cpu_ms_per_mail']} ms "
-                f"of sender CPU per mail, {run['peak_rss_mb']} MB")
+            log(
+                f"round {round_number + 1} {name}: {run['mails_per_s']} mails/s, {run['sender_cpu_ms_per_mail']} ms "
+                f"of sender CPU per mail, {run['peak_rss_mb']} MB"
+            )
             runs[name].append(run)
     result = {"subscribers": args.subscribers, **median_of(runs["new"])}
     if "baseline" in runs:
         base = median_of(runs["baseline"])
-        result.update({"baseline": args.baseline, "baseline_mails_per_s": base["mails_per_s"],
-                       "baseline_peak_rss_mb": base["peak_rss_mb"],
-                       "baseline_sender_cpu_ms_per_mail": base["sender_cpu_ms_per_mail"],
-                       "ratio": round(result["mails_per_s"] / base["mails_per_s"], 3)})
+        result.update(
+            {
+                "baseline": args.baseline,
+                "baseline_mails_per_s": base["mails_per_s"],
+                "baseline_peak_rss_mb": base["peak_rss_mb"],
+                "baseline_sender_cpu_ms_per_mail": base["sender_cpu_ms_per_mail"],
+                "ratio": round(result["mails_per_s"] / base["mails_per_s"], 3),
+            }
+        )
     print(json.dumps(result))
 
 
@@ -201,12 +270,20 @@ def reset_ledger() -> None:
 
 def send_once(env: dict, period: str, workers: int) -> dict:
     port = free_port()
-    sink = subprocess.Popen([sys.executable, str(ROOT / "tests" / "smtp_sink.py"), str(port)], stdout=subprocess.PIPE, text=True)
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "smtp_sink.py"), str(port)], stdout=subprocess.PIPE, text=True
+    )
     assert sink.stdout.readline().strip() == "ready"
-    env = {**env, "DAILYPAPERS_EMAIL_HOST": "127.0.0.1", "DAILYPAPERS_EMAIL_PORT": str(port),
-           "DAILYPAPERS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
-    log(f"sending {period} with {env['PYTHONPATH']} to the sink on port {port} (rate limit off, "
-        f"{workers} sender process(es)) ...")
+    env = {
+        **env,
+        "DAILYPAPERS_EMAIL_HOST": "127.0.0.1",
+        "DAILYPAPERS_EMAIL_PORT": str(port),
+        "DAILYPAPERS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    }
+    log(
+        f"sending {period} with {env['PYTHONPATH']} to the sink on port {port} (rate limit off, "
+        f"{workers} sender process(es)) ..."
+    )
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     report, elapsed, peak_mb = run_sender(env, period, workers)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the sender, reaped; the sink is still running
@@ -215,12 +292,18 @@ def send_once(env: dict, period: str, workers: int) -> dict:
     received = int(sink.communicate(timeout=30)[0].strip().splitlines()[-1])
     digests = report["sent"] + report["empty"] + report["bounced"] + report["failed"]
     log(f"report: {report}")
-    log(f"sink received {received} mails; {elapsed:.1f} s; {os.cpu_count()} CPUs; "
-        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    log(
+        f"sink received {received} mails; {elapsed:.1f} s; {os.cpu_count()} CPUs; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     if received != report["sent"]:
         raise SystemExit(f"the sink received {received} mails but the sender reports {report['sent']}")
-    return {"digests_per_s": round(digests / elapsed, 1), "mails_per_s": round(report["sent"] / elapsed, 1),
-            "peak_rss_mb": round(peak_mb, 1), "sender_cpu_ms_per_mail": round(1000 * cpu / max(report["sent"], 1), 2)}
+    return {
+        "digests_per_s": round(digests / elapsed, 1),
+        "mails_per_s": round(report["sent"] / elapsed, 1),
+        "peak_rss_mb": round(peak_mb, 1),
+        "sender_cpu_ms_per_mail": round(1000 * cpu / max(report["sent"], 1), 2),
+    }
 
 
 def median_of(runs: list[dict]) -> dict:

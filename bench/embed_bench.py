@@ -61,14 +61,19 @@ def embed_run(papers_file: Path, n: int, database_url: str | None = None) -> dic
         env = _env(Path(home), _fresh_pg(database_url, "dailypapers_embed_bench") if database_url else None)
         _cli(["migrate", "--verbosity", "0"], env)
         _cli(["import", "--no-index", str(papers_file)], env)
-        out, seconds, peak = _cli(["embed", "--json", "--no-index", "--max-length", "8", "--chunk", "16384",
-                                   "--batch", "256"], env)
+        out, seconds, peak = _cli(
+            ["embed", "--json", "--no-index", "--max-length", "8", "--chunk", "16384", "--batch", "256"], env
+        )
         summary = json.loads(out.strip().splitlines()[-1])
         if summary["embedded"] != n:
             raise SystemExit(f"embed stored {summary['embedded']} vectors, expected {n}")
-        return {"abstracts_per_s": summary["abstracts_per_second"], "seconds": summary["seconds"],
-                "database_papers_per_s": round(n / summary["database_seconds"], 1),
-                "process_seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1)}
+        return {
+            "abstracts_per_s": summary["abstracts_per_second"],
+            "seconds": summary["seconds"],
+            "database_papers_per_s": round(n / summary["database_seconds"], 1),
+            "process_seconds": round(seconds, 2),
+            "peak_rss_mb": round(peak, 1),
+        }
 
 
 def main() -> None:
@@ -76,9 +81,12 @@ def main() -> None:
     ap.add_argument("--papers", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--model-sample", type=int, default=256)
-    ap.add_argument("--cpu", action="store_true",
-                    help="only the CPU model: the configuration `embed` ran before and after issue 9, interleaved, "
-                         "and the time `make run` needs to embed every bundled paper at each rate")
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="only the CPU model: the configuration `embed` ran before and after issue 9, interleaved, "
+        "and the time `make run` needs to embed every bundled paper at each rate",
+    )
     args = ap.parse_args()
     if args.cpu:
         return cpu_main(args)
@@ -104,7 +112,7 @@ def main() -> None:
         for _ in range(args.runs):
             t0 = time.perf_counter()
             for start in range(0, len(texts), 16_384):
-                embedder._prepare(texts[start:start + 16_384])
+                embedder._prepare(texts[start : start + 16_384])
             tokenize.append(len(texts) / (time.perf_counter() - t0))
         postgres = []
         if DATABASE_URL.startswith(("postgres://", "postgresql://")):
@@ -122,15 +130,25 @@ def main() -> None:
         log(f"cpu model at 256 tokens: {[round(r, 1) for r in model]} abstracts/s")
 
     result = {
-        "papers": len(texts), "cores": os.cpu_count(), "runs": args.runs,
+        "papers": len(texts),
+        "cores": os.cpu_count(),
+        "runs": args.runs,
         "embed_8_tokens_abstracts_per_s": round(statistics.median(r["abstracts_per_s"] for r in pipeline), 1),
         "database_papers_per_s": round(statistics.median(r["database_papers_per_s"] for r in pipeline), 1),
         "embed_peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in pipeline), 1),
         "tokenize_256_abstracts_per_s": round(statistics.median(tokenize), 1),
         "cpu_model_256_abstracts_per_s": round(statistics.median(model), 1),
         "embed_runs": pipeline,
-        **({"postgresql_database_papers_per_s": round(statistics.median(r["database_papers_per_s"] for r in postgres), 1),
-            "postgresql_embed_runs": postgres} if postgres else {}),
+        **(
+            {
+                "postgresql_database_papers_per_s": round(
+                    statistics.median(r["database_papers_per_s"] for r in postgres), 1
+                ),
+                "postgresql_embed_runs": postgres,
+            }
+            if postgres
+            else {}
+        ),
     }
     print(json.dumps(result))
 
@@ -170,14 +188,24 @@ def cpu_main(args) -> None:
                 log(f"{name}: {rates[name][-1]:.1f} abstracts/s")
         agreement = float(np.min(np.sum(vectors["before_1x2_threads"] * vectors["after_2x1_threads"], axis=1)))
     medians = {name: round(statistics.median(r), 1) for name, r in rates.items()}
-    print(json.dumps({
-        "abstracts": len(texts), "runs": args.runs, "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 1),
-        "abstracts_per_s": medians, "runs_abstracts_per_s": {k: [round(x, 1) for x in v] for k, v in rates.items()},
-        "speedup": round(medians["after_2x1_threads"] / medians["before_1x2_threads"], 2),
-        "min_cosine_before_after": round(agreement, 5),
-        "make_run_full_coverage_hours": {name: round(BUNDLED_PAPERS / rate / 3600, 2) for name, rate in medians.items()},
-        "bundled_papers": BUNDLED_PAPERS,
-    }))
+    print(
+        json.dumps(
+            {
+                "abstracts": len(texts),
+                "runs": args.runs,
+                "cores": os.cpu_count(),
+                "load_average": round(os.getloadavg()[0], 1),
+                "abstracts_per_s": medians,
+                "runs_abstracts_per_s": {k: [round(x, 1) for x in v] for k, v in rates.items()},
+                "speedup": round(medians["after_2x1_threads"] / medians["before_1x2_threads"], 2),
+                "min_cosine_before_after": round(agreement, 5),
+                "make_run_full_coverage_hours": {
+                    name: round(BUNDLED_PAPERS / rate / 3600, 2) for name, rate in medians.items()
+                },
+                "bundled_papers": BUNDLED_PAPERS,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

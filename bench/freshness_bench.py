@@ -43,8 +43,11 @@ def found(port: int, word: str) -> bool:
 def one_interval(refresh: float, papers: int, changes: int) -> dict:
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
-        env.update(DAILYPAPERS_HOME=home, DAILYPAPERS_SEARCH_REFRESH_SECONDS=str(refresh),
-                   DAILYPAPERS_SECRET_KEY=secrets.token_urlsafe(50))
+        env.update(
+            DAILYPAPERS_HOME=home,
+            DAILYPAPERS_SEARCH_REFRESH_SECONDS=str(refresh),
+            DAILYPAPERS_SECRET_KEY=secrets.token_urlsafe(50),
+        )
         subset = Path(home) / "papers.jsonl.gz"
         with gzip.open(DATA, "rt") as src, gzip.open(subset, "wt") as out:
             for i, line in enumerate(src):
@@ -54,8 +57,12 @@ def one_interval(refresh: float, papers: int, changes: int) -> dict:
         subprocess.run([*CLI, "migrate", "--verbosity", "0"], env=env, check=True)
         subprocess.run([*CLI, "import", str(subset)], env=env, check=True, capture_output=True)
         port = free_port()
-        server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", "2"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*CLI, "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_for(f"http://127.0.0.1:{port}/api/papers/search?q=transformer")
             os.environ.update(env, DJANGO_SETTINGS_MODULE="dailypapers.settings")
@@ -70,9 +77,15 @@ def one_interval(refresh: float, papers: int, changes: int) -> dict:
             lags = []
             for i in range(changes):
                 word = f"zqx{secrets.token_hex(4)}"
-                record = PaperRecord(arxiv_id=f"2999.{i:05d}", title=f"Freshness probe {word}", source="bench",
-                                     abstract="A probe.", authors=["Bench"], categories=["cs.LG"],
-                                     first_submitted=dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc))
+                record = PaperRecord(
+                    arxiv_id=f"2999.{i:05d}",
+                    title=f"Freshness probe {word}",
+                    source="bench",
+                    abstract="A probe.",
+                    authors=["Bench"],
+                    categories=["cs.LG"],
+                    first_submitted=dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc),
+                )
                 write_batch([record], timezone.now())  # committed when this returns
                 start = time.monotonic()
                 while not found(port, word):
@@ -85,8 +98,12 @@ def one_interval(refresh: float, papers: int, changes: int) -> dict:
             server.terminate()
             server.wait(30)
     lags.sort()
-    result = {"median_s": round(statistics.median(lags), 3), "p95_s": round(lags[int(0.95 * (len(lags) - 1))], 3),
-              "max_s": round(lags[-1], 3), "changes": len(lags)}
+    result = {
+        "median_s": round(statistics.median(lags), 3),
+        "p95_s": round(lags[int(0.95 * (len(lags) - 1))], 3),
+        "max_s": round(lags[-1], 3),
+        "changes": len(lags),
+    }
     print(f"refresh every {refresh} s: {result}", flush=True)
     return result
 
@@ -100,8 +117,21 @@ def main() -> None:
     if len(args.refresh) > 1:  # django.setup() binds one data dir per process: one interval per child
         runs = {}
         for refresh in args.refresh:
-            out = subprocess.run([sys.executable, __file__, "--papers", str(args.papers), "--changes", str(args.changes),
-                                  "--refresh", str(refresh)], check=True, capture_output=True, text=True).stdout
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--papers",
+                    str(args.papers),
+                    "--changes",
+                    str(args.changes),
+                    "--refresh",
+                    str(refresh),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
             print(out.splitlines()[0], flush=True)
             runs[str(refresh)] = json.loads(out.splitlines()[-1])["runs"][str(refresh)]
     else:

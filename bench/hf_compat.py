@@ -49,15 +49,35 @@ CLI = [sys.executable, "-m", "dailypapers.cli.main"]
 TIMESTAMPS = {"publishedAt", "submittedOnDailyAt", "statusLastChangedAt"}
 TEXTS = {"title", "summary"}
 # PaperInfo attributes the bench compares (what the client makes of the recorded item vs of ours).
-CLIENT_FIELDS = ("id", "title", "summary", "upvotes", "discussion_id", "comments", "published_at", "submitted_at",
-                 "submitted_by", "ai_summary", "ai_keywords", "organization", "project_page", "github_repo",
-                 "github_stars", "authors")
+CLIENT_FIELDS = (
+    "id",
+    "title",
+    "summary",
+    "upvotes",
+    "discussion_id",
+    "comments",
+    "published_at",
+    "submitted_at",
+    "submitted_by",
+    "ai_summary",
+    "ai_keywords",
+    "organization",
+    "project_page",
+    "github_repo",
+    "github_stars",
+    "authors",
+)
 
 
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_") and k != "DATABASE_URL"}
-    env.update(DAILYPAPERS_HOME=str(home), DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
-               DAILYPAPERS_DEBUG="0", DAILYPAPERS_LOG_LEVEL="ERROR", PYTHONPATH=str(ROOT / "src"))
+    env.update(
+        DAILYPAPERS_HOME=str(home),
+        DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
+        DAILYPAPERS_DEBUG="0",
+        DAILYPAPERS_LOG_LEVEL="ERROR",
+        PYTHONPATH=str(ROOT / "src"),
+    )
     return env
 
 
@@ -135,18 +155,18 @@ def main() -> None:
     if not (home / "dailypapers.sqlite3").exists():
         subprocess.run([*CLI, "migrate", "-v", "0"], env=env, check=True)
         print("importing the recorded archive ...", file=sys.stderr)
-        subprocess.run([*CLI, "import", "--no-index", str(ARCHIVE)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([*CLI, "import", "--no-index", str(ARCHIVE)], env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
-    server = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/api/daily_papers?limit=1")
         with gzip.open(ARCHIVE) as stream:
             days = [json.loads(line) for line in stream]
         if args.days:
-            days = days[:args.days]
+            days = days[: args.days]
         client = HfApi(endpoint=base)
         order_equal = items = fields = fields_equal = client_total = client_equal = 0
         unequal: collections.Counter = collections.Counter()
@@ -184,13 +204,20 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    print(json.dumps({
-        "days": len(days), "items": items, "order_equal_days": order_equal,
-        "fields_equal_pct": round(100 * fields_equal / max(fields, 1), 3),
-        "client_fields_filled_pct": round(100 * client_equal / max(client_total, 1), 3),
-        "fields_unequal": dict(unequal.most_common(12)), "client_unequal": dict(client_unequal.most_common(12)),
-        "seconds": round(time.monotonic() - started, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "days": len(days),
+                "items": items,
+                "order_equal_days": order_equal,
+                "fields_equal_pct": round(100 * fields_equal / max(fields, 1), 3),
+                "client_fields_filled_pct": round(100 * client_equal / max(client_total, 1), 3),
+                "fields_unequal": dict(unequal.most_common(12)),
+                "client_unequal": dict(client_unequal.most_common(12)),
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

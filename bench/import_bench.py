@@ -63,9 +63,15 @@ def one_run(path: Path, database_url: str | None) -> dict:
         papers = summary["new"]
         # `import` catches the keyword index up at the end by default; timed apart so both figures show.
         _, index_seconds, index_peak = _cli(["index"], env)
-        return {"papers": papers, "seconds": round(seconds, 2), "papers_per_s": round(papers / seconds, 1),
-                "peak_rss_mb": round(peak, 1), "rejected": summary["rejected"],
-                "index_seconds": round(index_seconds, 2), "index_peak_rss_mb": round(index_peak, 1)}
+        return {
+            "papers": papers,
+            "seconds": round(seconds, 2),
+            "papers_per_s": round(papers / seconds, 1),
+            "peak_rss_mb": round(peak, 1),
+            "rejected": summary["rejected"],
+            "index_seconds": round(index_seconds, 2),
+            "index_peak_rss_mb": round(index_peak, 1),
+        }
 
 
 def write_snapshot_copy(flat: Path, target: Path) -> Path:
@@ -78,15 +84,33 @@ def write_snapshot_copy(flat: Path, target: Path) -> Path:
             paper = json.loads(line)
             n_versions = 1 + zlib.crc32(paper["id"].encode()) % 3
             day = paper["listing_date"]
-            versions = [{"version": f"v{i + 1}", "created": f"Mon, {1 + i} Jun 2026 10:00:00 GMT"} for i in range(n_versions)]
-            out.write(json.dumps({
-                "id": paper["id"], "submitter": paper["authors"][0] if paper["authors"] else None,
-                "authors": ", ".join(paper["authors"]), "title": paper["title"], "comments": paper["comment"],
-                "journal-ref": None, "doi": None, "report-no": None, "categories": " ".join(paper["categories"]),
-                "license": "http://arxiv.org/licenses/nonexclusive-distrib/1.0/", "abstract": paper["abstract"],
-                "versions": versions, "update_date": day,
-                "authors_parsed": [[name.rsplit(" ", 1)[-1], name.rsplit(" ", 1)[0] if " " in name else "", ""] for name in paper["authors"]],
-            }) + "\n")
+            versions = [
+                {"version": f"v{i + 1}", "created": f"Mon, {1 + i} Jun 2026 10:00:00 GMT"} for i in range(n_versions)
+            ]
+            out.write(
+                json.dumps(
+                    {
+                        "id": paper["id"],
+                        "submitter": paper["authors"][0] if paper["authors"] else None,
+                        "authors": ", ".join(paper["authors"]),
+                        "title": paper["title"],
+                        "comments": paper["comment"],
+                        "journal-ref": None,
+                        "doi": None,
+                        "report-no": None,
+                        "categories": " ".join(paper["categories"]),
+                        "license": "http://arxiv.org/licenses/nonexclusive-distrib/1.0/",
+                        "abstract": paper["abstract"],
+                        "versions": versions,
+                        "update_date": day,
+                        "authors_parsed": [
+                            [name.rsplit(" ", 1)[-1], name.rsplit(" ", 1)[0] if " " in name else "", ""]
+                            for name in paper["authors"]
+                        ],
+                    }
+                )
+                + "\n"
+            )
     return target
 
 
@@ -107,8 +131,10 @@ def bench_backend(backend: str, path: Path, runs: int, database_url: str | None)
         result = one_run(path, url)
         print(f"{backend} run {i + 1}: {result}", flush=True)
         results.append(result)
-    median = {k: statistics.median(r[k] for r in results)
-              for k in ("papers", "seconds", "papers_per_s", "peak_rss_mb", "index_seconds", "index_peak_rss_mb")}
+    median = {
+        k: statistics.median(r[k] for r in results)
+        for k in ("papers", "seconds", "papers_per_s", "peak_rss_mb", "index_seconds", "index_peak_rss_mb")
+    }
     median["projected_2_9M_minutes"] = round(SNAPSHOT_SIZE / median["papers_per_s"] / 60, 1)
     return {"backend": backend, **median, "runs": results}
 
@@ -128,8 +154,14 @@ def main() -> None:
         if use_pg:
             report["postgresql"] = bench_backend("postgresql", args.file, args.runs, database_url)
             report["postgresql"]["snapshot_format"] = bench_backend("postgresql", snapshot, args.runs, database_url)
-            report["postgresql"]["projected_2_9M_minutes"] = report["postgresql"]["snapshot_format"]["projected_2_9M_minutes"]
-    for section in [report, report["snapshot_format"], *([report["postgresql"], report["postgresql"]["snapshot_format"]] if use_pg else [])]:
+            report["postgresql"]["projected_2_9M_minutes"] = report["postgresql"]["snapshot_format"][
+                "projected_2_9M_minutes"
+            ]
+    for section in [
+        report,
+        report["snapshot_format"],
+        *([report["postgresql"], report["postgresql"]["snapshot_format"]] if use_pg else []),
+    ]:
         section.pop("runs", None)
     print(json.dumps(report))
 

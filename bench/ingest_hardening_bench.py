@@ -77,14 +77,16 @@ def child(code: str, *args: str, src: Path = ROOT / "src", env: dict | None = No
     import os
 
     environ = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=environ,
-                         timeout=600, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=environ, timeout=600, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def parse_speed(src: Path, lines: int) -> float:
-    runs = [child(PARSE, str(DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"), str(lines), src=src)
-            for _ in range(3)]
+    runs = [
+        child(PARSE, str(DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"), str(lines), src=src) for _ in range(3)
+    ]
     return statistics.median(r["lines"] / r["seconds"] for r in runs)
 
 
@@ -107,35 +109,55 @@ def main() -> None:
         figures["parse_speed_ratio"] = round(figures["parse_lines_per_s"] / figures["baseline_parse_lines_per_s"], 3)
         print(f"flat parse, baseline: {figures['baseline_parse_lines_per_s']} lines/s", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        page = (DATA / "arxiv-raw-formats" / "oai-pmh" /
-                "ListRecords_oai_dc_set-cs_from-2024-01-25_with_resumptionToken.xml").read_text()
+        page = (
+            DATA
+            / "arxiv-raw-formats"
+            / "oai-pmh"
+            / "ListRecords_oai_dc_set-cs_from-2024-01-25_with_resumptionToken.xml"
+        ).read_text()
         start, end = page.index("<record>"), page.index("</record>") + len("</record>")
         path = Path(tmp) / "big.xml.gz"
         with gzip.open(path, "wt", compresslevel=1) as out:
             out.write(page[:start])
             for n in range(args.records):
                 out.write(re.sub(r"\d{4}\.\d{5}", f"2401.{n % 100000:05d}", page[start:end]))
-            out.write(page[page.rindex("</record>") + len("</record>"):])
+            out.write(page[page.rindex("</record>") + len("</record>") :])
         stream, whole = child(OAI, "stream", str(path)), child(OAI, "whole", str(path))
-        figures["oai_stream_peak_rss_mib"], figures["oai_whole_peak_rss_mib"] = stream["peak_rss_mib"], whole["peak_rss_mib"]
-        print(f"OAI {args.records} records: streamed {stream['peak_rss_mib']} MiB, whole {whole['peak_rss_mib']} MiB", flush=True)
+        figures["oai_stream_peak_rss_mib"], figures["oai_whole_peak_rss_mib"] = (
+            stream["peak_rss_mib"],
+            whole["peak_rss_mib"],
+        )
+        print(
+            f"OAI {args.records} records: streamed {stream['peak_rss_mib']} MiB, whole {whole['peak_rss_mib']} MiB",
+            flush=True,
+        )
         bomb = Path(tmp) / "bomb.xml.gz"
         filler = member(b"A" * (64 << 20))
         with open(bomb, "wb") as out:
-            out.write(member(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><title>' + b"A" * (64 << 20)))
+            out.write(
+                member(
+                    b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><title>' + b"A" * (64 << 20)
+                )
+            )
             for _ in range(31):
                 out.write(filler)
         home = Path(tmp) / "home"
         env = {"DAILYPAPERS_HOME": str(home)}
-        subprocess.run([sys.executable, "-m", "dailypapers.cli.main", "migrate", "--verbosity", "0"], check=True,
-                       env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src"), **env})
+        subprocess.run(
+            [sys.executable, "-m", "dailypapers.cli.main", "migrate", "--verbosity", "0"],
+            check=True,
+            env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src"), **env},
+        )
         refused = child(BOMB, str(bomb), env=env)
         figures["bomb_compressed_mib"] = round(bomb.stat().st_size / 2**20, 2)
         figures["bomb_expanded_gib"] = 2
         figures["bomb_peak_rss_mib"] = refused["peak_rss_mib"]
         figures["bomb_exit_code"] = refused["code"]
-        print(f"bomb {figures['bomb_compressed_mib']} MiB -> 2 GiB: refused (exit {refused['code']}), "
-              f"peak {refused['peak_rss_mib']} MiB", flush=True)
+        print(
+            f"bomb {figures['bomb_compressed_mib']} MiB -> 2 GiB: refused (exit {refused['code']}), "
+            f"peak {refused['peak_rss_mib']} MiB",
+            flush=True,
+        )
     print(json.dumps(figures))
 
 

@@ -75,7 +75,8 @@ def readers_of(rows, cut: str, end: str) -> dict[str, list[int]]:
         for name in row["authors"]:
             by_author[name].append(i)
     return {
-        name: papers for name, papers in by_author.items()
+        name: papers
+        for name, papers in by_author.items()
         if len(papers) >= 6
         and sum(rows[i]["listing_date"] < cut for i in papers) >= 3
         and any(cut <= rows[i]["listing_date"] < end for i in papers)
@@ -103,9 +104,11 @@ def evaluate(rankers: dict, rows, readers, names, by_day, cut, end, k=20):
                 ranked = rank(by_day[day])
                 recall[method].append(recall_at(ranked, relevant, k))
                 ndcg[method].append(ndcg_at(ranked, relevant, k))
-    return ({m: round(float(np.mean(v)), 4) for m, v in recall.items()},
-            {m: round(float(np.mean(v)), 4) for m, v in ndcg.items()},
-            len(next(iter(recall.values()))))
+    return (
+        {m: round(float(np.mean(v)), 4) for m, v in recall.items()},
+        {m: round(float(np.mean(v)), 4) for m, v in ndcg.items()},
+        len(next(iter(recall.values()))),
+    )
 
 
 def main() -> None:
@@ -130,9 +133,19 @@ def main() -> None:
         space = TextSpace()
         ours_x = space.fit(texts)
         asl_vectorizer = TfidfVectorizer(
-            strip_accents="unicode", lowercase=True, analyzer="word", stop_words="english",
-            token_pattern=TOKEN_PATTERN, ngram_range=(1, 2), max_features=20000, norm="l2", use_idf=True,
-            smooth_idf=True, sublinear_tf=True, max_df=0.1, min_df=5,
+            strip_accents="unicode",
+            lowercase=True,
+            analyzer="word",
+            stop_words="english",
+            token_pattern=TOKEN_PATTERN,
+            ngram_range=(1, 2),
+            max_features=20000,
+            norm="l2",
+            use_idf=True,
+            smooth_idf=True,
+            sublinear_tf=True,
+            max_df=0.1,
+            min_df=5,
         )
         asl_x = asl_vectorizer.fit_transform(texts).tocsr()
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -141,8 +154,12 @@ def main() -> None:
         tmp.replace(cache)
         print(f"features in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
-    everything = Papers(ids=[r["id"] for r in rows], vectors=ours_x,
-                        categories=[r["categories"] for r in rows], authors=[r["authors"] for r in rows])
+    everything = Papers(
+        ids=[r["id"] for r in rows],
+        vectors=ours_x,
+        categories=[r["categories"] for r in rows],
+        authors=[r["authors"] for r in rows],
+    )
     by_day = defaultdict(list)
     for i, row in enumerate(rows):
         if args.cut <= row["listing_date"] < args.end:
@@ -172,6 +189,7 @@ def main() -> None:
         def rank(day_idx):
             scores = clf.decision_function(asl_x[day_idx])
             return [rows[day_idx[j]]["id"] for j in np.argsort(-scores, kind="stable")]
+
         return rank
 
     def ours_with(weights):
@@ -181,7 +199,9 @@ def main() -> None:
             def rank(day_idx):
                 candidates = day_papers[rows[day_idx[0]]["listing_date"]][1]
                 return [r.paper_id for r in recommend(profile, candidates, limit=20, weights=weights)]
+
             return rank
+
         return build
 
     if args.tune:
@@ -208,15 +228,19 @@ def main() -> None:
     pool = list(range(len(rows) - 20000, len(rows)))
     big_day = everything.rows(sorted(rng.sample(pool, 10_000)))
     reader = eval_names[0]
-    profile = Profile(liked=everything.rows(tasks_of(rows, readers[reader], args.cut, args.end)[0]),
-                      titles={}, reader_names=frozenset([reader]))
+    profile = Profile(
+        liked=everything.rows(tasks_of(rows, readers[reader], args.cut, args.end)[0]),
+        titles={},
+        reader_names=frozenset([reader]),
+    )
     uncached, cached, stored = [], [], {}
     for _ in range(60):
         t = time.perf_counter()
         result = recommend(profile, big_day, limit=50, space=space)
         uncached.append((time.perf_counter() - t) * 1000)
-        stored[reader] = orjson.dumps([{"id": r.paper_id, "score": r.score, "why": [x.text for x in r.reasons]}
-                                       for r in result])
+        stored[reader] = orjson.dumps(
+            [{"id": r.paper_id, "score": r.score, "why": [x.text for x in r.reasons]} for r in result]
+        )
         t = time.perf_counter()
         orjson.loads(stored[reader])
         cached.append((time.perf_counter() - t) * 1000)
@@ -225,14 +249,22 @@ def main() -> None:
         return round(statistics.quantiles(values, n=20)[-1], 2)
 
     print(f"{tasks} ranking tasks, {time.perf_counter() - started:.0f} s in all", file=sys.stderr)
-    print(json.dumps({
-        "users": len(eval_names), "tasks": tasks, "cut": args.cut, "window_end": args.end,
-        "recall@20": recall, "ndcg@20": ndcg,
-        "ours_over_asl_recall": round(recall["ours"] / recall["asl_svm"], 3),
-        "content_only_over_asl_recall": round(recall["ours_content_only"] / recall["asl_svm"], 3),
-        "p95_ms": {"cached": p95(cached), "uncached": p95(uncached)},
-        "candidates_for_speed": 10_000,
-    }))
+    print(
+        json.dumps(
+            {
+                "users": len(eval_names),
+                "tasks": tasks,
+                "cut": args.cut,
+                "window_end": args.end,
+                "recall@20": recall,
+                "ndcg@20": ndcg,
+                "ours_over_asl_recall": round(recall["ours"] / recall["asl_svm"], 3),
+                "content_only_over_asl_recall": round(recall["ours_content_only"] / recall["asl_svm"], 3),
+                "p95_ms": {"cached": p95(cached), "uncached": p95(uncached)},
+                "candidates_for_speed": 10_000,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

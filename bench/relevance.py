@@ -34,7 +34,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
-SOURCES = [DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz"]
+SOURCES = [
+    DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz",
+    DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz",
+]
 CLI = [sys.executable, "-m", "dailypapers.cli.main"]
 
 
@@ -65,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--authors", type=int, default=200)
     parser.add_argument("--topics", type=int, default=50)
-    parser.add_argument("--embed", type=int, default=0, help="embed this many more papers (newest first) before measuring")
+    parser.add_argument(
+        "--embed", type=int, default=0, help="embed this many more papers (newest first) before measuring"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -83,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     from dailypapers.search.text import analyze
     from dailypapers.store.models import Paper
 
-    rows = list(Paper.objects.filter(deleted=False).values_list("arxiv_id", "title", "abstract", "authors", "latest_version"))
+    rows = list(
+        Paper.objects.filter(deleted=False).values_list("arxiv_id", "title", "abstract", "authors", "latest_version")
+    )
     log(f"{len(rows):,} papers")
     rng = random.Random(args.seed)
     cover = service.coverage()
@@ -92,8 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     def top(query: str, mode: str, k: int) -> list[str]:
         return service.search(query, limit=k, mode=mode).ids
 
-    figures: dict = {"papers": len(rows), "coverage": {"embedded": cover.embedded, "papers": cover.papers},
-                     "seed": args.seed}
+    figures: dict = {
+        "papers": len(rows),
+        "coverage": {"embedded": cover.embedded, "papers": cover.papers},
+        "seed": args.seed,
+    }
     # -- known items ---------------------------------------------------------------------
     sample = rng.sample(rows, min(args.items, len(rows)))
     forms = {
@@ -176,17 +186,24 @@ def main(argv: list[str] | None = None) -> int:
                 lacking += 1
                 if len(examples) < 5:
                     examples.append({"query": query, "id": arxiv_id})
-    figures["coordination"] = {"queries": len(topics), "top3_results": counted,
-                               "share_lacking_a_word": ratio(lacking, counted), "examples": examples,
-                               "sample_queries": [" ".join(q) for q in topics[:10]]}
+    figures["coordination"] = {
+        "queries": len(topics),
+        "top3_results": counted,
+        "share_lacking_a_word": ratio(lacking, counted),
+        "examples": examples,
+        "sample_queries": [" ".join(q) for q in topics[:10]],
+    }
     log(f"coordination: {lacking} of {counted} top-3 results lack a query word over {len(topics)} queries")
     # One verdict per mode that ran (coordination is measured in keyword mode only).
-    figures["floors_met"] = {mode: {
-        "ids_and_urls": all(known[mode][f] == 1.0 for f in ("bare_id", "arxiv_prefix", "abs_url_version")),
-        "exact_titles": known[mode]["exact_title"] >= 0.97,
-        "authors": recall[mode] >= 0.9,
-        **({"coordination": lacking == 0} if mode == "keyword" else {}),
-    } for mode in modes}
+    figures["floors_met"] = {
+        mode: {
+            "ids_and_urls": all(known[mode][f] == 1.0 for f in ("bare_id", "arxiv_prefix", "abs_url_version")),
+            "exact_titles": known[mode]["exact_title"] >= 0.97,
+            "authors": recall[mode] >= 0.9,
+            **({"coordination": lacking == 0} if mode == "keyword" else {}),
+        }
+        for mode in modes
+    }
     print(json.dumps(figures))
     return 0
 

@@ -37,7 +37,9 @@ from dailypapers.search.hybrid import FusionParams, HybridSearch, fuse
 from dailypapers.search.keyword import FieldBoosts, KeywordIndex
 from dailypapers.search.vectors import Hits, VectorIndex
 
-DATA = Path(os.environ.get("DAILYPAPERS_SCIFACT", Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact-beir"))
+DATA = Path(
+    os.environ.get("DAILYPAPERS_SCIFACT", Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact-beir")
+)
 DEPTH = 100  # results per query that the metrics look at (recall@100)
 
 Qrels = dict[str, dict[str, int]]
@@ -53,8 +55,17 @@ def load_corpus(data: Path) -> list[dict]:
     with gzip.open(data / "corpus.jsonl.gz", "rb") as fh:
         for line in fh:
             row = orjson.loads(line)
-            docs.append({"id": row["_id"], "title": row["title"], "abstract": row["text"],
-                         "authors": [], "categories": [], "date": None, "votes": 0})
+            docs.append(
+                {
+                    "id": row["_id"],
+                    "title": row["title"],
+                    "abstract": row["text"],
+                    "authors": [],
+                    "categories": [],
+                    "date": None,
+                    "votes": 0,
+                }
+            )
     return docs
 
 
@@ -101,14 +112,18 @@ def evaluate(run: Run, qrels: Qrels) -> dict[str, float]:
 
 def corpus_embeddings(embedder: Embedder, docs: list[dict], cache_dir: Path) -> np.ndarray:
     """Vectors of every document, cached by model file hash and max length."""
-    key = hashlib.sha256(f"{embedder.model_file}|{embedder.backend}|{embedder.max_length}|{len(docs)}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        f"{embedder.model_file}|{embedder.backend}|{embedder.max_length}|{len(docs)}".encode()
+    ).hexdigest()[:16]
     path = cache_dir / f"scifact-{key}.npy"
     if path.exists():
         log(f"corpus vectors from cache {path}")
         return np.load(path)
     texts = [document_text(d["title"], d["abstract"]) for d in docs]
     start = time.perf_counter()
-    vecs = embedder.embed(texts, progress=lambda n: log(f"  embedded {n}/{len(texts)} ({n / (time.perf_counter() - start):.1f}/s)"))
+    vecs = embedder.embed(
+        texts, progress=lambda n: log(f"  embedded {n}/{len(texts)} ({n / (time.perf_counter() - start):.1f}/s)")
+    )
     cache_dir.mkdir(parents=True, exist_ok=True)
     np.save(path, vecs)
     return vecs
@@ -138,8 +153,12 @@ def make_embedder(args: argparse.Namespace) -> Embedder:
         else:
             log(f"built {build(model_dir)}")
     # Two 1-thread sessions side by side, as `dailypapers embed` runs: the same vectors as one 2-thread session.
-    return Embedder(max_length=args.max_length, threads=args.threads, sessions=args.sessions,
-                    model_dir=model_dir if args.model == "per-channel" else None)
+    return Embedder(
+        max_length=args.max_length,
+        threads=args.threads,
+        sessions=args.sessions,
+        model_dir=model_dir if args.model == "per-channel" else None,
+    )
 
 
 def keyword_hits(index: KeywordIndex, queries: Mapping[str, str], depth: int = DEPTH) -> dict[str, Hits]:
@@ -161,7 +180,9 @@ def log(message: str) -> None:
 # -- tuning (train qrels only) ---------------------------------------------------------
 
 
-def tune(index: KeywordIndex, vectors: VectorIndex, embedder: Embedder, queries: Mapping[str, str], train: Qrels) -> None:
+def tune(
+    index: KeywordIndex, vectors: VectorIndex, embedder: Embedder, queries: Mapping[str, str], train: Qrels
+) -> None:
     train_queries = {q: queries[q] for q in train}
     log(f"tuning on {len(train_queries)} train queries")
     for title in (0.0, 0.1, 0.2, 0.35, 0.5, 1.0):
@@ -186,8 +207,14 @@ def tune(index: KeywordIndex, vectors: VectorIndex, embedder: Embedder, queries:
 # -- main ------------------------------------------------------------------------------
 
 
-def coverage_runs(index: KeywordIndex, embedder: Embedder, docs: list[dict], queries: Mapping[str, str], qrels: Qrels,
-                  args: argparse.Namespace) -> list[dict]:
+def coverage_runs(
+    index: KeywordIndex,
+    embedder: Embedder,
+    docs: list[dict],
+    queries: Mapping[str, str],
+    qrels: Qrels,
+    args: argparse.Namespace,
+) -> list[dict]:
     """Hybrid nDCG@10 with only a share of the corpus embedded: what a user sees while the
     background embedding runs. "naive" fuses as if unembedded papers scored 0 semantically."""
     vecs = corpus_embeddings(embedder, docs, args.cache_dir)
@@ -219,8 +246,10 @@ def keyword_only(docs: list[dict], queries: Mapping[str, str], args: argparse.Na
         index.add(docs)
         index.commit()
         tiers = keyword_module.COORDINATION_MAX_TERMS
-        for name, boosts, coordination in (("keyword", FieldBoosts(), tiers),
-                                           ("plain_bm25", FieldBoosts(exact=0, proximity=0), 0)):
+        for name, boosts, coordination in (
+            ("keyword", FieldBoosts(), tiers),
+            ("plain_bm25", FieldBoosts(exact=0, proximity=0), 0),
+        ):
             index.boosts, keyword_module.COORDINATION_MAX_TERMS = boosts, coordination
             figures[name] = evaluate(ids_only(keyword_hits(index, test_queries)), test)
             log(f"{name} {figures[name]}")
@@ -237,13 +266,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sessions", type=int, default=2)
-    parser.add_argument("--keyword-only", action="store_true",
-                        help="keyword figures only (no embedding): today's boosts against the plain BM25 union "
-                             "(no exact-form field, no proximity, no all-words tier)")
+    parser.add_argument(
+        "--keyword-only",
+        action="store_true",
+        help="keyword figures only (no embedding): today's boosts against the plain BM25 union "
+        "(no exact-form field, no proximity, no all-words tier)",
+    )
     parser.add_argument("--tune", action="store_true", help="grid searches on the train qrels; no test figures")
-    parser.add_argument("--coverage", type=float, nargs="*", default=[0.1, 0.25, 0.5, 0.75],
-                        help="also run hybrid with only this share of documents embedded (random, seed 0), "
-                             "with and without the stand-in fusion of partial embeddings")
+    parser.add_argument(
+        "--coverage",
+        type=float,
+        nargs="*",
+        default=[0.1, 0.25, 0.5, 0.75],
+        help="also run hybrid with only this share of documents embedded (random, seed 0), "
+        "with and without the stand-in fusion of partial embeddings",
+    )
     args = parser.parse_args(argv)
 
     docs = load_corpus(args.data)

@@ -109,11 +109,19 @@ def replicas(papers: list[dict], n: int, rng: random.Random):
                 del sentences[rng.randrange(len(sentences))]
             abstract = ". ".join(sentences)
             date += dt.timedelta(days=rng.randint(-365, 365))
-        yield row, source, {
-            "id": paper["id"] if row < len(papers) else f"b{row:07d}",
-            "title": paper.get("title") or "", "abstract": abstract, "authors": paper.get("authors") or [],
-            "categories": paper.get("categories") or [], "date": date, "votes": rng.randint(0, 50) if rng.random() < 0.1 else 0,
-        }
+        yield (
+            row,
+            source,
+            {
+                "id": paper["id"] if row < len(papers) else f"b{row:07d}",
+                "title": paper.get("title") or "",
+                "abstract": abstract,
+                "authors": paper.get("authors") or [],
+                "categories": paper.get("categories") or [],
+                "date": date,
+                "votes": rng.randint(0, 50) if rng.random() < 0.1 else 0,
+            },
+        )
 
 
 def read_through(*paths: Path) -> float:
@@ -144,7 +152,7 @@ def percentiles(samples: list[float]) -> dict:
 def title_queries(papers: list[dict], n: int, seed: int) -> list[str]:
     """User-like queries: the first 2-6 words of real titles."""
     qrng = random.Random(seed)
-    return [" ".join((p.get("title") or "paper").split()[:qrng.randint(2, 6)]) for p in qrng.sample(papers, n)]
+    return [" ".join((p.get("title") or "paper").split()[: qrng.randint(2, 6)]) for p in qrng.sample(papers, n)]
 
 
 def timed(fn, queries) -> list[float]:
@@ -184,8 +192,11 @@ def replica_ids(papers: list[dict], rows: np.ndarray) -> list[str]:
 
 def replica_days(papers: list[dict], n: int) -> np.ndarray:
     """Each document's day number, as the keyword index has it (the same seeded stream)."""
-    return np.fromiter((day_number(doc["date"]) for _, _, doc in replicas(papers, n, random.Random(KEYWORD_SEED))),
-                       dtype=np.int32, count=n)
+    return np.fromiter(
+        (day_number(doc["date"]) for _, _, doc in replicas(papers, n, random.Random(KEYWORD_SEED))),
+        dtype=np.int32,
+        count=n,
+    )
 
 
 def build_vectors(args, papers: list[dict], vrng: np.random.Generator, project: WordProjection) -> float:
@@ -199,7 +210,9 @@ def build_vectors(args, papers: list[dict], vrng: np.random.Generator, project: 
     step = 50_000
     for start in range(0, args.n, step):
         rows = np.arange(start, min(start + step, args.n))
-        block = centres[rows % len(papers)] + 0.3 * vrng.standard_normal((len(rows), DIM)).astype(np.float32) / np.sqrt(DIM)
+        block = centres[rows % len(papers)] + 0.3 * vrng.standard_normal((len(rows), DIM)).astype(np.float32) / np.sqrt(
+            DIM
+        )
         vectors.add(replica_ids(papers, rows), block, days[rows])
         log(f"vectors: {start + len(rows):,} ({'hnsw' if vectors.uses_hnsw else 'exact'})")
     vectors.save()
@@ -214,10 +227,16 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "search")
     ap.add_argument("--shards", type=int, default=DEFAULT_SHARDS, help="Keyword index shards (when it is built).")
-    ap.add_argument("--baseline-keyword", type=Path, default=None,
-                    help="Another keyword index of the same corpus (e.g. one built with --shards 1): its keyword queries are timed too, interleaved, and compared.")
+    ap.add_argument(
+        "--baseline-keyword",
+        type=Path,
+        default=None,
+        help="Another keyword index of the same corpus (e.g. one built with --shards 1): its keyword queries are timed too, interleaved, and compared.",
+    )
     ap.add_argument("--rounds", type=int, default=3, help="Timed passes over the queries for each kind of search.")
-    ap.add_argument("--reuse", action="store_true", help="Keep the indexes a previous run left in --out; build only those missing.")
+    ap.add_argument(
+        "--reuse", action="store_true", help="Keep the indexes a previous run left in --out; build only those missing."
+    )
     ap.add_argument("--model-dir", type=Path, default=Path(sys.prefix) / "share" / "dailypapers" / "models")
     args = ap.parse_args()
     rng = random.Random(KEYWORD_SEED)
@@ -246,10 +265,19 @@ def main() -> None:
     recent = Filters(date_from=last - dt.timedelta(days=90), date_to=last)
     parsed = [parse_query(q) for q in queries]
 
-    results: dict = {"n": args.n, "queries": len(queries), "vectors": "synthetic: hashed word projections of the real papers, replicas with noise", "model": embedder.model_path.name,
-                     "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
-                     "keyword_build_s": keyword_build and round(keyword_build, 1), "vector_build_s": vector_build and round(vector_build, 1),
-                     "keyword_disk_mb": round(disk(args.out / "keyword") / 1e6), "keyword_shards": keyword.shard_count, "vector_disk_mb": round(disk(args.out / "vectors") / 1e6)}
+    results: dict = {
+        "n": args.n,
+        "queries": len(queries),
+        "vectors": "synthetic: hashed word projections of the real papers, replicas with noise",
+        "model": embedder.model_path.name,
+        "cores": os.cpu_count(),
+        "load_average": round(os.getloadavg()[0], 2),
+        "keyword_build_s": keyword_build and round(keyword_build, 1),
+        "vector_build_s": vector_build and round(vector_build, 1),
+        "keyword_disk_mb": round(disk(args.out / "keyword") / 1e6),
+        "keyword_shards": keyword.shard_count,
+        "vector_disk_mb": round(disk(args.out / "vectors") / 1e6),
+    }
     runs = {
         "keyword": lambda q: keyword.search(q, limit=20),
         "keyword_date": lambda q: keyword.search(q, limit=20, filters=recent),
@@ -265,17 +293,28 @@ def main() -> None:
         rounds = [percentiles(timed(fn, parsed)) for _ in range(args.rounds)]
         for stat in ("p50_ms", "p95_ms"):
             results[f"{name}_{stat}"] = round(statistics.median(r[stat] for r in rounds), 2)
-        log(f"{name}: p50 {results[f'{name}_p50_ms']} ms, p95 {results[f'{name}_p95_ms']} ms "
-            f"(p95 by round: {', '.join(str(r['p95_ms']) for r in rounds)})")
+        log(
+            f"{name}: p50 {results[f'{name}_p50_ms']} ms, p95 {results[f'{name}_p95_ms']} ms "
+            f"(p95 by round: {', '.join(str(r['p95_ms']) for r in rounds)})"
+        )
     if args.baseline_keyword:
         baseline = KeywordIndex(args.baseline_keyword)
         results["baseline_keyword_shards"] = baseline.shard_count
-        for name, index in (("baseline_keyword", baseline), ("keyword", keyword), ("baseline_keyword", baseline), ("keyword", keyword)):
+        for name, index in (
+            ("baseline_keyword", baseline),
+            ("keyword", keyword),
+            ("baseline_keyword", baseline),
+            ("keyword", keyword),
+        ):
             # Interleaved rounds: the machine's load falls on both alike; the last round of each is kept.
             stats = percentiles(timed(lambda q, index=index: index.search(q, limit=20), parsed))
             results[f"{name}_rerun_p50_ms"], results[f"{name}_rerun_p95_ms"] = stats["p50_ms"], stats["p95_ms"]
-        results["keyword_p95_vs_baseline"] = round(results["keyword_rerun_p95_ms"] / results["baseline_keyword_rerun_p95_ms"], 2)
-        log(f"keyword p95 {results['keyword_rerun_p95_ms']} ms vs baseline {results['baseline_keyword_rerun_p95_ms']} ms")
+        results["keyword_p95_vs_baseline"] = round(
+            results["keyword_rerun_p95_ms"] / results["baseline_keyword_rerun_p95_ms"], 2
+        )
+        log(
+            f"keyword p95 {results['keyword_rerun_p95_ms']} ms vs baseline {results['baseline_keyword_rerun_p95_ms']} ms"
+        )
     q_embed = percentiles(embed_times)
     results["query_embed_p50_ms"], results["query_embed_p95_ms"] = q_embed["p50_ms"], q_embed["p95_ms"]
     results["rss_mb"] = round(rss_mb())

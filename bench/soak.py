@@ -59,10 +59,14 @@ TIMEOUT = 30.0
 
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_") and k != "DATABASE_URL"}
-    env.update(DAILYPAPERS_HOME=str(home), DAILYPAPERS_SECRET_KEY="soak-" + os.urandom(24).hex(),
-               DAILYPAPERS_DEBUG="0", DAILYPAPERS_LOG_LEVEL="ERROR",
-               # Mail stays in memory (locmem backend): the reset flood must not need an SMTP server.
-               DAILYPAPERS_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+    env.update(
+        DAILYPAPERS_HOME=str(home),
+        DAILYPAPERS_SECRET_KEY="soak-" + os.urandom(24).hex(),
+        DAILYPAPERS_DEBUG="0",
+        DAILYPAPERS_LOG_LEVEL="ERROR",
+        # Mail stays in memory (locmem backend): the reset flood must not need an SMTP server.
+        DAILYPAPERS_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
     return env
 
 
@@ -77,22 +81,32 @@ def prepare(home: Path, env: dict[str, str], papers: int) -> None:
     subprocess.run([*CLI, "migrate", "-v", "0"], env=env, check=True)
     subprocess.run([*CLI, "import", "--format", "hf-flat", str(subset)], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([*CLI, "rank", "--rebuild"], env=env, check=True, stdout=subprocess.DEVNULL)
-    code = ("import django;django.setup();from django.contrib.auth import get_user_model as g;"
-            f"g().objects.create_user('soak', 'soak@example.org', {PASSWORD!r})")
-    subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"},
-                   check=True)
+    code = (
+        "import django;django.setup();from django.contrib.auth import get_user_model as g;"
+        f"g().objects.create_user('soak', 'soak@example.org', {PASSWORD!r})"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"}, check=True
+    )
     print(f"soak: {papers} papers imported, scored and indexed in {time.monotonic() - started:.0f} s", flush=True)
 
 
 def facts(env: dict[str, str]) -> dict:
-    code = ("import django,json;django.setup();from dailypapers.store.models import DailyEntry, Paper;"
-            "d=DailyEntry.objects.order_by('-date').values_list('date',flat=True).first();"
-            "ids=list(Paper.objects.order_by('-id').values_list('arxiv_id',flat=True)[:50]);"
-            "words=[w for t in Paper.objects.values_list('title',flat=True)[:200] for w in t.split() if w.isalpha()];"
-            "print(json.dumps({'day': d.isoformat(), 'week': '%04d-W%02d' % d.isocalendar()[:2], 'month': d.strftime('%Y-%m'),"
-            "'ids': ids, 'words': words[:300]}))")
-    out = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"},
-                         check=True, capture_output=True, text=True).stdout
+    code = (
+        "import django,json;django.setup();from dailypapers.store.models import DailyEntry, Paper;"
+        "d=DailyEntry.objects.order_by('-date').values_list('date',flat=True).first();"
+        "ids=list(Paper.objects.order_by('-id').values_list('arxiv_id',flat=True)[:50]);"
+        "words=[w for t in Paper.objects.values_list('title',flat=True)[:200] for w in t.split() if w.isalpha()];"
+        "print(json.dumps({'day': d.isoformat(), 'week': '%04d-W%02d' % d.isocalendar()[:2], 'month': d.strftime('%Y-%m'),"
+        "'ids': ids, 'words': words[:300]}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -155,8 +169,9 @@ class Session:
         return match.group(1).decode() if match else ""
 
 
-def timed(recorder: Recorder, session: Session, kind: str, phase: str, method: str, path: str,
-          form: dict | None = None) -> None:
+def timed(
+    recorder: Recorder, session: Session, kind: str, phase: str, method: str, path: str, form: dict | None = None
+) -> None:
     started = time.perf_counter()
     try:
         status, _ = session.request(method, path, form)
@@ -167,13 +182,23 @@ def timed(recorder: Recorder, session: Session, kind: str, phase: str, method: s
 
 
 def normal_paths(f: dict) -> list[str]:
-    return ["/", "/trending", f"/papers/date/{f['day']}", f"/papers/week/{f['week']}", f"/papers/month/{f['month']}",
-            f"/papers/{f['ids'][0]}", f"/papers/{f['ids'][1]}", f"/search?q={quote(' '.join(f['words'][:2]))}",
-            f"/api/daily_papers?date={f['day']}", "/trending/feed"]
+    return [
+        "/",
+        "/trending",
+        f"/papers/date/{f['day']}",
+        f"/papers/week/{f['week']}",
+        f"/papers/month/{f['month']}",
+        f"/papers/{f['ids'][0]}",
+        f"/papers/{f['ids'][1]}",
+        f"/search?q={quote(' '.join(f['words'][:2]))}",
+        f"/api/daily_papers?date={f['day']}",
+        "/trending/feed",
+    ]
 
 
-def hostile_requests(f: dict, rng: random.Random, member: Session, member_csrf: str, sprayer: Session,
-                     spray_csrf: dict[str, str]):
+def hostile_requests(
+    f: dict, rng: random.Random, member: Session, member_csrf: str, sprayer: Session, spray_csrf: dict[str, str]
+):
     """One hostile request at random: (session, method, path, form)."""
     word = rng.choice(f["words"])
     huge = rng.choice(["214748364", str(2**63), str(2**64 + 7), "9" * 30])
@@ -184,17 +209,49 @@ def hostile_requests(f: dict, rng: random.Random, member: Session, member_csrf: 
         (sprayer, "GET", f"/api/papers/search?q={word}&p={huge}&limit=100", None),
         (sprayer, "GET", f"/papers/month/{f['month']}?p={huge}", None),
         (sprayer, "GET", f"/api/daily_papers?month={f['month']}&p={huge}", None),
-        (sprayer, "GET", rng.choice(["/papers/week/9999-W52", "/papers/month/9999-12", "/api/daily_papers?month=9999-12",
-                                     "/papers/date/0001-01-01"]), None),
+        (
+            sprayer,
+            "GET",
+            rng.choice(
+                [
+                    "/papers/week/9999-W52",
+                    "/papers/month/9999-12",
+                    "/api/daily_papers?month=9999-12",
+                    "/papers/date/0001-01-01",
+                ]
+            ),
+            None,
+        ),
         (sprayer, "GET", rng.choice(["/search/feed?q=a%01", "/search/feed?q=%08%00&format=atom"]), None),
-        (sprayer, "POST", "/admin/login/", {"csrfmiddlewaretoken": spray_csrf["admin"], "username": "soak",
-                                            "password": f"guess{rng.random()}", "next": "/admin/"}),
-        (sprayer, "POST", "/accounts/login", {"csrfmiddlewaretoken": spray_csrf["site"], "username": "soak",
-                                              "password": f"guess{rng.random()}"}),
-        (sprayer, "POST", "/accounts/password/reset", {"csrfmiddlewaretoken": spray_csrf["reset"],
-                                                       "email": "soak@example.org"}),
-        (member, "POST", f"/papers/{rng.choice(f['ids'])}/comments", {"csrfmiddlewaretoken": member_csrf,
-                                                                      "body": "[" * 10_000}),
+        (
+            sprayer,
+            "POST",
+            "/admin/login/",
+            {
+                "csrfmiddlewaretoken": spray_csrf["admin"],
+                "username": "soak",
+                "password": f"guess{rng.random()}",
+                "next": "/admin/",
+            },
+        ),
+        (
+            sprayer,
+            "POST",
+            "/accounts/login",
+            {"csrfmiddlewaretoken": spray_csrf["site"], "username": "soak", "password": f"guess{rng.random()}"},
+        ),
+        (
+            sprayer,
+            "POST",
+            "/accounts/password/reset",
+            {"csrfmiddlewaretoken": spray_csrf["reset"], "email": "soak@example.org"},
+        ),
+        (
+            member,
+            "POST",
+            f"/papers/{rng.choice(f['ids'])}/comments",
+            {"csrfmiddlewaretoken": member_csrf, "body": "[" * 10_000},
+        ),
         (sprayer, "GET", "/search?" + urlencode({"q": long_query}), None),
         (sprayer, "GET", f"/{junk}?{junk}={junk}", None),
         (sprayer, "GET", f"/trending?category={junk}&p={rng.randint(0, 3)}&{junk}=1", None),
@@ -208,8 +265,9 @@ def run(args: argparse.Namespace) -> dict:
     prepare(home, env, args.papers)
     f = facts(env)
     port = free_port()
-    server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
-                              stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--workers", str(args.workers)], env=env, stdout=subprocess.DEVNULL
+    )
     recorder = Recorder()
     phase = {"name": "warm"}
     stop = threading.Event()
@@ -239,11 +297,15 @@ def run(args: argparse.Namespace) -> dict:
             rng = random.Random(seed)
             member, sprayer = Session(port), Session(port)
             token = member.csrf("/accounts/login")
-            member.request("POST", "/accounts/login", {"csrfmiddlewaretoken": token, "username": "soak",
-                                                       "password": PASSWORD})
+            member.request(
+                "POST", "/accounts/login", {"csrfmiddlewaretoken": token, "username": "soak", "password": PASSWORD}
+            )
             member_csrf = member.csrf(f"/papers/{f['ids'][0]}")
-            spray_csrf = {"admin": sprayer.csrf("/admin/login/"), "site": sprayer.csrf("/accounts/login"),
-                          "reset": sprayer.csrf("/accounts/password/reset")}
+            spray_csrf = {
+                "admin": sprayer.csrf("/admin/login/"),
+                "site": sprayer.csrf("/accounts/login"),
+                "reset": sprayer.csrf("/accounts/password/reset"),
+            }
             hostile_on.wait()
             while not stop.is_set():
                 session, method, path, form = hostile_requests(f, rng, member, member_csrf, sprayer, spray_csrf)
@@ -277,14 +339,29 @@ def run(args: argparse.Namespace) -> dict:
     dropped = sum(recorder.dropped.values())
     ratio = round(load / idle, 2) if idle and idle == idle else float("nan")
     report = {
-        "seconds": args.seconds, "workers": args.workers, "hostile_threads": args.hostile, "normal_threads": args.normal,
-        "papers": args.papers, "requests": sum(recorder.counts.values()), "5xx": errors_5xx,
-        "dropped_connections": dropped, "hostile_requests": recorder.counts["hostile"],
-        "normal_requests": recorder.counts["normal"], "normal_p50_idle_ms": round(statistics.median(recorder.latencies["idle"]) * 1000, 2) if recorder.latencies["idle"] else None,
-        "normal_p50_load_ms": round(statistics.median(recorder.latencies["load"]) * 1000, 2) if recorder.latencies["load"] else None,
-        "normal_p95_idle_ms": idle, "normal_p95_load_ms": load, "p95_ratio": ratio,
-        "statuses": dict(sorted(recorder.statuses.items())), "dropped_kinds": dict(recorder.dropped),
-        "samples_5xx": recorder.samples_5xx, "server_alive_at_end": alive,
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "hostile_threads": args.hostile,
+        "normal_threads": args.normal,
+        "papers": args.papers,
+        "requests": sum(recorder.counts.values()),
+        "5xx": errors_5xx,
+        "dropped_connections": dropped,
+        "hostile_requests": recorder.counts["hostile"],
+        "normal_requests": recorder.counts["normal"],
+        "normal_p50_idle_ms": round(statistics.median(recorder.latencies["idle"]) * 1000, 2)
+        if recorder.latencies["idle"]
+        else None,
+        "normal_p50_load_ms": round(statistics.median(recorder.latencies["load"]) * 1000, 2)
+        if recorder.latencies["load"]
+        else None,
+        "normal_p95_idle_ms": idle,
+        "normal_p95_load_ms": load,
+        "p95_ratio": ratio,
+        "statuses": dict(sorted(recorder.statuses.items())),
+        "dropped_kinds": dict(recorder.dropped),
+        "samples_5xx": recorder.samples_5xx,
+        "server_alive_at_end": alive,
         "load_average": round(os.getloadavg()[0], 2),
     }
     report["floors_met"] = bool(errors_5xx == 0 and dropped == 0 and ratio <= 3 and alive)
@@ -298,7 +375,9 @@ def main() -> None:
     parser.add_argument("--normal", type=int, default=2, help="normal visitor threads")
     parser.add_argument("--think", type=float, default=0.05, help="seconds a visitor waits between pages")
     parser.add_argument("--workers", type=int, default=5, help="gunicorn workers")
-    parser.add_argument("--papers", type=int, default=5000, help="real daily-paper entries imported into the scratch home")
+    parser.add_argument(
+        "--papers", type=int, default=5000, help="real daily-paper entries imported into the scratch home"
+    )
     parser.add_argument("--home", help="reuse this DAILYPAPERS_HOME (built on first use)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch home")
     report = run(parser.parse_args())

@@ -40,7 +40,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
-SOURCES = [DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz"]
+SOURCES = [
+    DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz",
+    DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz",
+]
 QUICK_SOURCES = SOURCES[1:]
 OLD_CARDS = "2eb9b10"  # the last revision whose cards were f-string HTML (web/templatetags/cards.py)
 LIST_PAGES = ("trending", "day")
@@ -59,8 +62,12 @@ end
 
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_") and k != "DATABASE_URL"}
-    env.update(DAILYPAPERS_HOME=str(home), DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
-               DAILYPAPERS_DEBUG="0", DAILYPAPERS_LOG_LEVEL="ERROR")
+    env.update(
+        DAILYPAPERS_HOME=str(home),
+        DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
+        DAILYPAPERS_DEBUG="0",
+        DAILYPAPERS_LOG_LEVEL="ERROR",
+    )
     return env
 
 
@@ -94,15 +101,26 @@ def wait_up(url: str, timeout: float = 60) -> None:
 
 
 def sample_targets(env: dict[str, str]) -> dict[str, str]:
-    code = ("import django,json;django.setup();from dailypapers.store.models import DailyEntry, PaperStats;"
-            "d=DailyEntry.objects.order_by('-date').values_list('date',flat=True).first();"
-            "p=PaperStats.objects.order_by('-trending_score').select_related('paper').first().paper.arxiv_id;"
-            "print(json.dumps([d.isoformat(), p]))")
-    out = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"},
-                         check=True, capture_output=True, text=True).stdout
+    code = (
+        "import django,json;django.setup();from dailypapers.store.models import DailyEntry, PaperStats;"
+        "d=DailyEntry.objects.order_by('-date').values_list('date',flat=True).first();"
+        "p=PaperStats.objects.order_by('-trending_score').select_related('paper').first().paper.arxiv_id;"
+        "print(json.dumps([d.isoformat(), p]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     day, paper = json.loads(out.strip().splitlines()[-1])
-    return {"trending": "/trending", "day": f"/papers/date/{day}", "paper": f"/papers/{paper}",
-            "api_daily_papers": f"/api/daily_papers?date={day}"}
+    return {
+        "trending": "/trending",
+        "day": f"/papers/date/{day}",
+        "paper": f"/papers/{paper}",
+        "api_daily_papers": f"/api/daily_papers?date={day}",
+    }
 
 
 def run_wrk(url: str, duration: int, connections: int, script: Path, cpus: str | None) -> dict:
@@ -111,10 +129,15 @@ def run_wrk(url: str, duration: int, connections: int, script: Path, cpus: str |
         cmd = ["taskset", "-c", cpus, *cmd]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     line = next(row for row in out.splitlines() if row.startswith("WRKJSON "))
-    raw = json.loads(line[len("WRKJSON "):])
-    return {"rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1), "p50_ms": raw["p50_us"] / 1000,
-            "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000, "errors": raw["errors"],
-            "requests": raw["requests"]}
+    raw = json.loads(line[len("WRKJSON ") :])
+    return {
+        "rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p95_ms": raw["p95_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "errors": raw["errors"],
+        "requests": raw["requests"],
+    }
 
 
 def with_source(env: dict[str, str], src: Path | None) -> dict[str, str]:
@@ -154,10 +177,19 @@ print(json.dumps(out))
 
 def render_ms(env: dict[str, str], targets: dict[str, str], repeats: int) -> dict[str, float]:
     """Median CPU milliseconds of an uncached in-process render (Django test client) of each target."""
-    env = {**env, "DJANGO_SETTINGS_MODULE": "dailypapers.settings", "DAILYPAPERS_PAGE_CACHE_SECONDS": "0",
-           "DAILYPAPERS_ALLOWED_HOSTS": "testserver"}
-    out = subprocess.run([sys.executable, "-c", RENDER, json.dumps(targets), str(repeats)], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "dailypapers.settings",
+        "DAILYPAPERS_PAGE_CACHE_SECONDS": "0",
+        "DAILYPAPERS_ALLOWED_HOSTS": "testserver",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", RENDER, json.dumps(targets), str(repeats)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -183,7 +215,12 @@ def compare_baseline(env: dict[str, str], targets: dict[str, str], args: argpars
             out[name] = {"old": old, "new": new, "ratio": round(new / old, 3) if old else None}
         return out
 
-    return {"rev": args.baseline, "rounds": args.rounds, "uncached_rps": summary(rps), "render_cpu_ms": summary(renders)}
+    return {
+        "rev": args.baseline,
+        "rounds": args.rounds,
+        "uncached_rps": summary(rps),
+        "render_cpu_ms": summary(renders),
+    }
 
 
 def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Namespace, label: str) -> dict[str, dict]:
@@ -192,8 +229,11 @@ def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Names
     server_cpus = ",".join(str(i) for i in range(min(args.cores, total)))
     client_cpus = ",".join(str(i) for i in range(args.cores, total)) or None
     port = free_port()
-    server = subprocess.Popen(["taskset", "-c", server_cpus, *CLI, "serve", "--port", str(port),
-                               "--workers", str(workers_for(args))], env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["taskset", "-c", server_cpus, *CLI, "serve", "--port", str(port), "--workers", str(workers_for(args))],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     results: dict[str, dict] = {}
     try:
         base = f"http://127.0.0.1:{port}"
@@ -221,11 +261,20 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--cores", type=int, default=2, help="CPUs the server may use (taskset)")
     parser.add_argument("--home", type=Path, help="reuse this data dir (imported once, kept)")
-    parser.add_argument("--no-page-cache", action="store_true",
-                        help="only the run with the anonymous page cache off (DAILYPAPERS_PAGE_CACHE_SECONDS=0)")
-    parser.add_argument("--baseline", nargs="?", const=OLD_CARDS, default=None, metavar="REV",
-                        help=f"also run revision REV's server on the uncached list pages (default REV: {OLD_CARDS}, "
-                             "the f-string cards) and report old/new medians and their ratio")
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="only the run with the anonymous page cache off (DAILYPAPERS_PAGE_CACHE_SECONDS=0)",
+    )
+    parser.add_argument(
+        "--baseline",
+        nargs="?",
+        const=OLD_CARDS,
+        default=None,
+        metavar="REV",
+        help=f"also run revision REV's server on the uncached list pages (default REV: {OLD_CARDS}, "
+        "the f-string cards) and report old/new medians and their ratio",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="old/new alternations with --baseline")
     parser.add_argument("--render-repeats", type=int, default=40, help="in-process renders per page and round")
     parser.add_argument("--quick", action="store_true", help="import only the Hugging Face days (9,881 papers)")
@@ -236,8 +285,12 @@ def main() -> None:
     env = env_for(home)
     prepare(home, env, QUICK_SOURCES if args.quick else SOURCES)
     targets = sample_targets(env)
-    report: dict = {"server_cores": args.cores, "workers": workers_for(args), "connections": args.connections,
-                    "duration_s": args.duration}
+    report: dict = {
+        "server_cores": args.cores,
+        "workers": workers_for(args),
+        "connections": args.connections,
+        "duration_s": args.duration,
+    }
     if not args.no_page_cache:
         report.update(run_suite(env, targets, args, "cached"))
     report["uncached"] = run_suite({**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}, targets, args, "uncached")

@@ -48,10 +48,15 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 300, check: bool =
     """Run the real console entry point in a subprocess."""
     result = subprocess.run(
         [sys.executable, "-m", "dailypapers.cli.main", *args],
-        env=env, capture_output=True, text=True, timeout=timeout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"dailypapers {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"dailypapers {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -89,7 +94,7 @@ def sql_rows(database_url: str, query: str) -> list[tuple]:
     if database_url.startswith("sqlite:///"):
         import sqlite3
 
-        with sqlite3.connect(database_url[len("sqlite:///"):], timeout=30) as conn:
+        with sqlite3.connect(database_url[len("sqlite:///") :], timeout=30) as conn:
             return conn.execute(query).fetchall()
     import psycopg
 
@@ -108,8 +113,10 @@ def search_index(settings, tmp_path):
 @pytest.fixture
 def make_user(django_user_model):
     def make(name: str = "alice", password: str = "correct horse battery", **extra):
-        return django_user_model.objects.create_user(username=name, email=f"{name}@example.org",
-                                                     password=password, **extra)
+        return django_user_model.objects.create_user(
+            username=name, email=f"{name}@example.org", password=password, **extra
+        )
+
     return make
 
 
@@ -146,8 +153,11 @@ def arxiv_api(settings):
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_ARXIV_DELAY": 0.0,
-                       "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{server.server_port}/api/query"}
+    settings.CONFIG = {
+        **settings.CONFIG,
+        "DAILYPAPERS_ARXIV_DELAY": 0.0,
+        "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{server.server_port}/api/query",
+    }
     yield requests
     server.shutdown()
 

@@ -35,17 +35,23 @@ def make_papers(count: int = 30, day: dt.date = DAY) -> list[str]:
         arxiv_id = f"{day:%y%m}.{10000 + i:05d}"
         ids.append(arxiv_id)
         paper = PaperRecord(
-            arxiv_id=arxiv_id, title=f"{topic}, part {i}", source="test",
+            arxiv_id=arxiv_id,
+            title=f"{topic}, part {i}",
+            source="test",
             abstract=f"We study {topic.lower()} in setting {i}. Results improve on prior work. More text follows.",
-            authors=["A. Author", "B. Author"], categories=[category, "cs.AI"], announced=day,
+            authors=["A. Author", "B. Author"],
+            categories=[category, "cs.AI"],
+            announced=day,
         )
         records.append(paper)
         records.append(DailyEntryRecord(paper=paper, date=day, upvotes=count - i))
     write_batch(records, dt.datetime(2026, 6, 30, 12, tzinfo=dt.timezone.utc))
     papers = Paper.objects.in_bulk(ids, field_name="arxiv_id")
     PaperStats.objects.bulk_create(
-        [PaperStats(paper=papers[a], hf_votes=count - i, community_votes=i % 3, trending_score=float(count - i))
-         for i, a in enumerate(ids)],
+        [
+            PaperStats(paper=papers[a], hf_votes=count - i, community_votes=i % 3, trending_score=float(count - i))
+            for i, a in enumerate(ids)
+        ],
         ignore_conflicts=True,
     )
     return ids
@@ -108,10 +114,19 @@ def run_cli(env: dict, *args: str, check: bool = True) -> subprocess.CompletedPr
 
 def run_python(env: dict, code: str) -> subprocess.CompletedProcess:
     """Run ``code`` with Django set up against ``env``'s database."""
-    prelude = (f"import sys, django, os; sys.path.insert(0, {str(ROOT / 'tests')!r}); "
-               "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dailypapers.settings'); django.setup()\n")
-    return subprocess.run([sys.executable, "-c", prelude + code], env=env, cwd=ROOT, capture_output=True,
-                          text=True, check=True, timeout=300)
+    prelude = (
+        f"import sys, django, os; sys.path.insert(0, {str(ROOT / 'tests')!r}); "
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dailypapers.settings'); django.setup()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
 
 
 # The ``sink`` fixture lives in tests/conftest.py; its name stays importable from here.

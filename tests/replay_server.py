@@ -41,12 +41,21 @@ class Reply:
     delay: float = 0.0
 
     @classmethod
-    def file(cls, path: str | Path, status: int = 200, headers: Mapping[str, str] | None = None,
-             content_type: str | None = None) -> Reply:
+    def file(
+        cls,
+        path: str | Path,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> Reply:
         """Replay a recorded body from a file; the content type follows its suffix unless given."""
         path = Path(path)
-        guessed = {".xml": "text/xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8",
-                   ".html": "text/html; charset=utf-8", ".json": "application/json"}
+        guessed = {
+            ".xml": "text/xml; charset=utf-8",
+            ".atom": "application/atom+xml; charset=utf-8",
+            ".html": "text/html; charset=utf-8",
+            ".json": "application/json",
+        }
         merged = {"Content-Type": content_type or guessed.get(path.suffix, "application/octet-stream")}
         merged.update(headers or {})
         return cls(status, path.read_bytes(), merged)
@@ -97,8 +106,9 @@ class ReplayServer:
         handler = type("Handler", (_Handler,), {"replay": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="replay-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="replay-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -125,8 +135,13 @@ class ReplayServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
     # -- routes and records ------------------------------------------------------------------
-    def route(self, path: str, replies: Reply | Sequence[Reply],
-              when: Mapping[str, str] | Callable[[Query], bool] | None = None, method: str = "GET") -> Route:
+    def route(
+        self,
+        path: str,
+        replies: Reply | Sequence[Reply],
+        when: Mapping[str, str] | Callable[[Query], bool] | None = None,
+        method: str = "GET",
+    ) -> Route:
         """Answer ``method path`` requests whose query matches ``when`` with ``replies`` in turn."""
         if isinstance(replies, Reply):
             replies = [replies]
@@ -161,8 +176,11 @@ class ReplayServer:
                 if route.method == received.method and route.path == received.path and route.when(received.query):
                     return route.next_reply()
             self.unmatched.append(received)
-        return Reply(404, f"replay server: no route for {received.method} {received.path}?{received.raw_query}".encode(),
-                     {"Content-Type": "text/plain"})
+        return Reply(
+            404,
+            f"replay server: no route for {received.method} {received.path}?{received.raw_query}".encode(),
+            {"Content-Type": "text/plain"},
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -113,16 +113,27 @@ class SmtpSink:
 
     def settings(self) -> dict:
         """Django settings that point the email backend at this sink."""
-        return {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
-                "EMAIL_PORT": self.port, "EMAIL_USE_TLS": False, "EMAIL_USE_SSL": False,
-                "EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": ""}
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": self.port,
+            "EMAIL_USE_TLS": False,
+            "EMAIL_USE_SSL": False,
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+        }
 
     def env(self) -> dict:
         """The same, as environment variables for a `dailypapers` subprocess."""
-        return {"DAILYPAPERS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                "DAILYPAPERS_EMAIL_HOST": "127.0.0.1", "DAILYPAPERS_EMAIL_PORT": str(self.port),
-                "DAILYPAPERS_EMAIL_STARTTLS": "0", "DAILYPAPERS_EMAIL_SSL": "0",
-                "DAILYPAPERS_EMAIL_USER": "", "DAILYPAPERS_EMAIL_PASSWORD": ""}
+        return {
+            "DAILYPAPERS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "DAILYPAPERS_EMAIL_HOST": "127.0.0.1",
+            "DAILYPAPERS_EMAIL_PORT": str(self.port),
+            "DAILYPAPERS_EMAIL_STARTTLS": "0",
+            "DAILYPAPERS_EMAIL_SSL": "0",
+            "DAILYPAPERS_EMAIL_USER": "",
+            "DAILYPAPERS_EMAIL_PASSWORD": "",
+        }
 
 
 class _CountingHandler:

@@ -50,8 +50,9 @@ def bearer(db, tmp_path, make_user, arxiv_api, settings):  # noqa: F811
     reader = make_user("schemathesis")
     Collection.objects.create(pk=COLLECTION_ID, user=reader, name="Fuzzed")
     collections.add(reader, COLLECTION_ID, Paper.objects.get(arxiv_id="2608.13210"))  # its note can be set
-    SavedSearch.objects.create(pk=SEARCH_ID, user=reader, name="Fuzzed", query="language models",
-                               feed_token=secrets.token_urlsafe(16))
+    SavedSearch.objects.create(
+        pk=SEARCH_ID, user=reader, name="Fuzzed", query="language models", feed_token=secrets.token_urlsafe(16)
+    )
     # As Django's test client does: the end of a request must not close the test's connection.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
@@ -61,8 +62,7 @@ def bearer(db, tmp_path, make_user, arxiv_api, settings):  # noqa: F811
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, bearer):
     # positive_data_acceptance is left out: some 400s follow rules OpenAPI cannot state (a future
     # date, date and week together, an id that is not arXiv's); those 400s are declared and checked.

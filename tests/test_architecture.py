@@ -13,8 +13,15 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "dailypapers"
 # What each part may import from dailypapers (besides itself). Leaf modules anyone may use:
 # config and settings (read once), rank.trending (the pure scoring formula), periods (the calendar
 # rule), ratelimit (the one limiter) and logfile.
-LEAVES = {"dailypapers.config", "dailypapers.settings", "dailypapers.rank.trending", "dailypapers.periods",
-          "dailypapers.ratelimit", "dailypapers.logfile", "dailypapers.secretkey"}
+LEAVES = {
+    "dailypapers.config",
+    "dailypapers.settings",
+    "dailypapers.rank.trending",
+    "dailypapers.periods",
+    "dailypapers.ratelimit",
+    "dailypapers.logfile",
+    "dailypapers.secretkey",
+}
 ALLOWED = {
     "rank": set(),
     "store": set(),
@@ -50,7 +57,9 @@ def _imports(path: Path) -> list[tuple[int, str]]:
             else:
                 module = node.module or ""
             found.append((node.lineno, module))
-            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names if f"{module}.{alias.name}" in LEAVES]
+            found += [
+                (node.lineno, f"{module}.{alias.name}") for alias in node.names if f"{module}.{alias.name}" in LEAVES
+            ]
     return found
 
 
@@ -63,7 +72,12 @@ def upward_imports() -> list[str]:
         own = rel.parts[0]
         for line, module in _imports(path):
             target = _part(module)
-            if target is None or target == own or module in LEAVES or any(module.startswith(leaf + ".") for leaf in LEAVES):
+            if (
+                target is None
+                or target == own
+                or module in LEAVES
+                or any(module.startswith(leaf + ".") for leaf in LEAVES)
+            ):
                 continue
             if module == "dailypapers.rank" and own != "rank":
                 continue  # the package itself holds nothing
@@ -105,11 +119,16 @@ def test_importing_creates_nothing(module, tmp_path):
     import sys
 
     home = tmp_path / "home"
-    code = (f"import threading, {module}; "
-            "print(sorted(t.name for t in threading.enumerate()))")
+    code = f"import threading, {module}; print(sorted(t.name for t in threading.enumerate()))"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
     env.update(DAILYPAPERS_HOME=str(home), DJANGO_SETTINGS_MODULE="dailypapers.settings")
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code], env=env,
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert out.strip() == "['MainThread']"
     assert not (home / "secret_key").exists()

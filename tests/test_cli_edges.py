@@ -28,14 +28,17 @@ def test_unwritable_home_is_one_sentence(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("command", [["stats"], ["import", "x.jsonl"], ["sync"], ["search", "deep"], ["rank", "--rebuild"],
-                                     ["index"]])
+@pytest.mark.parametrize(
+    "command", [["stats"], ["import", "x.jsonl"], ["sync"], ["search", "deep"], ["rank", "--rebuild"], ["index"]]
+)
 def test_mistyped_home_creates_nothing(tmp_path, command):
     typo = tmp_path / "dailypaper"  # the user meant .../dailypapers
     result = run_cli(*command, env=dailypapers_env(typo), check=False)
     assert result.returncode == 2
-    assert result.stderr.strip() == (f"dailypapers: no database at {typo / 'dailypapers.sqlite3'}; run `dailypapers migrate` "
-                                     "to create one (or set DAILYPAPERS_HOME to the folder that holds yours)")
+    assert result.stderr.strip() == (
+        f"dailypapers: no database at {typo / 'dailypapers.sqlite3'}; run `dailypapers migrate` "
+        "to create one (or set DAILYPAPERS_HOME to the folder that holds yours)"
+    )
     assert not typo.exists(), "nothing may be created for a command that only reads or adds to a database"
 
 
@@ -49,8 +52,9 @@ def test_migrate_creates_the_home_and_then_commands_work(tmp_path):
 
 def test_serve_with_a_mistyped_home_refuses(tmp_path):
     typo = tmp_path / "dailypaper"
-    result = run_cli("serve", "--port", "1", env=dailypapers_env(typo, DAILYPAPERS_SECRET_KEY="k" * 50),
-                     check=False, timeout=60)
+    result = run_cli(
+        "serve", "--port", "1", env=dailypapers_env(typo, DAILYPAPERS_SECRET_KEY="k" * 50), check=False, timeout=60
+    )
     assert result.returncode != 0 and "no database at" in result.stderr and "Traceback" not in result.stderr
     assert not (typo / "dailypapers.sqlite3").exists()
 

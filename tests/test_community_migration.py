@@ -37,8 +37,11 @@ def test_rows_and_permissions_survive_the_move():
         comment_type, _ = OldContentType.objects.get_or_create(app_label="web", model="comment")
         OldContentType.objects.get_or_create(app_label="web", model="vote")
         assert not OldContentType.objects.filter(app_label="community").exists()
-        moderate, _ = OldPermission.objects.get_or_create(content_type=comment_type, codename="moderate",
-                                                          defaults={"name": "Can hide papers and comments and ban users"})
+        moderate, _ = OldPermission.objects.get_or_create(
+            content_type=comment_type,
+            codename="moderate",
+            defaults={"name": "Can hide papers and comments and ban users"},
+        )
         Paper = old.get_model("store", "Paper")
         paper = Paper.objects.create(arxiv_id="2501.00001", title="T", created_at=T)
         alice = User.objects.create(username="alice")
@@ -46,12 +49,15 @@ def test_rows_and_permissions_survive_the_move():
         mod.user_permissions.add(moderate)
         old.get_model("web", "Vote").objects.create(user=alice, paper=paper)
         top = old.get_model("web", "Comment").objects.create(paper=paper, user=alice, body="hi", body_html="<p>hi</p>")
-        old.get_model("web", "Comment").objects.create(paper=paper, user=mod, parent=top, body="re", body_html="<p>re</p>")
+        old.get_model("web", "Comment").objects.create(
+            paper=paper, user=mod, parent=top, body="re", body_html="<p>re</p>"
+        )
         old.get_model("web", "Submission").objects.create(paper=paper, user=alice, date=T.date())
         old.get_model("web", "ApiToken").objects.create(user=alice, name="laptop", digest="d" * 64, prefix="dp_abcde")
         old.get_model("web", "Profile").objects.create(user=alice, email_confirmed=True)
-        old.get_model("web", "PendingSubmission").objects.create(user=alice, submitted_by="alice",
-                                                                  arxiv_id="2501.00002", date=T.date())
+        old.get_model("web", "PendingSubmission").objects.create(
+            user=alice, submitted_by="alice", arxiv_id="2501.00002", date=T.date()
+        )
     finally:
         call_command("migrate", verbosity=0)
 

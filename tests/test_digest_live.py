@@ -51,7 +51,9 @@ def test_preferences_and_one_click_unsubscribe_over_http(received):
     base, _, mail = received
     unsubscribe = mail["List-Unsubscribe"].strip().strip("<>")
     assert unsubscribe.startswith(f"{base}/digest/unsubscribe/")
-    preferences = re.search(rf"{re.escape(base)}/digest/preferences/\S+", mail.get_body(("plain",)).get_content()).group(0)
+    preferences = re.search(
+        rf"{re.escape(base)}/digest/preferences/\S+", mail.get_body(("plain",)).get_content()
+    ).group(0)
     status, body = fetch(preferences)
     assert status == 200 and "live@example.org" in body
     status, body = fetch(unsubscribe)  # GET: a page with a button, nothing changes

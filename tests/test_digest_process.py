@@ -16,8 +16,9 @@ import pytest
 from digest_data import PERIOD, ROOT, cli, external_database, run_cli, run_python
 from smtp_sink import SmtpSink
 
-PRELUDE = ("import sys, django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dailypapers.settings'); "
-           "django.setup()\n")
+PRELUDE = (
+    "import sys, django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dailypapers.settings'); django.setup()\n"
+)
 
 
 @pytest.fixture
@@ -35,13 +36,21 @@ def seed(env, subscribers: int) -> list[str]:
 
 
 def start_sender(env) -> subprocess.Popen:
-    return subprocess.Popen(cli("digest", "send", "--period", PERIOD), env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        cli("digest", "send", "--period", PERIOD),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def ledger_states(env) -> str:
-    code = ("from dailypapers.digest.models import Delivery; from collections import Counter; "
-            "print(sorted(Counter(Delivery.objects.values_list('state', flat=True)).items()))")
+    code = (
+        "from dailypapers.digest.models import Delivery; from collections import Counter; "
+        "print(sorted(Counter(Delivery.objects.values_list('state', flat=True)).items()))"
+    )
     return run_python(env, code).stdout.strip()
 
 
@@ -108,18 +117,34 @@ def test_workers_option_sends_each_mail_once_across_its_processes(world):
     assert report["sent"] == 90 and report["planned"] == 90, result.stdout + result.stderr
     assert sink.received() == {email: 1 for email in emails}
     assert ledger_states(env) == "[('sent', 90)]"
-    code = ("from dailypapers.digest.models import Delivery; "
-            "print(len(set(Delivery.objects.values_list('claimed_by', flat=True))))")
+    code = (
+        "from dailypapers.digest.models import Delivery; "
+        "print(len(set(Delivery.objects.values_list('claimed_by', flat=True))))"
+    )
     assert int(run_python(env, code).stdout) >= 2  # the work was shared
     # Each mail's links are its own subscriber's, whichever process sent it.
     ids = {m["Message-ID"] for _, m in sink.messages}
     assert len(ids) == 90
-    check = ("from dailypapers.digest import tokens; import sys; "
-             "pairs = [l.split() for l in sys.stdin.read().splitlines()]; "
-             "print(all(tokens.read_token(t, tokens.MANAGE).email == e for e, t in pairs))")
-    pairs = "\n".join(f"{rcpt} {m['List-Unsubscribe'].strip().strip('<>').rsplit('/', 1)[1]}" for rcpt, m in sink.messages)
-    assert subprocess.run([sys.executable, "-c", PRELUDE + check], input=pairs, env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=True).stdout.strip() == "True"
+    check = (
+        "from dailypapers.digest import tokens; import sys; "
+        "pairs = [l.split() for l in sys.stdin.read().splitlines()]; "
+        "print(all(tokens.read_token(t, tokens.MANAGE).email == e for e, t in pairs))"
+    )
+    pairs = "\n".join(
+        f"{rcpt} {m['List-Unsubscribe'].strip().strip('<>').rsplit('/', 1)[1]}" for rcpt, m in sink.messages
+    )
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", PRELUDE + check],
+            input=pairs,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        == "True"
+    )
 
 
 def test_workers_option_with_wrong_settings_fails_once_before_claiming(world):

@@ -57,8 +57,10 @@ def test_odd_text_and_addresses_go_through_djangos_encoding(settings, sink):
     """What the old byte splicing had to fall back for: long lines, non-ASCII, an IDN address."""
     long_title = " ".join(["word"] * 300)  # one line over 998 octets: Django uses quoted-printable
     renderer = render.DigestRenderer(PERIOD_)
-    message = renderer.build(make_subscriber("leser@b\u00fccher.example"),
-                             [paper(1, title=long_title), paper(2, title="Caf\u00e9 <b>&amp;</b> \u201cq\u201d")])
+    message = renderer.build(
+        make_subscriber("leser@b\u00fccher.example"),
+        [paper(1, title=long_title), paper(2, title="Caf\u00e9 <b>&amp;</b> \u201cq\u201d")],
+    )
     data = message.message().as_bytes(linesep="\r\n")
     assert max(map(len, data.split(b"\r\n"))) <= 998
     assert b"&lt;b&gt;" in message.alternatives[0][0].encode()  # titles are escaped in HTML
@@ -104,13 +106,24 @@ def test_the_runs_boundary_is_used_only_when_no_body_contains_it():
     assert renderer._boundary in parsed.get_body(("plain",)).get_content()
 
 
-@pytest.mark.parametrize("email_address", ["reader@example.org", "o'brien+digest@example.org", "leser@b\u00fccher.example"])
-@pytest.mark.parametrize("papers", [
-    [paper(1), paper(2, votes=2), paper(3, hf=0)],
-    [paper(4, title="Caf\u00e9 \u2014 na\u00efve \u201cquotes\u201d <b>&amp;</b>", abstract="\u00dcber alles. Next.")],
-    [paper(i) for i in range(10, 30)],
-    [paper(5, title=" ".join(["word"] * 300))],
-])
+@pytest.mark.parametrize(
+    "email_address", ["reader@example.org", "o'brien+digest@example.org", "leser@b\u00fccher.example"]
+)
+@pytest.mark.parametrize(
+    "papers",
+    [
+        [paper(1), paper(2, votes=2), paper(3, hf=0)],
+        [
+            paper(
+                4,
+                title="Caf\u00e9 \u2014 na\u00efve \u201cquotes\u201d <b>&amp;</b>",
+                abstract="\u00dcber alles. Next.",
+            )
+        ],
+        [paper(i) for i in range(10, 30)],
+        [paper(5, title=" ".join(["word"] * 300))],
+    ],
+)
 def test_quick_folding_writes_the_bytes_compat32_writes(settings, email_address, papers):
     settings.BASE_URL = "https://papers.example.org"
     renderer = render.DigestRenderer(PERIOD_)
@@ -124,11 +137,20 @@ def test_quick_folding_writes_the_bytes_compat32_writes(settings, email_address,
 
 
 @pytest.mark.parametrize("email_address", ["reader@example.org", "leser@b\u00fccher.example"])
-@pytest.mark.parametrize("papers", [
-    [paper(1), paper(2, votes=2), paper(3, hf=0)],
-    [paper(4, title="Caf\u00e9 \u2014 na\u00efve \u201cquotes\u201d <b>&amp;</b>", abstract="\u00dcber alles.\r\nNext.\rOn.")],
-    [paper(5, title=" ".join(["word"] * 300))],  # quoted-printable
-])
+@pytest.mark.parametrize(
+    "papers",
+    [
+        [paper(1), paper(2, votes=2), paper(3, hf=0)],
+        [
+            paper(
+                4,
+                title="Caf\u00e9 \u2014 na\u00efve \u201cquotes\u201d <b>&amp;</b>",
+                abstract="\u00dcber alles.\r\nNext.\rOn.",
+            )
+        ],
+        [paper(5, title=" ".join(["word"] * 300))],  # quoted-printable
+    ],
+)
 def test_a_frozen_mail_sends_the_bytes_djangos_encoding_writes(settings, email_address, papers):
     """freeze() encodes in the sender's thread with a faster body writer; the bytes must not change."""
     settings.BASE_URL = "https://papers.example.org"
@@ -143,7 +165,9 @@ def test_a_frozen_mail_sends_the_bytes_djangos_encoding_writes(settings, email_a
     parsed = email.message_from_bytes(data, policy=email.policy.default)
     assert parsed["List-Unsubscribe"].strip().startswith("<https://papers.example.org/digest/unsubscribe/")
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == message.body.replace("\r\n", "\n")
-    assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == message.alternatives[0][0].replace("\r\n", "\n")
+    assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == message.alternatives[0][0].replace(
+        "\r\n", "\n"
+    )
 
 
 def test_long_and_short_addresses_get_tokens_that_read_back(settings):
@@ -154,9 +178,11 @@ def test_long_and_short_addresses_get_tokens_that_read_back(settings):
         assert token.startswith(".") == (len(address) > 40)  # compressed only where that can pay
 
 
-@pytest.mark.parametrize("value", [
-    "<https://papers.example.org/digest/unsubscribe/" + "WzEsInJl-_:." * n + ">" for n in (1, 3, 7, 30)
-] + ["a" * 77, "a" * 78, "<x@y>", "two words " * 12, "a,b" * 40, "a;b" * 40, "tab\tin" * 20])
+@pytest.mark.parametrize(
+    "value",
+    ["<https://papers.example.org/digest/unsubscribe/" + "WzEsInJl-_:." * n + ">" for n in (1, 3, 7, 30)]
+    + ["a" * 77, "a" * 78, "<x@y>", "two words " * 12, "a,b" * 40, "a;b" * 40, "tab\tin" * 20],
+)
 def test_quick_folding_of_long_words_matches_compat32(value):
     for name in ("List-Unsubscribe", "X"):
         quick = render._QUICK_FOLD.clone(linesep="\r\n").fold_binary(name, value)

@@ -65,15 +65,25 @@ def test_across_the_fall_back_change():
 
 
 def test_weekly_digest_on_the_configured_day_and_time():
-    plan = schedule.Schedule.from_config({"DAILYPAPERS_DIGEST_DAILY_DELAY": 30, "DAILYPAPERS_DIGEST_WEEKLY_DAY": "Monday",
-                                          "DAILYPAPERS_DIGEST_WEEKLY_TIME": "07:30"})
+    plan = schedule.Schedule.from_config(
+        {
+            "DAILYPAPERS_DIGEST_DAILY_DELAY": 30,
+            "DAILYPAPERS_DIGEST_WEEKLY_DAY": "Monday",
+            "DAILYPAPERS_DIGEST_WEEKLY_TIME": "07:30",
+        }
+    )
     due_at, period = schedule.next_due(utc(2026, 3, 5), plan, "weekly")
     assert due_at == utc(2026, 3, 9, 11, 30) and period.key == "weekly:2026-W11"  # 07:30 EDT
     assert schedule.next_due(utc(2026, 3, 1), plan, "weekly")[0] == utc(2026, 3, 2, 12, 30)  # 07:30 EST
     assert schedule.next_due(utc(2026, 3, 1), plan, "daily")[0] == utc(2026, 3, 2, 1, 30)  # Sunday 20:30 EST
     with pytest.raises(ValueError):
-        schedule.Schedule.from_config({"DAILYPAPERS_DIGEST_DAILY_DELAY": 0, "DAILYPAPERS_DIGEST_WEEKLY_DAY": "someday",
-                                       "DAILYPAPERS_DIGEST_WEEKLY_TIME": "09:00"})
+        schedule.Schedule.from_config(
+            {
+                "DAILYPAPERS_DIGEST_DAILY_DELAY": 0,
+                "DAILYPAPERS_DIGEST_WEEKLY_DAY": "someday",
+                "DAILYPAPERS_DIGEST_WEEKLY_TIME": "09:00",
+            }
+        )
 
 
 def test_due_periods_and_naive_datetimes():

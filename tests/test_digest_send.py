@@ -59,7 +59,9 @@ def test_preferences_and_never_a_repeat(sink):
     assert titles(first) and titles(second) and not titles(first) & titles(second)
     assert SentPaper.objects.filter(subscriber=cl).count() == 6
     # Everything sent: the video reader had all matches, so the next digest is empty and not mailed.
-    assert Delivery.objects.get(subscriber__email="video@example.org", period="daily:2026-07-01").state == Delivery.EMPTY
+    assert (
+        Delivery.objects.get(subscriber__email="video@example.org", period="daily:2026-07-01").state == Delivery.EMPTY
+    )
 
 
 def test_rerunning_a_period_sends_nothing_twice(sink):
@@ -75,7 +77,9 @@ def test_wrong_smtp_settings_fail_with_one_sentence_and_mark_nothing(sink, setti
     make_papers(3)
     make_subscriber("a@example.org")
     sink.stop()
-    with pytest.raises(CommandError, match=r"^Cannot open an SMTP connection to 127\.0\.0\.1:\d+ \(ConnectionRefusedError"):
+    with pytest.raises(
+        CommandError, match=r"^Cannot open an SMTP connection to 127\.0\.0\.1:\d+ \(ConnectionRefusedError"
+    ):
         call_command("digest", "send", "--period", PERIOD)
     assert not Delivery.objects.exists()
 

@@ -24,8 +24,15 @@ def fresh_rate_limit():
 
 def test_every_page_has_the_subscribe_box_and_stays_cacheable(client):
     paper = feature(DAY, 1)[0]
-    for url in ("/", f"/papers/date/{DAY}", "/trending", f"/papers/{paper.arxiv_id}", "/search?q=model",
-                "/accounts/login", "/accounts/signup"):
+    for url in (
+        "/",
+        f"/papers/date/{DAY}",
+        "/trending",
+        f"/papers/{paper.arxiv_id}",
+        "/search?q=model",
+        "/accounts/login",
+        "/accounts/signup",
+    ):
         response = client.get(url)
         html = response.content.decode()
         assert response.status_code == 200, url
@@ -56,8 +63,13 @@ def test_digest_pages_are_on_the_site_templates(client):
     sub = make_subscriber("p@example.org")
     manage = tokens.make_token(sub, tokens.MANAGE)
     pending = make_subscriber("c@example.org", status="pending")
-    for url in ("/digest/subscribe", f"/digest/preferences/{manage}", f"/digest/unsubscribe/{manage}",
-                f"/digest/confirm/{tokens.make_token(pending, tokens.CONFIRM)}", "/digest/preferences/forged"):
+    for url in (
+        "/digest/subscribe",
+        f"/digest/preferences/{manage}",
+        f"/digest/unsubscribe/{manage}",
+        f"/digest/confirm/{tokens.make_token(pending, tokens.CONFIRM)}",
+        "/digest/preferences/forged",
+    ):
         html = client.get(url).content.decode()
         assert "/static/web/app.css" in html and '<nav aria-label="Main">' in html, url
         assert 'href="/trending"' in html, url
@@ -66,12 +78,20 @@ def test_digest_pages_are_on_the_site_templates(client):
 def test_account_page_shows_and_edits_the_subscription(alice_client, alice, sink):
     page = alice_client.get("/account").content.decode()
     assert "No digest yet" in page and 'action="/account/digest"' in page
-    response = alice_client.post("/account/digest", {"frequency": "weekly", "categories": "cs.CL cs.LG",
-                                                     "keywords": "agents", "excluded_keywords": "", "top_n": 7})
+    response = alice_client.post(
+        "/account/digest",
+        {"frequency": "weekly", "categories": "cs.CL cs.LG", "keywords": "agents", "excluded_keywords": "", "top_n": 7},
+    )
     assert response["Location"] == "/account"
     sub = Subscriber.objects.get(email="alice@example.org")
     # The account's address is confirmed already: active at once, no opt-in mail.
-    assert (sub.status, sub.user, sub.frequency, sub.categories, sub.top_n) == ("active", alice, "weekly", "cs.CL cs.LG", 7)
+    assert (sub.status, sub.user, sub.frequency, sub.categories, sub.top_n) == (
+        "active",
+        alice,
+        "weekly",
+        "cs.CL cs.LG",
+        7,
+    )
     assert not OutboxMail.objects.exists()
     page = alice_client.get("/account").content.decode()
     assert "receives the <strong>weekly</strong> digest" in page and "cs.CL cs.LG" in page and 'value="7"' in page

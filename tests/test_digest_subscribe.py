@@ -25,15 +25,23 @@ def link_in(mail, path: str) -> str:
 
 
 def test_double_opt_in(client, sink):
-    response = client.post("/digest/subscribe", {"email": "New@Example.org", "frequency": "weekly",
-                                                 "categories": "cs.CL cs.LG", "keywords": "agents", "top_n": 5})
+    response = client.post(
+        "/digest/subscribe",
+        {
+            "email": "New@Example.org",
+            "frequency": "weekly",
+            "categories": "cs.CL cs.LG",
+            "keywords": "agents",
+            "top_n": 5,
+        },
+    )
     assert response.status_code == 200 and b"Check your inbox" in response.content
     sub = Subscriber.objects.get(email="new@example.org")
     assert (sub.status, sub.frequency, sub.categories, sub.top_n) == ("pending", "weekly", "cs.CL cs.LG", 5)
     (mail,) = sink.mails_to("new@example.org")
     confirm = link_in(mail, "confirm")
     # GET only shows a button; the POST activates.
-    assert b"<form method=\"post\">" in client.get(confirm).content
+    assert b'<form method="post">' in client.get(confirm).content
     assert Subscriber.objects.get(pk=sub.pk).status == "pending"
     response = client.post(confirm)
     assert response.status_code == 200 and Subscriber.objects.get(pk=sub.pk).status == "active"
@@ -88,12 +96,25 @@ def test_preferences_by_signed_link(client):
     sub = make_subscriber("p@example.org")
     url = f"/digest/preferences/{tokens.make_token(sub, tokens.MANAGE)}"
     assert client.get(url).status_code == 200
-    response = client.post(url, {"frequency": "weekly", "categories": "cs.RO", "keywords": "robots, arms",
-                                 "excluded_keywords": "survey", "top_n": 7})
+    response = client.post(
+        url,
+        {
+            "frequency": "weekly",
+            "categories": "cs.RO",
+            "keywords": "robots, arms",
+            "excluded_keywords": "survey",
+            "top_n": 7,
+        },
+    )
     assert response.status_code == 200 and b"Saved." in response.content
     sub.refresh_from_db()
-    assert (sub.frequency, sub.categories, sub.keywords, sub.excluded_keywords, sub.top_n) == \
-        ("weekly", "cs.RO", "robots, arms", "survey", 7)
+    assert (sub.frequency, sub.categories, sub.keywords, sub.excluded_keywords, sub.top_n) == (
+        "weekly",
+        "cs.RO",
+        "robots, arms",
+        "survey",
+        7,
+    )
     assert client.post(url, {"frequency": "weekly", "top_n": 500}).status_code == 400
     assert client.get(url[:-3] + "abc").status_code == 400
     confirm_token = tokens.make_token(sub, tokens.CONFIRM)

@@ -19,7 +19,9 @@ def test_tick_syncs_then_sends_the_due_periods(sink):
     make_subscriber("daily@example.org", top_n=2)
     make_subscriber("weekly@example.org", frequency="weekly")
     calls = []
-    reports = worker.tick(WEDNESDAY_NIGHT, schedule.Schedule(), SendOptions(rate=0), do_sync=lambda: calls.append("sync"))
+    reports = worker.tick(
+        WEDNESDAY_NIGHT, schedule.Schedule(), SendOptions(rate=0), do_sync=lambda: calls.append("sync")
+    )
     assert calls == ["sync"]
     assert [r.period for r in reports] == ["daily:2026-07-01", "weekly:2026-W26"]
     assert list(sink.received()) == ["daily@example.org"]
@@ -59,8 +61,12 @@ def test_worker_once_sends_the_outbox_and_says_so(sink, capsys):
     from dailypapers.digest.models import OutboxMail
 
     sink.stop()
-    mail = outbox.enqueue(outbox.compose("late@example.org", "Hello", "web/email/confirm_account",
-                                         {"username": "late", "url": "http://testserver/x"}), "confirm-account")
+    mail = outbox.enqueue(
+        outbox.compose(
+            "late@example.org", "Hello", "web/email/confirm_account", {"username": "late", "url": "http://testserver/x"}
+        ),
+        "confirm-account",
+    )
     assert outbox.send_now(mail) == "queued"
     sink.start()
     OutboxMail.objects.update(next_attempt_at=timezone.now())

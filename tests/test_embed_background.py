@@ -48,13 +48,15 @@ def _embedded(db: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
             "SELECT p.arxiv_id, COALESCE(p.announced, '') FROM search_paperembedding e"
-            " JOIN store_paper p ON p.id = e.paper_id").fetchall()
+            " JOIN store_paper p ON p.id = e.paper_id"
+        ).fetchall()
     return rows
 
 
 def _stats(env) -> dict:
-    return json.loads(subprocess.run([*CLI, "stats", "--json"], env=env, check=True, capture_output=True,
-                                     text=True).stdout)
+    return json.loads(
+        subprocess.run([*CLI, "stats", "--json"], env=env, check=True, capture_output=True, text=True).stdout
+    )
 
 
 def test_background_embedding_resumes_after_a_kill_newest_first(home):
@@ -79,8 +81,9 @@ def test_background_embedding_resumes_after_a_kill_newest_first(home):
     # While partial, the search says which mode ran and how much semantic search covers; an id query
     # is still exactly that paper.
     some_id = partial[0][0]
-    out = subprocess.run([*CLI, "search", "--mode", "hybrid", some_id], env=env, check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [*CLI, "search", "--mode", "hybrid", some_id], env=env, check=True, capture_output=True, text=True
+    ).stdout
     assert f"semantic: {len(partial)} of {PAPERS} papers" in out
     assert out.splitlines()[0].split()[1] == some_id and "1 result(s) (identifier search" in out
 

@@ -16,8 +16,14 @@ from tests.web_fixtures import alice, alice_client, arxiv_api, feature, make_use
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)
 # Python-Markdown took 38 s on the first of these; each is the worst of its kind at the length cap.
-PATHOLOGICAL = ["[" * comments.MAX_LENGTH, "![" * (comments.MAX_LENGTH // 2), "[a](" * (comments.MAX_LENGTH // 4),
-                "*a" * (comments.MAX_LENGTH // 2), "_a" * (comments.MAX_LENGTH // 2), "<" * comments.MAX_LENGTH]
+PATHOLOGICAL = [
+    "[" * comments.MAX_LENGTH,
+    "![" * (comments.MAX_LENGTH // 2),
+    "[a](" * (comments.MAX_LENGTH // 4),
+    "*a" * (comments.MAX_LENGTH // 2),
+    "_a" * (comments.MAX_LENGTH // 2),
+    "<" * comments.MAX_LENGTH,
+]
 
 
 @pytest.mark.parametrize("body", PATHOLOGICAL, ids=lambda b: repr(b[:4]))
@@ -29,7 +35,9 @@ def test_worst_case_comment_renders_in_bounded_time(body):
 
 
 def test_markup_subset_is_kept():
-    html = markup.render_comment("**b** *i* `c` [ok](https://a.example) [x](javascript:alert(1)) <b>raw</b>\n\n# h\n\n![i](https://a/i.png)")
+    html = markup.render_comment(
+        "**b** *i* `c` [ok](https://a.example) [x](javascript:alert(1)) <b>raw</b>\n\n# h\n\n![i](https://a/i.png)"
+    )
     assert "<strong>b</strong>" in html and "<em>i</em>" in html and "<code>c</code>" in html
     assert '<a href="https://a.example" rel="nofollow noopener ugc">ok</a>' in html
     assert 'href="javascript' not in html and "<b>" not in html and "&lt;b&gt;raw&lt;/b&gt;" in html
@@ -47,6 +55,7 @@ def test_comments_are_rendered_before_the_write_transaction(make_user, monkeypat
     def spy(text):
         seen.append(transaction.get_connection().in_atomic_block)
         return real(text)
+
     monkeypatch.setattr(comments, "render_comment", spy)
     made = comments.add(alice, paper, "[" * comments.MAX_LENGTH)
     comments.edit(alice, made, "edited *text*")
@@ -57,8 +66,9 @@ def test_comments_are_rendered_before_the_write_transaction(make_user, monkeypat
 
 def test_over_long_comment_is_refused_with_a_sentence(alice_client):
     paper = feature(DAY, 1)[0]
-    response = alice_client.post(f"/papers/{paper.arxiv_id}/comments", {"body": "x" * (comments.MAX_LENGTH + 1)},
-                                 HTTP_ACCEPT="application/json")
+    response = alice_client.post(
+        f"/papers/{paper.arxiv_id}/comments", {"body": "x" * (comments.MAX_LENGTH + 1)}, HTTP_ACCEPT="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["error"] == f"A comment can be at most {comments.MAX_LENGTH} characters."
 
@@ -68,16 +78,21 @@ def test_replies_to_a_hidden_comment_are_refused(alice_client, alice, make_user)
     paper = feature(DAY, 1)[0]
     top = comments.add(make_user("bob"), paper, "spam")
     Comment.objects.filter(pk=top.pk).update(hidden=True)
-    response = alice_client.post(f"/papers/{paper.arxiv_id}/comments", {"body": "reply", "parent": str(top.pk)},
-                                 HTTP_ACCEPT="application/json")
+    response = alice_client.post(
+        f"/papers/{paper.arxiv_id}/comments", {"body": "reply", "parent": str(top.pk)}, HTTP_ACCEPT="application/json"
+    )
     assert response.status_code == 400 and "hidden by a moderator" in response.json()["error"]
     # A reply to a reply of it attaches to it, so it is refused too; and through the API.
     reply = Comment.objects.create(paper=paper, user=alice, parent=top, body="old", body_html="<p>old</p>")
     with pytest.raises(Exception, match="hidden by a moderator"):
         comments.add(alice, paper, "again", parent_id=reply.pk)
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
-    response = alice_client.post(f"/api/papers/{paper.arxiv_id}/comments", {"body": "x", "parent": top.pk},
-                                 content_type="application/json", **bearer)
+    response = alice_client.post(
+        f"/api/papers/{paper.arxiv_id}/comments",
+        {"body": "x", "parent": top.pk},
+        content_type="application/json",
+        **bearer,
+    )
     assert response.status_code == 400 and "hidden" in response.json()["detail"]
     assert Comment.objects.count() == 2
 
@@ -112,11 +127,16 @@ def test_lone_surrogate_in_api_json_is_a_400(client, alice):
 def test_nul_in_a_comment_is_refused_on_every_backend(alice_client, alice):
     """Found while probing PostgreSQL for this sweep: a NUL in a comment body was a 500 (text fields cannot hold it)."""
     paper = feature(DAY, 1)[0]
-    response = alice_client.post(f"/papers/{paper.arxiv_id}/comments", {"body": "a\x00b"}, HTTP_ACCEPT="application/json")
-    assert response.status_code == 400 and response.json()["error"] == "A comment cannot contain a NUL character (U+0000)."
+    response = alice_client.post(
+        f"/papers/{paper.arxiv_id}/comments", {"body": "a\x00b"}, HTTP_ACCEPT="application/json"
+    )
+    assert (
+        response.status_code == 400 and response.json()["error"] == "A comment cannot contain a NUL character (U+0000)."
+    )
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
-    response = alice_client.post(f"/api/papers/{paper.arxiv_id}/comments", b'{"body": "a\\u0000b"}',
-                                 content_type="application/json", **bearer)
+    response = alice_client.post(
+        f"/api/papers/{paper.arxiv_id}/comments", b'{"body": "a\\u0000b"}', content_type="application/json", **bearer
+    )
     assert response.status_code == 400 and "NUL" in response.json()["detail"]
     made = comments.add(alice, paper, "fine")
     with pytest.raises(Exception, match="NUL"):

@@ -43,16 +43,27 @@ def test_site_and_admin_logins_share_one_count(client, make_user, settings):
 
 def test_wrong_api_tokens_are_rate_limited(client, settings):
     settings.LOGIN_RATE = "2/300"
-    codes = [client.post("/api/submit", {"arxiv": "2401.00001"}, content_type="application/json",
-                         headers={"authorization": f"Bearer dp_guess{i}"}).status_code for i in range(3)]
+    codes = [
+        client.post(
+            "/api/submit",
+            {"arxiv": "2401.00001"},
+            content_type="application/json",
+            headers={"authorization": f"Bearer dp_guess{i}"},
+        ).status_code
+        for i in range(3)
+    ]
     assert codes == [401, 401, 429]
 
 
 def test_email_change_cannot_flood_an_inbox(alice_client, mailoutbox, settings):
     """Finding 9: 40 email-change confirmations to one victim in seconds."""
     settings.MAIL_RATE = "3/3600"
-    codes = [alice_client.post("/account/email", {"email": "victim@example.org", "password": PASSWORD},
-                               REMOTE_ADDR=f"10.0.0.{i}").status_code for i in range(40)]
+    codes = [
+        alice_client.post(
+            "/account/email", {"email": "victim@example.org", "password": PASSWORD}, REMOTE_ADDR=f"10.0.0.{i}"
+        ).status_code
+        for i in range(40)
+    ]
     assert codes[:3] == [302, 302, 302] and set(codes[3:]) == {429}
     assert len(mailoutbox) == 3
 
@@ -60,10 +71,16 @@ def test_email_change_cannot_flood_an_inbox(alice_client, mailoutbox, settings):
 def test_mail_kinds_share_one_count_per_recipient(client, alice_client, mailoutbox, settings):
     """Mixing a reset, an email change and a digest subscription still counts as mail to one address."""
     settings.MAIL_RATE = "2/3600"
-    assert client.post("/accounts/password/reset", {"email": "alice@example.org"},
-                       REMOTE_ADDR="10.1.0.1").status_code == 302
-    assert alice_client.post("/account/email", {"email": "alice@example.org", "password": PASSWORD},
-                             REMOTE_ADDR="10.1.0.2").status_code == 302
+    assert (
+        client.post("/accounts/password/reset", {"email": "alice@example.org"}, REMOTE_ADDR="10.1.0.1").status_code
+        == 302
+    )
+    assert (
+        alice_client.post(
+            "/account/email", {"email": "alice@example.org", "password": PASSWORD}, REMOTE_ADDR="10.1.0.2"
+        ).status_code
+        == 302
+    )
     assert client.post("/digest/subscribe", {"email": "alice@example.org"}, REMOTE_ADDR="10.1.0.3").status_code == 429
     assert len(mailoutbox) == 2
 
@@ -72,9 +89,17 @@ def test_sign_up_mail_is_rate_limited_per_recipient(client, mailoutbox, settings
     settings.MAIL_RATE = "1/3600"
 
     def sign_up(name, address):
-        return client.post("/accounts/signup", {"username": name, "email": "target@example.org",
-                                                 "password1": "a long passphrase 42", "password2": "a long passphrase 42"},
-                           REMOTE_ADDR=address)
+        return client.post(
+            "/accounts/signup",
+            {
+                "username": name,
+                "email": "target@example.org",
+                "password1": "a long passphrase 42",
+                "password2": "a long passphrase 42",
+            },
+            REMOTE_ADDR=address,
+        )
+
     assert sign_up("one", "10.2.0.1").status_code == 200
     assert sign_up("two", "10.2.0.2").status_code == 429
     assert len(mailoutbox) == 1
@@ -96,8 +121,10 @@ def test_a_bad_rate_stops_the_command_with_one_sentence(tmp_path, name):
     """Issue 14: DAILYPAPERS_LOGIN_RATE=lots was a 500 at the first login, not an error at start-up."""
     result = run_cli("check", env=dailypapers_env(tmp_path, **{name: "lots"}), check=False)
     assert result.returncode == 2
-    assert result.stderr.strip() == (f"dailypapers: configuration error: {name}='lots' is not valid: "
-                                     "write it as COUNT/SECONDS, e.g. 10/300 (10 requests per 300 seconds)")
+    assert result.stderr.strip() == (
+        f"dailypapers: configuration error: {name}='lots' is not valid: "
+        "write it as COUNT/SECONDS, e.g. 10/300 (10 requests per 300 seconds)"
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -118,8 +145,10 @@ def test_password_checks_on_account_pages_are_rate_limited(alice_client, alice, 
     settings.LOGIN_RATE = "3/300"
     assert alice_client.post("/account/delete", {"password": "guess1"}).status_code == 302
     assert alice_client.post("/account/email", {"email": "x@example.org", "password": "guess2"}).status_code == 400
-    response = alice_client.post("/accounts/password/change", {"old_password": "guess3", "new_password1": "n3w pass phrase!",
-                                                               "new_password2": "n3w pass phrase!"})
+    response = alice_client.post(
+        "/accounts/password/change",
+        {"old_password": "guess3", "new_password1": "n3w pass phrase!", "new_password2": "n3w pass phrase!"},
+    )
     assert response.status_code == 200
     response = alice_client.post("/account/delete", {"password": PASSWORD})
     assert response.status_code == 429 and User.objects.filter(pk=alice.pk).exists()

@@ -25,8 +25,18 @@ HUGE = ["214748364", str(2**63), str(2**64 + 5), "99999999999999999999999", "-1"
 
 # --- finding 1: bounded paging everywhere --------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["/search?q=transformers", "/", "/papers/date/2025-01-06", "/papers/week/2025-W02",
-                                 "/papers/month/2025-01", "/trending"])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/search?q=transformers",
+        "/",
+        "/papers/date/2025-01-06",
+        "/papers/week/2025-W02",
+        "/papers/month/2025-01",
+        "/trending",
+    ],
+)
 def test_over_large_pages_are_a_styled_400(client, url):
     """p=214748364 aborted the gunicorn worker (tantivy allocating 64 GB); past 2^63 an IntegrityError 500."""
     feature(DAY, 2, upvotes=1)
@@ -39,8 +49,9 @@ def test_over_large_pages_are_a_styled_400(client, url):
     assert client.get(f"{url}{sep}p=1").status_code == 200  # in range: fine, even if empty
 
 
-@pytest.mark.parametrize("url", ["/api/papers/search?q=transformers", "/api/daily_papers?date=2025-01-06",
-                                 "/api/daily_papers?month=2025-01"])
+@pytest.mark.parametrize(
+    "url", ["/api/papers/search?q=transformers", "/api/daily_papers?date=2025-01-06", "/api/daily_papers?month=2025-01"]
+)
 def test_api_pages_are_bounded(client, url):
     feature(DAY, 2, upvotes=1)
     for p in ["214748364", str(2**63), str(2**70), "-1"]:
@@ -67,9 +78,19 @@ def test_search_door_refuses_unbounded_offsets():
 
 # --- finding 10: periods at the calendar's ends ----------------------------------------------------
 
-@pytest.mark.parametrize("url", ["/papers/week/9999-W52", "/papers/month/9999-12", "/papers/date/9999-12-31",
-                                 "/papers/week/0001-W01", "/papers/month/0001-01", "/papers/date/0001-01-01",
-                                 "/papers/date/9999-12-31/feed"])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/papers/week/9999-W52",
+        "/papers/month/9999-12",
+        "/papers/date/9999-12-31",
+        "/papers/week/0001-W01",
+        "/papers/month/0001-01",
+        "/papers/date/0001-01-01",
+        "/papers/date/9999-12-31/feed",
+    ],
+)
 def test_periods_at_the_ends_of_the_calendar_are_clean_pages(client, url):
     feature(DAY, 1)
     assert client.get(url).status_code == 200
@@ -97,8 +118,12 @@ def test_one_period_definition_for_web_and_digest():
     assert listings.Period is digest_periods.Period is periods.Period
     week = digest_periods.parse("weekly:2026-W27")
     assert week == listings.parse_period("week", "2026-W27") and week.frequency == "weekly"
-    assert (week.start, week.end, week.slug, week.key) == (dt.date(2026, 6, 29), dt.date(2026, 7, 5), "2026-W27",
-                                                           "weekly:2026-W27")
+    assert (week.start, week.end, week.slug, week.key) == (
+        dt.date(2026, 6, 29),
+        dt.date(2026, 7, 5),
+        "2026-W27",
+        "weekly:2026-W27",
+    )
     last = periods.parse("week", "9999-W52")
     assert last.end == dt.date.max and last.label.endswith("9999)")
     assert periods.parse("month", "9999-12").end == dt.date(9999, 12, 31)
@@ -107,13 +132,30 @@ def test_one_period_definition_for_web_and_digest():
 
 # --- finding 5: control characters in feeds -------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["/feed", "/feed?format=atom", "/papers/date/2025-01-06/feed", "/trending/feed",
-                                 "/trending/feed?format=atom", "/search/feed?q=control", "/search/feed?q=a%01",
-                                 "/search/feed?q=control%08&format=atom"])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/feed",
+        "/feed?format=atom",
+        "/papers/date/2025-01-06/feed",
+        "/trending/feed",
+        "/trending/feed?format=atom",
+        "/search/feed?q=control",
+        "/search/feed?q=a%01",
+        "/search/feed?q=control%08&format=atom",
+    ],
+)
 def test_control_characters_never_break_a_feed(client, url):
     """One U+0001 or U+0008 in a title made every feed listing it a 500 (UnserializableContentError)."""
-    feature(DAY, 1, upvotes=2, title="Control\x01 char\x08 title", abstract="control \x0b abstract \x1f",
-            authors=["Ada\x02 Lovelace"])
+    feature(
+        DAY,
+        1,
+        upvotes=2,
+        title="Control\x01 char\x08 title",
+        abstract="control \x0b abstract \x1f",
+        authors=["Ada\x02 Lovelace"],
+    )
     catch_up()  # searches never write the index: the test brings it up to date, as the refresher would
     response = client.get(url)
     assert response.status_code == 200, url
@@ -126,6 +168,7 @@ def test_control_characters_never_break_a_feed(client, url):
 
 # --- finding 11: absolute URLs from DAILYPAPERS_BASE_URL, headers ---------------------------------
 
+
 def test_feed_and_link_header_urls_come_from_base_url(client, settings):
     settings.BASE_URL = "https://papers.example.org"
     feature(DAY, 3, upvotes=1)
@@ -133,7 +176,10 @@ def test_feed_and_link_header_urls_come_from_base_url(client, settings):
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     feed = client.get("/feed?format=atom", **evil).content.decode()
     assert "localhost" not in feed and "6666" not in feed
-    assert 'href="https://papers.example.org/papers/2501.' in feed and "https://papers.example.org/feed?format=atom" in feed
+    assert (
+        'href="https://papers.example.org/papers/2501.' in feed
+        and "https://papers.example.org/feed?format=atom" in feed
+    )
     rss = client.get("/trending/feed", **evil).content.decode()
     assert "6666" not in rss and "<link>https://papers.example.org/trending</link>" in rss
     link = client.get("/api/daily_papers?date=2025-01-06&limit=1", **evil)["Link"]
@@ -172,26 +218,41 @@ def test_private_pages_are_not_cacheable(alice_client, alice):
 
 # --- finding 4: links from imported URLs only for http(s) -----------------------------------------
 
+
 def test_imported_urls_become_links_only_for_http(client):
     good = feature(DAY, 1, title="Good links")[0]
     bad = feature(DAY, 1, title="Bad links")[0]
     DailyEntry.objects.filter(paper=good).update(github_repo="https://github.com/a/b", project_page="http://a.example/")
-    DailyEntry.objects.filter(paper=bad).update(github_repo="javascript:alert(document.cookie)",
-                                                project_page="data:text/html,<script>alert(1)</script>")
+    DailyEntry.objects.filter(paper=bad).update(
+        github_repo="javascript:alert(document.cookie)", project_page="data:text/html,<script>alert(1)</script>"
+    )
     page = client.get(f"/papers/{good.arxiv_id}").content.decode()
     assert 'href="https://github.com/a/b"' in page and 'href="http://a.example/"' in page
     page = client.get(f"/papers/{bad.arxiv_id}").content.decode()
     assert "javascript:" not in page and "data:text/html" not in page and "Code repository" not in page
 
 
-@pytest.mark.parametrize("url,ok", [("https://github.com/x", True), ("http://a.b/c?d", True), ("HTTPS://A.B", True),
-                                    ("javascript:alert(1)", False), ("data:text/html,x", False), ("//evil.example", False),
-                                    ("vbscript:x", False), ("https://", False), ("https://a.b/\nx", False), ("", False)])
+@pytest.mark.parametrize(
+    "url,ok",
+    [
+        ("https://github.com/x", True),
+        ("http://a.b/c?d", True),
+        ("HTTPS://A.B", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,x", False),
+        ("//evil.example", False),
+        ("vbscript:x", False),
+        ("https://", False),
+        ("https://a.b/\nx", False),
+        ("", False),
+    ],
+)
 def test_safe_link(url, ok):
     assert bool(safe_link(url)) is ok
 
 
 # --- finding 7: 500s are logged to stderr and to a file in DAILYPAPERS_HOME ------------------------
+
 
 def _boom(request):
     raise RuntimeError("provoked failure 7c1f")
@@ -209,7 +270,7 @@ def test_a_500_is_logged_to_the_home_log_file(settings):
     assert response.status_code == 500
     for handler in logging.getLogger("django.request").handlers:
         handler.flush()
-    written = log_file.read_text()[len(before):]
+    written = log_file.read_text()[len(before) :]
     assert "ERROR django.request" in written and "Internal Server Error: /boom" in written
     assert "RuntimeError: provoked failure 7c1f" in written and "Traceback" in written
     handlers = {type(h).__name__ for h in logging.getLogger("django.request").handlers}

@@ -63,7 +63,9 @@ def test_every_recorded_day_in_hugging_face_order_with_its_fields(recorded, hf):
                 assert info.submitted_by.avatar_url == item["submittedBy"]["avatarUrl"]
             if item.get("organization"):
                 assert (info.organization.name, info.organization.fullname) == (
-                    item["organization"]["name"], item["organization"]["fullname"])
+                    item["organization"]["name"],
+                    item["organization"]["fullname"],
+                )
             # Lifted to the top so the client fills them (HF sends them inside ``paper`` only).
             assert info.ai_summary == paper.get("ai_summary")
             assert info.ai_keywords == (paper.get("ai_keywords") or None)
@@ -73,7 +75,8 @@ def test_every_recorded_day_in_hugging_face_order_with_its_fields(recorded, hf):
             assert info.thumbnail == item.get("thumbnail")
             assert info.isAuthorParticipating == item.get("isAuthorParticipating", False)
             assert [(a.name, a.status, a.user.username if a.user else None) for a in info.authors] == [
-                (a["name"], a.get("status"), (a.get("user") or {}).get("user")) for a in paper["authors"]]
+                (a["name"], a.get("status"), (a.get("user") or {}).get("user")) for a in paper["authors"]
+            ]
 
 
 def test_submitter_filters_by_username(recorded, hf):
@@ -82,12 +85,16 @@ def test_submitter_filters_by_username(recorded, hf):
     busiest = max(set(submitters), key=submitters.count)
     assert submitters.count(busiest) >= 2
     got = list(hf.list_daily_papers(date="2025-10-01", submitter=busiest))
-    assert ids(got) == [item["paper"]["id"] for item in day["response"]
-                        if (item.get("submittedBy") or {}).get("name") == busiest]
+    assert ids(got) == [
+        item["paper"]["id"] for item in day["response"] if (item.get("submittedBy") or {}).get("name") == busiest
+    ]
     assert all(info.submitted_by.name == busiest for info in got)
     assert list(hf.list_daily_papers(date="2025-10-01", submitter="nobody-has-this-name")) == []
-    fullname = next(item["submittedBy"]["fullname"] for item in day["response"]
-                    if (item.get("submittedBy") or {}).get("name") == busiest)
+    fullname = next(
+        item["submittedBy"]["fullname"]
+        for item in day["response"]
+        if (item.get("submittedBy") or {}).get("name") == busiest
+    )
     if fullname != busiest:  # the display name is not a username
         assert list(hf.list_daily_papers(date="2025-10-01", submitter=fullname)) == []
 
@@ -121,7 +128,10 @@ def test_paper_info_by_plain_and_versioned_id(recorded, hf):
         assert info.submitted_by.username == paper["submittedOnDailyBy"]["user"]
         assert info.ai_summary == paper["ai_summary"] and info.ai_keywords == paper["ai_keywords"]
         assert (info.github_repo, info.github_stars, info.project_page) == (
-            paper.get("githubRepo"), paper.get("githubStars"), paper.get("projectPage"))
+            paper.get("githubRepo"),
+            paper.get("githubStars"),
+            paper.get("projectPage"),
+        )
         assert info.organization.fullname == paper["organization"]["fullname"]
         assert info.ai_summary_model == paper["ai_summary_model"]
         assert info.upvotes == (paper["upvotes"] or None)
@@ -154,16 +164,19 @@ def test_read_paper_markdown(recorded, hf):
     assert missing.value.response.status_code == 404
 
 
-@pytest.mark.parametrize("params, reason", [
-    ({"limit": 1000}, "limit: Input should be less than or equal to 100 (got '1000')"),
-    ({"limit": 0}, "limit: Input should be greater than or equal to 1 (got '0')"),
-    ({"p": -1}, "p: Input should be greater than or equal to 0 (got '-1')"),
-    ({"date": "2999-01-01"}, "date 2999-01-01 is in the future"),
-    ({"date": "2025-10-01", "week": "2025-W40"}, "give one of date, week and month, not date and week"),
-    ({"sort": "newest"}, "sort: Input should be 'publishedAt' or 'trending' (got 'newest')"),
-    ({"date": "2025-13-01"}, "date:"),
-    ({"week": "2025-40"}, "week:"),
-])
+@pytest.mark.parametrize(
+    "params, reason",
+    [
+        ({"limit": 1000}, "limit: Input should be less than or equal to 100 (got '1000')"),
+        ({"limit": 0}, "limit: Input should be greater than or equal to 1 (got '0')"),
+        ({"p": -1}, "p: Input should be greater than or equal to 0 (got '-1')"),
+        ({"date": "2999-01-01"}, "date 2999-01-01 is in the future"),
+        ({"date": "2025-10-01", "week": "2025-W40"}, "give one of date, week and month, not date and week"),
+        ({"sort": "newest"}, "sort: Input should be 'publishedAt' or 'trending' (got 'newest')"),
+        ({"date": "2025-13-01"}, "date:"),
+        ({"week": "2025-40"}, "week:"),
+    ],
+)
 def test_bad_parameters_reach_the_user_with_their_reason(recorded, hf, params, reason):
     with pytest.raises(HfHubHTTPError) as error:
         list(hf.list_daily_papers(**params))

@@ -32,8 +32,9 @@ def test_every_recorded_field_is_kept(tmp_path):
             assert entry.list_position == position
             assert entry.listed_at == when(item["publishedAt"])  # not midnight
             assert entry.published_at == when(paper["publishedAt"])
-            assert entry.submitted_on_daily_at == (when(paper["submittedOnDailyAt"])
-                                                   if "submittedOnDailyAt" in paper else None)
+            assert entry.submitted_on_daily_at == (
+                when(paper["submittedOnDailyAt"]) if "submittedOnDailyAt" in paper else None
+            )
             assert entry.num_comments == item["numComments"] and entry.upvotes == paper["upvotes"]
             assert entry.thumbnail == item.get("thumbnail", "")
             media = item.get("mediaUrls") or ([item["mediaUrl"]] if item.get("mediaUrl") else [])
@@ -42,8 +43,11 @@ def test_every_recorded_field_is_kept(tmp_path):
             assert entry.submitter_organization == item.get("submitterOrganization")
             submitter = item.get("submittedBy") or {}
             assert (entry.submitted_by, entry.submitter_fullname, entry.submitter_avatar, entry.submitter_id) == (
-                submitter.get("name", ""), submitter.get("fullname", ""), submitter.get("avatarUrl", ""),
-                submitter.get("_id", ""))
+                submitter.get("name", ""),
+                submitter.get("fullname", ""),
+                submitter.get("avatarUrl", ""),
+                submitter.get("_id", ""),
+            )
             assert entry.submitter_info == (submitter or None)
             assert entry.submitted_on_daily_by == paper.get("submittedOnDailyBy")
             assert entry.is_author_participating == item.get("isAuthorParticipating")
@@ -87,8 +91,7 @@ def test_a_newer_observation_updates_the_entry_and_an_older_one_does_not(tmp_pat
     summary = import_paths([tmp_path / "later.jsonl"], fmt="hf-raw")
     assert summary.updated == 1
     entry = entry_of(item, "2026-08-21")
-    assert (entry.upvotes, entry.num_comments, entry.github_stars) == (
-        first.upvotes + 40, first.num_comments + 3, 999)
+    assert (entry.upvotes, entry.num_comments, entry.github_stars) == (first.upvotes + 40, first.num_comments + 3, 999)
     assert PaperStats.objects.get(paper_id=entry.paper_id).hf_votes == first.upvotes + 40
     assert PaperStats.objects.get(paper_id=entry.paper_id).community_votes == 0  # theirs, not ours
 

@@ -21,7 +21,11 @@ def test_flat_jsonl_all_74728_papers(data_dir):
     stats = store_stats()
     assert stats["papers"] == 74_728
     assert (stats["first_announced"], stats["last_announced"]) == ("2025-03-18", "2026-07-01")
-    by_primary = dict(Paper.objects.values_list("primary_category").annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id")))
+    by_primary = dict(
+        Paper.objects.values_list("primary_category").annotate(
+            n=__import__("django.db.models", fromlist=["Count"]).Count("id")
+        )
+    )
     # SOURCE.md: cs.CV 35,273 · cs.CL 20,699 · cs.AI 11,722 by primary (first listed) category
     assert (by_primary["cs.CV"], by_primary["cs.CL"], by_primary["cs.AI"]) == (35_273, 20_699, 11_722)
     again = import_paths([data_dir / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"])
@@ -74,12 +78,40 @@ def test_kaggle_snapshot_lines(data_dir, tmp_path):
 
 def test_bad_records_are_reported_and_good_ones_kept(tmp_path):
     lines = [
-        {"id": "2501.00001", "title": "Good one", "authors": ["A"], "categories": ["cs.LG"], "abstract": "x", "listing_date": "2025-01-02"},
+        {
+            "id": "2501.00001",
+            "title": "Good one",
+            "authors": ["A"],
+            "categories": ["cs.LG"],
+            "abstract": "x",
+            "listing_date": "2025-01-02",
+        },
         "{not json",
         {"id": "2501.00002", "authors": ["B"], "categories": ["cs.LG"], "abstract": "x", "listing_date": "2025-01-02"},
-        {"id": "2501.00003", "title": "Bad date", "authors": ["C"], "categories": ["cs.LG"], "abstract": "x", "listing_date": "2025-02-30"},
-        {"id": "2501.00004", "title": "Bad authors", "authors": 7, "categories": ["cs.LG"], "abstract": "x", "listing_date": "2025-01-02"},
-        {"id": "2501.00005", "title": "Good two", "authors": ["E"], "categories": ["cs.CL"], "abstract": "y", "listing_date": "2025-01-03"},
+        {
+            "id": "2501.00003",
+            "title": "Bad date",
+            "authors": ["C"],
+            "categories": ["cs.LG"],
+            "abstract": "x",
+            "listing_date": "2025-02-30",
+        },
+        {
+            "id": "2501.00004",
+            "title": "Bad authors",
+            "authors": 7,
+            "categories": ["cs.LG"],
+            "abstract": "x",
+            "listing_date": "2025-01-02",
+        },
+        {
+            "id": "2501.00005",
+            "title": "Good two",
+            "authors": ["E"],
+            "categories": ["cs.CL"],
+            "abstract": "y",
+            "listing_date": "2025-01-03",
+        },
     ]
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n")
@@ -95,7 +127,9 @@ def test_bad_records_are_reported_and_good_ones_kept(tmp_path):
 
 def test_strict_stops_at_first_rejection(tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"id": "2501.00001", "title": "T", "authors": [], "categories": [], "abstract": "", "listing_date": "2025-01-02"}\n{oops\n')
+    path.write_text(
+        '{"id": "2501.00001", "title": "T", "authors": [], "categories": [], "abstract": "", "listing_date": "2025-01-02"}\n{oops\n'
+    )
     with pytest.raises(ImportError_, match="line 2"):
         import_paths([path], fmt="flat", strict=True)
 
@@ -113,7 +147,9 @@ def test_cli_exit_codes_and_summary(tmp_path, data_dir):
     env = dailypapers_env(tmp_path / "home")
     run_cli("migrate", "--verbosity", "0", env=env)
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "2501.00001", "title": "T", "authors": [], "categories": [], "abstract": "", "listing_date": "2025-01-02"}\n{oops\n')
+    bad.write_text(
+        '{"id": "2501.00001", "title": "T", "authors": [], "categories": [], "abstract": "", "listing_date": "2025-01-02"}\n{oops\n'
+    )
     result = run_cli("import", "--format", "flat", str(bad), env=env, check=False)
     assert result.returncode == 1
     assert "read 2, new 1, updated 0, unchanged 0, rejected 1" in result.stdout

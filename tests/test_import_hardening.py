@@ -38,15 +38,23 @@ def reasons(summary) -> list[str]:
 
 # -- finding 6: totality of numeric and date conversions ---------------------------------------
 
+
 def test_atom_date_in_year_9999_with_offset_rejects_its_entry_only(data_dir, tmp_path):
     text = (data_dir / ATOM).read_text()
     first = text.index("<published>")
-    broken = text[:first] + "<published>9999-12-31T23:00:00-05:00</published>" + text[text.index("</published>", first) + 12:]
+    broken = (
+        text[:first]
+        + "<published>9999-12-31T23:00:00-05:00</published>"
+        + text[text.index("</published>", first) + 12 :]
+    )
     path = tmp_path / "year9999.atom"
     path.write_text(broken)
     summary = import_paths([path])
     assert summary.read == 10 and summary.rejected == 1 and summary.new == 9
-    assert "year9999.atom: entry 1 (http://arxiv.org/abs/1611.09520v2): published: '9999-12-31T23:00:00-05:00' is out of range" in reasons(summary)[0]
+    assert (
+        "year9999.atom: entry 1 (http://arxiv.org/abs/1611.09520v2): published: '9999-12-31T23:00:00-05:00' is out of range"
+        in reasons(summary)[0]
+    )
     path.write_text(broken.replace("9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00"))
     again = import_paths([path])
     assert again.rejected == 1 and "'0001-01-01T00:30:00+01:00' is out of range" in reasons(again)[0]
@@ -70,9 +78,11 @@ def test_hf_counts_above_the_columns_drop_the_field_and_keep_the_entry(data_dir,
 
 
 def test_version_above_the_column_rejects_the_record(tmp_path):
-    rows = [{"id": "2401.00001v99999999999", "title": "Too new", "listing_date": "2024-01-02"},
-            {"id": "2401.00002v2147483648", "title": "Just over", "listing_date": "2024-01-02"},
-            {"id": "2401.00003v3", "title": "Fine", "listing_date": "2024-01-02"}]
+    rows = [
+        {"id": "2401.00001v99999999999", "title": "Too new", "listing_date": "2024-01-02"},
+        {"id": "2401.00002v2147483648", "title": "Just over", "listing_date": "2024-01-02"},
+        {"id": "2401.00003v3", "title": "Fine", "listing_date": "2024-01-02"},
+    ]
     summary = import_paths([write_jsonl(tmp_path / "versions.jsonl", rows)], fmt="flat")
     assert (summary.new, summary.rejected) == (1, 2)
     assert all("is not an arXiv id" in r or "out of range" in r for r in reasons(summary))
@@ -92,7 +102,7 @@ def test_undeclared_namespace_prefixes_recovered_by_lxml(data_dir, tmp_path):
     text = (data_dir / OAI).read_text()
     first = text.index("<oai_dc:dc ")
     # The first record's metadata element and the root both lose their declarations.
-    broken = text[:first] + "<x:dc>" + text[text.index(">", first) + 1:]
+    broken = text[:first] + "<x:dc>" + text[text.index(">", first) + 1 :]
     path = tmp_path / "prefix.xml"
     path.write_text(broken)
     summary = import_paths([path])
@@ -113,7 +123,9 @@ def test_truncated_gzip_keeps_every_readable_record_and_a_rerun_finishes(data_di
     assert summary.rejected == 1
     assert summary.read == complete + 1
     (report,) = reasons(summary)
-    assert report.startswith(f"papers_flat.jsonl.gz: line {complete + 1}: the file ends early: the gzip data ends early")
+    assert report.startswith(
+        f"papers_flat.jsonl.gz: line {complete + 1}: the file ends early: the gzip data ends early"
+    )
     assert DailyEntry.objects.count() == complete
     assert ImportCheckpoint.objects.get().finished
     rerun = import_paths([path], batch_size=500)  # not stuck: the same report, nothing new, done
@@ -142,7 +154,9 @@ def test_corrupt_gzip_reports_one_error(data_dir, tmp_path):
 
 
 def test_a_value_the_database_refuses_costs_only_its_record(data_dir):
-    records = [item for item in parse_hf_flat_lines(json.dumps(row).encode() for row in real_lines(data_dir, HF_FLAT, 6))]
+    records = [
+        item for item in parse_hf_flat_lines(json.dumps(row).encode() for row in real_lines(data_dir, HF_FLAT, 6))
+    ]
     records[3].github_stars = 2**70  # past any column: as if a parser had let it through
     counts, refused = write_records(records, __import__("datetime").datetime.now(__import__("datetime").timezone.utc))
     assert counts.new == 5 and len(refused) == 1
@@ -151,6 +165,7 @@ def test_a_value_the_database_refuses_costs_only_its_record(data_dir):
 
 
 # -- finding 5: control characters ----------------------------------------------------------
+
 
 def test_control_characters_and_lone_surrogates_are_stripped(data_dir, tmp_path):
     rows = real_lines(data_dir, HF_FLAT, 3)
@@ -166,8 +181,13 @@ def test_control_characters_and_lone_surrogates_are_stripped(data_dir, tmp_path)
     assert second.abstract.startswith("Tab kept[31m ")  # abstracts unwrap tabs, as before
     third = Paper.objects.get(arxiv_id=rows[2]["arxiv_id"])
     assert third.authors[0] == rows[2]["authors"][0]
-    bad = [c for p in Paper.objects.all() for field in (p.title, p.abstract, *p.authors) for c in field
-           if (ord(c) < 32 and c not in "\t\n\r") or c == "\x7f" or 0xD800 <= ord(c) <= 0xDFFF or c == "\ufffe"]
+    bad = [
+        c
+        for p in Paper.objects.all()
+        for field in (p.title, p.abstract, *p.authors)
+        for c in field
+        if (ord(c) < 32 and c not in "\t\n\r") or c == "\x7f" or 0xD800 <= ord(c) <= 0xDFFF or c == "\ufffe"
+    ]
     assert bad == []
 
 
@@ -182,6 +202,7 @@ def test_control_characters_in_oai_xml_character_references(data_dir, tmp_path):
 
 # -- finding 4: URLs -------------------------------------------------------------------------
 
+
 def test_unsafe_links_are_dropped_and_the_entry_kept(data_dir, tmp_path):
     rows = real_lines(data_dir, HF_FLAT, 4)
     rows[0]["github_repo"] = "javascript:alert(document.cookie)"
@@ -191,7 +212,9 @@ def test_unsafe_links_are_dropped_and_the_entry_kept(data_dir, tmp_path):
     notes = []
     summary = import_paths([write_jsonl(tmp_path / "links.jsonl", rows)], on_note=notes.append)
     assert (summary.new, summary.rejected, summary.fields_dropped) == (4, 0, 3)
-    assert "github_repo: 'javascript:alert(document.cookie)' dropped: scheme javascript: is not allowed" in notes[0].reason
+    assert (
+        "github_repo: 'javascript:alert(document.cookie)' dropped: scheme javascript: is not allowed" in notes[0].reason
+    )
     links = set(DailyEntry.objects.values_list("github_repo", "project_page"))
     assert all(not value or value.startswith("https://") for pair in links for value in pair)
     assert DailyEntry.objects.get(paper__arxiv_id=rows[2]["arxiv_id"]).github_repo == "https://github.com/example/ok"
@@ -212,6 +235,7 @@ def test_the_import_command_reports_dropped_fields(data_dir, tmp_path):
 
 # -- finding 12: BOM, entities, ids ------------------------------------------------------------
 
+
 def test_utf8_bom_is_accepted(data_dir, tmp_path):
     rows = real_lines(data_dir, HF_FLAT, 2)
     path = tmp_path / "bom.jsonl"
@@ -225,14 +249,19 @@ def test_utf8_bom_is_accepted(data_dir, tmp_path):
 
 def test_undefined_entity_names_the_record_instead_of_cutting_its_text(data_dir, tmp_path):
     text = (data_dir / ATOM).read_text()
-    text = text.replace('<?xml version="1.0" encoding="UTF-8"?>',
-                        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE feed SYSTEM "atom.dtd">', 1)
+    text = text.replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE feed SYSTEM "atom.dtd">',
+        1,
+    )
     text = text.replace("<title>Hierarchical Neural", "<title>Hierarchical &dream; Neural", 1)
     path = tmp_path / "entity.atom"
     path.write_text(text)
     summary = import_paths([path])
     assert (summary.new, summary.rejected) == (9, 1)
-    assert reasons(summary) == ["entity.atom: entry 1 (http://arxiv.org/abs/1611.09520v2): undefined entity &dream; in <title>"]
+    assert reasons(summary) == [
+        "entity.atom: entry 1 (http://arxiv.org/abs/1611.09520v2): undefined entity &dream; in <title>"
+    ]
 
 
 def test_old_style_ids_are_bounded_to_archive_names():

@@ -9,21 +9,31 @@ import time
 
 from conftest import dailypapers_env, run_cli, sql_rows
 
-PAPERS = ("SELECT arxiv_id, title, abstract, authors, categories, primary_category, latest_version, "
-          "announced, first_submitted, withdrawn, deleted FROM store_paper ORDER BY arxiv_id")
-VERSIONS = ("SELECT p.arxiv_id, v.number, v.date FROM store_paperversion v "
-            "JOIN store_paper p ON p.id = v.paper_id ORDER BY 1, 2")
-ENTRIES = ("SELECT p.arxiv_id, e.date, e.source, e.upvotes, e.num_comments, e.submitted_by, e.github_repo, "
-           "e.ai_keywords, e.seen_at FROM store_dailyentry e JOIN store_paper p ON p.id = e.paper_id ORDER BY 1, 2, 3")
+PAPERS = (
+    "SELECT arxiv_id, title, abstract, authors, categories, primary_category, latest_version, "
+    "announced, first_submitted, withdrawn, deleted FROM store_paper ORDER BY arxiv_id"
+)
+VERSIONS = (
+    "SELECT p.arxiv_id, v.number, v.date FROM store_paperversion v "
+    "JOIN store_paper p ON p.id = v.paper_id ORDER BY 1, 2"
+)
+ENTRIES = (
+    "SELECT p.arxiv_id, e.date, e.source, e.upvotes, e.num_comments, e.submitted_by, e.github_repo, "
+    "e.ai_keywords, e.seen_at FROM store_dailyentry e JOIN store_paper p ON p.id = e.paper_id ORDER BY 1, 2, 3"
+)
 
 
 def dump(url: str) -> dict[str, list]:
-    return {name: sql_rows(url, query) for name, query in (("papers", PAPERS), ("versions", VERSIONS), ("entries", ENTRIES))}
+    return {
+        name: sql_rows(url, query) for name, query in (("papers", PAPERS), ("versions", VERSIONS), ("entries", ENTRIES))
+    }
 
 
 def test_sigkill_mid_import_then_resume_equals_uninterrupted(tmp_path, data_dir, scratch_databases):
-    files = [str(data_dir / "hf-daily-papers" / "daily_papers_raw.jsonl.gz"),
-             str(data_dir / "arxiv-raw-formats" / "kaggle-snapshot" / "arxiv-metadata-oai-snapshot.first5.jsonl")]
+    files = [
+        str(data_dir / "hf-daily-papers" / "daily_papers_raw.jsonl.gz"),
+        str(data_dir / "arxiv-raw-formats" / "kaggle-snapshot" / "arxiv-metadata-oai-snapshot.first5.jsonl"),
+    ]
 
     clean_url = scratch_databases("clean")
     clean_env = dailypapers_env(tmp_path / "clean", DATABASE_URL=clean_url)
@@ -33,8 +43,12 @@ def test_sigkill_mid_import_then_resume_equals_uninterrupted(tmp_path, data_dir,
     killed_url = scratch_databases("killed")
     env = dailypapers_env(tmp_path / "killed", DATABASE_URL=killed_url)
     run_cli("migrate", "--verbosity", "0", env=env)
-    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli.main", "import", "--batch", "100", *files],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers.cli.main", "import", "--batch", "100", *files],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     done = 0
     while time.monotonic() < deadline and proc.poll() is None:

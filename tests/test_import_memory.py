@@ -28,8 +28,10 @@ def _member(data: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def xml_bomb(tmp_path_factory) -> Path:
     """About 2 MB of .xml.gz that expands to 2 GiB: an Atom feed whose one title never ends."""
-    head = (b'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            b"<entry><id>http://arxiv.org/abs/2401.00001v1</id><title>")
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        b"<entry><id>http://arxiv.org/abs/2401.00001v1</id><title>"
+    )
     filler = _member(b"A" * MEMBER)
     path = tmp_path_factory.mktemp("bomb") / "bomb.xml.gz"
     with open(path, "wb") as out:
@@ -59,8 +61,13 @@ print(json.dumps({"code": code, "peak_rss_mib": peak_mib()}), file=sys.stderr)
 
 
 def import_measured(path: Path, env: dict[str, str]) -> tuple[dict, str]:
-    result = subprocess.run([sys.executable, "-c", RUN_AND_MEASURE, "import", "--no-index", str(path)],
-                            env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_AND_MEASURE, "import", "--no-index", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     *lines, last = result.stderr.strip().splitlines()
     return json.loads(last), "\n".join(lines)
 
@@ -132,11 +139,15 @@ def test_oai_import_streams_with_memory_independent_of_the_file(tmp_path, data_d
     interpreter's own; the whole-document parse of the same file (the old way) for comparison."""
     import re
 
-    page = (data_dir / "arxiv-raw-formats" / "oai-pmh" /
-            "ListRecords_oai_dc_set-cs_from-2024-01-25_with_resumptionToken.xml").read_text()
+    page = (
+        data_dir
+        / "arxiv-raw-formats"
+        / "oai-pmh"
+        / "ListRecords_oai_dc_set-cs_from-2024-01-25_with_resumptionToken.xml"
+    ).read_text()
     start, end = page.index("<record>"), page.index("</record>") + len("</record>")
     record = page[start:end]
-    head, tail = page[:start], page[page.rindex("</record>") + len("</record>"):]
+    head, tail = page[:start], page[page.rindex("</record>") + len("</record>") :]
     path = tmp_path / "big.xml.gz"
     with gzip.open(path, "wt", compresslevel=1) as out:
         out.write(head)
@@ -145,8 +156,13 @@ def test_oai_import_streams_with_memory_independent_of_the_file(tmp_path, data_d
         out.write(tail)
     figures = {}
     for mode in ("stream", "whole"):
-        result = subprocess.run([sys.executable, "-c", PARSE_AND_MEASURE, mode, str(path)],
-                                capture_output=True, text=True, timeout=300, env=dailypapers_env(tmp_path))
+        result = subprocess.run(
+            [sys.executable, "-c", PARSE_AND_MEASURE, mode, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=dailypapers_env(tmp_path),
+        )
         assert result.returncode == 0, result.stderr
         figures[mode] = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["stream"]["records"] == figures["whole"]["records"] == 20_000

@@ -32,23 +32,33 @@ def test_collections_through_the_api(client, alice, bearer, make_user):
     dup = client.post("/api/collections", {"name": "Thesis"}, content_type="application/json", **bearer)
     assert dup.status_code == 400 and dup.json()["detail"] == "You already have a collection named “Thesis”."
     for p in (a, b):
-        saved = client.post(f"/api/collections/{pk}/papers", {"arxiv_id": p.arxiv_id, "note": "n"},
-                            content_type="application/json", **bearer)
+        saved = client.post(
+            f"/api/collections/{pk}/papers",
+            {"arxiv_id": p.arxiv_id, "note": "n"},
+            content_type="application/json",
+            **bearer,
+        )
         assert saved.json() == {"saved": True, "added": True}
     got = client.get(f"/api/collections/{pk}", **bearer).json()
     assert [i["id"] for i in got["papers"]] == [a.arxiv_id, b.arxiv_id] and got["papers"][0]["note"] == "n"
     entries = bibtexparser.parse_string(client.get(f"/api/collections/{pk}/bibtex", **bearer).content.decode()).entries
     assert [e["eprint"] for e in entries] == [a.arxiv_id, b.arxiv_id]
     assert client.delete(f"/api/collections/{pk}/papers/{a.arxiv_id}", **bearer).json() == {"removed": True}
-    imported = client.post(f"/api/collections/{pk}/import", {"text": f"{a.arxiv_id} 2412.99999"},
-                           content_type="application/json", **bearer).json()
+    imported = client.post(
+        f"/api/collections/{pk}/import", {"text": f"{a.arxiv_id} 2412.99999"}, content_type="application/json", **bearer
+    ).json()
     assert imported["added"] == [a.arxiv_id] and imported["missing"] == ["2412.99999: we have no paper 2412.99999."]
-    assert client.put(f"/api/collections/{pk}/papers/{b.arxiv_id}/note", {"note": " see fig. 2 "},
-                      content_type="application/json", **bearer).json() == {"note": "see fig. 2"}
+    assert client.put(
+        f"/api/collections/{pk}/papers/{b.arxiv_id}/note",
+        {"note": " see fig. 2 "},
+        content_type="application/json",
+        **bearer,
+    ).json() == {"note": "see fig. 2"}
     notes = {i["id"]: i["note"] for i in client.get(f"/api/collections/{pk}", **bearer).json()["papers"]}
     assert notes == {b.arxiv_id: "see fig. 2", a.arxiv_id: ""}
-    shared = client.patch(f"/api/collections/{pk}", {"name": "PhD", "shared": True},
-                          content_type="application/json", **bearer).json()
+    shared = client.patch(
+        f"/api/collections/{pk}", {"name": "PhD", "shared": True}, content_type="application/json", **bearer
+    ).json()
     assert shared["name"] == "PhD" and shared["shared"] and "/shared/" in shared["url"]
     assert client.get(shared["url"]).status_code == 200
     client.patch(f"/api/collections/{pk}", {"shared": False}, content_type="application/json", **bearer)
@@ -68,9 +78,13 @@ def test_signals_through_the_api(client, alice, bearer):
     url = f"/api/signals/{paper.arxiv_id}"
     assert client.post(url, {"not_interested": True}, content_type="application/json").status_code == 401
     assert client.post(url, {"not_interested": True}, content_type="application/json", **bearer).json() == {
-        "not_interested": True, "read": False}
+        "not_interested": True,
+        "read": False,
+    }
     assert client.post(url, {"read": True}, content_type="application/json", **bearer).json() == {
-        "not_interested": True, "read": True}
+        "not_interested": True,
+        "read": True,
+    }
     assert PaperSignal.objects.get(user=alice, paper=paper).not_interested
 
 

@@ -14,10 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_author_pages_match_the_normalised_name_and_keep_initials_apart(client, search_index):
-    a = write_paper(title="First by José", authors=["José Müller", "Ada Lovelace"],
-                    first_submitted=dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc))
-    write_paper(title="Second by Jose", authors=["jose muller"],
-                    first_submitted=dt.datetime(2025, 2, 2, tzinfo=dt.timezone.utc))
+    a = write_paper(
+        title="First by José",
+        authors=["José Müller", "Ada Lovelace"],
+        first_submitted=dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc),
+    )
+    write_paper(
+        title="Second by Jose", authors=["jose muller"], first_submitted=dt.datetime(2025, 2, 2, tzinfo=dt.timezone.utc)
+    )
     c = write_paper(title="By an initial", authors=["J. Müller"])
     catch_up()  # pages never write the index (serve's refresher does)
     page = client.get(f"/papers/{a.arxiv_id}").content.decode()
@@ -41,6 +45,7 @@ def test_author_page_queries_do_not_grow(client, search_index):
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/authors/Grace Hopper").status_code == 200
         return len(queries)
+
     small = count()
     for n in range(10):
         write_paper(title=f"more {n}", authors=["Grace Hopper", f"Other {n}"])

@@ -28,8 +28,9 @@ def test_misc_entry_with_arxiv_fields_and_escaping_round_trips():
 
 
 def test_article_when_journal_ref_known_and_doi_kept():
-    paper = BibPaper("2501.01234", "Graphs", ["Ada Lovelace"], 2024, "cs.DM", "J. Graph Th. 3 (2024) 1-9",
-                     "10.1000/xyz_123")
+    paper = BibPaper(
+        "2501.01234", "Graphs", ["Ada Lovelace"], 2024, "cs.DM", "J. Graph Th. 3 (2024) 1-9", "10.1000/xyz_123"
+    )
     (entry,) = _parsed(bibtex.export([paper]))
     assert entry.entry_type == "article" and entry["journal"] == "J. Graph Th. 3 (2024) 1-9"
     assert entry["doi"] == "10.1000/xyz_123" and entry["year"] == "2024"
@@ -55,7 +56,10 @@ def test_parse_reads_identifiers_and_reports_broken_blocks_by_line():
 """
     parsed = bibtex.parse(text)
     assert [(r.key, r.arxiv_id, r.doi) for r in parsed.references] == [
-        ("x", "2501.00001", ""), ("y", "2401.12345", ""), ("z", "", "10.1/ABC")]
+        ("x", "2501.00001", ""),
+        ("y", "2401.12345", ""),
+        ("z", "", "10.1/ABC"),
+    ]
     assert parsed.references[0].title == "Known GANs" and parsed.references[2].title == "Only a & DOI"
     assert len(parsed.errors) == 1 and parsed.errors[0].startswith("line 4:")
 

@@ -31,12 +31,15 @@ def card_of(page: str, arxiv_id: str) -> str:
     from django.utils.text import slugify
 
     start = page.index(f'id="p-{slugify(arxiv_id)}"')
-    return page[start:page.index("</li>", start)]
+    return page[start : page.index("</li>", start)]
 
 
 def saved(user) -> list[str]:
-    return list(CollectionItem.objects.filter(collection__user=user, collection__name=DEFAULT_COLLECTION)
-                .values_list("paper__arxiv_id", flat=True))
+    return list(
+        CollectionItem.objects.filter(collection__user=user, collection__name=DEFAULT_COLLECTION).values_list(
+            "paper__arxiv_id", flat=True
+        )
+    )
 
 
 def test_signed_in_cards_save_into_the_reading_list_without_javascript(alice_client, alice):

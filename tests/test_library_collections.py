@@ -23,8 +23,11 @@ DAY = dt.date(2025, 1, 6)
 
 
 def _items(collection):
-    return list(CollectionItem.objects.filter(collection=collection).order_by("position")
-                .values_list("paper__arxiv_id", flat=True))
+    return list(
+        CollectionItem.objects.filter(collection=collection)
+        .order_by("position")
+        .values_list("paper__arxiv_id", flat=True)
+    )
 
 
 def test_save_from_the_paper_page_into_default_and_new_collections(alice_client, alice, make_user):
@@ -78,7 +81,9 @@ def test_rename_reorder_notes_remove_delete(alice_client, alice):
     assert later.name == "Someday"
     response = alice_client.post(f"/library/{later.pk}/rename", {"name": "Reading list"}, follow=True)
     assert "You already have a collection named “Reading list”." in response.content.decode()
-    names = lambda: list(Collection.objects.filter(user=alice).order_by("position", "id").values_list("name", flat=True))
+    names = lambda: list(
+        Collection.objects.filter(user=alice).order_by("position", "id").values_list("name", flat=True)
+    )
     assert names() == ["Reading list", "Someday"]
     alice_client.post(f"/library/{later.pk}/move", {"direction": "up"})
     assert names() == ["Someday", "Reading list"]
@@ -109,8 +114,9 @@ def test_private_by_default_shared_by_revocable_link(alice_client, alice):
 
 
 def test_bib_downloads_parse_back(alice_client, alice):
-    a = feature(DAY, 1, title="Learning to rank", authors=["Ada Lovelace"], journal_ref="JMLR 1 (2025)",
-                doi="10.5555/abc")[0]
+    a = feature(
+        DAY, 1, title="Learning to rank", authors=["Ada Lovelace"], journal_ref="JMLR 1 (2025)", doi="10.5555/abc"
+    )[0]
     b = feature(DAY, 1, title="Learning to rank again", authors=["Ada Lovelace"])[0]
     single = Client().get(f"/papers/{a.arxiv_id}.bib")
     assert single["Content-Type"].startswith("application/x-bibtex")
@@ -128,11 +134,15 @@ def test_bib_downloads_parse_back(alice_client, alice):
 def test_import_bibtex_and_ids_lists_missing_and_fetches(alice_client, alice, arxiv_api):
     known = feature(DAY, 1)[0]
     default = Collection.objects.get_or_create(user=alice, name="Reading list")[0]
-    bib = (f"@misc{{k1, title={{Whatever}}, eprint={{{known.arxiv_id}}}}}\n"
-           "@misc{k2, title={Not stored}, eprint={2412.99999}}\n@misc{broken, title={x}\n")
+    bib = (
+        f"@misc{{k1, title={{Whatever}}, eprint={{{known.arxiv_id}}}}}\n"
+        "@misc{k2, title={Not stored}, eprint={2412.99999}}\n@misc{broken, title={x}\n"
+    )
     from django.core.files.uploadedfile import SimpleUploadedFile
-    response = alice_client.post(f"/library/{default.pk}/import",
-                                 {"file": SimpleUploadedFile("refs.bib", bib.encode())}, follow=True)
+
+    response = alice_client.post(
+        f"/library/{default.pk}/import", {"file": SimpleUploadedFile("refs.bib", bib.encode())}, follow=True
+    )
     text = response.content.decode()
     assert "1 added" in text and "1 not found" in text and "1 unreadable" in text
     assert "line 2 (k2): we have no paper 2412.99999." in text and "line 3:" in text
@@ -140,10 +150,13 @@ def test_import_bibtex_and_ids_lists_missing_and_fetches(alice_client, alice, ar
     # A list of ids; the one we lack is fetched from (a loopback replay of) the arXiv API when asked.
     from dailypapers.ingest.parsers.atom import parse_atom
     from tests.web_fixtures import RECORDED
+
     recorded = next(r for r in parse_atom(RECORDED.read_bytes()) if hasattr(r, "arxiv_id"))
-    response = alice_client.post(f"/library/{default.pk}/import",
-                                 {"text": f"{known.arxiv_id}\nhttps://arxiv.org/abs/{recorded.arxiv_id}v1\nnot-an-id",
-                                  "fetch": "1"}, follow=True)
+    response = alice_client.post(
+        f"/library/{default.pk}/import",
+        {"text": f"{known.arxiv_id}\nhttps://arxiv.org/abs/{recorded.arxiv_id}v1\nnot-an-id", "fetch": "1"},
+        follow=True,
+    )
     text = response.content.decode()
     assert "1 added" in text and "1 already there" in text and "1 fetched from arXiv" in text
     assert "“not-an-id” is not an arXiv id or arXiv URL." in text
@@ -183,14 +196,20 @@ def test_query_counts_do_not_grow_with_papers_or_collections(alice_client, alice
     papers = feature(DAY, 3)
     alice_client.post(f"/papers/{papers[0].arxiv_id}/save", {})
     default = Collection.objects.get(user=alice)
-    small = (_count(alice_client, f"/library/{default.pk}"), _count(alice_client, "/library"),
-             _count(alice_client, f"/papers/{papers[0].arxiv_id}"))
+    small = (
+        _count(alice_client, f"/library/{default.pk}"),
+        _count(alice_client, "/library"),
+        _count(alice_client, f"/papers/{papers[0].arxiv_id}"),
+    )
     for p in papers[1:] + feature(DAY, 20):
         alice_client.post(f"/papers/{p.arxiv_id}/save", {})
     for n in range(5):
         alice_client.post("/library/new", {"name": f"c{n}"})
-    big = (_count(alice_client, f"/library/{default.pk}"), _count(alice_client, "/library"),
-           _count(alice_client, f"/papers/{papers[0].arxiv_id}"))
+    big = (
+        _count(alice_client, f"/library/{default.pk}"),
+        _count(alice_client, "/library"),
+        _count(alice_client, f"/papers/{papers[0].arxiv_id}"),
+    )
     assert big == small
 
 
@@ -221,8 +240,15 @@ def test_not_interested_is_left_out_in_the_listing_query_so_pages_stay_full(alic
     assert everyone[0] in [p.pk for p in listings.trending_page().papers]
 
 
-@pytest.mark.parametrize("url", [f"/papers/date/{DAY}", f"/papers/week/{DAY.isocalendar()[0]}-W{DAY.isocalendar()[1]:02d}",
-                                 f"/papers/month/{DAY:%Y-%m}", "/trending"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/papers/date/{DAY}",
+        f"/papers/week/{DAY.isocalendar()[0]}-W{DAY.isocalendar()[1]:02d}",
+        f"/papers/month/{DAY:%Y-%m}",
+        "/trending",
+    ],
+)
 def test_not_interested_marks_cost_constant_queries(alice_client, alice, url):
     papers = feature(DAY, 12, upvotes=3)
     alice_client.post(f"/papers/{papers[0].arxiv_id}/signal", {"not_interested": "1"})

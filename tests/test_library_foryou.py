@@ -31,24 +31,57 @@ def fresh(settings, tmp_path):
 
 def _world():
     """Liked: two papers on graph neural networks; the day: graphs, vision, and one by a liked co-author."""
-    liked = [feature(OLD, 1, title="Graph neural networks for molecules",
-                     abstract="Message passing graph neural networks predict molecular properties.",
-                     authors=["Grace Hopper"], categories=["cs.LG"])[0],
-             feature(OLD, 1, title="Scalable graph neural networks",
-                     abstract="Sampling neighbours lets graph neural networks scale to large graphs.",
-                     authors=["Edsger Dijkstra"], categories=["cs.LG"])[0]]
-    graph = feature(DAY, 1, title="Graph neural networks on citation graphs",
-                    abstract="We study message passing graph neural networks on large citation graphs.",
-                    authors=["Niklaus Wirth"], categories=["cs.SI"])[0]
-    vision = feature(DAY, 1, title="Image segmentation with convolutions",
-                     abstract="Convolutional vision models segment street scenes.",
-                     authors=["Barbara Liskov"], categories=["cs.CV"], upvotes=50)[0]
-    coauthor = feature(DAY, 1, title="Compilers and type systems",
-                       abstract="Type inference for a functional language compiler.",
-                       authors=["Grace Hopper"], categories=["cs.PL"])[0]
-    hidden = feature(DAY, 1, title="Graph neural networks again, not for me",
-                     abstract="Graph neural networks with message passing on graphs.", authors=["X Y"],
-                     categories=["cs.LG"])[0]
+    liked = [
+        feature(
+            OLD,
+            1,
+            title="Graph neural networks for molecules",
+            abstract="Message passing graph neural networks predict molecular properties.",
+            authors=["Grace Hopper"],
+            categories=["cs.LG"],
+        )[0],
+        feature(
+            OLD,
+            1,
+            title="Scalable graph neural networks",
+            abstract="Sampling neighbours lets graph neural networks scale to large graphs.",
+            authors=["Edsger Dijkstra"],
+            categories=["cs.LG"],
+        )[0],
+    ]
+    graph = feature(
+        DAY,
+        1,
+        title="Graph neural networks on citation graphs",
+        abstract="We study message passing graph neural networks on large citation graphs.",
+        authors=["Niklaus Wirth"],
+        categories=["cs.SI"],
+    )[0]
+    vision = feature(
+        DAY,
+        1,
+        title="Image segmentation with convolutions",
+        abstract="Convolutional vision models segment street scenes.",
+        authors=["Barbara Liskov"],
+        categories=["cs.CV"],
+        upvotes=50,
+    )[0]
+    coauthor = feature(
+        DAY,
+        1,
+        title="Compilers and type systems",
+        abstract="Type inference for a functional language compiler.",
+        authors=["Grace Hopper"],
+        categories=["cs.PL"],
+    )[0]
+    hidden = feature(
+        DAY,
+        1,
+        title="Graph neural networks again, not for me",
+        abstract="Graph neural networks with message passing on graphs.",
+        authors=["X Y"],
+        categories=["cs.LG"],
+    )[0]
     return liked, graph, vision, coauthor, hidden
 
 
@@ -69,7 +102,9 @@ def test_cold_start_then_personal_ranking_with_reasons(alice_client, alice):
     ids = [i.paper_id for i in result.items]
     assert hidden.arxiv_id not in ids and graph.arxiv_id not in ids  # not interested, already saved
     Vote.objects.create(user=alice, paper=vision)
-    assert vision.arxiv_id not in [i.paper_id for i in foryou.for_you(alice, listings.Period.containing("day", DAY)).items]
+    assert vision.arxiv_id not in [
+        i.paper_id for i in foryou.for_you(alice, listings.Period.containing("day", DAY)).items
+    ]
     Vote.objects.filter(user=alice, paper=vision).delete()
     assert ids[0] == coauthor.arxiv_id
     assert "by Grace Hopper, who wrote 1 paper you liked" in result.items[0].why
@@ -106,6 +141,7 @@ def test_read_status_opened_or_marked_and_hidden_from_for_you_on_request(alice_c
     page = alice_client.get(f"/papers/{graph.arxiv_id}").content.decode()
     assert "data-mark-opened" in page and "library/read.js" in page and "Mark read" in page
     from dailypapers.library.models import PaperSignal
+
     assert not PaperSignal.objects.filter(user=alice).exists()  # GET wrote nothing: read.js posts "opened"
     # What read.js sends on opening the page: the form's own POST, answered in JSON.
     opened = alice_client.post(f"/papers/{graph.arxiv_id}/signal", {"read": "1"}, HTTP_ACCEPT="application/json")
@@ -124,7 +160,10 @@ def test_read_status_opened_or_marked_and_hidden_from_for_you_on_request(alice_c
     page = alice_client.get(f"/for-you?date={DAY}&hide_read=1").content.decode()
     assert graph.title not in page and vision.title not in page and coauthor.title in page
     assert graph.title in alice_client.get(f"/for-you?date={DAY}").content.decode()
-    api_ids = {i["paper"]["id"] for i in client.get(f"/api/recommendations?date={DAY}&hide_read=true", **bearer).json()["items"]}
+    api_ids = {
+        i["paper"]["id"]
+        for i in client.get(f"/api/recommendations?date={DAY}&hide_read=true", **bearer).json()["items"]
+    }
     assert not read & api_ids and coauthor.arxiv_id in api_ids
     # Unmarked: back in the hidden-read view.
     alice_client.post(f"/papers/{graph.arxiv_id}/signal", {"read": "0"})
@@ -154,6 +193,7 @@ def test_page_query_count_does_not_grow(alice_client, alice):
         with CaptureQueriesContext(connection) as queries:
             assert alice_client.get(f"/for-you?date={DAY}").status_code == 200
         return len(queries)
+
     small = count()
     feature(DAY, 15)
     assert count() == small
@@ -200,5 +240,7 @@ def test_interests_chosen_at_sign_up_drive_a_fresh_accounts_for_you(client, mail
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(carol, 'recs')[1]}"}
     body = client.get(f"/api/recommendations?date={DAY}&limit=2", **bearer).json()
     assert not body["personal"]
-    assert [item["paper"]["title"] for item in body["items"]] == ["Compilers and type systems",
-                                                                  "Image segmentation with convolutions"]
+    assert [item["paper"]["title"] for item in body["items"]] == [
+        "Compilers and type systems",
+        "Image segmentation with convolutions",
+    ]

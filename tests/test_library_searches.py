@@ -22,15 +22,19 @@ def test_saved_search_is_a_page_a_feed_and_json(alice_client, alice, search_inde
     page = alice_client.get("/search?q=protein+folding&category=q-bio.BM").content.decode()
     assert 'action="/searches/new"' in page
     assert 'action="/searches/new"' not in Client().get("/search?q=protein+folding").content.decode()
-    response = alice_client.post("/searches/new", {"q": "protein folding", "category": "q-bio.BM",
-                                                   "sort": "newest", "name": "Folding"})
+    response = alice_client.post(
+        "/searches/new", {"q": "protein folding", "category": "q-bio.BM", "sort": "newest", "name": "Folding"}
+    )
     saved = SavedSearch.objects.get(user=alice)
     assert response["Location"] == f"/searches/{saved.pk}" and saved.category == "q-bio.BM"
     page = alice_client.get(f"/searches/{saved.pk}").content.decode()
     assert "Protein folding with diffusion" in page and "Protein folding in cs" not in page
     assert "new since you last looked" not in page  # saving it counts as looking
-    fresh = write_paper(title="Protein folding, the sequel", categories=["q-bio.BM"],
-                        first_submitted=dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc))
+    fresh = write_paper(
+        title="Protein folding, the sequel",
+        categories=["q-bio.BM"],
+        first_submitted=dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc),
+    )
     catch_up()
     page = alice_client.get(f"/searches/{saved.pk}").content.decode()
     assert "1 new since you last looked" in page and page.count('class="new-mark"') == 1
@@ -65,6 +69,7 @@ def test_saved_search_page_queries_do_not_grow(alice_client, alice, search_index
         with CaptureQueriesContext(connection) as queries:
             assert alice_client.get(f"/searches/{saved.pk}").status_code == 200
         return len(queries)
+
     count()
     small = count()
     for n in range(12):
@@ -97,8 +102,12 @@ def test_saved_search_mails_new_matches_through_a_real_smtp_server(alice_client,
         catch_up()
         alice_client.post("/searches/new", {"q": "quantum error correction", "name": "QEC"})
         saved = SavedSearch.objects.get()
-        assert alice_client.post(f"/searches/{saved.pk}/mail", {"mail": "hourly"}, follow=True).content.decode() \
-            .count("is not daily, weekly or off.") == 1
+        assert (
+            alice_client.post(f"/searches/{saved.pk}/mail", {"mail": "hourly"}, follow=True)
+            .content.decode()
+            .count("is not daily, weekly or off.")
+            == 1
+        )
         alice_client.post(f"/searches/{saved.pk}/mail", {"mail": "daily"})
         saved.refresh_from_db()
         assert saved.mail == "daily" and saved.mailed_at
@@ -149,6 +158,7 @@ def test_not_interested_marks_cost_the_search_page_constant_queries(alice_client
         with CaptureQueriesContext(connection) as queries:
             page = alice_client.get("/search?q=sparse+attention+kernels").content.decode()
         return len(queries), page
+
     alice_client.post(f"/papers/{papers[0].arxiv_id}/signal", {"not_interested": "1"})
     small, _ = count()
     for paper in papers[1:5]:

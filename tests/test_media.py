@@ -31,11 +31,16 @@ def server():
 
 @pytest.fixture
 def config(settings, server, tmp_path):
-    settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_HOME": tmp_path,
-                       "DAILYPAPERS_HF_THUMBNAIL_URL": server.url("/thumbs/{id}.png"),
-                       "DAILYPAPERS_HF_SITE_URL": server.url("/"),
-                       "DAILYPAPERS_MEDIA_DELAY": 0.0, "DAILYPAPERS_HTTP_RETRIES": 2,
-                       "DAILYPAPERS_MEDIA_MAX_BYTES": 10_000, "DAILYPAPERS_USER_AGENT": "dailypapers-test/1 (ops@example.org)"}
+    settings.CONFIG = {
+        **settings.CONFIG,
+        "DAILYPAPERS_HOME": tmp_path,
+        "DAILYPAPERS_HF_THUMBNAIL_URL": server.url("/thumbs/{id}.png"),
+        "DAILYPAPERS_HF_SITE_URL": server.url("/"),
+        "DAILYPAPERS_MEDIA_DELAY": 0.0,
+        "DAILYPAPERS_HTTP_RETRIES": 2,
+        "DAILYPAPERS_MEDIA_MAX_BYTES": 10_000,
+        "DAILYPAPERS_USER_AGENT": "dailypapers-test/1 (ops@example.org)",
+    }
     return settings.CONFIG
 
 
@@ -78,10 +83,14 @@ def test_relative_avatar_paths_resolve_against_the_site(config, server):
 def test_fetch_stores_images_politely_and_refuses_what_is_not_one(config, server, client):
     good, retried, html, large, gone = featured(5)
     server.route(f"/thumbs/{good}.png", Reply(200, png(), {"Content-Type": "image/png"}))
-    server.route(f"/thumbs/{retried}.png", [Reply(503, b"busy", {"Retry-After": "1"}),
-                                            Reply(200, GIF, {"Content-Type": "image/gif"})])
+    server.route(
+        f"/thumbs/{retried}.png",
+        [Reply(503, b"busy", {"Retry-After": "1"}), Reply(200, GIF, {"Content-Type": "image/gif"})],
+    )
     server.route(f"/thumbs/{html}.png", Reply(200, b"<html>login</html>", {"Content-Type": "image/png"}))
-    server.route(f"/thumbs/{large}.png", Reply(200, png(400, 400, (1, 2, 3)) + b"\0" * 20_000, {"Content-Type": "image/png"}))
+    server.route(
+        f"/thumbs/{large}.png", Reply(200, png(400, 400, (1, 2, 3)) + b"\0" * 20_000, {"Content-Type": "image/png"})
+    )
     server.route(f"/thumbs/{gone}.png", Reply(404, b"not found"))
     waits: list[float] = []
     seen: list[tuple[int, int]] = []
@@ -92,7 +101,9 @@ def test_fetch_stores_images_politely_and_refuses_what_is_not_one(config, server
     assert 1.0 in waits  # Retry-After honoured
     assert {r.header("User-Agent") for r in server.requests} == {"dailypapers-test/1 (ops@example.org)"}
     by_id = {m.url.rsplit("/", 1)[1][:-4]: m for m in MediaItem.objects.all()}
-    assert by_id[good].status == "fetched" and by_id[good].size == len(png()) and by_id[good].content_type == "image/png"
+    assert (
+        by_id[good].status == "fetched" and by_id[good].size == len(png()) and by_id[good].content_type == "image/png"
+    )
     assert by_id[retried].status == "fetched"
     assert by_id[html].status == "refused" and "not an image" in by_id[html].error and "image/png" in by_id[html].error
     assert by_id[large].status == "refused" and "larger than 10,000 bytes" in by_id[large].error
@@ -174,10 +185,22 @@ def test_media_command_fetches_with_progress_and_a_summary(config, server):
 
 def test_hugging_face_entries_queue_thumbnail_and_both_avatars(config, server):
     record = DailyEntryRecord(
-        paper=paper_record(), date=DAY, upvotes=1, thumbnail="https://cdn-thumbnails.huggingface.co/t.png",
+        paper=paper_record(),
+        date=DAY,
+        upvotes=1,
+        thumbnail="https://cdn-thumbnails.huggingface.co/t.png",
         submitter_avatar="/avatars/d3f6.svg",
-        organization_info={"name": "google", "fullname": "Google", "avatar": "https://cdn-avatars.huggingface.co/g.png"})
+        organization_info={
+            "name": "google",
+            "fullname": "Google",
+            "avatar": "https://cdn-avatars.huggingface.co/g.png",
+        },
+    )
     write_batch([record], fetched_at=timezone.now())
-    assert sorted(MediaItem.objects.values_list("kind", "url")) == sorted([
-        ("avatar", "https://cdn-avatars.huggingface.co/g.png"), ("avatar", server.url("/avatars/d3f6.svg")),
-        ("thumbnail", "https://cdn-thumbnails.huggingface.co/t.png")])
+    assert sorted(MediaItem.objects.values_list("kind", "url")) == sorted(
+        [
+            ("avatar", "https://cdn-avatars.huggingface.co/g.png"),
+            ("avatar", server.url("/avatars/d3f6.svg")),
+            ("thumbnail", "https://cdn-thumbnails.huggingface.co/t.png"),
+        ]
+    )

@@ -48,6 +48,7 @@ def jsonl(*rows: object) -> list[bytes]:
 
 # --- flat daily listing ----------------------------------------------------------------------
 
+
 def test_flat_full_file():
     count, ids, days, rejected, last = 0, set(), set(), [], None
     with gzip.open(FLAT) as lines:
@@ -70,8 +71,10 @@ def test_flat_first_record():
     with gzip.open(FLAT) as lines:
         first = next(parse_flat_lines(lines))
     assert first.arxiv_id == "2503.11731" and first.latest_version is None
-    assert first.title == ("Industrial-Grade Sensor Simulation via Gaussian Splatting: A Modular "
-                           "Framework for Scalable Editing and Full-Stack Validation")
+    assert first.title == (
+        "Industrial-Grade Sensor Simulation via Gaussian Splatting: A Modular "
+        "Framework for Scalable Editing and Full-Stack Validation"
+    )
     assert first.authors[:3] == ["Xianming Zeng", "Sicong Du", "Qifeng Chen"] and len(first.authors) == 16
     assert (first.primary_category, first.categories) == ("cs.CV", ["cs.CV", "cs.RO"])
     assert first.announced == dt.date(2025, 3, 18) and first.comments is None
@@ -86,8 +89,15 @@ def test_flat_abstract_shortcut_matches_clean_abstract():
 
 
 def test_flat_bad_lines_are_rejected_and_neighbours_kept():
-    good = {"id": "2501.00001", "title": "Good\n  title", "authors": ["A  B"], "categories": ["cs.CL"],
-            "comment": None, "abstract": "x", "listing_date": "2025-01-02"}
+    good = {
+        "id": "2501.00001",
+        "title": "Good\n  title",
+        "authors": ["A  B"],
+        "categories": ["cs.CL"],
+        "comment": None,
+        "abstract": "x",
+        "listing_date": "2025-01-02",
+    }
     lines = jsonl(
         good,
         b'{"id": "2501.00002", "title": ',
@@ -121,6 +131,7 @@ def test_flat_bad_lines_are_rejected_and_neighbours_kept():
 
 # --- Hugging Face daily papers ----------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def hf_raw_items() -> list:
     with gzip.open(HF_RAW) as lines:
@@ -150,8 +161,19 @@ def test_hf_raw_full_file(hf_raw_items):
 
 def test_hf_flat_full_file_agrees_with_raw(hf_raw_items):
     def key(e: DailyEntryRecord) -> tuple:
-        return (e.date, e.paper.arxiv_id, e.paper.title, tuple(e.paper.authors), e.upvotes, e.num_comments,
-                e.organization, e.github_repo, e.github_stars, e.ai_summary, e.seen_at)
+        return (
+            e.date,
+            e.paper.arxiv_id,
+            e.paper.title,
+            tuple(e.paper.authors),
+            e.upvotes,
+            e.num_comments,
+            e.organization,
+            e.github_repo,
+            e.github_stars,
+            e.ai_summary,
+            e.seen_at,
+        )
 
     with gzip.open(HF_FLAT) as lines:
         flat, rejected = split(parse_hf_flat_lines(lines))
@@ -182,7 +204,7 @@ HF_ENTRY = {
 
 
 def test_hf_response_fields_and_day():
-    entry, = parse_hf_response(orjson.dumps([HF_ENTRY]))
+    (entry,) = parse_hf_response(orjson.dumps([HF_ENTRY]))
     assert entry.date == dt.date(2024, 5, 27)  # from paper.submittedOnDailyAt
     assert entry.paper.title == "ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models"
     assert entry.paper.authors == ["Chunjiang Ge", "Bo Zheng"]
@@ -190,10 +212,13 @@ def test_hf_response_fields_and_day():
     assert (entry.upvotes, entry.num_comments, entry.submitted_by, entry.organization) == (32, 3, "akhaliq", "Alibaba")
     assert entry.submitter_fullname == "AK"  # submitted_by is the username, as submittedBy.name
     assert (entry.github_repo, entry.github_stars, entry.ai_keywords) == (
-        "https://github.com/alibaba/conv-llava", 120, ["LMM", "ConvNeXt"])
+        "https://github.com/alibaba/conv-llava",
+        120,
+        ["LMM", "ConvNeXt"],
+    )
     assert entry.position == "entry 1"
 
-    given, = parse_hf_response(orjson.dumps([HF_ENTRY]), date=dt.date(2024, 6, 1), seen_at=utc(2024, 6, 1, 8))
+    (given,) = parse_hf_response(orjson.dumps([HF_ENTRY]), date=dt.date(2024, 6, 1), seen_at=utc(2024, 6, 1, 8))
     assert (given.date, given.seen_at) == (dt.date(2024, 6, 1), utc(2024, 6, 1, 8))
 
     older = {**HF_ENTRY, "paper": {k: v for k, v in HF_ENTRY["paper"].items() if k != "submittedOnDailyAt"}}
@@ -224,22 +249,30 @@ def test_hf_response_variants_and_rejections():
     assert items[1].record_id == "2405.15738"
     assert isinstance(items[6], DailyEntryRecord)
 
-    broken, = parse_hf_response(b'[{"paper": ')
+    (broken,) = parse_hf_response(b'[{"paper": ')
     assert (broken.position, broken.reason[:15]) == ("document", "not valid JSON:")
-    error, = parse_hf_response(b'{"error": "Invalid date"}')
+    (error,) = parse_hf_response(b'{"error": "Invalid date"}')
     assert error.reason == "API error: Invalid date"
 
 
 def test_hf_raw_broken_line_keeps_other_lines():
-    day = {"date": "2024-05-27", "snapshot_committed_at": "2024-06-02T01:07:21+08:00",
-           "stored_shape": "api_list", "response": [HF_ENTRY, {**HF_ENTRY, "paper": {"id": "2405.1"}}]}
+    day = {
+        "date": "2024-05-27",
+        "snapshot_committed_at": "2024-06-02T01:07:21+08:00",
+        "stored_shape": "api_list",
+        "response": [HF_ENTRY, {**HF_ENTRY, "paper": {"id": "2405.1"}}],
+    }
     lines = jsonl(day, b"{not json", {**day, "response": {"a": 1}}, {**day, "date": "2024-02-30"}, b"", day)
     items = list(parse_hf_raw_lines(lines))
     positions = [(i.position, type(i).__name__) for i in items]
     assert positions == [
-        ("line 1 entry 1", "DailyEntryRecord"), ("line 1 entry 2", "Rejected"),
-        ("line 2", "Rejected"), ("line 3", "Rejected"), ("line 4", "Rejected"),
-        ("line 6 entry 1", "DailyEntryRecord"), ("line 6 entry 2", "Rejected"),
+        ("line 1 entry 1", "DailyEntryRecord"),
+        ("line 1 entry 2", "Rejected"),
+        ("line 2", "Rejected"),
+        ("line 3", "Rejected"),
+        ("line 4", "Rejected"),
+        ("line 6 entry 1", "DailyEntryRecord"),
+        ("line 6 entry 2", "Rejected"),
     ]
     assert items[1].reason == "paper.id: '2405.1' is not an arXiv id"
     assert items[2].reason.startswith("not valid JSON: ")
@@ -249,11 +282,23 @@ def test_hf_raw_broken_line_keeps_other_lines():
 
 
 def test_hf_flat_rejections():
-    row = {"date": "2024-05-27", "arxiv_id": "2405.15738", "title": "T", "upvotes": None, "num_comments": 1,
-           "authors": ["A"], "summary": "S", "organization": "NVIDIA", "submitted_by": None,
-           "snapshot_committed_at": "2024-06-02T01:07:21+08:00"}
-    items = list(parse_hf_flat_lines(jsonl(row, {**row, "date": "2024-02-30"}, {**row, "authors": "A, B"},
-                                           {**row, "title": None})))
+    row = {
+        "date": "2024-05-27",
+        "arxiv_id": "2405.15738",
+        "title": "T",
+        "upvotes": None,
+        "num_comments": 1,
+        "authors": ["A"],
+        "summary": "S",
+        "organization": "NVIDIA",
+        "submitted_by": None,
+        "snapshot_committed_at": "2024-06-02T01:07:21+08:00",
+    }
+    items = list(
+        parse_hf_flat_lines(
+            jsonl(row, {**row, "date": "2024-02-30"}, {**row, "authors": "A, B"}, {**row, "title": None})
+        )
+    )
     assert items[0].upvotes == 0 and items[0].organization == "NVIDIA"
     assert [(i.position, i.reason) for i in items[1:]] == [
         ("line 2", "date: '2024-02-30' is not a date"),
@@ -265,27 +310,34 @@ def test_hf_flat_rejections():
 
 # --- arXiv API (Atom) -------------------------------------------------------------------------
 
+
 def test_atom_pages():
     pages = [split(parse_atom(path.read_bytes())) for path in ATOM_FILES]
     assert [(len(papers), rejected) for papers, rejected in pages] == [(10, [])] * 3
     papers = {p.arxiv_id: p for page, _ in pages for p in page}
     first = pages[0][0][0]
     assert (first.arxiv_id, first.latest_version, first.position) == ("1611.09520", 2, "entry 1")
-    assert first.title == ("Hierarchical Neural Representation of Dreamed Objects Revealed by Brain "
-                           "Decoding with Deep Neural Network Features")
+    assert first.title == (
+        "Hierarchical Neural Representation of Dreamed Objects Revealed by Brain "
+        "Decoding with Deep Neural Network Features"
+    )
     assert first.authors == ["Tomoyasu Horikawa", "Yukiyasu Kamitani"]
     assert (first.first_submitted, first.last_updated) == (utc(2016, 11, 29, 8, 18, 38), utc(2017, 1, 23, 6, 54, 20))
     assert [v.number for v in first.versions] == [1, 2]
     assert first.abstract.startswith("Dreaming is generally thought to be generated by spontaneous brain activity")
     atmospheres = papers["1511.08339"]
     assert (atmospheres.doi, atmospheres.comments, atmospheres.source) == (
-        "10.3847/0004-637X/820/2/107", "ApJ accepted", "arxiv-api")
+        "10.3847/0004-637X/820/2/107",
+        "ApJ accepted",
+        "arxiv-api",
+    )
     social = papers["1402.2297"]
     assert (social.primary_category, social.categories) == ("cs.SI", ["cs.SI", "physics.soc-ph"])
     combinatorics = papers["0706.3031"]
     assert combinatorics.latest_version == 3
-    assert combinatorics.journal_ref == ("S\\'eminaire Lotharingien de Combinatoire, Issue 58 (2008), "
-                                         "Article B58e. (electronic)")
+    assert combinatorics.journal_ref == (
+        "S\\'eminaire Lotharingien de Combinatoire, Issue 58 (2008), Article B58e. (electronic)"
+    )
     assert combinatorics.categories == ["math.CO"]  # the MSC class term is not an arXiv category
 
 
@@ -312,7 +364,9 @@ def atom_entry(arxiv_id: str, title: str = "A title", published: str = "2016-11-
 
 
 def test_atom_error_feed():
-    feed = ATOM_HEAD + b"""  <entry>
+    feed = (
+        ATOM_HEAD
+        + b"""  <entry>
     <id>http://arxiv.org/api/errors#incorrect_id_format_for_1234.12345v1x</id>
     <title>Error</title>
     <summary>incorrect id format for 1234.12345v1x</summary>
@@ -320,15 +374,22 @@ def test_atom_error_feed():
     <author><name>arXiv api core</name></author>
   </entry>
 </feed>"""
-    rejected, = parse_atom(feed)
+    )
+    (rejected,) = parse_atom(feed)
     assert (rejected.position, rejected.reason) == ("entry 1", "arXiv API error: incorrect id format for 1234.12345v1x")
     assert sniff(feed, "query.atom") == "atom"
 
 
 def test_atom_bad_entries():
-    feed = (ATOM_HEAD + atom_entry("1611.09520v1") + atom_entry("1611.09521v1", title="")
-            + atom_entry("1611.09522v1", published="2016-02-30T00:00:00Z") + atom_entry("nonsense")
-            + atom_entry("1611.09523v1") + b"</feed>")
+    feed = (
+        ATOM_HEAD
+        + atom_entry("1611.09520v1")
+        + atom_entry("1611.09521v1", title="")
+        + atom_entry("1611.09522v1", published="2016-02-30T00:00:00Z")
+        + atom_entry("nonsense")
+        + atom_entry("1611.09523v1")
+        + b"</feed>"
+    )
     items = list(parse_atom(feed))
     assert [(i.position, i.reason) for i in items if isinstance(i, Rejected)] == [
         ("entry 2", "title: missing"),
@@ -341,20 +402,26 @@ def test_atom_bad_entries():
 
 
 def test_atom_broken_xml_recovers_other_entries():
-    feed = (ATOM_HEAD + atom_entry("1611.09520v1") + atom_entry("1611.09521v1", title="Broken <b>tag")
-            + atom_entry("1611.09522v1") + b"</feed>")
+    feed = (
+        ATOM_HEAD
+        + atom_entry("1611.09520v1")
+        + atom_entry("1611.09521v1", title="Broken <b>tag")
+        + atom_entry("1611.09522v1")
+        + b"</feed>"
+    )
     items = list(parse_atom(feed))
     assert [type(i).__name__ for i in items] == ["PaperRecord", "Rejected", "PaperRecord"]
     assert items[1].position == "entry 2" and items[1].reason.startswith("not well-formed XML: line ")
     assert [i.arxiv_id for i in (items[0], items[2])] == ["1611.09520", "1611.09522"]
 
-    junk, = parse_atom(b"\x00\x01 this is not xml")
+    (junk,) = parse_atom(b"\x00\x01 this is not xml")
     assert junk.position == "document" and junk.reason.startswith("not well-formed XML")
-    wrong, = parse_atom(OAI_ARXIV.read_bytes())
+    (wrong,) = parse_atom(OAI_ARXIV.read_bytes())
     assert wrong.reason == "not an Atom feed: root element is <OAI-PMH>"
 
 
 # --- OAI-PMH ----------------------------------------------------------------------------------
+
 
 def test_oai_arxiv_list_records():
     page = parse_oai_page(OAI_ARXIV.read_bytes())
@@ -390,8 +457,15 @@ def test_oai_dc_page_with_resumption_token():
     assert [r.arxiv_id for r in page.records] == ["1303.2033", "2401.14034", "2401.14036", "2401.14038", "2401.14040"]
 
 
-@pytest.mark.parametrize("name", ["Identify_http200.xml", "ListSets_http200.xml", "ListMetadataFormats_http200.xml",
-                                  "ListIdentifiers_from-2009-01-01_metadataPrefix-arXiv_until-2009-01-02_http200.xml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Identify_http200.xml",
+        "ListSets_http200.xml",
+        "ListMetadataFormats_http200.xml",
+        "ListIdentifiers_from-2009-01-01_metadataPrefix-arXiv_until-2009-01-02_http200.xml",
+    ],
+)
 def test_oai_other_verbs_have_no_records(name):
     page = parse_oai_page((OAI_DIR / name).read_bytes())
     assert (page.records, page.error) == ([], None)
@@ -411,7 +485,9 @@ OAI_HEAD = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 # Hand-written after http://arxiv.org/OAI/arXivRaw.xsd: no real arXivRaw response was available.
-ARXIV_RAW = OAI_HEAD + b"""<ListRecords>
+ARXIV_RAW = (
+    OAI_HEAD
+    + b"""<ListRecords>
 <record>
 <header><identifier>oai:arXiv.org:0704.0001</identifier><datestamp>2008-11-26</datestamp>
 <setSpec>physics:hep-ph</setSpec></header>
@@ -465,6 +541,7 @@ presented for the production of massive photon pairs at hadron colliders.
 </ListRecords>
 </OAI-PMH>
 """
+)
 
 
 def test_oai_arxiv_raw_records():
@@ -483,9 +560,17 @@ def test_oai_arxiv_raw_records():
     assert paper.abstract.startswith("A fully differential calculation in perturbative quantum chromodynamics is")
     # A deleted record has no metadata; the format comes from the other records of the page.
     assert (deleted.arxiv_id, deleted.title, deleted.deleted, deleted.source, deleted.position) == (
-        "0704.0002", "", True, "oai-arXivRaw", "record 2")
+        "0704.0002",
+        "",
+        True,
+        "oai-arXivRaw",
+        "record 2",
+    )
     assert (bad_date.position, bad_date.reason, bad_date.record_id) == (
-        "record 3", "version[0].date: 'Foo 99' is not a date", "oai:arXiv.org:0704.0003")
+        "record 3",
+        "version[0].date: 'Foo 99' is not a date",
+        "oai:arXiv.org:0704.0003",
+    )
     assert (no_title.position, no_title.reason) == ("record 4", "title: missing")
     assert (other.position, other.reason) == ("record 5", "metadata: unsupported format 'http://example.org/other/'")
     assert sniff(ARXIV_RAW, "page.xml") == "oai"
@@ -495,7 +580,8 @@ def test_oai_errors():
     no_match = parse_oai_page(OAI_HEAD + b'<error code="noRecordsMatch">No records</error></OAI-PMH>')
     assert (no_match.records, no_match.error, no_match.resumption_token) == ([], None, None)
     expired = parse_oai_page(
-        OAI_HEAD + b'<error code="badResumptionToken">The value of\n the token is invalid</error></OAI-PMH>')
+        OAI_HEAD + b'<error code="badResumptionToken">The value of\n the token is invalid</error></OAI-PMH>'
+    )
     assert expired.error == "OAI error badResumptionToken: The value of the token is invalid"
     assert [(r.position, r.reason) for r in expired.records] == [("document", expired.error)]
 
@@ -510,7 +596,7 @@ def test_oai_broken_record_is_rejected_and_others_recovered():
 
     # A page cut off in record 3: the first two stand, the token is lost and the page is in error.
     data = OAI_DC.read_bytes()
-    cut = parse_oai_page(data[:data.index(b"<dc:title>Diverse") + 30])
+    cut = parse_oai_page(data[: data.index(b"<dc:title>Diverse") + 30])
     assert [type(r).__name__ for r in cut.records] == ["PaperRecord", "PaperRecord", "Rejected"]
     assert (cut.resumption_token, cut.records[2].position) == (None, "record 3")
     assert cut.error.startswith("not well-formed XML")
@@ -519,11 +605,12 @@ def test_oai_broken_record_is_rejected_and_others_recovered():
     one_line = b" ".join(data.replace(b"Diverse and Lifespan", b"Diverse & Lifespan").split(b"\n"))
     assert [type(r).__name__ for r in parse_oai(one_line)] == ["Rejected"] * 5
 
-    nothing, = parse_oai(b"<OAI-PMH><ListRecords><rec")
+    (nothing,) = parse_oai(b"<OAI-PMH><ListRecords><rec")
     assert nothing.position == "document" and nothing.reason.startswith("not well-formed XML")
 
 
 # --- Kaggle snapshot --------------------------------------------------------------------------
+
 
 def test_snapshot_first5():
     with open(SNAPSHOT, "rb") as lines:
@@ -547,12 +634,24 @@ def test_snapshot_first5():
 
 
 def test_snapshot_rejections():
-    row = {"id": "0704.0002", "title": "Sparsity", "authors": "Ileana Streinu and Louis Theran",
-           "categories": "math.CO cs.CG", "comments": "This paper has been Withdrawn",
-           "versions": [{"version": "v1", "created": "Sat, 31 Mar 2007 02:26:18 GMT"}]}
-    lines = jsonl(row, {**row, "versions": [row["versions"][0], {"version": "v2", "created": "Foo 99"}]},
-                  {**row, "versions": [{"version": "v1", "created": "Fri, 30 Feb 2007 02:26:18 GMT"}]},
-                  {**row, "title": None}, {**row, "authors_parsed": "Streinu"}, b"[", b"\n", row)
+    row = {
+        "id": "0704.0002",
+        "title": "Sparsity",
+        "authors": "Ileana Streinu and Louis Theran",
+        "categories": "math.CO cs.CG",
+        "comments": "This paper has been Withdrawn",
+        "versions": [{"version": "v1", "created": "Sat, 31 Mar 2007 02:26:18 GMT"}],
+    }
+    lines = jsonl(
+        row,
+        {**row, "versions": [row["versions"][0], {"version": "v2", "created": "Foo 99"}]},
+        {**row, "versions": [{"version": "v1", "created": "Fri, 30 Feb 2007 02:26:18 GMT"}]},
+        {**row, "title": None},
+        {**row, "authors_parsed": "Streinu"},
+        b"[",
+        b"\n",
+        row,
+    )
     items = list(parse_snapshot_lines(lines))
     assert items[0].authors == ["Ileana Streinu", "Louis Theran"] and items[0].withdrawn is True
     assert [(i.position, i.reason) for i in items[1:-1]] == [
@@ -568,26 +667,31 @@ def test_snapshot_rejections():
 
 # --- sniffing and the format table ------------------------------------------------------------
 
+
 def head_of(path: Path) -> bytes:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as f:
         return f.read(64 * 1024)
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    *((path, "atom") for path in ATOM_FILES),
-    *((path, "oai") for path in sorted(OAI_DIR.glob("*.xml"))),
-    (OAI_503, None),
-    (OAI_DIR / "paperhive_index.json", None),
-    (SNAPSHOT, "snapshot"),
-    (FLAT, "flat"),
-    (HF_RAW, "hf-raw"),
-    (HF_FLAT, "hf-flat"),
-    (DATA / "hf-daily-papers" / "upvote_snapshots.csv.gz", None),
-    (DATA / "scifact-beir" / "corpus.jsonl.gz", None),
-    (RAW / "abs-files" / "arxiv-browse-test-abs-files.tar.gz", None),
-    (RAW / "SOURCE.md", None),
-], ids=lambda value: value.name if isinstance(value, Path) else str(value))
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        *((path, "atom") for path in ATOM_FILES),
+        *((path, "oai") for path in sorted(OAI_DIR.glob("*.xml"))),
+        (OAI_503, None),
+        (OAI_DIR / "paperhive_index.json", None),
+        (SNAPSHOT, "snapshot"),
+        (FLAT, "flat"),
+        (HF_RAW, "hf-raw"),
+        (HF_FLAT, "hf-flat"),
+        (DATA / "hf-daily-papers" / "upvote_snapshots.csv.gz", None),
+        (DATA / "scifact-beir" / "corpus.jsonl.gz", None),
+        (RAW / "abs-files" / "arxiv-browse-test-abs-files.tar.gz", None),
+        (RAW / "SOURCE.md", None),
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else str(value),
+)
 def test_sniff_samples(path, expected):
     assert sniff(head_of(path), path.name) == expected
 
@@ -605,8 +709,14 @@ def test_sniff_api_body_and_junk():
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_every_format_reads_its_sample_deterministically(name):
-    sample = {"atom": ATOM_FILES[0], "oai": OAI_DC, "snapshot": SNAPSHOT, "flat": FLAT, "hf-raw": HF_RAW,
-              "hf-flat": HF_FLAT}.get(name)
+    sample = {
+        "atom": ATOM_FILES[0],
+        "oai": OAI_DC,
+        "snapshot": SNAPSHOT,
+        "flat": FLAT,
+        "hf-raw": HF_RAW,
+        "hf-flat": HF_FLAT,
+    }.get(name)
     if name == "hf":
         data = orjson.dumps([HF_ENTRY, HF_ENTRY])
         runs = [list(FORMATS[name](data)) for _ in range(2)]

@@ -25,32 +25,116 @@ from dailypapers.ingest.sanitize import ENTRY_LIMITS, MAX_INT, PAPER_LIMITS
 from dailypapers.ingest.urls import safe_url
 
 # DAILYPAPERS_FUZZ_EXAMPLES=2000 runs a deeper sweep by hand; CI keeps the fixed budget.
-BUDGET = settings(max_examples=int(os.environ.get("DAILYPAPERS_FUZZ_EXAMPLES", "120")), deadline=None, derandomize=True, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+BUDGET = settings(
+    max_examples=int(os.environ.get("DAILYPAPERS_FUZZ_EXAMPLES", "120")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # Tokens the adversarial sweep found breaking things, and their relatives.
 HOSTILE = [
-    b"\x00", b"\x01", b"\x08", b"\x1b", b"\x7f", b"\xef\xbb\xbf", b"\xff\xfe", b"\xed\xa0\x80",  # lone surrogate in UTF-8
-    b"\\u0000", b"\\ud800", b"\\udfff", b"\\u0001",
-    "²".encode(), "٣".encode(), b"9999-12-31T23:00:00-05:00", b"0001-01-01T00:00:00+01:00",
-    b"Mon, 31 Dec 9999 23:59:59 -0500", b"18446744073709551616", b"9223372036854775808", b"-9223372036854775809",
-    b"1e400", b"NaN", b"v99999999999", b"v0", b"&undefined;", b"&amp;", b"&#1;", b"<x:a>", b"</x:a>",
-    b"<!DOCTYPE feed SYSTEM \"x.dtd\">", b"<![CDATA[", b"]]>", b"<!--", b"-->",
-    b"javascript:alert(1)", b"data:text/html,x", b"{", b"}", b"[", b"]", b'"', b",", b":", b"\n", b"\r\n",
-    b"a" * 600 + b"/9901001", b'"id": "hep-th/9901001"', b"null", b"true", b"[]", b"{}",
+    b"\x00",
+    b"\x01",
+    b"\x08",
+    b"\x1b",
+    b"\x7f",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xed\xa0\x80",  # lone surrogate in UTF-8
+    b"\\u0000",
+    b"\\ud800",
+    b"\\udfff",
+    b"\\u0001",
+    "²".encode(),
+    "٣".encode(),
+    b"9999-12-31T23:00:00-05:00",
+    b"0001-01-01T00:00:00+01:00",
+    b"Mon, 31 Dec 9999 23:59:59 -0500",
+    b"18446744073709551616",
+    b"9223372036854775808",
+    b"-9223372036854775809",
+    b"1e400",
+    b"NaN",
+    b"v99999999999",
+    b"v0",
+    b"&undefined;",
+    b"&amp;",
+    b"&#1;",
+    b"<x:a>",
+    b"</x:a>",
+    b'<!DOCTYPE feed SYSTEM "x.dtd">',
+    b"<![CDATA[",
+    b"]]>",
+    b"<!--",
+    b"-->",
+    b"javascript:alert(1)",
+    b"data:text/html,x",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b'"',
+    b",",
+    b":",
+    b"\n",
+    b"\r\n",
+    b"a" * 600 + b"/9901001",
+    b'"id": "hep-th/9901001"',
+    b"null",
+    b"true",
+    b"[]",
+    b"{}",
 ]
 
 
 # Whole values put in place of a real field's value (as JSON tokens, or as XML text/attributes).
-JSON_VALUES = [b'"9999-12-31T23:00:00-05:00"', b'"0001-01-01T00:00:00+01:00"', b'"9999-12-31"', b'"2024-13-45"',
-               b"18446744073709551616", b"9223372036854775808", b"2147483648", b"-1", b"1e400", b"1.5", b"true",
-               b'"javascript:alert(1)"', b'"data:text/html,x"', b'"https://ok.example/x"', b'"\\u0001\\ud800x"',
-               b'"v99999999999"', b'"2401.00001v99999999999"', b'"' + b"a" * 507 + b'/9901001"', b'""', b"null",
-               b"[]", b"{}", b'["\\u0000"]', b'"' + b"x" * 600 + b'"', b'"\\ud800"']
-XML_VALUES = [b"9999-12-31T23:00:00-05:00", b"0001-01-01T00:00:00+01:00", "²".encode(), b"99999999999999999999999",
-              b"Mon, 31 Dec 9999 23:59:59 -0500", b"&undefined;", b"&#1;", b"<x:b>t</x:b>", b"v99999999999",
-              b"http://arxiv.org/abs/2401.00001v99999999999", b"javascript:alert(1)", b"", b"x" * 600,
-              b"hep-th/9901001", b"a" * 507 + b"/9901001", b"\xef\xbf\xbe"]
+JSON_VALUES = [
+    b'"9999-12-31T23:00:00-05:00"',
+    b'"0001-01-01T00:00:00+01:00"',
+    b'"9999-12-31"',
+    b'"2024-13-45"',
+    b"18446744073709551616",
+    b"9223372036854775808",
+    b"2147483648",
+    b"-1",
+    b"1e400",
+    b"1.5",
+    b"true",
+    b'"javascript:alert(1)"',
+    b'"data:text/html,x"',
+    b'"https://ok.example/x"',
+    b'"\\u0001\\ud800x"',
+    b'"v99999999999"',
+    b'"2401.00001v99999999999"',
+    b'"' + b"a" * 507 + b'/9901001"',
+    b'""',
+    b"null",
+    b"[]",
+    b"{}",
+    b'["\\u0000"]',
+    b'"' + b"x" * 600 + b'"',
+    b'"\\ud800"',
+]
+XML_VALUES = [
+    b"9999-12-31T23:00:00-05:00",
+    b"0001-01-01T00:00:00+01:00",
+    "²".encode(),
+    b"99999999999999999999999",
+    b"Mon, 31 Dec 9999 23:59:59 -0500",
+    b"&undefined;",
+    b"&#1;",
+    b"<x:b>t</x:b>",
+    b"v99999999999",
+    b"http://arxiv.org/abs/2401.00001v99999999999",
+    b"javascript:alert(1)",
+    b"",
+    b"x" * 600,
+    b"hep-th/9901001",
+    b"a" * 507 + b"/9901001",
+    b"\xef\xbf\xbe",
+]
 _JSON_VALUE = re.compile(rb'": ("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)')
 _XML_VALUE = re.compile(rb'>([^<>]{1,300})</|="([^"]*)"')
 
@@ -71,8 +155,14 @@ SNAPSHOT = "arxiv-raw-formats/kaggle-snapshot/arxiv-metadata-oai-snapshot.first5
 HF_RAW = "hf-daily-papers/daily_papers_raw.jsonl.gz"
 HF_FLAT = "hf-daily-papers/papers_flat.jsonl.gz"
 FLAT = "arxiv-cs-daily-2025-2026/papers.jsonl.gz"
-SEEDS = {"atom": [ATOM], "oai": [OAI_DC, OAI_ARXIV], "snapshot": [SNAPSHOT], "hf-raw": [HF_RAW],
-         "hf-flat": [HF_FLAT], "flat": [FLAT]}
+SEEDS = {
+    "atom": [ATOM],
+    "oai": [OAI_DC, OAI_ARXIV],
+    "snapshot": [SNAPSHOT],
+    "hf-raw": [HF_RAW],
+    "hf-flat": [HF_FLAT],
+    "flat": [FLAT],
+}
 
 
 @st.composite
@@ -87,15 +177,15 @@ def mutated(draw, names: list[str]) -> bytes:
             if spans:
                 match = spans[draw(st.integers(0, len(spans) - 1))]
                 group = next(i for i in range(1, (match.lastindex or 1) + 1) if match.group(i) is not None)
-                data[match.start(group):match.end(group)] = draw(st.sampled_from(XML_VALUES if xml else JSON_VALUES))
+                data[match.start(group) : match.end(group)] = draw(st.sampled_from(XML_VALUES if xml else JSON_VALUES))
         elif kind == "insert":
             data[at:at] = draw(st.sampled_from(HOSTILE) | st.binary(max_size=8))
         elif kind == "replace":
-            data[at:at + draw(st.integers(1, 40))] = draw(st.sampled_from(HOSTILE))
+            data[at : at + draw(st.integers(1, 40))] = draw(st.sampled_from(HOSTILE))
         elif kind == "flip" and at < len(data):
             data[at] ^= 1 << draw(st.integers(0, 7))
         elif kind == "delete":
-            del data[at:at + draw(st.integers(1, 200))]
+            del data[at : at + draw(st.integers(1, 200))]
         elif kind == "cut":
             del data[at:]
     return bytes(data)
@@ -114,7 +204,7 @@ def hf_body(draw) -> bytes:
     body = bytearray(json.dumps(json.loads(line)["response"][:4]).encode())
     for _ in range(draw(st.integers(1, 5))):
         at = draw(st.integers(0, len(body)))
-        body[at:at + draw(st.integers(0, 20))] = draw(st.sampled_from(HOSTILE))
+        body[at : at + draw(st.integers(0, 20))] = draw(st.sampled_from(HOSTILE))
     return bytes(body)
 
 
@@ -145,8 +235,17 @@ def check_item(item) -> None:
     paper = item.paper if isinstance(item, DailyEntryRecord) else item
     assert paper.position
     assert paper.title or paper.deleted
-    for name in ("arxiv_id", "title", "abstract", "primary_category", "comments", "journal_ref", "doi", "license",
-                 "submitter"):
+    for name in (
+        "arxiv_id",
+        "title",
+        "abstract",
+        "primary_category",
+        "comments",
+        "journal_ref",
+        "doi",
+        "license",
+        "submitter",
+    ):
         assert clean(getattr(paper, name), PAPER_LIMITS.get(name)), (name, getattr(paper, name))
     for name in ("authors", "categories"):
         assert all(isinstance(v, str) and clean(v) for v in getattr(paper, name) or []), name
@@ -168,6 +267,7 @@ def check_item(item) -> None:
 
 # -- arbitrary bytes ---------------------------------------------------------------------------
 
+
 @BUDGET
 @given(fmt=st.sampled_from(sorted(parsers.FORMATS)), data=st.binary(max_size=2000))
 def test_any_bytes(fmt, data):
@@ -175,6 +275,7 @@ def test_any_bytes(fmt, data):
 
 
 # -- mutations of the real files ---------------------------------------------------------------
+
 
 @BUDGET
 @given(data=mutated(SEEDS["atom"]))
@@ -222,8 +323,12 @@ def test_flat_mutations(data):
 
 
 @BUDGET
-@given(data=mutated([name for names in SEEDS.values() for name in names]), name=st.sampled_from(
-    ["x.atom", "x.xml", "arxiv-metadata-oai-snapshot.json", "daily_papers_raw.jsonl", "papers_flat.jsonl", "x"]))
+@given(
+    data=mutated([name for names in SEEDS.values() for name in names]),
+    name=st.sampled_from(
+        ["x.atom", "x.xml", "arxiv-metadata-oai-snapshot.json", "daily_papers_raw.jsonl", "papers_flat.jsonl", "x"]
+    ),
+)
 def test_sniffing_then_parsing(data, name):
     fmt = parsers.sniff(data[:65536], name)
     assert fmt is None or fmt in parsers.FORMATS
@@ -241,6 +346,7 @@ def test_the_seeds_parse_clean():
 
 # -- the streaming XML parsers give what the whole-document parsers give ---------------------------
 
+
 class Pieces:
     """A document served in small pieces (cutting tags and characters), as the importer streams files."""
 
@@ -248,7 +354,7 @@ class Pieces:
         self.data, self.size = data, size
 
     def chunks(self):
-        return (self.data[i:i + self.size] for i in range(0, len(self.data), self.size))
+        return (self.data[i : i + self.size] for i in range(0, len(self.data), self.size))
 
     def read_document(self) -> bytes:
         return self.data

@@ -17,14 +17,50 @@ from dailypapers.rank.recommend import (
 )
 
 CORPUS = [
-    ("a1", "Diffusion models for image synthesis", "We train denoising diffusion models on images.", ["cs.CV"], ["Ann Lee", "Bo Chen"]),
-    ("a2", "Faster diffusion sampling", "A sampler for denoising diffusion models with fewer steps.", ["cs.CV"], ["Ann Lee"]),
+    (
+        "a1",
+        "Diffusion models for image synthesis",
+        "We train denoising diffusion models on images.",
+        ["cs.CV"],
+        ["Ann Lee", "Bo Chen"],
+    ),
+    (
+        "a2",
+        "Faster diffusion sampling",
+        "A sampler for denoising diffusion models with fewer steps.",
+        ["cs.CV"],
+        ["Ann Lee"],
+    ),
     ("b1", "Tokenizer-free language models", "Byte-level language models without a tokenizer.", ["cs.CL"], ["Cy Park"]),
-    ("b2", "Tokenizer transfer for language models", "Replacing the tokenizer of pretrained language models.", ["cs.CL"], ["Cy Park", "Di Wu"]),
-    ("c1", "Robot grasping with tactile sensing", "Tactile sensors guide a robot arm when grasping.", ["cs.RO"], ["Ed Ruiz"]),
+    (
+        "b2",
+        "Tokenizer transfer for language models",
+        "Replacing the tokenizer of pretrained language models.",
+        ["cs.CL"],
+        ["Cy Park", "Di Wu"],
+    ),
+    (
+        "c1",
+        "Robot grasping with tactile sensing",
+        "Tactile sensors guide a robot arm when grasping.",
+        ["cs.RO"],
+        ["Ed Ruiz"],
+    ),
     ("c2", "Legged robot locomotion", "Reinforcement learning for legged robot locomotion.", ["cs.RO"], ["Fa Ng"]),
-    ("d1", "Video diffusion with denoising transformers", "Denoising diffusion transformers generate video.", ["cs.CV"], ["Bo Chen", "Gu Li"]),
-    ("d2", "Byte-level language models scale", "Scaling byte-level language models past tokenizers.", ["cs.CL"], ["Hu Yi"]),
+    (
+        "d1",
+        "Video diffusion with denoising transformers",
+        "Denoising diffusion transformers generate video.",
+        ["cs.CV"],
+        ["Bo Chen", "Gu Li"],
+    ),
+    (
+        "d2",
+        "Byte-level language models scale",
+        "Scaling byte-level language models past tokenizers.",
+        ["cs.CL"],
+        ["Hu Yi"],
+    ),
     ("d3", "Tactile grasping benchmark", "A benchmark for tactile robot grasping.", ["cs.RO"], ["Ed Ruiz", "Ia Ko"]),
 ]
 
@@ -34,8 +70,10 @@ def papers():
     space = TextSpace(min_df=1, max_df=1.0)
     vectors = space.fit(paper_text(t, a) for _, t, a, _, _ in CORPUS)
     return space, Papers(
-        ids=[p[0] for p in CORPUS], vectors=vectors,
-        categories=[p[3] for p in CORPUS], authors=[p[4] for p in CORPUS],
+        ids=[p[0] for p in CORPUS],
+        vectors=vectors,
+        categories=[p[3] for p in CORPUS],
+        authors=[p[4] for p in CORPUS],
     )
 
 
@@ -45,15 +83,18 @@ def positions(papers, ids):
 
 def test_liked_topic_ranks_first_and_the_reason_names_the_liked_paper(papers):
     space, everything = papers
-    profile = Profile(liked=everything.rows(positions(everything, ["a1", "a2"])),
-                      titles={"a1": CORPUS[0][1], "a2": CORPUS[1][1]})
+    profile = Profile(
+        liked=everything.rows(positions(everything, ["a1", "a2"])), titles={"a1": CORPUS[0][1], "a2": CORPUS[1][1]}
+    )
     candidates = everything.rows(positions(everything, ["d1", "d2", "d3"]))
     result = recommend(profile, candidates, limit=3, space=space)
     assert [r.paper_id for r in result][0] == "d1"
     kinds = {reason.kind for reason in result[0].reasons}
     assert "paper" in kinds
-    assert any("Diffusion models for image synthesis" in r.text or "Faster diffusion sampling" in r.text
-               for r in result[0].reasons)
+    assert any(
+        "Diffusion models for image synthesis" in r.text or "Faster diffusion sampling" in r.text
+        for r in result[0].reasons
+    )
     assert any(r.kind == "author" and "Bo Chen" in r.text for r in result[0].reasons)
 
 
@@ -63,8 +104,12 @@ def test_not_interested_pulls_its_neighbours_down(papers):
     candidates = everything.rows(positions(everything, ["d1", "d2"]))
     plain = recommend(Profile(liked=liked), candidates, limit=2, weights=Weights(authors=0, categories=0))
     disliked = everything.rows(positions(everything, ["b2"]))
-    negative = recommend(Profile(liked=liked, disliked=disliked), candidates, limit=2,
-                         weights=Weights(authors=0, categories=0, negative=2.0))
+    negative = recommend(
+        Profile(liked=liked, disliked=disliked),
+        candidates,
+        limit=2,
+        weights=Weights(authors=0, categories=0, negative=2.0),
+    )
     score = {r.paper_id: r.score for r in plain}
     score_neg = {r.paper_id: r.score for r in negative}
     assert score_neg["d2"] - score_neg["d1"] < score["d2"] - score["d1"]

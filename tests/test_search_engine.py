@@ -21,7 +21,9 @@ from dailypapers.search.keyword import Filters, KeywordIndex, KeywordIndexError,
 from dailypapers.search.text import MAX_QUERY_CHARS, QueryError, parse_query
 from dailypapers.search.vectors import VectorIndex
 
-DATA = Path(os.environ.get("DAILYPAPERS_SCIFACT", Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact-beir"))
+DATA = Path(
+    os.environ.get("DAILYPAPERS_SCIFACT", Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact-beir")
+)
 N_QUERIES = 50
 N_KEYWORD_OTHERS = 1_000
 N_EMBEDDED_OTHERS = 120
@@ -32,7 +34,12 @@ EXTRA_DOCS = [
     {"id": "x-zh", "title": "深度学习 医学 影像", "abstract": "卷积 神经网络 用于 肺癌 筛查", "authors": ["王 伟"]},
     {"id": "x-ar", "title": "السرطان والتدخين", "abstract": "دراسة عن السرطان", "authors": ["أحمد علي"]},
     {"id": "x-ru", "title": "Рак лёгких и курение", "abstract": "Исследование рак лёгких", "authors": ["Иван Петров"]},
-    {"id": "x-html", "title": "Risk <script>alert(1)</script> of C++ & AND/OR gene* therapy", "abstract": "NOT a drill: (unbalanced", "authors": ["Zoë Ångström"]},
+    {
+        "id": "x-html",
+        "title": "Risk <script>alert(1)</script> of C++ & AND/OR gene* therapy",
+        "abstract": "NOT a drill: (unbalanced",
+        "authors": ["Zoë Ångström"],
+    },
 ]
 
 
@@ -238,20 +245,22 @@ def test_category_and_date_filters(keyword, scifact):
         doc = scifact["by_id"][doc_id]
         assert doc["categories"] == ["cs.CL"] and "2024-03-01" <= doc["date"] <= "2024-03-31"
     expected = {
-        d["id"] for d in scifact["docs"]
-        if d["categories"] == ["cs.CL"] and "2024-03-01" <= d["date"] <= "2024-03-31"
+        d["id"] for d in scifact["docs"] if d["categories"] == ["cs.CL"] and "2024-03-01" <= d["date"] <= "2024-03-31"
     }
     assert keyword.count(filters) == len(expected)
     assert set(keyword.ids_matching(filters, 10_000)) == expected
 
 
-@pytest.mark.parametrize("date_from, date_to", [
-    (dt.date(2024, 3, 1), dt.date(2024, 3, 1)),  # one day: the day's postings
-    (dt.date(2024, 2, 10), dt.date(2024, 5, 9)),  # 90 days: the days' postings
-    (dt.date(2023, 6, 1), dt.date(2024, 6, 30)),  # past DAY_TERMS_MAX: the fast-field range
-    (dt.date(2024, 11, 1), None),  # open-ended ranges are wide
-    (None, dt.date(2024, 1, 15)),
-])
+@pytest.mark.parametrize(
+    "date_from, date_to",
+    [
+        (dt.date(2024, 3, 1), dt.date(2024, 3, 1)),  # one day: the day's postings
+        (dt.date(2024, 2, 10), dt.date(2024, 5, 9)),  # 90 days: the days' postings
+        (dt.date(2023, 6, 1), dt.date(2024, 6, 30)),  # past DAY_TERMS_MAX: the fast-field range
+        (dt.date(2024, 11, 1), None),  # open-ended ranges are wide
+        (None, dt.date(2024, 1, 15)),
+    ],
+)
 def test_date_filter_paths_agree_with_a_scan(keyword, scifact, date_from, date_to):
     filters = Filters(date_from=date_from, date_to=date_to)
     low, high = (date_from or dt.date.min).isoformat(), (date_to or dt.date.max).isoformat()
@@ -318,8 +327,15 @@ def test_add_update_delete_then_reader_sees_it(tmp_path):
     path = tmp_path / "kw"
     writer = KeywordIndex(path)
     reader = KeywordIndex(path)
-    doc = {"id": "2401.00001", "title": "Quantum walrus tomography", "abstract": "We image walruses.",
-           "authors": ["A. Author"], "categories": ["quant-ph"], "date": "2024-01-02", "votes": 3}
+    doc = {
+        "id": "2401.00001",
+        "title": "Quantum walrus tomography",
+        "abstract": "We image walruses.",
+        "authors": ["A. Author"],
+        "categories": ["quant-ph"],
+        "date": "2024-01-02",
+        "votes": 3,
+    }
     writer.add([doc])
     writer.commit()
     reader.reload()
@@ -389,7 +405,10 @@ def test_shards_answer_like_one_index(keyword, one_shard, scifact):
         for sort in (Sort.NEWEST, Sort.VOTES):  # sort values do not depend on term statistics
             x, y = keyword.search(text, limit=15, sort=sort), one_shard.search(text, limit=15, sort=sort)
             assert [v for _, v in x.hits] == [v for _, v in y.hits] and x.total == y.total
-        assert keyword.search(text, limit=1000, filters=filters).total == one_shard.search(text, limit=1000, filters=filters).total
+        assert (
+            keyword.search(text, limit=1000, filters=filters).total
+            == one_shard.search(text, limit=1000, filters=filters).total
+        )
     assert sum(overlap) / len(overlap) > 0.9
     assert keyword.count(filters) == one_shard.count(filters)
     assert set(keyword.ids_matching(filters, 10_000)) == set(one_shard.ids_matching(filters, 10_000))
@@ -404,13 +423,22 @@ def test_pages_of_a_sharded_search_tile_the_whole_list(keyword):
     pages = [keyword.search("protein expression in cells", limit=20, offset=o).hits for o in (0, 20, 40)]
     assert [h for page in pages for h in page] == whole.hits
     newest = keyword.search("protein", limit=30, sort=Sort.NEWEST).hits
-    assert [h for o in (0, 10, 20) for h in keyword.search("protein", limit=10, offset=o, sort=Sort.NEWEST).hits] == newest
+    assert [
+        h for o in (0, 10, 20) for h in keyword.search("protein", limit=10, offset=o, sort=Sort.NEWEST).hits
+    ] == newest
 
 
 def test_updates_and_deletes_reach_the_papers_shard_only(tmp_path):
     index = KeywordIndex(tmp_path / "k", shards=3)
-    docs = [{"id": f"2501.{i:05d}", "title": f"Axolotl regeneration study {i}", "abstract": "Limbs regrow.", "date": "2025-01-02"}
-            for i in range(30)]
+    docs = [
+        {
+            "id": f"2501.{i:05d}",
+            "title": f"Axolotl regeneration study {i}",
+            "abstract": "Limbs regrow.",
+            "date": "2025-01-02",
+        }
+        for i in range(30)
+    ]
     index.add(docs)
     index.commit()
     index.update([{**docs[4], "title": "Sorting networks"}, {**docs[5], "abstract": "Limbs regrow. Axolotl again."}])
@@ -485,9 +513,9 @@ def test_exact_and_hnsw_agree(tmp_path):
     hnsw.add(ids[1_500:], data[1_500:])
     assert hnsw.uses_hnsw and not exact.uses_hnsw
     queries = _clustered(50, seed=2)
-    recall = np.mean([
-        len({d for d, _ in exact.search(q, 10)} & {d for d, _ in hnsw.search(q, 10)}) / 10 for q in queries
-    ])
+    recall = np.mean(
+        [len({d for d, _ in exact.search(q, 10)} & {d for d, _ in hnsw.search(q, 10)}) / 10 for q in queries]
+    )
     assert recall >= 0.9
     scores_e = dict(exact.search(queries[0], 10))
     for doc_id, score in hnsw.search(queries[0], 10):
@@ -532,8 +560,12 @@ def test_vector_day_filter_matches_a_scan(tmp_path, hnsw_threshold):
     assert index.search(data[5], 1, days=(731_000, 731_100)) == []
     index.save()
     reopened = VectorIndex.open(tmp_path / "v", hnsw_threshold=hnsw_threshold)
-    assert reopened.knows_days and reopened.search(data[7], 5, days=(730_000, 730_099)) == index.search(data[7], 5, days=(730_000, 730_099))
-    even = reopened.search(data[8], 5, days=(730_000, 730_299), allowed_ids=lambda c: [i for i in c if int(i[1:]) % 2 == 0])
+    assert reopened.knows_days and reopened.search(data[7], 5, days=(730_000, 730_099)) == index.search(
+        data[7], 5, days=(730_000, 730_099)
+    )
+    even = reopened.search(
+        data[8], 5, days=(730_000, 730_299), allowed_ids=lambda c: [i for i in c if int(i[1:]) % 2 == 0]
+    )
     assert len(even) == 5 and all(int(d[1:]) % 2 == 0 and 730_000 <= days[int(d[1:])] <= 730_299 for d, _ in even)
     # Vectors added without days: the index says so and refuses day filters.
     assert not exact.knows_days
@@ -584,7 +616,6 @@ def test_gpu_model_code_computes_the_cpu_models_vectors(embedder, scifact, setti
     assert reference.model_file != onnx_fp.model_file
 
 
-
 def test_torch_primitives_match_the_numpy_reference(scifact):
     """The PyTorch ops `embed --device cuda` runs, here on the CPU: float32 must equal the
     reference and float16 (what the GPU runs) stay within cosine 0.999 of it. Runs where
@@ -601,6 +632,7 @@ def test_torch_primitives_match_the_numpy_reference(scifact):
     ours = reference.embed(texts)
     assert (ours * torch32.embed(texts)).sum(axis=1).min() > 0.99999
     assert (ours * torch16.embed(texts)).sum(axis=1).min() > 0.999
+
 
 def test_embedder_output(embedder, scifact):
     docs = [scifact["by_id"][i] for i in scifact["embedded"][:6]]
@@ -643,8 +675,10 @@ def test_more_like_abstract_after_updates_left_deleted_documents(tmp_path):
     own more-like-this counted deleted documents in a term's doc_freq but not in the document count
     and panicked (bm25.rs:53 "4923 >= 5125"), so every paper page of a bench home answered 500."""
     index = KeywordIndex(tmp_path / "kw", shards=1)
-    docs = [{"id": f"p{i}", "title": f"Paper {i}", "abstract": f"Diffusion models for protein folding, variant {i}."}
-            for i in range(40)]
+    docs = [
+        {"id": f"p{i}", "title": f"Paper {i}", "abstract": f"Diffusion models for protein folding, variant {i}."}
+        for i in range(40)
+    ]
     docs.append({"id": "q", "title": "Compilers", "abstract": "Register allocation in optimizing compilers."})
     index.add(docs)
     index.commit()

@@ -80,7 +80,9 @@ def test_votes_sort_follows_votes(search_index, make_user):
     assert fresh_ids("capybara", sort="votes")[0] == hf.arxiv_id
 
 
-def test_a_vector_is_not_lost_when_a_vote_follows_it_across_a_partial_catch_up(search_index, settings, monkeypatch, make_user):
+def test_a_vector_is_not_lost_when_a_vote_follows_it_across_a_partial_catch_up(
+    search_index, settings, monkeypatch, make_user
+):
     from dailypapers.search.backfill import backfill
     from dailypapers.search.embed import Embedder
 
@@ -139,9 +141,13 @@ def test_rebuild_gives_the_same_index(search_index):
 
 # -- real processes, killed with SIGKILL --------------------------------------------------
 
+
 def _papers_file(tmp_path, data_dir, n: int):
     path = tmp_path / "papers.jsonl.gz"
-    with gzip.open(data_dir / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", "rt") as src, gzip.open(path, "wt") as out:
+    with (
+        gzip.open(data_dir / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", "rt") as src,
+        gzip.open(path, "wt") as out,
+    ):
         for i, line in enumerate(src):
             if i == n:
                 break
@@ -164,8 +170,12 @@ def test_killed_indexer_catches_up_to_the_database(tmp_path, data_dir, scratch_d
     env = dailypapers_env(tmp_path / "home", DATABASE_URL=url)
     run_cli("migrate", "--verbosity", "0", env=env)
     run_cli("import", "--no-index", str(_papers_file(tmp_path, data_dir, 6000)), env=env)
-    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli.main", "index"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers.cli.main", "index"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     keyword = tmp_path / "home" / "index" / "g0" / "keyword"
     # Killed once tantivy has written segment files, before the cursor is saved.
     _kill_when(proc, lambda: keyword.is_dir() and any(p.suffix == ".idx" for p in keyword.rglob("*")))
@@ -185,8 +195,12 @@ def test_killed_embed_resumes_without_redoing_committed_chunks(tmp_path, data_di
     env = dailypapers_env(tmp_path / "home", DATABASE_URL=url)
     run_cli("migrate", "--verbosity", "0", env=env)
     run_cli("import", "--no-index", str(_papers_file(tmp_path, data_dir, 120)), env=env)
-    proc = subprocess.Popen([sys.executable, "-m", "dailypapers.cli.main", "embed", "--chunk", "8", "--max-length", "64", "--no-index"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers.cli.main", "embed", "--chunk", "8", "--max-length", "64", "--no-index"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _kill_when(proc, lambda: sql_rows(url, "SELECT count(*) FROM search_paperembedding")[0][0] >= 16, timeout=120)
     assert proc.returncode == -signal.SIGKILL, "embed finished before it could be killed"
     done = sql_rows(url, "SELECT count(*) FROM search_paperembedding")[0][0]
@@ -197,9 +211,10 @@ def test_killed_embed_resumes_without_redoing_committed_chunks(tmp_path, data_di
     state = json.loads((tmp_path / "home" / "index" / "state.json").read_text())
     assert state["vectors"] == 120 and state["keyword_docs"] == 120
     assert json.loads(run_cli("embed", "--json", env=env).stdout)["embedded"] == 0  # nothing left
-    top = json.loads(run_cli("search", "--json", "--mode", "semantic", "--limit", "3", "neural network training", env=env).stdout)
+    top = json.loads(
+        run_cli("search", "--json", "--mode", "semantic", "--limit", "3", "neural network training", env=env).stdout
+    )
     assert len(top) == 3
-
 
 
 def test_backfill_in_small_pipelined_chunks_stores_each_papers_own_vector(search_index, settings):
@@ -210,8 +225,10 @@ def test_backfill_in_small_pipelined_chunks_stores_each_papers_own_vector(search
     from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
 
     topics = ["protein folding", "sorting networks", "galaxy surveys", "speech recognition", "graph coloring"]
-    papers = [write_paper(title=f"{topics[i % 5]} study {i}", abstract=f"We study {topics[i % 5]}." + " More." * i)
-              for i in range(11)]
+    papers = [
+        write_paper(title=f"{topics[i % 5]} study {i}", abstract=f"We study {topics[i % 5]}." + " More." * i)
+        for i in range(11)
+    ]
     embedder = Embedder(max_length=32, batch_size=2, model_dir=settings.SEARCH_MODEL_DIR)
     first = backfill(embedder, chunk=3, limit=6)
     assert (first.embedded, PaperEmbedding.objects.count()) == (6, 6)
@@ -223,18 +240,32 @@ def test_backfill_in_small_pipelined_chunks_stores_each_papers_own_vector(search
     similarity = matrix @ expected.T  # int8 activations are scaled per batch: batch-mates move vectors a little
     assert (similarity.argmax(axis=1) == np.arange(len(papers))).all() and similarity.diagonal().min() > 0.98
     p4 = papers[4]  # written again with the same text: re-stamped, not re-embedded
-    write_papers(paper_record(arxiv_id=p4.arxiv_id, title=p4.title, abstract=p4.abstract, comments="v2", latest_version=2))
+    write_papers(
+        paper_record(arxiv_id=p4.arxiv_id, title=p4.title, abstract=p4.abstract, comments="v2", latest_version=2)
+    )
     again = backfill(embedder, chunk=3)
     assert (again.embedded, again.unchanged) == (0, 1)
 
+
 # -- the embedding pipeline (the GPU path's CPU-side parts, run with device="cpu") ---------
+
 
 def test_pipelined_chunks_keep_input_order(monkeypatch, settings):
     from dailypapers.search import embed
 
-    topics = ["protein folding", "galaxy rotation curves", "reinforcement learning for robots", "sparse matrix solvers",
-              "speech recognition", "graph colouring", "quantum error correction", "image segmentation",
-              "compiler optimisation", "market microstructure", "climate model downscaling"]
+    topics = [
+        "protein folding",
+        "galaxy rotation curves",
+        "reinforcement learning for robots",
+        "sparse matrix solvers",
+        "speech recognition",
+        "graph colouring",
+        "quantum error correction",
+        "image segmentation",
+        "compiler optimisation",
+        "market microstructure",
+        "climate model downscaling",
+    ]
     texts = [f"A study of {topics[i % len(topics)]}" + " with long context" * (i % 9) for i in range(23)] + ["", "🙂"]
     embedder = embed.Embedder(max_length=64, batch_size=4, model_dir=settings.SEARCH_MODEL_DIR)
     whole = embedder.embed(texts)
@@ -274,9 +305,12 @@ def test_vector_days_follow_paper_dates(search_index, settings):
     from dailypapers.search.vectors import VectorIndex
 
     march = Filters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 3, 31))
-    early = write_paper(title="Gene therapy for rare disease", abstract="A trial of gene therapy.",
-                        announced=dt.date(2025, 3, 5))
-    late = write_paper(title="Gene editing cures inherited blindness", abstract="CRISPR in the retina.")  # undated: first_submitted 2025-01-02
+    early = write_paper(
+        title="Gene therapy for rare disease", abstract="A trial of gene therapy.", announced=dt.date(2025, 3, 5)
+    )
+    late = write_paper(
+        title="Gene editing cures inherited blindness", abstract="CRISPR in the retina."
+    )  # undated: first_submitted 2025-01-02
     sorting = write_paper(title="Sorting networks", abstract="Comparators.", announced=dt.date(2025, 3, 6))
     catch_up()
     assert backfill(Embedder(max_length=32, model_dir=settings.SEARCH_MODEL_DIR)).embedded == 3
@@ -290,6 +324,8 @@ def test_vector_days_follow_paper_dates(search_index, settings):
     assert VectorIndex.open(vectors_dir).knows_days
 
     # The listing day arrives later; the text (and so the vector) is unchanged.
-    write_papers(paper_record(arxiv_id=late.arxiv_id, title=late.title, abstract=late.abstract, announced=dt.date(2025, 3, 20)))
+    write_papers(
+        paper_record(arxiv_id=late.arxiv_id, title=late.title, abstract=late.abstract, announced=dt.date(2025, 3, 20))
+    )
     assert set(semantic_in_march()[:2]) == {late.arxiv_id, early.arxiv_id}
     assert read_state().vectors == 3

@@ -24,7 +24,9 @@ from tests.web_fixtures import no_page_cache, paper_record  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-SCIFACT = Path(os.environ.get("DAILYPAPERS_SCIFACT", Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact-beir"))
+SCIFACT = Path(
+    os.environ.get("DAILYPAPERS_SCIFACT", Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact-beir")
+)
 N_CLAIMS = 25
 N_OTHERS = 150
 
@@ -58,7 +60,9 @@ def _hit_rate(client, queries, qrels, k: int = 10) -> float:
 
 def test_scifact_claims_find_their_evidence(client, search_index, settings):
     queries, qrels, docs = _scifact()
-    write_papers(*[paper_record(arxiv_id=f"sf.{d['_id']}", title=d["title"] or d["_id"], abstract=d["text"]) for d in docs])
+    write_papers(
+        *[paper_record(arxiv_id=f"sf.{d['_id']}", title=d["title"] or d["_id"], abstract=d["text"]) for d in docs]
+    )
     catch_up()
     keyword_rate = _hit_rate(client, queries, qrels)
     assert service.search("cancer", limit=1).mode == "keyword"
@@ -67,7 +71,10 @@ def test_scifact_claims_find_their_evidence(client, search_index, settings):
     catch_up()
     assert service.search("cancer", limit=1).mode == "hybrid"
     hybrid_rate = _hit_rate(client, queries, qrels)
-    assert keyword_rate >= 0.8 and hybrid_rate >= 0.88 and hybrid_rate >= keyword_rate - 0.04, (keyword_rate, hybrid_rate)
+    assert keyword_rate >= 0.8 and hybrid_rate >= 0.88 and hybrid_rate >= keyword_rate - 0.04, (
+        keyword_rate,
+        hybrid_rate,
+    )
     semantic = service.search(queries[next(iter(qrels))], mode="semantic", limit=10).ids
     assert {i.removeprefix("sf.") for i in semantic} & qrels[next(iter(qrels))]
 
@@ -85,4 +92,4 @@ def test_arxiv_papers_are_found_by_title(client, search_index, data_dir, tmp_pat
         results = client.get("/api/papers/search", {"q": paper["title"], "limit": 3}).json()
         assert results[0]["paper"]["id"] == paper["id"], paper["title"]
         page = client.get("/search", {"q": paper["title"]}).content.decode()
-        assert f'/papers/{paper["id"]}' in page
+        assert f"/papers/{paper['id']}" in page

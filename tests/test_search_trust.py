@@ -32,39 +32,97 @@ def corpus(search_index, settings):
     settings.PAGE_CACHE_SECONDS = 0
     papers = write_papers(
         # The Romansh case: "Model" is only an author's surname here.
-        paper_record(arxiv_id="2503.09573", title="Robust Language Identification for Romansh Varieties",
-                     abstract="We identify Romansh idioms in written text.", authors=["Charlotte Model", "Son The Nguyen"],
-                     categories=["cs.CL"], doi="10.1234/romansh.2025",
-                     versions=[VersionRecord(1, dt.datetime(2025, 3, 12, tzinfo=UTC)),
-                               VersionRecord(2, dt.datetime(2025, 4, 2, tzinfo=UTC))]),
-        paper_record(arxiv_id="2503.10001", title="Diffusion language models are few-shot learners",
-                     abstract="A diffusion language model generates text by denoising.", authors=["Ada Lovelace"],
-                     categories=["cs.CL", "cs.LG"]),
-        paper_record(arxiv_id="2503.10002", title="Masked diffusion for images",
-                     abstract="Diffusion of pixels; a language of shapes. The model is small.", authors=["Alan Turing"],
-                     categories=["cs.CV"]),
-        paper_record(arxiv_id="2503.10003", title="A tokenizer for code",
-                     abstract="We train a tokenizer that splits source code.", authors=["Grace Hopper"], categories=["cs.CL"]),
-        paper_record(arxiv_id="2503.10004", title="Token pruning for vision transformers",
-                     abstract="Tokens are pruned; fewer tokens, faster models.", authors=["Grace Hopper"], categories=["cs.CV"]),
-        paper_record(arxiv_id="2503.10005", title="Token merging at scale",
-                     abstract="Token merging speeds up inference. Tokens tokens tokens.", authors=["Edsger Dijkstra"],
-                     categories=["cs.CV"]),
-        paper_record(arxiv_id="2503.10006", title="Attention is what you need",
-                     abstract="Self-attention layers replace recurrence.", authors=["Percy Liang", "Ada Lovelace"],
-                     categories=["cs.LG"]),
-        paper_record(arxiv_id="2503.10007", title="Agents attend to rewards",
-                     abstract="Agents attend meetings and attend to the reward.", authors=["Percy Liang"], categories=["cs.AI"]),
-        paper_record(arxiv_id="2503.10008", title="Holistic evaluation of language models",
-                     abstract="A benchmark of benchmarks.", authors=["Percy Liang", "Rishi Bommasani"], categories=["cs.CL"]),
-        paper_record(arxiv_id="2503.10009", title="Liang's theorem revisited",
-                     abstract="Percy and Liang are common words in this made-up abstract about Liang's percy.",
-                     authors=["Someone Else"], categories=["math.CO"]),
+        paper_record(
+            arxiv_id="2503.09573",
+            title="Robust Language Identification for Romansh Varieties",
+            abstract="We identify Romansh idioms in written text.",
+            authors=["Charlotte Model", "Son The Nguyen"],
+            categories=["cs.CL"],
+            doi="10.1234/romansh.2025",
+            versions=[
+                VersionRecord(1, dt.datetime(2025, 3, 12, tzinfo=UTC)),
+                VersionRecord(2, dt.datetime(2025, 4, 2, tzinfo=UTC)),
+            ],
+        ),
+        paper_record(
+            arxiv_id="2503.10001",
+            title="Diffusion language models are few-shot learners",
+            abstract="A diffusion language model generates text by denoising.",
+            authors=["Ada Lovelace"],
+            categories=["cs.CL", "cs.LG"],
+        ),
+        paper_record(
+            arxiv_id="2503.10002",
+            title="Masked diffusion for images",
+            abstract="Diffusion of pixels; a language of shapes. The model is small.",
+            authors=["Alan Turing"],
+            categories=["cs.CV"],
+        ),
+        paper_record(
+            arxiv_id="2503.10003",
+            title="A tokenizer for code",
+            abstract="We train a tokenizer that splits source code.",
+            authors=["Grace Hopper"],
+            categories=["cs.CL"],
+        ),
+        paper_record(
+            arxiv_id="2503.10004",
+            title="Token pruning for vision transformers",
+            abstract="Tokens are pruned; fewer tokens, faster models.",
+            authors=["Grace Hopper"],
+            categories=["cs.CV"],
+        ),
+        paper_record(
+            arxiv_id="2503.10005",
+            title="Token merging at scale",
+            abstract="Token merging speeds up inference. Tokens tokens tokens.",
+            authors=["Edsger Dijkstra"],
+            categories=["cs.CV"],
+        ),
+        paper_record(
+            arxiv_id="2503.10006",
+            title="Attention is what you need",
+            abstract="Self-attention layers replace recurrence.",
+            authors=["Percy Liang", "Ada Lovelace"],
+            categories=["cs.LG"],
+        ),
+        paper_record(
+            arxiv_id="2503.10007",
+            title="Agents attend to rewards",
+            abstract="Agents attend meetings and attend to the reward.",
+            authors=["Percy Liang"],
+            categories=["cs.AI"],
+        ),
+        paper_record(
+            arxiv_id="2503.10008",
+            title="Holistic evaluation of language models",
+            abstract="A benchmark of benchmarks.",
+            authors=["Percy Liang", "Rishi Bommasani"],
+            categories=["cs.CL"],
+        ),
+        paper_record(
+            arxiv_id="2503.10009",
+            title="Liang's theorem revisited",
+            abstract="Percy and Liang are common words in this made-up abstract about Liang's percy.",
+            authors=["Someone Else"],
+            categories=["math.CO"],
+        ),
         # Known from an arXiv listing only: no submission time, a listing day.
-        paper_record(arxiv_id="2503.10010", title="Listing only paper about graphs", abstract="Graphs.",
-                     first_submitted=None, announced=dt.date(2025, 3, 14), categories=["cs.DS"]),
-        paper_record(arxiv_id="hep-th/9901001", title="Strings on old style identifiers",
-                     abstract="An old paper about strings.", categories=["hep-th"], authors=["Old Author"]),
+        paper_record(
+            arxiv_id="2503.10010",
+            title="Listing only paper about graphs",
+            abstract="Graphs.",
+            first_submitted=None,
+            announced=dt.date(2025, 3, 14),
+            categories=["cs.DS"],
+        ),
+        paper_record(
+            arxiv_id="hep-th/9901001",
+            title="Strings on old style identifiers",
+            abstract="An old paper about strings.",
+            categories=["hep-th"],
+            authors=["Old Author"],
+        ),
     )
     catch_up()
     return {p.arxiv_id: p for p in papers}
@@ -99,9 +157,17 @@ def _cli_text(capsys, *args) -> str:
 # -- known items ---------------------------------------------------------------------------
 
 
-ID_FORMS = ["2503.09573", "arXiv:2503.09573", "arxiv:2503.09573v2", "https://arxiv.org/abs/2503.09573v2",
-            "https://arxiv.org/pdf/2503.09573v1", "arxiv.org/html/2503.09573v2", "10.1234/ROMANSH.2025",
-            "https://doi.org/10.1234/romansh.2025", "10.48550/arXiv.2503.09573"]
+ID_FORMS = [
+    "2503.09573",
+    "arXiv:2503.09573",
+    "arxiv:2503.09573v2",
+    "https://arxiv.org/abs/2503.09573v2",
+    "https://arxiv.org/pdf/2503.09573v1",
+    "arxiv.org/html/2503.09573v2",
+    "10.1234/ROMANSH.2025",
+    "https://doi.org/10.1234/romansh.2025",
+    "10.48550/arXiv.2503.09573",
+]
 
 
 @pytest.mark.parametrize("form", ID_FORMS)
@@ -149,8 +215,11 @@ def test_an_id_we_do_not_have_offers_to_submit_it(client, capsys, corpus, make_u
 
 
 def test_an_exact_or_near_exact_title_comes_first(client, capsys, corpus):
-    for title in ("Holistic evaluation of language models", "holistic EVALUATION of language-models.",
-                  "  Holistic  evaluation of language models  "):
+    for title in (
+        "Holistic evaluation of language models",
+        "holistic EVALUATION of language-models.",
+        "  Holistic  evaluation of language models  ",
+    ):
         assert _api_ids(client, q=title)[0] == "2503.10008"
         assert _cli(capsys, title)[0] == "2503.10008"
         assert 'href="/papers/2503.10008"' in _page(client, q=title).split('class="papers"')[1].split("</li>")[0]
@@ -278,7 +347,7 @@ def test_sort_and_mode_are_validated_by_one_rule(client, corpus):
 def test_every_card_shows_its_date(client, corpus):
     body = _page(client, q="graphs")
     card = body.split('class="papers"')[1]
-    assert '<time datetime="2025-03-14">Mar 14, 2025</time>' in card and "· <time datetime=\"\"></time>" not in card
+    assert '<time datetime="2025-03-14">Mar 14, 2025</time>' in card and '· <time datetime=""></time>' not in card
 
 
 # -- modes and coverage ----------------------------------------------------------------------
@@ -347,12 +416,18 @@ def test_partial_embeddings_never_push_a_keyword_hit_down():
 def test_similar_papers_come_from_the_abstract_not_title_words(search_index, client, settings):
     settings.PAGE_CACHE_SECONDS = 0
     write_papers(
-        paper_record(arxiv_id="2504.00001", title="EnvHarness: Awakening agents",
-                     abstract="A harness of reinforcement learning environments for tool-using agents and benchmarks."),
+        paper_record(
+            arxiv_id="2504.00001",
+            title="EnvHarness: Awakening agents",
+            abstract="A harness of reinforcement learning environments for tool-using agents and benchmarks.",
+        ),
         paper_record(arxiv_id="2504.00002", title="Awakening of spring flowers", abstract="Botany of tulips in April."),
         paper_record(arxiv_id="2504.00003", title="Awakening the sleeping giant", abstract="Volcanoes erupt rarely."),
-        paper_record(arxiv_id="2504.00004", title="Gym for agents",
-                     abstract="Reinforcement learning environments where tool-using agents are trained, with benchmarks."),
+        paper_record(
+            arxiv_id="2504.00004",
+            title="Gym for agents",
+            abstract="Reinforcement learning environments where tool-using agents are trained, with benchmarks.",
+        ),
     )
     catch_up()
     body = client.get("/papers/2504.00001").content.decode()

@@ -45,16 +45,29 @@ QUERIES = [
 def corpus(search_index, settings):
     settings.PAGE_CACHE_SECONDS = 0
     papers = write_papers(
-        paper_record(arxiv_id="2501.10001", title="Gene therapy for rare disease",
-                     abstract="A gene therapy trial. <script>alert(1)</script> & more.", categories=["q-bio.GN"],
-                     first_submitted=dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc)),
-        paper_record(arxiv_id="2501.10002", title="Deep gene expression models", abstract="Transformers read gene expression.",
-                     categories=["cs.LG"], first_submitted=dt.datetime(2025, 3, 2, tzinfo=dt.timezone.utc)),
+        paper_record(
+            arxiv_id="2501.10001",
+            title="Gene therapy for rare disease",
+            abstract="A gene therapy trial. <script>alert(1)</script> & more.",
+            categories=["q-bio.GN"],
+            first_submitted=dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc),
+        ),
+        paper_record(
+            arxiv_id="2501.10002",
+            title="Deep gene expression models",
+            abstract="Transformers read gene expression.",
+            categories=["cs.LG"],
+            first_submitted=dt.datetime(2025, 3, 2, tzinfo=dt.timezone.utc),
+        ),
         paper_record(arxiv_id="2501.10003", title="深度学习 医学 影像", abstract="卷积 神经网络", categories=["cs.CV"]),
-        paper_record(arxiv_id="2501.10004", title="Рак лёгких и курение", abstract="Исследование", categories=["cs.CY"]),
+        paper_record(
+            arxiv_id="2501.10004", title="Рак лёгких и курение", abstract="Исследование", categories=["cs.CY"]
+        ),
         paper_record(arxiv_id="2501.10005", title="السرطان والتدخين", abstract="دراسة", categories=["cs.CY"]),
-        *[paper_record(title=f"Gene regulatory network {i}", abstract="Networks of genes.", categories=["q-bio.MN"])
-          for i in range(25)],
+        *[
+            paper_record(title=f"Gene regulatory network {i}", abstract="Networks of genes.", categories=["q-bio.MN"])
+            for i in range(25)
+        ],
     )
     catch_up()
     return papers

@@ -80,7 +80,9 @@ def test_deleted_record_marks_the_paper():
 
 
 def entry(upvotes: int, seen: dt.datetime, **fields) -> DailyEntryRecord:
-    return DailyEntryRecord(paper=paper(None, source="hf"), date=dt.date(2024, 5, 27), upvotes=upvotes, seen_at=seen, **fields)
+    return DailyEntryRecord(
+        paper=paper(None, source="hf"), date=dt.date(2024, 5, 27), upvotes=upvotes, seen_at=seen, **fields
+    )
 
 
 def test_daily_entries_refresh_with_later_snapshots_only():

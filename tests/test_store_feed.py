@@ -171,12 +171,27 @@ def test_the_cli_search_does_not_list_a_hidden_paper(tmp_path, scratch_databases
     env = dailypapers_env(tmp_path / "home", DATABASE_URL=url)
     run_cli("migrate", "--verbosity", "0", env=env)
     papers = tmp_path / "papers.jsonl"
-    papers.write_text("\n".join(json.dumps({"id": f"2501.0000{i}", "title": f"Aardvark burrows {i}", "authors": ["A"],
-                                            "categories": ["cs.LG"], "abstract": "Digging.", "listing_date": "2025-01-02"})
-                                for i in (1, 2)) + "\n")
+    papers.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": f"2501.0000{i}",
+                    "title": f"Aardvark burrows {i}",
+                    "authors": ["A"],
+                    "categories": ["cs.LG"],
+                    "abstract": "Digging.",
+                    "listing_date": "2025-01-02",
+                }
+            )
+            for i in (1, 2)
+        )
+        + "\n"
+    )
     run_cli("import", str(papers), env=env)
-    hide = ("from dailypapers.store.models import Paper; from dailypapers.store.moderation import set_paper_hidden; "
-            "set_paper_hidden(Paper.objects.get(arxiv_id='2501.00001').pk, True)")
+    hide = (
+        "from dailypapers.store.models import Paper; from dailypapers.store.moderation import set_paper_hidden; "
+        "set_paper_hidden(Paper.objects.get(arxiv_id='2501.00001').pk, True)"
+    )
     run_cli("shell", "-c", hide, env=env)
     found = json.loads(run_cli("search", "--json", "--mode", "keyword", "aardvark", env=env).stdout)
     assert [hit["id"] for hit in found] == ["2501.00002"]

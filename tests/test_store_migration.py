@@ -29,17 +29,28 @@ def test_migrating_an_existing_database(django_user_model, settings):
     call_command("migrate", "store", "0001", verbosity=0)
     try:
         for pk, change_seq, deleted in [(1, 500, False), (2, 700, False), (3, 900, True)]:
-            sql("INSERT INTO store_paper (id, arxiv_id, title, abstract, authors, primary_category, categories, comments, "
+            sql(
+                "INSERT INTO store_paper (id, arxiv_id, title, abstract, authors, primary_category, categories, comments, "
                 "journal_ref, doi, license, submitter, withdrawn, deleted, sources, created_at, change_seq) VALUES "
                 "(%s, %s, 'T', '', '[]', '', '', '', '', '', '', '', %s, %s, '{}', %s, %s)",
-                [pk, f"2501.0000{pk}", False, deleted, T, change_seq])
-        sql("INSERT INTO store_paperstats (paper_id, community_votes, hf_votes, comments, trending_score, updated_at) "
-            "VALUES (2, 2, 0, 0, 0.0, %s)", [T])
+                [pk, f"2501.0000{pk}", False, deleted, T, change_seq],
+            )
+        sql(
+            "INSERT INTO store_paperstats (paper_id, community_votes, hf_votes, comments, trending_score, updated_at) "
+            "VALUES (2, 2, 0, 0, 0.0, %s)",
+            [T],
+        )
         # Paper 1's embedding is current (seq = its change_seq), paper 2's stale (written since).
         for paper_id, seq in [(1, 500), (2, 650)]:
-            sql("INSERT INTO search_paperembedding (paper_id, model_id, vector, text_hash, seq, created_at) "
-                "VALUES (%s, 'm', %s, 'h', %s, %s)", [paper_id, b"\0\0", seq, T])
-        sql("INSERT INTO web_papermoderation (paper_id, hidden, reason, updated_at) VALUES (2, %s, 'spam', %s)", [True, T])
+            sql(
+                "INSERT INTO search_paperembedding (paper_id, model_id, vector, text_hash, seq, created_at) "
+                "VALUES (%s, 'm', %s, 'h', %s, %s)",
+                [paper_id, b"\0\0", seq, T],
+            )
+        sql(
+            "INSERT INTO web_papermoderation (paper_id, hidden, reason, updated_at) VALUES (2, %s, 'spam', %s)",
+            [True, T],
+        )
         users = [django_user_model.objects.create_user(f"u{i}") for i in range(2)]
         for user, when in zip(users, [T, T + dt.timedelta(hours=24)]):
             sql("INSERT INTO web_vote (user_id, paper_id, created_at) VALUES (%s, 2, %s)", [user.pk, when])
@@ -57,8 +68,9 @@ def test_migrating_an_existing_database(django_user_model, settings):
     assert PaperEmbedding.objects.get(paper_id=1).seq == seqs[1]  # still current
     assert PaperEmbedding.objects.get(paper_id=2).seq == 0  # stale: embed picks it up again
     assert list(Paper.objects.filter(hidden=True).values_list("pk", flat=True)) == [2]
-    expected = trending_score([T, T + dt.timedelta(hours=24)], 0, None,
-                              TrendingParams(half_life_hours=settings.TRENDING_HALF_LIFE_HOURS))
+    expected = trending_score(
+        [T, T + dt.timedelta(hours=24)], 0, None, TrendingParams(half_life_hours=settings.TRENDING_HALF_LIFE_HOURS)
+    )
     assert PaperStats.objects.get(paper_id=2).community_score == pytest.approx(expected)
     # New writes take stamps past every restamped one.
     from dailypapers.store import moderation

@@ -97,10 +97,12 @@ def token_request(query: dict) -> bool:
 
 # -- the HTTP client ------------------------------------------------------------------------
 
+
 def test_backoff_is_exponential_and_stops_at_the_first_success(server, fake_time):
     server.route("/flaky", [Reply(500, b"oops"), Reply(502, b"bad gateway"), Reply(503, b"busy"), Reply(200, b"ok")])
-    client = HttpClient(USER_AGENT, retries=5, backoff=1.0, clock=fake_time.clock, sleep=fake_time.sleep,
-                        jitter=lambda: 1.0)
+    client = HttpClient(
+        USER_AGENT, retries=5, backoff=1.0, clock=fake_time.clock, sleep=fake_time.sleep, jitter=lambda: 1.0
+    )
     assert client.get(server.url("/flaky")).body == b"ok"
     assert fake_time.waits == [1.5, 3.0, 6.0]  # 1, 2, 4 s, each plus the (here maximal) 50 % jitter
     assert len(server.requests) == 4
@@ -145,7 +147,9 @@ def test_connection_refused_is_reported_at_once(fake_time):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     client = HttpClient(USER_AGENT, retries=2, clock=fake_time.clock, sleep=fake_time.sleep, jitter=lambda: 0.0)
-    with pytest.raises(SourceUnavailable, match=rf"cannot reach 127\.0\.0\.1:{port}: connection refused; is the network up\?"):
+    with pytest.raises(
+        SourceUnavailable, match=rf"cannot reach 127\.0\.0\.1:{port}: connection refused; is the network up\?"
+    ):
         client.get(f"http://127.0.0.1:{port}/oai")
     assert fake_time.waits == []
 
@@ -166,6 +170,7 @@ def test_minimum_interval_per_host_holds_across_calls(server, fake_time):
 
 
 # -- arXiv OAI-PMH --------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_oai_harvest_follows_the_token_through_a_503(server, fake_time):
@@ -205,7 +210,9 @@ def test_interrupted_harvest_resumes_from_the_saved_token(server, fake_time):
     # Page 1 was committed with the token that continues it.
     assert set(Paper.objects.values_list("arxiv_id", flat=True)) == PAGE1_IDS
     assert load_state("arxiv-oai:cs") == {
-        "token": TOKEN, "list": {"from": "2024-01-25", "until": None, "started": "2024-01-27"}}
+        "token": TOKEN,
+        "list": {"from": "2024-01-25", "until": None, "started": "2024-01-27"},
+    }
 
     server.reset()
     server.route("/oai", Reply.file(LAST_PAGE), when=token_request)
@@ -227,18 +234,28 @@ def test_next_run_continues_from_the_stored_date(server, fake_time):
     [result] = run_sync(config, fake_time, today=dt.date(2024, 2, 1))
 
     assert result.error is None and result.new == 2
-    assert server.requests[0].query == {"verb": "ListRecords", "metadataPrefix": "arXiv", "set": "cs", "from": "2024-01-27"}
+    assert server.requests[0].query == {
+        "verb": "ListRecords",
+        "metadataPrefix": "arXiv",
+        "set": "cs",
+        "from": "2024-01-27",
+    }
     # The new position is the recorded page's own responseDate, whatever our calendar says.
     assert load_state("arxiv-oai:cs") == {"from": "2018-06-21"}
 
 
 @pytest.mark.django_db
 def test_expired_token_lists_again_from_the_saved_date(server, fake_time):
-    SyncState.objects.create(source="arxiv-oai:cs", state={
-        "token": TOKEN, "list": {"from": "2024-01-25", "until": None, "started": "2024-01-27"}})
+    SyncState.objects.create(
+        source="arxiv-oai:cs",
+        state={"token": TOKEN, "list": {"from": "2024-01-25", "until": None, "started": "2024-01-27"}},
+    )
     # arXiv's header from page 1 with the OAI-PMH error element for a token that has expired.
     head = PAGE_WITH_TOKEN.read_bytes().split(b"<ListRecords>")[0]
-    expired = head + b'<error code="badResumptionToken">The value of the resumptionToken argument is invalid or expired.</error>\n</OAI-PMH>'
+    expired = (
+        head
+        + b'<error code="badResumptionToken">The value of the resumptionToken argument is invalid or expired.</error>\n</OAI-PMH>'
+    )
     server.route("/oai", Reply(200, expired, {"Content-Type": "text/xml"}), when=token_request)
     server.route("/oai", Reply.file(LAST_PAGE), when={"verb": "ListRecords", "set": "cs"})
     config = make_config(server)
@@ -248,7 +265,8 @@ def test_expired_token_lists_again_from_the_saved_date(server, fake_time):
     assert result.error is None and result.new == 2
     assert [r.query for r in server.requests] == [
         {"verb": "ListRecords", "resumptionToken": TOKEN},
-        {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "cs", "from": "2024-01-25"}]
+        {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "cs", "from": "2024-01-25"},
+    ]
     assert load_state("arxiv-oai:cs") == {"from": "2018-06-21"}
 
 
@@ -260,8 +278,13 @@ def test_deleted_record_marks_the_paper_deleted(server, fake_time):
     assert Paper.objects.filter(deleted=False).count() == 2
 
     # The same page where arXiv has since deleted 1412.8544: a header with status="deleted", no metadata.
-    deleted = re.sub(rb"<header>(\s*<identifier>oai:arXiv.org:1412.8544</identifier>.*?</header>)\s*<metadata>.*?</metadata>",
-                     rb'<header status="deleted">\1', LAST_PAGE.read_bytes(), count=1, flags=re.S)
+    deleted = re.sub(
+        rb"<header>(\s*<identifier>oai:arXiv.org:1412.8544</identifier>.*?</header>)\s*<metadata>.*?</metadata>",
+        rb'<header status="deleted">\1',
+        LAST_PAGE.read_bytes(),
+        count=1,
+        flags=re.S,
+    )
     server.reset()
     server.route("/oai", Reply(200, deleted, {"Content-Type": "text/xml"}))
     [result] = run_sync(config, fake_time, today=dt.date(2024, 2, 2))
@@ -285,8 +308,9 @@ def test_window_harvest_leaves_the_stored_date(server, fake_time):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("categories, kept", [(["cs"], {"1412.8544"}), (["hep-th", "cs.AI"], {"hep-th/9504118"}),
-                                              (["cs.AI"], set())])
+@pytest.mark.parametrize(
+    "categories, kept", [(["cs"], {"1412.8544"}), (["hep-th", "cs.AI"], {"hep-th/9504118"}), (["cs.AI"], set())]
+)
 def test_categories_filter_by_category_or_archive(server, fake_time, categories, kept):
     server.route("/oai", Reply.file(LAST_PAGE))
     config = make_config(server, sync_categories=categories, sync_metadata_prefix="arXiv")
@@ -314,6 +338,7 @@ def test_unparseable_page_is_reported_with_its_url_and_keeps_the_state(server, f
 
 # -- arXiv API (Atom) -----------------------------------------------------------------------
 
+
 def atom_page(index: int) -> Reply:
     return Reply.file(ATOM_DIR / f"search_deep_dream_start{index}.atom")
 
@@ -335,12 +360,23 @@ def test_api_pages_until_the_results_end(server, fake_time):
     assert result.error is None and result.pages == 4
     assert [r.query["start"] for r in server.requests] == ["0", "10", "20", "30"]
     assert server.requests[0].query == {
-        "search_query": "cat:cs OR cat:cs.* OR cat:math.AG", "sortBy": "submittedDate",
-        "sortOrder": "descending", "start": "0", "max_results": "10"}
+        "search_query": "cat:cs OR cat:cs.* OR cat:math.AG",
+        "sortBy": "submittedDate",
+        "sortOrder": "descending",
+        "start": "0",
+        "max_results": "10",
+    }
     assert fake_time.waits == [3.0, 3.0, 3.0]
     # The pages overlap (they were recorded with start 0, 1, 2): each paper is stored once.
     assert set(Paper.objects.values_list("arxiv_id", flat=True)) == {
-        "1612.03659", "1402.2297", "1510.02795", "1304.8005", "1403.7984", "1604.07600", "1701.04738"}
+        "1612.03659",
+        "1402.2297",
+        "1510.02795",
+        "1304.8005",
+        "1403.7984",
+        "1604.07600",
+        "1701.04738",
+    }
     assert result.read == 30 and result.new == 7
     assert load_state("arxiv-api") == {"from": "2017-01-17"}
 
@@ -363,6 +399,7 @@ def test_api_query_names_categories_and_archives():
 
 
 # -- Hugging Face ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def hf_days() -> dict[str, list]:
@@ -407,7 +444,11 @@ def test_hf_days_and_a_later_snapshot_refreshes_the_votes(server, fake_time, hf_
     [result] = run_sync(config, fake_time, sources=["hf"], today=dt.date(2024, 6, 12))
 
     assert result.error is None and (result.pages, result.read, result.new) == (3, 37, 37)
-    assert [r.query for r in server.requests] == [{"date": "2024-06-10"}, {"date": "2024-06-11"}, {"date": "2024-06-12"}]
+    assert [r.query for r in server.requests] == [
+        {"date": "2024-06-10"},
+        {"date": "2024-06-11"},
+        {"date": "2024-06-12"},
+    ]
     assert DailyEntry.objects.filter(date=dt.date(2024, 6, 10)).count() == 9
     entry = DailyEntry.objects.get(paper__arxiv_id="2406.07550", date=dt.date(2024, 6, 12))
     assert (entry.upvotes, entry.num_comments) == (23, 4)
@@ -448,14 +489,16 @@ def test_a_failing_source_does_not_stop_the_others(server, fake_time, hf_days):
     server.route("/api/daily_papers", json_reply(hf_days["2024-06-10"]))
     config = make_config(server)
 
-    arxiv, hf = run_sync(config, fake_time, sources=["arxiv", "hf"], since=dt.date(2024, 6, 10),
-                         until=dt.date(2024, 6, 10))
+    arxiv, hf = run_sync(
+        config, fake_time, sources=["arxiv", "hf"], since=dt.date(2024, 6, 10), until=dt.date(2024, 6, 10)
+    )
 
     assert "HTTP 404" in arxiv.error and server.url("/oai") in arxiv.error
     assert hf.error is None and hf.new == 9
 
 
 # -- the command, for real ------------------------------------------------------------------
+
 
 def test_sync_command_end_to_end(tmp_path, scratch_databases, hf_days):
     database_url = scratch_databases("sync")
@@ -465,10 +508,15 @@ def test_sync_command_end_to_end(tmp_path, scratch_databases, hf_days):
         for day in ("2024-06-10", "2024-06-11"):
             replay.route("/api/daily_papers", json_reply(hf_days[day]), when={"date": day})
         env = dailypapers_env(
-            tmp_path, DATABASE_URL=database_url,
-            DAILYPAPERS_ARXIV_OAI_URL=replay.url("/oai"), DAILYPAPERS_ARXIV_API_URL=replay.url("/api/query"),
-            DAILYPAPERS_HF_API_URL=replay.url("/api/daily_papers"), DAILYPAPERS_ARXIV_DELAY="0",
-            DAILYPAPERS_SYNC_SETS="cs", DAILYPAPERS_SYNC_CATEGORIES="cs", DAILYPAPERS_SYNC_METADATA_PREFIX="oai_dc",
+            tmp_path,
+            DATABASE_URL=database_url,
+            DAILYPAPERS_ARXIV_OAI_URL=replay.url("/oai"),
+            DAILYPAPERS_ARXIV_API_URL=replay.url("/api/query"),
+            DAILYPAPERS_HF_API_URL=replay.url("/api/daily_papers"),
+            DAILYPAPERS_ARXIV_DELAY="0",
+            DAILYPAPERS_SYNC_SETS="cs",
+            DAILYPAPERS_SYNC_CATEGORIES="cs",
+            DAILYPAPERS_SYNC_METADATA_PREFIX="oai_dc",
             DAILYPAPERS_USER_AGENT=USER_AGENT,
         )
         run_cli("migrate", "--verbosity", "0", env=env)
@@ -481,8 +529,16 @@ def test_sync_command_end_to_end(tmp_path, scratch_databases, hf_days):
 
         window = run_cli("sync", "--source", "hf", "--from", "2024-06-10", "--until", "2024-06-11", "--json", env=env)
         assert json.loads(window.stdout)["hf"] == {
-            "method": None, "pages": 2, "read": 23, "new": 23, "updated": 0, "unchanged": 0,
-            "rejected": 0, "skipped": 0, "error": None}
+            "method": None,
+            "pages": 2,
+            "read": 23,
+            "new": 23,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": 0,
+            "skipped": 0,
+            "error": None,
+        }
         assert sql_rows(database_url, "SELECT COUNT(*) FROM store_dailyentry") == [(23,)]
         assert all(r.header("User-Agent") == USER_AGENT for r in replay.requests)
 
@@ -498,6 +554,7 @@ def test_sync_command_end_to_end(tmp_path, scratch_databases, hf_days):
 
 
 # -- issue 12: the first sync continues the imported data; a dead network is said at once ---------
+
 
 def import_hf_days(hf_days, days) -> None:
     from dailypapers.ingest.parsers.hf import parse_hf_response
@@ -516,8 +573,9 @@ def test_first_sync_continues_from_the_newest_day_held(server, fake_time, hf_day
     messages: list[str] = []
     config = make_config(server)
 
-    arxiv, hf = run_sync(config, fake_time, sources=["arxiv", "hf"], today=dt.date(2024, 6, 20),
-                         progress=messages.append)
+    arxiv, hf = run_sync(
+        config, fake_time, sources=["arxiv", "hf"], today=dt.date(2024, 6, 20), progress=messages.append
+    )
 
     assert arxiv.error is None and hf.error is None
     hf_days_asked = [r.query["date"] for r in server.requests if "date" in r.query]
@@ -555,8 +613,10 @@ def test_unreachable_reasons_are_told_apart():
 
     from dailypapers.ingest.http import unreachable_reason
 
-    assert unreachable_reason(urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))) == \
-        "the host name does not resolve (Name or service not known)"
+    assert (
+        unreachable_reason(urllib.error.URLError(socket.gaierror(-2, "Name or service not known")))
+        == "the host name does not resolve (Name or service not known)"
+    )
     assert unreachable_reason(ConnectionRefusedError(111, "Connection refused")) == "connection refused"
     assert unreachable_reason(ConnectionResetError(104, "reset")) is None  # worth a retry
     assert unreachable_reason(urllib.error.URLError(TimeoutError())) is None
@@ -568,8 +628,12 @@ def test_sync_command_without_network_says_so_in_one_sentence_at_once(tmp_path):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    env = dailypapers_env(tmp_path, DAILYPAPERS_ARXIV_OAI_URL=f"{dead}/oai", DAILYPAPERS_HF_API_URL=f"{dead}/hf",
-                          DAILYPAPERS_ARXIV_DELAY="0")
+    env = dailypapers_env(
+        tmp_path,
+        DAILYPAPERS_ARXIV_OAI_URL=f"{dead}/oai",
+        DAILYPAPERS_HF_API_URL=f"{dead}/hf",
+        DAILYPAPERS_ARXIV_DELAY="0",
+    )
     run_cli("migrate", "--verbosity", "0", env=env)
     started = time.monotonic()
     failed = run_cli("sync", "--no-index", env=env, check=False)

@@ -24,8 +24,9 @@ def link_in(message) -> str:
 
 
 def sign_up(client, name="bob", email="bob@example.org"):
-    return client.post("/accounts/signup", {"username": name, "email": email,
-                                             "password1": PASSWORD, "password2": PASSWORD})
+    return client.post(
+        "/accounts/signup", {"username": name, "email": email, "password1": PASSWORD, "password2": PASSWORD}
+    )
 
 
 def test_sign_up_confirm_then_log_in(client, mailoutbox):
@@ -116,8 +117,10 @@ def test_change_email_needs_password_and_confirmation(alice_client, alice, mailo
 
 
 def test_change_password(alice_client):
-    response = alice_client.post("/accounts/password/change", {
-        "old_password": "correct horse battery", "new_password1": PASSWORD, "new_password2": PASSWORD})
+    response = alice_client.post(
+        "/accounts/password/change",
+        {"old_password": "correct horse battery", "new_password1": PASSWORD, "new_password2": PASSWORD},
+    )
     assert response.status_code == 302
     assert Client().login(username="alice", password=PASSWORD)
 

@@ -34,8 +34,9 @@ def fresh_rate_limits():
 
 
 def sign_up(client, name="bob", email="bob@example.org", password=PASSWORD):
-    return client.post("/accounts/signup", {"username": name, "email": email,
-                                             "password1": password, "password2": password})
+    return client.post(
+        "/accounts/signup", {"username": name, "email": email, "password1": password, "password2": password}
+    )
 
 
 def link(mail) -> str:
@@ -108,9 +109,16 @@ def test_gives_up_after_max_attempts(client, sink, settings):
 @pytest.mark.django_db(transaction=True)
 def test_a_claimed_mail_is_sent_by_one_sender_only(sink):
     user = User.objects.create_user("dan", "dan@example.org", PASSWORD, is_active=False)
-    mails = [outbox.enqueue(outbox.compose("dan@example.org", f"m{i}", "web/email/confirm_account",
-                                           {"username": "dan", "url": "http://x/"}), "confirm-account", user)
-             for i in range(20)]
+    mails = [
+        outbox.enqueue(
+            outbox.compose(
+                "dan@example.org", f"m{i}", "web/email/confirm_account", {"username": "dan", "url": "http://x/"}
+            ),
+            "confirm-account",
+            user,
+        )
+        for i in range(20)
+    ]
     results = []
 
     def sender():
@@ -158,15 +166,23 @@ def test_resend_confirmation_sends_a_new_link_and_is_rate_limited(client, sink, 
     assert len(sink.received()) == 1
     settings.MAIL_RATE = "2/3600"
     cache.clear()
-    codes = [client.post("/accounts/confirm/resend", {"email": "x@example.org"}, REMOTE_ADDR=f"10.0.0.{i}").status_code
-             for i in range(3)]
+    codes = [
+        client.post("/accounts/confirm/resend", {"email": "x@example.org"}, REMOTE_ADDR=f"10.0.0.{i}").status_code
+        for i in range(3)
+    ]
     assert codes == [200, 200, 429]
 
 
-@pytest.mark.parametrize("password, reason", [
-    ("password", "too common"), ("1", "too short"), ("x", "too short"), ("8219038475610", "entirely numeric"),
-    ("bob@example.org1", "too similar"),
-])
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("password", "too common"),
+        ("1", "too short"),
+        ("x", "too short"),
+        ("8219038475610", "entirely numeric"),
+        ("bob@example.org1", "too similar"),
+    ],
+)
 def test_sign_up_refuses_weak_passwords(client, sink, password, reason):
     response = sign_up(client, password=password)
     assert response.status_code == 400 and reason in response.content.decode()
@@ -181,8 +197,10 @@ def test_reset_and_change_refuse_weak_passwords_and_reset_mail_has_both_parts(cl
     form_url = client.get(link(mail))["Location"]
     weak = client.post(form_url, {"new_password1": "password", "new_password2": "password"})
     assert weak.status_code == 200 and "too common" in weak.content.decode()
-    change = alice_client.post("/accounts/password/change", {"old_password": "correct horse battery",
-                                                             "new_password1": "12345", "new_password2": "12345"})
+    change = alice_client.post(
+        "/accounts/password/change",
+        {"old_password": "correct horse battery", "new_password1": "12345", "new_password2": "12345"},
+    )
     assert change.status_code == 200 and "too short" in change.content.decode()
 
 
@@ -197,8 +215,9 @@ def test_reset_for_an_unconfirmed_account_mails_its_confirmation(client, sink):
 
 def test_email_change_mail_has_both_parts_and_waits_when_smtp_is_down(alice_client, alice, sink):
     sink.stop()
-    response = alice_client.post("/account/email", {"email": "new@example.org", "password": "correct horse battery"},
-                                 follow=True)
+    response = alice_client.post(
+        "/account/email", {"email": "new@example.org", "password": "correct horse battery"}, follow=True
+    )
     assert "will be sent within minutes" in response.content.decode()
     sink.start()
     due_now()

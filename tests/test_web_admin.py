@@ -25,7 +25,15 @@ DAY = dt.date(2025, 1, 3)
 @pytest.fixture
 def moderator(make_user):
     user = make_user("mod", is_staff=True)
-    for codename in ("moderate", "view_paper", "change_paper", "view_comment", "change_comment", "view_user", "change_user"):
+    for codename in (
+        "moderate",
+        "view_paper",
+        "change_paper",
+        "view_comment",
+        "change_comment",
+        "view_user",
+        "change_user",
+    ):
         user.user_permissions.add(Permission.objects.get(codename=codename))
     return type(user).objects.get(pk=user.pk)
 
@@ -63,14 +71,32 @@ def test_editing_a_paper_in_the_admin_reaches_the_feed_and_deleting_is_not_offer
     catch_up()
     form = admin_client.get(f"/admin/store/paper/{paper.pk}/change/")
     assert form.status_code == 200 and "Delete" not in form.content.decode().split("submit-row")[-1][:400]
-    fields = {"arxiv_id": paper.arxiv_id, "title": "Tuatara third eye", "abstract": paper.abstract,
-              "authors": '["Ada Lovelace"]', "primary_category": "cs.LG", "categories": "cs.LG", "comments": "",
-              "journal_ref": "", "doi": "", "license": "", "submitter": "", "latest_version": "", "first_submitted_0": "",
-              "first_submitted_1": "", "last_updated_0": "", "last_updated_1": "", "announced": "2025-01-03"}
+    fields = {
+        "arxiv_id": paper.arxiv_id,
+        "title": "Tuatara third eye",
+        "abstract": paper.abstract,
+        "authors": '["Ada Lovelace"]',
+        "primary_category": "cs.LG",
+        "categories": "cs.LG",
+        "comments": "",
+        "journal_ref": "",
+        "doi": "",
+        "license": "",
+        "submitter": "",
+        "latest_version": "",
+        "first_submitted_0": "",
+        "first_submitted_1": "",
+        "last_updated_0": "",
+        "last_updated_1": "",
+        "announced": "2025-01-03",
+    }
     response = admin_client.post(f"/admin/store/paper/{paper.pk}/change/", fields, follow=True)
     assert response.status_code == 200, response.content.decode()[:2000]
     assert Paper.objects.get(pk=paper.pk).title == "Tuatara third eye"
-    assert list(PaperChange.objects.filter(paper_id=paper.pk).values_list("kind", flat=True)) == ["metadata", "metadata"]
+    assert list(PaperChange.objects.filter(paper_id=paper.pk).values_list("kind", flat=True)) == [
+        "metadata",
+        "metadata",
+    ]
     catch_up()
     assert service.search("tuatara", mode="keyword").ids == [paper.arxiv_id]
     assert admin_client.post(f"/admin/store/paper/{paper.pk}/delete/", {"post": "yes"}).status_code == 403
@@ -102,7 +128,9 @@ def test_ban_deactivates_but_never_the_moderator_and_needs_the_permission(admin_
     assert not client.login(username="troll", password="correct horse battery")
 
     staff = make_user("staff", is_staff=True)
-    staff.user_permissions.add(Permission.objects.get(codename="view_user"), Permission.objects.get(codename="change_user"))
+    staff.user_permissions.add(
+        Permission.objects.get(codename="view_user"), Permission.objects.get(codename="change_user")
+    )
     client.force_login(staff)
     response = act(client, "auth/user", "ban", [bystander.pk])
     assert "Only moderators can ban users." in response.content.decode()

@@ -40,11 +40,15 @@ def test_daily_papers_pages_with_link_header(client):
     link = first["Link"]
     assert link.endswith('>; rel="next"') and "p=1" in link and "limit=2" in link
     seen = [i["paper"]["id"] for i in first.json()]
-    url = link[1:link.index(">")].replace("http://testserver", "")
+    url = link[1 : link.index(">")].replace("http://testserver", "")
     while url:
         page = client.get(url)
         seen += [i["paper"]["id"] for i in page.json()]
-        url = page["Link"][1:page["Link"].index(">")].replace("http://testserver", "") if page.has_header("Link") else ""
+        url = (
+            page["Link"][1 : page["Link"].index(">")].replace("http://testserver", "")
+            if page.has_header("Link")
+            else ""
+        )
     assert len(seen) == len(set(seen)) == 5
 
 
@@ -82,8 +86,12 @@ def test_write_endpoints_need_a_token(client, bearer):
     response = client.post(f"/api/papers/{paper.arxiv_id}/vote", **bearer)
     assert response.json() == {"voted": True, "upvotes": 3, "communityUpvotes": 1, "hfUpvotes": 2}
     assert client.delete(f"/api/papers/{paper.arxiv_id}/vote", **bearer).json()["voted"] is False
-    response = client.post(f"/api/papers/{paper.arxiv_id}/comments", {"body": "**nice** <b>x</b>"},
-                           content_type="application/json", **bearer)
+    response = client.post(
+        f"/api/papers/{paper.arxiv_id}/comments",
+        {"body": "**nice** <b>x</b>"},
+        content_type="application/json",
+        **bearer,
+    )
     assert response.status_code == 201
     assert response.json()["html"] == "<p><strong>nice</strong> &lt;b&gt;x&lt;/b&gt;</p>"
     assert client.get(f"/api/papers/{paper.arxiv_id}").json()["upvotes"] == 2
@@ -121,19 +129,26 @@ def test_errors_carry_their_reason_where_huggingface_hub_reads_it(client, bearer
 def test_default_order_is_upvotes_with_ours_added(client, make_user):
     low, high = sorted(feature(DAY, 2, upvotes=3), key=lambda p: p.stats.hf_votes)  # 3 and 4 HF upvotes
     assert [i["paper"]["id"] for i in client.get("/api/daily_papers?date=2025-01-06").json()] == [
-        high.arxiv_id, low.arxiv_id]
+        high.arxiv_id,
+        low.arxiv_id,
+    ]
     for name in ("bob", "carol"):  # two of our votes lift the lower one past the other
         votes.cast(make_user(name), low, True)
     items = client.get("/api/daily_papers?date=2025-01-06").json()
     assert [i["paper"]["id"] for i in items] == [low.arxiv_id, high.arxiv_id]
     assert (items[0]["paper"]["upvotes"], items[0]["paper"]["hfUpvotes"], items[0]["paper"]["communityUpvotes"]) == (
-        5, 3, 2)
+        5,
+        3,
+        2,
+    )
 
 
 def test_comment_counts_keep_ours_apart_from_hugging_faces(client, bearer):
     record = paper_record()
-    write_batch([DailyEntryRecord(paper=record, date=DAY, upvotes=1, num_comments=4, submitted_by="hf-user")],
-                fetched_at=timezone.now())
+    write_batch(
+        [DailyEntryRecord(paper=record, date=DAY, upvotes=1, num_comments=4, submitted_by="hf-user")],
+        fetched_at=timezone.now(),
+    )
     client.post(f"/api/papers/{record.arxiv_id}/comments", {"body": "ours"}, content_type="application/json", **bearer)
     (item,) = client.get("/api/daily_papers?date=2025-01-06").json()
     assert (item["numComments"], item["hfNumComments"], item["communityNumComments"]) == (5, 4, 1)
@@ -145,5 +160,6 @@ def test_hidden_papers_and_other_submitters_are_left_out(client):
     assert [i["paper"]["id"] for i in client.get("/api/daily_papers?date=2025-01-06").json()] == [shown.arxiv_id]
     assert client.get(f"/api/papers/{hidden.arxiv_id}").status_code == 404
     assert [i["paper"]["id"] for i in client.get("/api/daily_papers?date=2025-01-06&submitter=hf-user").json()] == [
-        shown.arxiv_id]
+        shown.arxiv_id
+    ]
     assert client.get("/api/daily_papers?date=2025-01-06&submitter=someone-else").json() == []

@@ -32,10 +32,16 @@ THUMBS = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.pn
 
 def feature_hf(day: dt.date = DAY, upvotes: int = 163, **entry) -> Paper:
     """A paper featured by Hugging Face with the entry fields a recorded day has."""
-    values = dict(num_comments=1, submitted_by="taesiri", github_repo="https://github.com/google-research/envharness",
-                  github_stars=8, project_page="https://envharness.com/", organization="Google",
-                  ai_summary="EnvHarness reshapes static environments <fast>.",
-                  ai_keywords=["LLM agents", "reinforcement learning", "co-evolution & more"])
+    values = dict(
+        num_comments=1,
+        submitted_by="taesiri",
+        github_repo="https://github.com/google-research/envharness",
+        github_stars=8,
+        project_page="https://envharness.com/",
+        organization="Google",
+        ai_summary="EnvHarness reshapes static environments <fast>.",
+        ai_keywords=["LLM agents", "reinforcement learning", "co-evolution & more"],
+    )
     values.update(entry)
     record = DailyEntryRecord(paper=paper_record(), date=day, upvotes=upvotes, **values)
     write_batch([record], fetched_at=timezone.now())
@@ -47,7 +53,7 @@ def feature_hf(day: dt.date = DAY, upvotes: int = 163, **entry) -> Paper:
 def card_of(page: str, arxiv_id: str) -> str:
     start = page.index(f'id="p-{arxiv_id.replace(".", "").replace("/", "")}"')
     ends = [i for i in (page.find('<li class="card', start + 1), page.find("</ol>", start)) if i != -1]
-    return page[start:min(ends)]
+    return page[start : min(ends)]
 
 
 @pytest.mark.parametrize("arxiv_id", ["2501.01234", "hep-th/9901001", "math.AG/0601001"])
@@ -66,8 +72,14 @@ def test_dates_are_the_templates_format(client, settings):
 
 
 def test_card_markup_escapes_everything(client):
-    feature(DAY, 1, upvotes=3, title='<script>alert("t")</script> & $x<y$',
-            authors=["<b>Eve</b>", "A", "B", "C"], categories=["cs.LG", "cs.AI"])
+    feature(
+        DAY,
+        1,
+        upvotes=3,
+        title='<script>alert("t")</script> & $x<y$',
+        authors=["<b>Eve</b>", "A", "B", "C"],
+        categories=["cs.LG", "cs.AI"],
+    )
     page = client.get("/papers/date/2025-01-06").content.decode()
     assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; $x&lt;y$" in page
     assert "4 authors: &lt;b&gt;Eve&lt;/b&gt;, A, B et al." in page
@@ -80,16 +92,24 @@ def test_card_markup_escapes_everything(client):
 def test_card_shows_hugging_face_data_and_says_what_each_number_is(client):
     paper = feature_hf()
     card = card_of(client.get("/papers/date/2025-01-06").content.decode(), paper.arxiv_id)
-    assert '<span class="label">Hugging Face AI summary:</span> EnvHarness reshapes static environments &lt;fast&gt;.' in card
+    assert (
+        '<span class="label">Hugging Face AI summary:</span> EnvHarness reshapes static environments &lt;fast&gt;.'
+        in card
+    )
     assert '<a href="/search?q=LLM%20agents">LLM agents</a>' in card
     assert '<a href="/search?q=co-evolution%20%26%20more">co-evolution &amp; more</a>' in card
-    assert 'href="https://github.com/google-research/envharness" rel="nofollow noopener">Code: google-research/envharness</a>' in card
+    assert (
+        'href="https://github.com/google-research/envharness" rel="nofollow noopener">Code: google-research/envharness</a>'
+        in card
+    )
     assert "★ 8 stars" in card
     assert '<a class="project" href="https://envharness.com/"' in card
     assert '<span class="org">Google</span>' in card and "submitted by taesiri" in card
     assert "0 votes here" in card and "163 upvotes on Hugging Face" in card and "0 comments here" in card
-    assert (f'<a class="hf-comments" href="https://huggingface.co/papers/{paper.arxiv_id}#community" '
-            f'rel="nofollow noopener">1 comment on Hugging Face</a>') in card
+    assert (
+        f'<a class="hf-comments" href="https://huggingface.co/papers/{paper.arxiv_id}#community" '
+        f'rel="nofollow noopener">1 comment on Hugging Face</a>'
+    ) in card
     thumb = reverse("web:media", args=["thumbnail", media_key(THUMBS.format(id=paper.arxiv_id))])
     assert f'<img src="{thumb}"' in card
     assert "huggingface.co/social" not in card and "cdn-avatars" not in card  # never hotlinked
@@ -106,8 +126,17 @@ def test_card_without_hugging_face_data_has_no_empty_blocks(client):
 def test_the_day_page_shows_that_days_entry(client):
     paper = feature_hf(DAY, upvotes=5, ai_summary="Seen on the first day.")
     feature_hf(DAY + dt.timedelta(days=7), upvotes=9, ai_summary="Seen a week later.")
-    write_batch([DailyEntryRecord(paper=paper_record(arxiv_id=paper.arxiv_id), date=DAY + dt.timedelta(days=7),
-                                  upvotes=40, ai_summary="Seen a week later.")], fetched_at=timezone.now())
+    write_batch(
+        [
+            DailyEntryRecord(
+                paper=paper_record(arxiv_id=paper.arxiv_id),
+                date=DAY + dt.timedelta(days=7),
+                upvotes=40,
+                ai_summary="Seen a week later.",
+            )
+        ],
+        fetched_at=timezone.now(),
+    )
     first = card_of(client.get("/papers/date/2025-01-06").content.decode(), paper.arxiv_id)
     assert "Seen on the first day." in first
     later = card_of(client.get("/papers/date/2025-01-13").content.decode(), paper.arxiv_id)
@@ -117,7 +146,7 @@ def test_the_day_page_shows_that_days_entry(client):
 def test_paper_page_shows_hugging_face_data(client):
     paper = feature_hf()
     page = client.get(f"/papers/{paper.arxiv_id}").content.decode()
-    section = page[page.index('<section class="hf"'):page.index("</section>", page.index('<section class="hf"'))]
+    section = page[page.index('<section class="hf"') : page.index("</section>", page.index('<section class="hf"'))]
     assert "Hugging Face AI summary:" in section and "co-evolution &amp; more" in section
     assert "Code: google-research/envharness" in section and "★ 8 stars" in section and "Project page" in section
     assert "Google" in section and "submitted by taesiri" in section
@@ -150,8 +179,14 @@ def test_paper_page_queries_do_not_grow_with_entries(client):
 
     small = queries()
     for week in range(1, 5):
-        write_batch([DailyEntryRecord(paper=paper_record(arxiv_id=paper.arxiv_id), date=DAY + dt.timedelta(weeks=week),
-                                      upvotes=week)], fetched_at=timezone.now())
+        write_batch(
+            [
+                DailyEntryRecord(
+                    paper=paper_record(arxiv_id=paper.arxiv_id), date=DAY + dt.timedelta(weeks=week), upvotes=week
+                )
+            ],
+            fetched_at=timezone.now(),
+        )
     assert queries() == small
 
 
@@ -184,12 +219,12 @@ def test_templates_are_compiled_once(client, monkeypatch):
     reads: list[str] = []
     for loader in cached.loaders:
         original = loader.get_contents
-        monkeypatch.setattr(loader, "get_contents", lambda origin, original=original: reads.append(origin.name) or original(origin))
+        monkeypatch.setattr(
+            loader, "get_contents", lambda origin, original=original: reads.append(origin.name) or original(origin)
+        )
     cached.reset()
     assert client.get("/papers/date/2025-01-06").status_code == 200
     assert any(name.endswith("web/_cards.html") for name in reads)  # the first render read the card template
     reads.clear()
     assert client.get("/papers/date/2025-01-06?sort=newest").status_code == 200
     assert reads == []
-
-

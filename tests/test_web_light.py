@@ -52,8 +52,10 @@ def test_paper_page_loads_katex_for_math_in_its_abstract_or_a_comment(client, al
 
 def test_comment_math_survives_markdown():
     html = render_comment(r"Let $a_b$ and $c_d$ be *small*; also \(x_1\) and $$\sum_i x_i$$")
-    assert html == (r'<p>Let <span class="math">$a_b$</span> and <span class="math">$c_d$</span> be <em>small</em>; '
-                    r'also <span class="math">\(x_1\)</span> and <span class="math">$$\sum_i x_i$$</span></p>')
+    assert html == (
+        r'<p>Let <span class="math">$a_b$</span> and <span class="math">$c_d$</span> be <em>small</em>; '
+        r'also <span class="math">\(x_1\)</span> and <span class="math">$$\sum_i x_i$$</span></p>'
+    )
 
 
 def test_prices_code_and_markdown_links_are_not_math_or_double_links():
@@ -73,7 +75,9 @@ def test_comment_markup_still_cannot_inject():
     html = render_comment('<span class="math" onclick="x()">$a$</span> https://x.org/"><script>alert(1)</script>')
     tags = re.findall(r"<(\w+)([^>]*)>", html)
     assert {name for name, _ in tags} == {"p", "span", "a"}
-    assert all(attrs in ('', ' class="math"', ' href="https://x.org/" rel="nofollow noopener ugc"') for _, attrs in tags)
+    assert all(
+        attrs in ("", ' class="math"', ' href="https://x.org/" rel="nofollow noopener ugc"') for _, attrs in tags
+    )
     assert "&lt;script&gt;" in html
 
 

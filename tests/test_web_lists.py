@@ -87,11 +87,22 @@ def _queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("url", [
-    "/", "/papers/date/2025-01-03", "/papers/week/2025-W01", "/papers/month/2025-01", "/trending",
-    "/search?q=transformers", "/api/daily_papers?date=2025-01-03", "/api/papers/search?q=transformers",
-    "/feed", "/trending/feed", "/search/feed?q=transformers",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/papers/date/2025-01-03",
+        "/papers/week/2025-W01",
+        "/papers/month/2025-01",
+        "/trending",
+        "/search?q=transformers",
+        "/api/daily_papers?date=2025-01-03",
+        "/api/papers/search?q=transformers",
+        "/feed",
+        "/trending/feed",
+        "/search/feed?q=transformers",
+    ],
+)
 def test_list_pages_do_not_grow_queries_with_rows(alice_client, alice, url):
     from dailypapers.community import votes
     from dailypapers.search.indexer import catch_up

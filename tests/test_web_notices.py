@@ -27,6 +27,7 @@ def lists():
 def today(monkeypatch):
     def set_today(day: dt.date):
         monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
+
     return set_today
 
 
@@ -51,8 +52,10 @@ def test_weekday_after_the_newest_list_says_no_data_yet(client, lists, today):
     today(dt.date(2026, 12, 2))
     text = notice(client, "/papers/date/2026-12-02")  # a Wednesday, long after the data ends
     assert "weekend" not in text and "holiday" not in text
-    assert text.startswith("There is no list for Wednesday, December 2, 2026 yet: the newest list is from "
-                           "Thursday, January 9, 2025 (692 days ago).")
+    assert text.startswith(
+        "There is no list for Wednesday, December 2, 2026 yet: the newest list is from "
+        "Thursday, January 9, 2025 (692 days ago)."
+    )
 
 
 def test_day_before_the_archive_does_not_call_the_first_day_the_last(client, lists):

@@ -35,17 +35,25 @@ def test_vote_started_logged_out_is_cast_by_post_after_login(alice):
     to_login = browser.get(link)
     assert to_login.status_code == 302 and to_login["Location"].startswith("/accounts/login?next=")
     login_page = browser.get(to_login["Location"]).content.decode()
-    back = browser.post(to_login["Location"], {"username": "alice", "password": PASSWORD,
-                                               "csrfmiddlewaretoken": csrf_of(login_page),
-                                               "next": re.search(r'name="next" value="([^"]*)"', login_page)[1]})
+    back = browser.post(
+        to_login["Location"],
+        {
+            "username": "alice",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": csrf_of(login_page),
+            "next": re.search(r'name="next" value="([^"]*)"', login_page)[1],
+        },
+    )
     assert unescape(back["Location"]) == link
     confirm = browser.get(back["Location"])
     html = confirm.content.decode()
     assert not Vote.objects.exists()  # the GET wrote nothing: the page holds the vote's POST form
     assert f'action="/papers/{paper.arxiv_id}/vote"' in html and "data-autosubmit" in html
     assert 'name="vote" value="1"' in html and 'name="next" value="/papers/date/2025-01-06"' in html
-    done = browser.post(f"/papers/{paper.arxiv_id}/vote", {"vote": "1", "next": "/papers/date/2025-01-06",
-                                                          "csrfmiddlewaretoken": csrf_of(html)})
+    done = browser.post(
+        f"/papers/{paper.arxiv_id}/vote",
+        {"vote": "1", "next": "/papers/date/2025-01-06", "csrfmiddlewaretoken": csrf_of(html)},
+    )
     assert done.status_code == 302 and done["Location"] == "/papers/date/2025-01-06"
     assert Vote.objects.filter(user=alice, paper=paper).exists()
     # Replayed twice (the back button): still one vote, never a toggle off.
@@ -63,11 +71,17 @@ def test_comment_written_logged_out_is_kept_in_the_form_after_login(alice):
     assert login_page.status_code == 200  # no CSRF token needed: this page writes nothing
     html = login_page.content.decode()
     assert "your comment" in html.lower() and "&lt;b&gt;really&lt;/b&gt;" in html and "<b>really" not in html
-    response = browser.post("/accounts/login", {
-        "username": "alice", "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(html),
-        "next": re.search(r'name="next" value="([^"]*)"', html)[1],
-        "draft": unescape(re.search(r'<textarea name="draft" hidden>(.*?)</textarea>', html, re.S)[1]),
-        "draft_paper": re.search(r'name="draft_paper" value="([^"]*)"', html)[1]})
+    response = browser.post(
+        "/accounts/login",
+        {
+            "username": "alice",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": csrf_of(html),
+            "next": re.search(r'name="next" value="([^"]*)"', html)[1],
+            "draft": unescape(re.search(r'<textarea name="draft" hidden>(.*?)</textarea>', html, re.S)[1]),
+            "draft_paper": re.search(r'name="draft_paper" value="([^"]*)"', html)[1],
+        },
+    )
     assert response["Location"] == f"/papers/{paper.arxiv_id}#comments"
     page = browser.get(f"/papers/{paper.arxiv_id}").content.decode()
     box = re.search(r'<textarea id="comment-body" name="body"[^>]*>(.*?)</textarea>', page, re.S)[1]
@@ -81,8 +95,10 @@ def test_wrong_password_keeps_the_draft_on_the_login_page(alice):
     paper = feature(DAY, 1)[0]
     browser = Client()
     browser.post("/accounts/login/comment", {"paper": paper.arxiv_id, "draft": "keep me"})
-    again = browser.post("/accounts/login", {"username": "alice", "password": "wrong", "draft": "keep me",
-                                             "draft_paper": paper.arxiv_id, "next": "/"}).content.decode()
+    again = browser.post(
+        "/accounts/login",
+        {"username": "alice", "password": "wrong", "draft": "keep me", "draft_paper": paper.arxiv_id, "next": "/"},
+    ).content.decode()
     assert '<textarea name="draft" hidden>keep me</textarea>' in again
 
 

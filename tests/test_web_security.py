@@ -25,11 +25,24 @@ def csrf_client(alice):
 
 def post_urls(paper_id: str, comment_id: int) -> list[str]:
     return [
-        f"/papers/{paper_id}/vote", f"/papers/{paper_id}/comments", f"/papers/{paper_id}/hide",
-        f"/comments/{comment_id}/edit", f"/comments/{comment_id}/delete", f"/comments/{comment_id}/hide",
-        "/submit", "/accounts/login", "/accounts/signup", "/accounts/logout", "/accounts/password/reset",
-        "/accounts/password/change", "/account/email", "/account/tokens", "/account/tokens/1/delete",
-        "/account/delete", "/accounts/confirm/resend", "/account/digest",
+        f"/papers/{paper_id}/vote",
+        f"/papers/{paper_id}/comments",
+        f"/papers/{paper_id}/hide",
+        f"/comments/{comment_id}/edit",
+        f"/comments/{comment_id}/delete",
+        f"/comments/{comment_id}/hide",
+        "/submit",
+        "/accounts/login",
+        "/accounts/signup",
+        "/accounts/logout",
+        "/accounts/password/reset",
+        "/accounts/password/change",
+        "/account/email",
+        "/account/tokens",
+        "/account/tokens/1/delete",
+        "/account/delete",
+        "/accounts/confirm/resend",
+        "/account/digest",
     ]
 
 
@@ -51,15 +64,51 @@ def test_post_urls_cover_every_site_route():
                 walk(p.url_patterns, prefix + (p.namespace + ":" if p.namespace else ""))
             elif isinstance(p, URLPattern):
                 names.add(prefix + (p.name or ""))
+
     walk(get_resolver().url_patterns)
-    writes = {"web:vote", "web:comment", "web:paper_hide", "web:comment_edit", "web:comment_delete",
-              "web:comment_hide", "web:submit", "web:login", "web:signup", "web:logout", "web:password_reset",
-              "web:password_change", "web:email_change", "web:token_create", "web:token_delete",
-              "web:account_delete", "web:password_reset_confirm", "web:resend_confirmation", "web:account_digest"}
-    reads = {"web:home", "web:feed", "web:day", "web:day_feed", "web:week", "web:month", "web:trending",
-             "web:trending_feed", "web:search", "web:search_feed", "web:paper", "web:confirm", "web:account",
-             "web:password_reset_done", "web:email_confirm", "web:media", "web:paper_markdown",
-             "web:login_to_comment", "web:trends", "web:trends_json"}  # a POST without CSRF that writes nothing: the login form, a draft kept in it
+    writes = {
+        "web:vote",
+        "web:comment",
+        "web:paper_hide",
+        "web:comment_edit",
+        "web:comment_delete",
+        "web:comment_hide",
+        "web:submit",
+        "web:login",
+        "web:signup",
+        "web:logout",
+        "web:password_reset",
+        "web:password_change",
+        "web:email_change",
+        "web:token_create",
+        "web:token_delete",
+        "web:account_delete",
+        "web:password_reset_confirm",
+        "web:resend_confirmation",
+        "web:account_digest",
+    }
+    reads = {
+        "web:home",
+        "web:feed",
+        "web:day",
+        "web:day_feed",
+        "web:week",
+        "web:month",
+        "web:trending",
+        "web:trending_feed",
+        "web:search",
+        "web:search_feed",
+        "web:paper",
+        "web:confirm",
+        "web:account",
+        "web:password_reset_done",
+        "web:email_confirm",
+        "web:media",
+        "web:paper_markdown",
+        "web:login_to_comment",
+        "web:trends",
+        "web:trends_json",
+    }  # a POST without CSRF that writes nothing: the login form, a draft kept in it
     assert {n for n in names if n.startswith("web:")} == writes | reads
 
 
@@ -118,22 +167,33 @@ def test_session_cookie_flags(client, alice, settings):
     assert csrf is None or (csrf["secure"] and csrf["httponly"])
 
 
-@pytest.mark.parametrize("env, secure", [
-    ({}, True),  # DEBUG off: Secure cookies
-    ({"DAILYPAPERS_DEBUG": "1"}, False),  # DEBUG on (local http): not Secure
-    ({"DAILYPAPERS_SECURE_COOKIES": "0"}, False),  # explicitly off behind plain http
-    ({"DAILYPAPERS_DEBUG": "1", "DAILYPAPERS_SECURE_COOKIES": "1"}, True),
-])
+@pytest.mark.parametrize(
+    "env, secure",
+    [
+        ({}, True),  # DEBUG off: Secure cookies
+        ({"DAILYPAPERS_DEBUG": "1"}, False),  # DEBUG on (local http): not Secure
+        ({"DAILYPAPERS_SECURE_COOKIES": "0"}, False),  # explicitly off behind plain http
+        ({"DAILYPAPERS_DEBUG": "1", "DAILYPAPERS_SECURE_COOKIES": "1"}, True),
+    ],
+)
 def test_secure_cookies_follow_debug_unless_set(env, secure, tmp_path):
     import os
     import subprocess
     import sys
 
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
-    code = ("import dailypapers.settings as s; "
-            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY)")
-    out = subprocess.run([sys.executable, "-c", code], env={**clean, "DAILYPAPERS_HOME": str(tmp_path), **env},
-                         capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    code = (
+        "import dailypapers.settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DAILYPAPERS_HOME": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
     assert out == [str(secure), str(secure), "True", "True"]
 
 

@@ -27,16 +27,23 @@ PAPER = "1611.09520"  # in the recorded arXiv API response
 def arxiv(settings):
     """arXiv as a replay server; tests add routes (or stop it)."""
     with ReplayServer() as server:
-        settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_ARXIV_DELAY": 0.0, "DAILYPAPERS_HTTP_TIMEOUT": 2.0,
-                           "DAILYPAPERS_ARXIV_API_URL": server.url("/api/query")}
+        settings.CONFIG = {
+            **settings.CONFIG,
+            "DAILYPAPERS_ARXIV_DELAY": 0.0,
+            "DAILYPAPERS_HTTP_TIMEOUT": 2.0,
+            "DAILYPAPERS_ARXIV_API_URL": server.url("/api/query"),
+        }
         yield server
 
 
 @pytest.fixture
 def arxiv_down(settings, arxiv):
     """Nobody listens where arXiv should be (the replay server stays ready for when it is back)."""
-    settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_ARXIV_DELAY": 0.0,
-                       "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{free_port()}/api/query"}
+    settings.CONFIG = {
+        **settings.CONFIG,
+        "DAILYPAPERS_ARXIV_DELAY": 0.0,
+        "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{free_port()}/api/query",
+    }
 
 
 @pytest.fixture
@@ -116,7 +123,9 @@ def test_timeouts_and_junk_count_as_unreachable(alice_client, arxiv, settings):
     arxiv.route("/api/query", Reply(200, b"<html>captive portal</html>"))
     alice_client.post("/submit", {"arxiv": "2501.00001"})
     assert sorted(PendingSubmission.objects.values_list("arxiv_id", "state")) == [
-        ("1611.09520", "waiting"), ("2501.00001", "waiting")]
+        ("1611.09520", "waiting"),
+        ("2501.00001", "waiting"),
+    ]
 
 
 def test_worker_backs_off_and_a_paper_that_turns_out_unknown_ends_failed(alice_client, arxiv_down, arxiv, settings):

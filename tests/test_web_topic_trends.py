@@ -60,19 +60,26 @@ def test_page_draws_svg_server_side_and_json_has_the_same_numbers(client, corpus
     assert "<title>cs.LG, 2025-W02: 3 papers</title>" in html
     assert "<title>diffusion, 2025-W03: 1 papers</title>" in html
     assert "app.js" in html and "katex" not in html  # nothing here needs a script
-    data = client.get("/trends.json?by=week&from=2025-01-06&to=2025-01-19&category=cs.LG,cs.CV&keyword=diffusion").json()
+    data = client.get(
+        "/trends.json?by=week&from=2025-01-06&to=2025-01-19&category=cs.LG,cs.CV&keyword=diffusion"
+    ).json()
     assert data["buckets"] == ["2025-W02", "2025-W03"] and data["partial_buckets"] == []
     cut = client.get("/trends?by=week&from=2025-01-08&to=2025-01-14")
     assert cut.context["partial"] == ["2025-W02", "2025-W03"] and "are cut by the range" in cut.content.decode()
     assert [(s["kind"], s["name"], s["papers"], s["votes"]) for s in data["series"]] == [
-        ("category", "cs.LG", [3, 0], [17, 0]), ("category", "cs.CV", [1, 1], [10, 1]),
-        ("keyword", "diffusion", [2, 1], [7, 1])]
+        ("category", "cs.LG", [3, 0], [17, 0]),
+        ("category", "cs.CV", [1, 1], [10, 1]),
+        ("keyword", "diffusion", [2, 1], [7, 1]),
+    ]
 
 
 def test_bad_requests_get_a_sentence(client, corpus):
-    for query, words in [("from=2025-13-01", "is not a date"), ("by=month", "is not one of"),
-                         ("by=day&from=2024-01-01&to=2025-01-01", "at most 183 days"),
-                         ("from=2025-02-01&to=2025-01-01", "starts")]:
+    for query, words in [
+        ("from=2025-13-01", "is not a date"),
+        ("by=month", "is not one of"),
+        ("by=day&from=2024-01-01&to=2025-01-01", "at most 183 days"),
+        ("from=2025-02-01&to=2025-01-01", "starts"),
+    ]:
         response = client.get("/trends?" + query)
         assert response.status_code == 400 and words in response.content.decode(), query
         assert words in client.get("/trends.json?" + query).json()["error"]

@@ -33,8 +33,10 @@ def test_explain_adds_up_to_the_score():
     score = trending_score(voted, 8, featured, P)
     text = explain(2, voted[0], 8, featured, score, NOW, P)
     # 2^-1/8 + 2^-30/24 = 0.917 + 0.420 = 1.34; 8 x 0.5 x 2^-2 = 1.00; total 2.34
-    assert text == ("Score now: 2 votes here, the newest 3 h 00 min ago, worth 1.34 + 8 Hugging Face votes × 0.5 "
-                    f"from {featured:%b} {featured.day}, {featured.year}, worth 1.00 = 2.34 fresh votes.")
+    assert text == (
+        "Score now: 2 votes here, the newest 3 h 00 min ago, worth 1.34 + 8 Hugging Face votes × 0.5 "
+        f"from {featured:%b} {featured.day}, {featured.year}, worth 1.00 = 2.34 fresh votes."
+    )
     assert fresh_votes_worth(score, NOW, P) == pytest.approx(2.34, abs=0.005)
 
 

@@ -38,7 +38,7 @@ def test_vote_needs_login_and_post(alice_client):
     paper = feature(DAY, 1)[0]
     url = f"/papers/{paper.arxiv_id}/vote"
     assert client.post(url)["Location"].startswith("/accounts/login")
-    assert 'data-autosubmit' in alice_client.get(url).content.decode()  # GET: the vote's POST form, no write
+    assert "data-autosubmit" in alice_client.get(url).content.decode()  # GET: the vote's POST form, no write
     assert not Vote.objects.exists()
 
 

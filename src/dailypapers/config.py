@@ -71,37 +71,153 @@ def parse_proxy_header(value: Any) -> tuple[str, str] | None:
 
 
 SETTINGS: list[Setting] = [
-    Setting("DAILYPAPERS_HOME", None, "Data directory: the SQLite database, search indexes, import checkpoints. Default: the user data dir (e.g. ~/.local/share/dailypapers)."),
-    Setting("DATABASE_URL", None, "Database URL. Unset: SQLite at $DAILYPAPERS_HOME/dailypapers.sqlite3. postgres://user@host:port/name for PostgreSQL."),
-    Setting("DAILYPAPERS_CONFIG", None, "Path of an optional TOML file whose keys are these setting names (environment wins). Default: $DAILYPAPERS_HOME/config.toml if it exists."),
-    Setting("DAILYPAPERS_SECRET_KEY", None, "Django secret key. Required when DAILYPAPERS_DEBUG is off and the server is started; for local use `dailypapers serve` keeps a random key in $DAILYPAPERS_HOME/secret_key (other commands read it, never create it)."),
+    Setting(
+        "DAILYPAPERS_HOME",
+        None,
+        "Data directory: the SQLite database, search indexes, import checkpoints. Default: the user data dir (e.g. ~/.local/share/dailypapers).",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "Database URL. Unset: SQLite at $DAILYPAPERS_HOME/dailypapers.sqlite3. postgres://user@host:port/name for PostgreSQL.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONFIG",
+        None,
+        "Path of an optional TOML file whose keys are these setting names (environment wins). Default: $DAILYPAPERS_HOME/config.toml if it exists.",
+    ),
+    Setting(
+        "DAILYPAPERS_SECRET_KEY",
+        None,
+        "Django secret key. Required when DAILYPAPERS_DEBUG is off and the server is started; for local use `dailypapers serve` keeps a random key in $DAILYPAPERS_HOME/secret_key (other commands read it, never create it).",
+    ),
     Setting("DAILYPAPERS_DEBUG", False, "Django debug mode (never in production).", _bool),
-    Setting("DAILYPAPERS_ALLOWED_HOSTS", ["127.0.0.1", "localhost"], "Host names the web server answers to (comma or space separated).", _list),
-    Setting("DAILYPAPERS_LOG_LEVEL", "WARNING", "Log level for dailypapers' own loggers (DEBUG, INFO, WARNING, ERROR)."),
-    Setting("DAILYPAPERS_LOG_FILE", "", "Rotating log file (10 MB x 5) for errors: every 500 with its traceback, and dailypapers' own warnings; they also go to stderr. Empty: $DAILYPAPERS_HOME/logs/dailypapers.log; `off`: stderr only."),
-    Setting("DAILYPAPERS_ACCESS_LOG", "", "Where `dailypapers serve` writes gunicorn's access log (one line per request). Empty: $DAILYPAPERS_HOME/logs/access.log; `-`: stdout; `off`: none."),
-    Setting("DAILYPAPERS_HSTS_SECONDS", 31536000, "Strict-Transport-Security max-age sent on HTTPS responses whenever cookies are Secure (see DAILYPAPERS_SECURE_COOKIES); 0: no HSTS header.", int),
-    Setting("DAILYPAPERS_PROXY_SSL_HEADER", "", "Behind a TLS-terminating proxy: the header it sets on HTTPS requests, as NAME or NAME: VALUE (e.g. `X-Forwarded-Proto: https`), so the site knows a request came over HTTPS. Set it only if the proxy always sets or strips that header. Empty: trust no header.", parse_proxy_header),
-    Setting("DAILYPAPERS_IMPORT_BATCH", 2000, "Records written per transaction by the importer; also the checkpoint interval.", int),
-    Setting("DAILYPAPERS_IMPORT_MAX_GZIP_RATIO", 100.0, "Largest decompressed/compressed size ratio `import` accepts in a .gz file (judged past 32 MiB of output); more is refused as a decompression bomb.", float),
-    Setting("DAILYPAPERS_IMPORT_MAX_LINE_MB", 16, "Longest line (MiB) of a JSONL file `import` reads; a longer line is reported and skipped.", int),
-    Setting("DAILYPAPERS_IMPORT_MAX_DOCUMENT_MB", 256, "Largest decompressed XML or JSON document (MiB) `import` reads as a whole; larger files are refused with a sentence.", int),
-    Setting("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai", "arXiv OAI-PMH endpoint used by `dailypapers sync`."),
-    Setting("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query", "arXiv API (Atom) endpoint used by `dailypapers sync --method api` and paper submissions."),
-    Setting("DAILYPAPERS_HF_API_URL", "https://huggingface.co/api/daily_papers", "Hugging Face daily papers endpoint used by `dailypapers sync`."),
-    Setting("DAILYPAPERS_SYNC_METHOD", "oai", "How `sync` harvests arXiv: oai (OAI-PMH ListRecords, complete) or api (Atom search, newest first).", str),
+    Setting(
+        "DAILYPAPERS_ALLOWED_HOSTS",
+        ["127.0.0.1", "localhost"],
+        "Host names the web server answers to (comma or space separated).",
+        _list,
+    ),
+    Setting(
+        "DAILYPAPERS_LOG_LEVEL", "WARNING", "Log level for dailypapers' own loggers (DEBUG, INFO, WARNING, ERROR)."
+    ),
+    Setting(
+        "DAILYPAPERS_LOG_FILE",
+        "",
+        "Rotating log file (10 MB x 5) for errors: every 500 with its traceback, and dailypapers' own warnings; they also go to stderr. Empty: $DAILYPAPERS_HOME/logs/dailypapers.log; `off`: stderr only.",
+    ),
+    Setting(
+        "DAILYPAPERS_ACCESS_LOG",
+        "",
+        "Where `dailypapers serve` writes gunicorn's access log (one line per request). Empty: $DAILYPAPERS_HOME/logs/access.log; `-`: stdout; `off`: none.",
+    ),
+    Setting(
+        "DAILYPAPERS_HSTS_SECONDS",
+        31536000,
+        "Strict-Transport-Security max-age sent on HTTPS responses whenever cookies are Secure (see DAILYPAPERS_SECURE_COOKIES); 0: no HSTS header.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_PROXY_SSL_HEADER",
+        "",
+        "Behind a TLS-terminating proxy: the header it sets on HTTPS requests, as NAME or NAME: VALUE (e.g. `X-Forwarded-Proto: https`), so the site knows a request came over HTTPS. Set it only if the proxy always sets or strips that header. Empty: trust no header.",
+        parse_proxy_header,
+    ),
+    Setting(
+        "DAILYPAPERS_IMPORT_BATCH",
+        2000,
+        "Records written per transaction by the importer; also the checkpoint interval.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_IMPORT_MAX_GZIP_RATIO",
+        100.0,
+        "Largest decompressed/compressed size ratio `import` accepts in a .gz file (judged past 32 MiB of output); more is refused as a decompression bomb.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_IMPORT_MAX_LINE_MB",
+        16,
+        "Longest line (MiB) of a JSONL file `import` reads; a longer line is reported and skipped.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_IMPORT_MAX_DOCUMENT_MB",
+        256,
+        "Largest decompressed XML or JSON document (MiB) `import` reads as a whole; larger files are refused with a sentence.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_OAI_URL",
+        "https://oaipmh.arxiv.org/oai",
+        "arXiv OAI-PMH endpoint used by `dailypapers sync`.",
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_API_URL",
+        "https://export.arxiv.org/api/query",
+        "arXiv API (Atom) endpoint used by `dailypapers sync --method api` and paper submissions.",
+    ),
+    Setting(
+        "DAILYPAPERS_HF_API_URL",
+        "https://huggingface.co/api/daily_papers",
+        "Hugging Face daily papers endpoint used by `dailypapers sync`.",
+    ),
+    Setting(
+        "DAILYPAPERS_SYNC_METHOD",
+        "oai",
+        "How `sync` harvests arXiv: oai (OAI-PMH ListRecords, complete) or api (Atom search, newest first).",
+        str,
+    ),
     Setting("DAILYPAPERS_SYNC_SETS", ["cs"], "OAI-PMH sets to harvest (e.g. cs, math, physics:hep-th).", _list),
-    Setting("DAILYPAPERS_SYNC_CATEGORIES", ["cs.AI", "cs.CL", "cs.CV", "cs.LG"], "Categories kept by sync (and queried with --method api). Empty keeps everything in the sets.", _list),
+    Setting(
+        "DAILYPAPERS_SYNC_CATEGORIES",
+        ["cs.AI", "cs.CL", "cs.CV", "cs.LG"],
+        "Categories kept by sync (and queried with --method api). Empty keeps everything in the sets.",
+        _list,
+    ),
     Setting("DAILYPAPERS_SYNC_METADATA_PREFIX", "arXiv", "OAI-PMH metadata format: arXiv, arXivRaw or oai_dc.", str),
-    Setting("DAILYPAPERS_SYNC_FIRST_DAYS", 3, "How many days back the first sync starts on an empty database; later syncs continue where the last stopped.", int),
-    Setting("DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS", 90, "A source's first sync continues from the newest day the database already holds (imported data), but starts at most this many days back.", int),
+    Setting(
+        "DAILYPAPERS_SYNC_FIRST_DAYS",
+        3,
+        "How many days back the first sync starts on an empty database; later syncs continue where the last stopped.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS",
+        90,
+        "A source's first sync continues from the newest day the database already holds (imported data), but starts at most this many days back.",
+        int,
+    ),
     Setting("DAILYPAPERS_SYNC_SOURCES", ["arxiv", "hf"], "Which live sources `sync` pulls by default.", _list),
-    Setting("DAILYPAPERS_ARXIV_DELAY", 3.0, "Seconds between two requests to arXiv (arXiv asks for one request every 3 s).", float),
+    Setting(
+        "DAILYPAPERS_ARXIV_DELAY",
+        3.0,
+        "Seconds between two requests to arXiv (arXiv asks for one request every 3 s).",
+        float,
+    ),
     Setting("DAILYPAPERS_HTTP_TIMEOUT", 30.0, "Seconds before an HTTP request to a source times out.", float),
-    Setting("DAILYPAPERS_HTTP_RETRIES", 5, "Retries after a timeout, 5xx or 429, with exponential back-off (Retry-After honoured).", int),
-    Setting("DAILYPAPERS_HTTP_MAX_WAIT", 600.0, "Longest wait in seconds a source's Retry-After may impose before sync gives up on this run.", float),
-    Setting("DAILYPAPERS_BASE_URL", "http://127.0.0.1:8000", "Public address of the site, used for absolute links in emails and feeds."),
-    Setting("DAILYPAPERS_EMAIL_HOST", "127.0.0.1", "SMTP server host for outgoing mail (confirmations, password resets, digests)."),
+    Setting(
+        "DAILYPAPERS_HTTP_RETRIES",
+        5,
+        "Retries after a timeout, 5xx or 429, with exponential back-off (Retry-After honoured).",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_HTTP_MAX_WAIT",
+        600.0,
+        "Longest wait in seconds a source's Retry-After may impose before sync gives up on this run.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_BASE_URL",
+        "http://127.0.0.1:8000",
+        "Public address of the site, used for absolute links in emails and feeds.",
+    ),
+    Setting(
+        "DAILYPAPERS_EMAIL_HOST",
+        "127.0.0.1",
+        "SMTP server host for outgoing mail (confirmations, password resets, digests).",
+    ),
     Setting("DAILYPAPERS_EMAIL_PORT", 25, "SMTP server port.", int),
     Setting("DAILYPAPERS_EMAIL_USER", "", "SMTP user name (empty: no authentication)."),
     Setting("DAILYPAPERS_EMAIL_PASSWORD", "", "SMTP password (used with DAILYPAPERS_EMAIL_USER)."),
@@ -109,39 +225,186 @@ SETTINGS: list[Setting] = [
     Setting("DAILYPAPERS_EMAIL_SSL", False, "Use implicit TLS (SMTPS) on the SMTP connection.", _bool),
     Setting("DAILYPAPERS_EMAIL_TIMEOUT", 30.0, "Seconds before an SMTP operation times out.", float),
     Setting("DAILYPAPERS_EMAIL_FROM", "dailypapers <noreply@localhost>", "From address of the mail the site sends."),
-    Setting("DAILYPAPERS_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend", "Django email backend (console backend: django.core.mail.backends.console.EmailBackend)."),
-    Setting("DAILYPAPERS_SECURE_COOKIES", None, "Send session and CSRF cookies with the Secure flag (HTTPS only). Unset: on whenever DAILYPAPERS_DEBUG is off; set it off only to serve plain HTTP on a trusted network.", _bool),
-    Setting("DAILYPAPERS_TRENDING_HALF_LIFE_HOURS", 24.0, "Trending: hours after which a vote counts half as much (see the README's trending formula). Run `dailypapers rank --rebuild` after changing it.", float),
-    Setting("DAILYPAPERS_TRENDING_HF_WEIGHT", 0.5, "Trending: weight of one imported Hugging Face upvote relative to one of our community's votes. Run `dailypapers rank --rebuild` after changing it.", float),
-    Setting("DAILYPAPERS_LOGIN_RATE", Rate(10, 300), "Login attempts (site, /admin/, failed API tokens) and sign-ups allowed per client address and per account name, as COUNT/SECONDS.", parse_rate),
-    Setting("DAILYPAPERS_MAIL_RATE", Rate(5, 3600), "Requests that send mail (sign-up and resent confirmations, password resets, email changes, digest subscriptions) allowed per client address, per account and per address mailed (one count across all of them), as COUNT/SECONDS.", parse_rate),
-    Setting("DAILYPAPERS_WRITE_RATE", Rate(30, 60), "Votes, comments, comment edits and submissions allowed per user (web and API), as COUNT/SECONDS.", parse_rate),
-    Setting("DAILYPAPERS_RECS_FIT_PAPERS", 20000, "For you: the tf-idf space is fitted on at most this many of the newest stored papers (in the background, kept in $DAILYPAPERS_HOME/recs/), and refitted once the stored papers grew by a fifth.", int),
-    Setting("DAILYPAPERS_RECS_FIT_IN_WEB", True, "For you: when the tf-idf space is missing or stale, the first web request that needs it starts fitting it in a background thread (one process at a time, by a lock file). Off: only `dailypapers recommend --fit` (cron, the worker) fits it.", _bool),
-    Setting("DAILYPAPERS_RECS_CACHE_SECONDS", 86400, "For you: seconds a reader's ranking for a period is kept; any new vote, save or signal of theirs starts a new one at once.", int),
-    Setting("DAILYPAPERS_PAGE_CACHE_SECONDS", 10, "Seconds each server process keeps a rendered list or paper page for visitors who are not logged in (0: off). Logged-in users always get a fresh page.", int),
-    Setting("DAILYPAPERS_SERVE_WORKERS", 0, "Gunicorn worker processes for `dailypapers serve`; 0 picks 2 x CPU cores + 1.", int),
+    Setting(
+        "DAILYPAPERS_EMAIL_BACKEND",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "Django email backend (console backend: django.core.mail.backends.console.EmailBackend).",
+    ),
+    Setting(
+        "DAILYPAPERS_SECURE_COOKIES",
+        None,
+        "Send session and CSRF cookies with the Secure flag (HTTPS only). Unset: on whenever DAILYPAPERS_DEBUG is off; set it off only to serve plain HTTP on a trusted network.",
+        _bool,
+    ),
+    Setting(
+        "DAILYPAPERS_TRENDING_HALF_LIFE_HOURS",
+        24.0,
+        "Trending: hours after which a vote counts half as much (see the README's trending formula). Run `dailypapers rank --rebuild` after changing it.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_TRENDING_HF_WEIGHT",
+        0.5,
+        "Trending: weight of one imported Hugging Face upvote relative to one of our community's votes. Run `dailypapers rank --rebuild` after changing it.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_LOGIN_RATE",
+        Rate(10, 300),
+        "Login attempts (site, /admin/, failed API tokens) and sign-ups allowed per client address and per account name, as COUNT/SECONDS.",
+        parse_rate,
+    ),
+    Setting(
+        "DAILYPAPERS_MAIL_RATE",
+        Rate(5, 3600),
+        "Requests that send mail (sign-up and resent confirmations, password resets, email changes, digest subscriptions) allowed per client address, per account and per address mailed (one count across all of them), as COUNT/SECONDS.",
+        parse_rate,
+    ),
+    Setting(
+        "DAILYPAPERS_WRITE_RATE",
+        Rate(30, 60),
+        "Votes, comments, comment edits and submissions allowed per user (web and API), as COUNT/SECONDS.",
+        parse_rate,
+    ),
+    Setting(
+        "DAILYPAPERS_RECS_FIT_PAPERS",
+        20000,
+        "For you: the tf-idf space is fitted on at most this many of the newest stored papers (in the background, kept in $DAILYPAPERS_HOME/recs/), and refitted once the stored papers grew by a fifth.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_RECS_FIT_IN_WEB",
+        True,
+        "For you: when the tf-idf space is missing or stale, the first web request that needs it starts fitting it in a background thread (one process at a time, by a lock file). Off: only `dailypapers recommend --fit` (cron, the worker) fits it.",
+        _bool,
+    ),
+    Setting(
+        "DAILYPAPERS_RECS_CACHE_SECONDS",
+        86400,
+        "For you: seconds a reader's ranking for a period is kept; any new vote, save or signal of theirs starts a new one at once.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_PAGE_CACHE_SECONDS",
+        10,
+        "Seconds each server process keeps a rendered list or paper page for visitors who are not logged in (0: off). Logged-in users always get a fresh page.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_SERVE_WORKERS",
+        0,
+        "Gunicorn worker processes for `dailypapers serve`; 0 picks 2 x CPU cores + 1.",
+        int,
+    ),
     Setting("DAILYPAPERS_DIGEST_RATE", 10.0, "Most digest mails sent per second (0: no limit).", float),
-    Setting("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", 5, "Sends of one digest before a temporary (4xx) failure counts as failed.", int),
-    Setting("DAILYPAPERS_DIGEST_RETRY_BASE", 60.0, "Seconds before the first retry of a temporarily refused digest; doubles with each attempt.", float),
-    Setting("DAILYPAPERS_DIGEST_RETRY_MAX_WAIT", 900.0, "Longest a `digest send` run waits for due retries (or for the SMTP server to come back) before leaving them to the next run.", float),
+    Setting(
+        "DAILYPAPERS_DIGEST_MAX_ATTEMPTS",
+        5,
+        "Sends of one digest before a temporary (4xx) failure counts as failed.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_RETRY_BASE",
+        60.0,
+        "Seconds before the first retry of a temporarily refused digest; doubles with each attempt.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_RETRY_MAX_WAIT",
+        900.0,
+        "Longest a `digest send` run waits for due retries (or for the SMTP server to come back) before leaving them to the next run.",
+        float,
+    ),
     Setting("DAILYPAPERS_DIGEST_BOUNCE_LIMIT", 3, "Permanent (5xx) refusals after which an address is suspended.", int),
-    Setting("DAILYPAPERS_DIGEST_LEASE", 600.0, "Seconds a sender's claim on a digest lasts; a claim held longer (its sender died) is taken over.", float),
-    Setting("DAILYPAPERS_DIGEST_WINDOW_DAYS", 7, "Papers announced (or featured on Hugging Face) within this many days up to a digest's date are candidates.", int),
-    Setting("DAILYPAPERS_DIGEST_DAILY_DELAY", 60, "Minutes after arXiv's 20:00 US/Eastern announcement (Sunday-Thursday) that the daily digest goes out.", int),
-    Setting("DAILYPAPERS_DIGEST_WEEKLY_DAY", "sat", "Weekday the weekly digest goes out (mon ... sun), covering that ISO week's listings.", str),
-    Setting("DAILYPAPERS_DIGEST_WEEKLY_TIME", "09:00", "US/Eastern time of day (HH:MM) the weekly digest goes out.", str),
-    Setting("DAILYPAPERS_OUTBOX_RETRY_BASE", 60.0, "Seconds before the worker retries a site mail (confirmation, reset, email change) the SMTP server did not take; doubles with each attempt, at most 6 h.", float),
-    Setting("DAILYPAPERS_OUTBOX_MAX_ATTEMPTS", 10, "Sends of one site mail before it is given up (the user can ask for a confirmation link again).", int),
-    Setting("DAILYPAPERS_MODEL_DIR", None, "Folder holding the re-quantized embedding model built by `make install` (all-MiniLM-L6-v2.int8-per-channel.onnx). Default: share/dailypapers/models inside the Python environment; without the file the packaged model is used."),
-    Setting("DAILYPAPERS_SEARCH_REFRESH_SECONDS", 1.0, "How often each web server process checks the change feed and brings this machine's search index up to date (searches never write it); 0: never (run `dailypapers index` from cron instead).", float),
-    Setting("DAILYPAPERS_SEARCH_SHARDS", 2, "Parts the keyword index is split into, searched in parallel threads (one per core is plenty); read when an index is created, so it takes effect at the next `dailypapers index --rebuild`.", int),
-    Setting("DAILYPAPERS_HF_SITE_URL", "https://huggingface.co", "Hugging Face site: links to a paper's page and discussion there, and the base of site-relative avatar paths."),
-    Setting("DAILYPAPERS_HF_THUMBNAIL_URL", "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png", "Where a featured paper's thumbnail is when an entry names none ({id}: the arXiv id; every recorded thumbnail follows this pattern)."),
-    Setting("DAILYPAPERS_MEDIA_MAX_BYTES", 2_000_000, "Largest thumbnail or avatar `dailypapers media fetch` accepts, in bytes; larger ones are refused and show a placeholder.", int),
-    Setting("DAILYPAPERS_MEDIA_DELAY", 0.5, "Seconds between two image requests to the same host by `dailypapers media fetch`.", float),
-    Setting("DAILYPAPERS_MEDIA_MAX_ATTEMPTS", 3, "Runs of `dailypapers media fetch` that may try one image (each with the HTTP retries) before it is given up.", int),
-    Setting("DAILYPAPERS_USER_AGENT", "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)", "User-Agent sent to arXiv and Hugging Face."),
+    Setting(
+        "DAILYPAPERS_DIGEST_LEASE",
+        600.0,
+        "Seconds a sender's claim on a digest lasts; a claim held longer (its sender died) is taken over.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_WINDOW_DAYS",
+        7,
+        "Papers announced (or featured on Hugging Face) within this many days up to a digest's date are candidates.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_DAILY_DELAY",
+        60,
+        "Minutes after arXiv's 20:00 US/Eastern announcement (Sunday-Thursday) that the daily digest goes out.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_WEEKLY_DAY",
+        "sat",
+        "Weekday the weekly digest goes out (mon ... sun), covering that ISO week's listings.",
+        str,
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_WEEKLY_TIME", "09:00", "US/Eastern time of day (HH:MM) the weekly digest goes out.", str
+    ),
+    Setting(
+        "DAILYPAPERS_OUTBOX_RETRY_BASE",
+        60.0,
+        "Seconds before the worker retries a site mail (confirmation, reset, email change) the SMTP server did not take; doubles with each attempt, at most 6 h.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_OUTBOX_MAX_ATTEMPTS",
+        10,
+        "Sends of one site mail before it is given up (the user can ask for a confirmation link again).",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_MODEL_DIR",
+        None,
+        "Folder holding the re-quantized embedding model built by `make install` (all-MiniLM-L6-v2.int8-per-channel.onnx). Default: share/dailypapers/models inside the Python environment; without the file the packaged model is used.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_REFRESH_SECONDS",
+        1.0,
+        "How often each web server process checks the change feed and brings this machine's search index up to date (searches never write it); 0: never (run `dailypapers index` from cron instead).",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_SHARDS",
+        2,
+        "Parts the keyword index is split into, searched in parallel threads (one per core is plenty); read when an index is created, so it takes effect at the next `dailypapers index --rebuild`.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_HF_SITE_URL",
+        "https://huggingface.co",
+        "Hugging Face site: links to a paper's page and discussion there, and the base of site-relative avatar paths.",
+    ),
+    Setting(
+        "DAILYPAPERS_HF_THUMBNAIL_URL",
+        "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png",
+        "Where a featured paper's thumbnail is when an entry names none ({id}: the arXiv id; every recorded thumbnail follows this pattern).",
+    ),
+    Setting(
+        "DAILYPAPERS_MEDIA_MAX_BYTES",
+        2_000_000,
+        "Largest thumbnail or avatar `dailypapers media fetch` accepts, in bytes; larger ones are refused and show a placeholder.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_MEDIA_DELAY",
+        0.5,
+        "Seconds between two image requests to the same host by `dailypapers media fetch`.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_MEDIA_MAX_ATTEMPTS",
+        3,
+        "Runs of `dailypapers media fetch` that may try one image (each with the HTTP retries) before it is given up.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_USER_AGENT",
+        "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)",
+        "User-Agent sent to arXiv and Hugging Face.",
+    ),
 ]
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -155,7 +418,9 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Resolve every setting: environment, then config file, then default."""
     env = dict(os.environ if environ is None else environ)
     home = Path(env.get("DAILYPAPERS_HOME") or default_home()).expanduser()
-    config_path = Path(env["DAILYPAPERS_CONFIG"]).expanduser() if env.get("DAILYPAPERS_CONFIG") else home / "config.toml"
+    config_path = (
+        Path(env["DAILYPAPERS_CONFIG"]).expanduser() if env.get("DAILYPAPERS_CONFIG") else home / "config.toml"
+    )
     file_values: dict[str, Any] = {}
     if config_path.is_file():
         try:
@@ -174,7 +439,9 @@ def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
             values[setting.name] = setting.default
             continue
         try:
-            values[setting.name] = setting.parse(raw) if isinstance(raw, str) or setting.parse in (_list, parse_rate) else raw
+            values[setting.name] = (
+                setting.parse(raw) if isinstance(raw, str) or setting.parse in (_list, parse_rate) else raw
+            )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{setting.name}={raw!r} is not valid: {exc}") from exc
     values["DAILYPAPERS_HOME"] = home

@@ -17,8 +17,11 @@ from dataclasses import dataclass
 KINDS = ("day", "week", "month")
 FREQUENCIES = {"day": "daily", "week": "weekly", "month": "monthly"}
 _KIND_OF_FREQUENCY = {v: k for k, v in FREQUENCIES.items()}
-_SLUG = {"day": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "week": re.compile(r"([0-9]{4})-W([0-9]{2})"),
-         "month": re.compile(r"([0-9]{4})-([0-9]{2})")}
+_SLUG = {
+    "day": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "week": re.compile(r"([0-9]{4})-W([0-9]{2})"),
+    "month": re.compile(r"([0-9]{4})-([0-9]{2})"),
+}
 _EXAMPLE = {"day": "a date like 2025-01-03", "week": "an ISO week like 2025-W03", "month": "a month like 2025-01"}
 _KEY = re.compile(r"(?P<frequency>daily|weekly):(?P<slug>\S+)")
 

@@ -102,8 +102,14 @@ def limit_mail(request, recipient: str | None = None, user=None) -> None:
     Call it before the mail is sent, whether or not an account exists for ``recipient``,
     so a 429 says nothing about who has an account.
     """
-    _hit_all(settings.MAIL_RATE, [("mail-ip", client_address(request)), ("mail-to", _norm(recipient)),
-                                  ("mail-user", str(user.pk) if user is not None and user.pk else "")])
+    _hit_all(
+        settings.MAIL_RATE,
+        [
+            ("mail-ip", client_address(request)),
+            ("mail-to", _norm(recipient)),
+            ("mail-user", str(user.pk) if user is not None and user.pk else ""),
+        ],
+    )
 
 
 def limit_write(user) -> None:

@@ -164,8 +164,12 @@ CACHES = {
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dailypapers-pages"},
     # Rendered paper cards ({% cache %} in web/_cards.html), keyed by a digest of every value shown,
     # so a changed paper simply misses: per process, never stale.
-    "template_fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dailypapers-cards",
-                           "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 5000}},
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "dailypapers-cards",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 PAGE_CACHE_SECONDS = CONFIG["DAILYPAPERS_PAGE_CACHE_SECONDS"]
 
@@ -189,7 +193,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Per-machine search indexes, derived from the database (dailypapers.search.indexer).
 SEARCH_INDEX_DIR = HOME / "index"
-SEARCH_MODEL_DIR = Path(CONFIG["DAILYPAPERS_MODEL_DIR"]).expanduser() if CONFIG["DAILYPAPERS_MODEL_DIR"] else Path(sys.prefix) / "share" / "dailypapers" / "models"
+SEARCH_MODEL_DIR = (
+    Path(CONFIG["DAILYPAPERS_MODEL_DIR"]).expanduser()
+    if CONFIG["DAILYPAPERS_MODEL_DIR"]
+    else Path(sys.prefix) / "share" / "dailypapers" / "models"
+)
 SEARCH_REFRESH_SECONDS = CONFIG["DAILYPAPERS_SEARCH_REFRESH_SECONDS"]
 SEARCH_SHARDS = CONFIG["DAILYPAPERS_SEARCH_SHARDS"]
 TRENDING_HALF_LIFE_HOURS = CONFIG["DAILYPAPERS_TRENDING_HALF_LIFE_HOURS"]
@@ -213,9 +221,11 @@ BASE_URL = CONFIG["DAILYPAPERS_BASE_URL"].rstrip("/")
 # stderr and to a rotating file in DAILYPAPERS_HOME (with DEBUG off Django would only mail them to
 # ADMINS, which is empty). The file is opened at the first record, not here.
 LOG_FILE = {"": HOME / "logs" / "dailypapers.log", "off": None}.get(
-    CONFIG["DAILYPAPERS_LOG_FILE"].strip(), Path(CONFIG["DAILYPAPERS_LOG_FILE"].strip() or ".").expanduser())
+    CONFIG["DAILYPAPERS_LOG_FILE"].strip(), Path(CONFIG["DAILYPAPERS_LOG_FILE"].strip() or ".").expanduser()
+)
 ACCESS_LOG = {"": str(HOME / "logs" / "access.log"), "off": None}.get(
-    CONFIG["DAILYPAPERS_ACCESS_LOG"].strip(), CONFIG["DAILYPAPERS_ACCESS_LOG"].strip())
+    CONFIG["DAILYPAPERS_ACCESS_LOG"].strip(), CONFIG["DAILYPAPERS_ACCESS_LOG"].strip()
+)
 _LOG_HANDLERS = ["console", "file"] if LOG_FILE else ["console"]
 LOGGING = {
     "version": 1,
@@ -223,8 +233,18 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},  # stderr
-        **({"file": {"class": "dailypapers.logfile.RotatingHomeFile", "filename": str(LOG_FILE),
-                     "formatter": "plain", "level": "WARNING"}} if LOG_FILE else {}),
+        **(
+            {
+                "file": {
+                    "class": "dailypapers.logfile.RotatingHomeFile",
+                    "filename": str(LOG_FILE),
+                    "formatter": "plain",
+                    "level": "WARNING",
+                }
+            }
+            if LOG_FILE
+            else {}
+        ),
     },
     "loggers": {
         "dailypapers": {"handlers": _LOG_HANDLERS, "level": CONFIG["DAILYPAPERS_LOG_LEVEL"].upper()},

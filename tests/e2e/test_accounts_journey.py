@@ -82,8 +82,9 @@ def test_no_account_is_stranded_and_digests_live_in_the_site(browser, live_serve
         box.locator("button").click()
         assert visitor.locator("h1").inner_text() == "Check your inbox"
         assert visitor.locator("nav[aria-label=Main]").is_visible()  # the site's template, not a bare page
-        confirm = re.search(r"https?://\S+/digest/confirm/\S+",
-                            wait_for(sink, "reader@example.org").get_body(("plain",)).get_content()).group(0)
+        confirm = re.search(
+            r"https?://\S+/digest/confirm/\S+", wait_for(sink, "reader@example.org").get_body(("plain",)).get_content()
+        ).group(0)
         visitor.goto(confirm)
         visitor.click("main button:has-text('Confirm')")
         assert visitor.locator("h1").inner_text() == "Subscribed"

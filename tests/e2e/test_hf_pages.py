@@ -46,17 +46,26 @@ def imported_day(tmp_path, settings):
     with ReplayServer() as images:
         base = images.url("").rstrip("/")
         # Every image address (HF's CDNs, gravatar...) moves to the replay server: no test leaves loopback.
-        line = re.sub(rb'("(?:avatarUrl|avatar|thumbnail)": ")https://([^/"]+)/',
-                      lambda m: m[1] + b"%s/%s/" % (base.encode(), m[2]), line)
+        line = re.sub(
+            rb'("(?:avatarUrl|avatar|thumbnail)": ")https://([^/"]+)/',
+            lambda m: m[1] + b"%s/%s/" % (base.encode(), m[2]),
+            line,
+        )
         path = tmp_path / f"hf-{DAY}.jsonl"
         path.write_bytes(line)
-        settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_HF_SITE_URL": base, "DAILYPAPERS_MEDIA_DELAY": 0.0,
-                           "DAILYPAPERS_HF_THUMBNAIL_URL": base + "/cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"}
+        settings.CONFIG = {
+            **settings.CONFIG,
+            "DAILYPAPERS_HF_SITE_URL": base,
+            "DAILYPAPERS_MEDIA_DELAY": 0.0,
+            "DAILYPAPERS_HF_THUMBNAIL_URL": base + "/cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png",
+        }
         call_command("import", str(path), "--no-index", stdout=io.StringIO())
         for i, item in enumerate(MediaItem.objects.all()):
             size = (160, 90) if item.kind == "thumbnail" else (24, 24)
-            images.route(urlsplit(item.url).path, Reply(200, png(*size, (40 + 7 * i % 200, 90, 160)),
-                                                        {"Content-Type": "image/png"}))
+            images.route(
+                urlsplit(item.url).path,
+                Reply(200, png(*size, (40 + 7 * i % 200, 90, 160)), {"Content-Type": "image/png"}),
+            )
         assert all(item.url.startswith(base) for item in MediaItem.objects.all())
         summary = fetch_queued(settings.CONFIG)
         assert summary.fetched == MediaItem.objects.count() and summary.refused == 0, summary.errors

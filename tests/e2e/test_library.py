@@ -74,8 +74,9 @@ def test_interests_chosen_at_sign_up_lead_for_you(browser, live_server, settings
     settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_RECS_FIT_IN_WEB": False}
     day = dt.date(2025, 1, 13)
     feature(day, 1, title="Street scenes segmented", abstract="Vision models.", categories=["cs.CV"], upvotes=9)
-    feature(day, 1, title="Type inference for compilers", abstract="Type inference in a compiler.",
-            categories=["cs.PL"])
+    feature(
+        day, 1, title="Type inference for compilers", abstract="Type inference in a compiler.", categories=["cs.PL"]
+    )
     feature(day, 1, title="Unrelated topology", abstract="Manifolds.", categories=["math.GT"], upvotes=30)
     page = browser.new_page()
     url = live_server.url
@@ -100,8 +101,9 @@ def test_interests_chosen_at_sign_up_lead_for_you(browser, live_server, settings
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_save_from_a_list_card_signed_in_and_started_logged_out(browser, live_server, settings, django_user_model,
-                                                                javascript):
+def test_save_from_a_list_card_signed_in_and_started_logged_out(
+    browser, live_server, settings, django_user_model, javascript
+):
     """Issue 11 on list cards: a logged-out save asks to log in and is completed after it (with scripts the
     confirm form submits itself; without, the reader presses its button), then the card shows Saved and
     pressing it again takes the paper out of the Reading list."""

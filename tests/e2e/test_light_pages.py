@@ -36,22 +36,27 @@ def import_real_days(tmp_path, first: str, last: str) -> None:
     ids: set[str] = set()
     folder = tmp_path / f"{first}_{last}"
     folder.mkdir()
-    with gzip.open(DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz", "rt") as lists, \
-            gzip.open(folder / "hf.jsonl.gz", "wt") as out:
+    with (
+        gzip.open(DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz", "rt") as lists,
+        gzip.open(folder / "hf.jsonl.gz", "wt") as out,
+    ):
         for line in lists:
             if first <= line[10:20] <= last:  # {"date": "YYYY-MM-DD", ...
                 out.write(line)
                 ids.update(item["paper"]["id"] for item in json.loads(line)["response"] if isinstance(item, dict))
     found = 0
-    with gzip.open(DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", "rt") as papers, \
-            gzip.open(folder / "papers.jsonl.gz", "wt") as out:
+    with (
+        gzip.open(DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", "rt") as papers,
+        gzip.open(folder / "papers.jsonl.gz", "wt") as out,
+    ):
         for line in papers:
             if line[8:18] in ids:  # {"id": "2605.01234", ...
                 out.write(line)
                 found += 1
     paths = [folder / "papers.jsonl.gz"] if found else []  # the arXiv file ends on 2026-07-01
-    call_command("import", *map(str, paths + [folder / "hf.jsonl.gz"]), no_index=True,
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "import", *map(str, paths + [folder / "hf.jsonl.gz"]), no_index=True, stdout=io.StringIO(), stderr=io.StringIO()
+    )
 
 
 def weigh(page, url: str) -> dict:
@@ -68,9 +73,13 @@ def weigh(page, url: str) -> dict:
     page.wait_for_load_state("networkidle")
     load_ms = (time.monotonic() - started) * 1000
     page.remove_listener("requestfinished", finished)
-    return {"requests": len(sizes), "transferred_kib": round(sum(b + h for _, b, h in sizes) / KIB, 1),
-            "html_kib": round(sum(b + h for u, b, h in sizes if "/static/" not in u) / KIB, 1),
-            "load_ms": round(load_ms), "urls": [u.split("/", 3)[-1] for u, _, _ in sizes]}
+    return {
+        "requests": len(sizes),
+        "transferred_kib": round(sum(b + h for _, b, h in sizes) / KIB, 1),
+        "html_kib": round(sum(b + h for u, b, h in sizes if "/static/" not in u) / KIB, 1),
+        "load_ms": round(load_ms),
+        "urls": [u.split("/", 3)[-1] for u, _, _ in sizes],
+    }
 
 
 @pytest.fixture
@@ -84,6 +93,7 @@ def new_page(browser):
         page.errors = []
         page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
         return page
+
     yield make
     for context in contexts:
         context.close()
@@ -117,8 +127,10 @@ def test_dark_mode_follows_the_system_setting(live_server, new_page, screenshots
     for page, name in ((light, "light"), (dark, "dark")):
         page.goto(f"{live_server.url}/papers/date/2025-01-06")
         page.screenshot(path=str(screenshots / f"day-{name}.png"))
-    background = {name: page.locator("body").evaluate("e => getComputedStyle(e).backgroundColor")
-                  for page, name in ((light, "light"), (dark, "dark"))}
+    background = {
+        name: page.locator("body").evaluate("e => getComputedStyle(e).backgroundColor")
+        for page, name in ((light, "light"), (dark, "dark"))
+    }
     assert background == {"light": "rgb(255, 255, 255)", "dark": "rgb(18, 18, 20)"}
     title = dark.locator(".card h2 a").first.evaluate("e => getComputedStyle(e).color")
     assert title == "rgb(230, 230, 234)"
@@ -167,8 +179,9 @@ def login(page, username: str = "dora") -> None:
     page.click("main button:has-text('Log in')")
 
 
-def test_vote_and_comment_started_logged_out_survive_the_login(live_server, new_page, screenshots,
-                                                               django_user_model, settings):
+def test_vote_and_comment_started_logged_out_survive_the_login(
+    live_server, new_page, screenshots, django_user_model, settings
+):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server speaks plain HTTP
     from dailypapers.community.models import Comment, Vote
 
@@ -215,8 +228,12 @@ def test_a_formula_never_wraps_away_from_its_word(live_server, new_page, screens
 
     import_real_days(tmp_path, MATH_DAY, MATH_DAY)
     real = Paper.objects.get(title__startswith="A$^2$RD: Agentic")
-    made = feature(dt.date(2025, 1, 6), 1, upvotes=3, title=(
-        "Scaling laws for $\\alpha$-divergence minimization with $\\mathcal{O}(n\\log n)$-time estimators"))[0]
+    made = feature(
+        dt.date(2025, 1, 6),
+        1,
+        upvotes=3,
+        title=("Scaling laws for $\\alpha$-divergence minimization with $\\mathcal{O}(n\\log n)$-time estimators"),
+    )[0]
     page = new_page(viewport={"width": 360, "height": 800})
     for paper, glued in ((real, ["A2RD:"]), (made, ["α-divergence", "O(nlogn)-time"])):
         page.goto(f"{live_server.url}/papers/{paper.arxiv_id}")
@@ -227,8 +244,11 @@ def test_a_formula_never_wraps_away_from_its_word(live_server, new_page, screens
             # One line box each: the formula and the letters glued to it stay together.
             assert words.nth(i).evaluate(ONE_LINE), word
             visible = words.nth(i).locator(".katex-html").inner_text().replace("\n", "")
-            text = words.nth(i).evaluate("e => e.firstChild.nodeType === 3 ? e.firstChild.data : ''") + visible + \
-                words.nth(i).evaluate("e => e.lastChild.nodeType === 3 ? e.lastChild.data : ''")
+            text = (
+                words.nth(i).evaluate("e => e.firstChild.nodeType === 3 ? e.firstChild.data : ''")
+                + visible
+                + words.nth(i).evaluate("e => e.lastChild.nodeType === 3 ? e.lastChild.data : ''")
+            )
             assert text.replace(" ", "").replace("\u200b", "") == word.replace(" ", ""), text
         page.screenshot(path=str(screenshots / f"title-narrow-{paper.arxiv_id}.png"), full_page=False)
     assert not page.errors, page.errors
@@ -242,5 +262,7 @@ def test_unknown_paper_page_is_styled_and_offers_search_and_submission(live_serv
     page.click("text=Search for “2501.99999”")
     page.wait_for_url(re.compile(r"/search\?q=2501\.99999$"))
     page.go_back()
-    assert page.locator("a:has-text('Submit arXiv paper 2501.99999')").get_attribute("href") == "/submit?arxiv=2501.99999"
+    assert (
+        page.locator("a:has-text('Submit arXiv paper 2501.99999')").get_attribute("href") == "/submit?arxiv=2501.99999"
+    )
     page.screenshot(path=str(screenshots / "404.png"), full_page=True)

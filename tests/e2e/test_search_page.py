@@ -17,10 +17,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_search_page_in_a_browser(browser, live_server, settings, search_index, screenshots):
     settings.PAGE_CACHE_SECONDS = 0
     write_papers(
-        paper_record(arxiv_id="2503.09573", title="Robust Language Identification for Romansh Varieties",
-                     abstract="Romansh idioms.", authors=["Charlotte Model"], categories=["cs.CL"]),
-        paper_record(arxiv_id="2503.10001", title="Diffusion language models are few-shot learners",
-                     abstract="A diffusion language model generates text.", categories=["cs.CL"]),
+        paper_record(
+            arxiv_id="2503.09573",
+            title="Robust Language Identification for Romansh Varieties",
+            abstract="Romansh idioms.",
+            authors=["Charlotte Model"],
+            categories=["cs.CL"],
+        ),
+        paper_record(
+            arxiv_id="2503.10001",
+            title="Diffusion language models are few-shot learners",
+            abstract="A diffusion language model generates text.",
+            categories=["cs.CL"],
+        ),
     )
     catch_up()
     page = browser.new_page(viewport={"width": 1200, "height": 900})

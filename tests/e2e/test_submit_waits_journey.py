@@ -21,8 +21,12 @@ PASSWORD = "a long enough passphrase 42"
 
 def test_a_submission_waits_for_arxiv_and_appears(browser, live_server, settings, screenshots):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    settings.CONFIG = {**settings.CONFIG, "DAILYPAPERS_ARXIV_DELAY": 0.0, "DAILYPAPERS_HTTP_TIMEOUT": 2.0,
-                       "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{free_port()}/api/query"}  # arXiv down
+    settings.CONFIG = {
+        **settings.CONFIG,
+        "DAILYPAPERS_ARXIV_DELAY": 0.0,
+        "DAILYPAPERS_HTTP_TIMEOUT": 2.0,
+        "DAILYPAPERS_ARXIV_API_URL": f"http://127.0.0.1:{free_port()}/api/query",
+    }  # arXiv down
     get_user_model().objects.create_user("erin", "erin@example.org", PASSWORD)
     url = live_server.url
     page = browser.new_page(viewport={"width": 1200, "height": 900})

@@ -10,5 +10,6 @@ def run_jobs() -> dict[str, object]:
     from dailypapers.community import submissions  # waiting submissions go through the site's ingest path
     from dailypapers.library import alerts  # saved searches mailed on their own daily/weekly period
 
-    return worker.run_jobs((("outbox", outbox.send_due), ("submissions", submissions.fetch_pending),
-                            ("searches", alerts.send_due)))
+    return worker.run_jobs(
+        (("outbox", outbox.send_due), ("submissions", submissions.fetch_pending), ("searches", alerts.send_due))
+    )

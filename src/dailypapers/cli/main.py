@@ -19,7 +19,7 @@ COMMANDS = {
     "stats": "Print counts of papers, versions and daily entries (--json for machines).",
     "digest": "Email digests: `digest send [--dry-run] [--period ...]`, `digest preview EMAIL [--html FILE]`.",
     "worker": "Run sync and digests on schedule (arXiv announcement days, US/Eastern); --once for cron.",
-    "search": "Search papers: `search \"QUERY\" [--json] [--limit N] [--mode hybrid|keyword|semantic] [--category C] [--from D] [--until D] [--sort relevance|newest|votes]`.",
+    "search": 'Search papers: `search "QUERY" [--json] [--limit N] [--mode hybrid|keyword|semantic] [--category C] [--from D] [--until D] [--sort relevance|newest|votes]`.',
     "index": "Bring this machine's search indexes up to date with the database (--rebuild from scratch).",
     "embed": "Compute paper embeddings for semantic search (resumable; --device cuda with the [gpu] extra).",
     "bibtex": "Print BibTeX for papers: `bibtex ID... [-o FILE]`.",
@@ -37,8 +37,9 @@ COMMANDS = {
 # Commands that work on an existing database. Only `migrate` creates one, so a mistyped
 # DAILYPAPERS_HOME is reported instead of quietly starting an empty site (`serve` checks after
 # its own refusals; Django's developer commands are left alone).
-NEEDS_DATABASE = frozenset({"import", "sync", "stats", "digest", "worker", "search", "index", "embed", "rank",
-                            "createsuperuser"})
+NEEDS_DATABASE = frozenset(
+    {"import", "sync", "stats", "digest", "worker", "search", "index", "embed", "rank", "createsuperuser"}
+)
 
 
 def missing_database(values: Mapping[str, Any]) -> str | None:
@@ -49,11 +50,13 @@ def missing_database(values: Mapping[str, Any]) -> str | None:
     if url and not url.startswith("sqlite:///"):
         return None
     # The same file settings.py opens when DATABASE_URL is not set.
-    path = Path(url[len("sqlite:///"):]) if url else Path(values["DAILYPAPERS_HOME"]) / "dailypapers.sqlite3"
+    path = Path(url[len("sqlite:///") :]) if url else Path(values["DAILYPAPERS_HOME"]) / "dailypapers.sqlite3"
     if path.exists():
         return None
-    return (f"no database at {path}; run `dailypapers migrate` to create one "
-            "(or set DAILYPAPERS_HOME to the folder that holds yours)")
+    return (
+        f"no database at {path}; run `dailypapers migrate` to create one "
+        "(or set DAILYPAPERS_HOME to the folder that holds yours)"
+    )
 
 
 def _usage() -> str:
@@ -96,8 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as exc:  # settings create the data folder: a path nobody may write, or a file in the way
         where = exc.filename or values["DAILYPAPERS_HOME"]
-        print(f"dailypapers: cannot use the data folder {values['DAILYPAPERS_HOME']} ({where}: "
-              f"{exc.strerror or exc}); set DAILYPAPERS_HOME to a folder you can write", file=sys.stderr)
+        print(
+            f"dailypapers: cannot use the data folder {values['DAILYPAPERS_HOME']} ({where}: "
+            f"{exc.strerror or exc}); set DAILYPAPERS_HOME to a folder you can write",
+            file=sys.stderr,
+        )
         return 2
     from django.core.management import execute_from_command_line
     from django.db.utils import OperationalError
@@ -105,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         execute_from_command_line(["dailypapers", *argv])
     except OperationalError as exc:
-        print(f"dailypapers: database error: {exc} (is the database reachable, and did you run `dailypapers migrate`?)", file=sys.stderr)
+        print(
+            f"dailypapers: database error: {exc} (is the database reachable, and did you run `dailypapers migrate`?)",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("dailypapers: interrupted; run the same command again to resume.", file=sys.stderr)

@@ -67,8 +67,12 @@ def sign_up(username: str, email: str, password: str) -> tuple[User | None, str]
 def confirmation_mail(user):
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     link = settings.BASE_URL + reverse("web:confirm", args=[uid, confirm_tokens.make_token(user)])
-    return outbox.compose(user.email, "Confirm your dailypapers account", "web/email/confirm_account",
-                          {"username": user.get_username(), "url": link})
+    return outbox.compose(
+        user.email,
+        "Confirm your dailypapers account",
+        "web/email/confirm_account",
+        {"username": user.get_username(), "url": link},
+    )
 
 
 def is_unconfirmed(user) -> bool:
@@ -103,9 +107,16 @@ def confirm(uidb64: str, token: str) -> User | None:
 
 
 def _mail_address_in_use(email: str, attempt: str) -> str:
-    message = outbox.compose(email, "Your email address is already registered", "web/email/address_in_use",
-                             {"attempt": attempt, "login_url": settings.BASE_URL + reverse("web:login"),
-                              "reset_url": settings.BASE_URL + reverse("web:password_reset")})
+    message = outbox.compose(
+        email,
+        "Your email address is already registered",
+        "web/email/address_in_use",
+        {
+            "attempt": attempt,
+            "login_url": settings.BASE_URL + reverse("web:login"),
+            "reset_url": settings.BASE_URL + reverse("web:password_reset"),
+        },
+    )
     return outbox.send_now(outbox.enqueue(message, kind="address-in-use"))
 
 
@@ -119,8 +130,12 @@ def request_email_change(user, new_email: str) -> str:
         return _mail_address_in_use(new_email, "move another account to")
     token = signing.dumps({"u": user.pk, "e": new_email}, salt=_EMAIL_CHANGE_SALT)
     link = settings.BASE_URL + reverse("web:email_confirm", args=[token])
-    message = outbox.compose(new_email, "Confirm your new email address", "web/email/email_change",
-                             {"username": user.get_username(), "new_email": new_email, "url": link})
+    message = outbox.compose(
+        new_email,
+        "Confirm your new email address",
+        "web/email/email_change",
+        {"username": user.get_username(), "new_email": new_email, "url": link},
+    )
     return outbox.send_now(outbox.enqueue(message, kind="email-change", user=user))
 
 

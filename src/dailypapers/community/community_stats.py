@@ -26,7 +26,7 @@ def refresh_papers(paper_ids: Iterable[int]) -> int:
     ids = sorted(set(paper_ids))
     written = 0
     for start in range(0, len(ids), CHUNK):
-        written += write_community(_inputs(ids[start:start + CHUNK]))
+        written += write_community(_inputs(ids[start : start + CHUNK]))
     return written
 
 
@@ -43,7 +43,11 @@ def _inputs(paper_ids: list[int]) -> dict[int, CommunityInputs]:
     votes: dict[int, list] = defaultdict(list)
     for paper_id, created_at in Vote.objects.filter(paper_id__in=paper_ids).values_list("paper_id", "created_at"):
         votes[paper_id].append(created_at)
-    visible = dict(Comment.objects.filter(paper_id__in=paper_ids, hidden=False, deleted=False)
-                   .values_list("paper_id").annotate(n=Count("id")).order_by())
+    visible = dict(
+        Comment.objects.filter(paper_id__in=paper_ids, hidden=False, deleted=False)
+        .values_list("paper_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     # Every id gets inputs, so removed votes reset the paper's community part to nothing.
     return {pid: CommunityInputs(tuple(votes.get(pid, ())), visible.get(pid, 0)) for pid in paper_ids}

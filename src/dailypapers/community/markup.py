@@ -62,7 +62,7 @@ def _linkify(state) -> None:
             for match in URL.finditer(text):
                 url, _rest = split_url(match)
                 if match.start() > position:
-                    children.append(_text(text[position:match.start()]))
+                    children.append(_text(text[position : match.start()]))
                 link = Token("link_open", "a", 1)
                 link.attrs = {"href": url}
                 children += [link, _text(url), Token("link_close", "a", -1)]
@@ -90,8 +90,14 @@ def render_comment(text: str) -> str:
     html = _MARKDOWN.render(text)
     # Second line of defence, and it drops what the subset excludes.
     # <span class="math"> is the only span, and its only class: the TeX app.js renders.
-    return nh3.clean(html, tags=_TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https"},
-                     set_tag_attribute_values={"span": {"class": "math"}}, link_rel="nofollow noopener ugc").strip()
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https"},
+        set_tag_attribute_values={"span": {"class": "math"}},
+        link_rel="nofollow noopener ugc",
+    ).strip()
 
 
 def has_math(*texts: str) -> bool:

@@ -20,6 +20,8 @@ def split_url(match: re.Match) -> tuple[str, str]:
     """The URL without trailing punctuation (and an unmatched closing parenthesis), and that rest."""
     url = match.group(0)
     end = len(url)
-    while end and (url[end - 1] in _TRAILING or (url[end - 1] == ")" and url.count("(", 0, end) < url.count(")", 0, end))):
+    while end and (
+        url[end - 1] in _TRAILING or (url[end - 1] == ")" and url.count("(", 0, end) < url.count(")", 0, end))
+    ):
         end -= 1
     return url[:end], url[end:]

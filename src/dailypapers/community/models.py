@@ -39,8 +39,9 @@ class Comment(models.Model):
     """A comment on a paper; ``parent`` allows one level of replies (a reply's parent is top level)."""
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="community_comments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="comments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
+    )
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
     body = models.TextField()  # what the author typed (plain text / Markdown subset)
     body_html = models.TextField()  # sanitized rendering, made once on save
@@ -112,8 +113,9 @@ class PendingSubmission(models.Model):
     FAILED = "failed"
     STATES = [(s, s) for s in (WAITING, DONE, FAILED)]
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                             related_name="pending_submissions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="pending_submissions"
+    )
     submitted_by = models.CharField(max_length=150)  # the name shown on the list, as recorded then
     arxiv_id = models.CharField(max_length=64)
     date = models.DateField()  # the community list it goes on: the day it was submitted
@@ -127,6 +129,11 @@ class PendingSubmission(models.Model):
 
     class Meta:
         db_table = "web_pendingsubmission"
-        constraints = [models.UniqueConstraint(fields=["arxiv_id", "date"], condition=models.Q(state="waiting"),
-                                               name="one_waiting_submission_per_paper_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["arxiv_id", "date"],
+                condition=models.Q(state="waiting"),
+                name="one_waiting_submission_per_paper_day",
+            )
+        ]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="pending_submission_due")]

@@ -73,8 +73,12 @@ def fetch_record(arxiv_id: str, **client_options) -> PaperRecord:
     Raises NotOnArxiv when arXiv does not know the id, ArxivUnreachable when arXiv did not
     give a usable answer.
     """
-    options = {"retries": 0, "max_wait": 5.0,
-               "timeout": min(float(settings.CONFIG["DAILYPAPERS_HTTP_TIMEOUT"]), PAGE_TIMEOUT), **client_options}
+    options = {
+        "retries": 0,
+        "max_wait": 5.0,
+        "timeout": min(float(settings.CONFIG["DAILYPAPERS_HTTP_TIMEOUT"]), PAGE_TIMEOUT),
+        **client_options,
+    }
     client = client_from_config(settings.CONFIG, **options)
     try:
         response = client.get(settings.CONFIG["DAILYPAPERS_ARXIV_API_URL"], {"id_list": arxiv_id, "max_results": "1"})
@@ -132,8 +136,14 @@ def _keep_for_later(user, arxiv_id: str, day: dt.date, error: str) -> PendingSub
     try:
         with transaction.atomic():
             return PendingSubmission.objects.create(
-                user=user, submitted_by=user.get_username(), arxiv_id=arxiv_id, date=day, last_error=error,
-                attempts=1, next_attempt_at=timezone.now() + dt.timedelta(seconds=RETRY_BASE))
+                user=user,
+                submitted_by=user.get_username(),
+                arxiv_id=arxiv_id,
+                date=day,
+                last_error=error,
+                attempts=1,
+                next_attempt_at=timezone.now() + dt.timedelta(seconds=RETRY_BASE),
+            )
     except IntegrityError:  # another request kept the same one a moment earlier
         return PendingSubmission.objects.get(arxiv_id=arxiv_id, date=day, state=PendingSubmission.WAITING)
 
@@ -149,8 +159,11 @@ def fetch_pending(now: dt.datetime | None = None, limit: int = 20) -> FetchRepor
     """The worker's job: ask arXiv for the due pending submissions; stop at the first outage."""
     now = now or timezone.now()
     report = FetchReport()
-    due = list(PendingSubmission.objects.filter(state=PendingSubmission.WAITING, next_attempt_at__lte=now)
-               .select_related("user").order_by("next_attempt_at", "id")[:limit])
+    due = list(
+        PendingSubmission.objects.filter(state=PendingSubmission.WAITING, next_attempt_at__lte=now)
+        .select_related("user")
+        .order_by("next_attempt_at", "id")[:limit]
+    )
     for index, pending in enumerate(due):
         try:
             record = fetch_record(pending.arxiv_id, retries=1)
@@ -172,24 +185,32 @@ def fetch_pending(now: dt.datetime | None = None, limit: int = 20) -> FetchRepor
 def _postpone(pending: PendingSubmission, error: str, now: dt.datetime) -> None:
     attempts = pending.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        _close(pending, PendingSubmission.FAILED, attempts=attempts,
-               last_error=f"arXiv could not be reached after {attempts} tries: {error}")
+        _close(
+            pending,
+            PendingSubmission.FAILED,
+            attempts=attempts,
+            last_error=f"arXiv could not be reached after {attempts} tries: {error}",
+        )
         return
     delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
     PendingSubmission.objects.filter(pk=pending.pk, state=PendingSubmission.WAITING).update(
-        attempts=attempts, last_error=error, next_attempt_at=now + dt.timedelta(seconds=delay))
+        attempts=attempts, last_error=error, next_attempt_at=now + dt.timedelta(seconds=delay)
+    )
 
 
 def _close(pending: PendingSubmission, state: str, **values) -> None:
     PendingSubmission.objects.filter(pk=pending.pk, state=PendingSubmission.WAITING).update(
-        state=state, done_at=timezone.now(), **values)
+        state=state, done_at=timezone.now(), **values
+    )
 
 
 def pending_message(pending: PendingSubmission) -> str:
     """What the submitter reads when arXiv was away."""
-    return (f"arXiv cannot be reached right now, so {pending.arxiv_id} could not be fetched yet. Your submission is "
-            f"saved: we fetch it automatically within minutes to hours and it then appears on the list of "
-            f"{pending.date:%B} {pending.date.day}. You can follow it here on your account page.")
+    return (
+        f"arXiv cannot be reached right now, so {pending.arxiv_id} could not be fetched yet. Your submission is "
+        f"saved: we fetch it automatically within minutes to hours and it then appears on the list of "
+        f"{pending.date:%B} {pending.date.day}. You can follow it here on your account page."
+    )
 
 
 def of_user(user, limit: int = 20) -> list[PendingSubmission]:

@@ -29,14 +29,20 @@ def load_candidates(period: Period, window_days: int) -> list[Candidate]:
                 output_field=IntegerField(),
             ),
         )
-        .values_list("id", "arxiv_id", "title", "abstract", "categories",
-                     "stats__trending_score", "hf", "stats__community_votes")
+        .values_list(
+            "id", "arxiv_id", "title", "abstract", "categories", "stats__trending_score", "hf", "stats__community_votes"
+        )
     )
     return rank(
         Candidate(
-            paper_id=pk, arxiv_id=arxiv_id, title=title, abstract=abstract,
-            categories=tuple(categories.split()), trending_score=score or 0.0,
-            hf_upvotes=hf or 0, community_votes=votes or 0,
+            paper_id=pk,
+            arxiv_id=arxiv_id,
+            title=title,
+            abstract=abstract,
+            categories=tuple(categories.split()),
+            trending_score=score or 0.0,
+            hf_upvotes=hf or 0,
+            community_votes=votes or 0,
         )
         for pk, arxiv_id, title, abstract, categories, score, hf, votes in rows
     )

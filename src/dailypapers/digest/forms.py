@@ -14,12 +14,20 @@ _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
 
 class PreferencesForm(forms.Form):
     frequency = forms.ChoiceField(choices=Subscriber.FREQUENCIES, initial=Subscriber.DAILY)
-    categories = forms.CharField(required=False, max_length=500,
-                                 help_text="arXiv categories, space separated (e.g. cs.CL cs.LG). Empty: all.")
-    keywords = forms.CharField(required=False, max_length=1000,
-                               help_text="Comma-separated words or phrases; a paper needs one in its title or abstract.")
-    excluded_keywords = forms.CharField(required=False, max_length=1000, label="Excluded keywords",
-                                        help_text="Comma-separated; papers mentioning any of these are left out.")
+    categories = forms.CharField(
+        required=False, max_length=500, help_text="arXiv categories, space separated (e.g. cs.CL cs.LG). Empty: all."
+    )
+    keywords = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Comma-separated words or phrases; a paper needs one in its title or abstract.",
+    )
+    excluded_keywords = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Excluded keywords",
+        help_text="Comma-separated; papers mentioning any of these are left out.",
+    )
     top_n = forms.IntegerField(min_value=1, max_value=MAX_TOP_N, initial=10, label="Papers per digest")
 
     def clean_categories(self) -> str:
@@ -31,13 +39,20 @@ class PreferencesForm(forms.Form):
 
     def choices(self) -> Choices:
         data = self.cleaned_data
-        return Choices(frequency=data["frequency"], categories=data["categories"], keywords=data["keywords"],
-                       excluded_keywords=data["excluded_keywords"], top_n=data["top_n"])
+        return Choices(
+            frequency=data["frequency"],
+            categories=data["categories"],
+            keywords=data["keywords"],
+            excluded_keywords=data["excluded_keywords"],
+            top_n=data["top_n"],
+        )
 
     @classmethod
     def for_subscriber(cls, subscriber: Subscriber, data=None) -> PreferencesForm:
-        initial = {name: getattr(subscriber, name) for name in ("frequency", "categories", "keywords",
-                                                                 "excluded_keywords", "top_n")}
+        initial = {
+            name: getattr(subscriber, name)
+            for name in ("frequency", "categories", "keywords", "excluded_keywords", "top_n")
+        }
         return cls(data=data, initial=initial)
 
 

@@ -45,8 +45,11 @@ def new_worker_id() -> str:
 
 def _dead_local_workers(period: Period) -> list[str]:
     dead = []
-    claimants = (Delivery.objects.filter(period=period.key, state=Delivery.CLAIMED)
-                 .values_list("claimed_by", flat=True).distinct())
+    claimants = (
+        Delivery.objects.filter(period=period.key, state=Delivery.CLAIMED)
+        .values_list("claimed_by", flat=True)
+        .distinct()
+    )
     for worker in claimants:
         host, _, rest = worker.partition(":")
         pid = rest.partition(":")[0]
@@ -66,12 +69,13 @@ def plan(period: Period) -> int:
     has_row = Delivery.objects.filter(subscriber=OuterRef("pk"), period=period.key)
     new_ids = list(
         Subscriber.objects.filter(status=Subscriber.ACTIVE, frequency=period.frequency)
-        .exclude(Exists(has_row)).values_list("pk", flat=True)
+        .exclude(Exists(has_row))
+        .values_list("pk", flat=True)
     )
     for start in range(0, len(new_ids), 2000):
         with transaction.atomic():
             Delivery.objects.bulk_create(
-                [Delivery(subscriber_id=pk, period=period.key) for pk in new_ids[start:start + 2000]],
+                [Delivery(subscriber_id=pk, period=period.key) for pk in new_ids[start : start + 2000]],
                 ignore_conflicts=True,  # another sender planned the same rows: fine
             )
     return len(new_ids)
@@ -97,15 +101,24 @@ def claim(period: Period, worker: str, limit: int, lease: dt.timedelta) -> list[
                 return []
             # Subscribers who left since planning never get this period's mail. Checked on the rows
             # taken (not the whole period), so a claim costs the same early and late in a big run.
-            cancelled = (Delivery.objects.filter(claimable, id__in=ids).exclude(subscriber__status=Subscriber.ACTIVE)
-                         .update(state=Delivery.CANCELLED, claimed_by="", claimed_at=None))
+            cancelled = (
+                Delivery.objects.filter(claimable, id__in=ids)
+                .exclude(subscriber__status=Subscriber.ACTIVE)
+                .update(state=Delivery.CANCELLED, claimed_by="", claimed_at=None)
+            )
             claimed = Delivery.objects.filter(claimable, id__in=ids).update(
-                state=Delivery.CLAIMED, claimed_by=worker, claimed_at=now, attempts=F("attempts") + 1,
+                state=Delivery.CLAIMED,
+                claimed_by=worker,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
             )
         if claimed or not cancelled:
             break  # (all taken rows cancelled: take the next ones)
-    return list(Delivery.objects.filter(id__in=ids, state=Delivery.CLAIMED, claimed_by=worker)
-                .select_related("subscriber").order_by("id"))
+    return list(
+        Delivery.objects.filter(id__in=ids, state=Delivery.CLAIMED, claimed_by=worker)
+        .select_related("subscriber")
+        .order_by("id")
+    )
 
 
 def _finish(delivery: Delivery, worker: str, **values) -> bool:
@@ -127,8 +140,15 @@ def mark_sent(delivery: Delivery, worker: str, paper_ids: Sequence[int], message
                 f"UPDATE {delivery_table} SET {q('state')} = %s, {q('sent_at')} = %s, {q('message_id')} = %s, "
                 f"{q('paper_count')} = %s, {q('last_error')} = '' "
                 f"WHERE {q('id')} = %s AND {q('state')} = %s AND {q('claimed_by')} = %s",
-                [Delivery.SENT, connection.ops.adapt_datetimefield_value(timezone.now()), message_id, len(paper_ids),
-                 delivery.id, Delivery.CLAIMED, worker],
+                [
+                    Delivery.SENT,
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                    message_id,
+                    len(paper_ids),
+                    delivery.id,
+                    Delivery.CLAIMED,
+                    worker,
+                ],
             )
             held = cursor.rowcount == 1
             # Recorded even if the claim was lost: the mail went out, its papers must not repeat.
@@ -154,7 +174,10 @@ def release(deliveries: Iterable[Delivery], worker: str) -> None:
     """Hand rows back untouched (the server, not the message, failed): the attempt does not count."""
     ids = [d.id for d in deliveries]
     Delivery.objects.filter(id__in=ids, state=Delivery.CLAIMED, claimed_by=worker).update(
-        state=Delivery.PENDING, claimed_by="", claimed_at=None, attempts=F("attempts") - 1,
+        state=Delivery.PENDING,
+        claimed_by="",
+        claimed_at=None,
+        attempts=F("attempts") - 1,
     )
 
 
@@ -165,8 +188,15 @@ def mark_retry(delivery: Delivery, worker: str, error: str, max_attempts: int, r
         _finish(delivery, worker, state=Delivery.FAILED, last_error=error)
         return Delivery.FAILED
     delay = dt.timedelta(seconds=retry_base * 2 ** (attempts - 1))
-    _finish(delivery, worker, state=Delivery.RETRY, last_error=error, next_attempt_at=timezone.now() + delay,
-            claimed_by="", claimed_at=None)
+    _finish(
+        delivery,
+        worker,
+        state=Delivery.RETRY,
+        last_error=error,
+        next_attempt_at=timezone.now() + delay,
+        claimed_by="",
+        claimed_at=None,
+    )
     return Delivery.RETRY
 
 
@@ -175,15 +205,23 @@ def mark_bounced(delivery: Delivery, worker: str, error: str, bounce_limit: int)
     with transaction.atomic():
         _finish(delivery, worker, state=Delivery.BOUNCED, last_error=error)
         Subscriber.objects.filter(pk=delivery.subscriber_id).update(bounce_count=F("bounce_count") + 1)
-        return bool(Subscriber.objects.filter(
-            pk=delivery.subscriber_id, status=Subscriber.ACTIVE, bounce_count__gte=bounce_limit,
-        ).update(status=Subscriber.SUSPENDED))
+        return bool(
+            Subscriber.objects.filter(
+                pk=delivery.subscriber_id,
+                status=Subscriber.ACTIVE,
+                bounce_count__gte=bounce_limit,
+            ).update(status=Subscriber.SUSPENDED)
+        )
 
 
 def next_retry_at(period: Period) -> dt.datetime | None:
     """When the earliest waiting retry of ``period`` is due (None: nothing waits)."""
-    return (Delivery.objects.filter(period=period.key, state=Delivery.RETRY)
-            .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())
+    return (
+        Delivery.objects.filter(period=period.key, state=Delivery.RETRY)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
 
 
 def sent_papers(subscriber_ids: Iterable[int], paper_ids: Iterable[int]) -> dict[int, set[int]]:
@@ -195,8 +233,10 @@ def sent_papers(subscriber_ids: Iterable[int], paper_ids: Iterable[int]) -> dict
         return found
     _, paper_table = _tables()
     q = connection.ops.quote_name
-    sql = (f"SELECT {q('subscriber_id')}, {q('paper_id')} FROM {paper_table} "
-           f"WHERE {q('subscriber_id')} IN ({', '.join(['%s'] * len(subscriber_ids))}) AND ")
+    sql = (
+        f"SELECT {q('subscriber_id')}, {q('paper_id')} FROM {paper_table} "
+        f"WHERE {q('subscriber_id')} IN ({', '.join(['%s'] * len(subscriber_ids))}) AND "
+    )
     papers_clause, papers_params = dialect.int_in(q("paper_id"), paper_ids)
     sql += papers_clause
     params = [*subscriber_ids, *papers_params]

@@ -24,8 +24,9 @@ class Subscriber(models.Model):
     FREQUENCIES = [(DAILY, "Daily (arXiv announcement days)"), (WEEKLY, "Weekly")]
 
     email = models.EmailField(max_length=254, unique=True)  # stored lower case
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="digest_subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="digest_subscriptions"
+    )
     status = models.CharField(max_length=16, choices=STATUSES, default=PENDING, db_index=True)
     frequency = models.CharField(max_length=8, choices=FREQUENCIES, default=DAILY)
     categories = models.CharField(max_length=512, blank=True, default="")  # space separated; empty: all
@@ -112,8 +113,9 @@ class OutboxMail(models.Model):
     text = models.TextField()
     html = models.TextField(blank=True, default="")
     headers = models.JSONField(default=dict)  # Message-ID fixed at creation: a resend is the same message
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     state = models.CharField(max_length=16, choices=STATES, default=PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -42,9 +42,13 @@ SEND_NOW_TIMEOUT = 10.0  # a page waits at most this long for the SMTP server; t
 def compose(to: str, subject: str, template: str, context: dict) -> EmailMultiAlternatives:
     """A text + HTML message from ``template``.txt and ``template``.html (Django templates)."""
     context = {"site_url": settings.BASE_URL, **context}
-    message = EmailMultiAlternatives(subject=subject, body=render_to_string(f"{template}.txt", context),
-                                     from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
-                                     headers={"Auto-Submitted": "auto-generated"})
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
 
@@ -55,13 +59,15 @@ def enqueue(message: EmailMultiAlternatives, kind: str, user=None) -> OutboxMail
     html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
     domain = urlsplit(settings.BASE_URL).hostname or "localhost"
     headers = {**message.extra_headers, "Message-ID": make_msgid("site", domain=domain)}
-    return OutboxMail.objects.create(kind=kind, to=to, subject=message.subject, text=message.body, html=html,
-                                     headers=headers, user=user)
+    return OutboxMail.objects.create(
+        kind=kind, to=to, subject=message.subject, text=message.body, html=html, headers=headers, user=user
+    )
 
 
 def as_message(mail: OutboxMail) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(subject=mail.subject, body=mail.text, from_email=settings.DEFAULT_FROM_EMAIL,
-                                     to=[mail.to], headers=mail.headers)
+    message = EmailMultiAlternatives(
+        subject=mail.subject, body=mail.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[mail.to], headers=mail.headers
+    )
     if mail.html:
         message.attach_alternative(mail.html, "text/html")
     return message
@@ -99,10 +105,15 @@ def send_due(limit: int = 100, now: dt.datetime | None = None) -> Outcome:
     outcome = Outcome()
     now = now or timezone.now()
     worker = new_worker_id()
-    due = (OutboxMail.objects.filter(Q(state=OutboxMail.PENDING, next_attempt_at__isnull=True)
-                                     | Q(state=OutboxMail.PENDING, next_attempt_at__lte=now)
-                                     | Q(state=OutboxMail.SENDING, claimed_at__lt=now - LEASE))
-           .order_by("id").values_list("id", flat=True)[:limit])
+    due = (
+        OutboxMail.objects.filter(
+            Q(state=OutboxMail.PENDING, next_attempt_at__isnull=True)
+            | Q(state=OutboxMail.PENDING, next_attempt_at__lte=now)
+            | Q(state=OutboxMail.SENDING, claimed_at__lt=now - LEASE)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
     ids = [pk for pk in due if _claim(pk, worker, now)]
     if not ids:
         return outcome
@@ -134,9 +145,12 @@ _OUTCOME_FIELD = {"sent": "sent", "queued": "retry", "failed": "failed"}
 
 def _claim(pk: int, worker: str, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
-    claimable = (Q(state=OutboxMail.PENDING) | Q(state=OutboxMail.SENDING, claimed_at__lt=now - LEASE))
-    return bool(OutboxMail.objects.filter(claimable, pk=pk).update(
-        state=OutboxMail.SENDING, claimed_by=worker, claimed_at=now, attempts=F("attempts") + 1))
+    claimable = Q(state=OutboxMail.PENDING) | Q(state=OutboxMail.SENDING, claimed_at__lt=now - LEASE)
+    return bool(
+        OutboxMail.objects.filter(claimable, pk=pk).update(
+            state=OutboxMail.SENDING, claimed_by=worker, claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
 
 
 def _send(connection, mail: OutboxMail, worker: str, raise_unavailable: bool = False) -> str:
@@ -164,13 +178,21 @@ def _retry(mail: OutboxMail, worker: str, error: str) -> str:
         log.error("outbox: %s to %s given up after %d attempts: %s", mail.kind, mail.to, attempts, error)
         return "failed"
     delay = min(config["DAILYPAPERS_OUTBOX_RETRY_BASE"] * 2 ** (attempts - 1), MAX_DELAY)
-    _finish(mail, worker, state=OutboxMail.PENDING, last_error=error,
-            next_attempt_at=timezone.now() + dt.timedelta(seconds=delay))
+    _finish(
+        mail,
+        worker,
+        state=OutboxMail.PENDING,
+        last_error=error,
+        next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
+    )
     log.info("outbox: %s to %s not sent (%s); retry in %.0f s", mail.kind, mail.to, error, delay)
     return "queued"
 
 
 def _finish(mail: OutboxMail, worker: str, **values) -> bool:
     """Leave 'sending' for a row we still hold (a taken-over claim is the new holder's)."""
-    return bool(OutboxMail.objects.filter(pk=mail.pk, state=OutboxMail.SENDING, claimed_by=worker)
-                .update(claimed_by="", claimed_at=None, **values))
+    return bool(
+        OutboxMail.objects.filter(pk=mail.pk, state=OutboxMail.SENDING, claimed_by=worker).update(
+            claimed_by="", claimed_at=None, **values
+        )
+    )

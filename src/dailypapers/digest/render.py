@@ -63,7 +63,7 @@ def author_line(names: Sequence[str]) -> str:
     """'A, B and C'; past MAX_AUTHORS names, the first five and 'and N more'."""
     names = [" ".join(n.split()) for n in names if n and n.strip()]
     if len(names) > MAX_AUTHORS:
-        return f"{', '.join(names[:MAX_AUTHORS - 1])} and {len(names) - MAX_AUTHORS + 1} more"
+        return f"{', '.join(names[: MAX_AUTHORS - 1])} and {len(names) - MAX_AUTHORS + 1} more"
     if len(names) > 1:
         return f"{', '.join(names[:-1])} and {names[-1]}"
     return names[0] if names else ""
@@ -76,7 +76,7 @@ def load_authors(paper_ids: Sequence[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     ids = list(paper_ids)
     for start in range(0, len(ids), 2000):
-        found.update(Paper.objects.filter(id__in=ids[start:start + 2000]).values_list("id", "authors"))
+        found.update(Paper.objects.filter(id__in=ids[start : start + 2000]).values_list("id", "authors"))
     return found
 
 
@@ -93,16 +93,25 @@ class PaperFragments:
         if paper.paper_id not in self._cache:
             if paper.paper_id not in self.authors:
                 self.authors.update(load_authors([paper.paper_id]))
-            context = {"url": paper_url(paper.arxiv_id), "arxiv_id": paper.arxiv_id, "title": " ".join(paper.title.split()),
-                       "authors": author_line(self.authors.get(paper.paper_id, [])),
-                       "summary": one_line(paper.abstract), "community_votes": paper.community_votes,
-                       "hf_upvotes": paper.hf_upvotes}
-            self._cache[paper.paper_id] = (mark_safe(self._html.render(context).strip()), self._text.render(context).strip())
+            context = {
+                "url": paper_url(paper.arxiv_id),
+                "arxiv_id": paper.arxiv_id,
+                "title": " ".join(paper.title.split()),
+                "authors": author_line(self.authors.get(paper.paper_id, [])),
+                "summary": one_line(paper.abstract),
+                "community_votes": paper.community_votes,
+                "hf_upvotes": paper.hf_upvotes,
+            }
+            self._cache[paper.paper_id] = (
+                mark_safe(self._html.render(context).strip()),
+                self._text.render(context).strip(),
+            )
         return self._cache[paper.paper_id]
 
 
-def build_digest(subscriber: Subscriber, period: Period, papers: Sequence[Candidate],
-                 fragments: PaperFragments | None = None) -> EmailMultiAlternatives:
+def build_digest(
+    subscriber: Subscriber, period: Period, papers: Sequence[Candidate], fragments: PaperFragments | None = None
+) -> EmailMultiAlternatives:
     """One subscriber's digest as a Django message (the sender uses a DigestRenderer for a whole run)."""
     return DigestRenderer(period, fragments).build(subscriber, papers)
 
@@ -210,10 +219,12 @@ class DigestMessage(EmailMultiAlternatives):
         return msg
 
 
-def _message(period: Period, count: int, text: str, html: str, to: str, headers: dict,
-             boundary: str | None = None) -> DigestMessage:
-    message = DigestMessage(subject=subject(period, count), body=text, from_email=settings.DEFAULT_FROM_EMAIL,
-                            to=[to], headers=headers)
+def _message(
+    period: Period, count: int, text: str, html: str, to: str, headers: dict, boundary: str | None = None
+) -> DigestMessage:
+    message = DigestMessage(
+        subject=subject(period, count), body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to], headers=headers
+    )
     message.attach_alternative(html, "text/html")
     if boundary is not None and boundary not in text and boundary not in html:
         message.boundary = boundary  # (else Django's generator picks one that is not in them)
@@ -256,8 +267,10 @@ class DigestRenderer:
         found = self._lists.get(key)
         if found is None:
             blocks = [self.fragments(p) for p in papers]
-            found = (self._list_text.render({"text_items": [text for _, text in blocks]}),
-                     mark_safe(self._list_html.render({"html_items": [html for html, _ in blocks]})))
+            found = (
+                self._list_text.render({"text_items": [text for _, text in blocks]}),
+                mark_safe(self._list_html.render({"html_items": [html for html, _ in blocks]})),
+            )
             self._lists[key] = found
             if len(self._lists) > self._max_lists:
                 self._lists.popitem(last=False)
@@ -272,8 +285,15 @@ class DigestRenderer:
         text = self._text.render({**context, "papers": text_list})
         html = self._html.render({**context, "papers": html_list})
         mid = f"<digest.{self.period.key.replace(':', '.')}.{subscriber.pk}@{self._domain}>"  # = message_id()
-        return _message(self.period, len(papers), text, html, subscriber.email,
-                        _headers(self.period, mid, links["unsubscribe"]), boundary=self._boundary)
+        return _message(
+            self.period,
+            len(papers),
+            text,
+            html,
+            subscriber.email,
+            _headers(self.period, mid, links["unsubscribe"]),
+            boundary=self._boundary,
+        )
 
 
 def build_confirmation(subscriber: Subscriber) -> EmailMultiAlternatives:

@@ -72,7 +72,9 @@ class CandidatePool:
         if phrase not in self._hits:
             pattern = re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
             # The substring test is cheap and rules out most papers before the regex runs.
-            self._hits[phrase] = frozenset(c.paper_id for c in self.ranked if phrase in c.text and pattern.search(c.text))
+            self._hits[phrase] = frozenset(
+                c.paper_id for c in self.ranked if phrase in c.text and pattern.search(c.text)
+            )
         return self._hits[phrase]
 
     def matching(self, preferences: Preferences) -> list[Candidate]:
@@ -81,7 +83,8 @@ class CandidatePool:
         included = frozenset().union(*map(self.hits, preferences.keywords)) if preferences.keywords else None
         excluded = frozenset().union(*map(self.hits, preferences.excluded))
         return [
-            c for c in self.ranked
+            c
+            for c in self.ranked
             if (not wanted or not wanted.isdisjoint(c.categories))
             and (included is None or c.paper_id in included)
             and c.paper_id not in excluded

@@ -50,9 +50,12 @@ class SendOptions:
     def from_config(cls, **overrides) -> SendOptions:
         config = settings.CONFIG
         values = dict(
-            rate=config["DAILYPAPERS_DIGEST_RATE"], max_attempts=config["DAILYPAPERS_DIGEST_MAX_ATTEMPTS"],
-            retry_base=config["DAILYPAPERS_DIGEST_RETRY_BASE"], retry_max_wait=config["DAILYPAPERS_DIGEST_RETRY_MAX_WAIT"],
-            bounce_limit=config["DAILYPAPERS_DIGEST_BOUNCE_LIMIT"], lease=config["DAILYPAPERS_DIGEST_LEASE"],
+            rate=config["DAILYPAPERS_DIGEST_RATE"],
+            max_attempts=config["DAILYPAPERS_DIGEST_MAX_ATTEMPTS"],
+            retry_base=config["DAILYPAPERS_DIGEST_RETRY_BASE"],
+            retry_max_wait=config["DAILYPAPERS_DIGEST_RETRY_MAX_WAIT"],
+            bounce_limit=config["DAILYPAPERS_DIGEST_BOUNCE_LIMIT"],
+            lease=config["DAILYPAPERS_DIGEST_LEASE"],
             window_days=config["DAILYPAPERS_DIGEST_WINDOW_DAYS"],
         )
         values.update(overrides)
@@ -99,8 +102,9 @@ class Composer:
         return pick(matched, already_sent, subscriber.top_n)
 
 
-def send_period(period: Period, options: SendOptions | None = None,
-                progress: Callable[[SendReport], None] | None = None) -> SendReport:
+def send_period(
+    period: Period, options: SendOptions | None = None, progress: Callable[[SendReport], None] | None = None
+) -> SendReport:
     """Send ``period``'s digests; raises mailer.MailConfigError (nothing claimed) if SMTP cannot work."""
     options = options or SendOptions.from_config()
     connection = mailer.open_checked()
@@ -132,7 +136,7 @@ def send_period(period: Period, options: SendOptions | None = None,
                         f"The SMTP server stopped answering ({exc}) and did not come back within "
                         f"{options.retry_max_wait:.0f} s; the unsent digests stay pending for the next run."
                     ) from exc
-                pause = min(options.retry_base * 2 ** outages, options.retry_max_wait)
+                pause = min(options.retry_base * 2**outages, options.retry_max_wait)
                 outages += 1
                 log.warning("SMTP server unavailable (%s); trying again in %.1f s", exc, pause)
                 time.sleep(pause)
@@ -158,10 +162,21 @@ def send_period_parallel(period: Period, options: SendOptions, workers: int) -> 
     mailer.close_quietly(mailer.open_checked())
     planned = ledger.plan(period)
     rate = options.rate / workers if options.rate > 0 else 0
-    command = [sys.executable, "-m", "dailypapers.cli.main", "digest", "send", "--period", period.key,
-               "--rate", repr(rate), "--json"]
-    children = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "dailypapers.cli.main",
+        "digest",
+        "send",
+        "--period",
+        period.key,
+        "--rate",
+        repr(rate),
+        "--json",
+    ]
+    children = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(workers)
+    ]
     report = SendReport(period=period.key, planned=planned)
     errors = []
     for child in children:
@@ -192,9 +207,17 @@ def _wait_for_retries(period: Period, options: SendOptions) -> bool:
     return True
 
 
-def _send_batch(batch: list[Delivery], composer: Composer, renderer: render.DigestRenderer, connection,
-                pacer: mailer.Pacer, worker: str, options: SendOptions, report: SendReport,
-                postman: ThreadPoolExecutor | None = None) -> None:
+def _send_batch(
+    batch: list[Delivery],
+    composer: Composer,
+    renderer: render.DigestRenderer,
+    connection,
+    pacer: mailer.Pacer,
+    worker: str,
+    options: SendOptions,
+    report: SendReport,
+    postman: ThreadPoolExecutor | None = None,
+) -> None:
     """Send each claimed row's mail, building the next one while the server answers the last.
 
     One mail is in flight at a time, on ``postman``'s single thread (the SMTP round trips wait on
@@ -230,8 +253,17 @@ def _send_batch(batch: list[Delivery], composer: Composer, renderer: render.Dige
         _settle(*in_flight, batch, worker, options, report)
 
 
-def _settle(index: int, delivery: Delivery, papers: list[Candidate], message, sending: Future,
-            batch: list[Delivery], worker: str, options: SendOptions, report: SendReport) -> None:
+def _settle(
+    index: int,
+    delivery: Delivery,
+    papers: list[Candidate],
+    message,
+    sending: Future,
+    batch: list[Delivery],
+    worker: str,
+    options: SendOptions,
+    report: SendReport,
+) -> None:
     """Wait for the server's reply to one mail and commit its outcome."""
     subscriber = delivery.subscriber
     try:
@@ -257,8 +289,11 @@ def _settle(index: int, delivery: Delivery, papers: list[Candidate], message, se
         report.suspended += int(suspended)
         return
     if not ledger.mark_sent(delivery, worker, [p.paper_id for p in papers], message.extra_headers["Message-ID"]):
-        log.warning("%s: sent, but another sender had taken the claim over (lease %.0f s too short?)",
-                    subscriber.email, options.lease)
+        log.warning(
+            "%s: sent, but another sender had taken the claim over (lease %.0f s too short?)",
+            subscriber.email,
+            options.lease,
+        )
     report.sent += 1
 
 
@@ -286,11 +321,14 @@ def dry_run(period: Period, window_days: int) -> list[tuple[str, int]]:
     """(email, paper count) for each active subscriber not yet served for ``period``; writes nothing."""
     composer = Composer(load_candidates(period, window_days))
     done = Delivery.objects.filter(period=period.key).exclude(state__in=[Delivery.PENDING, Delivery.RETRY])
-    subscribers = list(Subscriber.objects.filter(status=Subscriber.ACTIVE, frequency=period.frequency)
-                       .exclude(pk__in=done.values("subscriber_id")).order_by("pk"))
+    subscribers = list(
+        Subscriber.objects.filter(status=Subscriber.ACTIVE, frequency=period.frequency)
+        .exclude(pk__in=done.values("subscriber_id"))
+        .order_by("pk")
+    )
     result = []
     for start in range(0, len(subscribers), 500):
-        chunk = subscribers[start:start + 500]
+        chunk = subscribers[start : start + 500]
         already = ledger.sent_papers([s.pk for s in chunk], composer.paper_ids)
         result += [(s.email, len(composer.papers_for(s, already.get(s.pk, set())))) for s in chunk]
     return result

@@ -37,7 +37,8 @@ def subscribe(email: str, choices: Choices | None = None, user=None) -> tuple[Su
     choices = choices or Choices()
     with transaction.atomic():
         subscriber, created = Subscriber.objects.select_for_update().get_or_create(
-            email=normalise_email(email), defaults={"status": Subscriber.PENDING},
+            email=normalise_email(email),
+            defaults={"status": Subscriber.PENDING},
         )
         if subscriber.status != Subscriber.ACTIVE:
             # Not active yet (or any more): the requester may set the preferences the confirmation will enable.
@@ -46,15 +47,20 @@ def subscribe(email: str, choices: Choices | None = None, user=None) -> tuple[Su
             if user is not None and user.is_authenticated:
                 subscriber.user = user
             subscriber.save()
-        mail = outbox.enqueue(render.build_confirmation(subscriber), kind="digest-confirm",
-                              user=user if user is not None and user.is_authenticated else None)
+        mail = outbox.enqueue(
+            render.build_confirmation(subscriber),
+            kind="digest-confirm",
+            user=user if user is not None and user.is_authenticated else None,
+        )
     return subscriber, outbox.send_now(mail)
 
 
 def of_user(user) -> Subscriber | None:
     """The subscription of a logged-in reader: linked to the account, else under its address."""
-    return (Subscriber.objects.filter(user=user).order_by("-updated_at").first()
-            or Subscriber.objects.filter(email=normalise_email(user.email)).first())
+    return (
+        Subscriber.objects.filter(user=user).order_by("-updated_at").first()
+        or Subscriber.objects.filter(email=normalise_email(user.email)).first()
+    )
 
 
 def subscribe_account(user, choices: Choices) -> Subscriber:
@@ -95,7 +101,8 @@ def unsubscribe(subscriber: Subscriber) -> Subscriber:
             subscriber.unsubscribed_at = timezone.now()
             subscriber.save()
         Delivery.objects.filter(subscriber=subscriber, state__in=[Delivery.PENDING, Delivery.RETRY]).update(
-            state=Delivery.CANCELLED)
+            state=Delivery.CANCELLED
+        )
     return subscriber
 
 

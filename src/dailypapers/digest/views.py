@@ -49,15 +49,23 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     ratelimit.limit_mail(request, form.cleaned_data["email"], user=user)
     _, mailed = subscriptions.subscribe(form.cleaned_data["email"], form.choices(), user=user)
     if mailed != "sent":
-        return render(request, "digest/message.html", {
-            "title": "Check your inbox soon",
-            "text": f"Our mail server did not take the mail to {form.cleaned_data['email']} just now; we keep trying "
-                    "and it will arrive within minutes. Follow its link to start receiving digests.",
-        })
-    return render(request, "digest/message.html", {
-        "title": "Check your inbox",
-        "text": f"We sent a mail to {form.cleaned_data['email']}. Follow its link to start receiving digests.",
-    })
+        return render(
+            request,
+            "digest/message.html",
+            {
+                "title": "Check your inbox soon",
+                "text": f"Our mail server did not take the mail to {form.cleaned_data['email']} just now; we keep trying "
+                "and it will arrive within minutes. Follow its link to start receiving digests.",
+            },
+        )
+    return render(
+        request,
+        "digest/message.html",
+        {
+            "title": "Check your inbox",
+            "text": f"We sent a mail to {form.cleaned_data['email']}. Follow its link to start receiving digests.",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -69,10 +77,15 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "digest/confirm.html", {"subscriber": subscriber})
     subscriptions.confirm(subscriber)
-    return render(request, "digest/message.html", {
-        "title": "Subscribed", "text": f"{subscriber.email} will receive {subscriber.frequency} digests.",
-        "links": manage_links(subscriber),
-    })
+    return render(
+        request,
+        "digest/message.html",
+        {
+            "title": "Subscribed",
+            "text": f"{subscriber.email} will receive {subscriber.frequency} digests.",
+            "links": manage_links(subscriber),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,10 +102,18 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
             saved = True
     else:
         form = PreferencesForm.for_subscriber(subscriber)
-    return render(request, "digest/preferences.html", {
-        "form": form, "subscriber": subscriber, "saved": saved, "links": manage_links(subscriber),
-        "active": subscriber.status == Subscriber.ACTIVE,
-    }, status=200 if form.is_bound is False or form.is_valid() else 400)
+    return render(
+        request,
+        "digest/preferences.html",
+        {
+            "form": form,
+            "subscriber": subscriber,
+            "saved": saved,
+            "links": manage_links(subscriber),
+            "active": subscriber.status == Subscriber.ACTIVE,
+        },
+        status=200 if form.is_bound is False or form.is_valid() else 400,
+    )
 
 
 # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" here without cookies or a CSRF
@@ -107,7 +128,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "digest/unsubscribe.html", {"subscriber": subscriber})
     subscriptions.unsubscribe(subscriber)
-    return render(request, "digest/message.html", {
-        "title": "Unsubscribed", "text": f"{subscriber.email} will receive no more digests.",
-        "links": {"preferences": manage_links(subscriber)["preferences"]},
-    })
+    return render(
+        request,
+        "digest/message.html",
+        {
+            "title": "Unsubscribed",
+            "text": f"{subscriber.email} will receive no more digests.",
+            "links": {"preferences": manage_links(subscriber)["preferences"]},
+        },
+    )

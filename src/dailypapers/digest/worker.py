@@ -59,8 +59,13 @@ def sync() -> None:
     call_command("media", "fetch", "--limit", str(MEDIA_PER_ROUND))
 
 
-def tick(now: dt.datetime, plan: schedule.Schedule, options: SendOptions | None = None,
-         do_sync: Callable[[], None] = sync, jobs: Callable[[], object] = send_site_mail) -> list[SendReport]:
+def tick(
+    now: dt.datetime,
+    plan: schedule.Schedule,
+    options: SendOptions | None = None,
+    do_sync: Callable[[], None] = sync,
+    jobs: Callable[[], object] = send_site_mail,
+) -> list[SendReport]:
     """One round: the small jobs, sync, then send every due period (idempotent)."""
     jobs()
     try:
@@ -80,8 +85,12 @@ def seconds_until_next(now: dt.datetime, plan: schedule.Schedule) -> float:
     return min(max((upcoming - now).total_seconds(), 1.0), MAX_SLEEP)
 
 
-def run_forever(plan: schedule.Schedule, clock: Callable[[], dt.datetime], do_sync: Callable[[], None] = sync,
-                jobs: Callable[[], object] = send_site_mail) -> None:
+def run_forever(
+    plan: schedule.Schedule,
+    clock: Callable[[], dt.datetime],
+    do_sync: Callable[[], None] = sync,
+    jobs: Callable[[], object] = send_site_mail,
+) -> None:
     done: set[tuple[str, ...]] = set()
     while True:
         now = clock()
@@ -108,4 +117,3 @@ def describe(now: dt.datetime, plan: schedule.Schedule) -> list[str]:
 
 def _local(moment: dt.datetime) -> str:
     return moment.astimezone(schedule.EASTERN).strftime("%a %Y-%m-%d %H:%M %Z")
-

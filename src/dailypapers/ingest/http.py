@@ -39,8 +39,10 @@ class SourceUnreachable(SourceUnavailable):
     within one run, so it is said at once instead of after minutes of back-off."""
 
     def __init__(self, host: str, why: str) -> None:
-        super().__init__(f"cannot reach {host}: {why}; is the network up? Nothing was fetched from it; "
-                         "run sync again when it answers")
+        super().__init__(
+            f"cannot reach {host}: {why}; is the network up? Nothing was fetched from it; "
+            "run sync again when it answers"
+        )
         self.host = host
 
 
@@ -147,15 +149,17 @@ class HttpClient:
                 return self._fetch(full_url, host, max_bytes)
             except _Retryable as failure:
                 if attempt == attempts:
-                    raise SourceUnavailable(
-                        f"GET {full_url} failed {attempts} times; last: {failure.reason}") from None
+                    raise SourceUnavailable(f"GET {full_url} failed {attempts} times; last: {failure.reason}") from None
                 wait = failure.retry_after if failure.retry_after is not None else self._backoff(attempt)
                 if wait > self.max_wait:
                     raise SourceUnavailable(
                         f"GET {full_url}: {failure.reason} and the source asks us to wait {wait:.0f} s, "
-                        f"longer than DAILYPAPERS_HTTP_MAX_WAIT ({self.max_wait:.0f} s); try again later") from None
+                        f"longer than DAILYPAPERS_HTTP_MAX_WAIT ({self.max_wait:.0f} s); try again later"
+                    ) from None
                 attempt += 1
-                self._notify(f"{failure.reason} from {host}; retrying in {wait:.1f} s (attempt {attempt} of {attempts})")
+                self._notify(
+                    f"{failure.reason} from {host}; retrying in {wait:.1f} s (attempt {attempt} of {attempts})"
+                )
                 self._sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
@@ -183,8 +187,9 @@ class HttpClient:
         except urllib.error.HTTPError as exc:
             exc.close()
             if exc.code == 429 or exc.code >= 500:
-                raise _Retryable(f"HTTP {exc.code} {exc.reason}".rstrip(),
-                                 retry_after_seconds(exc.headers.get("Retry-After"))) from None
+                raise _Retryable(
+                    f"HTTP {exc.code} {exc.reason}".rstrip(), retry_after_seconds(exc.headers.get("Retry-After"))
+                ) from None
             raise HttpStatusError(url, exc.code, str(exc.reason or "")) from None
         except TimeoutError:
             raise _Retryable(f"no answer within {self.timeout:g} s") from None

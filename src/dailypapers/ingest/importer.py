@@ -49,7 +49,10 @@ class ImportSummary:
         self.unchanged += counts.unchanged
 
     def as_dict(self) -> dict:
-        counts = {k: getattr(self, k) for k in ("files", "read", "new", "updated", "unchanged", "rejected", "skipped", "fields_dropped")}
+        counts = {
+            k: getattr(self, k)
+            for k in ("files", "read", "new", "updated", "unchanged", "rejected", "skipped", "fields_dropped")
+        }
         return {**counts, "skipped_files": len(self.skipped_files)}
 
 
@@ -91,9 +94,11 @@ def _limits() -> dict:
     from django.conf import settings
 
     config = settings.CONFIG
-    return {"max_ratio": float(config["DAILYPAPERS_IMPORT_MAX_GZIP_RATIO"]),
-            "max_line": int(config["DAILYPAPERS_IMPORT_MAX_LINE_MB"]) << 20,
-            "max_document": int(config["DAILYPAPERS_IMPORT_MAX_DOCUMENT_MB"]) << 20}
+    return {
+        "max_ratio": float(config["DAILYPAPERS_IMPORT_MAX_GZIP_RATIO"]),
+        "max_line": int(config["DAILYPAPERS_IMPORT_MAX_LINE_MB"]) << 20,
+        "max_document": int(config["DAILYPAPERS_IMPORT_MAX_DOCUMENT_MB"]) << 20,
+    }
 
 
 def _open(path: Path) -> InputFile:
@@ -187,7 +192,10 @@ def import_paths(
 def _checkpoint_for(path: Path, fmt: str) -> ImportCheckpoint:
     stat = path.stat()
     checkpoint, _ = ImportCheckpoint.objects.get_or_create(
-        path=str(path.resolve()), size=stat.st_size, mtime_ns=stat.st_mtime_ns, defaults={"format": fmt},
+        path=str(path.resolve()),
+        size=stat.st_size,
+        mtime_ns=stat.st_mtime_ns,
+        defaults={"format": fmt},
     )
     if checkpoint.finished or checkpoint.format != fmt:  # a finished file imports again from the top
         checkpoint.items_done, checkpoint.finished, checkpoint.format = 0, False, fmt

@@ -68,8 +68,13 @@ def media_client(config: Mapping[str, Any], hosts: set[str], **overrides: Any) -
     return HttpClient(config["DAILYPAPERS_USER_AGENT"], **options)
 
 
-def fetch_queued(config: Mapping[str, Any], *, limit: int | None = None,
-                 progress: Callable[[int, int], None] | None = None, **client_options: Any) -> FetchSummary:
+def fetch_queued(
+    config: Mapping[str, Any],
+    *,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **client_options: Any,
+) -> FetchSummary:
     """Fetch every due image (or ``limit`` of them); ``progress(done, total)`` after each."""
     max_bytes = int(config["DAILYPAPERS_MEDIA_MAX_BYTES"])
     items = store.due(int(config["DAILYPAPERS_MEDIA_MAX_ATTEMPTS"]), limit)
@@ -88,8 +93,12 @@ def fetch_queued(config: Mapping[str, Any], *, limit: int | None = None,
             content_type = sniff_image(response.body)
             if content_type is None:
                 claimed = response.headers.get("Content-Type", "no Content-Type")
-                _refuse(summary, item, f"GET {item.url}: not an image we show (PNG, JPEG, GIF, WebP, SVG); "
-                                       f"the server sent {claimed}, {len(response.body):,} bytes")
+                _refuse(
+                    summary,
+                    item,
+                    f"GET {item.url}: not an image we show (PNG, JPEG, GIF, WebP, SVG); "
+                    f"the server sent {claimed}, {len(response.body):,} bytes",
+                )
             else:
                 store.store_file(item, response.body, content_type)
                 summary.fetched += 1

@@ -110,7 +110,8 @@ class InputFile:
             raise InputRefused(
                 f"{self.path}: refused: it expands more than {self.max_ratio:g} times its compressed size "
                 f"({produced >> 20} MiB from {consumed >> 10} KiB so far), which looks like a decompression bomb; "
-                "raise DAILYPAPERS_IMPORT_MAX_GZIP_RATIO if the file is genuine")
+                "raise DAILYPAPERS_IMPORT_MAX_GZIP_RATIO if the file is genuine"
+            )
 
     def head(self, size: int) -> bytes:
         """The first ``size`` decompressed bytes (fewer for a short or damaged file); rewinds."""
@@ -136,7 +137,8 @@ class InputFile:
             if got > self.max_document:
                 raise InputRefused(
                     f"{self.path}: refused: more than {self.max_document >> 20} MiB once decompressed, and this "
-                    "format is read as one document; split the file or raise DAILYPAPERS_IMPORT_MAX_DOCUMENT_MB")
+                    "format is read as one document; split the file or raise DAILYPAPERS_IMPORT_MAX_DOCUMENT_MB"
+                )
             parts.append(chunk)
         return b"".join(parts)
 
@@ -162,7 +164,7 @@ class InputFile:
                         if partial_size > self.max_line:
                             partial, partial_size, skipping = [], 0, True
                     break
-                piece = chunk[start:end + 1]
+                piece = chunk[start : end + 1]
                 start = end + 1
                 number += 1
                 if skipping or partial_size + len(piece) > self.max_line:

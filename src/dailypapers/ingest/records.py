@@ -28,10 +28,16 @@ class RecordError(ValueError):
 def split_arxiv_id(raw: str) -> tuple[str, int | None]:
     """'2401.01234v3' -> ('2401.01234', 3); also accepts abs/pdf URLs and oai identifiers."""
     text = (raw or "").strip()
-    for prefix in ("oai:arXiv.org:", "http://arxiv.org/abs/", "https://arxiv.org/abs/",
-                   "http://arxiv.org/pdf/", "https://arxiv.org/pdf/", "arxiv.org/abs/"):
+    for prefix in (
+        "oai:arXiv.org:",
+        "http://arxiv.org/abs/",
+        "https://arxiv.org/abs/",
+        "http://arxiv.org/pdf/",
+        "https://arxiv.org/pdf/",
+        "arxiv.org/abs/",
+    ):
         if text.lower().startswith(prefix.lower()):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     if text.lower().endswith(".pdf"):
         text = text[:-4]
     match = _ARXIV_ID.match(text)
@@ -40,7 +46,9 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
     arxiv_id = match.group("id")
     if "/" in arxiv_id:  # old style: archive part lower case, subject class upper
         archive, number = arxiv_id.split("/")
-        arxiv_id = f"{archive.split('.')[0].lower()}{'.' + archive.split('.')[1].upper() if '.' in archive else ''}/{number}"
+        arxiv_id = (
+            f"{archive.split('.')[0].lower()}{'.' + archive.split('.')[1].upper() if '.' in archive else ''}/{number}"
+        )
     version = int(match.group("v")) if match.group("v") else None
     if version is not None and not 1 <= version <= _MAX_VERSION:
         raise RecordError(f"id: {raw!r} has a version out of range (v1 to v{_MAX_VERSION})")

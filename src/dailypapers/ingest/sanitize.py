@@ -24,11 +24,22 @@ MAX_INT = 2**31 - 1
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 # Column max_length of each text field that has one (Paper and DailyEntry in store/models.py).
-PAPER_LIMITS = {"arxiv_id": 64, "primary_category": 32, "categories": 512, "doi": 256, "license": 256,
-                "submitter": 256}
+PAPER_LIMITS = {"arxiv_id": 64, "primary_category": 32, "categories": 512, "doi": 256, "license": 256, "submitter": 256}
 ENTRY_LIMITS = {"submitted_by": 256, "organization": 256, "github_repo": 512, "project_page": 512}
-_ONE_LINE = {"title", "primary_category", "comments", "journal_ref", "doi", "license", "submitter",
-             "submitted_by", "organization", "ai_summary", "github_repo", "project_page"}
+_ONE_LINE = {
+    "title",
+    "primary_category",
+    "comments",
+    "journal_ref",
+    "doi",
+    "license",
+    "submitter",
+    "submitted_by",
+    "organization",
+    "ai_summary",
+    "github_repo",
+    "project_page",
+}
 
 
 def strip_unsafe(value: str) -> str:
@@ -46,8 +57,17 @@ def _clean_str(value: str, one_line: bool) -> str | None:
 
 
 _TEXT_FIELDS = {
-    PaperRecord: ("arxiv_id", "title", "abstract", "primary_category", "comments", "journal_ref", "doi",
-                  "license", "submitter"),
+    PaperRecord: (
+        "arxiv_id",
+        "title",
+        "abstract",
+        "primary_category",
+        "comments",
+        "journal_ref",
+        "doi",
+        "license",
+        "submitter",
+    ),
     DailyEntryRecord: ("submitted_by", "github_repo", "project_page", "organization", "ai_summary"),
 }
 _LIST_FIELDS = {PaperRecord: ("authors", "categories"), DailyEntryRecord: ("ai_keywords",)}
@@ -55,17 +75,26 @@ _LIST_FIELDS = {PaperRecord: ("authors", "categories"), DailyEntryRecord: ("ai_k
 
 _GET_TEXT = {kind: attrgetter(*names) for kind, names in _TEXT_FIELDS.items()}
 _GET_LISTS = {kind: attrgetter(*names, "notes") for kind, names in _LIST_FIELDS.items()}  # "notes": always a tuple
-_TEXT_LIMITS = {PaperRecord: {k: v for k, v in PAPER_LIMITS.items() if k != "categories"}, DailyEntryRecord: ENTRY_LIMITS}
+_TEXT_LIMITS = {
+    PaperRecord: {k: v for k, v in PAPER_LIMITS.items() if k != "categories"},
+    DailyEntryRecord: ENTRY_LIMITS,
+}
 _GET_LIMITED = {kind: attrgetter(*limits) for kind, limits in _TEXT_LIMITS.items()}
 
 
 def _is_clean(record: PaperRecord | DailyEntryRecord, kind: type, text_clean: bool = False) -> bool:
     """One regex pass over all the record's text (skipped when the parser vouches for it) and a
     length check per limited field (hot path: every record of a bulk import comes through here)."""
-    if isinstance(record, PaperRecord) and record.categories and len(" ".join(record.categories)) > PAPER_LIMITS["categories"]:
+    if (
+        isinstance(record, PaperRecord)
+        and record.categories
+        and len(" ".join(record.categories)) > PAPER_LIMITS["categories"]
+    ):
         return False
-    if not all(not value or len(value) <= limit
-               for value, limit in zip(_GET_LIMITED[kind](record), _TEXT_LIMITS[kind].values(), strict=True)):
+    if not all(
+        not value or len(value) <= limit
+        for value, limit in zip(_GET_LIMITED[kind](record), _TEXT_LIMITS[kind].values(), strict=True)
+    ):
         return False
     if text_clean:
         return True
@@ -76,8 +105,9 @@ def _is_clean(record: PaperRecord | DailyEntryRecord, kind: type, text_clean: bo
     text = "".join(parts)
     # str.isprintable is several times faster than the regex; ASCII text without control
     # characters but newlines, tabs and CRs is printable once those are removed.
-    if not (text.isascii() and text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()) \
-            and _UNSAFE.search(text):
+    if not (
+        text.isascii() and text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
+    ) and _UNSAFE.search(text):
         return False
     return True
 
@@ -101,7 +131,11 @@ def _clean_fields(record: PaperRecord | DailyEntryRecord, limits: dict[str, int]
         items = getattr(record, name)
         if items and any(_UNSAFE.search(item) for item in items if isinstance(item, str)):
             setattr(record, name, [c for item in items if (c := _clean_str(item, True)) is not None])
-    if isinstance(record, PaperRecord) and record.categories and len(" ".join(record.categories)) > limits["categories"]:
+    if (
+        isinstance(record, PaperRecord)
+        and record.categories
+        and len(" ".join(record.categories)) > limits["categories"]
+    ):
         record.notes.append(f"categories: longer than {limits['categories']} characters; field dropped")
         record.categories = None
         record.primary_category = None
@@ -144,8 +178,10 @@ P = ParamSpec("P")
 
 def finished(parser: Callable[P, Iterable[Record]]) -> Callable[P, Iterator[Record]]:
     """Decorate a parser so every item it yields goes through ``finish``."""
+
     @wraps(parser)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[Record]:
         for item in parser(*args, **kwargs):
             yield finish(item)
+
     return wrapper

@@ -69,8 +69,10 @@ class SourceResult:
 
     def summary(self) -> str:
         name = f"{self.source} ({self.method})" if self.method else self.source
-        line = (f"{name}: {self.pages} page(s), read {self.read}, new {self.new}, updated {self.updated}, "
-                f"unchanged {self.unchanged}, rejected {self.rejected}, skipped {self.skipped}")
+        line = (
+            f"{name}: {self.pages} page(s), read {self.read}, new {self.new}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}, skipped {self.skipped}"
+        )
         return f"{line}; FAILED: {self.error}" if self.error else line
 
 
@@ -98,8 +100,10 @@ class SyncRun:
         limit = int(self.config["DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS"])
         earliest = self.today - dt.timedelta(days=limit)
         if held < earliest:
-            self.progress(f"{source}: the database holds papers up to {held}, more than {limit} days ago; "
-                          f"starting at {earliest} (DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS; --from {held} fills the gap)")
+            self.progress(
+                f"{source}: the database holds papers up to {held}, more than {limit} days ago; "
+                f"starting at {earliest} (DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS; --from {held} fills the gap)"
+            )
             return earliest
         start = min(held, self.today)
         self.progress(f"{source}: first sync; continuing from {start}, the newest day the database holds")
@@ -158,6 +162,7 @@ def _guarded(result: SourceResult, harvest: Callable[[SyncRun, SourceResult], No
 
 # -- shared ---------------------------------------------------------------------------------
 
+
 def newest_day_held(source: str) -> dt.date | None:
     """The newest day of the data already held for ``source``: arXiv's newest announcement or
     submission day, or the newest Hugging Face daily list."""
@@ -199,9 +204,15 @@ def _page_failure(items: Iterable[Record]) -> str | None:
     return None
 
 
-def _commit(run: SyncRun, result: SourceResult, items: Iterable[Record], where: str,
-            keep: Callable[[PaperRecord | DailyEntryRecord], bool] = lambda record: True,
-            state_key: str | None = None, state: Mapping[str, Any] | None = None) -> None:
+def _commit(
+    run: SyncRun,
+    result: SourceResult,
+    items: Iterable[Record],
+    where: str,
+    keep: Callable[[PaperRecord | DailyEntryRecord], bool] = lambda record: True,
+    state_key: str | None = None,
+    state: Mapping[str, Any] | None = None,
+) -> None:
     """Write one page's records and, in the same transaction, the state it brings the source to."""
     records: list[PaperRecord | DailyEntryRecord] = []
     for item in items:
@@ -232,6 +243,7 @@ def _commit(run: SyncRun, result: SourceResult, items: Iterable[Record], where: 
 
 # -- arXiv OAI-PMH --------------------------------------------------------------------------
 
+
 def _oai(run: SyncRun, result: SourceResult) -> None:
     """Harvest each configured set with ListRecords, following resumption tokens."""
     for set_spec in run.config["DAILYPAPERS_SYNC_SETS"] or [None]:
@@ -247,8 +259,11 @@ def _oai_list(run: SyncRun, result: SourceResult, set_spec: str | None) -> None:
     listing: dict[str, Any] = state.get("list") or {}
     if run.since is not None or not token:  # an explicit --from starts a new list
         token = None
-        listing = {"from": (run.since or _day(state.get("from")) or run.first_day("arxiv")).isoformat(),
-                   "until": run.until.isoformat() if run.until else None, "started": None}
+        listing = {
+            "from": (run.since or _day(state.get("from")) or run.first_day("arxiv")).isoformat(),
+            "until": run.until.isoformat() if run.until else None,
+            "started": None,
+        }
     else:
         run.progress(f"arxiv: {key}: resuming an unfinished harvest at resumption token {token}")
     categories = run.config["DAILYPAPERS_SYNC_CATEGORIES"]
@@ -257,8 +272,11 @@ def _oai_list(run: SyncRun, result: SourceResult, set_spec: str | None) -> None:
         if token:
             params = {"verb": "ListRecords", "resumptionToken": token}
         else:
-            params = {"verb": "ListRecords", "metadataPrefix": run.config["DAILYPAPERS_SYNC_METADATA_PREFIX"],
-                      "from": listing["from"]}
+            params = {
+                "verb": "ListRecords",
+                "metadataPrefix": run.config["DAILYPAPERS_SYNC_METADATA_PREFIX"],
+                "from": listing["from"],
+            }
             if set_spec:
                 params["set"] = set_spec
             if listing["until"]:
@@ -282,11 +300,20 @@ def _oai_list(run: SyncRun, result: SourceResult, set_spec: str | None) -> None:
             if listing["until"] is None:  # an open-ended list brings us up to its start
                 new_state["from"] = listing["started"]
         before = result.new, result.updated
-        _commit(run, result, page.records, response.url, keep=lambda r: not isinstance(r, PaperRecord) or in_categories(r, categories),
-                state_key=key, state=new_state)
+        _commit(
+            run,
+            result,
+            page.records,
+            response.url,
+            keep=lambda r: not isinstance(r, PaperRecord) or in_categories(r, categories),
+            state_key=key,
+            state=new_state,
+        )
         size = f" of {page.complete_list_size}" if page.complete_list_size else ""
-        run.progress(f"arxiv: {key}: page {result.pages}: {len(page.records)} record(s){size}, "
-                     f"new {result.new - before[0]}, updated {result.updated - before[1]}")
+        run.progress(
+            f"arxiv: {key}: page {result.pages}: {len(page.records)} record(s){size}, "
+            f"new {result.new - before[0]}, updated {result.updated - before[1]}"
+        )
         if not page.resumption_token:
             return
         token = page.resumption_token
@@ -297,6 +324,7 @@ def sync_arxiv_oai(run: SyncRun) -> SourceResult:
 
 
 # -- arXiv API (Atom) -----------------------------------------------------------------------
+
 
 def api_query(categories: Sequence[str]) -> str:
     """search_query for the categories; an archive ("cs") matches all its categories."""
@@ -323,21 +351,27 @@ def _api(run: SyncRun, result: SourceResult) -> None:
 
     start = 0
     while True:
-        params = {"search_query": api_query(categories), "sortBy": "submittedDate", "sortOrder": "descending",
-                  "start": str(start), "max_results": str(run.api_page_size)}
+        params = {
+            "search_query": api_query(categories),
+            "sortBy": "submittedDate",
+            "sortOrder": "descending",
+            "start": str(start),
+            "max_results": str(run.api_page_size),
+        }
         response = run.client.get(run.config["DAILYPAPERS_ARXIV_API_URL"], params)
         items = list(parse_atom(response.body))
         failure = _page_failure(items)
         if failure:
             raise PageError(f"{response.url}: {failure}")
-        days = [item.first_submitted.date() for item in items
-                if isinstance(item, PaperRecord) and item.first_submitted]
+        days = [item.first_submitted.date() for item in items if isinstance(item, PaperRecord) and item.first_submitted]
         recent = [d for d in days if d >= since] + ([newest] if newest else [])
         newest = max(recent, default=None)
         before = result.new, result.updated
         _commit(run, result, items, response.url, keep=keep)
-        run.progress(f"arxiv: api page {result.pages} (start {start}): {len(items)} entries, "
-                     f"new {result.new - before[0]}, updated {result.updated - before[1]}")
+        run.progress(
+            f"arxiv: api page {result.pages} (start {start}): {len(items)} entries, "
+            f"new {result.new - before[0]}, updated {result.updated - before[1]}"
+        )
         # Results come newest first: once a page reaches past `since`, the rest is older still.
         if any(d < since for d in days) or len(items) < run.api_page_size:
             break
@@ -351,6 +385,7 @@ def sync_arxiv_api(run: SyncRun) -> SourceResult:
 
 
 # -- Hugging Face daily papers --------------------------------------------------------------
+
 
 def _hf(run: SyncRun, result: SourceResult) -> None:
     """Fetch each day's list, from the last day done (its votes moved on) through today."""
@@ -366,10 +401,17 @@ def _hf(run: SyncRun, result: SourceResult) -> None:
             raise PageError(f"{response.url}: {failure}")
         before = result.new, result.updated
         # Weekends and holidays usually answer an empty list; we ask anyway rather than assume.
-        _commit(run, result, items, response.url,
-                state_key=key if run.until is None else None, state={**state, "last_day": day.isoformat()})
-        run.progress(f"hf: {day}: {len(items)} entries, new {result.new - before[0]}, "
-                     f"updated {result.updated - before[1]}")
+        _commit(
+            run,
+            result,
+            items,
+            response.url,
+            state_key=key if run.until is None else None,
+            state={**state, "last_day": day.isoformat()},
+        )
+        run.progress(
+            f"hf: {day}: {len(items)} entries, new {result.new - before[0]}, updated {result.updated - before[1]}"
+        )
         day += _ONE_DAY
 
 

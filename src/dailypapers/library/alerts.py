@@ -52,10 +52,16 @@ def body(saved: SavedSearch, papers) -> str:
     base = settings.BASE_URL
     lines = [f"New papers matching your saved search “{saved.name}” ({saved.query}):", ""]
     for paper in papers:
-        lines += [paper.title, f"  {', '.join(paper.authors[:6])}{' et al.' if len(paper.authors) > 6 else ''}",
-                  f"  {base}{reverse('web:paper', args=[paper.arxiv_id])}", ""]
-    lines += [f"All matches: {base}{reverse('library:search', args=[saved.pk])}",
-              "Change how often this comes on that page (Mail me: off)."]
+        lines += [
+            paper.title,
+            f"  {', '.join(paper.authors[:6])}{' et al.' if len(paper.authors) > 6 else ''}",
+            f"  {base}{reverse('web:paper', args=[paper.arxiv_id])}",
+            "",
+        ]
+    lines += [
+        f"All matches: {base}{reverse('library:search', args=[saved.pk])}",
+        "Change how often this comes on that page (Mail me: off).",
+    ]
     return "\n".join(lines)
 
 
@@ -87,8 +93,11 @@ def send_due(now: dt.datetime | None = None, dry_run: bool = False) -> SendResul
             continue
         if not _claim(saved, since, now):
             continue  # another worker (or `searches send`) took this period's mail
-        message = EmailMessage(f"{len(fresh)} new paper{'s' if len(fresh) != 1 else ''} for “{saved.name}”",
-                               body(saved, fresh), to=[saved.user.email])
+        message = EmailMessage(
+            f"{len(fresh)} new paper{'s' if len(fresh) != 1 else ''} for “{saved.name}”",
+            body(saved, fresh),
+            to=[saved.user.email],
+        )
         try:
             message.send()
         except (OSError, smtplib.SMTPException) as exc:

@@ -56,7 +56,9 @@ class _Body(Schema):
 
 
 # The BibTeX operations answer text, not JSON: declared so (openapi_extra merges into the 200).
-BIBTEX = {"responses": {200: {"description": "BibTeX", "content": {"application/x-bibtex": {"schema": {"type": "string"}}}}}}
+BIBTEX = {
+    "responses": {200: {"description": "BibTeX", "content": {"application/x-bibtex": {"schema": {"type": "string"}}}}}
+}
 
 
 class CollectionOut(Schema):
@@ -108,7 +110,9 @@ def _out(c: Collection, size: int) -> CollectionOut:
     return CollectionOut(id=c.pk, name=c.name, papers=size, shared=bool(c.share_token))
 
 
-@router.get("/collections", auth=_auth(), response={200: list[CollectionOut], **AUTH_ERRORS}, summary="Your collections")
+@router.get(
+    "/collections", auth=_auth(), response={200: list[CollectionOut], **AUTH_ERRORS}, summary="Your collections"
+)
 def list_collections(request: HttpRequest):
     return [_out(c, c.size) for c in collections.owned(request.auth)]
 
@@ -118,11 +122,18 @@ def create_collection(request: HttpRequest, data: CollectionIn):
     return Status(201, _out(collections.create(request.auth, data.name), 0))
 
 
-@router.get("/collections/{pk}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="A collection's papers, in order, with notes")
+@router.get(
+    "/collections/{pk}",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="A collection's papers, in order, with notes",
+)
 def get_collection(request: HttpRequest, pk: CollectionId):
     found = _mine(request, pk)
-    items = [{"id": i.paper.arxiv_id, "title": i.paper.title, "note": i.note, "added": i.added_at.isoformat()}
-             for i in collections.items(found)]
+    items = [
+        {"id": i.paper.arxiv_id, "title": i.paper.title, "note": i.note, "added": i.added_at.isoformat()}
+        for i in collections.items(found)
+    ]
     return {"id": found.pk, "name": found.name, "shared": bool(found.share_token), "papers": items}
 
 
@@ -137,7 +148,12 @@ class NoteIn(Schema):
     note: str = Field(max_length=10_000)
 
 
-@router.patch("/collections/{pk}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Rename a collection, or turn its public link on or off")
+@router.patch(
+    "/collections/{pk}",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="Rename a collection, or turn its public link on or off",
+)
 def patch_collection(request: HttpRequest, pk: CollectionId, data: CollectionPatch):
     found = _mine(request, pk)
     if data.name is not None:
@@ -145,8 +161,12 @@ def patch_collection(request: HttpRequest, pk: CollectionId, data: CollectionPat
     if data.shared is not None:
         found = collections.share(request.auth, found.pk, data.shared)
     path = reverse("library:shared", args=[found.share_token]) if found.share_token else None
-    return {"id": found.pk, "name": found.name, "shared": bool(found.share_token),
-            "url": request.build_absolute_uri(path) if path else None}
+    return {
+        "id": found.pk,
+        "name": found.name,
+        "shared": bool(found.share_token),
+        "url": request.build_absolute_uri(path) if path else None,
+    }
 
 
 @router.delete("/collections/{pk}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Delete a collection")
@@ -155,41 +175,76 @@ def delete_collection(request: HttpRequest, pk: CollectionId):
     return {"deleted": collections.delete(request.auth, found.pk)}
 
 
-@router.put("/collections/{pk}/papers/{path:paper_id}/note", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Set the note on a saved paper")
+@router.put(
+    "/collections/{pk}/papers/{path:paper_id}/note",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="Set the note on a saved paper",
+)
 def put_note(request: HttpRequest, pk: CollectionId, paper_id: PaperId, data: NoteIn):
     found = _mine(request, pk)
     collections.set_note(request.auth, found.pk, _paper(paper_id), data.note)
     return {"note": data.note.strip()}
 
 
-@router.get("/collections/{pk}/bibtex", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="A collection as BibTeX", openapi_extra=BIBTEX)
+@router.get(
+    "/collections/{pk}/bibtex",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="A collection as BibTeX",
+    openapi_extra=BIBTEX,
+)
 def collection_bibtex(request: HttpRequest, pk: CollectionId):
     return _bib(transfer.export_collection(_mine(request, pk)))
 
 
-@router.post("/collections/{pk}/papers", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Save a paper into a collection")
+@router.post(
+    "/collections/{pk}/papers",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="Save a paper into a collection",
+)
 def save_paper(request: HttpRequest, pk: CollectionId, data: SaveIn):
     found = _mine(request, pk)
     added = collections.add(request.auth, found.pk, _paper(data.arxiv_id), data.note)
     return {"saved": True, "added": added}
 
 
-@router.delete("/collections/{pk}/papers/{path:paper_id}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Take a paper out of a collection")
+@router.delete(
+    "/collections/{pk}/papers/{path:paper_id}",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="Take a paper out of a collection",
+)
 def remove_paper(request: HttpRequest, pk: CollectionId, paper_id: PaperId):
     found = _mine(request, pk)
     return {"removed": collections.remove(request.auth, found.pk, _paper(paper_id))}
 
 
-@router.post("/collections/{pk}/import", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Import BibTeX or arXiv ids into a collection")
+@router.post(
+    "/collections/{pk}/import",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="Import BibTeX or arXiv ids into a collection",
+)
 def import_papers(request: HttpRequest, pk: CollectionId, data: ImportIn, fetch: bool = False):
     found = _mine(request, pk)
-    result = transfer.import_text(request.auth, found.pk, data.text,
-                                  fetch=transfer.fetch_from_arxiv if fetch else None)
-    return {"added": result.added, "already": result.already, "fetched": result.fetched,
-            "missing": result.missing, "errors": result.errors}
+    result = transfer.import_text(request.auth, found.pk, data.text, fetch=transfer.fetch_from_arxiv if fetch else None)
+    return {
+        "added": result.added,
+        "already": result.already,
+        "fetched": result.fetched,
+        "missing": result.missing,
+        "errors": result.errors,
+    }
 
 
-@router.post("/signals/{path:paper_id}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Mark a paper not interested and/or read")
+@router.post(
+    "/signals/{path:paper_id}",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="Mark a paper not interested and/or read",
+)
 def set_signal(request: HttpRequest, paper_id: PaperId, data: SignalIn):
     paper = _paper(paper_id)
     if data.not_interested is not None:
@@ -200,14 +255,26 @@ def set_signal(request: HttpRequest, paper_id: PaperId, data: SignalIn):
     return {"not_interested": bool(found and found.not_interested), "read": bool(found and found.read_at)}
 
 
-@router.get("/bibtex/{path:paper_id}", response={200: Any, **ERRORS}, summary="One paper as BibTeX", openapi_extra=BIBTEX)
+@router.get(
+    "/bibtex/{path:paper_id}", response={200: Any, **ERRORS}, summary="One paper as BibTeX", openapi_extra=BIBTEX
+)
 def paper_bibtex(request: HttpRequest, paper_id: PaperId):
     return _bib(transfer.export_papers([_paper(paper_id)]))
 
 
-@router.get("/recommendations", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="For you: a ranking of a day's or week's papers, each with why")
-def recommendations(request: HttpRequest, date: str | None = None, week: str | None = None, limit: int = Query(50, ge=1, le=100),
-                    hide_read: bool = False):
+@router.get(
+    "/recommendations",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="For you: a ranking of a day's or week's papers, each with why",
+)
+def recommendations(
+    request: HttpRequest,
+    date: str | None = None,
+    week: str | None = None,
+    limit: int = Query(50, ge=1, le=100),
+    hide_read: bool = False,
+):
     import datetime as dt
 
     from dailypapers.library import foryou
@@ -225,23 +292,41 @@ def recommendations(request: HttpRequest, date: str | None = None, week: str | N
     if period is None:
         return {"period": None, "personal": False, "note": "No papers have been featured yet.", "items": []}
     result = foryou.for_you(request.auth, period, limit=max(1, min(limit, 100)), hide_read=hide_read)
-    papers = {p.arxiv_id: p for p in listings.with_stats(listings.visible_papers())
-              .filter(arxiv_id__in=[i.paper_id for i in result.items])}
-    return {"period": period.slug, "personal": result.personal, "note": result.note, "items": [
-        {"paper": hf_shape.paper_item(papers[i.paper_id]), "score": i.score, "why": i.why}
-        for i in result.items if i.paper_id in papers]}
+    papers = {
+        p.arxiv_id: p
+        for p in listings.with_stats(listings.visible_papers()).filter(arxiv_id__in=[i.paper_id for i in result.items])
+    }
+    return {
+        "period": period.slug,
+        "personal": result.personal,
+        "note": result.note,
+        "items": [
+            {"paper": hf_shape.paper_item(papers[i.paper_id]), "score": i.score, "why": i.why}
+            for i in result.items
+            if i.paper_id in papers
+        ],
+    }
 
 
 @router.get("/searches", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Your saved searches")
 def saved_searches(request: HttpRequest):
     from dailypapers.library.models import SavedSearch
 
-    return [{"id": s.pk, "name": s.name, "query": s.query, "category": s.category, "sort": s.sort}
-            for s in SavedSearch.objects.filter(user=request.auth)]
+    return [
+        {"id": s.pk, "name": s.name, "query": s.query, "category": s.category, "sort": s.sort}
+        for s in SavedSearch.objects.filter(user=request.auth)
+    ]
 
 
-@router.get("/searches/{pk}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="A saved search's matches, newest marks included")
-def saved_search(request: HttpRequest, pk: SearchId, limit: int = Query(50, ge=1, le=100), p: int = Query(0, ge=0, le=1000)):
+@router.get(
+    "/searches/{pk}",
+    auth=_auth(),
+    response={200: Any, **AUTH_ERRORS},
+    summary="A saved search's matches, newest marks included",
+)
+def saved_search(
+    request: HttpRequest, pk: SearchId, limit: int = Query(50, ge=1, le=100), p: int = Query(0, ge=0, le=1000)
+):
     from dailypapers.library import searches
     from dailypapers.library.models import SavedSearch
     from dailypapers.web.services import hf_shape
@@ -253,6 +338,10 @@ def saved_search(request: HttpRequest, pk: SearchId, limit: int = Query(50, ge=1
     result = searches.run(saved, limit, max(0, p) * limit)
     if result.error:
         raise HttpError(400, result.error)
-    return {"id": saved.pk, "name": saved.name, "query": saved.query, "total": result.total,
-            "items": [{"paper": hf_shape.paper_item(paper), "new": paper.pk in result.new_ids}
-                      for paper in result.papers]}
+    return {
+        "id": saved.pk,
+        "name": saved.name,
+        "query": saved.query,
+        "total": result.total,
+        "items": [{"paper": hf_shape.paper_item(paper), "new": paper.pk in result.new_ids} for paper in result.papers],
+    }

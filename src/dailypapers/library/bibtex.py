@@ -16,12 +16,41 @@ from dataclasses import dataclass, field
 import bibtexparser
 
 _ESCAPES = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 _UNESCAPES = {v: k for k, v in _ESCAPES.items()}
 _LATEX_TOKEN = re.compile(r"\\text(?:backslash|asciitilde|asciicircum)\{\}|\\[&%$#_{}]|[{}]|[^{}\\]+|\\")
-_STOPWORDS = frozenset(["a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "is", "are", "towards", "toward", "via"])
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "on",
+        "of",
+        "in",
+        "for",
+        "to",
+        "and",
+        "with",
+        "from",
+        "by",
+        "at",
+        "is",
+        "are",
+        "towards",
+        "toward",
+        "via",
+    ]
+)
 _NEW_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
 
 
@@ -165,8 +194,9 @@ def export(papers: Iterable[BibPaper]) -> str:
     return "\n".join(entry(paper, key) for paper, key in zip(papers, unique_keys(papers)))
 
 
-_ARXIV_IN_TEXT = re.compile(r"(?:arxiv(?:\.org)?[:/\s]*(?:abs/|pdf/)?\s*)(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?",
-                            re.IGNORECASE)
+_ARXIV_IN_TEXT = re.compile(
+    r"(?:arxiv(?:\.org)?[:/\s]*(?:abs/|pdf/)?\s*)(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE
+)
 _BARE_NEW_ID = re.compile(r"^(\d{4}\.\d{4,5})(?:v\d+)?$")
 
 
@@ -190,9 +220,15 @@ def parse(text: str) -> ParsedBib:
         result.errors.append(f"line {line}: this BibTeX entry could not be read ({_first_line(block.raw)}).")
     for item in library.entries:
         fields = {name.lower(): str(f.value) for name, f in item.fields_dict.items()}
-        result.references.append(Reference(
-            key=item.key, line=(item.start_line or 0) + 1, arxiv_id=_arxiv_id(fields), doi=fields.get("doi", "").strip(),
-            title=unescape(fields.get("title", ""))))
+        result.references.append(
+            Reference(
+                key=item.key,
+                line=(item.start_line or 0) + 1,
+                arxiv_id=_arxiv_id(fields),
+                doi=fields.get("doi", "").strip(),
+                title=unescape(fields.get("title", "")),
+            )
+        )
     return result
 
 

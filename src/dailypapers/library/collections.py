@@ -97,8 +97,11 @@ def move(user, pk: int, offset: int) -> None:
 
 
 def items(collection: Collection) -> QuerySet[CollectionItem]:
-    return (CollectionItem.objects.filter(collection=collection, paper__deleted=False)
-            .select_related("paper").order_by("position", "id"))
+    return (
+        CollectionItem.objects.filter(collection=collection, paper__deleted=False)
+        .select_related("paper")
+        .order_by("position", "id")
+    )
 
 
 def add(user, pk: int, paper: Paper, note: str = "") -> bool:
@@ -107,8 +110,12 @@ def add(user, pk: int, paper: Paper, note: str = "") -> bool:
     last = CollectionItem.objects.filter(collection=collection).aggregate(m=Max("position"))["m"]
     try:
         with transaction.atomic():
-            CollectionItem.objects.create(collection=collection, paper=paper, note=(note or "")[:MAX_NOTE],
-                                          position=(last if last is not None else -1) + 1)
+            CollectionItem.objects.create(
+                collection=collection,
+                paper=paper,
+                note=(note or "")[:MAX_NOTE],
+                position=(last if last is not None else -1) + 1,
+            )
     except IntegrityError:
         return False
     Collection.objects.filter(pk=collection.pk).update(updated_at=timezone.now())
@@ -165,8 +172,11 @@ def saved_paper_ids(user, paper_ids: Sequence[int]) -> dict[int, set[int]]:
 
 def in_default(user, paper_ids: Sequence[int]) -> set[int]:
     """Which of these papers are in the user's default collection (the list cards' save button): one query."""
-    return set(CollectionItem.objects.filter(collection__user=user, collection__name=DEFAULT_COLLECTION,
-                                             paper_id__in=list(paper_ids)).values_list("paper_id", flat=True))
+    return set(
+        CollectionItem.objects.filter(
+            collection__user=user, collection__name=DEFAULT_COLLECTION, paper_id__in=list(paper_ids)
+        ).values_list("paper_id", flat=True)
+    )
 
 
 def all_saved_ids(user) -> set[int]:

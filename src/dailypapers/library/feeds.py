@@ -11,8 +11,12 @@ from dailypapers.web.views.feeds import FEED_SIZE, _PaperFeed
 class AuthorFeed(_PaperFeed):
     def get_object(self, request, name: str) -> dict:
         papers, _ = authors.papers_by(name, FEED_SIZE)
-        return {"title": f"papers by {name}", "category": "", "papers": papers,
-                "link": reverse("library:author", args=[name])}
+        return {
+            "title": f"papers by {name}",
+            "category": "",
+            "papers": papers,
+            "link": reverse("library:author", args=[name]),
+        }
 
 
 class SavedSearchFeed(_PaperFeed):
@@ -27,5 +31,9 @@ class SavedSearchFeed(_PaperFeed):
         saved = SavedSearch.objects.filter(feed_token=token).first()
         if saved is None:
             raise Http404("No such saved search.")
-        return {"title": f"saved search “{saved.name}”", "category": "", "papers": searches.run(saved, FEED_SIZE).papers,
-                "link": reverse("library:searches")}
+        return {
+            "title": f"saved search “{saved.name}”",
+            "category": "",
+            "papers": searches.run(saved, FEED_SIZE).papers,
+            "link": reverse("library:searches"),
+        }

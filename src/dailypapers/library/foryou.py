@@ -58,9 +58,14 @@ class ForYou:
 
 def _candidate_rows(period: listings.Period):
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
-    return (listings.visible_papers().filter(id__in=featured)
-            .values_list("pk", "arxiv_id", "title", "abstract", "categories", "authors",
-                         "stats__community_votes", "stats__hf_votes").order_by("pk"))
+    return (
+        listings.visible_papers()
+        .filter(id__in=featured)
+        .values_list(
+            "pk", "arxiv_id", "title", "abstract", "categories", "authors", "stats__community_votes", "stats__hf_votes"
+        )
+        .order_by("pk")
+    )
 
 
 def _period_stamp(period: listings.Period) -> tuple:
@@ -80,11 +85,19 @@ def candidates(period: listings.Period, fitted: textspace.Fitted | None, stamp: 
     import scipy.sparse as sp
 
     vectors = fitted.space.transform(texts) if fitted and rows else sp.csr_matrix((len(rows), 1), dtype=np.float32)
-    papers = Papers(ids=[r[1] for r in rows], vectors=vectors, categories=[r[4].split() for r in rows],
-                    authors=[list(r[5] or []) for r in rows],
-                    votes=np.array([(r[6] or 0) + (r[7] or 0) for r in rows], dtype=np.float64))
-    found = Candidates(pks=[r[0] for r in rows], papers=papers, texts_lower=[t.lower() for t in texts],
-                       index={r[0]: i for i, r in enumerate(rows)})
+    papers = Papers(
+        ids=[r[1] for r in rows],
+        vectors=vectors,
+        categories=[r[4].split() for r in rows],
+        authors=[list(r[5] or []) for r in rows],
+        votes=np.array([(r[6] or 0) + (r[7] or 0) for r in rows], dtype=np.float64),
+    )
+    found = Candidates(
+        pks=[r[0] for r in rows],
+        papers=papers,
+        texts_lower=[t.lower() for t in texts],
+        index={r[0]: i for i, r in enumerate(rows)},
+    )
     _CANDIDATE_MEMO[key] = found
     while len(_CANDIDATE_MEMO) > _MEMO_SIZE:
         _CANDIDATE_MEMO.popitem(last=False)
@@ -114,11 +127,21 @@ def _liked_and_disliked(user) -> tuple[list[int], list[int], set[int], set[int]]
 
 
 def _liked_papers(pks: list[int], fitted: textspace.Fitted) -> tuple[Papers, dict[str, str]]:
-    rows = list(listings.visible_papers().filter(pk__in=pks).values_list("arxiv_id", "title", "abstract",
-                                                                          "categories", "authors"))
+    rows = list(
+        listings.visible_papers()
+        .filter(pk__in=pks)
+        .values_list("arxiv_id", "title", "abstract", "categories", "authors")
+    )
     vectors = fitted.space.transform([paper_text(r[1], r[2]) for r in rows])
-    return (Papers(ids=[r[0] for r in rows], vectors=vectors, categories=[r[3].split() for r in rows],
-                   authors=[list(r[4] or []) for r in rows]), {r[0]: r[1] for r in rows})
+    return (
+        Papers(
+            ids=[r[0] for r in rows],
+            vectors=vectors,
+            categories=[r[3].split() for r in rows],
+            authors=[list(r[4] or []) for r in rows],
+        ),
+        {r[0]: r[1] for r in rows},
+    )
 
 
 def for_you(user, period: listings.Period, limit: int = 50, hide_read: bool = False) -> ForYou:
@@ -126,16 +149,30 @@ def for_you(user, period: listings.Period, limit: int = 50, hide_read: bool = Fa
     if textspace.needs_fit(fitted) and not textspace.fitting_now():
         textspace.fit_in_background()
     stamp = _period_stamp(period)
-    key = "foryou:" + hashlib.sha1(repr((user.pk, period, limit, hide_read, stamp, signals_version(user),
-                                         fitted.version if fitted else None)).encode()).hexdigest()
+    key = (
+        "foryou:"
+        + hashlib.sha1(
+            repr(
+                (user.pk, period, limit, hide_read, stamp, signals_version(user), fitted.version if fitted else None)
+            ).encode()
+        ).hexdigest()
+    )
     stored = cache.get(key)
     if stored is not None:
-        result = ForYou(period=period, items=[Item(**i) for i in stored["items"]], personal=stored["personal"],
-                        note=stored["note"], cached=True)
+        result = ForYou(
+            period=period,
+            items=[Item(**i) for i in stored["items"]],
+            personal=stored["personal"],
+            note=stored["note"],
+            cached=True,
+        )
         return result
     result = _compute(user, period, limit, hide_read, fitted, stamp)
-    cache.set(key, {"items": [i.__dict__ for i in result.items], "personal": result.personal, "note": result.note},
-              settings.CONFIG["DAILYPAPERS_RECS_CACHE_SECONDS"])
+    cache.set(
+        key,
+        {"items": [i.__dict__ for i in result.items], "personal": result.personal, "note": result.note},
+        settings.CONFIG["DAILYPAPERS_RECS_CACHE_SECONDS"],
+    )
     return result
 
 
@@ -150,14 +187,21 @@ def _compute(user, period, limit, hide_read, fitted, stamp) -> ForYou:
         disliked_papers = _liked_papers(disliked, fitted)[0] if disliked else None
         profile = Profile(liked=liked_papers, disliked=disliked_papers, titles=titles)
         ranked = recommend(profile, pool.papers, limit=limit, exclude=exclude, space=fitted.space)
-        return ForYou(period=period, personal=True, items=[
-            Item(r.paper_id, round(r.score, 4), [x.text for x in r.reasons]) for r in ranked])
+        return ForYou(
+            period=period,
+            personal=True,
+            items=[Item(r.paper_id, round(r.score, 4), [x.text for x in r.reasons]) for r in ranked],
+        )
     if fitted is None:
-        note = ("Your personal ranking is being prepared (the text model is being fitted); until then papers are "
-                "ranked by your interests and votes.")
+        note = (
+            "Your personal ranking is being prepared (the text model is being fitted); until then papers are "
+            "ranked by your interests and votes."
+        )
     else:
-        note = ("Vote for or save a few papers and this list learns what you like; until then papers are ranked by "
-                "your interests and votes.")
+        note = (
+            "Vote for or save a few papers and this list learns what you like; until then papers are ranked by "
+            "your interests and votes."
+        )
     return ForYou(period=period, note=note, items=cold_start(user, pool, exclude, limit))
 
 

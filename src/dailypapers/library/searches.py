@@ -39,8 +39,9 @@ def _date(value) -> dt.date | None:
         raise ValidationError(f"“{value}” is not a date (YYYY-MM-DD).") from None
 
 
-def save(user, name: str, query: str, category: str = "", date_from=None, date_to=None,
-         sort: str = "relevance") -> SavedSearch:
+def save(
+    user, name: str, query: str, category: str = "", date_from=None, date_to=None, sort: str = "relevance"
+) -> SavedSearch:
     name = " ".join((name or query or "").split())[:200]
     query = (query or "").strip()[:500]
     if not query:
@@ -50,15 +51,24 @@ def save(user, name: str, query: str, category: str = "", date_from=None, date_t
     try:
         with transaction.atomic():
             return SavedSearch.objects.create(
-                user=user, name=name, query=query, category=clean_category(category), date_from=_date(date_from),
-                date_to=_date(date_to), sort=sort, feed_token=secrets.token_urlsafe(24), seen_at=timezone.now())
+                user=user,
+                name=name,
+                query=query,
+                category=clean_category(category),
+                date_from=_date(date_from),
+                date_to=_date(date_to),
+                sort=sort,
+                feed_token=secrets.token_urlsafe(24),
+                seen_at=timezone.now(),
+            )
     except IntegrityError:
         raise ValidationError(f"You already have a saved search named “{name}”.") from None
 
 
 def run(saved: SavedSearch, limit: int = 50, offset: int = 0) -> Run:
-    filters = search_adapter.SearchFilters(categories=(saved.category,) if saved.category else (),
-                                           date_from=saved.date_from, date_to=saved.date_to)
+    filters = search_adapter.SearchFilters(
+        categories=(saved.category,) if saved.category else (), date_from=saved.date_from, date_to=saved.date_to
+    )
     try:
         wanted = search_adapter.SearchRequest(query=saved.query, filters=filters, sort=rules.check_sort(saved.sort))
         page = search_adapter.run(wanted, limit, offset, reader=saved.user)

@@ -25,7 +25,8 @@ def mark_read(user, paper: Paper, value: bool = True) -> None:
     now = timezone.now()
     if value:
         updated = PaperSignal.objects.filter(user=user, paper=paper, read_at__isnull=True).update(
-            read_at=now, updated_at=now)
+            read_at=now, updated_at=now
+        )
         if not updated:
             PaperSignal.objects.get_or_create(user=user, paper=paper, defaults={"read_at": now})
     else:
@@ -79,8 +80,9 @@ def set_interests(user, categories: str, keywords: str) -> Interests:
 
 def keep_interests(user, categories: list[str], keywords: list[str]) -> Interests:
     """Store interests already cleaned by clean_interests (the sign-up form cleans them first)."""
-    interests, _ = Interests.objects.update_or_create(user=user, defaults={"categories": categories,
-                                                                           "keywords": keywords})
+    interests, _ = Interests.objects.update_or_create(
+        user=user, defaults={"categories": categories, "keywords": keywords}
+    )
     return interests
 
 

@@ -70,8 +70,12 @@ def fit(limit: int | None = None) -> Fitted | None:
     None (and no file) while there are no papers."""
     limit = limit or settings.CONFIG["DAILYPAPERS_RECS_FIT_PAPERS"]
     count = stored_count()
-    rows = (Paper.objects.filter(deleted=False).order_by("-announced", "-id").values_list("title", "abstract")
-            .iterator(chunk_size=2000))
+    rows = (
+        Paper.objects.filter(deleted=False)
+        .order_by("-announced", "-id")
+        .values_list("title", "abstract")
+        .iterator(chunk_size=2000)
+    )
     texts = [paper_text(title, abstract) for title, abstract in _take(rows, limit)]
     if not texts:
         return None
@@ -131,6 +135,7 @@ def fit_in_background() -> bool:
             finally:
                 lock.unlink(missing_ok=True)
                 close_old_connections()
+
         _fitting = threading.Thread(target=run, name="recs-fit", daemon=True)
         _fitting.start()
     return True

@@ -14,10 +14,16 @@ from dailypapers.store.models import Paper
 
 
 def bib_paper(paper: Paper) -> bibtex.BibPaper:
-    year = (paper.first_submitted.year if paper.first_submitted else
-            paper.announced.year if paper.announced else None)
-    return bibtex.BibPaper(arxiv_id=paper.arxiv_id, title=paper.title, authors=list(paper.authors or []), year=year,
-                           primary_category=paper.primary_category, journal_ref=paper.journal_ref, doi=paper.doi)
+    year = paper.first_submitted.year if paper.first_submitted else paper.announced.year if paper.announced else None
+    return bibtex.BibPaper(
+        arxiv_id=paper.arxiv_id,
+        title=paper.title,
+        authors=list(paper.authors or []),
+        year=year,
+        primary_category=paper.primary_category,
+        journal_ref=paper.journal_ref,
+        doi=paper.doi,
+    )
 
 
 def export_papers(papers: Iterable[Paper]) -> str:
@@ -78,7 +84,9 @@ def import_text(user, collection_pk: int, text: str, fetch: Fetcher | None = Non
                 result.missing.append(f"{label}: {' '.join(exc.messages)}")
                 continue
         if paper is None:
-            why = f"we have no paper {arxiv_id}" if arxiv_id else "no arXiv id, and no stored paper has its DOI or title"
+            why = (
+                f"we have no paper {arxiv_id}" if arxiv_id else "no arXiv id, and no stored paper has its DOI or title"
+            )
             result.missing.append(f"{label}: {why}.")
             continue
         (result.added if collections.add(user, collection.pk, paper) else result.already).append(paper.arxiv_id)

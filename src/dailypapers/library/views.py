@@ -67,10 +67,18 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 def collection(request: HttpRequest, pk: int) -> HttpResponse:
     found = _mine(request, pk)
-    return render(request, "library/collection.html", {
-        "collection": found, "items": list(collections.items(found)), "owner": True,
-        "share_url": request.build_absolute_uri(reverse("library:shared", args=[found.share_token]))
-        if found.share_token else ""})
+    return render(
+        request,
+        "library/collection.html",
+        {
+            "collection": found,
+            "items": list(collections.items(found)),
+            "owner": True,
+            "share_url": request.build_absolute_uri(reverse("library:shared", args=[found.share_token]))
+            if found.share_token
+            else "",
+        },
+    )
 
 
 def shared(request: HttpRequest, token: str) -> HttpResponse:
@@ -78,8 +86,11 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         found = collections.shared(token)
     except Collection.DoesNotExist:
         raise Http404("This link does not lead to a shared collection (the owner may have turned it off).") from None
-    return render(request, "library/collection.html", {
-        "collection": found, "items": list(collections.items(found)), "owner": False, "token": token})
+    return render(
+        request,
+        "library/collection.html",
+        {"collection": found, "items": list(collections.items(found)), "owner": False, "token": token},
+    )
 
 
 def shared_bib(request: HttpRequest, token: str) -> HttpResponse:
@@ -122,15 +133,20 @@ def _offset(request: HttpRequest) -> int:
 @login_required
 @require_POST
 def rename(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, _page(pk), lambda: collections.rename(request.user, pk, request.POST.get("name", "")) and "",
-                "Collection renamed.")
+    return _act(
+        request,
+        _page(pk),
+        lambda: collections.rename(request.user, pk, request.POST.get("name", "")) and "",
+        "Collection renamed.",
+    )
 
 
 @login_required
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, reverse("library:index"),
-                lambda: f"Collection “{collections.delete(request.user, pk)}” deleted.")
+    return _act(
+        request, reverse("library:index"), lambda: f"Collection “{collections.delete(request.user, pk)}” deleted."
+    )
 
 
 @login_required
@@ -143,8 +159,12 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def share(request: HttpRequest, pk: int) -> HttpResponse:
     on = request.POST.get("share") == "1"
-    return _act(request, _page(pk), lambda: collections.share(request.user, pk, on) and "",
-                "Anyone with the link can now read this collection." if on else "The public link no longer works.")
+    return _act(
+        request,
+        _page(pk),
+        lambda: collections.share(request.user, pk, on) and "",
+        "Anyone with the link can now read this collection." if on else "The public link no longer works.",
+    )
 
 
 @login_required
@@ -158,13 +178,21 @@ def save_confirm(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
     paper = _paper(arxiv_id)
     fallback = reverse("web:paper", args=[paper.arxiv_id])
-    return render(request, "web/confirm.html", {
-        "title": "Save this paper", "paper": paper, "math": has_math(paper.title),
-        "action": reverse("library:save", args=[paper.arxiv_id]),
-        "fields": {"next": safe_next(request, fallback)}, "button": "Save to Reading list",
-        "autosubmit": True, "cancel": safe_next(request, fallback),
-        "message": "You asked to save this paper before logging in; it is being saved to your Reading list.",
-    })
+    return render(
+        request,
+        "web/confirm.html",
+        {
+            "title": "Save this paper",
+            "paper": paper,
+            "math": has_math(paper.title),
+            "action": reverse("library:save", args=[paper.arxiv_id]),
+            "fields": {"next": safe_next(request, fallback)},
+            "button": "Save to Reading list",
+            "autosubmit": True,
+            "cancel": safe_next(request, fallback),
+            "message": "You asked to save this paper before logging in; it is being saved to your Reading list.",
+        },
+    )
 
 
 @login_required
@@ -180,13 +208,15 @@ def save(request: HttpRequest, arxiv_id: str) -> HttpResponse:
             target = collections.create(request.user, new_name)
         else:
             raw = request.POST.get("collection", "")
-            target = collections.get(request.user, int(raw)) if raw.isdigit() else collections.ensure_default(
-                request.user)
+            target = (
+                collections.get(request.user, int(raw)) if raw.isdigit() else collections.ensure_default(request.user)
+            )
         if request.POST.get("remove") == "1":
             collections.remove(request.user, target.pk, paper)
             return f"Removed from “{target.name}”."
         added = collections.add(request.user, target.pk, paper, request.POST.get("note", ""))
         return f"Saved to “{target.name}”." if added else f"Already in “{target.name}”."
+
     return _act(request, fallback, action)
 
 
@@ -194,8 +224,12 @@ def save(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 @require_POST
 def note(request: HttpRequest, pk: int, arxiv_id: str) -> HttpResponse:
     paper = _paper(arxiv_id)
-    return _act(request, _page(pk), lambda: collections.set_note(request.user, pk, paper, request.POST.get("note", "")),
-                "Note saved.")
+    return _act(
+        request,
+        _page(pk),
+        lambda: collections.set_note(request.user, pk, paper, request.POST.get("note", "")),
+        "Note saved.",
+    )
 
 
 @login_required
@@ -244,8 +278,9 @@ def signal(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         from django.http import JsonResponse
 
         found = signals.signal_for(request.user, paper)
-        return JsonResponse({"not_interested": bool(found and found.not_interested),
-                             "read": bool(found and found.read_at)})
+        return JsonResponse(
+            {"not_interested": bool(found and found.not_interested), "read": bool(found and found.read_at)}
+        )
     return HttpResponseRedirect(safe_next(request, reverse("web:paper", args=[paper.arxiv_id])))
 
 
@@ -295,8 +330,7 @@ def for_you(request: HttpRequest) -> HttpResponse:
     if period is None:
         return render(request, "library/for_you.html", {"period": None, "rows": []})
     result = foryou.for_you(request.user, period, hide_read=request.GET.get("hide_read") == "1")
-    return render(request, "library/for_you.html", {"period": period, "result": result,
-                                                     "rows": for_you_items(result)})
+    return render(request, "library/for_you.html", {"period": period, "result": result, "rows": for_you_items(result)})
 
 
 AUTHOR_PAGE_SIZE = 50
@@ -311,9 +345,17 @@ def author(request: HttpRequest, name: str) -> HttpResponse:
     if not papers and number == 0:
         raise Http404(f"We have no papers by {name}.")
     papers = listings.without_hidden(request.user, papers)  # the lists' one "not interested" rule
-    return render(request, "library/author.html", {
-        "name": name, "papers": papers, "total": total, "number": number,
-        "has_next": (number + 1) * AUTHOR_PAGE_SIZE < total})
+    return render(
+        request,
+        "library/author.html",
+        {
+            "name": name,
+            "papers": papers,
+            "total": total,
+            "number": number,
+            "has_next": (number + 1) * AUTHOR_PAGE_SIZE < total,
+        },
+    )
 
 
 def _my_search(request: HttpRequest, pk: int):
@@ -332,8 +374,15 @@ def search_save(request: HttpRequest) -> HttpResponse:
 
     data = request.POST
     try:
-        saved = searches.save(request.user, data.get("name", ""), data.get("q", ""), data.get("category", ""),
-                              data.get("from") or None, data.get("to") or None, data.get("sort") or "relevance")
+        saved = searches.save(
+            request.user,
+            data.get("name", ""),
+            data.get("q", ""),
+            data.get("category", ""),
+            data.get("from") or None,
+            data.get("to") or None,
+            data.get("sort") or "relevance",
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(safe_next(request, reverse("library:searches")))
@@ -356,10 +405,17 @@ def search_page(request: HttpRequest, pk: int) -> HttpResponse:
 
     saved = _my_search(request, pk)
     result = searches.run(saved)
-    return render(request, "library/saved_search.html", {
-        "saved": saved, "result": result, "rows": [(p, p.pk in result.new_ids) for p in result.papers],
-        "search_url": reverse("web:search") + "?" + urlencode(searches.search_url_params(saved)),
-        "feed_url": request.build_absolute_uri(reverse("library:search_feed", args=[saved.feed_token]))})
+    return render(
+        request,
+        "library/saved_search.html",
+        {
+            "saved": saved,
+            "result": result,
+            "rows": [(p, p.pk in result.new_ids) for p in result.papers],
+            "search_url": reverse("web:search") + "?" + urlencode(searches.search_url_params(saved)),
+            "feed_url": request.build_absolute_uri(reverse("library:search_feed", args=[saved.feed_token])),
+        },
+    )
 
 
 @login_required
@@ -387,5 +443,9 @@ def search_mail(request: HttpRequest, pk: int) -> HttpResponse:
 
     saved = _my_search(request, pk)
     frequency = request.POST.get("mail", "")
-    return _act(request, reverse("library:search", args=[pk]), lambda: alerts.set_mail(saved, frequency),
-                f"We will mail you new matches {frequency}." if frequency else "No more mails for this search.")
+    return _act(
+        request,
+        reverse("library:search", args=[pk]),
+        lambda: alerts.set_mail(saved, frequency),
+        f"We will mail you new matches {frequency}." if frequency else "No more mails for this search.",
+    )

@@ -38,8 +38,15 @@ class TextSpace:
 
     def __init__(self, max_features: int = 300_000, min_df: int = 2, max_df: float = 0.2):
         self.vectorizer = TfidfVectorizer(
-            strip_accents="unicode", lowercase=True, stop_words="english", token_pattern=TOKEN_PATTERN,
-            ngram_range=(1, 2), max_features=max_features, sublinear_tf=True, min_df=min_df, max_df=max_df,
+            strip_accents="unicode",
+            lowercase=True,
+            stop_words="english",
+            token_pattern=TOKEN_PATTERN,
+            ngram_range=(1, 2),
+            max_features=max_features,
+            sublinear_tf=True,
+            min_df=min_df,
+            max_df=max_df,
             dtype=np.float32,
         )
         self._terms: np.ndarray | None = None
@@ -89,16 +96,24 @@ class Papers:
                 columns = {vocabulary.setdefault(name, len(vocabulary)) for name in names}
                 indices.extend(sorted(columns))
                 indptr.append(len(indices))
-            matrix = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int32),
-                                    np.array(indptr, dtype=np.int64)), shape=(len(lists), max(len(vocabulary), 1)))
+            matrix = sp.csr_matrix(
+                (
+                    np.ones(len(indices), dtype=np.float32),
+                    np.array(indices, dtype=np.int32),
+                    np.array(indptr, dtype=np.int64),
+                ),
+                shape=(len(lists), max(len(vocabulary), 1)),
+            )
             self._incidence[kind] = (matrix, vocabulary)
         return self._incidence[kind]
 
     def rows(self, positions: Sequence[int]) -> Papers:
         index = list(positions)
         return Papers(
-            ids=[self.ids[i] for i in index], vectors=self.vectors[index],
-            categories=[self.categories[i] for i in index], authors=[self.authors[i] for i in index],
+            ids=[self.ids[i] for i in index],
+            vectors=self.vectors[index],
+            categories=[self.categories[i] for i in index],
+            authors=[self.authors[i] for i in index],
             votes=None if self.votes is None else self.votes[index],
         )
 
@@ -201,11 +216,15 @@ def recommend(
     similarity = (top_vectors @ profile.liked.vectors.T).toarray()
     results = []
     for j, position in enumerate(top):
-        results.append(Recommendation(
-            paper_id=candidates.ids[position], score=float(score[position]),
-            reasons=_reasons(profile, candidates, int(position), top_vectors[j], similarity[j], centroid,
-                             author_counts, space),
-        ))
+        results.append(
+            Recommendation(
+                paper_id=candidates.ids[position],
+                score=float(score[position]),
+                reasons=_reasons(
+                    profile, candidates, int(position), top_vectors[j], similarity[j], centroid, author_counts, space
+                ),
+            )
+        )
     return results
 
 

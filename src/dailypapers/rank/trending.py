@@ -33,8 +33,9 @@ def clock(at: dt.datetime, params: TrendingParams) -> float:
     return (at - EPOCH).total_seconds() / 3600.0 / params.half_life_hours
 
 
-def trending_score(vote_times: Iterable[dt.datetime], hf_votes: int, hf_featured_at: dt.datetime | None,
-                   params: TrendingParams) -> float:
+def trending_score(
+    vote_times: Iterable[dt.datetime], hf_votes: int, hf_featured_at: dt.datetime | None, params: TrendingParams
+) -> float:
     """log2 of the summed, time-weighted votes; 0.0 when there are none."""
     terms = [clock(t, params) for t in vote_times]
     if hf_votes > 0 and hf_featured_at is not None and params.hf_weight > 0:
@@ -67,8 +68,15 @@ def _age(seconds: float) -> str:
     return f"{hours // 24} days ago"
 
 
-def explain(community_votes: int, newest_vote_at: dt.datetime | None, hf_votes: int,
-            hf_featured_at: dt.datetime | None, score: float, now: dt.datetime, params: TrendingParams) -> str:
+def explain(
+    community_votes: int,
+    newest_vote_at: dt.datetime | None,
+    hf_votes: int,
+    hf_featured_at: dt.datetime | None,
+    score: float,
+    now: dt.datetime,
+    params: TrendingParams,
+) -> str:
     """The numbers a paper's score is made of, in words: what each part is worth in fresh votes now.
 
     Our votes' part is the score's worth minus the Hugging Face lump (both exact: the lump is
@@ -86,15 +94,22 @@ def explain(community_votes: int, newest_vote_at: dt.datetime | None, hf_votes: 
         parts.append(f"{community_votes} vote{'' if community_votes == 1 else 's'} here{when}, worth {_worth(ours)}")
     if hf_featured_at is not None and (hf_part or hf_votes):
         day = hf_featured_at.date()
-        parts.append(f"{hf_votes} Hugging Face vote{'' if hf_votes == 1 else 's'} × {params.hf_weight:g} "
-                     f"from {day:%b} {day.day}, {day.year}, worth {_worth(hf_part)}")
+        parts.append(
+            f"{hf_votes} Hugging Face vote{'' if hf_votes == 1 else 's'} × {params.hf_weight:g} "
+            f"from {day:%b} {day.day}, {day.year}, worth {_worth(hf_part)}"
+        )
     if not parts:
         return ""
     return f"Score now: {' + '.join(parts)} = {_worth(total)} fresh votes."
 
 
-def combined_score(community_score: float, community_votes: int, hf_votes: int,
-                   hf_featured_at: dt.datetime | None, params: TrendingParams) -> float:
+def combined_score(
+    community_score: float,
+    community_votes: int,
+    hf_votes: int,
+    hf_featured_at: dt.datetime | None,
+    params: TrendingParams,
+) -> float:
     """``trending_score`` from its two parts: the score of our votes alone (``community_score``,
     meaningful when ``community_votes`` > 0) and the imported Hugging Face lump."""
     terms = [community_score] if community_votes > 0 else []

@@ -45,9 +45,14 @@ class BackfillResult:
         return self.embedded / self.seconds if self.seconds else 0.0
 
     def as_dict(self) -> dict:
-        return {"embedded": self.embedded, "unchanged": self.unchanged, "seconds": round(self.seconds, 2),
-                "embed_seconds": round(self.embed_seconds, 2), "database_seconds": round(self.database_seconds, 2),
-                "abstracts_per_second": round(self.per_second, 1)}
+        return {
+            "embedded": self.embedded,
+            "unchanged": self.unchanged,
+            "seconds": round(self.seconds, 2),
+            "embed_seconds": round(self.embed_seconds, 2),
+            "database_seconds": round(self.database_seconds, 2),
+            "abstracts_per_second": round(self.per_second, 1),
+        }
 
 
 def text_hash(title: str, abstract: str) -> str:
@@ -60,10 +65,12 @@ _NO_DAY = dt.date(1, 1, 1)
 def candidates(model_id: str):
     """Papers that may need a (new) embedding from ``model_id``, newest first (listing day,
     else submission day; then id), so semantic search covers recent papers soonest."""
-    return (Paper.objects.filter(deleted=False)
-            .filter(Q(embedding__isnull=True) | ~Q(embedding__model_id=model_id) | Q(change_seq__gt=F("embedding__seq")))
-            .annotate(day=Coalesce("announced", TruncDate("first_submitted"), Value(_NO_DAY), output_field=DateField()))
-            .order_by("-day", "-id"))
+    return (
+        Paper.objects.filter(deleted=False)
+        .filter(Q(embedding__isnull=True) | ~Q(embedding__model_id=model_id) | Q(change_seq__gt=F("embedding__seq")))
+        .annotate(day=Coalesce("announced", TruncDate("first_submitted"), Value(_NO_DAY), output_field=DateField()))
+        .order_by("-day", "-id")
+    )
 
 
 def remaining(model_id: str) -> int:
@@ -71,7 +78,9 @@ def remaining(model_id: str) -> int:
     return candidates(model_id).count()
 
 
-def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, progress: Progress | None = None) -> BackfillResult:
+def backfill(
+    embedder: Embedder, chunk: int = 1024, limit: int | None = None, progress: Progress | None = None
+) -> BackfillResult:
     """Embed every candidate paper (at most ``limit``), committing each chunk in order.
 
     The model runs one chunk ahead in a worker thread while this thread (the only one
@@ -97,10 +106,23 @@ def backfill(embedder: Embedder, chunk: int = 1024, limit: int | None = None, pr
             current, t0 = None, time.monotonic()
             if read < total:
                 # Keyset paging on (day, id), newest first: resumes exactly after the last chunk read.
-                after = todo if last_key is None else todo.filter(
-                    Q(day__lt=last_key[0]) | Q(day=last_key[0], id__lt=last_key[1]))
-                keyed = list(after.values_list("day", "id", "title", "abstract", "embedding__model_id",
-                                               "embedding__text_hash", "arxiv_id", "change_seq")[:min(chunk, total - read)])
+                after = (
+                    todo
+                    if last_key is None
+                    else todo.filter(Q(day__lt=last_key[0]) | Q(day=last_key[0], id__lt=last_key[1]))
+                )
+                keyed = list(
+                    after.values_list(
+                        "day",
+                        "id",
+                        "title",
+                        "abstract",
+                        "embedding__model_id",
+                        "embedding__text_hash",
+                        "arxiv_id",
+                        "change_seq",
+                    )[: min(chunk, total - read)]
+                )
                 if keyed:
                     last_key, read = (keyed[-1][0], keyed[-1][1]), read + len(keyed)
                     current = _Chunk.of([row[1:] for row in keyed], model_id)
@@ -131,9 +153,12 @@ class _Chunk:
         hashes = [text_hash(row[1], row[2]) for row in rows]
         stale = [i for i, row in enumerate(rows) if row[3] != model_id or row[4] != hashes[i]]
         stale_set = set(stale)
-        return cls(stale=[(rows[i][0], rows[i][5], rows[i][6]) for i in stale], hashes=[hashes[i] for i in stale],
-                   texts=[document_text(rows[i][1], rows[i][2]) for i in stale],
-                   kept=[(rows[i][0], rows[i][6]) for i in range(len(rows)) if i not in stale_set])
+        return cls(
+            stale=[(rows[i][0], rows[i][5], rows[i][6]) for i in stale],
+            hashes=[hashes[i] for i in stale],
+            texts=[document_text(rows[i][1], rows[i][2]) for i in stale],
+            kept=[(rows[i][0], rows[i][6]) for i in range(len(rows)) if i not in stale_set],
+        )
 
 
 def _finish(done: _Chunk, model_id: str, result: BackfillResult, progress: Progress | None, total: int) -> None:
@@ -150,18 +175,25 @@ def _finish(done: _Chunk, model_id: str, result: BackfillResult, progress: Progr
         progress(result.embedded + result.unchanged, total)
 
 
-def _store(model_id: str, stale: list[tuple[int, str, int]], hashes: list[str], vectors: np.ndarray,
-           unchanged: list[tuple[int, int]]) -> None:
+def _store(
+    model_id: str,
+    stale: list[tuple[int, str, int]],
+    hashes: list[str],
+    vectors: np.ndarray,
+    unchanged: list[tuple[int, int]],
+) -> None:
     with transaction.atomic():
         if stale:
             changes.begin_write()
             blobs = np.asarray(vectors, dtype=VECTOR_DTYPE)
             now = timezone.now()
             # Plain-SQL upsert: bulk_create's per-value preparation took 70% of a GPU chunk's store.
-            insert_values(PaperEmbedding, ["paper", "model_id", "vector", "text_hash", "seq", "created_at"],
-                          ((pid, model_id, blobs[i].tobytes(), hashes[i], seq, now)
-                           for i, (pid, _, seq) in enumerate(stale)),
-                          update_on_conflict="paper")
+            insert_values(
+                PaperEmbedding,
+                ["paper", "model_id", "vector", "text_hash", "seq", "created_at"],
+                ((pid, model_id, blobs[i].tobytes(), hashes[i], seq, now) for i, (pid, _, seq) in enumerate(stale)),
+                update_on_conflict="paper",
+            )
             # The indexers learn of the new vectors from the feed.
             changes.record(((pid, arxiv_id) for pid, arxiv_id, _ in stale), PaperChange.EMBEDDING)
         if unchanged:

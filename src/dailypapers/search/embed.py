@@ -162,7 +162,9 @@ class Embedder:
                 "(`make install-gpu` adds it; the default install leaves it out)"
             ) from None
         if self.device == "cuda" and not torch.cuda.is_available():
-            raise EmbedderError("PyTorch is installed but sees no CUDA GPU (driver missing, or a CPU-only PyTorch build)")
+            raise EmbedderError(
+                "PyTorch is installed but sees no CUDA GPU (driver missing, or a CPU-only PyTorch build)"
+            )
         return minilm.TorchOps(weights, device=self.device, dtype="float16" if self.device == "cuda" else "float32")
 
     @property
@@ -188,11 +190,13 @@ class Embedder:
             return out
 
         def prepare(start: int) -> list[_Batch]:
-            return self._prepare([t or "" for t in texts[start:start + chunk]])
+            return self._prepare([t or "" for t in texts[start : start + chunk]])
 
         parallel = len(getattr(self, "_sessions", ())) > 1
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool, \
-                ThreadPoolExecutor(max_workers=len(getattr(self, "_sessions", [0])), thread_name_prefix="model") as models:
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool,
+            ThreadPoolExecutor(max_workers=len(getattr(self, "_sessions", [0])), thread_name_prefix="model") as models,
+        ):
             pending = pool.submit(prepare, 0)
             for start in starts:
                 batches = pending.result()
@@ -224,11 +228,14 @@ class Embedder:
         order = np.argsort(lengths, kind="stable")
         batches = []
         for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
+            rows = order[start : start + self.batch_size]
             row_lengths = lengths[rows]
             width = int(row_lengths.max())
-            flat = np.fromiter(chain.from_iterable(encodings[r].ids for r in rows.tolist()), dtype=np.int64,
-                               count=int(row_lengths.sum()))
+            flat = np.fromiter(
+                chain.from_iterable(encodings[r].ids for r in rows.tolist()),
+                dtype=np.int64,
+                count=int(row_lengths.sum()),
+            )
             mask = np.arange(width)[None, :] < row_lengths[:, None]
             ids = np.zeros((len(rows), width), dtype=np.int64)
             ids[mask] = flat  # row-major: each row's tokens land left-aligned, in order

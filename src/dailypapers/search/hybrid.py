@@ -32,6 +32,7 @@ def side_pool() -> ThreadPoolExecutor:
             _side = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
         return _side
 
+
 # Deepest result a page may reach: both candidate lists are fetched this deep at most.
 MAX_RESULTS = 1_000
 
@@ -89,7 +90,9 @@ def fuse(keyword: Hits, semantic: Hits, params: FusionParams, embedded: Callable
 
 
 class HybridSearch:
-    def __init__(self, keyword: KeywordIndex, vectors: VectorIndex, embedder: Embedder, params: FusionParams = FusionParams()):
+    def __init__(
+        self, keyword: KeywordIndex, vectors: VectorIndex, embedder: Embedder, params: FusionParams = FusionParams()
+    ):
         self.keyword = keyword
         self.vectors = vectors
         self.embedder = embedder
@@ -119,7 +122,7 @@ class HybridSearch:
             semantic = semantic_future.result()
         partial = self.params.stand_in and len(self.vectors) < len(self.keyword)
         fused = fuse(keyword.hits, semantic, self.params, self.vectors.__contains__ if partial else None)
-        return SearchResult(hits=fused[offset:offset + limit], total=max(keyword.total, len(fused)))
+        return SearchResult(hits=fused[offset : offset + limit], total=max(keyword.total, len(fused)))
 
     def semantic(self, query: str | ParsedQuery, k: int, filters: Filters | None = None) -> Hits:
         """Nearest papers to the query's embedding that pass ``filters`` and, as in keyword
@@ -137,4 +140,6 @@ class HybridSearch:
         if self.keyword.count(filters, parsed) <= EXACT_SUBSET:
             allowed = self.keyword.ids_matching(filters, EXACT_SUBSET, parsed)
             return self.vectors.search(vector, k, allowed_ids=allowed)
-        return self.vectors.search(vector, k, allowed_ids=lambda ids: self.keyword.filter_ids(ids, filters, parsed), days=span)
+        return self.vectors.search(
+            vector, k, allowed_ids=lambda ids: self.keyword.filter_ids(ids, filters, parsed), days=span
+        )

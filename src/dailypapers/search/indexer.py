@@ -144,15 +144,23 @@ def paper_doc(paper: IndexedPaper) -> dict:
     """The keyword document of a paper."""
     date = paper_date(paper.announced, paper.first_submitted)
     return {
-        "id": paper.arxiv_id, "title": paper.title, "abstract": paper.abstract, "authors": paper.authors,
-        "categories": paper.categories.split(), "date": date, "votes": paper.votes,
+        "id": paper.arxiv_id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": paper.authors,
+        "categories": paper.categories.split(),
+        "date": date,
+        "votes": paper.votes,
     }
 
 
 def _papers(pks: list[int]) -> list[IndexedPaper]:
     votes = Coalesce(F("stats__community_votes"), Value(0)) + Coalesce(F("stats__hf_votes"), Value(0))
-    rows = (Paper.objects.filter(pk__in=pks).annotate(total_votes=votes)
-            .values_list(*IndexedPaper._fields[:-1], "total_votes"))
+    rows = (
+        Paper.objects.filter(pk__in=pks)
+        .annotate(total_votes=votes)
+        .values_list(*IndexedPaper._fields[:-1], "total_votes")
+    )
     return [IndexedPaper(*row) for row in rows]
 
 
@@ -183,7 +191,7 @@ class _Writer:
         stored = PaperEmbedding.objects.filter(shown("paper__"), model_id=self.model_id)
         total, done, last = stored.count(), 0, 0
         fields = ("paper_id", "paper__arxiv_id", "vector", "paper__announced", "paper__first_submitted")
-        while chunk := list(stored.filter(paper_id__gt=last).order_by("paper_id").values_list(*fields)[:CHUNK * 10]):
+        while chunk := list(stored.filter(paper_id__gt=last).order_by("paper_id").values_list(*fields)[: CHUNK * 10]):
             last = chunk[-1][0]
             days = [day_number(paper_date(r[3], r[4])) for r in chunk]
             self.vectors.add([r[1] for r in chunk], _matrix([r[2] for r in chunk]), days)
@@ -211,8 +219,11 @@ class _Writer:
                 self.vectors_dirty = True
         wanted = {p.pk: p for p in live if p.pk in vector_news}
         if wanted:
-            rows = list(PaperEmbedding.objects.filter(paper_id__in=list(wanted), model_id=self.model_id)
-                        .values_list("paper_id", "vector"))
+            rows = list(
+                PaperEmbedding.objects.filter(paper_id__in=list(wanted), model_id=self.model_id).values_list(
+                    "paper_id", "vector"
+                )
+            )
             if rows:
                 days = [day_number(paper_date(wanted[pk].announced, wanted[pk].first_submitted)) for pk, _ in rows]
                 self.vectors.add([wanted[pk].arxiv_id for pk, _ in rows], _matrix([v for _, v in rows]), days)
@@ -221,8 +232,11 @@ class _Writer:
 
     def commit(self) -> None:
         self.keyword.commit()
-        state = replace(self.state, keyword_docs=len(self.keyword),
-                        vectors=len(self._vectors) if self._vectors is not None else self.state.vectors)
+        state = replace(
+            self.state,
+            keyword_docs=len(self.keyword),
+            vectors=len(self._vectors) if self._vectors is not None else self.state.vectors,
+        )
         if self.vectors_dirty:
             self.vectors.save()
             state = replace(state, vectors_version=state.vectors_version + 1)
@@ -235,7 +249,9 @@ class _Writer:
 
 
 def _matrix(blobs: list) -> np.ndarray:
-    return np.frombuffer(b"".join(bytes(b) for b in blobs), dtype=VECTOR_DTYPE).reshape(len(blobs), -1).astype(np.float32)
+    return (
+        np.frombuffer(b"".join(bytes(b) for b in blobs), dtype=VECTOR_DTYPE).reshape(len(blobs), -1).astype(np.float32)
+    )
 
 
 def pending() -> bool:

@@ -224,8 +224,9 @@ def _shard_paths(path: Path, shards: int | None) -> list[Path]:
     if layout.exists():
         saved = json.loads(layout.read_text())
         if saved.get("schema", 1) != SCHEMA_VERSION:
-            raise KeywordIndexError(f"the keyword index at {path} was built by an older version: "
-                                    "run `dailypapers index --rebuild`")
+            raise KeywordIndexError(
+                f"the keyword index at {path} was built by an older version: run `dailypapers index --rebuild`"
+            )
         count = saved["shards"]
     else:
         count = shards or DEFAULT_SHARDS
@@ -239,8 +240,13 @@ def _shard_paths(path: Path, shards: int | None) -> list[Path]:
 
 
 class KeywordIndex:
-    def __init__(self, path: str | Path, boosts: FieldBoosts = FieldBoosts(), writer_heap: int = 128_000_000,
-                 shards: int | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        boosts: FieldBoosts = FieldBoosts(),
+        writer_heap: int = 128_000_000,
+        shards: int | None = None,
+    ):
         """Open (or create) the index at ``path``; ``shards`` counts only when creating it."""
         self.path = Path(path)
         self.boosts = boosts
@@ -360,11 +366,19 @@ class KeywordIndex:
         """Optional: the unstemmed forms of the query's words, and the words close together."""
         clauses = []
         if self.boosts.exact > 0:
-            clauses += [(tantivy.Occur.Should, tantivy.Query.boost_query(
-                tantivy.Query.term_query(self._schema, "body_exact", w), self.boosts.exact * n))
-                for w, n in query.exact.items()]
+            clauses += [
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.boost_query(
+                        tantivy.Query.term_query(self._schema, "body_exact", w), self.boosts.exact * n
+                    ),
+                )
+                for w, n in query.exact.items()
+            ]
         if self.boosts.proximity > 0 and query.sequence:
-            near = tantivy.Query.phrase_query(self._schema, "body", list(query.sequence), slop=self.boosts.proximity_slop)
+            near = tantivy.Query.phrase_query(
+                self._schema, "body", list(query.sequence), slop=self.boosts.proximity_slop
+            )
             clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(near, self.boosts.proximity)))
         return clauses
 
@@ -379,8 +393,11 @@ class KeywordIndex:
                 either.append(tantivy.Query.term_query(self._schema, "authors", words[0][1]))
             elif words:
                 either.append(tantivy.Query.phrase_query(self._schema, "authors", list[str | tuple[int, str]](words)))
-            out.append(tantivy.Query.const_score_query(
-                tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in either]), 0.0))
+            out.append(
+                tantivy.Query.const_score_query(
+                    tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in either]), 0.0
+                )
+            )
         return out
 
     @staticmethod
@@ -406,8 +423,9 @@ class KeywordIndex:
         # Filters must not add to BM25 scores: hybrid fusion reads raw scores.
         return [tantivy.Query.const_score_query(q, 0.0) for q in clauses]
 
-    def build_query(self, query: ParsedQuery, filters: Filters | None = None, require_all: bool = False,
-                    boosted: bool = True) -> tantivy.Query:
+    def build_query(
+        self, query: ParsedQuery, filters: Filters | None = None, require_all: bool = False, boosted: bool = True
+    ) -> tantivy.Query:
         """The tantivy query for ``query`` under ``filters``.
 
         Terms are optional (BM25 OR) unless ``require_all``; quoted phrases and quoted single
@@ -419,7 +437,10 @@ class KeywordIndex:
             # One flat union of (field, term) scorers: the same BM25 sum as a clause per term,
             # but tantivy prunes it with block-max WAND (1M papers: p95 29 -> 13 ms).
             clauses = [
-                (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, name, t), boost * n))
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, name, t), boost * n),
+                )
                 for t, n in query.terms.items()
                 for name, boost in self._field_boosts()
             ]
@@ -451,22 +472,32 @@ class KeywordIndex:
         union = self.build_query(parsed, filters)
         if not parsed.authors and self.is_author_name(parsed.raw):
             by_author = tantivy.Query.term_query(self._schema, "author_key", normalize_name(parsed.raw))
-            tiers.append((tantivy.Query.boolean_query([
-                (tantivy.Occur.Must, tantivy.Query.const_score_query(by_author, 0.0)),
-                *[(tantivy.Occur.Must, f) for f in self._filter_clauses(filters)],
-                (tantivy.Occur.Must, tantivy.Query.all_query()),
-                *self._exact_clauses(parsed),
-            ]), None))
+            tiers.append(
+                (
+                    tantivy.Query.boolean_query(
+                        [
+                            (tantivy.Occur.Must, tantivy.Query.const_score_query(by_author, 0.0)),
+                            *[(tantivy.Occur.Must, f) for f in self._filter_clauses(filters)],
+                            (tantivy.Occur.Must, tantivy.Query.all_query()),
+                            *self._exact_clauses(parsed),
+                        ]
+                    ),
+                    None,
+                )
+            )
         coordinated = 2 <= len(parsed.terms) <= COORDINATION_MAX_TERMS
         if coordinated:
             every = self.build_query(parsed, filters, require_all=True)
-            tiers.append((tantivy.Query.boolean_query([(tantivy.Occur.Must, every), *self._exact_clauses(parsed)]), True))
+            tiers.append(
+                (tantivy.Query.boolean_query([(tantivy.Occur.Must, every), *self._exact_clauses(parsed)]), True)
+            )
         tiers.append((union, len(parsed.terms) <= 1))
         out = []
         for i, (tier, complete) in enumerate(tiers):
             if i:
                 tier = tantivy.Query.boolean_query(
-                    [(tantivy.Occur.Must, tier)] + [(tantivy.Occur.MustNot, earlier) for earlier, _ in tiers[:i]])
+                    [(tantivy.Occur.Must, tier)] + [(tantivy.Occur.MustNot, earlier) for earlier, _ in tiers[:i]]
+                )
             out.append((tier, complete))
         return out
 
@@ -478,8 +509,9 @@ class KeywordIndex:
         if not looks_like_name(text):
             return False
         key = tantivy.Query.term_query(self._schema, "author_key", normalize_name(text))
-        return any(self._each(lambda shard: shard.index.searcher().search(key, limit=1, count=True).count > 0,
-                              self._shards))
+        return any(
+            self._each(lambda shard: shard.index.searcher().search(key, limit=1, count=True).count > 0, self._shards)
+        )
 
     def title_matches(self, text: str, limit: int = 5) -> list[str]:
         """Ids of papers whose title equals ``text`` up to case, accents, punctuation and spacing."""
@@ -506,14 +538,30 @@ class KeywordIndex:
         if not terms:
             return []
         like = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, "body", term), weight))
-             for term, weight in terms])
-        tq = like if not exclude else tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, tantivy.Query.term_set_query(self._schema, "id", list(exclude)))])
+            [
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, "body", term), weight),
+                )
+                for term, weight in terms
+            ]
+        )
+        tq = (
+            like
+            if not exclude
+            else tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, like),
+                    (tantivy.Occur.MustNot, tantivy.Query.term_set_query(self._schema, "id", list(exclude))),
+                ]
+            )
+        )
 
         def one(shard: _Shard) -> list[tuple[float, str]]:
             searcher = shard.index.searcher()
-            return [(float(score), _stored_id(searcher.doc(addr))) for score, addr in searcher.search(tq, limit=limit).hits]
+            return [
+                (float(score), _stored_id(searcher.doc(addr))) for score, addr in searcher.search(tq, limit=limit).hits
+            ]
 
         found = sorted((hit for part in self._each(one, self._shards) for hit in part), key=lambda h: -h[0])
         return [(doc_id, score) for score, doc_id in found[:limit]]
@@ -574,15 +622,16 @@ class KeywordIndex:
             skip = max(0, offset - total)
             want = max(0, offset + limit - total - skip) if len(hits) < limit else 0
             part = self._search_one(tq, want, skip, Sort.RELEVANCE)
-            hits += part.hits[:limit - len(hits)]
+            hits += part.hits[: limit - len(hits)]
             total += part.total
             if complete is None:
                 by_author = part.total
             elif complete:
                 all_words, counted = all_words + part.total, True
         # With an author's papers first, "contains every word" is no longer what orders the list.
-        return SearchResult(hits=hits, total=total, all_words=all_words if counted and not by_author else None,
-                            by_author=by_author)
+        return SearchResult(
+            hits=hits, total=total, all_words=all_words if counted and not by_author else None, by_author=by_author
+        )
 
     def _search_one(self, tq: tantivy.Query, limit: int, offset: int, sort: Sort) -> SearchResult:
         # Each shard's best offset + limit hold the overall page. tantivy panics on limit 0.
@@ -599,8 +648,13 @@ class KeywordIndex:
         parts = self._each(one, self._shards)
         # Best first; equal values keep each shard's own order, shards in turn. Stored ids are
         # read for the page only, not for every shard's candidates.
-        merged = heapq.merge(*([(value, i, rank, addr) for rank, (value, addr) in enumerate(hits)]
-                               for i, (_, hits, _) in enumerate(parts)), key=lambda hit: -hit[0])
+        merged = heapq.merge(
+            *(
+                [(value, i, rank, addr) for rank, (value, addr) in enumerate(hits)]
+                for i, (_, hits, _) in enumerate(parts)
+            ),
+            key=lambda hit: -hit[0],
+        )
         page = list(itertools.islice(merged, offset, offset + limit))
         hits = [(parts[i][0].doc(addr).get_first("id"), value) for value, i, _, addr in page]
         total = sum(count for _, _, count in parts)
@@ -642,7 +696,9 @@ class KeywordIndex:
             membership = tantivy.Query.term_set_query(self._schema, "id", group)
             tq = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in [membership, *constraint]])
             searcher = shard.index.searcher()
-            return {_stored_id(searcher.doc(addr)) for _, addr in searcher.search(tq, limit=len(group), count=False).hits}
+            return {
+                _stored_id(searcher.doc(addr)) for _, addr in searcher.search(tq, limit=len(group), count=False).hits
+            }
 
         return set().union(*self._each(one, self._by_shard(ids)))
 
@@ -669,7 +725,9 @@ class KeywordIndex:
             title_gen.set_max_num_chars(TITLE_CHARS)
             abstract_gen = tantivy.SnippetGenerator.create(searcher, tq, self._schema, "abstract")
             abstract_gen.set_max_num_chars(SNIPPET_CHARS)
-            found = searcher.search(tantivy.Query.term_set_query(self._schema, "id", group), limit=len(group), count=False)
+            found = searcher.search(
+                tantivy.Query.term_set_query(self._schema, "id", group), limit=len(group), count=False
+            )
             out: dict[str, Highlight] = {}
             for _, addr in found.hits:
                 doc = searcher.doc(addr)

@@ -52,7 +52,11 @@ class NumpyOps:
     """float32 numpy primitives (the reference implementation)."""
 
     def __init__(self, weights: dict[str, np.ndarray]):
-        self.w = {name: np.ascontiguousarray(value, dtype=np.float32) for name, value in weights.items() if value.dtype != np.int64}
+        self.w = {
+            name: np.ascontiguousarray(value, dtype=np.float32)
+            for name, value in weights.items()
+            if value.dtype != np.int64
+        }
 
     def no_autograd(self):
         return contextlib.nullcontext()
@@ -113,7 +117,8 @@ class TorchOps:
         self.dtype = getattr(torch, dtype)
         self.w = {
             name: torch.from_numpy(np.array(value)).to(self.device, self.dtype)
-            for name, value in weights.items() if value.dtype != np.int64
+            for name, value in weights.items()
+            if value.dtype != np.int64
         }
 
     def no_autograd(self):

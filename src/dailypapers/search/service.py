@@ -82,7 +82,9 @@ class _Reader:
             return _Reader(self.root, state)
         self.keyword.reload()
         if state.vectors_version != self.state.vectors_version:
-            self.vectors = VectorIndex.open(indexer.generation_dir(self.root, state) / "vectors") if state.vectors else None
+            self.vectors = (
+                VectorIndex.open(indexer.generation_dir(self.root, state) / "vectors") if state.vectors else None
+            )
         self.state = state
         return self
 
@@ -141,14 +143,23 @@ def known_categories(wanted: tuple[str, ...] | list[str] = ()) -> frozenset[str]
     return _categories[1]
 
 
-def clean_filters(categories: tuple[str, ...] | list[str] = (), date_from: str | None = None, date_to: str | None = None,
-                  authors: tuple[str, ...] | list[str] = ()) -> Filters:
+def clean_filters(
+    categories: tuple[str, ...] | list[str] = (),
+    date_from: str | None = None,
+    date_to: str | None = None,
+    authors: tuple[str, ...] | list[str] = (),
+) -> Filters:
     """Filters from user input, by the one set of rules (search/rules.py); QueryError names the bad one."""
     start, end = rules.parse_date(date_from, "from"), rules.parse_date(date_to, "to")
     rules.check_date_range(start, end)
-    cats = rules.canonical_categories(categories, known_categories(categories)) if any(c.strip() for c in categories) else ()
-    return Filters(date_from=start, date_to=end, categories=cats,
-                   authors=tuple(a.strip() for a in authors if a and a.strip()))
+    cats = (
+        rules.canonical_categories(categories, known_categories(categories))
+        if any(c.strip() for c in categories)
+        else ()
+    )
+    return Filters(
+        date_from=start, date_to=end, categories=cats, authors=tuple(a.strip() for a in authors if a and a.strip())
+    )
 
 
 def coverage(reader: _Reader | None = None) -> Coverage:
@@ -167,8 +178,15 @@ def _lookup(ident: Identifier) -> str:
     return found or ""
 
 
-def search(query: str, filters: Filters | None = None, sort: str = "relevance", limit: int = 20, offset: int = 0,
-           mode: Mode = "auto", highlight: bool = False) -> Results:
+def search(
+    query: str,
+    filters: Filters | None = None,
+    sort: str = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+    mode: Mode = "auto",
+    highlight: bool = False,
+) -> Results:
     """Ranked paper ids for ``query``. Raises QueryError with a message meant for the user.
 
     Known items come first: a query that is an arXiv id, URL or DOI lists that paper alone;
@@ -187,16 +205,26 @@ def search(query: str, filters: Filters | None = None, sort: str = "relevance", 
     if ident is not None:
         found = _lookup(ident)
         ids = [found] if found and offset == 0 else []
-        return Results(ids, [1.0] * len(ids), 1 if found else 0, "identifier", coverage=cover,
-                       known=tuple(ids), identifier=ident, found_id=found)
+        return Results(
+            ids,
+            [1.0] * len(ids),
+            1 if found else 0,
+            "identifier",
+            coverage=cover,
+            known=tuple(ids),
+            identifier=ident,
+            found_id=found,
+        )
     known: list[str] = []
     if sort_ is Sort.RELEVANCE and parsed.terms and filters_allow_titles(filters):
         known = reader.keyword.title_matches(parsed.raw)
     semantic_ok = _semantic_ready(reader) and cover.embedded > 0
     note = ""
     if mode == "semantic" and not semantic_ok:
-        raise QueryError("Semantic search needs paper embeddings: run `dailypapers embed` "
-                         "(`make run` computes them in the background).")
+        raise QueryError(
+            "Semantic search needs paper embeddings: run `dailypapers embed` "
+            "(`make run` computes them in the background)."
+        )
     run = mode
     if sort_ is not Sort.RELEVANCE and mode != "keyword":
         run, note = "keyword", f"sorted by {sort_.value}: keyword matches (papers containing every word)"
@@ -240,8 +268,17 @@ def search(query: str, filters: Filters | None = None, sort: str = "relevance", 
     total = max(total, len(known))
     ids = [doc_id for doc_id, _ in page]
     marks = reader.keyword.highlight(parsed, ids) if highlight and parsed.terms else {}
-    return Results(ids, [score for _, score in page], total, run, marks, coverage=cover, note=note,
-                   all_words=all_words, known=tuple(known))
+    return Results(
+        ids,
+        [score for _, score in page],
+        total,
+        run,
+        marks,
+        coverage=cover,
+        note=note,
+        all_words=all_words,
+        known=tuple(known),
+    )
 
 
 def filters_allow_titles(filters: Filters | None) -> bool:

@@ -134,7 +134,12 @@ class _HnswStore:
     """usearch HNSW; string ids map to stable integer keys."""
 
     def __init__(
-        self, dim: int, expansion_search: int, index: Index | None = None, keys: dict[str, int] | None = None, next_key: int = 0
+        self,
+        dim: int,
+        expansion_search: int,
+        index: Index | None = None,
+        keys: dict[str, int] | None = None,
+        next_key: int = 0,
     ):
         self.dim = dim
         self.index = index or Index(
@@ -205,7 +210,10 @@ class _HnswStore:
             matches = self.index.search(query, k_)
             keys = np.asarray(matches.keys, dtype=np.int64)
             ok = inside[keys]
-            hits = [(self.id_of[key], 1.0 - float(dist)) for key, dist in zip(keys[ok].tolist(), matches.distances[ok].tolist())]
+            hits = [
+                (self.id_of[key], 1.0 - float(dist))
+                for key, dist in zip(keys[ok].tolist(), matches.distances[ok].tolist())
+            ]
             if check is not None and hits:
                 allowed = set(check([doc_id for doc_id, _ in hits]))
                 hits = [hit for hit in hits if hit[0] in allowed]
@@ -215,7 +223,9 @@ class _HnswStore:
 
 
 class VectorIndex:
-    def __init__(self, path: str | Path, dim: int = 384, hnsw_threshold: int = HNSW_THRESHOLD, expansion_search: int = 128):
+    def __init__(
+        self, path: str | Path, dim: int = 384, hnsw_threshold: int = HNSW_THRESHOLD, expansion_search: int = 128
+    ):
         self.path = Path(path)
         self.dim = dim
         self.hnsw_threshold = hnsw_threshold
@@ -225,7 +235,9 @@ class VectorIndex:
         self.knows_days = True
 
     @classmethod
-    def open(cls, path: str | Path, dim: int = 384, hnsw_threshold: int = HNSW_THRESHOLD, expansion_search: int = 128) -> VectorIndex:
+    def open(
+        cls, path: str | Path, dim: int = 384, hnsw_threshold: int = HNSW_THRESHOLD, expansion_search: int = 128
+    ) -> VectorIndex:
         """Load the index saved at ``path``, or start an empty one there."""
         index = cls(path, dim, hnsw_threshold, expansion_search)
         meta_path = index.path / "meta.json"
@@ -296,7 +308,11 @@ class VectorIndex:
         self._store.remove(ids)
 
     def search(
-        self, vector: np.ndarray, k: int, allowed_ids: Collection[str] | AllowedCheck | None = None, days: DayRange | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        allowed_ids: Collection[str] | AllowedCheck | None = None,
+        days: DayRange | None = None,
     ) -> Hits:
         """Top ``k`` (id, cosine) pairs, best first.
 
@@ -347,7 +363,12 @@ class VectorIndex:
             store.index.save(str(tmp / "hnsw.usearch"))
             np.save(tmp / "days.npy", store.days[: store.next_key])
             (tmp / "keys.json").write_text(json.dumps({"next": store.next_key, "keys": store.key}))
-        meta = {"dim": self.dim, "mode": "hnsw" if self.uses_hnsw else "exact", "count": len(store), "days": self.knows_days}
+        meta = {
+            "dim": self.dim,
+            "mode": "hnsw" if self.uses_hnsw else "exact",
+            "count": len(store),
+            "days": self.knows_days,
+        }
         (tmp / "meta.json").write_text(json.dumps(meta))
         old = self.path.with_name(self.path.name + f".old-{os.getpid()}")
         if self.path.exists():

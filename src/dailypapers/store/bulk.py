@@ -30,8 +30,12 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model], fiel
     insert_values(model, field_names, ([getattr(obj, a) for a in attnames] for obj in objects))
 
 
-def insert_values(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence],
-                  update_on_conflict: str | None = None) -> None:
+def insert_values(
+    model: type[models.Model],
+    field_names: Sequence[str],
+    rows: Iterable[Sequence],
+    update_on_conflict: str | None = None,
+) -> None:
     """INSERT plain value rows, one value per name in ``field_names``, without building model instances.
 
     With ``update_on_conflict`` (a unique field's name), a row whose value there matches an
@@ -45,7 +49,9 @@ def insert_values(model: type[models.Model], field_names: Sequence[str], rows: I
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
     if update_on_conflict:
         key = quote(model._meta.get_field(update_on_conflict).column)
-        updates = ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields if f.name != update_on_conflict)
+        updates = ", ".join(
+            f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields if f.name != update_on_conflict
+        )
         sql += f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
     prepared = [[adapt(value) for adapt, value in zip(adapters, row)] for row in rows]
     if prepared:

@@ -30,4 +30,5 @@ def require_paper_writes(what: str) -> None:
     if not _writing.get():
         raise BarePaperWrite(
             f"{what} outside the store's write functions: use dailypapers.store (upsert.write_batch, "
-            "papers.save_paper, moderation.set_paper_hidden) so the change reaches the change feed.")
+            "papers.save_paper, moderation.set_paper_hidden) so the change reaches the change feed."
+        )

@@ -108,7 +108,8 @@ def due(max_attempts: int, limit: int | None = None) -> list[MediaItem]:
 
 def pending_count(max_attempts: int) -> int:
     return MediaItem.objects.filter(
-        Q(status=MediaItem.QUEUED) | Q(status=MediaItem.FAILED, attempts__lt=max_attempts)).count()
+        Q(status=MediaItem.QUEUED) | Q(status=MediaItem.FAILED, attempts__lt=max_attempts)
+    ).count()
 
 
 def store_file(item: MediaItem, body: bytes, content_type: str) -> None:
@@ -124,14 +125,20 @@ def store_file(item: MediaItem, body: bytes, content_type: str) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     MediaItem.objects.filter(pk=item.pk).update(
-        status=MediaItem.FETCHED, attempts=F("attempts") + 1, content_type=content_type, size=len(body),
-        error="", fetched_at=timezone.now())
+        status=MediaItem.FETCHED,
+        attempts=F("attempts") + 1,
+        content_type=content_type,
+        size=len(body),
+        error="",
+        fetched_at=timezone.now(),
+    )
 
 
 def mark_failed(item: MediaItem, reason: str, *, final: bool = False) -> None:
     """Record a failed attempt; ``final`` (the source refused, or sent no image) stops retrying it."""
     MediaItem.objects.filter(pk=item.pk).update(
-        status=MediaItem.REFUSED if final else MediaItem.FAILED, attempts=F("attempts") + 1, error=reason[:2000])
+        status=MediaItem.REFUSED if final else MediaItem.FAILED, attempts=F("attempts") + 1, error=reason[:2000]
+    )
 
 
 def read_file(key: str) -> bytes | None:

@@ -65,7 +65,7 @@ def rescore(paper_ids: Iterable[int], community: Mapping[int, CommunityInputs] |
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
             changes.begin_write()
-            written += _write(ids[start:start + CHUNK], community or {})
+            written += _write(ids[start : start + CHUNK], community or {})
     return written
 
 
@@ -80,8 +80,12 @@ def _hf_parts(paper_ids: list[int]) -> dict[int, tuple[int, dt.datetime]]:
 
 
 def _write(paper_ids: list[int], community: Mapping[int, CommunityInputs]) -> int:
-    stored = {row[0]: row[1:] for row in PaperStats.objects.filter(paper_id__in=paper_ids).values_list(
-        "paper_id", "community_votes", "community_score", "hf_votes", "comments").order_by()}
+    stored = {
+        row[0]: row[1:]
+        for row in PaperStats.objects.filter(paper_id__in=paper_ids)
+        .values_list("paper_id", "community_votes", "community_score", "hf_votes", "comments")
+        .order_by()
+    }
     hf = _hf_parts(paper_ids)
     p = params()
     now = timezone.now()
@@ -94,13 +98,22 @@ def _write(paper_ids: list[int], community: Mapping[int, CommunityInputs]) -> in
             votes, comments = len(given.vote_times), given.comments
             score = trending_score(given.vote_times, 0, None, p)
         hf_votes, featured = hf.get(paper_id, (0, None))
-        rows.append(PaperStats(paper_id=paper_id, community_votes=votes, community_score=score, hf_votes=hf_votes,
-                               comments=comments, trending_score=combined_score(score, votes, hf_votes, featured, p),
-                               updated_at=now))
+        rows.append(
+            PaperStats(
+                paper_id=paper_id,
+                community_votes=votes,
+                community_score=score,
+                hf_votes=hf_votes,
+                comments=comments,
+                trending_score=combined_score(score, votes, hf_votes, featured, p),
+                updated_at=now,
+            )
+        )
         if votes + hf_votes != before:
             moved.append(paper_id)
-    PaperStats.objects.bulk_create(rows, batch_size=500, update_conflicts=True, unique_fields=["paper"],
-                                   update_fields=_STATS_FIELDS)
+    PaperStats.objects.bulk_create(
+        rows, batch_size=500, update_conflicts=True, unique_fields=["paper"], update_fields=_STATS_FIELDS
+    )
     if moved:  # the search indexes' "votes" sort follows the feed
         changes.record(Paper.objects.filter(pk__in=moved).values_list("pk", "arxiv_id"), PaperChange.VOTES)
     return len(rows)

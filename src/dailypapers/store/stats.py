@@ -9,7 +9,9 @@ from dailypapers.store.models import DailyEntry, Paper, PaperVersion
 
 def store_stats() -> dict:
     papers = Paper.objects.aggregate(
-        papers=Count("id"), first_announced=Min("announced"), last_announced=Max("announced"),
+        papers=Count("id"),
+        first_announced=Min("announced"),
+        last_announced=Max("announced"),
     )
     entries = DailyEntry.objects.aggregate(daily_entries=Count("id"), first_day=Min("date"), last_day=Max("date"))
     by_source = dict(DailyEntry.objects.values_list("source").annotate(n=Count("id")).order_by())

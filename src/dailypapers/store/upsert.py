@@ -31,19 +31,53 @@ _EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
 
 # Paper fields a newer record overwrites (when it has a value) and an older one may only fill.
 _OVERWRITABLE = (
-    "title", "abstract", "authors", "primary_category", "categories", "comments", "journal_ref",
-    "doi", "license", "submitter", "latest_version", "last_updated", "withdrawn",
+    "title",
+    "abstract",
+    "authors",
+    "primary_category",
+    "categories",
+    "comments",
+    "journal_ref",
+    "doi",
+    "license",
+    "submitter",
+    "latest_version",
+    "last_updated",
+    "withdrawn",
 )
 # Facts about the paper's first appearance: set once, never moved by later records.
 _FIRST_SEEN = ("first_submitted", "announced")
 _ENTRY_FIELDS = (
-    "upvotes", "num_comments", "submitted_by", "github_repo", "github_stars", "project_page",
-    "organization", "ai_summary", "ai_keywords", "seen_at",
+    "upvotes",
+    "num_comments",
+    "submitted_by",
+    "github_repo",
+    "github_stars",
+    "project_page",
+    "organization",
+    "ai_summary",
+    "ai_keywords",
+    "seen_at",
     # Hugging Face's own fields (docs/hf-fields.md)
-    "listed_at", "submitted_on_daily_at", "published_at", "thumbnail", "media_urls", "organization_info",
-    "submitter_organization", "submitter_fullname", "submitter_avatar", "submitter_id", "submitter_info",
-    "submitted_on_daily_by", "is_author_participating", "hf_authors", "github_repo_added_by",
-    "ai_summary_model", "discussion_id", "list_position", "extra",
+    "listed_at",
+    "submitted_on_daily_at",
+    "published_at",
+    "thumbnail",
+    "media_urls",
+    "organization_info",
+    "submitter_organization",
+    "submitter_fullname",
+    "submitter_avatar",
+    "submitter_id",
+    "submitter_info",
+    "submitted_on_daily_by",
+    "is_author_participating",
+    "hf_authors",
+    "github_repo_added_by",
+    "ai_summary_model",
+    "discussion_id",
+    "list_position",
+    "extra",
 )
 
 
@@ -192,7 +226,9 @@ def _paper_of(record: PaperRecord | DailyEntryRecord) -> PaperRecord:
 def _record_changes(papers: dict[str, Paper], created: dict[str, Paper], dirty: dict[str, set[str]]) -> None:
     """One feed change per written paper: "deleted" when this batch deleted it, else "metadata"."""
     gone = [k for k in dirty if "deleted" in dirty[k]]
-    changes.record(((papers[k].pk, k) for k in list(created) + [k for k in dirty if k not in gone]), PaperChange.METADATA)
+    changes.record(
+        ((papers[k].pk, k) for k in list(created) + [k for k in dirty if k not in gone]), PaperChange.METADATA
+    )
     changes.record(((papers[k].pk, k) for k in gone), PaperChange.DELETED)
 
 
@@ -235,8 +271,9 @@ def _write_entries(records: Sequence, papers: dict[str, Paper], fetched_at: dt.d
         values = {name: getattr(record, name) for name in _ENTRY_FIELDS if getattr(record, name) is not None}
         entry = existing.get(key) or to_create.get(key)
         if entry is None:
-            to_create[key] = entry = DailyEntry(paper_id=paper.pk, date=record.date, source=record.source,
-                                                fetched_at=fetched_at, **values)
+            to_create[key] = entry = DailyEntry(
+                paper_id=paper.pk, date=record.date, source=record.source, fetched_at=fetched_at, **values
+            )
             outcome[i] = "new"
             continue
         if entry.seen_at and record.seen_at and record.seen_at < entry.seen_at:

@@ -9,5 +9,8 @@ from django.utils.functional import SimpleLazyObject
 def site(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     # Lazy: has_perm costs two queries, and only the paper page (moderation tools) asks.
-    return {"can_moderate": SimpleLazyObject(
-        lambda: bool(user and user.is_authenticated and user.has_perm("community.moderate")))}
+    return {
+        "can_moderate": SimpleLazyObject(
+            lambda: bool(user and user.is_authenticated and user.has_perm("community.moderate"))
+        )
+    }

@@ -26,11 +26,17 @@ class SignUpForm(UserCreationForm):
     email = forms.EmailField(required=True, help_text="We send a confirmation link here.")
     # Optional interests, for recommendations before the reader has voted or saved anything.
     interest_categories = forms.CharField(
-        label="Interests: categories", required=False, max_length=1000,
-        help_text="Optional: arXiv categories you follow, like cs.LG, stat.ML.")
+        label="Interests: categories",
+        required=False,
+        max_length=1000,
+        help_text="Optional: arXiv categories you follow, like cs.LG, stat.ML.",
+    )
     interest_keywords = forms.CharField(
-        label="Interests: keywords", required=False, max_length=2000,
-        help_text="Optional: words or phrases, separated by commas, like diffusion, program synthesis.")
+        label="Interests: keywords",
+        required=False,
+        max_length=2000,
+        help_text="Optional: words or phrases, separated by commas, like diffusion, program synthesis.",
+    )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
@@ -44,15 +50,17 @@ class SignUpForm(UserCreationForm):
         data = super().clean()
         try:
             data["interest_categories"], data["interest_keywords"] = signals.clean_interests(
-                data.get("interest_categories", ""), data.get("interest_keywords", ""))
+                data.get("interest_categories", ""), data.get("interest_keywords", "")
+            )
         except ValidationError as exc:
             self.add_error("interest_categories", exc)
         return data
 
 
 class PasswordCheckForm(forms.Form):
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-                               label="Your current password")
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), label="Your current password"
+    )
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,7 +102,7 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "unconfirmed": "Your email address is not confirmed yet. Open the link we mailed to %(email)s, "
-                       "or have a new one sent below.",
+        "or have a new one sent below.",
         "banned": "This account has been suspended by a moderator.",
     }
 
@@ -110,8 +118,9 @@ class LoginForm(AuthenticationForm):
             if accounts.profile(user).banned:
                 raise forms.ValidationError(self.error_messages["banned"], code="banned") from None
             self.unconfirmed_user = user
-            raise forms.ValidationError(self.error_messages["unconfirmed"], code="unconfirmed",
-                                        params={"email": user.email}) from None
+            raise forms.ValidationError(
+                self.error_messages["unconfirmed"], code="unconfirmed", params={"email": user.email}
+            ) from None
 
 
 class ResendConfirmationForm(forms.Form):
@@ -122,13 +131,19 @@ class OutboxPasswordResetForm(PasswordResetForm):
     """Reset links go through the outbox (HTML + text); an unconfirmed account gets its confirmation
     link instead, since confirming is what it lacks (Django's form skips inactive accounts)."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
         user = context["user"]
-        url = settings.BASE_URL + reverse("web:password_reset_confirm", kwargs={"uidb64": context["uid"],
-                                                                                 "token": context["token"]})
-        message = outbox.compose(to_email, "Reset your dailypapers password", "web/email/password_reset",
-                                 {"username": user.get_username(), "url": url})
+        url = settings.BASE_URL + reverse(
+            "web:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        message = outbox.compose(
+            to_email,
+            "Reset your dailypapers password",
+            "web/email/password_reset",
+            {"username": user.get_username(), "url": url},
+        )
         outbox.send_now(outbox.enqueue(message, kind="password-reset", user=user))
 
     def save(self, *args, **kwargs):

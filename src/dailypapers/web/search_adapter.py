@@ -54,13 +54,17 @@ def parse_request(params: Mapping[str, str]) -> SearchRequest:
         rules.check_query_length(query)
         sort = rules.check_sort(raw["sort"])
         mode = rules.check_mode(raw["mode"])
-        engine = service.clean_filters(categories=[c for c in raw["category"].replace(",", " ").split()],
-                                       date_from=raw["from"], date_to=raw["to"],
-                                       authors=[raw["author"]] if raw["author"].strip() else [])
+        engine = service.clean_filters(
+            categories=[c for c in raw["category"].replace(",", " ").split()],
+            date_from=raw["from"],
+            date_to=raw["to"],
+            authors=[raw["author"]] if raw["author"].strip() else [],
+        )
     except QueryError as exc:
-        return SearchRequest(query=query[:rules.MAX_QUERY_CHARS], error=str(exc), raw=raw)
-    filters = SearchFilters(categories=engine.categories, date_from=engine.date_from, date_to=engine.date_to,
-                            authors=engine.authors)
+        return SearchRequest(query=query[: rules.MAX_QUERY_CHARS], error=str(exc), raw=raw)
+    filters = SearchFilters(
+        categories=engine.categories, date_from=engine.date_from, date_to=engine.date_to, authors=engine.authors
+    )
     return SearchRequest(query=query, filters=filters, sort=sort, mode=mode, raw=raw)
 
 
@@ -88,8 +92,9 @@ def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: boo
         raise SearchError(f"At most {paging.MAX_OFFSET:,} results can be paged through; narrow the search instead.")
     f = request.filters
     engine_filters = Filters(date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors)
-    results = service.search(request.query, engine_filters, request.sort, limit, offset, mode=request.mode,
-                             highlight=highlight)
+    results = service.search(
+        request.query, engine_filters, request.sort, limit, offset, mode=request.mode, highlight=highlight
+    )
     papers = without_hidden(reader, _papers(results.ids))
     for paper in papers:
         mark = results.highlights.get(paper.arxiv_id)

@@ -36,8 +36,11 @@ urlpatterns = [
     path("accounts/logout", accounts.auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/reset", accounts.password_reset, name="password_reset"),
     path("accounts/password/reset/done", accounts.password_reset_done, name="password_reset_done"),
-    path("accounts/password/reset/<str:uidb64>/<str:token>", accounts.password_reset_confirm,
-         name="password_reset_confirm"),
+    path(
+        "accounts/password/reset/<str:uidb64>/<str:token>",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
     path("accounts/password/change", accounts.password_change, name="password_change"),
     path("account", accounts.account, name="account"),
     path("account/digest", accounts.account_digest, name="account_digest"),

@@ -58,6 +58,7 @@ def parse_atom_stream(source: ChunkSource) -> Iterator[Record]:
     memory holds one entry, not the document. libxml2 reports some flaws only at the end, so a
     first pass checks the whole stream before any entry is given; a broken document is read
     whole instead (recover mode, within the reader's size limit), exactly as parse_atom reads it."""
+
     def entries() -> Iterator[Record]:
         for index, entry in enumerate(stream_units(source.chunks(), f"{ATOM}feed", f"{ATOM}entry")):
             yield _item(entry, index, None)
@@ -98,11 +99,16 @@ def _paper(entry: etree._Element, position: str) -> PaperRecord:
         title=required_text(entry.findtext(f"{ATOM}title"), "title"),
         source=SOURCE,
         abstract=clean_abstract(entry.findtext(f"{ATOM}summary")),
-        authors=[required_text(author.findtext(f"{ATOM}name"), f"author[{i}].name")
-                 for i, author in enumerate(entry.iterfind(f"{ATOM}author"))],
+        authors=[
+            required_text(author.findtext(f"{ATOM}name"), f"author[{i}].name")
+            for i, author in enumerate(entry.iterfind(f"{ATOM}author"))
+        ],
         primary_category=primary.get("term") if primary is not None else None,
-        categories=[term for category in entry.iterfind(f"{ATOM}category")
-                    if _CATEGORY.match(term := category.get("term") or "")],
+        categories=[
+            term
+            for category in entry.iterfind(f"{ATOM}category")
+            if _CATEGORY.match(term := category.get("term") or "")
+        ],
         comments=comments,
         journal_ref=text(entry.findtext(f"{ARXIV}journal_ref"), "arxiv:journal_ref"),
         doi=text(entry.findtext(f"{ARXIV}doi"), "arxiv:doi"),

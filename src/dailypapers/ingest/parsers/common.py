@@ -25,7 +25,8 @@ _AUTHOR_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 
 def type_name(value: object) -> str:
     return {dict: "object", list: "a list", str: "text", bool: "a boolean", type(None): "null"}.get(
-        type(value), type(value).__name__)
+        type(value), type(value).__name__
+    )
 
 
 def text(value: object, name: str) -> str | None:

@@ -73,8 +73,7 @@ def _paper(obj: object, position: str, days: dict[str, dt.date]) -> PaperRecord:
 
 def _is_plain_new_id(value: str) -> bool:
     """'2503.11731' (no version, no prefix): the common case, checked without a regex."""
-    return (len(value) in (9, 10) and value[4] == "." and value.isascii()
-            and value[:4].isdigit() and value[5:].isdigit())
+    return len(value) in (9, 10) and value[4] == "." and value.isascii() and value[:4].isdigit() and value[5:].isdigit()
 
 
 def _one_line(value: object, name: str) -> str | None:

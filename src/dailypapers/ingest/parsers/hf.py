@@ -69,15 +69,30 @@ API_PATHS: Paths = {
     "discussion_id": ("paper.discussionId",),
 }
 # The flat archive has the first fields only, under their own names.
-FLAT_PATHS: Paths = {name: (name,) for name in (
-    "arxiv_id", "title", "summary", "authors", "published_at", "submitted_on_daily_at", "upvotes",
-    "num_comments", "ai_summary", "ai_keywords", "github_repo", "github_stars", "project_page",
-    "organization", "submitted_by")}
+FLAT_PATHS: Paths = {
+    name: (name,)
+    for name in (
+        "arxiv_id",
+        "title",
+        "summary",
+        "authors",
+        "published_at",
+        "submitted_on_daily_at",
+        "upvotes",
+        "num_comments",
+        "ai_summary",
+        "ai_keywords",
+        "github_repo",
+        "github_stars",
+        "project_page",
+        "organization",
+        "submitted_by",
+    )
+}
 
 
 @finished
-def parse_hf_response(data: bytes, date: dt.date | None = None,
-                      seen_at: dt.datetime | None = None) -> Iterator[Record]:
+def parse_hf_response(data: bytes, date: dt.date | None = None, seen_at: dt.datetime | None = None) -> Iterator[Record]:
     """A /api/daily_papers body. The day is ``date`` if given, else each entry's own."""
     try:
         entries = load_json(data)
@@ -125,15 +140,19 @@ def parse_hf_flat_lines(lines: Iterable[bytes]) -> Iterator[Record]:
         try:
             if not isinstance(obj, dict):
                 raise RecordError(f"record: expected an object, got {type_name(obj)}")
-            item = _entry(obj, FLAT_PATHS, position, day(obj.get("date"), "date"),
-                          timestamp(obj.get("snapshot_committed_at"), "snapshot_committed_at"))
+            item = _entry(
+                obj,
+                FLAT_PATHS,
+                position,
+                day(obj.get("date"), "date"),
+                timestamp(obj.get("snapshot_committed_at"), "snapshot_committed_at"),
+            )
         except BAD_INPUT as exc:
             item = rejected(position, exc, obj.get("arxiv_id") if isinstance(obj, dict) else None)
         yield item
 
 
-def _entries(entries: list, prefix: str, date: dt.date | None,
-             seen_at: dt.datetime | None) -> Iterator[Record]:
+def _entries(entries: list, prefix: str, date: dt.date | None, seen_at: dt.datetime | None) -> Iterator[Record]:
     for index, entry in enumerate(entries, 1):
         position = f"{prefix} {index}"
         item: Record
@@ -152,8 +171,9 @@ def _entries(entries: list, prefix: str, date: dt.date | None,
         yield item
 
 
-def _entry(entry: dict, paths: Paths, position: str, date: dt.date | None,
-           seen_at: dt.datetime | None) -> DailyEntryRecord:
+def _entry(
+    entry: dict, paths: Paths, position: str, date: dt.date | None, seen_at: dt.datetime | None
+) -> DailyEntryRecord:
     def get(field: str) -> tuple[object, str]:
         for path in paths.get(field, ()):
             value: object = entry
@@ -239,18 +259,48 @@ def _entry(entry: dict, paths: Paths, position: str, date: dt.date | None,
 
 
 # Keys of an API item (and of its paper) that a column holds; the rest go to ``extra``.
-_ENTRY_KEYS = {"paper", "publishedAt", "title", "summary", "numComments", "thumbnail", "submittedBy",
-               "isAuthorParticipating", "organization", "mediaUrls", "mediaUrl", "submitterOrganization"}
-_PAPER_KEYS = {"id", "authors", "publishedAt", "title", "summary", "upvotes", "discussionId",
-               "submittedOnDailyAt", "submittedOnDailyBy", "ai_keywords", "ai_summary", "ai_summary_model",
-               "githubRepo", "githubStars", "githubRepoAddedBy", "projectPage", "organization"}
+_ENTRY_KEYS = {
+    "paper",
+    "publishedAt",
+    "title",
+    "summary",
+    "numComments",
+    "thumbnail",
+    "submittedBy",
+    "isAuthorParticipating",
+    "organization",
+    "mediaUrls",
+    "mediaUrl",
+    "submitterOrganization",
+}
+_PAPER_KEYS = {
+    "id",
+    "authors",
+    "publishedAt",
+    "title",
+    "summary",
+    "upvotes",
+    "discussionId",
+    "submittedOnDailyAt",
+    "submittedOnDailyBy",
+    "ai_keywords",
+    "ai_summary",
+    "ai_summary_model",
+    "githubRepo",
+    "githubStars",
+    "githubRepoAddedBy",
+    "projectPage",
+    "organization",
+}
 
 
 def _extra(entry: dict) -> dict | None:
     """Every recorded key no column holds, so nothing the source said is lost."""
     paper = entry.get("paper") or {}
-    extra = {"entry": {k: v for k, v in entry.items() if k not in _ENTRY_KEYS},
-             "paper": {k: v for k, v in paper.items() if k not in _PAPER_KEYS}}
+    extra = {
+        "entry": {k: v for k, v in entry.items() if k not in _ENTRY_KEYS},
+        "paper": {k: v for k, v in paper.items() if k not in _PAPER_KEYS},
+    }
     # HF's own title of the entry may differ from the paper's beyond line wrapping (it keeps TeX:
     # "$\\textit{Trans-LoRA}$"); the paper's is what we show, HF's is kept.
     title = entry.get("title")
@@ -301,8 +351,7 @@ def _authors(value: object, name: str) -> list[str] | None:
         return None
     names = []
     for i, item in enumerate(items):
-        cleaned = (text(item.get("name"), f"{name}[{i}].name") if isinstance(item, dict)
-                   else text(item, f"{name}[{i}]"))
+        cleaned = text(item.get("name"), f"{name}[{i}].name") if isinstance(item, dict) else text(item, f"{name}[{i}]")
         if cleaned:
             names.append(cleaned)
     return names

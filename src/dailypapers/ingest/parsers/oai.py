@@ -163,8 +163,7 @@ def _record(record: etree._Element, position: str, default_source: str) -> Paper
         raise RecordError("header: missing")
     if header.get("status") == "deleted":
         paper_id, _ = arxiv_id(header.findtext(f"{OAI}identifier"), "header.identifier")
-        return PaperRecord(arxiv_id=paper_id, title="", source=default_source, deleted=True,
-                           position=position)
+        return PaperRecord(arxiv_id=paper_id, title="", source=default_source, deleted=True, position=position)
     metadata = next(iter(record.iterfind(f"{OAI}metadata/*")), None)
     if metadata is None:
         raise RecordError("metadata: missing")
@@ -180,6 +179,7 @@ def _record(record: etree._Element, position: str, default_source: str) -> Paper
 
 def _common(meta: etree._Element, ns: str, source: str, position: str) -> dict:
     """The elements arXiv and arXivRaw share."""
+
     def get(name: str) -> str | None:
         return text(meta.findtext(f"{{{ns}}}{name}"), name)
 
@@ -206,8 +206,10 @@ def _arxiv(meta: etree._Element, position: str) -> PaperRecord:
     ns = ARXIV_NS
     authors = []
     for i, author in enumerate(meta.iterfind(f"{{{ns}}}authors/{{{ns}}}author")):
-        parts = [text(author.findtext(f"{{{ns}}}{part}"), f"authors[{i}].{part}")
-                 for part in ("forenames", "keyname", "suffix")]
+        parts = [
+            text(author.findtext(f"{{{ns}}}{part}"), f"authors[{i}].{part}")
+            for part in ("forenames", "keyname", "suffix")
+        ]
         if parts[1] is None:
             raise RecordError(f"authors[{i}].keyname: missing")
         authors.append(" ".join(part for part in parts if part))
@@ -223,8 +225,10 @@ def _arxiv(meta: etree._Element, position: str) -> PaperRecord:
 def _arxiv_raw(meta: etree._Element, position: str) -> PaperRecord:
     ns = ARXIV_RAW_NS
     versions = [
-        VersionRecord(version_number(version.get("version"), f"version[{i}]"),
-                      mail_timestamp(version.findtext(f"{{{ns}}}date"), f"version[{i}].date"))
+        VersionRecord(
+            version_number(version.get("version"), f"version[{i}]"),
+            mail_timestamp(version.findtext(f"{{{ns}}}date"), f"version[{i}].date"),
+        )
         for i, version in enumerate(meta.iterfind(f"{{{ns}}}version"))
     ]
     authors = text(meta.findtext(f"{{{ns}}}authors"), "authors")
@@ -244,13 +248,16 @@ def _oai_dc(meta: etree._Element, position: str) -> PaperRecord:
     paper_id, version = arxiv_id(abs_urls[0], "dc:identifier")
     # Besides the abs URL arXiv lists the DOI ("doi:...") and the journal reference here.
     dois = [value[4:].strip() for value in identifiers if value.lower().startswith("doi:")]
-    references = [value for value in identifiers if value not in abs_urls
-                  and not value.lower().startswith(("doi:", "http://", "https://"))]
+    references = [
+        value
+        for value in identifiers
+        if value not in abs_urls and not value.lower().startswith(("doi:", "http://", "https://"))
+    ]
     descriptions = [el.text for el in meta.iterfind(f"{DC}description")]
     # The second description is the comment; older responses prefix it with "Comment:".
     comments = text(descriptions[1], "dc:description") if len(descriptions) > 1 else None
     if comments and comments.startswith("Comment:"):
-        comments = comments[len("Comment:"):].strip() or None
+        comments = comments[len("Comment:") :].strip() or None
     # dc:date: the first version's day, then the current version's when it differs.
     dates = [day_start(el.text, "dc:date") for el in meta.iterfind(f"{DC}date")]
     return PaperRecord(

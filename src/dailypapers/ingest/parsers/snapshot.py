@@ -91,6 +91,10 @@ def _versions(value: object) -> list[VersionRecord]:
     for i, item in enumerate(list_of(value, "versions") or []):
         if not isinstance(item, dict):
             raise RecordError(f"versions[{i}]: expected an object, got {type_name(item)}")
-        versions.append(VersionRecord(version_number(item.get("version"), f"versions[{i}].version"),
-                                      mail_timestamp(item.get("created"), f"versions[{i}].created")))
+        versions.append(
+            VersionRecord(
+                version_number(item.get("version"), f"versions[{i}].version"),
+                mail_timestamp(item.get("created"), f"versions[{i}].created"),
+            )
+        )
     return versions

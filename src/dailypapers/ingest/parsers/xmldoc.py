@@ -79,7 +79,6 @@ def parse_document(data: bytes) -> XmlDocument:
     return XmlDocument(root, errors)
 
 
-
 def local_name(element: object) -> str:
     """The tag without its namespace; '' for comments, entities and processing instructions.
 
@@ -106,6 +105,7 @@ def undefined_entity(unit: etree._Element) -> str | None:
 
 # -- streaming ---------------------------------------------------------------------------------
 
+
 class NotStreamable(Exception):
     """The document cannot be read unit by unit (broken XML, an unexpected shape): read it whole."""
 
@@ -118,8 +118,9 @@ class ChunkSource(Protocol):
     def read_document(self) -> bytes: ...
 
 
-def stream_units(chunks: Iterable[bytes], root_tag: str, unit_tag: str,
-                 on_child: Callable[[etree._Element], None] | None = None) -> Iterator[etree._Element]:
+def stream_units(
+    chunks: Iterable[bytes], root_tag: str, unit_tag: str, on_child: Callable[[etree._Element], None] | None = None
+) -> Iterator[etree._Element]:
     """The ``unit_tag`` elements of a well-formed ``root_tag`` document, each as soon as it ends.
 
     Memory stays bounded: a unit is cleared and dropped from the tree once the caller has

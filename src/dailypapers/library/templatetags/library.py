@@ -27,6 +27,8 @@ def author_links(names):
     from django.urls import reverse
     from django.utils.html import format_html, format_html_join
 
-    return format_html_join(", ", '<a class="author" href="{}">{}</a>',
-                            ((reverse("library:author", args=[n]), n) for n in names if n and n.strip())) \
-        or format_html("")
+    return format_html_join(
+        ", ",
+        '<a class="author" href="{}">{}</a>',
+        ((reverse("library:author", args=[n]), n) for n in names if n and n.strip()),
+    ) or format_html("")

@@ -44,9 +44,24 @@ class MediaPaths:
 
 
 # The entry columns a card reads (docs/hf-fields.md says what each holds).
-_ENTRY_COLUMNS = ("paper_id", "date", "source", "upvotes", "num_comments", "submitted_by", "submitter_fullname",
-                  "submitter_avatar", "organization", "organization_info", "github_repo", "github_stars",
-                  "project_page", "ai_summary", "ai_keywords", "thumbnail")
+_ENTRY_COLUMNS = (
+    "paper_id",
+    "date",
+    "source",
+    "upvotes",
+    "num_comments",
+    "submitted_by",
+    "submitter_fullname",
+    "submitter_avatar",
+    "organization",
+    "organization_info",
+    "github_repo",
+    "github_stars",
+    "project_page",
+    "ai_summary",
+    "ai_keywords",
+    "thumbnail",
+)
 _INDEX = {name: i for i, name in enumerate(_ENTRY_COLUMNS)}
 
 
@@ -80,6 +95,7 @@ class HfEntry:
     @property
     def project_page(self) -> str:
         return safe_link(self.row[_INDEX["project_page"]])
+
     ai_summary = _column("ai_summary")
 
     @property
@@ -165,16 +181,37 @@ class PaperCard:
     def fingerprint(self) -> str:
         """A digest of every value the card's cached body shows (all but ``voted``, which the vote button
         shows), with the settings that shape its links."""
-        values = (self.arxiv_id, self.title, self.authors, self.first_submitted, self.listing_day, self.categories, self.total_votes,
-                  self.community_votes, self.hf_votes, self.comments, self.hf.row if self.hf else None,
-                  self.snippet, self.why, self.votes_24h, self.votes_7d, self.first_featured, self.featured_days_ago,
-                  self.explain, self.submitted_here, settings.CONFIG["DAILYPAPERS_HF_SITE_URL"],
-                  settings.CONFIG["DAILYPAPERS_HF_THUMBNAIL_URL"])
+        values = (
+            self.arxiv_id,
+            self.title,
+            self.authors,
+            self.first_submitted,
+            self.listing_day,
+            self.categories,
+            self.total_votes,
+            self.community_votes,
+            self.hf_votes,
+            self.comments,
+            self.hf.row if self.hf else None,
+            self.snippet,
+            self.why,
+            self.votes_24h,
+            self.votes_7d,
+            self.first_featured,
+            self.featured_days_ago,
+            self.explain,
+            self.submitted_here,
+            settings.CONFIG["DAILYPAPERS_HF_SITE_URL"],
+            settings.CONFIG["DAILYPAPERS_HF_THUMBNAIL_URL"],
+        )
         return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
-def hf_entries(papers: list[ListedPaper | Paper], period: tuple[dt.date, dt.date] | None = None,
-               submitted_here: dict[int, list[str]] | None = None) -> dict[int, HfEntry]:
+def hf_entries(
+    papers: list[ListedPaper | Paper],
+    period: tuple[dt.date, dt.date] | None = None,
+    submitted_here: dict[int, list[str]] | None = None,
+) -> dict[int, HfEntry]:
     """Each paper's Hugging Face entry: its latest in ``period`` (start, end), else its latest (one query).
 
     ``submitted_here`` collects, per paper, who submitted it on this site (community entries)."""
@@ -203,7 +240,10 @@ class _Paths:
     _ID = "0000.00000"
 
     def __init__(self) -> None:
-        self.parts = {name: reverse(name, args=[self._ID]).split(self._ID) for name in ("web:vote", "library:save", "library:save_confirm")}
+        self.parts = {
+            name: reverse(name, args=[self._ID]).split(self._ID)
+            for name in ("web:vote", "library:save", "library:save_confirm")
+        }
 
     def __call__(self, name: str, arxiv_id: str) -> str:
         head, tail = self.parts[name]
@@ -228,8 +268,15 @@ def card_bodies(cards: list[PaperCard]) -> list[SafeString]:
     return [mark_safe(found[key]) for key in keys]
 
 
-def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozenset(), *, why: bool = False,
-                snippet: bool = False, saved: set[int] = frozenset(), period: tuple[dt.date, dt.date] | None = None) -> list[PaperCard]:
+def paper_cards(
+    papers: Iterable[ListedPaper | Paper],
+    voted: set[int] = frozenset(),
+    *,
+    why: bool = False,
+    snippet: bool = False,
+    saved: set[int] = frozenset(),
+    period: tuple[dt.date, dt.date] | None = None,
+) -> list[PaperCard]:
     """Cards for listings' papers, or Papers from listings.with_stats() (``why``: listings.attach_reasons())."""
     papers = list(papers)
     submitted_here: dict[int, list[str]] = {}
@@ -239,22 +286,37 @@ def paper_cards(papers: Iterable[ListedPaper | Paper], voted: set[int] = frozens
     for paper in papers:
         community, hf_votes, comments = counts(paper)
         hf = entries.get(paper.pk)
-        cards.append(PaperCard(
-            arxiv_id=paper.arxiv_id, anchor=slugify(paper.arxiv_id),
-            title=paper.title, authors=paper.authors, first_submitted=paper.first_submitted,
-            # Papers known only from an arXiv listing have no submission time: their listing day.
-            listing_day=getattr(paper, "announced", None),
-            categories=paper.category_list[:3], total_votes=community + hf_votes,
-            community_votes=community, hf_votes=hf_votes, comments=comments, hf=hf,
-            submitted_here=submitted_here.get(paper.pk, []),
-            voted=paper.pk in voted, saved=paper.pk in saved,
-            vote_url=paths("web:vote", paper.arxiv_id), save_url=paths("library:save", paper.arxiv_id),
-            save_confirm_url=paths("library:save_confirm", paper.arxiv_id),
-            # Search results bring a highlighted snippet (SafeString, escaped by the engine).
-            snippet=(getattr(paper, "snippet_html", "") or Truncator(paper.abstract).chars(SNIPPET_CHARS)) if snippet else "",
-            why=why, votes_24h=getattr(paper, "votes_24h", 0), votes_7d=getattr(paper, "votes_7d", 0),
-            first_featured=getattr(paper, "first_featured", None),
-            featured_days_ago=getattr(paper, "featured_days_ago", None),
-            explain=getattr(paper, "why", "") if why else "",
-        ))
+        cards.append(
+            PaperCard(
+                arxiv_id=paper.arxiv_id,
+                anchor=slugify(paper.arxiv_id),
+                title=paper.title,
+                authors=paper.authors,
+                first_submitted=paper.first_submitted,
+                # Papers known only from an arXiv listing have no submission time: their listing day.
+                listing_day=getattr(paper, "announced", None),
+                categories=paper.category_list[:3],
+                total_votes=community + hf_votes,
+                community_votes=community,
+                hf_votes=hf_votes,
+                comments=comments,
+                hf=hf,
+                submitted_here=submitted_here.get(paper.pk, []),
+                voted=paper.pk in voted,
+                saved=paper.pk in saved,
+                vote_url=paths("web:vote", paper.arxiv_id),
+                save_url=paths("library:save", paper.arxiv_id),
+                save_confirm_url=paths("library:save_confirm", paper.arxiv_id),
+                # Search results bring a highlighted snippet (SafeString, escaped by the engine).
+                snippet=(getattr(paper, "snippet_html", "") or Truncator(paper.abstract).chars(SNIPPET_CHARS))
+                if snippet
+                else "",
+                why=why,
+                votes_24h=getattr(paper, "votes_24h", 0),
+                votes_7d=getattr(paper, "votes_7d", 0),
+                first_featured=getattr(paper, "first_featured", None),
+                featured_days_ago=getattr(paper, "featured_days_ago", None),
+                explain=getattr(paper, "why", "") if why else "",
+            )
+        )
     return cards

@@ -25,8 +25,18 @@ from dailypapers.web.services import listings
 
 SORTS = ("publishedAt", "trending")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-_KEY_COLUMNS = ("id", "paper_id", "source", "upvotes", "list_position", "listed_at", "submitted_on_daily_at",
-                "paper__arxiv_id", "paper__stats__community_votes", "paper__stats__trending_score")
+_KEY_COLUMNS = (
+    "id",
+    "paper_id",
+    "source",
+    "upvotes",
+    "list_position",
+    "listed_at",
+    "submitted_on_daily_at",
+    "paper__arxiv_id",
+    "paper__stats__community_votes",
+    "paper__stats__trending_score",
+)
 
 
 @dataclass
@@ -43,8 +53,16 @@ def _stamp(value: dt.datetime | None) -> float:
     return (value or _EPOCH).timestamp()
 
 
-def period_entries(start: dt.date, end: dt.date, *, sort: str = "publishedAt", submitter: str | None = None,
-                   category: str = "", page: int = 0, limit: int = 50) -> EntryPage:
+def period_entries(
+    start: dt.date,
+    end: dt.date,
+    *,
+    sort: str = "publishedAt",
+    submitter: str | None = None,
+    category: str = "",
+    page: int = 0,
+    limit: int = 50,
+) -> EntryPage:
     """One page of the entries featured from ``start`` to ``end``, one per paper, in HF's order."""
     qs = _visible(DailyEntry.objects.filter(date__range=(start, end)))
     if submitter is not None:
@@ -62,11 +80,16 @@ def period_entries(start: dt.date, end: dt.date, *, sort: str = "publishedAt", s
         if sort == "trending":
             key = (-(score or 0.0), -total, arxiv_id)
         else:
-            key = (-total, position if position is not None else 1 << 30, -_stamp(listed_at),
-                   -_stamp(submitted_at), arxiv_id)
+            key = (
+                -total,
+                position if position is not None else 1 << 30,
+                -_stamp(listed_at),
+                -_stamp(submitted_at),
+                arxiv_id,
+            )
         best[paper_id] = (rank, key, entry_id)
     ordered = sorted(best.values(), key=lambda item: item[1])
-    chosen = [entry_id for _, _, entry_id in ordered[page * limit:(page + 1) * limit]]
+    chosen = [entry_id for _, _, entry_id in ordered[page * limit : (page + 1) * limit]]
     rows = _entry_rows(chosen)
     return EntryPage(entries=[rows[i] for i in chosen if i in rows], has_next=len(ordered) > (page + 1) * limit)
 
@@ -74,9 +97,19 @@ def period_entries(start: dt.date, end: dt.date, *, sort: str = "publishedAt", s
 # Read as plain values, not model instances: half the time of a 50-item page went to building
 # three model objects per item (entry, paper, stats).
 _ENTRY_FIELDS = tuple(f.name for f in DailyEntry._meta.concrete_fields if f.name not in ("paper", "fetched_at"))
-_PAPER_FIELDS = ("paper_id", "paper__arxiv_id", "paper__title", "paper__abstract", "paper__authors",
-                 "paper__categories", "paper__first_submitted", "paper__announced", "paper__stats__community_votes",
-                 "paper__stats__hf_votes", "paper__stats__comments")
+_PAPER_FIELDS = (
+    "paper_id",
+    "paper__arxiv_id",
+    "paper__title",
+    "paper__abstract",
+    "paper__authors",
+    "paper__categories",
+    "paper__first_submitted",
+    "paper__announced",
+    "paper__stats__community_votes",
+    "paper__stats__hf_votes",
+    "paper__stats__comments",
+)
 
 
 class EntryRow(SimpleNamespace):
@@ -92,16 +125,21 @@ _AS_TEXT = {f"{name}__text": Cast(name, TextField()) for name in _JSON_FIELDS}
 
 def _entry_rows(ids: list[int]) -> dict[int, EntryRow]:
     found = {}
-    rows = DailyEntry.objects.filter(id__in=ids).annotate(**_AS_TEXT).values_list(
-        *_PLAIN_FIELDS, *_AS_TEXT, *_PAPER_FIELDS)
+    rows = (
+        DailyEntry.objects.filter(id__in=ids)
+        .annotate(**_AS_TEXT)
+        .values_list(*_PLAIN_FIELDS, *_AS_TEXT, *_PAPER_FIELDS)
+    )
     for row in rows:
         entry = EntryRow(**dict(zip(_PLAIN_FIELDS, row)))
         for i, name in enumerate(_JSON_FIELDS, len(_PLAIN_FIELDS)):
             setattr(entry, name, orjson.loads(row[i]) if row[i] is not None else None)
         pk, arxiv_id, title, abstract, authors, categories, first, announced, ours, hf, comments = row[
-            len(_ENTRY_FIELDS):]
-        entry.paper = listings.ListedPaper(pk, arxiv_id, title, abstract, authors, categories, first, announced,
-                                           ours or 0, hf or 0, comments or 0)
+            len(_ENTRY_FIELDS) :
+        ]
+        entry.paper = listings.ListedPaper(
+            pk, arxiv_id, title, abstract, authors, categories, first, announced, ours or 0, hf or 0, comments or 0
+        )
         found[entry.id] = entry
     return found
 
@@ -124,5 +162,4 @@ def find_paper(paper_id: str) -> Paper | None:
         arxiv_id, _ = split_arxiv_id(paper_id)
     except RecordError:
         return None
-    return listings.with_stats(listings.visible_papers()).filter(
-        Q(arxiv_id=arxiv_id) | Q(arxiv_id=paper_id)).first()
+    return listings.with_stats(listings.visible_papers()).filter(Q(arxiv_id=arxiv_id) | Q(arxiv_id=paper_id)).first()

@@ -105,8 +105,13 @@ def _user(entry: AnyEntry | None) -> dict | None:
     username = _hf(entry, "submitted_by")
     if not username:
         return None
-    return {"name": username, "user": username, "fullname": _hf(entry, "submitter_fullname", username),
-            "avatarUrl": _hf(entry, "submitter_avatar"), "type": "user"}
+    return {
+        "name": username,
+        "user": username,
+        "fullname": _hf(entry, "submitter_fullname", username),
+        "avatarUrl": _hf(entry, "submitter_avatar"),
+        "type": "user",
+    }
 
 
 def _submitter(entry: AnyEntry | None) -> dict | None:
@@ -116,8 +121,12 @@ def _submitter(entry: AnyEntry | None) -> dict | None:
         return {**info, "name": username or info.get("name")}
     if not username:
         return None
-    return {"name": username, "fullname": _hf(entry, "submitter_fullname", username),
-            "avatarUrl": _hf(entry, "submitter_avatar"), "type": "user"}
+    return {
+        "name": username,
+        "fullname": _hf(entry, "submitter_fullname", username),
+        "avatarUrl": _hf(entry, "submitter_avatar"),
+        "type": "user",
+    }
 
 
 # Paper fields also sent at the top of an item: huggingface_hub's PaperInfo reads them there

@@ -65,8 +65,12 @@ def in_category(qs: QuerySet[Paper], category: str) -> QuerySet[Paper]:
     """Papers listing ``category`` among their space-separated categories (exact token match)."""
     if not category:
         return qs
-    return qs.filter(Q(categories=category) | Q(categories__startswith=category + " ")
-                     | Q(categories__endswith=" " + category) | Q(categories__contains=f" {category} "))
+    return qs.filter(
+        Q(categories=category)
+        | Q(categories__startswith=category + " ")
+        | Q(categories__endswith=" " + category)
+        | Q(categories__contains=f" {category} ")
+    )
 
 
 def with_stats(qs: QuerySet[Paper]) -> QuerySet[Paper]:
@@ -136,8 +140,10 @@ _ENTRY_COLUMNS = tuple(ListedEntry.__dataclass_fields__)
 
 def listed(qs: QuerySet[Paper]) -> list[ListedPaper]:
     """The rows of ``qs`` (already ordered and sliced) as ListedPapers, in one query."""
-    return [ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0)
-            for row in qs.values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)]
+    return [
+        ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0)
+        for row in qs.values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)
+    ]
 
 
 def attach_entries(papers: list[ListedPaper], period: Period) -> None:
@@ -145,8 +151,11 @@ def attach_entries(papers: list[ListedPaper], period: Period) -> None:
     by_id = {p.pk: p for p in papers}
     if not by_id:
         return
-    rows = (DailyEntry.objects.filter(paper_id__in=by_id, date__range=(period.start, period.end))
-            .order_by("date", "source").values_list("paper_id", *_ENTRY_COLUMNS))
+    rows = (
+        DailyEntry.objects.filter(paper_id__in=by_id, date__range=(period.start, period.end))
+        .order_by("date", "source")
+        .values_list("paper_id", *_ENTRY_COLUMNS)
+    )
     for paper_id, *values in rows:
         by_id[paper_id].period_entries.append(ListedEntry(*values))
 
@@ -193,8 +202,16 @@ def last_listing_day(on_or_before: dt.date | None = None) -> dt.date | None:
     return qs.aggregate(d=Max("date"))["d"]
 
 
-def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: str = "votes",
-                   page: int = 0, page_size: int = PAGE_SIZE, entries: bool = True, reader=None) -> Listing:
+def period_listing(
+    kind: str,
+    anchor: dt.date | None,
+    category: str = "",
+    sort: str = "votes",
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    entries: bool = True,
+    reader=None,
+) -> Listing:
     """The papers featured in the period containing ``anchor`` (default: the last listing day);
     without what ``reader`` (a signed-in user) marked not interested (for_reader)."""
     today = timezone.localdate()
@@ -207,8 +224,11 @@ def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: 
         day = shown or day
     period = Period.containing(kind, day)
     papers = period_papers(period, category, sort, page, page_size, entries=entries, reader=reader)
-    listing = Listing(period=period, page=papers,
-                      requested=requested if requested and requested != period.start and kind == "day" else None)
+    listing = Listing(
+        period=period,
+        page=papers,
+        requested=requested if requested and requested != period.start and kind == "day" else None,
+    )
     before = DailyEntry.objects.filter(date__lt=period.start).aggregate(d=Max("date"))["d"]
     after = DailyEntry.objects.filter(date__gt=period.end).aggregate(d=Min("date"))["d"]
     listing.previous = Period.containing(kind, before) if before else None
@@ -216,8 +236,11 @@ def period_listing(kind: str, anchor: dt.date | None, category: str = "", sort: 
     if kind == "day" and period.start != (requested or today) and (before or after or papers.papers):
         listing.notice = day_notice(requested, today, period.start, before, after)
     if not papers.papers:
-        listing.empty_reason = (f"No papers in {category} were featured in this period." if category
-                                else "No papers have been featured yet.")
+        listing.empty_reason = (
+            f"No papers in {category} were featured in this period."
+            if category
+            else "No papers have been featured yet."
+        )
     return listing
 
 
@@ -236,8 +259,9 @@ def _weekend_only(first: dt.date, last: dt.date) -> bool:
     return 0 < days <= 2 and all((first + dt.timedelta(d)).weekday() >= 5 for d in range(days))
 
 
-def day_notice(requested: dt.date | None, today: dt.date, shown: dt.date, before: dt.date | None,
-               after: dt.date | None) -> str:
+def day_notice(
+    requested: dt.date | None, today: dt.date, shown: dt.date, before: dt.date | None, after: dt.date | None
+) -> str:
     """Why a day page shows ``shown`` rather than the day asked for (``requested``; None: the home page).
 
     Pure: the reason follows from where the asked day lies against the days that have lists
@@ -251,29 +275,45 @@ def day_notice(requested: dt.date | None, today: dt.date, shown: dt.date, before
         return f"The newest list is from {label} ({_ago(shown, today)}){why}; nothing newer has been imported yet."
     asked = _long_date(requested)
     if requested < shown:
-        return (f"The archive starts on {label}: there is no list for {asked}, which is before it. "
-                f"Showing the first day with a list.")
+        return (
+            f"The archive starts on {label}: there is no list for {asked}, which is before it. "
+            f"Showing the first day with a list."
+        )
     if requested > today:
         return f"{asked} is in the future; showing the newest list, from {label}."
     if after is None and not _weekend_only(shown + dt.timedelta(1), requested):
-        return (f"There is no list for {asked} yet: the newest list is from {label} ({_ago(shown, today)}). "
-                f"Showing that day.")
+        return (
+            f"There is no list for {asked} yet: the newest list is from {label} ({_ago(shown, today)}). "
+            f"Showing that day."
+        )
     if requested.weekday() >= 5:
-        return (f"No papers were featured on {asked}: arXiv announces nothing on weekends. "
-                f"Showing {label}, the last day before it with a list.")
-    return (f"No papers were featured on {asked}, a weekday between two days with lists (a holiday). "
-            f"Showing {label}, the last day before it with a list.")
+        return (
+            f"No papers were featured on {asked}: arXiv announces nothing on weekends. "
+            f"Showing {label}, the last day before it with a list."
+        )
+    return (
+        f"No papers were featured on {asked}, a weekday between two days with lists (a holiday). "
+        f"Showing {label}, the last day before it with a list."
+    )
 
 
-def period_papers(period: Period, category: str = "", sort: str = "votes", page: int = 0,
-                  page_size: int = PAGE_SIZE, count: bool = True, entries: bool = True, reader=None) -> Page:
+def period_papers(
+    period: Period,
+    category: str = "",
+    sort: str = "votes",
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    count: bool = True,
+    entries: bool = True,
+    reader=None,
+) -> Page:
     """One page of the papers featured in ``period``; ``count=False`` skips counting them all."""
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
     papers = for_reader(in_category(visible_papers().filter(id__in=featured), category), reader)
     qs = with_stats(papers).order_by(*_ORDER.get(sort, _ORDER["votes"]))
     if period.kind == "day" and sort == "votes":
         qs = _by_day_votes(qs, period.start)
-    rows = listed(qs[page * page_size:(page + 1) * page_size + 1])  # one more: is there a next page?
+    rows = listed(qs[page * page_size : (page + 1) * page_size + 1])  # one more: is there a next page?
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     if entries:  # the site's cards read their entries themselves (web.services.cards)
@@ -289,23 +329,27 @@ def _by_day_votes(qs: QuerySet[Paper], day: dt.date) -> QuerySet[Paper]:
     A paper featured again later has more upvotes in its stats than it had on the earlier day;
     this keeps each recorded day in the order it was recorded in."""
     that_day = DailyEntry.objects.filter(paper=OuterRef("pk"), date=day).order_by("-upvotes")
-    day_votes = (Coalesce(F("stats__community_votes"), Value(0))
-                 + Coalesce(Subquery(that_day.values("upvotes")[:1]), Value(0)))
+    day_votes = Coalesce(F("stats__community_votes"), Value(0)) + Coalesce(
+        Subquery(that_day.values("upvotes")[:1]), Value(0)
+    )
     position = Subquery(that_day.filter(source="hf").values("list_position")[:1])
     return qs.annotate(day_votes=day_votes, day_position=position).order_by(
-        "-day_votes", F("day_position").asc(nulls_last=True), "-first_submitted", "-arxiv_id")
+        "-day_votes", F("day_position").asc(nulls_last=True), "-first_submitted", "-arxiv_id"
+    )
 
 
-def trending_page(category: str = "", page: int = 0, page_size: int = TRENDING_PAGE_SIZE,
-                  now: dt.datetime | None = None, reader=None) -> Page:
+def trending_page(
+    category: str = "", page: int = 0, page_size: int = TRENDING_PAGE_SIZE, now: dt.datetime | None = None, reader=None
+) -> Page:
     """Papers by stored trending score (an indexed ORDER BY), with why each ranks there."""
     now = now or timezone.now()
     qs = with_stats(for_reader(in_category(visible_papers().filter(stats__trending_score__gt=0), category), reader))
     qs = qs.order_by("-stats__trending_score", "-arxiv_id")
     rows = []
     # The score rides along in the same query: the why line states its numbers (attach_reasons).
-    for row in qs[page * page_size:(page + 1) * page_size + 1].values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS,
-                                                                          "stats__trending_score"):
+    for row in qs[page * page_size : (page + 1) * page_size + 1].values_list(
+        *_PAPER_COLUMNS, *_STATS_COLUMNS, "stats__trending_score"
+    ):
         rows.append(ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, trending_score=row[11] or 0.0))
     has_next = len(rows) > page_size
     rows = rows[:page_size]
@@ -324,16 +368,26 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
         return
     # Only papers with any of our votes can have recent ones (often none: imported votes only).
     voted = [p.pk for p in papers if p.community_votes]
-    recent = {
-        row["paper_id"]: row for row in Vote.objects.filter(paper_id__in=voted).values("paper_id").annotate(
-            day=Count("id", filter=Q(created_at__gte=now - dt.timedelta(hours=24))),
-            week=Count("id", filter=Q(created_at__gte=now - dt.timedelta(days=7))), newest=Max("created_at"),
-        ).order_by()
-    } if voted else {}
+    recent = (
+        {
+            row["paper_id"]: row
+            for row in Vote.objects.filter(paper_id__in=voted)
+            .values("paper_id")
+            .annotate(
+                day=Count("id", filter=Q(created_at__gte=now - dt.timedelta(hours=24))),
+                week=Count("id", filter=Q(created_at__gte=now - dt.timedelta(days=7))),
+                newest=Max("created_at"),
+            )
+            .order_by()
+        }
+        if voted
+        else {}
+    )
     first: dict[int, dt.date] = {}
     hf: dict[int, tuple[int, dt.date]] = {}  # the entry the score counts: the most upvotes seen (store.ranking)
-    for paper_id, source, upvotes, day in (DailyEntry.objects.filter(paper_id__in=ids)
-                                           .values_list("paper_id", "source", "upvotes", "date")):
+    for paper_id, source, upvotes, day in DailyEntry.objects.filter(paper_id__in=ids).values_list(
+        "paper_id", "source", "upvotes", "date"
+    ):
         first[paper_id] = min(day, first.get(paper_id, day))
         if source == "hf" and upvotes > hf.get(paper_id, (0, day))[0]:
             hf[paper_id] = (upvotes, day)
@@ -346,5 +400,6 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
         paper.featured_days_ago = (now.date() - paper.first_featured).days if paper.first_featured else None
         _, hf_day = hf.get(paper.pk, (0, None))
         hf_at = dt.datetime.combine(hf_day, dt.time(0), tzinfo=dt.timezone.utc) if hf_day else None
-        paper.why = explain(paper.community_votes, row.get("newest"), paper.hf_votes, hf_at,
-                            paper.trending_score, now, trending)
+        paper.why = explain(
+            paper.community_votes, row.get("newest"), paper.hf_votes, hf_at, paper.trending_score, now, trending
+        )

@@ -31,5 +31,6 @@ def page_number(raw: str | int | None, page_size: int) -> int:
     if not _WHOLE.fullmatch(text) or int(text) > last_page(page_size):
         raise PageOutOfRange(
             f"Page {text[:20]!r} is out of range: pages go from 0 to {last_page(page_size)} here "
-            f"(at most {MAX_OFFSET:,} results can be paged through; narrow the search, period or category instead).")
+            f"(at most {MAX_OFFSET:,} results can be paged through; narrow the search, period or category instead)."
+        )
     return int(text)

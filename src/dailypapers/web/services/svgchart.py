@@ -45,28 +45,37 @@ def line_chart(title: str, labels: list[str], series: list[tuple[str, list[int]]
     def y(v: float) -> float:
         return TOP + plot_h - plot_h * v / top
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-             f'role="img" aria-label="{escape(title)}" class="chart" font-size="12" fill="currentColor">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'role="img" aria-label="{escape(title)}" class="chart" font-size="12" fill="currentColor">',
+        f"<title>{escape(title)}</title>",
+    ]
     for tick in ticks:
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-                     f'stroke="currentColor" stroke-opacity="{0.5 if tick == 0 else 0.15}"/>')
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="currentColor" stroke-opacity="{0.5 if tick == 0 else 0.15}"/>'
+        )
         parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{_number(tick)}</text>')
     every = max(1, math.ceil(n / MAX_X_LABELS))
     for i, label in enumerate(labels):
         if i % every == 0:
             parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">{escape(label)}</text>')
-    parts.append(f'<text x="{LEFT}" y="{HEIGHT - 6}" font-size="11" fill-opacity="0.8">{escape(unit)} per '
-                 f'{"week" if labels and "-W" in labels[0] else "day"}</text>')
+    parts.append(
+        f'<text x="{LEFT}" y="{HEIGHT - 6}" font-size="11" fill-opacity="0.8">{escape(unit)} per '
+        f"{'week' if labels and '-W' in labels[0] else 'day'}</text>"
+    )
     for number, (name, values) in enumerate(series):
         color = PALETTE[number % len(PALETTE)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(f'<g class="series" data-name="{escape(name)}">')
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2.2" '
-                     f'stroke-linejoin="round"/>')
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2.2" stroke-linejoin="round"/>'
+        )
         for i, v in enumerate(values):
-            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{color}">'
-                         f"<title>{escape(name)}, {escape(labels[i])}: {_number(v)} {escape(unit)}</title></circle>")
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{color}">'
+                f"<title>{escape(name)}, {escape(labels[i])}: {_number(v)} {escape(unit)}</title></circle>"
+            )
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)

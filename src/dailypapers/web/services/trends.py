@@ -72,9 +72,15 @@ class Trends:
 
     def as_json(self) -> dict:
         return {
-            "by": self.by, "from": self.start.isoformat(), "to": self.end.isoformat(), "buckets": self.labels(),
-            "bucket_starts": [b.isoformat() for b in self.buckets], "partial_buckets": self.partial(),
-            "series": [{**asdict(s), "total_papers": s.total_papers, "total_votes": s.total_votes} for s in self.series],
+            "by": self.by,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "buckets": self.labels(),
+            "bucket_starts": [b.isoformat() for b in self.buckets],
+            "partial_buckets": self.partial(),
+            "series": [
+                {**asdict(s), "total_papers": s.total_papers, "total_votes": s.total_votes} for s in self.series
+            ],
         }
 
 
@@ -107,13 +113,20 @@ def resolve_range(by: str, start: dt.date | None, end: dt.date | None) -> tuple[
     if start > end:
         raise TrendsError(f"The range starts ({start}) after it ends ({end}).")
     if (end - start).days + 1 > MAX_SPAN[by]:
-        raise TrendsError(f"A {by}ly chart covers at most {MAX_SPAN[by]} days; "
-                          f"{start} to {end} is {(end - start).days + 1}. Shorten it or use by=week.")
+        raise TrendsError(
+            f"A {by}ly chart covers at most {MAX_SPAN[by]} days; "
+            f"{start} to {end} is {(end - start).days + 1}. Shorten it or use by=week."
+        )
     return start, end
 
 
-def topic_trends(by: str = "week", start: dt.date | None = None, end: dt.date | None = None,
-                 categories: list[str] | None = None, keywords: list[str] | None = None) -> Trends:
+def topic_trends(
+    by: str = "week",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    categories: list[str] | None = None,
+    keywords: list[str] | None = None,
+) -> Trends:
     """The series asked for (default: the range's busiest categories) over ``start``..``end``."""
     start, end = resolve_range(by, start, end)
     first = bucket_start(by, start)
@@ -121,7 +134,7 @@ def topic_trends(by: str = "week", start: dt.date | None = None, end: dt.date | 
     buckets = [first + dt.timedelta(days=i) for i in range(0, (end - first).days + 1, step)]
     index = {b: i for i, b in enumerate(buckets)}
     cats = [c for c in dict.fromkeys(clean_category(c) for c in categories or []) if c][:MAX_SERIES]
-    words = [k for k in dict.fromkeys(clean_keyword(k) for k in keywords or []) if k][:MAX_SERIES - len(cats)]
+    words = [k for k in dict.fromkeys(clean_keyword(k) for k in keywords or []) if k][: MAX_SERIES - len(cats)]
     entries = DailyEntry.objects.filter(shown("paper__"), date__range=(start, end))
     series: list[Series] = []
     if cats or not words:
@@ -132,8 +145,11 @@ def topic_trends(by: str = "week", start: dt.date | None = None, end: dt.date | 
             cats = [name for name, _ in counted.most_common(DEFAULT_CATEGORIES)]
         votes = _our_votes(start, end, Q(paper_id__in=list(paper_cats)) if cats else Q(pk=None))
         for name in cats:
-            series.append(_series("category", name, rows, votes, index, by,
-                                  lambda pid, name=name: name in paper_cats.get(pid, ())))
+            series.append(
+                _series(
+                    "category", name, rows, votes, index, by, lambda pid, name=name: name in paper_cats.get(pid, ())
+                )
+            )
     for word in words:
         match = Q(paper__title__icontains=word) | Q(paper__abstract__icontains=word)
         rows = list(entries.filter(match).values_list("paper_id", "date", "source", "upvotes", "paper__categories"))
@@ -149,8 +165,12 @@ def _our_votes(start: dt.date, end: dt.date, which: Q) -> list[tuple[int, dt.dat
 
     since = dt.datetime.combine(start, dt.time(0), tzinfo=dt.timezone.utc)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
-    return [(pid, at.astimezone(dt.timezone.utc).date()) for pid, at in
-            Vote.objects.filter(which, created_at__gte=since, created_at__lt=until).values_list("paper_id", "created_at")]
+    return [
+        (pid, at.astimezone(dt.timezone.utc).date())
+        for pid, at in Vote.objects.filter(which, created_at__gte=since, created_at__lt=until).values_list(
+            "paper_id", "created_at"
+        )
+    ]
 
 
 def _series(kind: str, name: str, rows, votes, index: dict[dt.date, int], by: str, member) -> Series:

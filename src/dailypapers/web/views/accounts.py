@@ -60,12 +60,18 @@ def signup(request: HttpRequest) -> HttpResponse:
         ratelimit.limit_signup(request)
         if form.is_valid():
             ratelimit.limit_mail(request, form.cleaned_data["email"])
-            user, mailed = accounts.sign_up(form.cleaned_data["username"], form.cleaned_data["email"],
-                                            form.cleaned_data["password1"])
-            if user is not None and (form.cleaned_data["interest_categories"] or form.cleaned_data["interest_keywords"]):
-                signals.keep_interests(user, form.cleaned_data["interest_categories"], form.cleaned_data["interest_keywords"])
-            return render(request, "web/accounts/check_email.html",
-                          {"email": form.cleaned_data["email"], "mailed": mailed})
+            user, mailed = accounts.sign_up(
+                form.cleaned_data["username"], form.cleaned_data["email"], form.cleaned_data["password1"]
+            )
+            if user is not None and (
+                form.cleaned_data["interest_categories"] or form.cleaned_data["interest_keywords"]
+            ):
+                signals.keep_interests(
+                    user, form.cleaned_data["interest_categories"], form.cleaned_data["interest_keywords"]
+                )
+            return render(
+                request, "web/accounts/check_email.html", {"email": form.cleaned_data["email"], "mailed": mailed}
+            )
     return render(request, "web/accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -87,21 +93,29 @@ def confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     # GET that activates: the one state change a mail link can make; the token is single-use.
     user = accounts.confirm(uidb64, token)
     if user is None:
-        return render(request, "web/error.html", {"title": "Link not valid",
-                      "message": "This confirmation link is wrong, expired or already used."}, status=400)
+        return render(
+            request,
+            "web/error.html",
+            {"title": "Link not valid", "message": "This confirmation link is wrong, expired or already used."},
+            status=400,
+        )
     messages.success(request, "Your email address is confirmed. You can log in now.")
     return redirect("web:login")
 
 
 def _account_context(request: HttpRequest, **forms) -> dict:
     subscriber = subscriptions.of_user(request.user)
-    digest_form = (PreferencesForm.for_subscriber(subscriber) if subscriber is not None else PreferencesForm())
+    digest_form = PreferencesForm.for_subscriber(subscriber) if subscriber is not None else PreferencesForm()
     return {
-        "email_form": EmailChangeForm(request.user), "token_form": TokenForm(),
+        "email_form": EmailChangeForm(request.user),
+        "token_form": TokenForm(),
         "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
-        "delete_form": PasswordCheckForm(request.user), "subscriber": subscriber,
+        "delete_form": PasswordCheckForm(request.user),
+        "subscriber": subscriber,
         "digest_active": subscriber is not None and subscriber.status == Subscriber.ACTIVE,
-        "digest_form": digest_form, "waiting_submissions": submissions.of_user(request.user), **forms,
+        "digest_form": digest_form,
+        "waiting_submissions": submissions.of_user(request.user),
+        **forms,
     }
 
 
@@ -140,10 +154,14 @@ def email_change(request: HttpRequest) -> HttpResponse:
         if mailed == "sent":
             messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
         else:
-            messages.warning(request, f"Our mail server did not answer just now; the confirmation link for "
-                                      f"{form.cleaned_data['email']} will be sent within minutes.")
+            messages.warning(
+                request,
+                f"Our mail server did not answer just now; the confirmation link for "
+                f"{form.cleaned_data['email']} will be sent within minutes.",
+            )
         return redirect("web:account")
     return render(request, "web/accounts/account.html", _account_context(request, email_form=form), status=400)
+
 
 @login_required
 def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
@@ -198,11 +216,18 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 password_reset = PasswordResetView.as_view(
-    template_name="web/accounts/password_reset.html", form_class=OutboxPasswordResetForm,
-    success_url=reverse_lazy("web:password_reset_done"))
+    template_name="web/accounts/password_reset.html",
+    form_class=OutboxPasswordResetForm,
+    success_url=reverse_lazy("web:password_reset_done"),
+)
 password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="web/accounts/password_reset_done.html")
-password_reset_confirm = never_cache(auth_views.PasswordResetConfirmView.as_view(
-    template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:login")))
+password_reset_confirm = never_cache(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:login")
+    )
+)
 password_change = auth_views.PasswordChangeView.as_view(
-    template_name="web/accounts/password_change.html", success_url=reverse_lazy("web:account"),
-    form_class=LimitedPasswordChangeForm)
+    template_name="web/accounts/password_change.html",
+    success_url=reverse_lazy("web:account"),
+    form_class=LimitedPasswordChangeForm,
+)

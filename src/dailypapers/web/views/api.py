@@ -52,8 +52,14 @@ class OrjsonParser(Parser):
         return orjson.loads(request.body)
 
 
-api = NinjaAPI(title="dailypapers API", version="1", urls_namespace="api", renderer=OrjsonRenderer(), parser=OrjsonParser(),
-               description="Hugging Face-compatible daily papers API, plus votes, comments and submissions.")
+api = NinjaAPI(
+    title="dailypapers API",
+    version="1",
+    urls_namespace="api",
+    renderer=OrjsonRenderer(),
+    parser=OrjsonParser(),
+    description="Hugging Face-compatible daily papers API, plus votes, comments and submissions.",
+)
 MAX_LIMIT = 100
 MAX_PAGE = 1000  # p * limit reaches the search engine as an offset: bounded (issue 13, finding 1)
 
@@ -230,12 +236,22 @@ def _period(date: str | None, week: str | None, month: str | None) -> listings.P
     return period
 
 
-@api.get("/daily_papers", response={200: list[DailyItemOut], **ERRORS},
-         summary="Papers featured on a day, ISO week or month (Hugging Face's shape and order)")
-def daily_papers(request: HttpRequest, date: str | None = None, week: str | None = None,
-                 month: str | None = None, submitter: str | None = None,
-                 sort: Literal["publishedAt", "trending"] = "publishedAt",
-                 p: int = Query(0, ge=0, le=MAX_PAGE), limit: int = Query(50, ge=1, le=MAX_LIMIT), category: str | None = None):
+@api.get(
+    "/daily_papers",
+    response={200: list[DailyItemOut], **ERRORS},
+    summary="Papers featured on a day, ISO week or month (Hugging Face's shape and order)",
+)
+def daily_papers(
+    request: HttpRequest,
+    date: str | None = None,
+    week: str | None = None,
+    month: str | None = None,
+    submitter: str | None = None,
+    sort: Literal["publishedAt", "trending"] = "publishedAt",
+    p: int = Query(0, ge=0, le=MAX_PAGE),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    category: str | None = None,
+):
     """By upvotes (Hugging Face's + ours), highest first, as Hugging Face lists them (``sort=publishedAt``,
     the default, is its name for that order); ``sort=trending`` by our stored trending score.
     ``submitter`` keeps the entries submitted by that username."""
@@ -248,8 +264,15 @@ def daily_papers(request: HttpRequest, date: str | None = None, week: str | None
         if last is None:
             return _json([])
         period = listings.Period.containing("day", last)
-    page = hf_lists.period_entries(period.start, period.end, sort=sort, submitter=submitter,
-                                   category=listings.clean_category(category), page=p, limit=limit)
+    page = hf_lists.period_entries(
+        period.start,
+        period.end,
+        sort=sort,
+        submitter=submitter,
+        category=listings.clean_category(category),
+        page=p,
+        limit=limit,
+    )
     response = _json([hf_shape.daily_item(entry.paper, entry) for entry in page.entries])
     if page.has_next:
         params = {k: v for k, v in request.GET.items() if k != "p"}
@@ -259,14 +282,28 @@ def daily_papers(request: HttpRequest, date: str | None = None, week: str | None
     return response
 
 
-@api.get("/papers/search", response={200: list[DailyItemOut], **ERRORS}, summary=(
-    "Search papers (words, an arXiv id or URL, a DOI or a title; author=, category=, from=, to=, sort=, "
-    "mode=auto|keyword|semantic|hybrid). 400 with a sentence for a parameter or query that cannot run. "
-    "Headers: X-Search-Mode (what ran), X-Search-Coverage (papers embedded/papers), X-Total-Count, "
-    "X-Search-Note (why the mode differs from the one asked for)"))
-def search(request: HttpRequest, q: str = "", limit: int = Query(20, ge=1, le=MAX_LIMIT), p: int = Query(0, ge=0, le=MAX_PAGE),
-           category: str | None = None, author: str | None = None, date_from: str | None = Query(None, alias="from"),
-           date_to: str | None = Query(None, alias="to"), sort: str | None = None, mode: str | None = None):
+@api.get(
+    "/papers/search",
+    response={200: list[DailyItemOut], **ERRORS},
+    summary=(
+        "Search papers (words, an arXiv id or URL, a DOI or a title; author=, category=, from=, to=, sort=, "
+        "mode=auto|keyword|semantic|hybrid). 400 with a sentence for a parameter or query that cannot run. "
+        "Headers: X-Search-Mode (what ran), X-Search-Coverage (papers embedded/papers), X-Total-Count, "
+        "X-Search-Note (why the mode differs from the one asked for)"
+    ),
+)
+def search(
+    request: HttpRequest,
+    q: str = "",
+    limit: int = Query(20, ge=1, le=MAX_LIMIT),
+    p: int = Query(0, ge=0, le=MAX_PAGE),
+    category: str | None = None,
+    author: str | None = None,
+    date_from: str | None = Query(None, alias="from"),
+    date_to: str | None = Query(None, alias="to"),
+    sort: str | None = None,
+    mode: str | None = None,
+):
     # The filters are read by the one request parser the page uses too (search_adapter.parse_request).
     p = _page(p, limit)
     wanted = search_adapter.parse_request(request.GET)
@@ -306,8 +343,9 @@ class VoteOut(Schema):
 
 class CommentIn(Schema):
     # strict: ``"parent": false`` is refused, not read as comment 0
-    model_config = ConfigDict(strict=True, json_schema_extra={
-        "examples": [{"body": "A clear result; is the code out?", "parent": None}]})
+    model_config = ConfigDict(
+        strict=True, json_schema_extra={"examples": [{"body": "A clear result; is the code out?", "parent": None}]}
+    )
     body: str
     parent: int | None = None
 
@@ -326,24 +364,37 @@ class SubmitIn(Schema):
 
 def _vote(request: HttpRequest, paper_id: str, want: bool) -> VoteOut:
     result = votes.cast(request.auth, _paper(paper_id), want)
-    return VoteOut(voted=result.voted, upvotes=result.total, communityUpvotes=result.community_votes,
-                   hfUpvotes=result.hf_votes)
+    return VoteOut(
+        voted=result.voted, upvotes=result.total, communityUpvotes=result.community_votes, hfUpvotes=result.hf_votes
+    )
 
 
-@api.post("/papers/{path:paper_id}/vote", auth=TokenAuth(), response={200: VoteOut, **WRITE_ERRORS},
-          summary="Vote for a paper")
+@api.post(
+    "/papers/{path:paper_id}/vote",
+    auth=TokenAuth(),
+    response={200: VoteOut, **WRITE_ERRORS},
+    summary="Vote for a paper",
+)
 def vote(request: HttpRequest, paper_id: PaperId):
     return _vote(request, paper_id, True)
 
 
-@api.delete("/papers/{path:paper_id}/vote", auth=TokenAuth(), response={200: VoteOut, **WRITE_ERRORS},
-            summary="Take your vote back")
+@api.delete(
+    "/papers/{path:paper_id}/vote",
+    auth=TokenAuth(),
+    response={200: VoteOut, **WRITE_ERRORS},
+    summary="Take your vote back",
+)
 def unvote(request: HttpRequest, paper_id: PaperId):
     return _vote(request, paper_id, False)
 
 
-@api.post("/papers/{path:paper_id}/comments", auth=TokenAuth(), response={201: CommentOut, **WRITE_ERRORS},
-          summary="Comment on a paper (Markdown subset)")
+@api.post(
+    "/papers/{path:paper_id}/comments",
+    auth=TokenAuth(),
+    response={201: CommentOut, **WRITE_ERRORS},
+    summary="Comment on a paper (Markdown subset)",
+)
 def comment(request: HttpRequest, paper_id: PaperId, data: CommentIn):
     made = comment_service.add(request.auth, _paper(paper_id), data.body, data.parent)
     return Status(201, CommentOut(id=made.pk, body=made.body, html=made.body_html, parent=made.parent_id))
@@ -354,15 +405,23 @@ class SubmitOut(Schema):
     paper: PaperOut
 
 
-@api.post("/submit", auth=TokenAuth(), response={200: SubmitOut, 503: PendingOut, **WRITE_ERRORS}, summary="Submit a paper to today's list by arXiv id or URL")
+@api.post(
+    "/submit",
+    auth=TokenAuth(),
+    response={200: SubmitOut, 503: PendingOut, **WRITE_ERRORS},
+    summary="Submit a paper to today's list by arXiv id or URL",
+)
 def submit(request: HttpRequest, data: SubmitIn):
     result = submissions.submit(request.auth, data.arxiv)
     if result.pending is not None:
         # Our side's trouble (arXiv is away), not the client's: 503, and asking again is safe (the
         # same waiting submission answers until the worker has fetched the paper).
         message = submissions.pending_message(result.pending)
-        response = api.create_response(request, {
-            "error": message, "detail": message, "pending": True, "arxiv_id": result.pending.arxiv_id}, status=503)
+        response = api.create_response(
+            request,
+            {"error": message, "detail": message, "pending": True, "arxiv_id": result.pending.arxiv_id},
+            status=503,
+        )
         response["Retry-After"] = str(result.RETRY_AFTER)
         return response
     paper = listings.with_stats(listings.visible_papers()).filter(pk=result.paper.pk).first()
@@ -377,8 +436,11 @@ api.add_router("/", library_router)
 
 
 # Last: its greedy {path:} would otherwise swallow .../vote and .../comments.
-@api.get("/papers/{path:paper_id}", response={200: PaperOut, **ERRORS},
-         summary="One paper (also by a versioned id, 2608.19880v1)")
+@api.get(
+    "/papers/{path:paper_id}",
+    response={200: PaperOut, **ERRORS},
+    summary="One paper (also by a versioned id, 2608.19880v1)",
+)
 def paper(request: HttpRequest, paper_id: PaperId):
     found = _paper(paper_id)
     return _json(hf_shape.paper_item(found, hf_lists.latest_entries([found.pk]).get(found.pk)))

@@ -25,8 +25,9 @@ def voted_ids(request: HttpRequest, papers) -> set[int]:
     """Which of these papers the user voted for: one query for the page."""
     if not request.user.is_authenticated or not papers:
         return set()
-    return set(Vote.objects.filter(user=request.user, paper_id__in=[p.pk for p in papers])
-               .values_list("paper_id", flat=True))
+    return set(
+        Vote.objects.filter(user=request.user, paper_id__in=[p.pk for p in papers]).values_list("paper_id", flat=True)
+    )
 
 
 def saved_ids(request: HttpRequest, papers) -> set[int]:

@@ -36,20 +36,35 @@ def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     the vote's POST form (CSRF token included), which app.js submits at once; GET writes nothing."""
     paper = _paper(arxiv_id)
     if request.method == "GET":
-        return render(request, "web/confirm.html", {
-            "title": "Vote for this paper", "paper": paper, "math": has_math(paper.title), "action": reverse("web:vote", args=[paper.arxiv_id]),
-            "fields": {"vote": "1", "next": safe_next(request, _paper_url(paper))}, "button": "Vote",
-            "autosubmit": True, "cancel": safe_next(request, _paper_url(paper)),
-            "message": "You asked to vote for this paper before logging in; your vote is being cast.",
-        })
+        return render(
+            request,
+            "web/confirm.html",
+            {
+                "title": "Vote for this paper",
+                "paper": paper,
+                "math": has_math(paper.title),
+                "action": reverse("web:vote", args=[paper.arxiv_id]),
+                "fields": {"vote": "1", "next": safe_next(request, _paper_url(paper))},
+                "button": "Vote",
+                "autosubmit": True,
+                "cancel": safe_next(request, _paper_url(paper)),
+                "message": "You asked to vote for this paper before logging in; your vote is being cast.",
+            },
+        )
     want = {"1": True, "0": False}.get(request.POST.get("vote", ""))  # absent: toggle
     try:
         result = votes.cast(request.user, paper, want)
     except RateLimited as exc:
         return too_many(request, exc)
     if wants_json(request):
-        return JsonResponse({"voted": result.voted, "upvotes": result.total,
-                             "communityUpvotes": result.community_votes, "hfUpvotes": result.hf_votes})
+        return JsonResponse(
+            {
+                "voted": result.voted,
+                "upvotes": result.total,
+                "communityUpvotes": result.community_votes,
+                "hfUpvotes": result.hf_votes,
+            }
+        )
     return HttpResponseRedirect(safe_next(request, _paper_url(paper)))
 
 
@@ -62,8 +77,9 @@ def comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     parent = request.POST.get("parent")
     as_json = wants_json(request)
     try:
-        made = comment_service.add(request.user, paper, request.POST.get("body", ""),
-                                   int(parent) if parent and parent.isdigit() else None)
+        made = comment_service.add(
+            request.user, paper, request.POST.get("body", ""), int(parent) if parent and parent.isdigit() else None
+        )
     except RateLimited as exc:
         if as_json:
             return JsonResponse({"error": str(exc)}, status=429, headers={"Retry-After": str(exc.retry_after)})
@@ -74,11 +90,18 @@ def comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect(_paper_url(paper) + "#comments")
     if as_json:
-        html = render_to_string("web/_comment.html", {"c": made, "paper": paper, "reply": made.parent_id is not None},
-                                request=request)
-        return JsonResponse({"id": made.pk, "parent": made.parent_id, "html": html,
-                             "comments": PaperStats.objects.filter(paper=paper).values_list("comments", flat=True)
-                             .first() or 0}, status=201)
+        html = render_to_string(
+            "web/_comment.html", {"c": made, "paper": paper, "reply": made.parent_id is not None}, request=request
+        )
+        return JsonResponse(
+            {
+                "id": made.pk,
+                "parent": made.parent_id,
+                "html": html,
+                "comments": PaperStats.objects.filter(paper=paper).values_list("comments", flat=True).first() or 0,
+            },
+            status=201,
+        )
     return redirect(f"{_paper_url(paper)}#comment-{made.pk}")
 
 
@@ -103,13 +126,22 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         if made.user_id != request.user.pk or made.deleted:
             raise PermissionDenied("You can delete only your own comments.")
-        return render(request, "web/confirm.html", {
-            "title": "Delete this comment?", "paper": made.paper,
-            "math": has_math(made.paper.title) or 'class="math"' in made.body_html, "action": reverse("web:comment_delete", args=[pk]),
-            "fields": {}, "button": "Delete", "danger": True, "quote": made.body_html,
-            "cancel": f"{_paper_url(made.paper)}#comment-{made.pk}",
-            "message": "It shows as [deleted] afterwards, so replies keep their place. This cannot be undone.",
-        })
+        return render(
+            request,
+            "web/confirm.html",
+            {
+                "title": "Delete this comment?",
+                "paper": made.paper,
+                "math": has_math(made.paper.title) or 'class="math"' in made.body_html,
+                "action": reverse("web:comment_delete", args=[pk]),
+                "fields": {},
+                "button": "Delete",
+                "danger": True,
+                "quote": made.body_html,
+                "cancel": f"{_paper_url(made.paper)}#comment-{made.pk}",
+                "message": "It shows as [deleted] afterwards, so replies keep their place. This cannot be undone.",
+            },
+        )
     comment_service.delete(request.user, made)
     return redirect(_paper_url(made.paper) + "#comments")
 
@@ -157,8 +189,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 messages.info(request, f"{result.paper.arxiv_id} is already on today's list.")
             return redirect(_paper_url(result.paper))
     value = request.POST.get("arxiv", "") or request.GET.get("arxiv", "") or request.GET.get("id", "")
-    return render(request, "web/submit.html", {"error": error, "value": value},
-                  status=400 if error else 200)
+    return render(request, "web/submit.html", {"error": error, "value": value}, status=400 if error else 200)
 
 
 def forbidden(request: HttpRequest, exception: PermissionDenied | None = None) -> HttpResponse:

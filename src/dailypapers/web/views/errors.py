@@ -14,8 +14,12 @@ _PAPER_PATH = re.compile(r"^/papers/(?!date/|week/|month/)(?P<arxiv_id>[^?#]+?)/
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     match = _PAPER_PATH.match(request.path)
-    return render(request, "web/404.html", {"missing_paper": match["arxiv_id"] if match else "",
-                                           "query": match["arxiv_id"] if match else ""}, status=404)
+    return render(
+        request,
+        "web/404.html",
+        {"missing_paper": match["arxiv_id"] if match else "", "query": match["arxiv_id"] if match else ""},
+        status=404,
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

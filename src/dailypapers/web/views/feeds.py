@@ -116,15 +116,23 @@ class DayFeed(_PaperFeed):
             raise Http404(str(exc)) from exc
         cat = category(request)
         listing = listings.period_listing("day", anchor, cat, "votes", 0, FEED_SIZE)
-        return {"title": f"papers of {listing.period.label}", "category": cat, "papers": listing.page.papers,
-                "link": reverse("web:day", args=[listing.period.slug])}
+        return {
+            "title": f"papers of {listing.period.label}",
+            "category": cat,
+            "papers": listing.page.papers,
+            "link": reverse("web:day", args=[listing.period.slug]),
+        }
 
 
 class TrendingFeed(_PaperFeed):
     def get_object(self, request: HttpRequest) -> dict:
         cat = category(request)
-        return {"title": "trending papers", "category": cat, "link": reverse("web:trending"),
-                "papers": listings.trending_page(cat, 0, FEED_SIZE).papers}
+        return {
+            "title": "trending papers",
+            "category": cat,
+            "link": reverse("web:trending"),
+            "papers": listings.trending_page(cat, 0, FEED_SIZE).papers,
+        }
 
 
 class SearchFeed(_PaperFeed):
@@ -134,5 +142,9 @@ class SearchFeed(_PaperFeed):
             papers = search_adapter.run(wanted, FEED_SIZE, 0, highlight=False).papers
         except search_adapter.SearchError:
             papers = []
-        return {"title": f"search for “{wanted.query}”", "category": "", "papers": papers,
-                "link": reverse("web:search") + "?" + request.GET.urlencode()}
+        return {
+            "title": f"search for “{wanted.query}”",
+            "category": "",
+            "papers": papers,
+            "link": reverse("web:search") + "?" + request.GET.urlencode(),
+        }

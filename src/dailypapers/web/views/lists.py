@@ -29,16 +29,32 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
         raise Http404(str(exc)) from exc
     sort = request.GET.get("sort") if request.GET.get("sort") in listings.SORTS else "votes"
     cat = category(request)
-    listing = listings.period_listing(kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE), entries=False,
-                                      reader=request.user)
+    listing = listings.period_listing(
+        kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE), entries=False, reader=request.user
+    )
     papers = listing.page.papers
-    cards = paper_cards(papers, voted_ids(request, papers), saved=saved_ids(request, papers), period=(listing.period.start, listing.period.end))
-    return render(request, "web/period.html", {
-        "listing": listing, "kind": kind, "sort": sort, "category": cat, "sorts": listings.SORTS,
-        "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
-        "papers": papers, "cards": cards, "math": cards_have_math(cards),
-        "feed_path": f"/papers/date/{listing.period.slug}/feed" if kind == "day" else "",
-    })
+    cards = paper_cards(
+        papers,
+        voted_ids(request, papers),
+        saved=saved_ids(request, papers),
+        period=(listing.period.start, listing.period.end),
+    )
+    return render(
+        request,
+        "web/period.html",
+        {
+            "listing": listing,
+            "kind": kind,
+            "sort": sort,
+            "category": cat,
+            "sorts": listings.SORTS,
+            "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
+            "papers": papers,
+            "cards": cards,
+            "math": cards_have_math(cards),
+            "feed_path": f"/papers/date/{listing.period.slug}/feed" if kind == "day" else "",
+        },
+    )
 
 
 @anonymous_cache
@@ -71,11 +87,19 @@ def trending(request: HttpRequest) -> HttpResponse:
     page = listings.trending_page(cat, page_number(request, listings.TRENDING_PAGE_SIZE), reader=request.user)
     shown = page.papers
     cards = paper_cards(shown, voted_ids(request, shown), why=True, saved=saved_ids(request, shown))
-    return render(request, "web/trending.html", {
-        "page": page, "papers": page.papers, "category": cat, "hf_weight": f"{trending_params().hf_weight:g}",
-        "half_life": _hours(trending_params().half_life_hours),
-        "cards": cards, "math": cards_have_math(cards),
-    })
+    return render(
+        request,
+        "web/trending.html",
+        {
+            "page": page,
+            "papers": page.papers,
+            "category": cat,
+            "hf_weight": f"{trending_params().hf_weight:g}",
+            "half_life": _hours(trending_params().half_life_hours),
+            "cards": cards,
+            "math": cards_have_math(cards),
+        },
+    )
 
 
 def search_request(request: HttpRequest) -> search_adapter.SearchRequest:
@@ -108,11 +132,26 @@ def search(request: HttpRequest) -> HttpResponse:
     papers, total = page.papers, page.total
     cards = paper_cards(papers, voted_ids(request, papers), snippet=True, saved=saved_ids(request, papers))
     modes = [(m, _search_url(request, mode=m)) for m in ("keyword", "semantic", "hybrid")]
-    return render(request, "web/search.html", {
-        "error": error, "query": wanted.query, "filters": wanted.filters, "sort": wanted.sort, "papers": papers,
-        "total": total, "raw": wanted.raw, "mode": wanted.mode, "results": results, "modes": modes,
-        "coverage": results.coverage if results is not None else None,
-        "missing_id": str(results.identifier) if results is not None and results.identifier and not results.found_id else "",
-        "page": listings.Page(papers, number, (number + 1) * SEARCH_PAGE_SIZE < total, total),
-        "cards": cards, "math": cards_have_math(cards, snippets=True),
-    })
+    return render(
+        request,
+        "web/search.html",
+        {
+            "error": error,
+            "query": wanted.query,
+            "filters": wanted.filters,
+            "sort": wanted.sort,
+            "papers": papers,
+            "total": total,
+            "raw": wanted.raw,
+            "mode": wanted.mode,
+            "results": results,
+            "modes": modes,
+            "coverage": results.coverage if results is not None else None,
+            "missing_id": str(results.identifier)
+            if results is not None and results.identifier and not results.found_id
+            else "",
+            "page": listings.Page(papers, number, (number + 1) * SEARCH_PAGE_SIZE < total, total),
+            "cards": cards,
+            "math": cards_have_math(cards, snippets=True),
+        },
+    )

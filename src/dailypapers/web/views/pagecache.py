@@ -34,4 +34,5 @@ def anonymous_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
                 response = response.render() if hasattr(response, "render") else response
                 pages.set(key, response, seconds)
         return response
+
     return wrapper

@@ -22,8 +22,10 @@ from dailypapers.web.views.pending import pop_comment_draft
 def page_has_math(paper, comments, similar) -> bool:
     """KaTeX only when the title, abstract, a comment's math or a similar paper's title needs it."""
     bodies = [c.body_html for c in comments] + [r.body_html for c in comments for r in c.replies.all()]
-    return (has_math(paper.title, paper.abstract, *(s.title for s in similar))
-            or any('class="math"' in body for body in bodies))
+    return has_math(paper.title, paper.abstract, *(s.title for s in similar)) or any(
+        'class="math"' in body for body in bodies
+    )
+
 
 _VERSIONED = re.compile(r"^(?P<id>.+)v(?P<v>\d+)$")
 
@@ -43,15 +45,28 @@ def detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         raise Http404(f"no paper {arxiv_id}")
     entries = list(paper.daily_entries.order_by("date"))
     replies = Comment.objects.select_related("user").order_by("created_at", "id")
-    comments = list(Comment.objects.filter(paper=paper, parent=None).select_related("user")
-                    .prefetch_related(Prefetch("replies", queryset=replies)))
+    comments = list(
+        Comment.objects.filter(paper=paper, parent=None)
+        .select_related("user")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+    )
     code = next((u for u in (safe_link(e.github_repo) for e in entries) if u), "")
     project = next((u for u in (safe_link(e.project_page) for e in entries) if u), "")
     similar = search_adapter.similar_papers(paper, 5)
-    return render(request, "web/paper.html", {
-        "math": page_has_math(paper, comments, similar),
-        "paper": paper, "version_number": number, "version_date": version.date if version else None,
-        "entries": entries, "comments": comments, "code_url": code, "project_url": project,
-        "draft": pop_comment_draft(request, paper.arxiv_id),  # a comment written before logging in
-        "card": paper_cards([paper], voted_ids(request, [paper]))[0], "similar": similar,
-    })
+    return render(
+        request,
+        "web/paper.html",
+        {
+            "math": page_has_math(paper, comments, similar),
+            "paper": paper,
+            "version_number": number,
+            "version_date": version.date if version else None,
+            "entries": entries,
+            "comments": comments,
+            "code_url": code,
+            "project_url": project,
+            "draft": pop_comment_draft(request, paper.arxiv_id),  # a comment written before logging in
+            "card": paper_cards([paper], voted_ids(request, [paper]))[0],
+            "similar": similar,
+        },
+    )

@@ -33,8 +33,9 @@ def paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         lines += _line("Featured", entry.date.isoformat())
         lines += _line("Submitted by", entry.submitted_by)
         lines += _line("Organization", entry.organization)
-        code = entry.github_repo and (entry.github_repo + (f" ({entry.github_stars} stars)"
-                                                           if entry.github_stars is not None else ""))
+        code = entry.github_repo and (
+            entry.github_repo + (f" ({entry.github_stars} stars)" if entry.github_stars is not None else "")
+        )
         lines += _line("Code", code)
         lines += _line("Project page", entry.project_page)
     lines += _line("Categories", " ".join(paper.category_list))

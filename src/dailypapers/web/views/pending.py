@@ -38,14 +38,29 @@ def login_to_comment(request: HttpRequest) -> HttpResponse:
     target = reverse("web:paper", args=[paper]) + "#comments" if paper else reverse("web:home")
     if request.user.is_authenticated and paper:  # logged in meanwhile (another tab): post it from here, with CSRF
         text = request.POST.get("draft", "")[:MAX_DRAFT]
-        return render(request, "web/confirm.html", {
-            "title": "Post your comment?", "action": reverse("web:comment", args=[paper]), "fields": {"body": text},
-            "button": "Post comment", "cancel": target, "quote": escape(text).replace("\n", "<br>"),
-            "message": "You are logged in now; your comment is not posted until you press the button."})
-    return render(request, "web/accounts/login.html", {
-        "form": AuthenticationForm(request), "next": target,
-        "draft": request.POST.get("draft", "")[:MAX_DRAFT], "draft_paper": paper,
-    })
+        return render(
+            request,
+            "web/confirm.html",
+            {
+                "title": "Post your comment?",
+                "action": reverse("web:comment", args=[paper]),
+                "fields": {"body": text},
+                "button": "Post comment",
+                "cancel": target,
+                "quote": escape(text).replace("\n", "<br>"),
+                "message": "You are logged in now; your comment is not posted until you press the button.",
+            },
+        )
+    return render(
+        request,
+        "web/accounts/login.html",
+        {
+            "form": AuthenticationForm(request),
+            "next": target,
+            "draft": request.POST.get("draft", "")[:MAX_DRAFT],
+            "draft_paper": paper,
+        },
+    )
 
 
 def pop_comment_draft(request: HttpRequest, arxiv_id: str) -> str:

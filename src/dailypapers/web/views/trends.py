@@ -28,8 +28,13 @@ def _list(request: HttpRequest, name: str) -> list[str]:
 
 
 def _build(request: HttpRequest) -> trends.Trends:
-    return trends.topic_trends(request.GET.get("by") or "week", _date(request, "from"), _date(request, "to"),
-                               _list(request, "category"), _list(request, "keyword"))
+    return trends.topic_trends(
+        request.GET.get("by") or "week",
+        _date(request, "from"),
+        _date(request, "to"),
+        _list(request, "category"),
+        _list(request, "keyword"),
+    )
 
 
 @anonymous_cache
@@ -42,8 +47,13 @@ def trends_json(request: HttpRequest) -> HttpResponse:
 
 @anonymous_cache
 def trends_page(request: HttpRequest) -> HttpResponse:
-    form = {"by": request.GET.get("by") or "week", "from": request.GET.get("from", ""), "to": request.GET.get("to", ""),
-            "category": ", ".join(_list(request, "category")), "keyword": ", ".join(_list(request, "keyword"))}
+    form = {
+        "by": request.GET.get("by") or "week",
+        "from": request.GET.get("from", ""),
+        "to": request.GET.get("to", ""),
+        "category": ", ".join(_list(request, "category")),
+        "keyword": ", ".join(_list(request, "keyword")),
+    }
     try:
         result = _build(request)
     except trends.TrendsError as exc:
@@ -52,13 +62,28 @@ def trends_page(request: HttpRequest) -> HttpResponse:
     names = [s.name for s in result.series]
     what = ", ".join(names) or "nothing"
     charts = [
-        mark_safe(svgchart.line_chart(f"Papers per {result.by}: {what}", labels,
-                                      [(s.name, s.papers) for s in result.series], "papers")),
-        mark_safe(svgchart.line_chart(f"Votes per {result.by}: {what}", labels,
-                                      [(s.name, s.votes) for s in result.series], "votes")),
+        mark_safe(
+            svgchart.line_chart(
+                f"Papers per {result.by}: {what}", labels, [(s.name, s.papers) for s in result.series], "papers"
+            )
+        ),
+        mark_safe(
+            svgchart.line_chart(
+                f"Votes per {result.by}: {what}", labels, [(s.name, s.votes) for s in result.series], "votes"
+            )
+        ),
     ]
     rows = [(label, [(s.papers[i], s.votes[i]) for s in result.series]) for i, label in enumerate(labels)]
-    return render(request, "web/trends.html", {
-        "trends": result, "charts": charts, "partial": result.partial(), "legend": svgchart.legend(names), "rows": rows, "form": form,
-        "json_url": request.get_full_path().replace("/trends", "/trends.json", 1),
-    })
+    return render(
+        request,
+        "web/trends.html",
+        {
+            "trends": result,
+            "charts": charts,
+            "partial": result.partial(),
+            "legend": svgchart.legend(names),
+            "rows": rows,
+            "form": form,
+            "json_url": request.get_full_path().replace("/trends", "/trends.json", 1),
+        },
+    )

@@ -18,32 +18,65 @@ from dailypapers.search.embed import DEFAULT_MAX_LENGTH, Embedder, EmbedderError
 
 class Command(BaseCommand):
     requires_system_checks = []
-    help = ("Embed papers lacking an embedding for the current model (or whose title or abstract changed), "
-            "in chunks committed one by one: an interrupted run continues where it stopped.")
+    help = (
+        "Embed papers lacking an embedding for the current model (or whose title or abstract changed), "
+        "in chunks committed one by one: an interrupted run continues where it stopped."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda runs the model in fp16 through PyTorch (`make install-gpu`) on an NVIDIA GPU.")
-        parser.add_argument("--batch", type=int, default=None, help="Texts per model call (default: 32 on cpu, 256 on cuda).")
-        parser.add_argument("--chunk", type=int, default=None, help="Papers per committed chunk (default: 512 on cpu, 16384 on cuda).")
+        parser.add_argument(
+            "--device",
+            choices=["cpu", "cuda"],
+            default="cpu",
+            help="cuda runs the model in fp16 through PyTorch (`make install-gpu`) on an NVIDIA GPU.",
+        )
+        parser.add_argument(
+            "--batch", type=int, default=None, help="Texts per model call (default: 32 on cpu, 256 on cuda)."
+        )
+        parser.add_argument(
+            "--chunk", type=int, default=None, help="Papers per committed chunk (default: 512 on cpu, 16384 on cuda)."
+        )
         parser.add_argument("--limit", type=int, default=None, help="Embed at most this many papers.")
-        parser.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH, help="Tokens kept per text (128 is ~2.4x faster on cpu, slightly less accurate).")
+        parser.add_argument(
+            "--max-length",
+            type=int,
+            default=DEFAULT_MAX_LENGTH,
+            help="Tokens kept per text (128 is ~2.4x faster on cpu, slightly less accurate).",
+        )
         parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model.")
-        parser.add_argument("--sessions", type=int, default=2,
-                            help="cpu: model sessions running batches side by side, threads/sessions threads each "
-                                 "(2 x 1 thread beat 1 x 2 threads on 2 cores: bench/embed_bench.py --cpu); same vectors.")
-        parser.add_argument("--no-index", action="store_true", help="Do not update this machine's search index afterwards.")
-        parser.add_argument("--index-every", type=float, default=60.0,
-                            help="Seconds between updates of this machine's search index while embedding, so semantic "
-                                 "search grows as it goes (0: only at the end).")
+        parser.add_argument(
+            "--sessions",
+            type=int,
+            default=2,
+            help="cpu: model sessions running batches side by side, threads/sessions threads each "
+            "(2 x 1 thread beat 1 x 2 threads on 2 cores: bench/embed_bench.py --cpu); same vectors.",
+        )
+        parser.add_argument(
+            "--no-index", action="store_true", help="Do not update this machine's search index afterwards."
+        )
+        parser.add_argument(
+            "--index-every",
+            type=float,
+            default=60.0,
+            help="Seconds between updates of this machine's search index while embedding, so semantic "
+            "search grows as it goes (0: only at the end).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the summary as one JSON object.")
-        parser.add_argument("--progress", action="store_true", default=None, help="Show a progress bar even when not on a terminal.")
+        parser.add_argument(
+            "--progress", action="store_true", default=None, help="Show a progress bar even when not on a terminal."
+        )
 
     def handle(self, *args, **options):
         cuda = options["device"] == "cuda"
         try:
-            embedder = Embedder(device=options["device"], max_length=options["max_length"], threads=options["threads"],
-                                model_dir=Path(settings.SEARCH_MODEL_DIR), batch_size=options["batch"] or (256 if cuda else 32),
-                                sessions=1 if cuda else options["sessions"])
+            embedder = Embedder(
+                device=options["device"],
+                max_length=options["max_length"],
+                threads=options["threads"],
+                model_dir=Path(settings.SEARCH_MODEL_DIR),
+                batch_size=options["batch"] or (256 if cuda else 32),
+                sessions=1 if cuda else options["sessions"],
+            )
         except EmbedderError as exc:
             raise CommandError(f"{exc}.", returncode=2) from exc
         show = sys.stderr.isatty() if options["progress"] is None else options["progress"]
@@ -63,7 +96,9 @@ class Command(BaseCommand):
                 self.stderr.write(progress_line(done, total, time.monotonic() - started))
 
         try:
-            result = backfill(embedder, chunk=options["chunk"] or (16384 if cuda else 512), limit=options["limit"], progress=progress)
+            result = backfill(
+                embedder, chunk=options["chunk"] or (16384 if cuda else 512), limit=options["limit"], progress=progress
+            )
         finally:
             bar.close()
         if not options["no_index"]:
@@ -72,10 +107,12 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict()))
         else:
             left = remaining(embedder.model_id)
-            self.stdout.write(f"embedded {result.embedded} abstracts in {result.seconds:.1f} s "
-                              f"({result.per_second:.1f} abstracts/s; model {embedder.model_id}, {embedder.backend} on {embedder.device}); "
-                              f"{result.unchanged} unchanged; {left} papers still to embed"
-                              + (f" (about {_duration(left / result.per_second)} at this rate)" if left and result.per_second else ""))
+            self.stdout.write(
+                f"embedded {result.embedded} abstracts in {result.seconds:.1f} s "
+                f"({result.per_second:.1f} abstracts/s; model {embedder.model_id}, {embedder.backend} on {embedder.device}); "
+                f"{result.unchanged} unchanged; {left} papers still to embed"
+                + (f" (about {_duration(left / result.per_second)} at this rate)" if left and result.per_second else "")
+            )
 
 
 def _duration(seconds: float) -> str:

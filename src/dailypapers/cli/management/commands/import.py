@@ -20,12 +20,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Files (plain or .gz) or folders to import.")
-        parser.add_argument("--format", choices=sorted(parsers.FORMATS), help="Force the format instead of sniffing it.")
+        parser.add_argument(
+            "--format", choices=sorted(parsers.FORMATS), help="Force the format instead of sniffing it."
+        )
         parser.add_argument("--strict", action="store_true", help="Stop at the first rejected record.")
-        parser.add_argument("--batch", type=int, default=None, help="Records per transaction (default: DAILYPAPERS_IMPORT_BATCH).")
+        parser.add_argument(
+            "--batch", type=int, default=None, help="Records per transaction (default: DAILYPAPERS_IMPORT_BATCH)."
+        )
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
-        parser.add_argument("--progress", action="store_true", default=None, help="Show a progress bar even when not on a terminal.")
-        parser.add_argument("--no-index", action="store_true", help="Do not update this machine's search index afterwards.")
+        parser.add_argument(
+            "--progress", action="store_true", default=None, help="Show a progress bar even when not on a terminal."
+        )
+        parser.add_argument(
+            "--no-index", action="store_true", help="Do not update this machine's search index afterwards."
+        )
 
     def handle(self, *args, **options):
         bar = FileProgress(options["progress"])
@@ -34,9 +42,13 @@ class Command(BaseCommand):
 
         try:
             summary = import_paths(
-                options["paths"], fmt=options["format"], strict=options["strict"],
+                options["paths"],
+                fmt=options["format"],
+                strict=options["strict"],
                 batch_size=options["batch"] or settings.CONFIG["DAILYPAPERS_IMPORT_BATCH"],
-                progress=bar, on_reject=report, on_note=notes,
+                progress=bar,
+                on_reject=report,
+                on_note=notes,
             )
         except ImportError_ as exc:
             raise CommandError(str(exc)) from exc

@@ -16,9 +16,15 @@ class Command(BaseCommand):
     help = "Apply new paper changes (and stored embeddings) to this machine's keyword and vector indexes."
 
     def add_arguments(self, parser):
-        parser.add_argument("--rebuild", action="store_true", help="Build both indexes from scratch (readers keep the old ones until done).")
+        parser.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="Build both indexes from scratch (readers keep the old ones until done).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the result as one JSON object.")
-        parser.add_argument("--progress", action="store_true", default=None, help="Show a progress bar even when not on a terminal.")
+        parser.add_argument(
+            "--progress", action="store_true", default=None, help="Show a progress bar even when not on a terminal."
+        )
 
     def handle(self, *args, **options):
         show = sys.stderr.isatty() if options["progress"] is None else options["progress"]
@@ -36,5 +42,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict()))
             return
         s = result.state
-        self.stdout.write(f"applied {result.applied} change(s); index at feed change {s.feed}: "
-                          f"{s.keyword_docs} papers searchable, {s.vectors} with vectors")
+        self.stdout.write(
+            f"applied {result.applied} change(s); index at feed change {s.feed}: "
+            f"{s.keyword_docs} papers searchable, {s.vectors} with vectors"
+        )

@@ -14,9 +14,11 @@ from dailypapers.store.models import MediaItem
 
 
 class Command(BaseCommand):
-    help = ("Fetch the images that imports and syncs queued (paper thumbnails, organization and submitter "
-            "avatars) politely, keep only real images up to DAILYPAPERS_MEDIA_MAX_BYTES under "
-            "$DAILYPAPERS_HOME/media, and report; `status` counts the queue.")
+    help = (
+        "Fetch the images that imports and syncs queued (paper thumbnails, organization and submitter "
+        "avatars) politely, keep only real images up to DAILYPAPERS_MEDIA_MAX_BYTES under "
+        "$DAILYPAPERS_HOME/media, and report; `status` counts the queue."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["fetch", "status"])
@@ -35,12 +37,18 @@ class Command(BaseCommand):
         if options["limit"]:
             total = min(total, options["limit"])
         stream = getattr(self.stderr, "_out", sys.stderr)  # the bar redraws itself: no added line endings
-        bar = tqdm(total=total, unit="image", desc="media", file=stream,
-                   disable=not (options["progress"] or stream.isatty()) or total == 0)
+        bar = tqdm(
+            total=total,
+            unit="image",
+            desc="media",
+            file=stream,
+            disable=not (options["progress"] or stream.isatty()) or total == 0,
+        )
         notify = lambda message: self.stderr.write(message)
         with bar:
-            summary = fetch_queued(config, limit=options["limit"], notify=notify,
-                                   progress=lambda done, _total: bar.update(done - bar.n))
+            summary = fetch_queued(
+                config, limit=options["limit"], notify=notify, progress=lambda done, _total: bar.update(done - bar.n)
+            )
         for reason in summary.errors[:20]:
             self.stderr.write(reason)
         if len(summary.errors) > 20:

@@ -50,16 +50,22 @@ class Command(BaseCommand):
     help = "Run the web server (gunicorn) on 127.0.0.1:8000 unless told otherwise."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+        )
         parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-        parser.add_argument("--workers", type=int, default=0, help="worker processes (default: DAILYPAPERS_SERVE_WORKERS)")
+        parser.add_argument(
+            "--workers", type=int, default=0, help="worker processes (default: DAILYPAPERS_SERVE_WORKERS)"
+        )
 
     def handle(self, *args, **options):
         key = ensure_secret_key()
         problem = secret_key_problem(key, settings.SECRET_KEY_FROM_ENV, options["host"])
         if problem and not settings.DEBUG:
-            raise CommandError(f"refusing to serve: {problem}. Set DAILYPAPERS_SECRET_KEY to a long random value "
-                               "(python -c 'import secrets; print(secrets.token_urlsafe(50))').")
+            raise CommandError(
+                f"refusing to serve: {problem}. Set DAILYPAPERS_SECRET_KEY to a long random value "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+            )
         from dailypapers.cli.main import missing_database
 
         if missing := missing_database(settings.CONFIG):
@@ -67,11 +73,28 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         workers = options["workers"] or worker_count()
         bind = f"{options['host']}:{options['port']}"
-        self.stdout.write(f"dailypapers: serving on http://{bind} with {workers} workers (DEBUG {'on' if settings.DEBUG else 'off'})")
+        self.stdout.write(
+            f"dailypapers: serving on http://{bind} with {workers} workers (DEBUG {'on' if settings.DEBUG else 'off'})"
+        )
         sys.stdout.flush()
-        argv = [sys.executable, "-m", "gunicorn", "dailypapers.wsgi:application", "--bind", bind,
-                "--workers", str(workers), *access_log_args(), "--error-logfile", "-",
-                "--graceful-timeout", "10", "--keep-alive", "5",
-                # Starts the search index refresher thread in each worker (never at import).
-                "--config", "python:dailypapers.cli.gunicorn_hooks"]
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dailypapers.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            *access_log_args(),
+            "--error-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+            "--keep-alive",
+            "5",
+            # Starts the search index refresher thread in each worker (never at import).
+            "--config",
+            "python:dailypapers.cli.gunicorn_hooks",
+        ]
         os.execv(sys.executable, argv)  # gunicorn replaces us: signals reach it directly

@@ -18,13 +18,17 @@ def _now() -> dt.datetime:
 
 
 class Command(BaseCommand):
-    help = ("Run sync and email digests on schedule: daily digests after arXiv's 20:00 US/Eastern announcement "
-            "(Sunday-Thursday), weekly ones on DAILYPAPERS_DIGEST_WEEKLY_DAY. --once runs what is due and exits (cron).")
+    help = (
+        "Run sync and email digests on schedule: daily digests after arXiv's 20:00 US/Eastern announcement "
+        "(Sunday-Thursday), weekly ones on DAILYPAPERS_DIGEST_WEEKLY_DAY. --once runs what is due and exits (cron)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Sync and send what is due now, then exit.")
         parser.add_argument("--no-sync", action="store_true", help="Do not sync before sending.")
-        parser.add_argument("--show-schedule", action="store_true", help="Print the last and next due digests and exit.")
+        parser.add_argument(
+            "--show-schedule", action="store_true", help="Print the last and next due digests and exit."
+        )
 
     def handle(self, *args, **options):
         ensure_secret_key()  # the links mailed must verify on the web server
@@ -41,8 +45,10 @@ class Command(BaseCommand):
             done: dict = {}
             try:
                 for report in worker.tick(_now(), plan, do_sync=do_sync, jobs=lambda: done.update(jobs.run_jobs())):
-                    self.stdout.write(f"{report.period}: sent {report.sent}, nothing new {report.empty}, "
-                                      f"bounced {report.bounced}, failed {report.failed}, waiting {report.waiting}")
+                    self.stdout.write(
+                        f"{report.period}: sent {report.sent}, nothing new {report.empty}, "
+                        f"bounced {report.bounced}, failed {report.failed}, waiting {report.waiting}"
+                    )
             except MailConfigError as exc:
                 raise CommandError(str(exc)) from exc
             if "outbox" in done:
@@ -50,12 +56,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"site mails: sent {mails.sent}, waiting {mails.retry}, failed {mails.failed}")
             if "searches" in done:
                 searched = done["searches"]
-                self.stdout.write(f"saved searches: sent {searched.sent}, nothing new {searched.nothing_new}, "
-                                  f"failed {len(searched.failed)}")
+                self.stdout.write(
+                    f"saved searches: sent {searched.sent}, nothing new {searched.nothing_new}, "
+                    f"failed {len(searched.failed)}"
+                )
             if "submissions" in done:
                 waiting = done["submissions"]
-                self.stdout.write(f"submissions: fetched {waiting.done}, still waiting {waiting.waiting}, "
-                                  f"not on arXiv {waiting.failed}")
+                self.stdout.write(
+                    f"submissions: fetched {waiting.done}, still waiting {waiting.waiting}, "
+                    f"not on arXiv {waiting.failed}"
+                )
             return
         self.stdout.write("worker started; " + "; ".join(worker.describe(_now(), plan)))
         worker.run_forever(plan, _now, do_sync=do_sync, jobs=jobs.run_jobs)

@@ -39,17 +39,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="send|preview")
         send = sub.add_parser("send", help="Send the due digests (default: the latest due daily and weekly periods).")
-        send.add_argument("--period", action="append",
-                          help="daily, weekly, daily:YYYY-MM-DD or weekly:YYYY-Www (repeatable).")
-        send.add_argument("--dry-run", action="store_true", help="Show who would get how many papers; send and record nothing.")
+        send.add_argument(
+            "--period", action="append", help="daily, weekly, daily:YYYY-MM-DD or weekly:YYYY-Www (repeatable)."
+        )
+        send.add_argument(
+            "--dry-run", action="store_true", help="Show who would get how many papers; send and record nothing."
+        )
         send.add_argument("--rate", type=float, help="Mails per second (default DAILYPAPERS_DIGEST_RATE; 0: no limit).")
         send.add_argument("--json", action="store_true", help="Print each period's report as JSON.")
-        send.add_argument("--workers", type=int, default=1, metavar="N",
-                          help="Sender processes claiming from the same ledger (default 1); the rate is split among them.")
+        send.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            metavar="N",
+            help="Sender processes claiming from the same ledger (default 1); the rate is split among them.",
+        )
         preview = sub.add_parser("preview", help="Render the digest one subscriber would get now.")
         preview.add_argument("email")
-        preview.add_argument("--period", help="daily, weekly, daily:YYYY-MM-DD or weekly:YYYY-Www (default: the subscriber's latest due period).")
-        preview.add_argument("--html", metavar="FILE", help="Write the HTML part to FILE instead of printing the text part.")
+        preview.add_argument(
+            "--period",
+            help="daily, weekly, daily:YYYY-MM-DD or weekly:YYYY-Www (default: the subscriber's latest due period).",
+        )
+        preview.add_argument(
+            "--html", metavar="FILE", help="Write the HTML part to FILE instead of printing the text part."
+        )
 
     def handle(self, *args, **options):
         ensure_secret_key()  # the links mailed must verify on the web server
@@ -66,7 +79,9 @@ class Command(BaseCommand):
             if options["dry_run"]:
                 rows = sender.dry_run(period, window)
                 mails = sum(1 for _, n in rows if n)
-                self.stdout.write(f"{period.key}: {mails} mail(s) would be sent, {len(rows) - mails} subscriber(s) with nothing new")
+                self.stdout.write(
+                    f"{period.key}: {mails} mail(s) would be sent, {len(rows) - mails} subscriber(s) with nothing new"
+                )
                 for email, count in rows[:20]:
                     self.stdout.write(f"  {email}: {count} paper(s)")
                 if len(rows) > 20:

@@ -13,9 +13,11 @@ from dailypapers.library.models import Collection
 
 
 class Command(BaseCommand):
-    help = ("Collections: `collection import USER NAME FILE [--fetch]` adds the papers a BibTeX file or a list of "
-            "arXiv ids names to USER's collection NAME (created if needed); `collection export USER NAME` prints it "
-            "as BibTeX.")
+    help = (
+        "Collections: `collection import USER NAME FILE [--fetch]` adds the papers a BibTeX file or a list of "
+        "arXiv ids names to USER's collection NAME (created if needed); `collection export USER NAME` prints it "
+        "as BibTeX."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -23,7 +25,9 @@ class Command(BaseCommand):
         imp.add_argument("user")
         imp.add_argument("name")
         imp.add_argument("file")
-        imp.add_argument("--fetch", action="store_true", help="fetch papers we lack from arXiv (else listed as missing)")
+        imp.add_argument(
+            "--fetch", action="store_true", help="fetch papers we lack from arXiv (else listed as missing)"
+        )
         exp = sub.add_parser("export", help="print a collection as BibTeX")
         exp.add_argument("user")
         exp.add_argument("name")
@@ -45,7 +49,7 @@ class Command(BaseCommand):
             return
         path = options["file"]
         try:
-            text = (self.stdin_text() if path == "-" else Path(path).read_text(encoding="utf-8-sig"))
+            text = self.stdin_text() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {path}: {exc}.") from None
         target = collections.owned(owner).filter(name=" ".join(name.split())).first()
@@ -53,8 +57,9 @@ class Command(BaseCommand):
             target = target or collections.create(owner, name)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
-        result = transfer.import_text(owner, target.pk, text,
-                                      fetch=transfer.fetch_from_arxiv if options["fetch"] else None)
+        result = transfer.import_text(
+            owner, target.pk, text, fetch=transfer.fetch_from_arxiv if options["fetch"] else None
+        )
         for line in result.errors + result.missing:
             self.stderr.write(f"{path}: {line}")
         self.stdout.write(f"{target.name}: {result.summary()}")

@@ -14,8 +14,10 @@ from dailypapers.web.services import listings
 
 
 class Command(BaseCommand):
-    help = ("For you: `recommend --fit` fits the tf-idf space now (cron or the worker can run it); "
-            "`recommend USER [--date D | --week YYYY-Www] [--limit N] [--json]` prints USER's ranking with reasons.")
+    help = (
+        "For you: `recommend --fit` fits the tf-idf space now (cron or the worker can run it); "
+        "`recommend USER [--date D | --week YYYY-Www] [--limit N] [--json]` prints USER's ranking with reasons."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("user", nargs="?")
@@ -31,8 +33,10 @@ class Command(BaseCommand):
             fitted = textspace.fit()
             if fitted is None:
                 raise CommandError("There are no papers to fit the text model on yet (import or sync first).")
-            self.stdout.write(f"Fitted the tf-idf space on up to {fitted.papers_at_fit:,} stored papers in "
-                              f"{time.perf_counter() - started:.1f} s ({textspace.path()}).")
+            self.stdout.write(
+                f"Fitted the tf-idf space on up to {fitted.papers_at_fit:,} stored papers in "
+                f"{time.perf_counter() - started:.1f} s ({textspace.path()})."
+            )
         if not user:
             if not fit:
                 raise CommandError("Name a user, or pass --fit.")
@@ -53,8 +57,16 @@ class Command(BaseCommand):
             raise CommandError("No papers have been featured yet.")
         result = foryou.for_you(reader, period, limit=limit)
         if json:
-            self.stdout.write(_json({"period": period.slug, "personal": result.personal, "note": result.note,
-                                     "items": [i.__dict__ for i in result.items]}))
+            self.stdout.write(
+                _json(
+                    {
+                        "period": period.slug,
+                        "personal": result.personal,
+                        "note": result.note,
+                        "items": [i.__dict__ for i in result.items],
+                    }
+                )
+            )
             return
         if result.note:
             self.stdout.write(result.note)

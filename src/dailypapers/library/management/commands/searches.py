@@ -9,8 +9,10 @@ from dailypapers.search import indexer
 
 
 class Command(BaseCommand):
-    help = ("Saved searches: `searches send [--dry-run]` mails each due saved search (daily or weekly, as its owner "
-            "chose) the papers stored since its last mail; run it from cron like `digest send`.")
+    help = (
+        "Saved searches: `searches send [--dry-run]` mails each due saved search (daily or weekly, as its owner "
+        "chose) the papers stored since its last mail; run it from cron like `digest send`."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
