@@ -395,7 +395,9 @@ def test_mode_and_coverage_are_said_before_and_after_embedding(client, capsys, c
     for mode in ("hybrid", "auto"):
         assert set(_api_ids(client, q="Percy Liang", mode=mode)[:3]) == by_liang
         assert _api(client, q="Percy Liang", mode=mode)["X-Search-Mode"] == "keyword"
-    assert "keyword: the query is an author" in _page(client, q="Percy Liang", mode="hybrid")
+    body = _page(client, q="Percy Liang", mode="hybrid")
+    assert 'id="search-mode">keyword search' in body
+    assert "first the 3 papers by Percy Liang, then papers with these words" in body
 
 
 def test_partial_embeddings_never_push_a_keyword_hit_down():
