@@ -22,9 +22,10 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from dailypapers.digest import tokens
+from dailypapers.digest import personal, tokens
 from dailypapers.digest.models import Subscriber
 from dailypapers.digest.periods import Period
+from dailypapers.digest.personal import Pick
 from dailypapers.digest.selection import Candidate, one_line
 
 
@@ -113,7 +114,8 @@ def build_digest(
     subscriber: Subscriber, period: Period, papers: Sequence[Candidate], fragments: PaperFragments | None = None
 ) -> EmailMultiAlternatives:
     """One subscriber's digest as a Django message (the sender uses a DigestRenderer for a whole run)."""
-    return DigestRenderer(period, fragments).build(subscriber, papers)
+    picks = personal.picks(subscriber, period, [p.arxiv_id for p in papers])
+    return DigestRenderer(period, fragments).build(subscriber, papers, picks)
 
 
 def _headers(period: Period, message_id: str, unsubscribe: str, date: str | None = None) -> dict[str, str]:
@@ -278,10 +280,18 @@ class DigestRenderer:
             self._lists.move_to_end(key)
         return found
 
-    def build(self, subscriber: Subscriber, papers: Sequence[Candidate]) -> EmailMultiAlternatives:
+    def build(
+        self, subscriber: Subscriber, papers: Sequence[Candidate], picks: Sequence[Pick] = ()
+    ) -> EmailMultiAlternatives:
+        """The subscriber's mail; ``picks`` fill its "for you" section (digest.personal), absent when empty."""
         links = self.links(subscriber)
         text_list, html_list = self._papers(papers)
-        context = {**self._common, "subscriber": {"email": subscriber.email}, "links": links}
+        context = {
+            **self._common,
+            "subscriber": {"email": subscriber.email},
+            "links": links,
+            "picks": [{"title": p.title, "url": paper_url(p.arxiv_id), "why": p.why} for p in picks],
+        }
         text = self._text.render({**context, "papers": text_list})
         html = self._html.render({**context, "papers": html_list})
         mid = f"<digest.{self.period.key.replace(':', '.')}.{subscriber.pk}@{self._domain}>"  # = message_id()

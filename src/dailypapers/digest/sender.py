@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from dailypapers.digest import ledger, mailer, render
+from dailypapers.digest import ledger, mailer, personal, render
 from dailypapers.digest.candidates import load_candidates
 from dailypapers.digest.models import Delivery, Subscriber
 from dailypapers.digest.periods import Period
@@ -233,7 +233,9 @@ def _send_batch(
         subscriber = delivery.subscriber
         papers = composer.papers_for(subscriber, already.get(subscriber.pk, set()))
         try:
-            message = renderer.build(subscriber, papers) if papers else None
+            # The reader's own picks ride along only in a mail that goes out anyway (digest.personal).
+            picks = personal.picks(subscriber, renderer.period, [p.arxiv_id for p in papers]) if papers else []
+            message = renderer.build(subscriber, papers, picks) if papers else None
             if message is not None:
                 message.freeze()  # encoded here, not on the SMTP thread (render.DigestMessage.freeze)
         except BaseException:
