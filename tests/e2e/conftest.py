@@ -34,6 +34,16 @@ def live_server(request):
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(transactional_db):
+    """The limiter counts in the database cache table, which a live-server test's flush leaves
+    alone: without this, the logins of earlier browser tests (all from 127.0.0.1) locked later
+    ones out in a full run (the submit and web journeys timed out on their login)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
