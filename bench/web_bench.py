@@ -29,14 +29,14 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from _server import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -81,23 +81,6 @@ def prepare(home: Path, env: dict[str, str], sources: list[Path] = SOURCES) -> N
     # The rescoring above appends a change per paper; left pending, the servers' refreshers would
     # re-index every paper while wrk measures them (a deploy applies them once, before serving).
     subprocess.run([*CLI, "index"], env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_up(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"server did not answer at {url}")
 
 
 def sample_targets(env: dict[str, str]) -> dict[str, str]:
@@ -237,7 +220,7 @@ def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Names
     results: dict[str, dict] = {}
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_up(base + "/trending")
+        wait_for(base + "/trending")
         with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
             script.write(LUA)
             script.flush()
