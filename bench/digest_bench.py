@@ -168,6 +168,12 @@ def main() -> None:
         default="2eb9b10",
         help="Also send with this commit's code, for comparison ('none': only this tree).",
     )
+    parser.add_argument(
+        "--baseline-path",
+        default="",
+        help="Extra import path for the baseline's own dependencies (2eb9b10 needs Markdown==3.11.3: "
+        "pip install --target DIR Markdown==3.11.3).",
+    )
     parser.add_argument("--rounds", type=int, default=2, help="Old/new rounds, alternating; medians reported.")
     parser.add_argument(
         "--reuse",
@@ -230,7 +236,8 @@ def main() -> None:
     for round_number in range(args.rounds):
         for name, tree in trees.items():
             reset_ledger()
-            run = send_once({**env, "PYTHONPATH": str(tree)}, args.period, args.workers)
+            path = os.pathsep.join(filter(None, [str(tree), args.baseline_path if name == "baseline" else ""]))
+            run = send_once({**env, "PYTHONPATH": path}, args.period, args.workers)
             log(
                 f"round {round_number + 1} {name}: {run['mails_per_s']} mails/s, {run['sender_cpu_ms_per_mail']} ms "
                 f"of sender CPU per mail, {run['peak_rss_mb']} MB"

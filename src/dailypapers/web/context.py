@@ -2,15 +2,66 @@
 
 from __future__ import annotations
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
+
+# The links and assets in web/base.html's head and navigation, by name: the same on every page, so
+# worked out once per script prefix rather than with a {% url %} or {% static %} per link per page
+# (a tenth of a list page's render).
+_NAV = {
+    "home": "web:home",
+    "trending": "web:trending",
+    "trends": "web:trends",
+    "submit": "web:submit",
+    "search": "web:search",
+    "for_you": "library:for_you",
+    "library": "library:index",
+    "account": "web:account",
+    "logout": "web:logout",
+    "login": "web:login",
+    "signup": "web:signup",
+    "digest_subscribe": "digest:subscribe",
+}
+_ASSETS = {
+    "app_css": "web/app.css",
+    "cards_css": "web/cards.css",
+    "app_js": "web/app.js",
+    "katex_css": "web/katex/katex.min.css",
+    "katex_js": "web/katex/katex.min.js",
+    "katex_render_js": "web/katex/contrib/auto-render.min.js",
+}
+_by_prefix: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+
+
+@receiver(setting_changed)
+def _forget_links(**kwargs) -> None:
+    _by_prefix.clear()  # tests that change STATIC_URL, storages or URLconfs get fresh links
+
+
+def links() -> tuple[dict[str, str], dict[str, str]]:
+    """(nav, assets): base.html's link and asset URLs by name."""
+    prefix = get_script_prefix()
+    found = _by_prefix.get(prefix)
+    if found is None:
+        found = _by_prefix[prefix] = (
+            {key: reverse(name) for key, name in _NAV.items()},
+            {key: static(path) for key, path in _ASSETS.items()},
+        )
+    return found
 
 
 def site(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
-    # Lazy: has_perm costs two queries, and only the paper page (moderation tools) asks.
+    nav, assets = links()
     return {
+        "nav": nav,
+        "assets": assets,
+        # Lazy: has_perm costs two queries, and only the paper page (moderation tools) asks.
         "can_moderate": SimpleLazyObject(
             lambda: bool(user and user.is_authenticated and user.has_perm("community.moderate"))
-        )
+        ),
     }

@@ -11,7 +11,6 @@ organization, submitter, discussion count and thumbnail.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,9 +22,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, slugify
 
 from dailypapers.store import media
-from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.store.models import Paper
 from dailypapers.web.services.links import safe_link
-from dailypapers.web.services.listings import ListedPaper, counts
+from dailypapers.web.services.listings import CARD_ENTRY_COLUMNS, ListedPaper, counts, entry_rows
 
 SNIPPET_CHARS = 300
 CARD_KEYWORDS = 6  # AI keywords shown on a card (the paper page shows all)
@@ -43,26 +42,7 @@ class MediaPaths:
         return self.prefix[kind] + media.media_key(url) if url else ""
 
 
-# The entry columns a card reads (docs/hf-fields.md says what each holds).
-_ENTRY_COLUMNS = (
-    "paper_id",
-    "date",
-    "source",
-    "upvotes",
-    "num_comments",
-    "submitted_by",
-    "submitter_fullname",
-    "submitter_avatar",
-    "organization",
-    "organization_info",
-    "github_repo",
-    "github_stars",
-    "project_page",
-    "ai_summary",
-    "ai_keywords",
-    "thumbnail",
-)
-_INDEX = {name: i for i, name in enumerate(_ENTRY_COLUMNS)}
+_INDEX = {name: i for i, name in enumerate(CARD_ENTRY_COLUMNS)}
 
 
 def _column(name: str) -> property:
@@ -179,20 +159,24 @@ class PaperCard:
 
     @property
     def fingerprint(self) -> str:
-        """A digest of every value the card's cached body shows (all but ``voted``, which the vote button
-        shows), with the settings that shape its links."""
+        """A hash of every value the card's cached body shows (all but ``voted``, which the vote button
+        shows), with the settings that shape its links, after the paper's id.
+
+        Python's own hash: the cache it keys lives in this process, as the hash's seed does; only two
+        versions of one paper's card could collide, at odds of about one in 2**64. (A blake2 digest of
+        the values' repr() cost a tenth of an uncached trending page.)"""
         values = (
             self.arxiv_id,
             self.title,
-            self.authors,
+            tuple(self.authors),
             self.first_submitted,
             self.listing_day,
-            self.categories,
+            tuple(self.categories),
             self.total_votes,
             self.community_votes,
             self.hf_votes,
             self.comments,
-            self.hf.row if self.hf else None,
+            _frozen(self.hf.row) if self.hf else None,
             self.snippet,
             self.why,
             self.votes_24h,
@@ -200,11 +184,26 @@ class PaperCard:
             self.first_featured,
             self.featured_days_ago,
             self.explain,
-            self.submitted_here,
+            tuple(self.submitted_here),
             settings.CONFIG["DAILYPAPERS_HF_SITE_URL"],
             settings.CONFIG["DAILYPAPERS_HF_THUMBNAIL_URL"],
         )
-        return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+        try:
+            digest = hash(values)
+        except TypeError:  # a JSON column holding something nested: its repr() stands in
+            digest = hash(repr(values))
+        return f"{self.arxiv_id}:{digest:x}"
+
+
+_ORGANIZATION_INFO, _AI_KEYWORDS = _INDEX["organization_info"], _INDEX["ai_keywords"]
+
+
+def _frozen(row: tuple) -> tuple:
+    """An entry row with its two JSON columns (a dict, a list) made hashable."""
+    frozen = list(row)
+    frozen[_ORGANIZATION_INFO] = repr(row[_ORGANIZATION_INFO])
+    frozen[_AI_KEYWORDS] = tuple(row[_AI_KEYWORDS] or ())
+    return tuple(frozen)
 
 
 def hf_entries(
@@ -218,11 +217,13 @@ def hf_entries(
     ids = {p.pk: p.arxiv_id for p in papers}
     if not ids:
         return {}
-    qs = DailyEntry.objects.filter(paper_id__in=ids)
-    if period:
-        qs = qs.filter(date__range=period)
+    read = [getattr(p, "entry_rows", None) for p in papers]
+    if period is None and all(rows is not None for rows in read):
+        rows = [row for paper_rows in read for row in paper_rows]  # read already (listings.attach_reasons)
+    else:
+        rows = entry_rows(list(ids), period)
     latest: dict[int, tuple] = {}
-    for values in qs.order_by("date").values_list(*_ENTRY_COLUMNS):  # the latest overwrites the older
+    for values in rows:  # by date: the latest overwrites the older
         if values[2] == "hf":
             latest[values[0]] = values
         elif submitted_here is not None and values[5]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -19,6 +19,8 @@ from dailypapers import periods
 from dailypapers.library.signals import not_interested_rows, without_not_interested
 from dailypapers.periods import Period
 from dailypapers.search.rules import CATEGORY
+from dailypapers.store import listing_days
+from dailypapers.store.compiled import Compiled
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.visibility import shown_papers
 
@@ -123,6 +125,7 @@ class ListedPaper:
     featured_days_ago: int | None = None
     why: str = ""  # rank.trending.explain(): the numbers the score is made of
     trending_score: float = 0.0  # read by trending_page only
+    entry_rows: list[tuple] | None = None  # all its entries' CARD_ENTRY_COLUMNS, by date (attach_reasons)
 
     @property
     def total_votes(self) -> int:
@@ -133,17 +136,62 @@ class ListedPaper:
         return self.categories.split()
 
 
+# The entry columns a list card reads (web.services.cards.HfEntry; docs/hf-fields.md says what each
+# holds). The first four are what attach_reasons needs.
+CARD_ENTRY_COLUMNS = (
+    "paper_id",
+    "date",
+    "source",
+    "upvotes",
+    "num_comments",
+    "submitted_by",
+    "submitter_fullname",
+    "submitter_avatar",
+    "organization",
+    "organization_info",
+    "github_repo",
+    "github_stars",
+    "project_page",
+    "ai_summary",
+    "ai_keywords",
+    "thumbnail",
+)
 _PAPER_COLUMNS = ("id", "arxiv_id", "title", "abstract", "authors", "categories", "first_submitted", "announced")
 _STATS_COLUMNS = ("stats__community_votes", "stats__hf_votes", "stats__comments")
 _ENTRY_COLUMNS = tuple(ListedEntry.__dataclass_fields__)
 
 
+def _listed(row: tuple, **extra) -> ListedPaper:
+    return ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, **extra)
+
+
 def listed(qs: QuerySet[Paper]) -> list[ListedPaper]:
     """The rows of ``qs`` (already ordered and sliced) as ListedPapers, in one query."""
-    return [
-        ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0)
-        for row in qs.values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)
-    ]
+    return [_listed(row) for row in qs.values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)]
+
+
+def reader_key(reader) -> int | None:
+    """What of ``reader`` a list query depends on (for_reader): a signed-in reader's id."""
+    return reader.pk if reader is not None and reader.is_authenticated else None
+
+
+# The list pages' queries, compiled once per process and key (store/compiled.py): each key holds
+# every argument its query is built from.
+_PERIOD_PAGE = Compiled("period page")
+_TRENDING_PAGE = Compiled("trending page")
+_ENTRY_ROWS = Compiled("card entries", size=1024)
+
+
+def entry_rows(paper_ids: list[int], period: tuple[dt.date, dt.date] | None = None) -> list[tuple]:
+    """CARD_ENTRY_COLUMNS of the papers' entries (in ``period``, when given), oldest first."""
+
+    def build() -> QuerySet:
+        qs = DailyEntry.objects.filter(paper_id__in=paper_ids)
+        if period:
+            qs = qs.filter(date__range=period)
+        return qs.order_by("date", "id").values_list(*CARD_ENTRY_COLUMNS)
+
+    return _ENTRY_ROWS.rows((tuple(paper_ids), period), build)
 
 
 def attach_entries(papers: list[ListedPaper], period: Period) -> None:
@@ -196,10 +244,7 @@ class Listing:
 
 
 def last_listing_day(on_or_before: dt.date | None = None) -> dt.date | None:
-    qs = DailyEntry.objects.all()
-    if on_or_before:
-        qs = qs.filter(date__lte=on_or_before)
-    return qs.aggregate(d=Max("date"))["d"]
+    return listing_days.last_listing_day(on_or_before)
 
 
 def period_listing(
@@ -218,19 +263,20 @@ def period_listing(
     requested = anchor
     day = anchor or today
     if kind == "day":
-        shown = last_listing_day(day)
-        if shown is None:  # before the first list: show the first one instead
-            shown = DailyEntry.objects.filter(date__gt=day).aggregate(d=Min("date"))["d"]
-        day = shown or day
+        # The last day with a list on or before the one asked for (before the first list: the first),
+        # and the listed days around it, in one statement.
+        around = listing_days.around_day(day)
+        day = around.shown or day
     period = Period.containing(kind, day)
+    if kind != "day":
+        around = listing_days.around_period(period.start, period.end)
     papers = period_papers(period, category, sort, page, page_size, entries=entries, reader=reader)
     listing = Listing(
         period=period,
         page=papers,
         requested=requested if requested and requested != period.start and kind == "day" else None,
     )
-    before = DailyEntry.objects.filter(date__lt=period.start).aggregate(d=Max("date"))["d"]
-    after = DailyEntry.objects.filter(date__gt=period.end).aggregate(d=Min("date"))["d"]
+    before, after = around.before, around.after
     listing.previous = Period.containing(kind, before) if before else None
     listing.following = Period.containing(kind, after) if after else None
     if kind == "day" and period.start != (requested or today) and (before or after or papers.papers):
@@ -308,18 +354,30 @@ def period_papers(
     reader=None,
 ) -> Page:
     """One page of the papers featured in ``period``; ``count=False`` skips counting them all."""
-    featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
-    papers = for_reader(in_category(visible_papers().filter(id__in=featured), category), reader)
-    qs = with_stats(papers).order_by(*_ORDER.get(sort, _ORDER["votes"]))
-    if period.kind == "day" and sort == "votes":
-        qs = _by_day_votes(qs, period.start)
-    rows = listed(qs[page * page_size : (page + 1) * page_size + 1])  # one more: is there a next page?
+
+    def papers() -> QuerySet[Paper]:
+        featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
+        return for_reader(in_category(visible_papers().filter(id__in=featured), category), reader)
+
+    def build() -> QuerySet:
+        qs = with_stats(papers()).order_by(*_ORDER.get(sort, _ORDER["votes"]))
+        if period.kind == "day" and sort == "votes":
+            qs = _by_day_votes(qs, period.start)
+        # One more than a page: is there a next page?
+        return qs[page * page_size : (page + 1) * page_size + 1].values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)
+
+    key = (period.kind, period.start, period.end, category, sort, page, page_size, reader_key(reader))
+    rows = [_listed(row) for row in _PERIOD_PAGE.rows(key, build)]
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     if entries:  # the site's cards read their entries themselves (web.services.cards)
         attach_entries(rows, period)
-    # Counted without the stats join, annotation and sort: a plain COUNT(*), ~4x cheaper.
-    return Page(papers=rows, number=page, has_next=has_next, total=papers.count() if count else None)
+    total = None
+    if count:
+        # The last page (one that has rows) counts itself; other pages ask the database, without the
+        # stats join, annotation and sort: a plain COUNT(*), ~4x cheaper than the list query.
+        total = page * page_size + len(rows) if rows and not has_next else papers().count()
+    return Page(papers=rows, number=page, has_next=has_next, total=total)
 
 
 def _by_day_votes(qs: QuerySet[Paper], day: dt.date) -> QuerySet[Paper]:
@@ -343,14 +401,17 @@ def trending_page(
 ) -> Page:
     """Papers by stored trending score (an indexed ORDER BY), with why each ranks there."""
     now = now or timezone.now()
-    qs = with_stats(for_reader(in_category(visible_papers().filter(stats__trending_score__gt=0), category), reader))
-    qs = qs.order_by("-stats__trending_score", "-arxiv_id")
-    rows = []
-    # The score rides along in the same query: the why line states its numbers (attach_reasons).
-    for row in qs[page * page_size : (page + 1) * page_size + 1].values_list(
-        *_PAPER_COLUMNS, *_STATS_COLUMNS, "stats__trending_score"
-    ):
-        rows.append(ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, trending_score=row[11] or 0.0))
+
+    def build() -> QuerySet:
+        qs = with_stats(for_reader(in_category(visible_papers().filter(stats__trending_score__gt=0), category), reader))
+        qs = qs.order_by("-stats__trending_score", "-arxiv_id")
+        # The score rides along in the same query: the why line states its numbers (attach_reasons).
+        return qs[page * page_size : (page + 1) * page_size + 1].values_list(
+            *_PAPER_COLUMNS, *_STATS_COLUMNS, "stats__trending_score"
+        )
+
+    key = (category, page, page_size, reader_key(reader))
+    rows = [_listed(row, trending_score=row[11] or 0.0) for row in _TRENDING_PAGE.rows(key, build)]
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_reasons(rows, now)
@@ -385,9 +446,14 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
     )
     first: dict[int, dt.date] = {}
     hf: dict[int, tuple[int, dt.date]] = {}  # the entry the score counts: the most upvotes seen (store.ranking)
-    for paper_id, source, upvotes, day in DailyEntry.objects.filter(paper_id__in=ids).values_list(
-        "paper_id", "source", "upvotes", "date"
-    ):
+    by_id = {p.pk: p for p in papers}
+    for p in papers:
+        p.entry_rows = []
+    # Every column a card shows, not only the four read here: the cards take these rows instead of
+    # asking again (cards.hf_entries), one query where there were two.
+    for row in entry_rows(ids):
+        paper_id, day, source, upvotes = row[:4]
+        by_id[paper_id].entry_rows.append(row)
         first[paper_id] = min(day, first.get(paper_id, day))
         if source == "hf" and upvotes > hf.get(paper_id, (0, day))[0]:
             hf[paper_id] = (upvotes, day)

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from dailypapers.web.context import links
+
 # /papers/<id> that is not a list route: the id a reader (or a link) asked for.
 _PAPER_PATH = re.compile(r"^/papers/(?!date/|week/|month/)(?P<arxiv_id>[^?#]+?)/?$")
 
@@ -25,6 +27,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: whatever failed (the database, a context processor) must not fail this page too.
     try:
-        return HttpResponseServerError(loader.get_template("web/500.html").render({}))
+        nav, assets = links()  # reverse() and static(): neither touches the database
+        return HttpResponseServerError(loader.get_template("web/500.html").render({"nav": nav, "assets": assets}))
     except Exception:
         return HttpResponseServerError("<h1>Server error</h1><p>Something went wrong on our side.</p>")
