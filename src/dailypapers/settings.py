@@ -162,14 +162,6 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dailypapers_cache"},
     # Rendered pages for anonymous visitors: per process on purpose (a few seconds' staleness is fine).
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dailypapers-pages"},
-    # Rendered paper cards ({% cache %} in web/_cards.html), keyed by a digest of every value shown,
-    # so a changed paper simply misses: per process, never stale.
-    "template_fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "dailypapers-cards",
-        "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
 }
 PAGE_CACHE_SECONDS = CONFIG["DAILYPAPERS_PAGE_CACHE_SECONDS"]
 

@@ -11,11 +11,13 @@ organization, submitter, discussion count and thumbnail.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.signals import setting_changed
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -143,6 +145,14 @@ class PaperCard:
     save_url: str = ""
     save_confirm_url: str = ""  # the logged-out save link: log in, then this page completes the save
 
+    def __getitem__(self, name: str):
+        # Django's templates try card[name] before card.name: answering it spares a raised TypeError on
+        # each of a page's few hundred lookups.
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
     @property
     def url(self) -> str:
         # A property: the cached card body needs it only when it is rendered afresh.
@@ -251,22 +261,51 @@ class _Paths:
         return head + arxiv_id + tail
 
 
+class _Bodies:
+    """Rendered card bodies by fingerprint, in this process: the ``size`` most recently rendered.
+
+    Not a Django cache: those pickle every value and check every key, which for a page of 30
+    cards cost more than the rest of reading them. The values are immutable strings and a
+    fingerprint is never reused for other content, so nothing needs expiring but the oldest."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self.size = size
+        self._found: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        return self._found.get(key)
+
+    def put(self, found: dict[str, str]) -> None:
+        with self._lock:
+            self._found.update(found)
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+_BODIES = _Bodies()
+setting_changed.connect(lambda **kwargs: _BODIES.clear())  # tests that change a link's settings
+
+
 def card_bodies(cards: list[PaperCard]) -> list[SafeString]:
-    """The cached body of each card (web/_card_body.html), in order: one get_many for the page, the
-    missed ones rendered and stored with one set_many. Keyed by PaperCard.fingerprint, a digest of every
-    value the body shows, so a changed value is a new key (the old one ages out)."""
-    store = caches["template_fragments"]
-    keys = ["card:" + card.fingerprint for card in cards]
-    found = store.get_many(keys)
-    missed = {}
-    if len(found) < len(keys):
+    """The cached body of each card (web/_card_body.html), in order; the missed ones are rendered and
+    kept. Keyed by PaperCard.fingerprint, a hash of every value the body shows, so a changed value is a
+    new key (the old one ages out)."""
+    keys = [card.fingerprint for card in cards]
+    bodies = [_BODIES.get(key) for key in keys]
+    if None in bodies:
         template = get_template("web/_card_body.html")
         search_url = reverse("web:search")
-        for key, card in zip(keys, cards):
-            if key not in found:
-                missed[key] = found[key] = str(template.render({"card": card, "search_url": search_url}))
-        store.set_many(missed)
-    return [mark_safe(found[key]) for key in keys]
+        missed = {}
+        for index, (key, card) in enumerate(zip(keys, cards)):
+            if bodies[index] is None:
+                bodies[index] = missed[key] = str(template.render({"card": card, "search_url": search_url}))
+        _BODIES.put(missed)
+    return [mark_safe(body) for body in bodies]
 
 
 def paper_cards(
