@@ -67,7 +67,7 @@ class Compiled:
                 self._statements[key] = statement
                 if len(self._statements) > self.size:
                     self._statements.popitem(last=False)  # the oldest compiled goes first
-        if statement is _EMPTY:
+        if not isinstance(statement, _Statement):  # _EMPTY
             return []
         return statement.run()
 
