@@ -162,12 +162,8 @@ _ENTRY_COLUMNS = tuple(ListedEntry.__dataclass_fields__)
 
 
 def _listed(row: tuple, **extra) -> ListedPaper:
+    """A row of _PAPER_COLUMNS + _STATS_COLUMNS (+ extra columns the caller reads) as a ListedPaper."""
     return ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, **extra)
-
-
-def listed(qs: QuerySet[Paper]) -> list[ListedPaper]:
-    """The rows of ``qs`` (already ordered and sliced) as ListedPapers, in one query."""
-    return [_listed(row) for row in qs.values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)]
 
 
 def reader_key(reader) -> int | None:
