@@ -8,20 +8,20 @@ rows exactly as the queryset would (Django's own converters: dates, JSON, ...).
 
 The key must name everything the queryset depends on (its arguments: dates, category, page,
 reader id...): the compiled statement is reused for as long as the key is the same. Data is
-never cached, only SQL; a statement runs afresh on every call.
+never cached, only SQL; a statement runs afresh on every call. Statements are forgotten when a
+setting changes (tests that override the time zone or databases; dailypapers/newest.py).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ValuesListIterable
+
+from dailypapers.newest import Newest
 
 _EMPTY = object()  # a query Django knows matches nothing (``id IN ()``): no statement to run
 
@@ -49,24 +49,16 @@ class _Statement:
 class Compiled:
     """Compiled statements by key; the ``size`` most recently compiled are kept."""
 
-    _all: list[Compiled] = []
-
     def __init__(self, name: str, size: int = 256) -> None:
         self.name = name
-        self.size = size
-        self._statements: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        Compiled._all.append(self)
+        self._statements = Newest(size)
 
     def rows(self, key: Hashable, build: Callable[[], QuerySet]) -> list[tuple]:
         """The rows of ``build()`` (a ``values_list`` queryset) as tuples; ``build`` runs on a new key only."""
         statement = self._statements.get(key)
         if statement is None:
             statement = self._compile(build())
-            with self._lock:
-                self._statements[key] = statement
-                if len(self._statements) > self.size:
-                    self._statements.popitem(last=False)  # the oldest compiled goes first
+            self._statements.put({key: statement})
         if not isinstance(statement, _Statement):  # _EMPTY
             return []
         return statement.run()
@@ -76,22 +68,9 @@ class Compiled:
         # values_list() rows in the order the SELECT has them (Django reorders when annotations
         # are mixed in; such a queryset is not taken here).
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        if queryset._iterable_class.__name__ != "ValuesListIterable" or list(queryset._fields) != names:
+        if queryset._iterable_class is not ValuesListIterable or list(queryset._fields) != names:
             raise TypeError(f"{self.name}: Compiled.rows() takes a values_list() of plain columns")
         try:
             return _Statement(queryset)
         except EmptyResultSet:
             return _EMPTY
-
-    def clear(self) -> None:
-        with self._lock:
-            self._statements.clear()
-
-
-def _forget_all(**kwargs) -> None:
-    # A test that changes settings (time zone, databases) gets statements compiled under the new ones.
-    for compiled in Compiled._all:
-        compiled.clear()
-
-
-setting_changed.connect(_forget_all)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
+
+from dailypapers.newest import Newest
 
 # The links and assets in web/base.html's head and navigation, by name: the same on every page, so
 # worked out once per script prefix rather than with a {% url %} or {% static %} per link per page
@@ -34,12 +34,7 @@ _ASSETS = {
     "katex_js": "web/katex/katex.min.js",
     "katex_render_js": "web/katex/contrib/auto-render.min.js",
 }
-_by_prefix: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
-
-
-@receiver(setting_changed)
-def _forget_links(**kwargs) -> None:
-    _by_prefix.clear()  # tests that change STATIC_URL, storages or URLconfs get fresh links
+_by_prefix = Newest(16)  # script prefix -> (nav, assets); emptied when a test changes settings
 
 
 def links() -> tuple[dict[str, str], dict[str, str]]:
@@ -47,10 +42,11 @@ def links() -> tuple[dict[str, str], dict[str, str]]:
     prefix = get_script_prefix()
     found = _by_prefix.get(prefix)
     if found is None:
-        found = _by_prefix[prefix] = (
+        found = (
             {key: reverse(name) for key, name in _NAV.items()},
             {key: static(path) for key, path in _ASSETS.items()},
         )
+        _by_prefix.put({prefix: found})
     return found
 
 

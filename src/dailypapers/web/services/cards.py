@@ -11,18 +11,16 @@ organization, submitter, discussion count and thumbnail.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, slugify
 
+from dailypapers.newest import Newest
 from dailypapers.store import media
 from dailypapers.store.models import Paper
 from dailypapers.web.services.links import safe_link
@@ -261,34 +259,11 @@ class _Paths:
         return head + arxiv_id + tail
 
 
-class _Bodies:
-    """Rendered card bodies by fingerprint, in this process: the ``size`` most recently rendered.
-
-    Not a Django cache: those pickle every value and check every key, which for a page of 30
-    cards cost more than the rest of reading them. The values are immutable strings and a
-    fingerprint is never reused for other content, so nothing needs expiring but the oldest."""
-
-    def __init__(self, size: int = 5000) -> None:
-        self.size = size
-        self._found: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> str | None:
-        return self._found.get(key)
-
-    def put(self, found: dict[str, str]) -> None:
-        with self._lock:
-            self._found.update(found)
-            while len(self._found) > self.size:
-                self._found.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._found.clear()
-
-
-_BODIES = _Bodies()
-setting_changed.connect(lambda **kwargs: _BODIES.clear())  # tests that change a link's settings
+# Rendered card bodies by fingerprint, in this process. Not a Django cache: those pickle every value
+# and check every key, which for a page of 30 cards cost more than the rest of reading them. The
+# values are immutable strings and a fingerprint is never reused for other content, so nothing
+# needs expiring but the oldest.
+_BODIES = Newest(5000)
 
 
 def card_bodies(cards: list[PaperCard]) -> list[SafeString]:
