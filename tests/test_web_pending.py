@@ -11,6 +11,7 @@ from html import unescape
 
 import pytest
 from django.test import Client, RequestFactory
+from django.urls import reverse
 
 from dailypapers.community import comments
 from dailypapers.community.models import Comment, Vote
@@ -147,6 +148,9 @@ def test_server_error_page_is_styled_with_search():
     html = response.content.decode()
     assert response.status_code == 500 and '<header class="site">' in html and 'id="err-q"' in html
     assert "Something went wrong on our side" in html
+    # Without a request context, the navigation and stylesheet still point where every other page's do.
+    assert f'href="{reverse("web:trending")}"' in html and f'action="{reverse("web:search")}"' in html
+    assert re.search(r'<link rel="stylesheet" href="/static/web/app(\.[0-9a-f]+)?\.css">', html)
 
 
 def test_draft_posted_while_already_logged_in_asks_with_a_csrf_form(alice):
