@@ -8,7 +8,7 @@ cuts to their size. That keeps the work per mail small (see bench/digest_bench.p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -77,25 +77,51 @@ class CandidatePool:
             )
         return self._hits[phrase]
 
-    def matching(self, preferences: Preferences) -> list[Candidate]:
-        """The ranked candidates this preference set wants, best first."""
+    def matching(self, preferences: Preferences) -> Matches:
+        """The ranked candidates this preference set wants, best first, found only as far as asked."""
         wanted = set(preferences.categories)
         included = frozenset().union(*map(self.hits, preferences.keywords)) if preferences.keywords else None
         excluded = frozenset().union(*map(self.hits, preferences.excluded))
-        return [
+        return Matches(
             c
             for c in self.ranked
             if (not wanted or not wanted.isdisjoint(c.categories))
             and (included is None or c.paper_id in included)
             and c.paper_id not in excluded
-        ]
+        )
+
+
+class Matches:
+    """A preference set's matches, drawn from the ranked candidates only as far as someone iterates.
+
+    A digest wants its ten or so best, plus as many as the reader already received: filtering all
+    of a period's candidates (thousands) for every preference set cost more than the mail itself.
+    Each iteration replays what earlier ones found, then draws on from where they stopped.
+    """
+
+    _END = object()
+
+    def __init__(self, matches: Iterable[Candidate]) -> None:
+        self._source = iter(matches)
+        self._found: list[Candidate] = []
+
+    def __iter__(self) -> Iterator[Candidate]:
+        index = 0
+        while True:
+            if index == len(self._found):
+                candidate = next(self._source, self._END)
+                if candidate is self._END:
+                    return
+                self._found.append(candidate)
+            yield self._found[index]
+            index += 1
 
 
 def matching(ranked: Sequence[Candidate], preferences: Preferences) -> list[Candidate]:
-    return CandidatePool(ranked).matching(preferences)
+    return list(CandidatePool(ranked).matching(preferences))
 
 
-def pick(matched: Sequence[Candidate], already_sent: set[int], size: int) -> list[Candidate]:
+def pick(matched: Iterable[Candidate], already_sent: set[int], size: int) -> list[Candidate]:
     """The best ``size`` matched papers the subscriber has not received yet."""
     chosen: list[Candidate] = []
     for candidate in matched:
