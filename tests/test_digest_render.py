@@ -170,6 +170,27 @@ def test_a_frozen_mail_sends_the_bytes_djangos_encoding_writes(settings, email_a
     )
 
 
+@pytest.mark.parametrize(
+    "papers",
+    [
+        [paper(1), paper(2, votes=2)],
+        [paper(3, title="Caf\u00e9 \u2014 na\u00efve", abstract="\u00dcber alles. Next.")],
+        [paper(4, title=" ".join(["word"] * 300))],  # a line over 998 octets: quoted-printable
+        [paper(5, title="\u2028".join(["w\u00f6rd"] * 300))],  # splits str lines, not bytes lines
+    ],
+)
+def test_the_body_encoding_is_the_one_django_chooses(settings, papers):
+    """The renderer spares Django its line-by-line length check; the bytes must be what Django writes."""
+    renderer = render.DigestRenderer(PERIOD_)
+    message = renderer.build(make_subscriber("r@example.org"), papers)
+    message.extra_headers["Date"] = "Tue, 30 Jun 2026 21:00:00 -0000"
+    ours = message.message().as_bytes(linesep="\r\n")
+    message.encoding = None  # Django's default: settings.DEFAULT_CHARSET, checked line by line
+    assert message.message().as_bytes(linesep="\r\n") == ours
+    quoted = b"Content-Transfer-Encoding: quoted-printable" in ours
+    assert quoted == (papers[0].paper_id in (4, 5))
+
+
 def test_long_and_short_addresses_get_tokens_that_read_back(settings):
     for address in ["a@b.example", "a" * 60 + "@example.org", "aaaaaaaaaaaaaaaa@aaaaaaaa.aa"]:
         subscriber = make_subscriber(address)

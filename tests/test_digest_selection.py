@@ -1,6 +1,16 @@
 """Digest selection: pure functions tested with plain data."""
 
-from dailypapers.digest.selection import Candidate, Preferences, matching, one_line, pick, rank, split_phrases
+from dailypapers.digest.selection import (
+    Candidate,
+    CandidatePool,
+    Matches,
+    Preferences,
+    matching,
+    one_line,
+    pick,
+    rank,
+    split_phrases,
+)
 
 
 def paper(pk, title, categories=("cs.CL",), score=0.0, hf=0, votes=0, abstract=""):
@@ -29,6 +39,33 @@ def test_pick_skips_already_sent_and_cuts_to_size():
     ranked = [paper(i, str(i)) for i in range(1, 8)]
     assert [c.paper_id for c in pick(ranked, {1, 3}, 3)] == [2, 4, 5]
     assert pick(ranked, set(range(1, 8)), 3) == []
+
+
+def test_matches_are_drawn_only_as_far_as_a_digest_reads_and_replayed_after():
+    drawn = []
+
+    def source():
+        for i in range(1, 101):
+            drawn.append(i)
+            yield paper(i, str(i))
+
+    matches = Matches(source())
+    assert [c.paper_id for c in pick(matches, {2}, 3)] == [1, 3, 4]
+    assert drawn == [1, 2, 3, 4]  # not the other 96
+    assert [c.paper_id for c in pick(matches, {1, 3, 4, 5}, 2)] == [2, 6]  # replays 1-4, draws on
+    assert drawn == [1, 2, 3, 4, 5, 6]
+    first, second = iter(matches), iter(matches)  # two readers in turn see one order
+    assert [next(first).paper_id, next(first).paper_id, next(second).paper_id] == [1, 2, 1]
+    assert [c.paper_id for c in matches] == list(range(1, 101)) and len(drawn) == 100
+
+
+def test_a_pool_filters_lazily_with_the_same_result():
+    ranked = [paper(i, "LLM agents" if i % 3 else "video", ("cs.CL",) if i % 2 else ("cs.CV",)) for i in range(60)]
+    pool = CandidatePool(ranked)
+    prefs = Preferences.of("cs.CL", "llm", "")
+    expected = [c for c in ranked if "cs.CL" in c.categories and c.paper_id % 3]
+    assert list(pool.matching(prefs)) == expected == matching(ranked, prefs)
+    assert pick(pool.matching(prefs), set(), 4) == expected[:4]
 
 
 def test_split_phrases_and_one_line():

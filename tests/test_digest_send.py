@@ -137,6 +137,42 @@ def test_server_down_mid_run_loses_nothing_and_duplicates_nothing(sink):
     assert Delivery.objects.filter(state=Delivery.SENT).count() == 12
 
 
+class _Crash(BaseException):
+    """Stands for a kill mid-run: not an Exception, so nothing on the way catches it."""
+
+
+def test_a_crash_while_mails_are_built_ahead_sends_each_once(sink, django_user_model):
+    """Mails built ahead of the one in flight are bytes in memory: a crash leaves their rows
+    claimed, never marked, and a later run sends each exactly once."""
+    from dailypapers.digest import personal
+
+    make_papers(5)
+    users = [django_user_model.objects.create_user(f"u{i}", f"c{i}@example.org", "pw") for i in range(12)]
+    subscribers = [make_subscriber(u.email, user=u) for u in users]
+    sink.delay = 0.05  # the first mail is still in flight while the next ones are built
+    built = []
+
+    def provider(user, period, count, listed):
+        built.append(user.email)
+        if len(built) == 7:
+            raise _Crash
+        return []
+
+    personal.register(provider)
+    try:
+        with pytest.raises(_Crash):
+            send_period(PERIOD_, SendOptions(rate=0, build_ahead=50))
+    finally:
+        personal.register(None)
+    sent = set(Delivery.objects.filter(state=Delivery.SENT).values_list("subscriber__email", flat=True))
+    assert set(sink.received()) == sent and len(sent) < 6  # every mail out has its record
+    assert Delivery.objects.filter(state=Delivery.CLAIMED).count() == 12 - len(sent)
+
+    report = send_period(PERIOD_, SendOptions(rate=0, lease=0))  # the dead run's claims taken over
+    assert report.sent == 12 - len(sent)
+    assert sink.received() == {s.email: 1 for s in subscribers}
+
+
 def test_rate_limit_spaces_sends(sink):
     make_papers(3)
     for i in range(6):
