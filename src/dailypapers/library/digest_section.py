@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dailypapers.digest.personal import Pick
-from dailypapers.library.foryou import for_you
 from dailypapers.periods import Period
 from dailypapers.store.models import Paper
 
@@ -15,6 +14,10 @@ def digest_picks(user, period: Period, limit: int, listed: Sequence[str]) -> lis
     out; nothing until the ranking is personal (learned from votes and saves: a cold start by
     interests is what the mail's own list already is). For you itself never includes a paper the
     reader marked not interested or already saved."""
+    # Imported here: the recommender brings scikit-learn, a second and ~100 MB at the start of
+    # every process (apps.py registers this function at start-up); only a reader's mail needs it.
+    from dailypapers.library.foryou import for_you
+
     result = for_you(user, period, limit=limit + len(listed))
     if not result.personal:
         return []
