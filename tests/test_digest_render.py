@@ -12,6 +12,7 @@ import re
 import pytest
 
 from dailypapers.digest import periods, render, tokens
+from dailypapers.digest.personal import Pick
 from dailypapers.digest.models import Delivery
 from dailypapers.digest.selection import Candidate
 from dailypapers.digest.sender import SendOptions, send_period
@@ -171,24 +172,34 @@ def test_a_frozen_mail_sends_the_bytes_djangos_encoding_writes(settings, email_a
 
 
 @pytest.mark.parametrize(
-    "papers",
+    "papers, picks, quoted",
     [
-        [paper(1), paper(2, votes=2)],
-        [paper(3, title="Caf\u00e9 \u2014 na\u00efve", abstract="\u00dcber alles. Next.")],
-        [paper(4, title=" ".join(["word"] * 300))],  # a line over 998 octets: quoted-printable
-        [paper(5, title="\u2028".join(["w\u00f6rd"] * 300))],  # splits str lines, not bytes lines
+        ([paper(1), paper(2, votes=2)], [], False),
+        ([paper(3, title="Caf\u00e9 \u2014 na\u00efve", abstract="\u00dcber alles. Next.")], [], False),
+        ([paper(4, title=" ".join(["word"] * 300))], [], True),  # a line over 998 octets: quoted-printable
+        # A pick's title keeps its U+2028s: short lines to Django's str.splitlines(), one long line
+        # in bytes, so the renderer leaves the choice to Django (8bit).
+        ([paper(5)], [Pick("2606.00009", "\u2028".join(["w\u00f6rd"] * 300), "a reason")], False),
     ],
 )
-def test_the_body_encoding_is_the_one_django_chooses(settings, papers):
+def test_the_body_encoding_is_the_one_django_chooses(settings, papers, picks, quoted):
     """The renderer spares Django its line-by-line length check; the bytes must be what Django writes."""
     renderer = render.DigestRenderer(PERIOD_)
-    message = renderer.build(make_subscriber("r@example.org"), papers)
+    message = renderer.build(make_subscriber("r@example.org"), papers, picks)
     message.extra_headers["Date"] = "Tue, 30 Jun 2026 21:00:00 -0000"
     ours = message.message().as_bytes(linesep="\r\n")
     message.encoding = None  # Django's default: settings.DEFAULT_CHARSET, checked line by line
     assert message.message().as_bytes(linesep="\r\n") == ours
-    quoted = b"Content-Transfer-Encoding: quoted-printable" in ours
-    assert quoted == (papers[0].paper_id in (4, 5))
+    assert (b"Content-Transfer-Encoding: quoted-printable" in ours) == quoted
+
+
+def test_a_charset_spelled_otherwise_is_left_to_django(settings):
+    settings.DEFAULT_CHARSET = "UTF-8"  # Django checks line lengths only for "utf-8" exactly
+    message = render.DigestRenderer(PERIOD_).build(make_subscriber("u@example.org"), [paper(1)])
+    message.extra_headers["Date"] = "Tue, 30 Jun 2026 21:00:00 -0000"
+    ours = message.message().as_bytes(linesep="\r\n")
+    assert message.encoding is None
+    assert b"Content-Transfer-Encoding: base64" in ours
 
 
 def test_long_and_short_addresses_get_tokens_that_read_back(settings):

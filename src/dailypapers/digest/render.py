@@ -263,7 +263,9 @@ def _message(
         headers=headers,
     )
     message.attach_alternative(html, "text/html")
-    if settings.DEFAULT_CHARSET.lower() in ("utf-8", "utf8") and _short_lines(text, html):
+    # Only for exactly "utf-8": the one spelling for which Django picks 8bit or quoted-printable
+    # (any other leaves Python's charset defaults, base64 for UTF-8).
+    if settings.DEFAULT_CHARSET == "utf-8" and _short_lines(text, html):
         message.encoding = _EIGHT_BIT  # what Django would choose, without its line-by-line check
     if boundary is not None and boundary not in text and boundary not in html:
         message.boundary = boundary  # (else Django's generator picks one that is not in them)
