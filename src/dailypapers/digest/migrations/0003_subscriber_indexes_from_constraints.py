@@ -7,9 +7,10 @@ grow by a digest's length per mail); the names are Django's own for these column
 import django.db.models.deletion
 from django.db import migrations, models
 
-INDEXES = {
-    "digest_delivery": "digest_delivery_subscriber_id_84b88784",
-    "digest_sentpaper": "digest_sentpaper_subscriber_id_4ce3533e",
+# model: (table, its subscriber index, the foreign key's related_name)
+SUBSCRIBER_KEYS = {
+    "delivery": ("digest_delivery", "digest_delivery_subscriber_id_84b88784", "deliveries"),
+    "sentpaper": ("digest_sentpaper", "digest_sentpaper_subscriber_id_4ce3533e", "sent_papers"),
 }
 
 
@@ -25,29 +26,20 @@ class Migration(migrations.Migration):
                     f'DROP INDEX IF EXISTS "{index}"',
                     reverse_sql=f'CREATE INDEX "{index}" ON "{table}" ("subscriber_id")',
                 )
-                for table, index in INDEXES.items()
+                for table, index, _ in SUBSCRIBER_KEYS.values()
             ],
             state_operations=[
                 migrations.AlterField(
-                    model_name="delivery",
+                    model_name=model,
                     name="subscriber",
                     field=models.ForeignKey(
                         db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
-                        related_name="deliveries",
+                        related_name=related_name,
                         to="digest.subscriber",
                     ),
-                ),
-                migrations.AlterField(
-                    model_name="sentpaper",
-                    name="subscriber",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="sent_papers",
-                        to="digest.subscriber",
-                    ),
-                ),
+                )
+                for model, (_, _, related_name) in SUBSCRIBER_KEYS.items()
             ],
         ),
     ]
