@@ -80,14 +80,16 @@ class CandidatePool:
     def matching(self, preferences: Preferences) -> Matches:
         """The ranked candidates this preference set wants, best first, found only as far as asked."""
         wanted = set(preferences.categories)
-        included = frozenset().union(*map(self.hits, preferences.keywords)) if preferences.keywords else None
-        excluded = frozenset().union(*map(self.hits, preferences.excluded))
+        # Each phrase's own hit set, asked in turn: a union per preference set would be a copy
+        # per distinct set, kept for the whole run (megabytes over a run of 10,000 readers).
+        included = [self.hits(phrase) for phrase in preferences.keywords]
+        excluded = [self.hits(phrase) for phrase in preferences.excluded]
         return Matches(
             c
             for c in self.ranked
             if (not wanted or not wanted.isdisjoint(c.categories))
-            and (included is None or c.paper_id in included)
-            and c.paper_id not in excluded
+            and (not included or any(c.paper_id in hits for hits in included))
+            and not any(c.paper_id in hits for hits in excluded)
         )
 
 
