@@ -3,7 +3,8 @@
 Settings come from the environment, then from an optional TOML config file
 (``$DAILYPAPERS_HOME/config.toml`` or ``DAILYPAPERS_CONFIG``), then from the default.
 Nothing here runs at import time: call :func:`load` once.
-The README's settings table must list every name here (a test checks it).
+docs/configuration.md must list every name here (a test checks it; regenerate it with
+``python -m dailypapers.config --write-docs``).
 """
 
 from __future__ import annotations
@@ -239,7 +240,7 @@ SETTINGS: list[Setting] = [
     Setting(
         "DAILYPAPERS_TRENDING_HALF_LIFE_HOURS",
         24.0,
-        "Trending: hours after which a vote counts half as much (see the README's trending formula). Run `dailypapers rank --rebuild` after changing it.",
+        "Trending: hours after which a vote counts half as much (see the trending formula in docs/site.md). Run `dailypapers rank --rebuild` after changing it.",
         float,
     ),
     Setting(
@@ -454,7 +455,7 @@ class ConfigError(Exception):
 
 
 def markdown_table() -> str:
-    """The README's settings table (regenerate with `python -m dailypapers.config`)."""
+    """The settings table of docs/configuration.md."""
     rows = ["| setting | default | what it does |", "|---|---|---|"]
     for s in SETTINGS:
         default = ", ".join(s.default) if isinstance(s.default, list) else s.default
@@ -462,19 +463,19 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
-def write_readme_table(readme: Path) -> None:
-    """Replace the table between the README's settings markers with the current one."""
+def write_docs_table(doc: Path) -> None:
+    """Replace the table between the document's settings markers with the current one."""
     import re
 
-    text = readme.read_text()
+    text = doc.read_text()
     table = f"<!-- settings:start -->\n{markdown_table()}\n<!-- settings:end -->"
-    readme.write_text(re.sub(r"<!-- settings:start -->.*<!-- settings:end -->", lambda _: table, text, flags=re.S))
+    doc.write_text(re.sub(r"<!-- settings:start -->.*<!-- settings:end -->", lambda _: table, text, flags=re.S))
 
 
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:2] == ["--write-readme"]:
-        write_readme_table(Path(sys.argv[2] if len(sys.argv) > 2 else "README.md"))
+    if sys.argv[1:2] == ["--write-docs"]:
+        write_docs_table(Path(sys.argv[2] if len(sys.argv) > 2 else "docs/configuration.md"))
     else:
         print(markdown_table())

@@ -3,7 +3,7 @@ topic-trend charts without JavaScript, a logged-out vote and comment that surviv
 math and links in comments, a formula that never wraps away from its word, styled 404s.
 
 The page-weight figures are printed (run with -s) and written to $DAILYPAPERS_SCREENSHOTS
-(or the test's tmp folder) as weights.json: the README quotes them.
+(or the test's tmp folder) as weights.json: docs/site.md quotes them.
 """
 
 from __future__ import annotations

@@ -92,5 +92,5 @@ def _erase(comments: list[Comment]) -> None:
 
 
 def erase_all_by(user) -> None:
-    """Account deletion: every comment of the user is erased (see the README's privacy note)."""
+    """Account deletion: every comment of the user is erased (see the privacy note in docs/site.md)."""
     _erase(list(Comment.objects.filter(user=user, deleted=False)))
