@@ -14,7 +14,7 @@ EMBED_THREADS ?= 2
 # The re-quantized embedding model, found at run time through sys.prefix (DAILYPAPERS_MODEL_DIR overrides).
 MODEL_DIR := $(VENV)/share/dailypapers/models
 
-.PHONY: install install-gpu run test test-sqlite test-postgres lint bench bench-search clean
+.PHONY: install install-gpu run test test-sqlite test-postgres lint bench bench-search cluster cluster-down clean
 
 $(BIN)/dailypapers: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,14 @@ bench-search: install
 # model in fp16 on the GPU; queries stay on onnxruntime. Not part of `make install` (several GB).
 install-gpu: install
 	$(BIN)/pip install --quiet -e ".[gpu]"
+
+# A whole lab deployment on this machine (PostgreSQL primary + hot standby, Redis, two web hosts,
+# a worker, HAProxy in front), under var/cluster; needs Debian's postgresql, redis-server and haproxy.
+cluster: install
+	$(BIN)/dailypapers cluster up --root var/cluster
+
+cluster-down:
+	$(BIN)/dailypapers cluster down --root var/cluster
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -83,6 +83,22 @@ SETTINGS: list[Setting] = [
         "Database URL. Unset: SQLite at $DAILYPAPERS_HOME/dailypapers.sqlite3. postgres://user@host:port/name for PostgreSQL.",
     ),
     Setting(
+        "DATABASE_REPLICA_URL",
+        None,
+        "PostgreSQL hot standby (postgres://...) for reads that tolerate a little lag: anonymous and signed-in GETs of pages, feeds and the API. Writes, everything inside a transaction, and a browser's requests for DAILYPAPERS_REPLICA_PIN_SECONDS after its last write go to DATABASE_URL. Unset: every read goes to DATABASE_URL.",
+    ),
+    Setting(
+        "DAILYPAPERS_REPLICA_PIN_SECONDS",
+        5.0,
+        "After a browser's write (any POST, PUT, PATCH or DELETE), its reads stay on the primary this many seconds, so the reader sees their own vote, comment or save even while the standby lags.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_CACHE_URL",
+        "",
+        "Redis (redis://host:port/db) for Django's cache: the anonymous page cache shared by every web host, and sessions cached in front of the database. Redis being down costs speed, never an error page. Empty: a database table and per-process memory (one machine).",
+    ),
+    Setting(
         "DAILYPAPERS_CONFIG",
         None,
         "Path of an optional TOML file whose keys are these setting names (environment wins). Default: $DAILYPAPERS_HOME/config.toml if it exists.",

@@ -125,6 +125,16 @@ DATABASES = {"default": _database()}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a real file, not shared-cache memory: concurrency then behaves as in production.
     DATABASES["default"]["TEST"] = {"NAME": str(HOME / "test_dailypapers.sqlite3")}
+REPLICA_PIN_SECONDS = CONFIG["DAILYPAPERS_REPLICA_PIN_SECONDS"]
+if CONFIG["DATABASE_REPLICA_URL"]:
+    # A hot standby for lag-tolerant reads (store/routing.py decides which; tests mirror the primary).
+    DATABASES["replica"] = dj_database_url.parse(CONFIG["DATABASE_REPLICA_URL"], conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["dailypapers.store.routing.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "dailypapers.web.replica.ReplicaReadsMiddleware",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -156,13 +166,25 @@ STORAGES = {
 # Also serve straight from the apps: tests and `runserver` never collect (see web/staticfiles.py).
 WHITENOISE_USE_FINDERS = True
 
-# Rate-limit counters must be shared by every gunicorn worker, so the cache is a database
-# table (created by the web app's migrations), not the per-process memory default.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dailypapers_cache"},
-    # Rendered pages for anonymous visitors: per process on purpose (a few seconds' staleness is fine).
-    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dailypapers-pages"},
-}
+# Redis shared by every web host when DAILYPAPERS_CACHE_URL is set; else a database table for
+# what every worker must share and per-process memory for anonymous pages.
+if CONFIG["DAILYPAPERS_CACHE_URL"]:
+    CACHES = {
+        name: {
+            "BACKEND": "dailypapers.cache.FailSoftRedisCache",
+            "LOCATION": CONFIG["DAILYPAPERS_CACHE_URL"],
+            "KEY_PREFIX": prefix,
+        }
+        for name, prefix in (("default", "dp"), ("pages", "dp-pages"))
+    }
+    # Sessions live in the database and are read through Redis; Redis away means database reads.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dailypapers_cache"},
+        # Rendered pages for anonymous visitors: per process on purpose (a few seconds' staleness is fine).
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dailypapers-pages"},
+    }
 PAGE_CACHE_SECONDS = CONFIG["DAILYPAPERS_PAGE_CACHE_SECONDS"]
 
 LOGIN_URL = "web:login"

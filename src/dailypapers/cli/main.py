@@ -31,6 +31,7 @@ COMMANDS = {
     "media": "Fetch the queued paper thumbnails and avatars the site serves itself (`media fetch [--limit N]`, `media status`).",
     "rank": "Recompute vote counts and trending scores for every paper (--rebuild).",
     "createsuperuser": "Create an administrator account.",
+    "cluster": "A whole lab deployment on this machine: `cluster up|down|status [--json]` (make cluster).",
 }
 
 
@@ -77,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(__version__)
         return 0
+    if argv[0] == "cluster":  # starts servers; needs no settings or database of its own
+        from dailypapers.cluster.cli import main as cluster_main
+
+        return cluster_main(argv[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
     from dailypapers import config
     from dailypapers.config import ConfigError
