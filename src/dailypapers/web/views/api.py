@@ -72,6 +72,18 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def _optional_reader(request: HttpRequest):
+    """The token's user when a public read sends one (their "not interested" marks then apply), else None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    user = TokenAuth().authenticate(request, token.strip())
+    if user is None:
+        raise AuthenticationError()
+    return user
+
+
 def error_response(request: HttpRequest, message: str, status: int) -> HttpResponse:
     """Hugging Face's error shape: ``{"error": ...}`` and the ``X-Error-Message`` header, which
     huggingface_hub shows after "Bad request:"; ``detail`` too, for clients of django-ninja."""
@@ -308,7 +320,7 @@ def search(
     p = _page(p, limit)
     wanted = search_adapter.parse_request(request.GET)
     try:
-        page = search_adapter.run(wanted, limit, p * limit, highlight=False)
+        page = search_adapter.run(wanted, limit, p * limit, highlight=False, reader=_optional_reader(request))
     except search_adapter.SearchError as exc:
         raise HttpError(400, str(exc)) from exc
     entries = hf_lists.latest_entries([paper.pk for paper in page.papers])
