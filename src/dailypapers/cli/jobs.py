@@ -8,8 +8,10 @@ from dailypapers.digest import outbox, worker
 
 def run_jobs() -> dict[str, object]:
     from dailypapers.community import submissions  # waiting submissions go through the site's ingest path
-    from dailypapers.library import alerts  # saved searches mailed on their own daily/weekly period
-    from dailypapers.library import imports  # collection imports too large for a web request
+    from dailypapers.library import (
+        alerts,  # saved searches mailed on their own daily/weekly period
+        imports,  # collection imports too large for a web request
+    )
 
     return worker.run_jobs(
         (

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from django.utils.safestring import mark_safe
 
+from dailypapers.library.signals import not_interested_rows
 from dailypapers.search import rules, service
 from dailypapers.search.keyword import Filters
 from dailypapers.search.text import QueryError
 from dailypapers.store.models import Paper
 from dailypapers.web.services import paging
-from dailypapers.library.signals import not_interested_rows
 from dailypapers.web.services.listings import visible_papers, with_stats
 
 SORTS = rules.SORTS
