@@ -140,7 +140,7 @@ def test_a_large_import_goes_to_the_worker_and_shows_its_progress(alice_client, 
     assert job.text == ""  # not kept once done
     assert _ids(default) == [p.arxiv_id for p in papers]
     page = alice_client.get(f"/library/{default.pk}").content.decode()
-    assert "Import of 11 entries finished: 10 added, 0 already there, 1 not found, 1 unreadable." in page
+    assert "Import finished: 10 added, 0 already there, 1 not found, 1 unreadable." in page
 
 
 def _recording(real, after):
@@ -165,8 +165,8 @@ def test_a_cut_short_import_says_exactly_what_was_saved(alice_client, alice, con
     assert job.state == "stopped" and job.added == 6 and job.processed == 4
     assert _ids(default) == [p.arxiv_id for p in papers[:6]]
     page = alice_client.get(f"/library/{default.pk}").content.decode()
-    assert "is full: a collection can hold at most 6 papers. Saved 6 papers;" in page
-    assert "2 found papers from entry 5 on and the 2 entries after them were not imported." in page
+    assert "Stopped at entry 7 of 10: “Reading list” is full: a collection can hold at most 6 papers." in page
+    assert "6 papers were saved by this import; entry 7 and the entries after it were not imported." in page
     # A worker that died mid-import: the next one resumes from the last committed batch.
     config(COLLECTION_MAX_PAPERS=5000)
     stale = CollectionImport.objects.create(

@@ -311,7 +311,7 @@ SETTINGS: list[Setting] = [
     Setting(
         "DAILYPAPERS_LIBRARY_IMPORT_INLINE_ENTRIES",
         200,
-        "Collection imports with more entries than this (or papers to fetch from arXiv) are handed to `dailypapers worker`, and the collection page shows their progress; smaller ones run in the request.",
+        "Collection imports with more entries than this (more than 10 when papers we lack are fetched from arXiv) are handed to `dailypapers worker`, and the collection page shows their progress; smaller ones run in the request.",
         int,
     ),
     Setting(

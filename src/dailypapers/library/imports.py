@@ -74,10 +74,10 @@ def describe(job: CollectionImport) -> str:
         + f"{job.missing:,} not found, {job.unreadable:,} unreadable"
     )
     if job.state == CollectionImport.RUNNING:
-        return f"Importing: {job.processed:,} of {job.total:,} entries done ({counts}). Reload to follow it."
+        return f"Importing: {job.processed:,} of {job.total:,} readable entries done ({counts}). Reload to follow it."
     if job.state == CollectionImport.STOPPED:
         return f"Import: {counts}. {job.stop_reason}"
-    return f"Import of {job.total:,} entries finished: {counts}."
+    return f"Import finished: {counts}."
 
 
 def recent(collection: Collection, limit: int = 3) -> list[CollectionImport]:
@@ -93,7 +93,7 @@ def recent(collection: Collection, limit: int = 3) -> list[CollectionImport]:
 def _claim() -> CollectionImport | None:
     now = timezone.now()
     with transaction.atomic():
-        waiting = CollectionImport.objects.select_for_update(skip_locked=True).select_related("user")
+        waiting = CollectionImport.objects.select_for_update(skip_locked=True, of=("self",)).select_related("user")
         job = (
             waiting.filter(state=CollectionImport.WAITING).order_by("created_at", "id").first()
             or waiting.filter(state=CollectionImport.RUNNING, updated_at__lt=now - STALE).order_by("id").first()

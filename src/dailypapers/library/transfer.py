@@ -155,7 +155,8 @@ def import_entries(
         batch = wanted[begin : begin + BATCH]
         found = _lookup(batch)
         papers: list[Paper] = []
-        for entry in batch:
+        entry_of: dict[int, int] = {}  # paper pk -> its first entry's index, to say where a stop fell
+        for index, entry in enumerate(batch, start=begin):
             paper = (
                 found.get(("id", entry.arxiv_id))
                 or found.get(("doi", entry.doi.lower()))
@@ -177,15 +178,17 @@ def import_entries(
                 result.miss(f"{entry.label}: {why}.")
                 continue
             papers.append(paper)
+            entry_of.setdefault(paper.pk, index)
         added, already, refused = collections.add_many(user, collection_pk, papers)
         result.added += [p.arxiv_id for p in added]
         result.already += [p.arxiv_id for p in already]
         if refused:
             collection = collections.get(user, collection_pk)
+            first = entry_of[refused[0].pk] + 1
             result.stopped = (
-                f"Stopped: {collections.full_message(collection)} Saved {len(result.added):,} papers; "
-                f"{len(refused):,} found papers from entry {begin + 1:,} on and the {max(0, len(wanted) - begin - len(batch)):,} "
-                "entries after them were not imported."
+                f"Stopped at entry {first:,} of {len(wanted):,}: {collections.full_message(collection)} "
+                f"{len(result.added):,} papers were saved by this import; entry {first:,} and the entries after it "
+                "were not imported."
             )
             return
         if after_batch is not None:
