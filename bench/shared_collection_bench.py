@@ -29,6 +29,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--papers", type=int, default=15298)
     parser.add_argument("--views", type=int, default=5)
+    parser.add_argument(
+        "--imports", action="store_true", help="also time imports (this revision's library/imports.py only)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("DAILYPAPERS_HOME", tempfile.mkdtemp(prefix="shared-bench-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "dailypapers.settings"
@@ -108,7 +111,37 @@ def main() -> None:
         foryou.for_you(owner, period)
         times.append(time.perf_counter() - started)
     result["for_you_median_ms"] = round(statistics.median(times) * 1000, 1)
+    if args.imports:
+        result.update(_imports(owner, collection))
     print(json.dumps(result), file=sys.stdout)
+
+
+def _imports(owner, collection) -> dict:
+    """A web request handing 5,000 title-only entries to the worker, the worker's run of them, and
+    a web request with 1 MB of malformed BibTeX."""
+    from django.test import Client
+
+    from dailypapers.library import imports
+    from dailypapers.library.models import Collection
+
+    target = Collection.objects.create(user=owner, name="Imported")
+    client = Client()
+    client.force_login(owner)
+    titles = "\n".join(f"@misc{{k{n}, title={{Paper {n}: no such title {n}}}}}" for n in range(5000))
+    found: dict = {}
+    started = time.perf_counter()
+    response = client.post(f"/library/{target.pk}/import", {"text": titles})
+    found["import_5000_titles_request_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    assert response.status_code == 302, response.status_code
+    started = time.perf_counter()
+    imports.run_pending()
+    found["import_5000_titles_worker_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    broken = "".join(f"@misc{{broken{n}, title={{x}}\n" for n in range(40000))[:1_000_000]
+    started = time.perf_counter()
+    response = client.post(f"/library/{target.pk}/import", {"text": broken}, follow=True)
+    found["malformed_1mb_request_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    found["malformed_1mb_response_bytes"] = len(response.content)
+    return found
 
 
 if __name__ == "__main__":
