@@ -27,6 +27,7 @@ from pydantic import ConfigDict
 from dailypapers import ratelimit
 from dailypapers.community import comments as comment_service
 from dailypapers.community import submissions, tokens, votes
+from dailypapers.library.models import Collection
 from dailypapers.ratelimit import RateLimited
 from dailypapers.web import search_adapter
 from dailypapers.web.services import hf_lists, hf_shape, listings, paging
@@ -121,6 +122,12 @@ def _http_error(request, exc: HttpError):
 @api.exception_handler(Http404)
 def _not_found(request, exc: Http404):
     return error_response(request, str(exc) or "Not found", 404)
+
+
+@api.exception_handler(Collection.DoesNotExist)
+def _collection_gone(request, exc: Exception):
+    # Deleted by a concurrent request after this one found it (the library's operations lock it).
+    return error_response(request, "No such collection.", 404)
 
 
 @api.exception_handler(NinjaValidationError)
