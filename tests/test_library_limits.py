@@ -370,3 +370,45 @@ def test_search_leaves_out_not_interested_papers_before_paging(alice, search_ind
     page = web.get("/search?q=graph+transformers").content.decode()
     assert all(f'/papers/{i}"' not in page for i in hidden)
     assert Client().get("/api/papers/search?q=x", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_import_cut_short_by_the_statement_timeout_says_what_was_saved(settings, alice):
+    # A lookup held up (here by a lock another session keeps on the papers table) is cancelled by the
+    # web statement timeout; the reader gets a sentence with what was saved, not a 500.
+    settings.WEB_STATEMENT_TIMEOUT_MS = 500
+    papers = feature(DAY, 2)
+    default = _reading_list(alice)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        from django.db import connection as own
+        from django.db import transaction
+
+        with transaction.atomic(), own.cursor() as cursor:
+            cursor.execute("LOCK TABLE store_paper IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            release.wait(30)
+        own.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        client = Client(raise_request_exception=False)
+        client.force_login(alice)
+        started = dt.datetime.now()
+        response = client.post(f"/library/{default.pk}/import", {"text": " ".join(p.arxiv_id for p in papers)})
+        elapsed = (dt.datetime.now() - started).total_seconds()
+    finally:
+        release.set()
+        holder.join()
+    assert response.status_code == 302 and elapsed < 10
+    page = client.get(f"/library/{default.pk}").content.decode()
+    assert (
+        "Stopped after entry 0 of 2: the database did not answer in time. 0 papers were saved; "
+        "entries 1 to 2 were not imported" in page
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
