@@ -302,6 +302,48 @@ SETTINGS: list[Setting] = [
         int,
     ),
     Setting(
+        "DAILYPAPERS_RECS_PROFILE_PAPERS",
+        500,
+        "For you: a reader's profile is built from at most this many of their most recently saved papers and as many of their latest upvotes, so a huge library costs no more than this.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_COLLECTION_MAX_PAPERS",
+        5000,
+        "Most papers one collection may hold; saves and imports past it are refused with a message saying what was saved.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_LIBRARY_IMPORT_MAX_KB",
+        2048,
+        "Largest BibTeX file or pasted text (in KiB) a collection import accepts, web or API.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_LIBRARY_IMPORT_MAX_ENTRIES",
+        5000,
+        "Most entries (BibTeX entries or arXiv ids) one collection import accepts; a larger one is refused before any work.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_LIBRARY_IMPORT_INLINE_ENTRIES",
+        200,
+        "Collection imports with more entries than this (more than 10 when papers we lack are fetched from arXiv) are handed to `dailypapers worker`, and the collection page shows their progress; smaller ones run in the request.",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_LIBRARY_IMPORT_RATE",
+        Rate(20, 3600),
+        "Collection imports allowed per user (web and API), as COUNT/SECONDS.",
+        parse_rate,
+    ),
+    Setting(
+        "DAILYPAPERS_WEB_STATEMENT_TIMEOUT_MS",
+        20000,
+        "PostgreSQL only: most milliseconds one SQL statement of a web request may run before the server cancels it (statement_timeout, set on web requests only; the worker and the CLI keep no limit). 0: no limit.",
+        int,
+    ),
+    Setting(
         "DAILYPAPERS_PAGE_CACHE_SECONDS",
         10,
         "Seconds each server process keeps a rendered list or paper page for visitors who are not logged in (0: off). Logged-in users always get a fresh page.",

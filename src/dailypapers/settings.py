@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "dailypapers.web.staticfiles.StaticFilesMiddleware",  # WhiteNoise
+    "dailypapers.web.dbtimeout.StatementTimeoutMiddleware",  # PostgreSQL: no request's SQL outlives it
     # Pages go out gzipped: a day of 50 cards with Hugging Face's summaries is ~140 KiB of HTML,
     # ~25 KiB on the wire (CSRF tokens are masked per request, which is Django's BREACH defence).
     "django.middleware.gzip.GZipMiddleware",
@@ -219,6 +220,9 @@ TRENDING_HF_WEIGHT = CONFIG["DAILYPAPERS_TRENDING_HF_WEIGHT"]
 LOGIN_RATE = CONFIG["DAILYPAPERS_LOGIN_RATE"]
 MAIL_RATE = CONFIG["DAILYPAPERS_MAIL_RATE"]
 WRITE_RATE = CONFIG["DAILYPAPERS_WRITE_RATE"]
+IMPORT_RATE = CONFIG["DAILYPAPERS_LIBRARY_IMPORT_RATE"]
+# Only web requests get it (web/dbtimeout.py): the worker's long imports and the CLI run unbounded.
+WEB_STATEMENT_TIMEOUT_MS = CONFIG["DAILYPAPERS_WEB_STATEMENT_TIMEOUT_MS"]
 
 EMAIL_BACKEND = CONFIG["DAILYPAPERS_EMAIL_BACKEND"]
 EMAIL_HOST = CONFIG["DAILYPAPERS_EMAIL_HOST"]
@@ -264,5 +268,8 @@ LOGGING = {
         "dailypapers": {"handlers": _LOG_HANDLERS, "level": CONFIG["DAILYPAPERS_LOG_LEVEL"].upper()},
         "django.request": {"handlers": _LOG_HANDLERS, "level": "ERROR", "propagate": False},
         "django.security": {"handlers": _LOG_HANDLERS, "level": "WARNING", "propagate": False},
+        # bibtexparser warns once per unreadable block: a 1 MB malformed upload wrote 44 MB of log. The
+        # import reports those blocks to the reader itself (bounded), so only its errors are logged.
+        "bibtexparser": {"handlers": _LOG_HANDLERS, "level": "ERROR", "propagate": False},
     },
 }

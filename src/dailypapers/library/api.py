@@ -88,7 +88,7 @@ class SignalIn(_Body):
 
 class ImportIn(Schema):
     model_config = ConfigDict(strict=True, json_schema_extra={"examples": [{"text": "2608.13210"}]})
-    text: str = Field(max_length=1_000_000)  # BibTeX, or arXiv ids / URLs
+    text: str = Field(max_length=10_000_000)  # BibTeX, or arXiv ids / URLs; DAILYPAPERS_LIBRARY_IMPORT_MAX_KB caps it
 
 
 def _mine(request: HttpRequest, pk: int) -> Collection:
@@ -141,6 +141,7 @@ class CollectionPatch(_Body):
     model_config = ConfigDict(strict=True, json_schema_extra={"examples": [{"name": "Reading list", "shared": True}]})
     name: str | None = None
     shared: bool | None = None
+    share_notes: bool | None = None  # with shared: true, show the notes on the public page (default: private)
 
 
 class NoteIn(Schema):
@@ -159,12 +160,13 @@ def patch_collection(request: HttpRequest, pk: CollectionId, data: CollectionPat
     if data.name is not None:
         found = collections.rename(request.auth, found.pk, data.name)
     if data.shared is not None:
-        found = collections.share(request.auth, found.pk, data.shared)
+        found = collections.share(request.auth, found.pk, data.shared, notes=bool(data.share_notes))
     path = reverse("library:shared", args=[found.share_token]) if found.share_token else None
     return {
         "id": found.pk,
         "name": found.name,
         "shared": bool(found.share_token),
+        "share_notes": found.share_notes,
         "url": request.build_absolute_uri(path) if path else None,
     }
 
@@ -224,18 +226,31 @@ def remove_paper(request: HttpRequest, pk: CollectionId, paper_id: PaperId):
 @router.post(
     "/collections/{pk}/import",
     auth=_auth(),
-    response={200: Any, **AUTH_ERRORS},
+    response={200: Any, 202: Any, **AUTH_ERRORS},
     summary="Import BibTeX or arXiv ids into a collection",
 )
 def import_papers(request: HttpRequest, pk: CollectionId, data: ImportIn, fetch: bool = False):
+    """Small imports run at once (200); larger ones are queued for the worker (202, with the import's
+    id; the collection page shows its progress). At most MAX_REPORTED sentences come back; the
+    counts say how many there were."""
+    from dailypapers.library import imports
+
     found = _mine(request, pk)
-    result = transfer.import_text(request.auth, found.pk, data.text, fetch=transfer.fetch_from_arxiv if fetch else None)
+    try:
+        outcome = imports.start(request.auth, found.pk, data.text, fetch=fetch)
+    except transfer.ImportRefused as exc:
+        raise HttpError(400, str(exc)) from None
+    if not isinstance(outcome, transfer.ImportResult):
+        return Status(202, {"queued": True, "import": outcome.pk, "entries": outcome.total})
     return {
-        "added": result.added,
-        "already": result.already,
-        "fetched": result.fetched,
-        "missing": result.missing,
-        "errors": result.errors,
+        "added": outcome.added,
+        "already": outcome.already,
+        "fetched": outcome.fetched,
+        "missing": outcome.missing,
+        "errors": outcome.errors,
+        "missing_count": outcome.missing_count,
+        "error_count": outcome.error_count,
+        "stopped": outcome.stopped,
     }
 
 

@@ -246,5 +246,14 @@ def parse_id_list(text: str) -> list[str]:
     return tokens
 
 
+_ENTRY_START = re.compile(r"^\s*@\w+\s*[{(]", re.MULTILINE)
+
+
+def count_entries(text: str) -> int:
+    """How many BibTeX entries (or comments, strings, preambles) start in the text: a linear scan,
+    so size caps can be checked before the costly parse."""
+    return sum(1 for _ in _ENTRY_START.finditer(text))
+
+
 def looks_like_bibtex(text: str) -> bool:
     return bool(re.search(r"^\s*@\w+\s*[{(]", text, re.MULTILINE))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, QuerySet
@@ -69,10 +70,26 @@ def rename(user, pk: int, name: str) -> Collection:
     return collection
 
 
+def _locked(user, pk: int) -> Collection:
+    """The collection, its row locked to the end of the transaction: a concurrent delete waits for
+    an item operation to finish (or the operation finds it gone: DoesNotExist, a 404), so a paper
+    is never saved into a collection being deleted."""
+    return Collection.objects.select_for_update().get(user=user, pk=pk)
+
+
+def max_papers() -> int:
+    return settings.CONFIG["DAILYPAPERS_COLLECTION_MAX_PAPERS"]
+
+
+def full_message(collection: Collection) -> str:
+    return f"“{collection.name}” is full: a collection can hold at most {max_papers():,} papers."
+
+
 def delete(user, pk: int) -> str:
-    collection = get(user, pk)
-    name = collection.name
-    collection.delete()
+    with transaction.atomic():
+        collection = _locked(user, pk)
+        name = collection.name
+        collection.delete()
     return name
 
 
@@ -105,39 +122,76 @@ def items(collection: Collection) -> QuerySet[CollectionItem]:
 
 
 def add(user, pk: int, paper: Paper, note: str = "") -> bool:
-    """Save a paper into a collection (at the end). False when it was there already."""
-    collection = get(user, pk)
-    last = CollectionItem.objects.filter(collection=collection).aggregate(m=Max("position"))["m"]
-    try:
-        with transaction.atomic():
-            CollectionItem.objects.create(
-                collection=collection,
-                paper=paper,
-                note=(note or "")[:MAX_NOTE],
-                position=(last if last is not None else -1) + 1,
+    """Save a paper into a collection (at the end). False when it was there already; a
+    ValidationError when the collection is full."""
+    added, _, refused = add_many(user, pk, [paper], note)
+    if refused:
+        raise ValidationError(full_message(get(user, pk)))
+    return bool(added)
+
+
+def add_many(user, pk: int, papers: Sequence[Paper], note: str = "") -> tuple[list[Paper], list[Paper], list[Paper]]:
+    """Save papers at the end, in order, in one transaction: (added, already there, refused because
+    the collection is full). A paper named twice counts once."""
+    with transaction.atomic():
+        collection = _locked(user, pk)
+        present = set(
+            CollectionItem.objects.filter(collection=collection, paper_id__in=[p.pk for p in papers]).values_list(
+                "paper_id", flat=True
             )
-    except IntegrityError:
-        return False
+        )
+        counts = CollectionItem.objects.filter(collection=collection).aggregate(n=Count("id"), m=Max("position"))
+        room = max(0, max_papers() - counts["n"])
+        added: list[Paper] = []
+        already: list[Paper] = []
+        refused: list[Paper] = []
+        seen: set[int] = set()
+        for paper in papers:
+            if paper.pk in present or paper.pk in seen:
+                already.append(paper)
+            elif len(added) < room:
+                added.append(paper)
+            else:
+                refused.append(paper)
+            seen.add(paper.pk)
+        start = (counts["m"] if counts["m"] is not None else -1) + 1
+        CollectionItem.objects.bulk_create(
+            CollectionItem(collection=collection, paper=paper, note=(note or "")[:MAX_NOTE], position=start + i)
+            for i, paper in enumerate(added)
+        )
+        if added:
+            Collection.objects.filter(pk=collection.pk).update(updated_at=timezone.now())
+    return added, already, refused
+
+
+def _touch(collection: Collection) -> None:
+    # A shared page is cached by the collection's updated_at: every change of what it shows moves it.
     Collection.objects.filter(pk=collection.pk).update(updated_at=timezone.now())
-    return True
 
 
 def remove(user, pk: int, paper: Paper) -> bool:
-    collection = get(user, pk)
-    return CollectionItem.objects.filter(collection=collection, paper=paper).delete()[0] > 0
+    with transaction.atomic():
+        collection = _locked(user, pk)
+        removed = CollectionItem.objects.filter(collection=collection, paper=paper).delete()[0] > 0
+        if removed:
+            _touch(collection)
+    return removed
 
 
 def set_note(user, pk: int, paper: Paper, note: str) -> None:
-    collection = get(user, pk)
     if len(note or "") > MAX_NOTE:
         raise ValidationError(f"A note can have at most {MAX_NOTE} characters.")
-    if not CollectionItem.objects.filter(collection=collection, paper=paper).update(note=(note or "").strip()):
-        raise ValidationError(f"{paper.arxiv_id} is not in “{collection.name}”.")
+    with transaction.atomic():
+        collection = _locked(user, pk)
+        if not CollectionItem.objects.filter(collection=collection, paper=paper).update(note=(note or "").strip()):
+            raise ValidationError(f"{paper.arxiv_id} is not in “{collection.name}”.")
+        _touch(collection)
 
 
 def move_item(user, pk: int, paper: Paper, offset: int) -> None:
-    collection = get(user, pk)
     with transaction.atomic():
+        collection = _locked(user, pk)
+        _touch(collection)
         rows = list(CollectionItem.objects.select_for_update().filter(collection=collection))
         index = next((i for i, item in enumerate(rows) if item.paper_id == paper.pk), None)
         if index is None:
@@ -147,11 +201,13 @@ def move_item(user, pk: int, paper: Paper, offset: int) -> None:
                 CollectionItem.objects.filter(pk=item.pk).update(position=position)
 
 
-def share(user, pk: int, on: bool) -> Collection:
-    """Turn the public link on (a new unguessable token each time) or off (the old link stops working)."""
+def share(user, pk: int, on: bool, notes: bool = False) -> Collection:
+    """Turn the public link on (a new unguessable token each time) or off (the old link stops working).
+    Notes are shown on the shared page only when ``notes`` says so."""
     collection = get(user, pk)
     collection.share_token = secrets.token_urlsafe(24) if on else ""
-    collection.save(update_fields=["share_token", "updated_at"])
+    collection.share_notes = bool(on and notes)
+    collection.save(update_fields=["share_token", "share_notes", "updated_at"])
     return collection
 
 

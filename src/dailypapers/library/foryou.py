@@ -121,9 +121,18 @@ def _liked_and_disliked(user) -> tuple[list[int], list[int], set[int], set[int]]
     marks = list(PaperSignal.objects.filter(user=user).values_list("paper_id", "not_interested", "read_at"))
     not_interested = {pk for pk, no, _ in marks if no}
     read = {pk for pk, _, at in marks if at}
-    liked = sorted((voted | saved) - not_interested)
+    # The profile: only the most recent saves and upvotes, so a reader with a huge library costs
+    # what DAILYPAPERS_RECS_PROFILE_PAPERS allows (their texts are vectorised per ranking).
+    most = settings.CONFIG["DAILYPAPERS_RECS_PROFILE_PAPERS"]
+    recent = set(
+        CollectionItem.objects.filter(collection__user=user)
+        .order_by("-added_at", "-id")
+        .values_list("paper_id", flat=True)[:most]
+    ) | set(Vote.objects.filter(user=user).order_by("-created_at", "-id").values_list("paper_id", flat=True)[:most])
+    liked = sorted(recent - not_interested)
+    disliked = sorted(not_interested)[-most:]
     # Hidden: what the reader already acted on (saved, upvoted) or refused.
-    return liked, sorted(not_interested), saved | voted | not_interested, read
+    return liked, disliked, saved | voted | not_interested, read
 
 
 def _liked_papers(pks: list[int], fitted: textspace.Fitted) -> tuple[Papers, dict[str, str]]:

@@ -17,6 +17,7 @@ class Collection(models.Model):
     name = models.CharField(max_length=200)
     position = models.IntegerField(default=0)
     share_token = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    share_notes = models.BooleanField(default=False)  # notes stay private on the shared page unless chosen
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,3 +83,34 @@ class SavedSearch(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_saved_search_name")]
+
+
+class CollectionImport(models.Model):
+    """An import too large for one request, done by `dailypapers worker` in batches.
+
+    Counts move after every committed batch, so the collection page shows progress, and an import
+    that stops early (worker killed, statement cancelled, collection full) says exactly what was saved.
+    """
+
+    WAITING, RUNNING, DONE, STOPPED = "waiting", "running", "done", "stopped"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collection_imports")
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="imports")
+    text = models.TextField(blank=True, default="")  # emptied once the import has ended
+    fetch = models.BooleanField(default=False)
+    state = models.CharField(max_length=8, default=WAITING)
+    total = models.IntegerField(default=0)  # entries read from the text (0 until the worker parsed it)
+    processed = models.IntegerField(default=0)  # entries dealt with, in order: the next one starts here
+    added = models.IntegerField(default=0)
+    already = models.IntegerField(default=0)
+    fetched = models.IntegerField(default=0)
+    missing = models.IntegerField(default=0)
+    unreadable = models.IntegerField(default=0)
+    lines = models.JSONField(default=list)  # the first error/missing sentences, at most MAX_REPORTED
+    stop_reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "updated_at"], name="collection_import_state")]

@@ -5,8 +5,13 @@ Writes are POST forms with CSRF tokens and work without JavaScript; GET never wr
 
 from __future__ import annotations
 
+import hashlib
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +24,7 @@ from dailypapers.store.models import Paper
 from dailypapers.web.services import listings
 from dailypapers.web.views.common import safe_next
 
-MAX_UPLOAD = 5 * 1024 * 1024
+COLLECTION_PAGE_SIZE = 100  # papers per page of a collection, the owner's and the shared one
 
 
 def _paper(arxiv_id: str) -> Paper:
@@ -39,12 +44,32 @@ def _page(pk: int) -> str:
 
 def _bib_response(text: str, filename: str) -> HttpResponse:
     response = HttpResponse(text, content_type="application/x-bibtex; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # RFC 6266: an ASCII fallback for old clients, the real name (any script) in filename*.
+    ascii_name = "".join(c if c.isascii() else "-" for c in filename)
+    ascii_name = "-".join(part for part in ascii_name.split("-") if part) or "collection.bib"
+    if ascii_name.startswith("."):
+        ascii_name = "collection" + ascii_name
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     return response
 
 
 def _filename(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-").lower() or "collection"
+
+
+def _paged(request: HttpRequest, found: Collection) -> dict:
+    """One page of a collection's papers (?p=, the lists' paging rule) and the links around it."""
+    from dailypapers.web.views.common import page_number
+
+    number = page_number(request, COLLECTION_PAGE_SIZE)
+    start = number * COLLECTION_PAGE_SIZE
+    rows = list(collections.items(found)[start : start + COLLECTION_PAGE_SIZE + 1])
+    return {
+        "items": rows[:COLLECTION_PAGE_SIZE],
+        "number": number,
+        "has_next": len(rows) > COLLECTION_PAGE_SIZE,
+        "first_index": start,
+    }
 
 
 @login_required
@@ -66,14 +91,18 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def collection(request: HttpRequest, pk: int) -> HttpResponse:
+    from dailypapers.library import imports
+
     found = _mine(request, pk)
     return render(
         request,
         "library/collection.html",
         {
             "collection": found,
-            "items": list(collections.items(found)),
+            **_paged(request, found),
             "owner": True,
+            "imports": [imports.describe(job) for job in imports.recent(found)],
+            "max_papers": collections.max_papers(),
             "share_url": request.build_absolute_uri(reverse("library:shared", args=[found.share_token]))
             if found.share_token
             else "",
@@ -81,24 +110,53 @@ def collection(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def shared(request: HttpRequest, token: str) -> HttpResponse:
+def _shared_cached(request: HttpRequest, token: str, kind: str, build) -> HttpResponse:
+    """A shared collection's page or .bib; for visitors who are not logged in, kept in the page cache
+    by (token, the collection's last change, page) for DAILYPAPERS_PAGE_CACHE_SECONDS, so a link
+    passed around costs one indexed lookup per view, and a link turned off stops at once."""
     try:
         found = collections.shared(token)
     except Collection.DoesNotExist:
         raise Http404("This link does not lead to a shared collection (the owner may have turned it off).") from None
-    return render(
+    seconds = settings.PAGE_CACHE_SECONDS
+    if seconds <= 0 or request.user.is_authenticated or "messages" in request.COOKIES:
+        return build(found)
+    key = (
+        "shared:"
+        + hashlib.sha256(
+            f"{kind}:{token}:{found.updated_at.isoformat()}:{found.share_notes}:{request.GET.get('p', '')}".encode()
+        ).hexdigest()
+    )
+    pages = caches["pages"]
+    response = pages.get(key)
+    if response is None:
+        response = build(found)
+        if response.status_code == 200 and not response.cookies:
+            response = response.render() if hasattr(response, "render") else response
+            pages.set(key, response, seconds)
+    return response
+
+
+def shared(request: HttpRequest, token: str) -> HttpResponse:
+    return _shared_cached(
         request,
-        "library/collection.html",
-        {"collection": found, "items": list(collections.items(found)), "owner": False, "token": token},
+        token,
+        "page",
+        lambda found: render(
+            request,
+            "library/collection.html",
+            {"collection": found, **_paged(request, found), "owner": False, "token": token},
+        ),
     )
 
 
 def shared_bib(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        found = collections.shared(token)
-    except Collection.DoesNotExist:
-        raise Http404("No shared collection.") from None
-    return _bib_response(transfer.export_collection(found), f"{_filename(found.name)}.bib")
+    return _shared_cached(
+        request,
+        token,
+        "bib",
+        lambda found: _bib_response(transfer.export_collection(found), f"{_filename(found.name)}.bib"),
+    )
 
 
 @login_required
@@ -159,12 +217,13 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def share(request: HttpRequest, pk: int) -> HttpResponse:
     on = request.POST.get("share") == "1"
-    return _act(
-        request,
-        _page(pk),
-        lambda: collections.share(request.user, pk, on) and "",
-        "Anyone with the link can now read this collection." if on else "The public link no longer works.",
-    )
+    notes = request.POST.get("notes") == "1"
+    done = "The public link no longer works."
+    if on:
+        done = "Anyone with the link can now read this collection" + (
+            ", your notes included." if notes else "; your notes stay private."
+        )
+    return _act(request, _page(pk), lambda: collections.share(request.user, pk, on, notes=notes) and "", done)
 
 
 @login_required
@@ -242,24 +301,37 @@ def move_item(request: HttpRequest, pk: int, arxiv_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def import_into(request: HttpRequest, pk: int) -> HttpResponse:
-    """A .bib file or pasted BibTeX / arXiv ids; papers we lack are fetched from arXiv when asked."""
+    """A .bib file or pasted BibTeX / arXiv ids; papers we lack are fetched from arXiv when asked.
+    Small imports run now; larger ones go to the worker, and this page shows their progress."""
+    from dailypapers.library import imports
+
+    _mine(request, pk)
+    limit_kb = settings.CONFIG["DAILYPAPERS_LIBRARY_IMPORT_MAX_KB"]
     upload = request.FILES.get("file")
-    if upload is not None and upload.size > MAX_UPLOAD:
-        messages.error(request, f"{upload.name} is larger than {MAX_UPLOAD // 1024 // 1024} MB.")
+    if upload is not None and upload.size > limit_kb * 1024:
+        messages.error(request, f"{upload.name[:100]} is larger than {limit_kb:,} KiB; split it into smaller files.")
         return redirect(_page(pk))
     try:
         text = upload.read().decode("utf-8-sig") if upload is not None else request.POST.get("text", "")
     except UnicodeDecodeError:
-        messages.error(request, f"{upload.name} is not UTF-8 text.")
+        messages.error(request, f"{upload.name[:100]} is not UTF-8 text.")
         return redirect(_page(pk))
-    fetch = transfer.fetch_from_arxiv if request.POST.get("fetch") == "1" else None
     try:
-        result = transfer.import_text(request.user, pk, text, fetch=fetch)
+        outcome = imports.start(request.user, pk, text, fetch=request.POST.get("fetch") == "1")
     except Collection.DoesNotExist:
         raise Http404("No such collection.") from None
-    messages.success(request, f"Import: {result.summary()}")
-    for line in (result.missing + result.errors)[:50]:
-        messages.warning(request, line)
+    except transfer.ImportRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(_page(pk))
+    if isinstance(outcome, transfer.ImportResult):
+        (messages.warning if outcome.stopped else messages.success)(request, f"Import: {outcome.summary()}")
+        for line in outcome.lines():  # bounded: the first MAX_REPORTED, then how many more
+            messages.warning(request, line)
+    else:
+        messages.success(
+            request,
+            f"Import of {outcome.total:,} entries queued: the worker saves them in batches; this page shows how far it got.",
+        )
     return redirect(_page(pk))
 
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 
 from django.utils.safestring import mark_safe
 
+from dailypapers.library.signals import not_interested_rows
 from dailypapers.search import rules, service
 from dailypapers.search.keyword import Filters
 from dailypapers.search.text import QueryError
 from dailypapers.store.models import Paper
 from dailypapers.web.services import paging
-from dailypapers.web.services.listings import visible_papers, with_stats, without_hidden
+from dailypapers.web.services.listings import visible_papers, with_stats
 
 SORTS = rules.SORTS
 MODES = rules.MODES
@@ -92,15 +93,42 @@ def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: boo
         raise SearchError(f"At most {paging.MAX_OFFSET:,} results can be paged through; narrow the search instead.")
     f = request.filters
     engine_filters = Filters(date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors)
-    results = service.search(
-        request.query, engine_filters, request.sort, limit, offset, mode=request.mode, highlight=highlight
-    )
-    papers = without_hidden(reader, _papers(results.ids))
+    hidden = _hidden_ids(reader)
+    if not hidden:
+        results = service.search(
+            request.query, engine_filters, request.sort, limit, offset, mode=request.mode, highlight=highlight
+        )
+        papers = _papers(results.ids)
+    else:
+        # Left out before paging, so pages stay full and none is skipped: the papers marked not
+        # interested can push at most len(hidden) results past any point of the ranking.
+        results = service.search(
+            request.query,
+            engine_filters,
+            request.sort,
+            offset + limit + len(hidden),
+            0,
+            mode=request.mode,
+            highlight=highlight,
+        )
+        kept = [(i, score) for i, score in zip(results.ids, results.scores, strict=False) if i not in hidden]
+        dropped = len(results.ids) - len(kept)
+        results.ids = [i for i, _ in kept[offset : offset + limit]]
+        results.scores = [score for _, score in kept[offset : offset + limit]]
+        results.total = max(0, results.total - dropped)
+        papers = _papers(results.ids)
     for paper in papers:
         mark = results.highlights.get(paper.arxiv_id)
         if mark is not None:
             paper.snippet_html = mark_safe(mark.abstract)  # the engine escapes the text, then adds <b>
     return SearchPage(papers, results.total, results)
+
+
+def _hidden_ids(reader) -> set[str]:
+    """The arXiv ids ``reader`` marked not interested (none for anonymous readers): one query."""
+    if reader is None or not reader.is_authenticated:
+        return set()
+    return set(visible_papers().filter(id__in=not_interested_rows(reader)).values_list("arxiv_id", flat=True))
 
 
 def similar_papers(paper: Paper, limit: int = 5) -> list[Paper]:

@@ -27,6 +27,7 @@ from pydantic import ConfigDict
 from dailypapers import ratelimit
 from dailypapers.community import comments as comment_service
 from dailypapers.community import submissions, tokens, votes
+from dailypapers.library.models import Collection
 from dailypapers.ratelimit import RateLimited
 from dailypapers.web import search_adapter
 from dailypapers.web.services import hf_lists, hf_shape, listings, paging
@@ -72,6 +73,18 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def _optional_reader(request: HttpRequest):
+    """The token's user when a public read sends one (their "not interested" marks then apply), else None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    user = TokenAuth().authenticate(request, token.strip())
+    if user is None:
+        raise AuthenticationError()
+    return user
+
+
 def error_response(request: HttpRequest, message: str, status: int) -> HttpResponse:
     """Hugging Face's error shape: ``{"error": ...}`` and the ``X-Error-Message`` header, which
     huggingface_hub shows after "Bad request:"; ``detail`` too, for clients of django-ninja."""
@@ -109,6 +122,12 @@ def _http_error(request, exc: HttpError):
 @api.exception_handler(Http404)
 def _not_found(request, exc: Http404):
     return error_response(request, str(exc) or "Not found", 404)
+
+
+@api.exception_handler(Collection.DoesNotExist)
+def _collection_gone(request, exc: Exception):
+    # Deleted by a concurrent request after this one found it (the library's operations lock it).
+    return error_response(request, "No such collection.", 404)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -308,7 +327,7 @@ def search(
     p = _page(p, limit)
     wanted = search_adapter.parse_request(request.GET)
     try:
-        page = search_adapter.run(wanted, limit, p * limit, highlight=False)
+        page = search_adapter.run(wanted, limit, p * limit, highlight=False, reader=_optional_reader(request))
     except search_adapter.SearchError as exc:
         raise HttpError(400, str(exc)) from exc
     entries = hf_lists.latest_entries([paper.pk for paper in page.papers])

@@ -60,6 +60,8 @@ class Command(BaseCommand):
                     f"saved searches: sent {searched.sent}, nothing new {searched.nothing_new}, "
                     f"failed {len(searched.failed)}"
                 )
+            if "imports" in done:
+                self.stdout.write(f"collection imports: {done['imports']} ended")
             if "submissions" in done:
                 waiting = done["submissions"]
                 self.stdout.write(

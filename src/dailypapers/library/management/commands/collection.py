@@ -60,7 +60,7 @@ class Command(BaseCommand):
         result = transfer.import_text(
             owner, target.pk, text, fetch=transfer.fetch_from_arxiv if options["fetch"] else None
         )
-        for line in result.errors + result.missing:
+        for line in result.lines():
             self.stderr.write(f"{path}: {line}")
         self.stdout.write(f"{target.name}: {result.summary()}")
         if result.errors or result.missing:
