@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -165,7 +166,7 @@ def patch_collection(request: HttpRequest, pk: CollectionId, data: CollectionPat
         "id": found.pk,
         "name": found.name,
         "shared": bool(found.share_token),
-        "url": request.build_absolute_uri(path) if path else None,
+        "url": settings.BASE_URL + path if path else None,
     }
 
 

@@ -5,6 +5,7 @@ Writes are POST forms with CSRF tokens and work without JavaScript; GET never wr
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -74,7 +75,7 @@ def collection(request: HttpRequest, pk: int) -> HttpResponse:
             "collection": found,
             "items": list(collections.items(found)),
             "owner": True,
-            "share_url": request.build_absolute_uri(reverse("library:shared", args=[found.share_token]))
+            "share_url": settings.BASE_URL + reverse("library:shared", args=[found.share_token])
             if found.share_token
             else "",
         },
@@ -413,7 +414,7 @@ def search_page(request: HttpRequest, pk: int) -> HttpResponse:
             "result": result,
             "rows": [(p, p.pk in result.new_ids) for p in result.papers],
             "search_url": reverse("web:search") + "?" + urlencode(searches.search_url_params(saved)),
-            "feed_url": request.build_absolute_uri(reverse("library:search_feed", args=[saved.feed_token])),
+            "feed_url": settings.BASE_URL + reverse("library:search_feed", args=[saved.feed_token]),
         },
     )
 

@@ -153,6 +153,13 @@ def email_change(request: HttpRequest) -> HttpResponse:
         mailed = accounts.request_email_change(request.user, form.cleaned_data["email"])
         if mailed == "sent":
             messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
+        elif mailed == "kept":
+            messages.warning(
+                request,
+                f"This site has no mail server configured, so the confirmation link for {form.cleaned_data['email']} "
+                "was not sent: it is kept in the site's outbox (admin: Outbox mails) and printed in the terminal "
+                "where the site runs (make run).",
+            )
         else:
             messages.warning(
                 request,
