@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers import ratelimit
 from dailypapers.community import accounts, submissions, tokens
 from dailypapers.community.models import ApiToken
-from dailypapers.digest import subscriptions
+from dailypapers.digest import periods, schedule, sender, subscriptions
 from dailypapers.digest.forms import PreferencesForm
 from dailypapers.digest.models import Subscriber
 from dailypapers.library import signals
@@ -29,6 +31,7 @@ from dailypapers.web.forms import (
     SignUpForm,
     TokenForm,
 )
+from dailypapers.web.services import listings
 from dailypapers.web.views import pending
 
 
@@ -141,6 +144,30 @@ def account_digest(request: HttpRequest) -> HttpResponse:
     subscriber = subscriptions.subscribe_account(request.user, form.choices())
     messages.success(request, f"Saved: {subscriber.email} receives {subscriber.frequency} digests.")
     return redirect("web:account")
+
+
+@never_cache  # private: no shared or browser cache may keep it
+@login_required
+def digest_preview(request: HttpRequest) -> HttpResponse:
+    """The digest this reader would get now, as the mail's text; without a mail server the only way
+    to see it. When the latest due period holds nothing (old data), the newest list's period is shown."""
+    subscriber = subscriptions.of_user(request.user)
+    if subscriber is None:
+        messages.info(request, "Choose a digest first; then you can preview it.")
+        return redirect(reverse("web:account") + "#digest")
+    window = settings.CONFIG["DAILYPAPERS_DIGEST_WINDOW_DAYS"]
+    plan = schedule.Schedule.from_config(settings.CONFIG)
+    period = schedule.latest_due(timezone.now(), plan, subscriber.frequency)[1]
+    message = sender.preview(subscriber, period, window)
+    newest = listings.last_listing_day()
+    if message is None and newest is not None:
+        period = (periods.daily if subscriber.frequency == "daily" else periods.weekly)(newest)
+        message = sender.preview(subscriber, period, window)
+    return render(
+        request,
+        "web/accounts/digest_preview.html",
+        {"subscriber": subscriber, "period": period, "message": message, "newest": newest},
+    )
 
 
 @never_cache  # private: no shared or browser cache may keep it
