@@ -158,8 +158,8 @@ def _keep(mail: OutboxMail, worker: str) -> str:
     _finish(mail, worker, state=OutboxMail.KEPT, last_error=mailer.NO_MAIL_SERVER)
     body = "\n".join("    " + line for line in mail.text.strip().splitlines())
     log.warning(
-        "mail not sent, %s: kept in the outbox (admin: Outbox mails). To %s, %r:\n%s",
-        mailer.NO_MAIL_SERVER,
+        "no mail server (DAILYPAPERS_EMAIL_HOST): the mail to %s, %r, is kept in the outbox (admin: Outbox mails), "
+        "not sent. Its text:\n%s",
         mail.to,
         mail.subject,
         body,
