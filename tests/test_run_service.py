@@ -123,6 +123,8 @@ def test_run_serves_on_its_port_links_follow_it_and_ctrl_c_stops_everything(home
         assert f"running the whole service on {service.url}" in text
         assert "createsuperuser" in text  # how to make the first administrator
         assert "no mail server is configured" in text
+        # Other commands on this data folder (a worker, `digest send`) link to the same address.
+        assert (home / "site_address").read_text().strip() == service.url
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
         # Feeds, atom:self and the API's next page name the port served on, whatever Host was asked for.

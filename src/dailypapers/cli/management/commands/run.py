@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.cli.supervise import Child, Supervisor
-from dailypapers.config import served_url
+from dailypapers.config import record_served_url, served_url
 from dailypapers.digest.mailer import has_mail_server
 
 EMBED_AGAIN = 3600.0  # the embedder ends once every paper is embedded; new papers arrive at most daily
@@ -62,6 +62,7 @@ class Command(BaseCommand):
             # The worker's mails must link to this server, not to the default port.
             url = served_url(options["host"], options["port"], settings.ALLOWED_HOSTS)
             env["DAILYPAPERS_BASE_URL"] = url
+            record_served_url(settings.HOME, url)  # for commands started beside us (`digest send`)
         serve = [*base, "serve", "--host", options["host"], "--port", str(options["port"])]
         if options["workers"]:
             serve += ["--workers", str(options["workers"])]
