@@ -63,7 +63,7 @@ class Service:
     def text(self) -> str:
         return self.output.read_text(errors="replace")
 
-    def wait_until(self, found, what: str, timeout: float = 120.0):
+    def wait_until(self, found, what: str, timeout: float = 240.0):  # a first start took 70 s at load 34
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             result = found()
