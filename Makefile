@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine:
-#   make run   — create .venv, install, migrate, import the bundled real data (first run), serve
+#   make run   — create .venv, install, migrate, import the bundled real data (first run), then run the
+#                whole service in the foreground (web, worker, embedder) until Ctrl-C
 #   make test  — create .venv, install, run the whole suite on SQLite, then on PostgreSQL if one answers
 PYTHON ?= python3
 VENV ?= .venv
@@ -36,14 +37,8 @@ run: install
 		echo "First run: importing the real papers in $(DATA)"; \
 		$(BIN)/dailypapers import --progress $(DATA)/arxiv-cs-daily-2025-2026/papers.jsonl.gz $(DATA)/hf-daily-papers/daily_papers_raw.jsonl.gz || true; \
 	fi
-	@# Semantic search for everyone: embeddings are computed beside the server (newest papers first,
-	@# resumable: an interrupted run continues next time), at low priority, so pages never wait on it.
-	@# The search index takes the new vectors every minute; progress and ETA go to $(EMBED_LOG).
-	@mkdir -p $(dir $(EMBED_LOG)); \
-	echo "Computing embeddings for semantic search in the background (progress: $(EMBED_LOG))"; \
-	nice -n 10 $(BIN)/dailypapers embed --threads $(EMBED_THREADS) >>$(EMBED_LOG) 2>&1 & embed=$$!; \
-	trap 'kill $$embed 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/dailypapers serve --host $(HOST) --port $(PORT)
+	@# The whole service in the foreground (web, worker, embedder); Ctrl-C stops all of it.
+	$(BIN)/dailypapers run --host $(HOST) --port $(PORT) --embed-threads $(EMBED_THREADS) --embed-log $(EMBED_LOG)
 
 test: install
 	$(MAKE) --no-print-directory test-sqlite

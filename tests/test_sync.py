@@ -602,6 +602,24 @@ def test_first_sync_backfill_is_bounded_by_a_setting(server, fake_time, hf_days)
 
 
 @pytest.mark.django_db
+def test_first_sync_after_months_old_data_leaves_no_gap(server, fake_time, hf_days):
+    # The bundled data ends 108 days before a first `make run`: a 90-day cap on where the first
+    # sync may start (the old default) began it on day 90 back and left 18 days out.
+    import_hf_days(hf_days, ["2024-06-10"])
+    server.route("/api/daily_papers", json_reply([]))
+    server.route("/oai", Reply.file(LAST_PAGE), when={"verb": "ListRecords"})
+
+    arxiv, hf = run_sync(make_config(server), fake_time, sources=["arxiv", "hf"], today=dt.date(2024, 9, 26))
+
+    assert arxiv.error is None and hf.error is None
+    asked = [r.query["date"] for r in server.requests if "date" in r.query]
+    assert asked[0] == "2024-06-10" and asked[-1] == "2024-09-26" and len(asked) == 109
+    oai = next(r for r in server.requests if r.query.get("verb") == "ListRecords")
+    newest_arxiv = max(d for d in Paper.objects.values_list("first_submitted", flat=True) if d).date()
+    assert oai.query["from"] == newest_arxiv.isoformat()
+
+
+@pytest.mark.django_db
 def test_an_empty_database_still_starts_a_few_days_back(server, fake_time):
     server.route("/api/daily_papers", json_reply([]))
     [hf] = run_sync(make_config(server), fake_time, sources=["hf"], today=dt.date(2024, 8, 1))

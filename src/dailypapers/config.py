@@ -201,8 +201,8 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS",
-        90,
-        "A source's first sync continues from the newest day the database already holds (imported data), but starts at most this many days back.",
+        0,
+        "A source's first sync continues from the newest day the database already holds (imported data), so no day is left out; a positive number caps how many days back it may start (the days before are then skipped, and said). 0: no cap.",
         int,
     ),
     Setting("DAILYPAPERS_SYNC_SOURCES", ["arxiv", "hf"], "Which live sources `sync` pulls by default.", _list),
@@ -227,13 +227,13 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "DAILYPAPERS_BASE_URL",
-        "http://127.0.0.1:8000",
-        "Public address of the site, used for absolute links in emails and feeds.",
+        "",
+        "Public address of the site (e.g. https://papers.example.org), used for every absolute link: feeds, the API's Link header, share and feed links, mails. Empty: the address `dailypapers serve`/`run` is serving on (recorded in $DAILYPAPERS_HOME/site_address for the other commands), else http://127.0.0.1:8000.",
     ),
     Setting(
         "DAILYPAPERS_EMAIL_HOST",
-        "127.0.0.1",
-        "SMTP server host for outgoing mail (confirmations, password resets, digests).",
+        "",
+        "SMTP server host for outgoing mail (confirmations, password resets, digests); setting it switches mail on. Empty: no mail server: the site keeps each mail in its outbox (admin: Outbox mails), prints it on the terminal of the process that made it (`dailypapers run`), says so on the page, and sends no digests or saved-search mail.",
     ),
     Setting("DAILYPAPERS_EMAIL_PORT", 25, "SMTP server port.", int),
     Setting("DAILYPAPERS_EMAIL_USER", "", "SMTP user name (empty: no authentication)."),
@@ -467,6 +467,43 @@ SETTINGS: list[Setting] = [
 ]
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+# Where `serve` records the address it serves on, so the worker's mails link to the real port.
+SITE_ADDRESS_FILE = "site_address"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+_WILDCARDS = {"", "0.0.0.0", "::", "[::]"}
+
+
+def served_url(host: str, port: int, allowed_hosts: list[str]) -> str:
+    """The address links use for a server bound to ``host``:``port``.
+
+    A wildcard bind (0.0.0.0) names no host a browser can use: the first concrete name in
+    DAILYPAPERS_ALLOWED_HOSTS stands in (a public site sets DAILYPAPERS_BASE_URL anyway)."""
+    if host in _WILDCARDS:
+        host = next((h for h in allowed_hosts if h and h != "*" and not h.startswith(".")), "localhost")
+    if ":" in host and not host.startswith("["):  # an IPv6 literal
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def base_url(values: dict[str, Any]) -> str:
+    """DAILYPAPERS_BASE_URL, else the address the last `serve` on this data folder recorded, else the default."""
+    configured = str(values.get("DAILYPAPERS_BASE_URL") or "").strip()
+    if configured:
+        return configured.rstrip("/")
+    try:
+        recorded = (Path(values["DAILYPAPERS_HOME"]) / SITE_ADDRESS_FILE).read_text().strip()
+    except OSError:
+        recorded = ""
+    return recorded.rstrip("/") or DEFAULT_BASE_URL
+
+
+def record_served_url(home: Path, url: str) -> None:
+    """Keep ``url`` as this data folder's site address (temp file + rename: readers never see half)."""
+    home.mkdir(parents=True, exist_ok=True)
+    temp = home / f".{SITE_ADDRESS_FILE}.{os.getpid()}"
+    temp.write_text(url + "\n")
+    temp.replace(home / SITE_ADDRESS_FILE)
 
 
 def default_home() -> Path:

@@ -233,7 +233,8 @@ EMAIL_USE_TLS = CONFIG["DAILYPAPERS_EMAIL_STARTTLS"]
 EMAIL_USE_SSL = CONFIG["DAILYPAPERS_EMAIL_SSL"]
 EMAIL_TIMEOUT = CONFIG["DAILYPAPERS_EMAIL_TIMEOUT"]
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG["DAILYPAPERS_EMAIL_FROM"]
-BASE_URL = CONFIG["DAILYPAPERS_BASE_URL"].rstrip("/")
+# Every absolute link starts here: DAILYPAPERS_BASE_URL, else the address `serve` runs on (config.base_url).
+BASE_URL = config.base_url(CONFIG)
 
 # Errors are never lost: every 500 (django.request, with its traceback) and our own warnings go to
 # stderr and to a rotating file in DAILYPAPERS_HOME (with DEBUG off Django would only mail them to

@@ -1,9 +1,16 @@
 """The worker's small jobs from every part, run every DAILYPAPERS worker wake-up (cli may import
-all parts; digest/worker.py only knows its own outbox)."""
+all parts; digest/worker.py only knows its own outbox), and its sync round."""
 
 from __future__ import annotations
 
-from dailypapers.digest import outbox, worker
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+
+from dailypapers.digest import mailer, outbox, worker
+
+NETWORK_RETRY = 600.0  # while the network is down, sync is tried again this often (between digests)
 
 
 def run_jobs() -> dict[str, object]:
@@ -13,11 +20,64 @@ def run_jobs() -> dict[str, object]:
         imports,  # collection imports too large for a web request
     )
 
-    return worker.run_jobs(
-        (
-            ("outbox", outbox.send_due),
-            ("submissions", submissions.fetch_pending),
-            ("searches", alerts.send_due),
-            ("imports", imports.run_pending),
+    jobs: list[tuple[str, Callable[[], object]]] = [
+        ("outbox", outbox.send_due),
+        ("submissions", submissions.fetch_pending),
+        ("imports", imports.run_pending),
+    ]
+    if mailer.has_mail_server():  # without one, saved-search mail waits (the worker said so once)
+        jobs.append(("searches", alerts.send_due))
+    return worker.run_jobs(tuple(jobs))
+
+
+class SyncRound:
+    """Sync every source, then fetch a bounded batch of images; the network's state said once.
+
+    Offline, each source fails at once (SourceUnreachable): the first failure says so in one
+    line, later ones while it stays down say nothing, and images are not tried (each failed
+    try would count towards giving the image up). The rest of the service runs on."""
+
+    def __init__(self, say: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> None:
+        self.say = say
+        self.clock = clock
+        self.network_down = False
+        self.last_try = 0.0
+
+    def __call__(self) -> None:
+        from dailypapers.cli.progress import RejectionReport
+        from dailypapers.ingest.sync import sync
+        from dailypapers.search.indexer import catch_up
+
+        self.last_try = self.clock()
+        results = sync(
+            settings.CONFIG,
+            on_reject=RejectionReport(self.say, limit=10),
+            on_note=RejectionReport(self.say, label="dropped", limit=10),
         )
-    )
+        unreachable = [r for r in results if r.unreachable]
+        if unreachable and len(unreachable) == len(results):
+            if not self.network_down:
+                self.network_down = True
+                self.say(
+                    f"worker: the network is down ({unreachable[0].error.split(';')[0]}); the site keeps serving "
+                    f"what is stored, and sync is tried again every {NETWORK_RETRY / 60:.0f} min (said once)"
+                )
+            return
+        if self.network_down:
+            self.network_down = False
+            self.say("worker: the network is back")
+        catch_up(wait=True)  # new papers become searchable now
+        for result in results:
+            self.say(f"sync: {result.summary()}")
+        self._media()
+
+    def _media(self) -> None:
+        from dailypapers.ingest.media import fetch_queued
+
+        summary = fetch_queued(settings.CONFIG, limit=worker.MEDIA_PER_ROUND)
+        if summary.fetched or summary.failed or summary.refused:
+            self.say(summary.line())
+
+    def retry_due(self) -> bool:
+        """Whether sync should be tried again now: only while the network is down."""
+        return self.network_down and self.clock() - self.last_try >= NETWORK_RETRY

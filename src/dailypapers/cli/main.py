@@ -27,6 +27,7 @@ COMMANDS = {
     "searches": "Saved searches: `searches send [--dry-run]` mails new matches to those who asked (daily/weekly).",
     "recommend": "For you: `recommend --fit` fits the text model; `recommend USER [--date D|--week W] [--json]` prints a ranking with reasons.",
     "migrate": "Create or upgrade the database tables.",
+    "run": "Run the whole service in the foreground: web server, worker and embedder (Ctrl-C stops all).",
     "serve": "Run the web server (production WSGI server).",
     "media": "Fetch the queued paper thumbnails and avatars the site serves itself (`media fetch [--limit N]`, `media status`).",
     "rank": "Recompute vote counts and trending scores for every paper (--rebuild).",
@@ -39,7 +40,7 @@ COMMANDS = {
 # DAILYPAPERS_HOME is reported instead of quietly starting an empty site (`serve` checks after
 # its own refusals; Django's developer commands are left alone).
 NEEDS_DATABASE = frozenset(
-    {"import", "sync", "stats", "digest", "worker", "search", "index", "embed", "rank", "createsuperuser"}
+    {"import", "sync", "stats", "digest", "worker", "search", "index", "embed", "rank", "createsuperuser", "run"}
 )
 
 

@@ -34,12 +34,30 @@ class PermanentFailure(Exception):
     pass
 
 
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def has_mail_server() -> bool:
+    """Whether mail can leave this instance: False when it would go over SMTP with no server
+    named (DAILYPAPERS_EMAIL_HOST empty, the default). Then the site keeps each mail in its
+    outbox and prints it (outbox.keep), digests and saved-search mail wait, and the pages say so."""
+    return settings.EMAIL_BACKEND != SMTP_BACKEND or bool(str(settings.EMAIL_HOST or "").strip())
+
+
+NO_MAIL_SERVER = (
+    "no mail server is configured (DAILYPAPERS_EMAIL_HOST is empty); set DAILYPAPERS_EMAIL_HOST "
+    "(and DAILYPAPERS_EMAIL_PORT, _USER, _PASSWORD) to send mail"
+)
+
+
 def _where() -> str:
     return f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
 
 
 def open_checked() -> BaseEmailBackend:
     """Connect (and log in, if configured) now, so wrong settings fail before any send."""
+    if not has_mail_server():
+        raise MailConfigError(NO_MAIL_SERVER[0].upper() + NO_MAIL_SERVER[1:] + ".")
     connection = get_connection(fail_silently=False)
     try:
         connection.open()

@@ -108,7 +108,8 @@ class OutboxMail(models.Model):
     SENDING = "sending"  # claimed by a sender (claimed_at: lease)
     SENT = "sent"
     FAILED = "failed"  # refused for good, or out of attempts
-    STATES = [(s, s) for s in (PENDING, SENDING, SENT, FAILED)]
+    KEPT = "kept"  # no mail server configured: kept here (and printed) instead of sent
+    STATES = [(s, s) for s in (PENDING, SENDING, SENT, FAILED, KEPT)]
 
     kind = models.CharField(max_length=32)  # confirm-account, password-reset, email-change, digest-confirm
     to = models.EmailField(max_length=254)

@@ -78,17 +78,21 @@ class Outcome:
     sent: int = 0
     retry: int = 0
     failed: int = 0
+    kept: int = 0  # no mail server: kept in the outbox and printed
 
 
 def send_now(mail: OutboxMail) -> str:
-    """Try ``mail`` at once: 'sent', or 'queued' (the worker retries it), or 'failed' (refused for good).
+    """Try ``mail`` at once: 'sent', 'queued' (the worker retries it), 'failed' (refused for good) or 'kept'.
 
-    Never raises for SMTP trouble: the caller's page says what happened instead.
+    Never raises for SMTP trouble: the caller's page says what happened instead. Without a mail
+    server it is 'kept': stored here for the admin and printed (keep()).
     """
     worker = new_worker_id()
     if not _claim(mail.pk, worker):
         return "queued"  # a worker has it
     mail.refresh_from_db()
+    if not mailer.has_mail_server():
+        return _keep(mail, worker)
     try:
         connection = get_connection(timeout=min(settings.EMAIL_TIMEOUT or SEND_NOW_TIMEOUT, SEND_NOW_TIMEOUT))
     except Exception as exc:  # a backend that cannot even be built: the worker will say so loudly
@@ -117,6 +121,11 @@ def send_due(limit: int = 100, now: dt.datetime | None = None) -> Outcome:
     ids = [pk for pk in due if _claim(pk, worker, now)]
     if not ids:
         return outcome
+    if not mailer.has_mail_server():
+        for mail in OutboxMail.objects.filter(id__in=ids).order_by("id"):
+            _keep(mail, worker)
+            outcome.kept += 1
+        return outcome
     connection = get_connection()
     try:
         try:
@@ -140,7 +149,22 @@ def send_due(limit: int = 100, now: dt.datetime | None = None) -> Outcome:
     return outcome
 
 
-_OUTCOME_FIELD = {"sent": "sent", "queued": "retry", "failed": "failed"}
+_OUTCOME_FIELD = {"sent": "sent", "queued": "retry", "failed": "failed", "kept": "kept"}
+
+
+def _keep(mail: OutboxMail, worker: str) -> str:
+    """No mail server: the mail stays in the outbox for good (the admin lists it) and its text,
+    links included, goes to this process's log, which `dailypapers run` prints on its terminal."""
+    _finish(mail, worker, state=OutboxMail.KEPT, last_error=mailer.NO_MAIL_SERVER)
+    body = "\n".join("    " + line for line in mail.text.strip().splitlines())
+    log.warning(
+        "no mail server (DAILYPAPERS_EMAIL_HOST): the mail to %s, %r, is kept in the outbox (admin: Outbox mails), "
+        "not sent. Its text:\n%s",
+        mail.to,
+        mail.subject,
+        body,
+    )
+    return "kept"
 
 
 def _claim(pk: int, worker: str, now: dt.datetime | None = None) -> bool:

@@ -48,6 +48,17 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     # The site's one limiter (per client address and per address mailed); over it: a 429 page.
     ratelimit.limit_mail(request, form.cleaned_data["email"], user=user)
     _, mailed = subscriptions.subscribe(form.cleaned_data["email"], form.choices(), user=user)
+    if mailed == "kept":
+        return render(
+            request,
+            "digest/message.html",
+            {
+                "title": "Your link is in the site's outbox",
+                "text": f"This site has no mail server configured, so no mail went to {form.cleaned_data['email']}: "
+                "the confirmation link is kept in the site's outbox (admin: Outbox mails) and printed in the "
+                "terminal where the site runs (make run). Digests are mailed only once a mail server is configured.",
+            },
+        )
     if mailed != "sent":
         return render(
             request,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.core.management import call_command, get_commands
 
-from dailypapers.digest import schedule
+from dailypapers.digest import mailer, schedule
 from dailypapers.digest.mailer import MailConfigError
 from dailypapers.digest.sender import SendOptions, SendReport, send_period
 
@@ -72,7 +72,9 @@ def tick(
         do_sync()
     except Exception:  # a failed sync must not stop the digests: they go out with what we have
         log.exception("sync failed; sending digests from the papers already stored")
-    reports = []
+    reports: list[SendReport] = []
+    if not mailer.has_mail_server():
+        return reports  # nothing can be mailed (the worker said so once); nothing is recorded as sent
     for period in schedule.due_periods(now, plan):
         report = send_period(period, options)
         log.info("%s: %s", period.key, report.as_dict())

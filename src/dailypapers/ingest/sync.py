@@ -27,7 +27,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
-from dailypapers.ingest.http import HttpClient, SourceError, client_from_config
+from dailypapers.ingest.http import HttpClient, SourceError, SourceUnreachable, client_from_config
 from dailypapers.ingest.importer import write_records
 from dailypapers.ingest.parsers.atom import parse_atom
 from dailypapers.ingest.parsers.hf import parse_hf_response
@@ -62,6 +62,7 @@ class SourceResult:
     rejected: int = 0
     skipped: int = 0  # outside the configured categories or the date window
     error: str | None = None
+    unreachable: bool = False  # no connection could be made at all (the network is down, most likely)
 
     def as_dict(self) -> dict[str, Any]:
         keys = ("method", "pages", "read", "new", "updated", "unchanged", "rejected", "skipped", "error")
@@ -92,14 +93,15 @@ class SyncRun:
 
     def first_day(self, source: str) -> dt.date:
         """Where a source's first sync starts: the newest day the database already holds for it
-        (imported data is continued, not left with a gap), at most DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS
-        back; with nothing held, DAILYPAPERS_SYNC_FIRST_DAYS before today."""
+        (imported data is continued, not left with a gap), however old unless
+        DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS caps it; with nothing held, DAILYPAPERS_SYNC_FIRST_DAYS
+        before today."""
         held = newest_day_held(source)
         if held is None:
             return self.today - dt.timedelta(days=int(self.config["DAILYPAPERS_SYNC_FIRST_DAYS"]))
         limit = int(self.config["DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS"])
         earliest = self.today - dt.timedelta(days=limit)
-        if held < earliest:
+        if limit > 0 and held < earliest:
             self.progress(
                 f"{source}: the database holds papers up to {held}, more than {limit} days ago; "
                 f"starting at {earliest} (DAILYPAPERS_SYNC_MAX_BACKFILL_DAYS; --from {held} fills the gap)"
@@ -157,6 +159,7 @@ def _guarded(result: SourceResult, harvest: Callable[[SyncRun, SourceResult], No
         harvest(run, result)
     except (SourceError, SyncError) as exc:
         result.error = str(exc)
+        result.unreachable = isinstance(exc, SourceUnreachable)
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -167,7 +168,7 @@ def patch_collection(request: HttpRequest, pk: CollectionId, data: CollectionPat
         "name": found.name,
         "shared": bool(found.share_token),
         "share_notes": found.share_notes,
-        "url": request.build_absolute_uri(path) if path else None,
+        "url": settings.BASE_URL + path if path else None,
     }
 
 

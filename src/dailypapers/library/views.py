@@ -103,7 +103,7 @@ def collection(request: HttpRequest, pk: int) -> HttpResponse:
             "owner": True,
             "imports": [imports.describe(job) for job in imports.recent(found)],
             "max_papers": collections.max_papers(),
-            "share_url": request.build_absolute_uri(reverse("library:shared", args=[found.share_token]))
+            "share_url": settings.BASE_URL + reverse("library:shared", args=[found.share_token])
             if found.share_token
             else "",
         },
@@ -485,7 +485,7 @@ def search_page(request: HttpRequest, pk: int) -> HttpResponse:
             "result": result,
             "rows": [(p, p.pk in result.new_ids) for p in result.papers],
             "search_url": reverse("web:search") + "?" + urlencode(searches.search_url_params(saved)),
-            "feed_url": request.build_absolute_uri(reverse("library:search_feed", args=[saved.feed_token])),
+            "feed_url": settings.BASE_URL + reverse("library:search_feed", args=[saved.feed_token]),
         },
     )
 

@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 
+from dailypapers.digest.mailer import has_mail_server
 from dailypapers.newest import Newest
 
 # The links and assets in web/base.html's head and navigation, by name: the same on every page, so
@@ -56,6 +57,7 @@ def site(request: HttpRequest) -> dict:
     return {
         "nav": nav,
         "assets": assets,
+        "mail_server": has_mail_server(),  # pages that promise a mail say where it went without one
         # Lazy: has_perm costs two queries, and only the paper page (moderation tools) asks.
         "can_moderate": SimpleLazyObject(
             lambda: bool(user and user.is_authenticated and user.has_perm("community.moderate"))

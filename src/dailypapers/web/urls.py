@@ -44,6 +44,7 @@ urlpatterns = [
     path("accounts/password/change", accounts.password_change, name="password_change"),
     path("account", accounts.account, name="account"),
     path("account/digest", accounts.account_digest, name="account_digest"),
+    path("account/digest/preview", accounts.digest_preview, name="digest_preview"),
     path("account/email", accounts.email_change, name="email_change"),
     path("account/email/<str:token>", accounts.email_confirm, name="email_confirm"),
     path("account/tokens", accounts.token_create, name="token_create"),

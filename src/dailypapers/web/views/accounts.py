@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers import ratelimit
 from dailypapers.community import accounts, submissions, tokens
 from dailypapers.community.models import ApiToken
-from dailypapers.digest import subscriptions
+from dailypapers.digest import periods, schedule, sender, subscriptions
 from dailypapers.digest.forms import PreferencesForm
 from dailypapers.digest.models import Subscriber
 from dailypapers.library import signals
@@ -29,6 +31,7 @@ from dailypapers.web.forms import (
     SignUpForm,
     TokenForm,
 )
+from dailypapers.web.services import listings
 from dailypapers.web.views import pending
 
 
@@ -145,6 +148,30 @@ def account_digest(request: HttpRequest) -> HttpResponse:
 
 @never_cache  # private: no shared or browser cache may keep it
 @login_required
+def digest_preview(request: HttpRequest) -> HttpResponse:
+    """The digest this reader would get now, as the mail's text; without a mail server the only way
+    to see it. When the latest due period holds nothing (old data), the newest list's period is shown."""
+    subscriber = subscriptions.of_user(request.user)
+    if subscriber is None:
+        messages.info(request, "Choose a digest first; then you can preview it.")
+        return redirect(reverse("web:account") + "#digest")
+    window = settings.CONFIG["DAILYPAPERS_DIGEST_WINDOW_DAYS"]
+    plan = schedule.Schedule.from_config(settings.CONFIG)
+    period = schedule.latest_due(timezone.now(), plan, subscriber.frequency)[1]
+    message = sender.preview(subscriber, period, window)
+    newest = listings.last_listing_day()
+    if message is None and newest is not None:
+        period = (periods.daily if subscriber.frequency == "daily" else periods.weekly)(newest)
+        message = sender.preview(subscriber, period, window)
+    return render(
+        request,
+        "web/accounts/digest_preview.html",
+        {"subscriber": subscriber, "period": period, "message": message, "newest": newest},
+    )
+
+
+@never_cache  # private: no shared or browser cache may keep it
+@login_required
 @require_POST
 def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.user, request.POST)
@@ -153,6 +180,13 @@ def email_change(request: HttpRequest) -> HttpResponse:
         mailed = accounts.request_email_change(request.user, form.cleaned_data["email"])
         if mailed == "sent":
             messages.info(request, f"We sent a confirmation link to {form.cleaned_data['email']}.")
+        elif mailed == "kept":
+            messages.warning(
+                request,
+                f"This site has no mail server configured, so the confirmation link for {form.cleaned_data['email']} "
+                "was not sent: it is kept in the site's outbox (admin: Outbox mails) and printed in the terminal "
+                "where the site runs (make run).",
+            )
         else:
             messages.warning(
                 request,

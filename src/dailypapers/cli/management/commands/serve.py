@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from dailypapers.config import record_served_url, served_url
 from dailypapers.secretkey import ensure_secret_key
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -73,6 +74,12 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         workers = options["workers"] or worker_count()
         bind = f"{options['host']}:{options['port']}"
+        if not str(settings.CONFIG["DAILYPAPERS_BASE_URL"] or "").strip():
+            # Links follow the address really served on: the workers read it from the environment,
+            # other commands on this data folder (worker, digest send) from the recorded file.
+            url = served_url(options["host"], options["port"], settings.ALLOWED_HOSTS)
+            record_served_url(settings.HOME, url)
+            os.environ["DAILYPAPERS_BASE_URL"] = url
         self.stdout.write(
             f"dailypapers: serving on http://{bind} with {workers} workers (DEBUG {'on' if settings.DEBUG else 'off'})"
         )

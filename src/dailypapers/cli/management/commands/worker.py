@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.cli import jobs
 from dailypapers.digest import schedule, worker
-from dailypapers.digest.mailer import MailConfigError
+from dailypapers.digest.mailer import NO_MAIL_SERVER, MailConfigError, has_mail_server
 from dailypapers.secretkey import ensure_secret_key
+
+log = logging.getLogger("dailypapers.worker")
 
 
 def _now() -> dt.datetime:
@@ -40,7 +43,13 @@ class Command(BaseCommand):
             for line in worker.describe(_now(), plan):
                 self.stdout.write(line)
             return
-        do_sync = (lambda: None) if options["no_sync"] else worker.sync
+        rounds = jobs.SyncRound(self._say)
+        do_sync = (lambda: None) if options["no_sync"] else rounds
+        if not has_mail_server():
+            self._say(
+                f"worker: {NO_MAIL_SERVER}. Digests and saved-search mail are not sent (each reader's digest "
+                "can be previewed on their account page); the site's own mails are kept in the outbox and printed here."
+            )
         if options["once"]:
             done: dict = {}
             try:
@@ -53,7 +62,8 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             if "outbox" in done:
                 mails = done["outbox"]
-                self.stdout.write(f"site mails: sent {mails.sent}, waiting {mails.retry}, failed {mails.failed}")
+                kept = f", kept in the outbox {mails.kept}" if mails.kept else ""
+                self.stdout.write(f"site mails: sent {mails.sent}, waiting {mails.retry}, failed {mails.failed}{kept}")
             if "searches" in done:
                 searched = done["searches"]
                 self.stdout.write(
@@ -69,5 +79,19 @@ class Command(BaseCommand):
                     f"not on arXiv {waiting.failed}"
                 )
             return
-        self.stdout.write("worker started; " + "; ".join(worker.describe(_now(), plan)))
-        worker.run_forever(plan, _now, do_sync=do_sync, jobs=jobs.run_jobs)
+        self._say("worker started; " + "; ".join(worker.describe(_now(), plan)))
+
+        def small_jobs() -> dict:
+            done = jobs.run_jobs()
+            if not options["no_sync"] and rounds.retry_due():  # offline: try the network again now and then
+                try:
+                    rounds()
+                except Exception:
+                    log.exception("sync failed")
+            return done
+
+        worker.run_forever(plan, _now, do_sync=do_sync, jobs=small_jobs)
+
+    def _say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
