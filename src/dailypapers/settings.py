@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "dailypapers.community",
     "dailypapers.web",
     "dailypapers.library",
+    "dailypapers.ratelimit",
     "ninja",  # serves the OpenAPI docs' scripts from our static files instead of a CDN
 ]
 
@@ -156,8 +157,8 @@ STORAGES = {
 # Also serve straight from the apps: tests and `runserver` never collect (see web/staticfiles.py).
 WHITENOISE_USE_FINDERS = True
 
-# Rate-limit counters must be shared by every gunicorn worker, so the cache is a database
-# table (created by the web app's migrations), not the per-process memory default.
+# Shared by every gunicorn worker, so a database table (created by the web app's migrations),
+# not the per-process memory default. Rate-limit counters are not kept here (RATELIMIT_STORE).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dailypapers_cache"},
     # Rendered pages for anonymous visitors: per process on purpose (a few seconds' staleness is fine).
@@ -197,6 +198,8 @@ TRENDING_HF_WEIGHT = CONFIG["DAILYPAPERS_TRENDING_HF_WEIGHT"]
 LOGIN_RATE = CONFIG["DAILYPAPERS_LOGIN_RATE"]
 MAIL_RATE = CONFIG["DAILYPAPERS_MAIL_RATE"]
 WRITE_RATE = CONFIG["DAILYPAPERS_WRITE_RATE"]
+# Where the limiter counts (dailypapers/ratelimit/stores.py): its own table, which nothing evicts.
+RATELIMIT_STORE = "dailypapers.ratelimit.stores.DatabaseStore"
 
 EMAIL_BACKEND = CONFIG["DAILYPAPERS_EMAIL_BACKEND"]
 EMAIL_HOST = CONFIG["DAILYPAPERS_EMAIL_HOST"]
