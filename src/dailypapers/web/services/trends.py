@@ -150,7 +150,8 @@ def resolve_range(by: str, start: dt.date | None, end: dt.date | None) -> tuple[
         if value is not None and not EARLIEST <= value <= latest:
             raise TrendsError(f"{name}={value.isoformat()} is out of range: dates run from {EARLIEST} to {latest}.")
     end = end or (default_end(by) if start is None else None) or newest_list_day() or _today()
-    start = start or end - dt.timedelta(days=DEFAULT_SPAN[by] - 1)
+    # A default weekly range starts on a Monday: its first week is whole, not cut.
+    start = start or bucket_start(by, end - dt.timedelta(days=DEFAULT_SPAN[by] - 1))
     if start > end:
         raise TrendsError(f"The range starts ({start}) after it ends ({end}).")
     if (end - start).days + 1 > MAX_SPAN[by]:
@@ -171,9 +172,7 @@ def topic_trends(
     """The series asked for (default: the range's busiest categories) over ``start``..``end``,
     narrowed to the days that have lists (empty ends are not plotted as zeros)."""
     start, end = resolve_range(by, start, end)
-    held = _shown_entries().filter(date__range=(start, end)).aggregate(first=Min("date"), last=Max("date"))
-    if held["first"] is not None:
-        start, end = max(start, held["first"]), min(end, held["last"])
+    start, end = _held_range(start, end)
     first = bucket_start(by, start)
     step = 7 if by == "week" else 1
     buckets = [first + dt.timedelta(days=i) for i in range(0, (end - first).days + 1, step)]
@@ -202,6 +201,19 @@ def topic_trends(
         votes = _our_votes(start, end, Q(paper_id__in=list(ids)))
         series.append(_series("keyword", word, rows, votes, index, by, ids.__contains__))
     return Trends(by=by, start=start, end=end, buckets=buckets, series=series)
+
+
+def _held_range(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """``start``..``end`` narrowed to the first list day and the last list day or vote in it."""
+    from dailypapers.community.models import Vote
+
+    held = _shown_entries().filter(date__range=(start, end)).aggregate(first=Min("date"), last=Max("date"))
+    if held["first"] is None:
+        return start, end
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
+    voted = Vote.objects.filter(created_at__lt=until).aggregate(at=Max("created_at"))["at"]
+    last = max(held["last"], min(voted.astimezone(dt.timezone.utc).date(), end) if voted else held["last"])
+    return max(start, held["first"]), min(end, last)
 
 
 def _our_votes(start: dt.date, end: dt.date, which: Q) -> list[tuple[int, dt.date]]:

@@ -89,6 +89,7 @@ def trends_page(request: HttpRequest) -> HttpResponse:
             "trends": result,
             "charts": charts,
             "partial": result.partial(),
+            "left_out": [label for i, label in enumerate(labels) if i not in drawn],
             "legend": svgchart.legend(names),
             "rows": rows,
             "form": form,
