@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dailypapers.library import collections, signals, transfer
@@ -47,6 +48,7 @@ def _filename(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-").lower() or "collection"
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "library/index.html", {"collections": list(collections.owned(request.user))})
@@ -64,6 +66,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(safe_next(request, _page(made.pk)))
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def collection(request: HttpRequest, pk: int) -> HttpResponse:
     found = _mine(request, pk)
@@ -101,6 +104,7 @@ def shared_bib(request: HttpRequest, token: str) -> HttpResponse:
     return _bib_response(transfer.export_collection(found), f"{_filename(found.name)}.bib")
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def collection_bib(request: HttpRequest, pk: int) -> HttpResponse:
     found = _mine(request, pk)
@@ -167,6 +171,7 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def save_confirm(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """Where a save started while logged out (a list card's link) lands after the login: a page with the
@@ -284,6 +289,7 @@ def signal(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     return HttpResponseRedirect(safe_next(request, reverse("web:paper", args=[paper.arxiv_id])))
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def interests(request: HttpRequest) -> HttpResponse:
     current = signals.interests_of(request.user)
@@ -319,6 +325,7 @@ def for_you_items(result):
     return [(found[i.paper_id], i) for i in result.items if i.paper_id in found]
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def for_you(request: HttpRequest) -> HttpResponse:
     from dailypapers.library import foryou
@@ -390,6 +397,7 @@ def search_save(request: HttpRequest) -> HttpResponse:
     return redirect("library:search", saved.pk)
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def search_list(request: HttpRequest) -> HttpResponse:
     from dailypapers.library.models import SavedSearch
@@ -397,6 +405,7 @@ def search_list(request: HttpRequest) -> HttpResponse:
     return render(request, "library/searches.html", {"searches": list(SavedSearch.objects.filter(user=request.user))})
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def search_page(request: HttpRequest, pk: int) -> HttpResponse:
     from urllib.parse import urlencode
