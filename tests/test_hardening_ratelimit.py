@@ -116,7 +116,17 @@ def test_comment_edits_are_rate_limited(alice_client, alice, settings):
     assert made.body == "edit 1"
 
 
-@pytest.mark.parametrize("name", ["DAILYPAPERS_LOGIN_RATE", "DAILYPAPERS_MAIL_RATE", "DAILYPAPERS_WRITE_RATE"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DAILYPAPERS_LOGIN_RATE",
+        "DAILYPAPERS_MAIL_RATE",
+        "DAILYPAPERS_WRITE_RATE",
+        "DAILYPAPERS_LIBRARY_RATE",
+        "DAILYPAPERS_IMPORT_RATE",
+        "DAILYPAPERS_API_READ_RATE",
+    ],
+)
 def test_a_bad_rate_stops_the_command_with_one_sentence(tmp_path, name):
     """Issue 14: DAILYPAPERS_LOGIN_RATE=lots was a 500 at the first login, not an error at start-up."""
     result = run_cli("check", env=dailypapers_env(tmp_path, **{name: "lots"}), check=False)
@@ -244,3 +254,55 @@ def test_concurrent_hits_are_all_counted():
     for thread in threads:
         thread.join()
     assert store.count("shared", 300, now=5001.0) == (5300.0, 201)
+
+
+def test_library_writes_are_rate_limited_per_user_on_the_site_and_the_api(alice_client, alice, client, settings):
+    """Library writes had no limit: one account could create collections and notes without end."""
+    from dailypapers.community import tokens
+    from dailypapers.library.models import Collection
+
+    settings.LIBRARY_RATE = "4/60"
+    _, raw = tokens.create(alice, "script")
+    bearer = {"authorization": f"Bearer {raw}"}
+    codes = [alice_client.post("/library/new", {"name": f"Site {i}"}).status_code for i in range(2)]
+    codes += [
+        client.post(
+            "/api/collections", {"name": f"API {i}"}, content_type="application/json", headers=bearer
+        ).status_code
+        for i in range(2)
+    ]
+    assert codes == [302, 302, 201, 201]  # one count across the site and the API
+    assert alice_client.post("/library/new", {"name": "one more"}).status_code == 429
+    refused = client.post("/api/collections", {"name": "and more"}, content_type="application/json", headers=bearer)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0 and "error" in refused.json()
+    assert client.get("/api/collections", headers=bearer).status_code == 200  # reads are not library writes
+    assert Collection.objects.filter(user=alice).exclude(name="Reading list").count() == 4
+
+
+def test_imports_have_their_own_smaller_limit(alice_client, alice, client, settings):
+    from dailypapers.community import tokens
+    from dailypapers.library import collections
+
+    settings.IMPORT_RATE = "2/3600"
+    target = collections.create(alice, "Imports")
+    _, raw = tokens.create(alice, "script")
+    site = alice_client.post(f"/library/{target.pk}/import", {"text": "2401.00001"})
+    api = client.post(
+        f"/api/collections/{target.pk}/import",
+        {"text": "2401.00001"},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {raw}"},
+    )
+    assert (site.status_code, api.status_code) == (302, 200)
+    assert alice_client.post(f"/library/{target.pk}/import", {"text": "2401.00001"}).status_code == 429
+    assert alice_client.post("/library/new", {"name": "still fine"}).status_code == 302  # other writes go on
+
+
+def test_api_reads_are_rate_limited_per_client_address(client, settings):
+    settings.API_READ_RATE = "3/60"
+    codes = [client.get("/api/daily_papers", REMOTE_ADDR="10.7.0.1").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    refused = client.get("/api/daily_papers", REMOTE_ADDR="10.7.0.1")
+    assert refused["Content-Type"].startswith("application/json") and int(refused["Retry-After"]) > 0
+    assert client.get("/api/daily_papers", REMOTE_ADDR="10.7.0.2").status_code == 200
+    assert client.get("/", REMOTE_ADDR="10.7.0.1").status_code == 200  # pages are not API reads

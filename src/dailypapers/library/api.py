@@ -11,6 +11,7 @@ from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, model_validator
 
+from dailypapers import ratelimit
 from dailypapers.library import collections, signals, transfer
 from dailypapers.library.models import Collection
 from dailypapers.web.services import listings
@@ -34,7 +35,16 @@ def _auth():
         TokenAuth,  # the API module imports this router
     )
 
-    return TokenAuth()
+    class LibraryAuth(TokenAuth):
+        """The token check, and each write by its user counted against DAILYPAPERS_LIBRARY_RATE."""
+
+        def authenticate(self, request: HttpRequest, token: str):
+            user = super().authenticate(request, token)
+            if user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+                ratelimit.limit_library(user)
+            return user
+
+    return LibraryAuth()
 
 
 # Examples name a recorded paper and the ids tests/test_api_schema.py gives the fuzz reader's
@@ -228,6 +238,7 @@ def remove_paper(request: HttpRequest, pk: CollectionId, paper_id: PaperId):
     summary="Import BibTeX or arXiv ids into a collection",
 )
 def import_papers(request: HttpRequest, pk: CollectionId, data: ImportIn, fetch: bool = False):
+    ratelimit.limit_import(request.auth)
     found = _mine(request, pk)
     result = transfer.import_text(request.auth, found.pk, data.text, fetch=transfer.fetch_from_arxiv if fetch else None)
     return {

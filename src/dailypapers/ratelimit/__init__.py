@@ -1,8 +1,8 @@
 """The one rate limiter: fixed windows counted in a table of their own, for every entry point.
 
-Every login (site, /admin/, failed API tokens), sign-up, request that sends mail and write
-(vote, comment, comment edit, submission) goes through one of the four ``limit_*`` functions
-below, so a new form or endpoint gets the same brake by calling one line. Rates are the
+Every login (site, /admin/, failed API tokens), sign-up, request that sends mail, write
+(vote, comment, comment edit, submission), library write, import and JSON API read goes
+through one of the ``limit_*`` functions below, so a new form or endpoint gets the same brake by calling one line. Rates are the
 DAILYPAPERS_*_RATE settings, parsed and validated once at start-up (config.parse_rate): a bad
 value stops `dailypapers` with one sentence instead of failing at the first login.
 
@@ -132,3 +132,18 @@ def limit_mail(request, recipient: str | None = None, user=None) -> None:
 def limit_write(user) -> None:
     """One write (vote, comment, comment edit, submission) by ``user``, web or API."""
     _hit_all(settings.WRITE_RATE, [("write", str(user.pk))])
+
+
+def limit_library(user) -> None:
+    """One library write (collections, saved papers, notes, saved searches, signals, interests) by ``user``, web or API."""
+    _hit_all(settings.LIBRARY_RATE, [("library", str(user.pk))])
+
+
+def limit_import(user) -> None:
+    """One collection import by ``user`` (web or API): parsing and looking up a file is the costliest write."""
+    _hit_all(settings.IMPORT_RATE, [("import", str(user.pk))])
+
+
+def limit_api_read(request) -> None:
+    """One JSON API read (GET or HEAD under /api/) per client address."""
+    _hit_all(settings.API_READ_RATE, [("api-read", client_address(request))])
