@@ -14,7 +14,9 @@ def test_every_setting_is_documented():
     doc = (REPO / "docs" / "configuration.md").read_text()
     documented = set(re.findall(r"^\|\s*`([A-Z_]+)`\s*\|", doc, flags=re.MULTILINE))
     declared = {s.name for s in config.SETTINGS}
-    assert declared - documented == set(), "settings missing from docs/configuration.md (python -m dailypapers.config --write-docs)"
+    assert declared - documented == set(), (
+        "settings missing from docs/configuration.md (python -m dailypapers.config --write-docs)"
+    )
     assert documented - declared == set(), "docs/configuration.md documents settings that do not exist"
 
 

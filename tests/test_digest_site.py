@@ -5,9 +5,9 @@ import datetime as dt
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
+from dailypapers import ratelimit
 from dailypapers.digest import tokens
 from dailypapers.digest.models import OutboxMail, Subscriber
 from digest_data import make_subscriber, sink  # noqa: F401  (a fixture)
@@ -19,7 +19,7 @@ DAY = dt.date(2025, 1, 6)
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limit():
-    cache.clear()
+    ratelimit.reset()
 
 
 def test_every_page_has_the_subscribe_box_and_stays_cacheable(client):

@@ -3,10 +3,10 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.template import Context, Template
 from django.test import RequestFactory
 
+from dailypapers import ratelimit
 from dailypapers.digest import outbox, tokens
 from dailypapers.digest.models import Delivery, OutboxMail, Subscriber
 from digest_data import make_subscriber, sink  # noqa: F401  (sink is a fixture)
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limit():
-    cache.clear()
+    ratelimit.reset()
 
 
 def link_in(mail, path: str) -> str:

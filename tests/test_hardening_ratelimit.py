@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
+from dailypapers import ratelimit
 from dailypapers.community import comments
 from tests.conftest import dailypapers_env, run_cli
 from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
@@ -18,7 +18,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(autouse=True)
 def fresh_counters():
-    cache.clear()
+    ratelimit.reset()
 
 
 def test_admin_login_is_rate_limited_like_the_site_login(client, make_user, settings):
@@ -116,7 +116,17 @@ def test_comment_edits_are_rate_limited(alice_client, alice, settings):
     assert made.body == "edit 1"
 
 
-@pytest.mark.parametrize("name", ["DAILYPAPERS_LOGIN_RATE", "DAILYPAPERS_MAIL_RATE", "DAILYPAPERS_WRITE_RATE"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DAILYPAPERS_LOGIN_RATE",
+        "DAILYPAPERS_MAIL_RATE",
+        "DAILYPAPERS_WRITE_RATE",
+        "DAILYPAPERS_LIBRARY_RATE",
+        "DAILYPAPERS_IMPORT_RATE",
+        "DAILYPAPERS_API_READ_RATE",
+    ],
+)
 def test_a_bad_rate_stops_the_command_with_one_sentence(tmp_path, name):
     """Issue 14: DAILYPAPERS_LOGIN_RATE=lots was a 500 at the first login, not an error at start-up."""
     result = run_cli("check", env=dailypapers_env(tmp_path, **{name: "lots"}), check=False)
@@ -152,3 +162,147 @@ def test_password_checks_on_account_pages_are_rate_limited(alice_client, alice, 
     assert response.status_code == 200
     response = alice_client.post("/account/delete", {"password": PASSWORD})
     assert response.status_code == 429 and User.objects.filter(pk=alice.pk).exists()
+
+
+def _flood(keys: int) -> None:
+    """``keys`` throw-away counters through the real limiter: logins with random names, each from
+    its own address (two counters per attempt), none over its limit."""
+    from django.test import RequestFactory
+
+    factory = RequestFactory()
+    for i in range(keys // 2):
+        request = factory.post("/accounts/login", REMOTE_ADDR=f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}")
+        ratelimit.limit_login(request, f"nobody-{i}")
+
+
+def test_flooding_the_limiter_does_not_reset_admin_login_guesses(client, make_user, settings):
+    """The counters lived in a cache that culls a third of its keys past 300 entries: throw-away
+    logins wiped the count, and 162 admin guesses were checked where the limit allows 3."""
+    make_user("staff", is_staff=True, is_superuser=True)
+    settings.LOGIN_RATE = "3/300"
+    guess = {"username": "staff", "password": "wrong"}
+    for _ in range(3):
+        assert client.post("/admin/login/", guess, REMOTE_ADDR="10.255.0.1").status_code == 200
+    _flood(10_000)
+    assert ratelimit.models.RateCounter.objects.count() >= 10_000
+    for address in ("10.255.0.1", "10.255.0.2"):  # per account name too: a new address does not help
+        response = client.post("/admin/login/", {**guess, "password": PASSWORD}, REMOTE_ADDR=address)
+        assert response.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_flooding_with_resets_to_random_addresses_does_not_reset_an_inbox_count(client, make_user, mailoutbox):
+    """300 reset mails reached one inbox in 63 s where the limit is 5 per hour: resets for random
+    addresses, each from its own client address, flushed the inbox's counter."""
+    make_user("victim")
+
+    def reset(email: str, address: str) -> int:
+        return client.post("/accounts/password/reset", {"email": email}, REMOTE_ADDR=address).status_code
+
+    assert [reset("victim@example.org", f"10.254.0.{i}") for i in range(5)] == [302] * 5
+    assert len(mailoutbox) == 5
+    for i in range(200):  # through the real view: 400 counters, more than the old cache kept (300)
+        assert reset(f"nobody{i}@example.org", f"10.253.{i >> 8}.{i & 255}") == 302
+    _flood(10_000)
+    assert [reset("victim@example.org", f"10.252.0.{i}") for i in range(3)] == [429] * 3
+    assert len(mailoutbox) == 5
+
+
+def test_expired_counters_are_pruned_a_batch_at_a_time():
+    from dailypapers.ratelimit.models import RateCounter
+    from dailypapers.ratelimit.stores import PRUNE_BATCH, PRUNE_EVERY
+
+    store = ratelimit.store()
+    for i in range(PRUNE_BATCH + 50):
+        store.count(f"old-{i}", 60, now=1000.0)  # windows that ended long ago
+    store.count("live", 60, now=1000.0)
+    assert RateCounter.objects.count() == PRUNE_BATCH + 51  # not one evicted before its window ended
+    assert store.prune(now=1030.0) == 0
+    assert store.prune(now=2000.0) == PRUNE_BATCH  # bounded: one call deletes at most a batch
+    assert store.prune(now=2000.0) == 51 and RateCounter.objects.count() == 0
+    # New windows prune as they open: a stream of throw-away keys keeps the table near its live size.
+    for i in range(PRUNE_BATCH):
+        store.count(f"old-{i}", 60, now=3000.0)
+    for i in range(PRUNE_EVERY * 40):
+        store.count(f"new-{i}", 60, now=4000.0)
+    assert RateCounter.objects.filter(expires__lt=4000.0).count() < PRUNE_BATCH
+    assert RateCounter.objects.filter(expires__gte=4000.0).count() == PRUNE_EVERY * 40
+    assert store.count("new-0", 60, now=4001.0) == (4060.0, 2)
+    assert store.count("old-0", 60, now=4002.0) == (4062.0, 1)  # an ended window starts again at 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hits_are_all_counted():
+    """Eight workers counting one client at once: every request is seen (an atomic upsert, not read-then-write)."""
+    import threading
+
+    from django.db import connection
+
+    store = ratelimit.store()
+    start = threading.Barrier(8)
+
+    def worker():
+        try:
+            start.wait()
+            for _ in range(25):
+                store.count("shared", 300, now=5000.0)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.count("shared", 300, now=5001.0) == (5300.0, 201)
+
+
+def test_library_writes_are_rate_limited_per_user_on_the_site_and_the_api(alice_client, alice, client, settings):
+    """Library writes had no limit: one account could create collections and notes without end."""
+    from dailypapers.community import tokens
+    from dailypapers.library.models import Collection
+
+    settings.LIBRARY_RATE = "4/60"
+    _, raw = tokens.create(alice, "script")
+    bearer = {"authorization": f"Bearer {raw}"}
+    codes = [alice_client.post("/library/new", {"name": f"Site {i}"}).status_code for i in range(2)]
+    codes += [
+        client.post(
+            "/api/collections", {"name": f"API {i}"}, content_type="application/json", headers=bearer
+        ).status_code
+        for i in range(2)
+    ]
+    assert codes == [302, 302, 201, 201]  # one count across the site and the API
+    assert alice_client.post("/library/new", {"name": "one more"}).status_code == 429
+    refused = client.post("/api/collections", {"name": "and more"}, content_type="application/json", headers=bearer)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0 and "error" in refused.json()
+    assert client.get("/api/collections", headers=bearer).status_code == 200  # reads are not library writes
+    assert Collection.objects.filter(user=alice).exclude(name="Reading list").count() == 4
+
+
+def test_imports_have_their_own_smaller_limit(alice_client, alice, client, settings):
+    from dailypapers.community import tokens
+    from dailypapers.library import collections
+
+    settings.IMPORT_RATE = "2/3600"
+    target = collections.create(alice, "Imports")
+    _, raw = tokens.create(alice, "script")
+    site = alice_client.post(f"/library/{target.pk}/import", {"text": "2401.00001"})
+    api = client.post(
+        f"/api/collections/{target.pk}/import",
+        {"text": "2401.00001"},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {raw}"},
+    )
+    assert (site.status_code, api.status_code) == (302, 200)
+    assert alice_client.post(f"/library/{target.pk}/import", {"text": "2401.00001"}).status_code == 429
+    assert alice_client.post("/library/new", {"name": "still fine"}).status_code == 302  # other writes go on
+
+
+def test_api_reads_are_rate_limited_per_client_address(client, settings):
+    settings.API_READ_RATE = "3/60"
+    codes = [client.get("/api/daily_papers", REMOTE_ADDR="10.7.0.1").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    refused = client.get("/api/daily_papers", REMOTE_ADDR="10.7.0.1")
+    assert refused["Content-Type"].startswith("application/json") and int(refused["Retry-After"]) > 0
+    assert client.get("/api/daily_papers", REMOTE_ADDR="10.7.0.2").status_code == 200
+    assert client.get("/", REMOTE_ADDR="10.7.0.1").status_code == 200  # pages are not API reads

@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from dailypapers import ratelimit
 from dailypapers.digest import outbox, schedule, worker
 from dailypapers.digest.models import OutboxMail
 from digest_data import sink  # noqa: F401  (a fixture)
@@ -30,7 +30,7 @@ User = get_user_model()
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():
-    cache.clear()
+    ratelimit.reset()
 
 
 def sign_up(client, name="bob", email="bob@example.org", password=PASSWORD):
@@ -165,7 +165,7 @@ def test_resend_confirmation_sends_a_new_link_and_is_rate_limited(client, sink, 
         assert "new confirmation link is on its way" in page
     assert len(sink.received()) == 1
     settings.MAIL_RATE = "2/3600"
-    cache.clear()
+    ratelimit.reset()
     codes = [
         client.post("/accounts/confirm/resend", {"email": "x@example.org"}, REMOTE_ADDR=f"10.0.0.{i}").status_code
         for i in range(3)

@@ -90,4 +90,3 @@ class FailSoftRedisCache(RedisCache):
 
     def clear(self):
         return self._soft("clear", False, super().clear)
-

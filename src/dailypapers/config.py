@@ -284,6 +284,24 @@ SETTINGS: list[Setting] = [
         parse_rate,
     ),
     Setting(
+        "DAILYPAPERS_LIBRARY_RATE",
+        Rate(120, 60),
+        "Library writes (collections, saving and removing papers, notes, moves, sharing, saved searches and their mail, not-interested and read marks, interests) allowed per user (web and API), as COUNT/SECONDS.",
+        parse_rate,
+    ),
+    Setting(
+        "DAILYPAPERS_IMPORT_RATE",
+        Rate(20, 3600),
+        "Collection imports (a BibTeX file, pasted BibTeX or arXiv ids; web and API) allowed per user, as COUNT/SECONDS; each also counts as a library write.",
+        parse_rate,
+    ),
+    Setting(
+        "DAILYPAPERS_API_READ_RATE",
+        Rate(600, 60),
+        "JSON API reads (GET and HEAD under /api/) allowed per client address, as COUNT/SECONDS.",
+        parse_rate,
+    ),
+    Setting(
         "DAILYPAPERS_RECS_FIT_PAPERS",
         20000,
         "For you: the tf-idf space is fitted on at most this many of the newest stored papers (in the background, kept in $DAILYPAPERS_HOME/recs/), and refitted once the stored papers grew by a fifth.",
@@ -330,12 +348,6 @@ SETTINGS: list[Setting] = [
         200,
         "Collection imports with more entries than this (more than 10 when papers we lack are fetched from arXiv) are handed to `dailypapers worker`, and the collection page shows their progress; smaller ones run in the request.",
         int,
-    ),
-    Setting(
-        "DAILYPAPERS_LIBRARY_IMPORT_RATE",
-        Rate(20, 3600),
-        "Collection imports allowed per user (web and API), as COUNT/SECONDS.",
-        parse_rate,
     ),
     Setting(
         "DAILYPAPERS_WEB_STATEMENT_TIMEOUT_MS",

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "dailypapers.community",
     "dailypapers.web",
     "dailypapers.library",
+    "dailypapers.ratelimit",
     "ninja",  # serves the OpenAPI docs' scripts from our static files instead of a CDN
 ]
 
@@ -168,7 +169,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # Redis shared by every web host when DAILYPAPERS_CACHE_URL is set; else a database table for
-# what every worker must share and per-process memory for anonymous pages.
+# what every worker must share and per-process memory for anonymous pages. Rate-limit counters
+# are not kept in a cache (RATELIMIT_STORE).
 if CONFIG["DAILYPAPERS_CACHE_URL"]:
     CACHES = {
         name: {
@@ -220,9 +222,13 @@ TRENDING_HF_WEIGHT = CONFIG["DAILYPAPERS_TRENDING_HF_WEIGHT"]
 LOGIN_RATE = CONFIG["DAILYPAPERS_LOGIN_RATE"]
 MAIL_RATE = CONFIG["DAILYPAPERS_MAIL_RATE"]
 WRITE_RATE = CONFIG["DAILYPAPERS_WRITE_RATE"]
-IMPORT_RATE = CONFIG["DAILYPAPERS_LIBRARY_IMPORT_RATE"]
 # Only web requests get it (web/dbtimeout.py): the worker's long imports and the CLI run unbounded.
 WEB_STATEMENT_TIMEOUT_MS = CONFIG["DAILYPAPERS_WEB_STATEMENT_TIMEOUT_MS"]
+LIBRARY_RATE = CONFIG["DAILYPAPERS_LIBRARY_RATE"]
+IMPORT_RATE = CONFIG["DAILYPAPERS_IMPORT_RATE"]
+API_READ_RATE = CONFIG["DAILYPAPERS_API_READ_RATE"]
+# Where the limiter counts (dailypapers/ratelimit/stores.py): its own table, which nothing evicts.
+RATELIMIT_STORE = "dailypapers.ratelimit.stores.DatabaseStore"
 
 EMAIL_BACKEND = CONFIG["DAILYPAPERS_EMAIL_BACKEND"]
 EMAIL_HOST = CONFIG["DAILYPAPERS_EMAIL_HOST"]

@@ -36,12 +36,11 @@ def live_server(request):
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(transactional_db):
-    """The limiter counts in the database cache table, which a live-server test's flush leaves
-    alone: without this, the logins of earlier browser tests (all from 127.0.0.1) locked later
+    """Without this, the logins of earlier browser tests (all from 127.0.0.1) locked later
     ones out in a full run (the submit and web journeys timed out on their login)."""
-    from django.core.cache import cache
+    from dailypapers import ratelimit
 
-    cache.clear()
+    ratelimit.reset()
 
 
 @pytest.fixture(scope="session")

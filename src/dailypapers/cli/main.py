@@ -65,7 +65,10 @@ def _usage() -> str:
     width = max(len(name) for name in COMMANDS)
     lines = ["usage: dailypapers COMMAND [options]   (dailypapers COMMAND --help for details)", "", "commands:"]
     lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items()]
-    lines += ["", "Settings come from the environment (DAILYPAPERS_HOME, DATABASE_URL, ...); see docs/configuration.md."]
+    lines += [
+        "",
+        "Settings come from the environment (DAILYPAPERS_HOME, DATABASE_URL, ...); see docs/configuration.md.",
+    ]
     return "\n".join(lines)
 
 

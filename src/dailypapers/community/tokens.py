@@ -29,3 +29,9 @@ def user_for(raw: str):
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def revoke_all(user) -> int:
+    """Delete every API token of ``user`` (their password changed); return how many."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted

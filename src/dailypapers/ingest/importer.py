@@ -227,7 +227,16 @@ def _import_file(path, fmt, summary, strict, batch_size, progress, on_reject, on
             if not batch:
                 break
             good = []
+            latest = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
             for item in batch:
+                if isinstance(item, DailyEntryRecord) and item.date > latest:
+                    # A list day ahead of the clock would outrank every real vote (trending) and push
+                    # every "newest list" view into the future: a bad value like any other.
+                    item = Rejected(
+                        item.position,
+                        f"date: {item.date} is more than a day ahead of today ({latest - dt.timedelta(days=1)})",
+                        _paper_id(item),
+                    )
                 if isinstance(item, Rejected):
                     reject(item)
                     continue

@@ -12,6 +12,7 @@ from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, model_validator
 
+from dailypapers import ratelimit
 from dailypapers.library import collections, signals, transfer
 from dailypapers.library.models import Collection
 from dailypapers.web.services import listings
@@ -35,7 +36,16 @@ def _auth():
         TokenAuth,  # the API module imports this router
     )
 
-    return TokenAuth()
+    class LibraryAuth(TokenAuth):
+        """The token check, and each write by its user counted against DAILYPAPERS_LIBRARY_RATE."""
+
+        def authenticate(self, request: HttpRequest, token: str):
+            user = super().authenticate(request, token)
+            if user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+                ratelimit.limit_library(user)
+            return user
+
+    return LibraryAuth()
 
 
 # Examples name a recorded paper and the ids tests/test_api_schema.py gives the fuzz reader's

@@ -34,7 +34,7 @@ def start(user, pk: int, text: str, fetch: bool) -> transfer.ImportResult | Coll
     """Import now (small) or queue for the worker (large). Raises RateLimited, ImportRefused (one
     sentence: too large, too many entries) or Collection.DoesNotExist."""
     collection = collections.get(user, pk)
-    ratelimit.hit("library-import", str(user.pk), settings.IMPORT_RATE)
+    ratelimit.limit_import(user)  # here, so the site and the API share one count
     transfer.check_size(text)
     entries = transfer.count_entries(text)
     if queue_needed(entries, fetch):

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dailypapers.library import collections, signals, transfer
@@ -72,6 +73,7 @@ def _paged(request: HttpRequest, found: Collection) -> dict:
     }
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "library/index.html", {"collections": list(collections.owned(request.user))})
@@ -89,6 +91,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(safe_next(request, _page(made.pk)))
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def collection(request: HttpRequest, pk: int) -> HttpResponse:
     from dailypapers.library import imports
@@ -159,6 +162,7 @@ def shared_bib(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def collection_bib(request: HttpRequest, pk: int) -> HttpResponse:
     found = _mine(request, pk)
@@ -226,6 +230,7 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, _page(pk), lambda: collections.share(request.user, pk, on, notes=notes) and "", done)
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def save_confirm(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """Where a save started while logged out (a list card's link) lands after the login: a page with the
@@ -356,6 +361,7 @@ def signal(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     return HttpResponseRedirect(safe_next(request, reverse("web:paper", args=[paper.arxiv_id])))
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def interests(request: HttpRequest) -> HttpResponse:
     current = signals.interests_of(request.user)
@@ -391,6 +397,7 @@ def for_you_items(result):
     return [(found[i.paper_id], i) for i in result.items if i.paper_id in found]
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def for_you(request: HttpRequest) -> HttpResponse:
     from dailypapers.library import foryou
@@ -462,6 +469,7 @@ def search_save(request: HttpRequest) -> HttpResponse:
     return redirect("library:search", saved.pk)
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def search_list(request: HttpRequest) -> HttpResponse:
     from dailypapers.library.models import SavedSearch
@@ -469,6 +477,7 @@ def search_list(request: HttpRequest) -> HttpResponse:
     return render(request, "library/searches.html", {"searches": list(SavedSearch.objects.filter(user=request.user))})
 
 
+@never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def search_page(request: HttpRequest, pk: int) -> HttpResponse:
     from urllib.parse import urlencode

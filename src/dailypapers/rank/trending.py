@@ -10,6 +10,11 @@ idea), and the trending page is a plain ORDER BY on an indexed column.
 
 At time ``now`` a paper's score is worth ``2 ** (score - clock(now))`` fresh votes.
 A paper with no votes at all scores 0 and is left off the trending page.
+
+A vote or listing day later than the moment of scoring counts as cast at that moment (``now``
+below): an imported date in the future would otherwise weigh 2 ** (half-lives ahead) and pin
+its paper at the top, or overflow a float. Worths are capped below float overflow for the same
+reason (a score stored before that rule).
 """
 
 from __future__ import annotations
@@ -28,18 +33,34 @@ class TrendingParams:
     hf_weight: float = 0.5
 
 
+# log2 of the largest worth ever computed: 2 ** 1000 is finite (a float overflows past 2 ** 1023).
+_MAX_EXPONENT = 1000.0
+
+
 def clock(at: dt.datetime, params: TrendingParams) -> float:
     """Half-lives elapsed between EPOCH and ``at``: the log2 weight of one vote cast at ``at``."""
     return (at - EPOCH).total_seconds() / 3600.0 / params.half_life_hours
 
 
+def _pow2(exponent: float) -> float:
+    return 2.0 ** min(exponent, _MAX_EXPONENT)
+
+
+def _not_after(at: dt.datetime, now: dt.datetime | None) -> dt.datetime:
+    return min(at, now) if now is not None else at
+
+
 def trending_score(
-    vote_times: Iterable[dt.datetime], hf_votes: int, hf_featured_at: dt.datetime | None, params: TrendingParams
+    vote_times: Iterable[dt.datetime],
+    hf_votes: int,
+    hf_featured_at: dt.datetime | None,
+    params: TrendingParams,
+    now: dt.datetime | None = None,
 ) -> float:
-    """log2 of the summed, time-weighted votes; 0.0 when there are none."""
-    terms = [clock(t, params) for t in vote_times]
+    """log2 of the summed, time-weighted votes; 0.0 when there are none. Times after ``now`` count as ``now``."""
+    terms = [clock(_not_after(t, now), params) for t in vote_times]
     if hf_votes > 0 and hf_featured_at is not None and params.hf_weight > 0:
-        terms.append(math.log2(params.hf_weight * hf_votes) + clock(hf_featured_at, params))
+        terms.append(math.log2(params.hf_weight * hf_votes) + clock(_not_after(hf_featured_at, now), params))
     if not terms:
         return 0.0
     top = max(terms)  # log-sum-exp: no overflow however far from EPOCH
@@ -50,7 +71,7 @@ def fresh_votes_worth(score: float, now: dt.datetime, params: TrendingParams) ->
     """How many votes cast at ``now`` the score is worth (for "why it ranks here")."""
     if score == 0.0:
         return 0.0
-    return 2.0 ** (score - clock(now, params))
+    return _pow2(score - clock(now, params))
 
 
 def _worth(value: float) -> str:
@@ -86,7 +107,10 @@ def explain(
     total = fresh_votes_worth(score, now, params)
     hf_part = 0.0
     if hf_votes > 0 and hf_featured_at is not None and params.hf_weight > 0:
-        hf_part = params.hf_weight * hf_votes * 2.0 ** (clock(hf_featured_at, params) - clock(now, params))
+        hf_part = min(
+            params.hf_weight * hf_votes * _pow2(clock(_not_after(hf_featured_at, now), params) - clock(now, params)),
+            total,
+        )
     parts = []
     if community_votes:
         ours = max(total - hf_part, 0.0)
@@ -109,12 +133,14 @@ def combined_score(
     hf_votes: int,
     hf_featured_at: dt.datetime | None,
     params: TrendingParams,
+    now: dt.datetime | None = None,
 ) -> float:
     """``trending_score`` from its two parts: the score of our votes alone (``community_score``,
-    meaningful when ``community_votes`` > 0) and the imported Hugging Face lump."""
+    meaningful when ``community_votes`` > 0) and the imported Hugging Face lump (a listing day
+    after ``now`` counts as ``now``)."""
     terms = [community_score] if community_votes > 0 else []
     if hf_votes > 0 and hf_featured_at is not None and params.hf_weight > 0:
-        terms.append(math.log2(params.hf_weight * hf_votes) + clock(hf_featured_at, params))
+        terms.append(math.log2(params.hf_weight * hf_votes) + clock(_not_after(hf_featured_at, now), params))
     if not terms:
         return 0.0
     top = max(terms)

@@ -96,7 +96,7 @@ def _write(paper_ids: list[int], community: Mapping[int, CommunityInputs]) -> in
         if paper_id in community:
             given = community[paper_id]
             votes, comments = len(given.vote_times), given.comments
-            score = trending_score(given.vote_times, 0, None, p)
+            score = trending_score(given.vote_times, 0, None, p, now)
         hf_votes, featured = hf.get(paper_id, (0, None))
         rows.append(
             PaperStats(
@@ -105,7 +105,7 @@ def _write(paper_ids: list[int], community: Mapping[int, CommunityInputs]) -> in
                 community_score=score,
                 hf_votes=hf_votes,
                 comments=comments,
-                trending_score=combined_score(score, votes, hf_votes, featured, p),
+                trending_score=combined_score(score, votes, hf_votes, featured, p, now),
                 updated_at=now,
             )
         )

@@ -9,13 +9,14 @@ from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordChangeForm,
     PasswordResetForm,
+    SetPasswordForm,
     UserCreationForm,
 )
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from dailypapers import ratelimit
-from dailypapers.community import accounts
+from dailypapers.community import accounts, tokens
 from dailypapers.digest import outbox
 from dailypapers.library import signals
 
@@ -79,12 +80,29 @@ class EmailChangeForm(PasswordCheckForm):
     email = forms.EmailField(label="New email address")
 
 
+class RevokingSetPasswordForm(SetPasswordForm):
+    """Django's reset form; a new password also revokes every API token (one may have leaked with the old password)."""
+
+    def save(self, commit=True):
+        user = super().save(commit)
+        if commit:
+            tokens.revoke_all(user)
+        return user
+
+
 class LimitedPasswordChangeForm(PasswordChangeForm):
-    """Django's form, with the old-password check counted against DAILYPAPERS_LOGIN_RATE."""
+    """Django's form, with the old-password check counted against DAILYPAPERS_LOGIN_RATE; a new
+    password revokes every API token, as a reset does."""
 
     def clean_old_password(self):
         ratelimit.limit_login(None, self.user.get_username())
         return super().clean_old_password()
+
+    def save(self, commit=True):
+        user = super().save(commit)
+        if commit:
+            tokens.revoke_all(user)
+        return user
 
 
 class TokenForm(forms.Form):

@@ -49,12 +49,34 @@ def bad_page_response(request: HttpRequest, exc: paging.PageOutOfRange) -> HttpR
     return render(request, "web/error.html", {"title": "No such page", "message": str(exc)}, status=400)
 
 
+_SAFE = ("GET", "HEAD", "OPTIONS")
+
+
 class LimitsMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        """JSON API reads per client address; the library's page writes per user (its API writes
+        are counted by the library router's token check, library/api.py)."""
+        match = request.resolver_match
+        try:
+            if request.path_info.startswith("/api/"):
+                if request.method in ("GET", "HEAD"):
+                    ratelimit.limit_api_read(request)
+            elif match is not None and match.namespace == "library" and request.method not in _SAFE:
+                if request.user.is_authenticated:
+                    ratelimit.limit_library(request.user)  # imports also count in library/imports.py
+        except ratelimit.RateLimited as exc:
+            if request.path_info.startswith("/api/"):
+                response: HttpResponse = JsonResponse({"error": str(exc), "detail": str(exc)}, status=429)
+                response["Retry-After"] = str(exc.retry_after)
+                return response
+            return too_many_response(request, exc)
+        return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, ratelimit.RateLimited):

@@ -314,7 +314,12 @@ def day_notice(
     label = _long_date(shown)
     if requested is None:  # the home page: say when the newest list is not today's
         why = " (today is a weekend)" if _weekend_only(shown + dt.timedelta(1), today) else ""
-        return f"The newest list is from {label} ({_ago(shown, today)}){why}; nothing newer has been imported yet."
+        newer = (
+            "" if shown >= today - dt.timedelta(days=1) else " Run `dailypapers sync` to bring the lists up to date."
+        )
+        return (
+            f"The newest list is from {label} ({_ago(shown, today)}){why}; nothing newer has been imported yet.{newer}"
+        )
     asked = _long_date(requested)
     if requested < shown:
         return (
@@ -392,10 +397,34 @@ def _by_day_votes(qs: QuerySet[Paper], day: dt.date) -> QuerySet[Paper]:
     )
 
 
+# Older than this, the newest list and vote make trending speak "as of" them (trending_as_of).
+STALE_AFTER = dt.timedelta(days=1)
+
+
+def trending_as_of(now: dt.datetime | None = None) -> dt.datetime | None:
+    """The moment trending's worths are told at when the data is days old, else None (now).
+
+    Ranking by stored scores does not depend on the moment (every score decays alike), but the
+    worths do: with a newest list 108 days old every paper read "worth under 0.01 fresh votes".
+    The moment is the newest of the newest list's day (00:00 UTC, when its upvotes count as
+    cast) and the newest vote here, never later than ``now``."""
+    from dailypapers.community.models import Vote
+
+    now = now or timezone.now()
+    newest_day = DailyEntry.objects.filter(date__lte=now.date()).aggregate(d=Max("date"))["d"]
+    if newest_day is None:
+        return None
+    newest = dt.datetime.combine(newest_day, dt.time(0), tzinfo=dt.timezone.utc)
+    voted = Vote.objects.aggregate(at=Max("created_at"))["at"]
+    if voted is not None:
+        newest = max(newest, voted)
+    return newest if now - newest > STALE_AFTER else None
+
+
 def trending_page(
     category: str = "", page: int = 0, page_size: int = TRENDING_PAGE_SIZE, now: dt.datetime | None = None, reader=None
 ) -> Page:
-    """Papers by stored trending score (an indexed ORDER BY), with why each ranks there."""
+    """Papers by stored trending score (an indexed ORDER BY), with why each ranks there (as of ``now``)."""
     now = now or timezone.now()
 
     def build() -> QuerySet:

@@ -59,7 +59,11 @@ def line_chart(title: str, labels: list[str], series: list[tuple[str, list[int]]
     every = max(1, math.ceil(n / MAX_X_LABELS))
     for i, label in enumerate(labels):
         if i % every == 0:
-            parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">{escape(label)}</text>')
+            # The last label ends at the plot's edge: centred on it, half of it was cut off ("2026-W").
+            anchor = "end" if i == n - 1 and n > 1 else "middle"
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}">{escape(label)}</text>'
+            )
     parts.append(
         f'<text x="{LEFT}" y="{HEIGHT - 6}" font-size="11" fill-opacity="0.8">{escape(unit)} per '
         f"{'week' if labels and '-W' in labels[0] else 'day'}</text>"

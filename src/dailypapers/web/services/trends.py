@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Max, Q
+from django.db.models import Max, Min, Q
 
 from dailypapers.store.models import DailyEntry
 from dailypapers.store.visibility import shown
@@ -26,6 +26,8 @@ MAX_SPAN = {"day": 183, "week": 2 * 366}  # longest range served, in days
 MAX_SERIES = 8
 DEFAULT_CATEGORIES = 5
 MAX_KEYWORD_CHARS = 60
+EARLIEST = dt.date(1991, 1, 1)  # arXiv's first year: no list is older
+FUTURE_DAYS = 366  # how far ahead a range may reach (dates beyond overflow date arithmetic near year 9999)
 
 
 class TrendsError(ValueError):
@@ -59,16 +61,28 @@ class Trends:
     def labels(self) -> list[str]:
         return [bucket_label(self.by, b) for b in self.buckets]
 
-    def partial(self) -> list[str]:
-        """Labels of the weeks the range cuts (their counts cover only some of their days)."""
+    def partial_starts(self) -> list[dt.date]:
+        """The weeks the range cuts: it starts after their Monday or ends before their Friday
+        (lists come out on weekdays), so their counts cover only some of their lists."""
         if self.by != "week" or not self.buckets:
             return []
         cut = []
         if self.buckets[0] < self.start:
             cut.append(self.buckets[0])
-        if self.buckets[-1] + dt.timedelta(days=6) > self.end and self.buckets[-1] not in cut:
+        if self.buckets[-1] + dt.timedelta(days=4) > self.end and self.buckets[-1] not in cut:
             cut.append(self.buckets[-1])
-        return [bucket_label("week", b) for b in cut]
+        return cut
+
+    def partial(self) -> list[str]:
+        """Labels of the weeks the range cuts (their counts cover only some of their days)."""
+        return [bucket_label("week", b) for b in self.partial_starts()]
+
+    def plotted(self) -> list[int]:
+        """Indexes of the buckets the charts draw: all but cut weeks, which would read as a drop
+        (they stay in the table and the JSON), unless fewer than two would be left."""
+        cut = set(self.partial_starts())
+        whole = [i for i, b in enumerate(self.buckets) if b not in cut]
+        return whole if len(whole) >= 2 else list(range(len(self.buckets)))
 
     def as_json(self) -> dict:
         return {
@@ -100,16 +114,44 @@ def clean_keyword(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()[:MAX_KEYWORD_CHARS]
 
 
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _shown_entries():
+    # Never past tomorrow: a list day imported in the future (refused at import now, but kept
+    # from older imports) must not drag the default range into empty years.
+    return DailyEntry.objects.filter(shown("paper__"), date__lte=_today() + dt.timedelta(days=1))
+
+
 def newest_list_day() -> dt.date | None:
-    return DailyEntry.objects.aggregate(d=Max("date"))["d"]
+    return _shown_entries().aggregate(d=Max("date"))["d"]
+
+
+def default_end(by: str) -> dt.date | None:
+    """Where the chart ends when no range is asked for: the newest list day that every source
+    still listing papers within the default span has reached. A source whose lists stop earlier
+    (bundled arXiv lists end in July, Hugging Face's in August) would otherwise show every
+    category falling to a few papers a week, a drop that is only missing data."""
+    newest = dict(_shown_entries().values("source").annotate(d=Max("date")).values_list("source", "d").order_by())
+    if not newest:
+        return None
+    last = max(newest.values())
+    recent = [day for day in newest.values() if (last - day).days < DEFAULT_SPAN[by]]
+    return min(recent)
 
 
 def resolve_range(by: str, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    """The range to show: the one asked for, else the last DEFAULT_SPAN days up to the newest list."""
+    """The range to show: the one asked for, else the DEFAULT_SPAN days up to the newest lists."""
     if by not in BUCKETS:
         raise TrendsError(f"by={by!r} is not one of: day, week.")
-    end = end or newest_list_day() or dt.date.today()
-    start = start or end - dt.timedelta(days=DEFAULT_SPAN[by] - 1)
+    latest = _today() + dt.timedelta(days=FUTURE_DAYS)
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and not EARLIEST <= value <= latest:
+            raise TrendsError(f"{name}={value.isoformat()} is out of range: dates run from {EARLIEST} to {latest}.")
+    end = end or (default_end(by) if start is None else None) or newest_list_day() or _today()
+    # A default weekly range starts on a Monday: its first week is whole, not cut.
+    start = start or bucket_start(by, end - dt.timedelta(days=DEFAULT_SPAN[by] - 1))
     if start > end:
         raise TrendsError(f"The range starts ({start}) after it ends ({end}).")
     if (end - start).days + 1 > MAX_SPAN[by]:
@@ -127,8 +169,10 @@ def topic_trends(
     categories: list[str] | None = None,
     keywords: list[str] | None = None,
 ) -> Trends:
-    """The series asked for (default: the range's busiest categories) over ``start``..``end``."""
+    """The series asked for (default: the range's busiest categories) over ``start``..``end``,
+    narrowed to the days that have lists (empty ends are not plotted as zeros)."""
     start, end = resolve_range(by, start, end)
+    start, end = _held_range(start, end)
     first = bucket_start(by, start)
     step = 7 if by == "week" else 1
     buckets = [first + dt.timedelta(days=i) for i in range(0, (end - first).days + 1, step)]
@@ -157,6 +201,19 @@ def topic_trends(
         votes = _our_votes(start, end, Q(paper_id__in=list(ids)))
         series.append(_series("keyword", word, rows, votes, index, by, ids.__contains__))
     return Trends(by=by, start=start, end=end, buckets=buckets, series=series)
+
+
+def _held_range(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """``start``..``end`` narrowed to the first list day and the last list day or vote in it."""
+    from dailypapers.community.models import Vote
+
+    held = _shown_entries().filter(date__range=(start, end)).aggregate(first=Min("date"), last=Max("date"))
+    if held["first"] is None:
+        return start, end
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
+    voted = Vote.objects.filter(created_at__lt=until).aggregate(at=Max("created_at"))["at"]
+    last = max(held["last"], min(voted.astimezone(dt.timezone.utc).date(), end) if voted else held["last"])
+    return max(start, held["first"]), min(end, last)
 
 
 def _our_votes(start: dt.date, end: dt.date, which: Q) -> list[tuple[int, dt.date]]:

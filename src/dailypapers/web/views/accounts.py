@@ -28,6 +28,7 @@ from dailypapers.web.forms import (
     OutboxPasswordResetForm,
     PasswordCheckForm,
     ResendConfirmationForm,
+    RevokingSetPasswordForm,
     SignUpForm,
     TokenForm,
 )
@@ -257,7 +258,9 @@ password_reset = PasswordResetView.as_view(
 password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="web/accounts/password_reset_done.html")
 password_reset_confirm = never_cache(
     auth_views.PasswordResetConfirmView.as_view(
-        template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:login")
+        template_name="web/accounts/password_reset_confirm.html",
+        success_url=reverse_lazy("web:login"),
+        form_class=RevokingSetPasswordForm,
     )
 )
 password_change = auth_views.PasswordChangeView.as_view(

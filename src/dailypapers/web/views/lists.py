@@ -84,7 +84,10 @@ def _hours(hours: float) -> str:
 @anonymous_cache
 def trending(request: HttpRequest) -> HttpResponse:
     cat = category(request)
-    page = listings.trending_page(cat, page_number(request, listings.TRENDING_PAGE_SIZE), reader=request.user)
+    as_of = listings.trending_as_of()
+    page = listings.trending_page(
+        cat, page_number(request, listings.TRENDING_PAGE_SIZE), now=as_of, reader=request.user
+    )
     shown = page.papers
     cards = paper_cards(shown, voted_ids(request, shown), why=True, saved=saved_ids(request, shown))
     return render(
@@ -96,6 +99,7 @@ def trending(request: HttpRequest) -> HttpResponse:
             "category": cat,
             "hf_weight": f"{trending_params().hf_weight:g}",
             "half_life": _hours(trending_params().half_life_hours),
+            "as_of": as_of,
             "cards": cards,
             "math": cards_have_math(cards),
         },

@@ -61,15 +61,23 @@ def trends_page(request: HttpRequest) -> HttpResponse:
     labels = result.labels()
     names = [s.name for s in result.series]
     what = ", ".join(names) or "nothing"
+    drawn = result.plotted()
+    plotted_labels = [labels[i] for i in drawn]
     charts = [
         mark_safe(
             svgchart.line_chart(
-                f"Papers per {result.by}: {what}", labels, [(s.name, s.papers) for s in result.series], "papers"
+                f"Papers per {result.by}: {what}",
+                plotted_labels,
+                [(s.name, [s.papers[i] for i in drawn]) for s in result.series],
+                "papers",
             )
         ),
         mark_safe(
             svgchart.line_chart(
-                f"Votes per {result.by}: {what}", labels, [(s.name, s.votes) for s in result.series], "votes"
+                f"Votes per {result.by}: {what}",
+                plotted_labels,
+                [(s.name, [s.votes[i] for i in drawn]) for s in result.series],
+                "votes",
             )
         ),
     ]
@@ -81,6 +89,7 @@ def trends_page(request: HttpRequest) -> HttpResponse:
             "trends": result,
             "charts": charts,
             "partial": result.partial(),
+            "left_out": [label for i, label in enumerate(labels) if i not in drawn],
             "legend": svgchart.legend(names),
             "rows": rows,
             "form": form,

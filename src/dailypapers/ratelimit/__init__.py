@@ -1,14 +1,15 @@
-"""The one rate limiter: fixed windows counted in Django's cache, for every entry point.
+"""The one rate limiter: fixed windows counted in a table of their own, for every entry point.
 
-Every login (site, /admin/, failed API tokens), sign-up, request that sends mail and write
-(vote, comment, comment edit, submission) goes through one of the four ``limit_*`` functions
-below, so a new form or endpoint gets the same brake by calling one line. Rates are the
+Every login (site, /admin/, failed API tokens), sign-up, request that sends mail, write
+(vote, comment, comment edit, submission), library write, import and JSON API read goes
+through one of the ``limit_*`` functions below, so a new form or endpoint gets the same brake by calling one line. Rates are the
 DAILYPAPERS_*_RATE settings, parsed and validated once at start-up (config.parse_rate): a bad
 value stops `dailypapers` with one sentence instead of failing at the first login.
 
-The cache is a database table (settings.CACHES) so every gunicorn worker shares the
-counters. Counting is read-then-write, so under a burst a few extra requests may slip
-through; the limit is a brake on abuse, not an exact quota.
+The counters live in the store settings.RATELIMIT_STORE names (stores.py): by default the
+``ratelimit_counter`` table, shared by every gunicorn worker, counted with one atomic upsert
+and never evicted before its window ends (a cache culls entries when flooded with throw-away
+keys, which reset every limit).
 
 A RateLimited raised anywhere in a page view becomes a 429 page (RateLimitMiddleware); the
 JSON API turns it into a 429 JSON answer. Both carry ``Retry-After``.
@@ -18,11 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import time
+from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import cache
+from django.utils.module_loading import import_string
 
 from dailypapers.config import Rate, parse_rate
+
+if TYPE_CHECKING:
+    from dailypapers.ratelimit.stores import CounterStore
 
 
 class RateLimited(Exception):
@@ -38,6 +44,21 @@ def _rate(rate: Rate | str) -> Rate:
     return rate if isinstance(rate, Rate) else parse_rate(rate)
 
 
+@cache
+def _store(path: str) -> CounterStore:
+    return import_string(path)()
+
+
+def store() -> CounterStore:
+    """The counter store settings.RATELIMIT_STORE names (one instance per process)."""
+    return _store(settings.RATELIMIT_STORE)
+
+
+def reset() -> None:
+    """Forget every counter: everyone gets a fresh allowance (tests; an operator unlocking all)."""
+    store().clear()
+
+
 def hit(scope: str, ident: str, rate: Rate | str) -> None:
     """Count one request by ``ident`` in ``scope``; raise RateLimited when over ``rate``.
 
@@ -46,14 +67,10 @@ def hit(scope: str, ident: str, rate: Rate | str) -> None:
     """
     rate = _rate(rate)
     now = time.time()
-    key = "rl:" + hashlib.sha256(f"{scope}:{ident}".encode()).hexdigest()[:32]
-    started, count = cache.get(key) or (now, 0)
-    if now - started >= rate.seconds:
-        started, count = now, 0
-    count += 1
-    cache.set(key, (started, count), int(started + rate.seconds - now) + 1)
+    slot = hashlib.sha256(f"{scope}:{ident}".encode()).hexdigest()[:32]
+    expires, count = store().count(slot, rate.seconds, now)
     if count > rate.count:
-        raise RateLimited(retry_after=int(started + rate.seconds - now) + 1)
+        raise RateLimited(retry_after=int(expires - now) + 1)
 
 
 def _hit_all(rate: Rate | str, counts: list[tuple[str, str]]) -> None:
@@ -115,3 +132,18 @@ def limit_mail(request, recipient: str | None = None, user=None) -> None:
 def limit_write(user) -> None:
     """One write (vote, comment, comment edit, submission) by ``user``, web or API."""
     _hit_all(settings.WRITE_RATE, [("write", str(user.pk))])
+
+
+def limit_library(user) -> None:
+    """One library write (collections, saved papers, notes, saved searches, signals, interests) by ``user``, web or API."""
+    _hit_all(settings.LIBRARY_RATE, [("library", str(user.pk))])
+
+
+def limit_import(user) -> None:
+    """One collection import by ``user`` (web or API): parsing and looking up a file is the costliest write."""
+    _hit_all(settings.IMPORT_RATE, [("import", str(user.pk))])
+
+
+def limit_api_read(request) -> None:
+    """One JSON API read (GET or HEAD under /api/) per client address."""
+    _hit_all(settings.API_READ_RATE, [("api-read", client_address(request))])
