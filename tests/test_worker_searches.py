@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _saved(user, query: str, mail: str) -> SavedSearch:
-    saved = searches.save(user, query.title(), query)
+    saved = searches.save(user, query.title(), {"q": query})
     alerts.set_mail(saved, mail)
     return saved
 

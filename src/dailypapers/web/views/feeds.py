@@ -7,6 +7,7 @@ every text passes through the XML-safe generators below (issue 13, findings 5 an
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -102,7 +103,13 @@ class _PaperFeed(Feed):
         return ", ".join(item.authors[:10]) + (" et al." if len(item.authors) > 10 else "")
 
     def item_pubdate(self, item: Paper):
-        return item.first_submitted
+        # Most stored papers carry only arXiv's announcement day (a listing has no submission time):
+        # that day, rather than no date at all.
+        if item.first_submitted is not None:
+            return item.first_submitted
+        if item.announced is not None:
+            return dt.datetime.combine(item.announced, dt.time(), tzinfo=dt.timezone.utc)
+        return None
 
     def item_categories(self, item: Paper) -> list[str]:
         return item.category_list
