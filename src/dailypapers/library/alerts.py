@@ -24,7 +24,7 @@ from django.utils import timezone
 from dailypapers.latex import plain
 from dailypapers.library import searches
 from dailypapers.library.models import SavedSearch
-from dailypapers.search import rules
+from dailypapers.search import indexer, rules
 from dailypapers.web import search_adapter
 
 FREQUENCIES = {"daily": dt.timedelta(hours=20), "weekly": dt.timedelta(days=6, hours=12)}
@@ -129,7 +129,13 @@ def _claim(saved: SavedSearch, since: dt.datetime | None, now: dt.datetime) -> b
 def send_due(now: dt.datetime | None = None, dry_run: bool = False) -> SendResult:
     now = now or timezone.now()
     result = SendResult()
-    for saved in due(now):
+    searches_due = due(now)
+    if searches_due and indexer.pending():
+        # Every paper stored before ``now`` must be searchable before the mark moves to ``now``: one
+        # the index had not taken yet would be passed for good (a worker's machine may run no web
+        # process whose refresher keeps its index current). A command, never a page, so it may write.
+        indexer.catch_up(wait=True)
+    for saved in searches_due:
         since = saved.mailed_at
         # Every match stored since the last mail, however low it ranks among all matches: the mark
         # moves past all of them, so a mail lists the best MAX_PAPERS and counts the rest.
