@@ -313,3 +313,26 @@ def test_the_saved_search_json_link_works_for_its_owner_signed_in(alice, alice_c
     assert Client().get(f"/api/searches/{saved.pk}", **bearer).status_code == 200
     # Writes still take a token only: the session does not authenticate them.
     assert alice_client.post("/api/collections", {"name": "x"}, content_type="application/json").status_code == 401
+
+
+def test_new_matches_agree_whether_matches_or_candidates_are_fewer(alice, search_index):
+    """After a bulk import every stored paper is new: the matches are then read whole and kept if new,
+    instead of naming every candidate to the engine; both ways find the same papers in the same order."""
+    from tests.search_fixtures import write_papers
+    from tests.web_fixtures import paper_record
+
+    write_papers(*[paper_record(title=f"Unrelated topic {n}", abstract="Nothing to see.") for n in range(40)])
+    hits = write_papers(
+        paper_record(title="Sparse retrieval sparse retrieval", abstract="Sparse retrieval."),
+        paper_record(title="Sparse retrieval", abstract="Dense too."),
+        paper_record(title="Indexes", abstract="Once: sparse retrieval."),
+    )
+    catch_up()
+    saved = searches.save(alice, "Sparse", {"q": "sparse retrieval"})
+    every = searches.new_matches(saved, None)  # 43 candidates, 3 matches: the matches read whole
+    assert every.total == 3 and {p.arxiv_id for p in every.papers} == {h.arxiv_id for h in hits}
+    from dailypapers.web import search_adapter
+
+    named = search_adapter.matches_among(searches.request(saved), [h.arxiv_id for h in reversed(hits)], 50)
+    assert named.total == 3 and set(named.papers) == set(every.papers)
+    assert every.papers[-1].arxiv_id == named.papers[-1].arxiv_id == hits[2].arxiv_id  # the weakest last

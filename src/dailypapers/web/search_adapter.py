@@ -123,25 +123,33 @@ def matches_among(request: SearchRequest, arxiv_ids: list[str], limit: int, read
     if not request.query.strip() or not arxiv_ids:
         return SearchPage([], 0)
     f = request.filters
+    base = Filters(date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors)
+    matches = service.search(request.query, base, request.sort, 1, 0, mode="keyword").total
     hits: list[tuple[float, str]] = []
-    for start in range(0, len(arxiv_ids), ID_BATCH):
-        batch = tuple(arxiv_ids[start : start + ID_BATCH])
-        engine_filters = Filters(
-            date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors, ids=batch
-        )
-        # Every match of the batch: at most its size, so none is cut off by rank.
-        found = service.search(request.query, engine_filters, request.sort, len(batch), 0, mode="keyword")
-        hits += zip(found.scores, found.ids)
+    if not matches:
+        return SearchPage([], 0)
+    if matches * 3 < len(arxiv_ids) * 2:
+        # Fewer matches than candidates (a mark from before a bulk import): every match, kept if a
+        # candidate, costs less than naming the candidates (measured: ~0.15 ms a match, ~0.1 ms an id).
+        wanted = set(arxiv_ids)
+        found = service.search(request.query, base, request.sort, matches, 0, mode="keyword")
+        hits = [(score, doc_id) for score, doc_id in zip(found.scores, found.ids) if doc_id in wanted]
+    else:
+        for start in range(0, len(arxiv_ids), ID_BATCH):
+            batch = tuple(arxiv_ids[start : start + ID_BATCH])
+            engine_filters = Filters(
+                date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors, ids=batch
+            )
+            # Every match of the batch: at most its size, so none is cut off by rank.
+            found = service.search(request.query, engine_filters, request.sort, len(batch), 0, mode="keyword")
+            hits += zip(found.scores, found.ids)
     hits.sort(key=lambda hit: -hit[0])  # scores are the sort's values: higher is better for every sort
     ids = [doc_id for _, doc_id in hits]
     if reader is not None and reader.is_authenticated:
         from dailypapers.library.signals import not_interested_rows
 
-        hidden = set(
-            Paper.objects.filter(id__in=not_interested_rows(reader), arxiv_id__in=ids).values_list(
-                "arxiv_id", flat=True
-            )
-        )
+        # The reader's own marks (few), not an IN list of every match.
+        hidden = set(Paper.objects.filter(id__in=not_interested_rows(reader)).values_list("arxiv_id", flat=True))
         ids = [i for i in ids if i not in hidden]
     return SearchPage(_papers(ids[:limit]), len(ids))
 
