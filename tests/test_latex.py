@@ -8,6 +8,7 @@ from django.test import Client
 
 from dailypapers import latex
 from dailypapers.search.indexer import catch_up
+from digest_data import sink  # noqa: F401  (sink is a fixture)
 from tests.search_fixtures import search_index, write_paper  # noqa: F401
 from tests.web_fixtures import alice, alice_client, make_user  # noqa: F401
 
@@ -57,3 +58,28 @@ def test_tab_titles_collection_and_shared_pages_and_snippets_show_no_raw_latex(a
     snippet = re.search(r'<p class="snippet tex">(.*?)</p>', page, re.DOTALL).group(1)
     assert r"\emph" not in snippet and r"\textbf" not in snippet and "draft models" in snippet
     assert _title(Client().get("/search?q=speculative+decoding").content.decode()).startswith("speculative decoding")
+
+
+@pytest.mark.django_db
+def test_feeds_and_digest_mails_carry_titles_as_text(search_index, sink):
+    import datetime as dt
+
+    from dailypapers.digest import periods
+    from dailypapers.digest.sender import SendOptions, send_period
+    from dailypapers.ingest.records import DailyEntryRecord
+    from dailypapers.store.upsert import write_batch
+    from digest_data import make_subscriber
+    from tests.web_fixtures import paper_record
+
+    day = dt.date(2026, 6, 30)
+    record = paper_record(title=DIMO, abstract="Speculative decoding, distilled.", announced=day)
+    write_batch([record, DailyEntryRecord(paper=record, date=day, upvotes=7)], fetched_at=dt.datetime.now(dt.UTC))
+    catch_up()
+    feed = Client().get("/search/feed?q=speculative+decoding").content.decode()
+    assert "<title>Di[𝙼]O: Distilling" in feed and "mathtt" not in feed
+    make_subscriber("reader@example.org")
+    assert send_period(periods.parse("daily:2026-06-30"), SendOptions(rate=0)).sent == 1
+    (mail,) = sink.mails_to("reader@example.org")
+    for part in ("plain", "html"):
+        body = mail.get_body((part,)).get_content()
+        assert "Di[𝙼]O: Distilling" in body and "mathtt" not in body

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from dailypapers import latex
 from dailypapers.store.models import Paper
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
@@ -91,7 +92,7 @@ class _PaperFeed(Feed):
         return obj["papers"]
 
     def item_title(self, item: Paper) -> str:
-        return item.title
+        return latex.plain(item.title)  # feed readers show titles as text
 
     def item_description(self, item: Paper) -> str:
         return item.abstract
