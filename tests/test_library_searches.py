@@ -197,6 +197,7 @@ def test_save_search_keeps_every_filter_of_the_search_it_saves(alice_client, ali
     page = alice_client.get(f"/searches/{saved.pk}").content.decode()
     assert "1 match" in page and "video" not in page and "draft heads" not in page
     assert "author=Ada+Byron" in page and "mode=keyword" in page  # "Edit as a search" carries them back
+    assert "in cs.CL by Ada Byron" in alice_client.get("/searches").content.decode()
     ids = [i["paper"]["id"] for i in alice_client.get(f"/api/searches/{saved.pk}").json()["items"]]
     assert ids == [keep.arxiv_id]
     feed = Client().get(f"/searches/feed/{saved.feed_token}").content.decode()
