@@ -12,7 +12,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "dailypapers"
 
 # What each part may import from dailypapers (besides itself). Leaf modules anyone may use:
 # config and settings (read once), rank.trending (the pure scoring formula), periods (the calendar
-# rule), ratelimit (the one limiter), logfile and newest (a bounded per-process map).
+# rule), ratelimit (the one limiter), logfile and newest (a bounded per-process map), latex (LaTeX to text).
 LEAVES = {
     "dailypapers.config",
     "dailypapers.settings",
@@ -22,6 +22,7 @@ LEAVES = {
     "dailypapers.logfile",
     "dailypapers.secretkey",
     "dailypapers.newest",
+    "dailypapers.latex",
 }
 ALLOWED = {
     "rank": set(),

@@ -17,9 +17,12 @@ def paper(pk, title, categories=("cs.CL",), score=0.0, hf=0, votes=0, abstract="
     return Candidate(pk, f"2601.{pk:05d}", title, abstract, tuple(categories), score, hf, votes)
 
 
-def test_rank_by_trending_score_then_upvotes():
-    ranked = rank([paper(1, "a", hf=5), paper(2, "b", score=1.0), paper(3, "c", hf=9), paper(4, "d", votes=3)])
-    assert [c.paper_id for c in ranked] == [2, 3, 1, 4]
+def test_rank_by_the_periods_votes_then_trending_score():
+    ranked = rank(
+        [paper(1, "a", hf=5), paper(2, "b", score=1.0), paper(3, "c", hf=9), paper(4, "d", votes=3, hf=2)]
+        + [paper(5, "e", score=2.0, hf=5)]
+    )
+    assert [c.paper_id for c in ranked] == [3, 5, 1, 4, 2]
 
 
 def test_preferences_filter_categories_keywords_and_exclusions():

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _saved(user, query: str, mail: str) -> SavedSearch:
-    saved = searches.save(user, query.title(), query)
+    saved = searches.save(user, query.title(), {"q": query})
     alerts.set_mail(saved, mail)
     return saved
 
@@ -70,3 +70,17 @@ def test_a_period_claimed_by_another_sender_is_not_mailed_again(sink, make_user,
     assert sink.received()["alice@example.org"] == 1
     saved.refresh_from_db()
     assert saved.mailed_at > stale.mailed_at
+
+
+def test_a_paper_stored_but_not_yet_indexed_is_mailed_not_passed_by_the_mark(sink, make_user, search_index):
+    """The sender searched whatever index its machine had: a paper stored before the run but not yet
+    indexed was not found, and the mark moved past it for good."""
+    _saved(make_user("alice"), "quantum error correction", "daily")
+    write_paper(title="Quantum error correction, indexed")
+    catch_up()
+    write_paper(title="Quantum error correction, stored just now")  # the index has not taken it yet
+    _time_passes(1)
+    assert alerts.send_due().sent == 1
+    (mail,) = sink.mails_to("alice@example.org")
+    text = mail.get_body(("plain",)).get_content()
+    assert "indexed" in text and "stored just now" in text

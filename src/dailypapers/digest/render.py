@@ -24,6 +24,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from dailypapers import latex
 from dailypapers.digest import personal, tokens
 from dailypapers.digest.models import Subscriber
 from dailypapers.digest.periods import Period
@@ -101,7 +102,7 @@ class PaperFragments:
             context = {
                 "url": paper_url(paper.arxiv_id),
                 "arxiv_id": paper.arxiv_id,
-                "title": " ".join(paper.title.split()),
+                "title": latex.plain(" ".join(paper.title.split())),  # a mail typesets no TeX
                 "authors": author_line(self.authors.get(paper.paper_id, [])),
                 "summary": one_line(paper.abstract),
                 "community_votes": paper.community_votes,
@@ -331,7 +332,7 @@ class DigestRenderer:
             **self._common,
             "subscriber": {"email": subscriber.email},
             "links": links,
-            "picks": [{"title": p.title, "url": paper_url(p.arxiv_id), "why": p.why} for p in picks],
+            "picks": [{"title": latex.plain(p.title), "url": paper_url(p.arxiv_id), "why": p.why} for p in picks],
         }
         text = self._text.render({**context, "papers": text_list})
         html = self._html.render({**context, "papers": html_list})

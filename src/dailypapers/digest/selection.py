@@ -21,8 +21,9 @@ class Candidate:
     abstract: str
     categories: tuple[str, ...]
     trending_score: float = 0.0
-    hf_upvotes: int = 0
-    community_votes: int = 0
+    hf_upvotes: int = 0  # recorded on the period's daily lists
+    community_votes: int = 0  # cast within the period
+    in_period: bool = True  # featured (or announced) in the period itself, not only in its window
 
     @cached_property
     def text(self) -> str:
@@ -30,9 +31,8 @@ class Candidate:
 
     @property
     def sort_key(self) -> tuple:
-        # The site's stored trending score first; Hugging Face upvotes break ties (and rank
-        # everything while the score is not maintained yet).
-        return (-self.trending_score, -self.hf_upvotes, -self.community_votes, self.arxiv_id)
+        # The period's own papers, by their votes (Hugging Face's and ours); the trending score breaks ties.
+        return (not self.in_period, -(self.hf_upvotes + self.community_votes), -self.trending_score, self.arxiv_id)
 
 
 def split_phrases(text: str) -> tuple[str, ...]:

@@ -12,14 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from dailypapers.latex import plain
 from dailypapers.library import searches
 from dailypapers.library.models import SavedSearch
+from dailypapers.search import indexer, rules
+from dailypapers.web import search_adapter
 
 FREQUENCIES = {"daily": dt.timedelta(hours=20), "weekly": dt.timedelta(days=6, hours=12)}
 MAX_PAPERS = 50
@@ -48,21 +54,63 @@ def due(now: dt.datetime) -> list[SavedSearch]:
     return [s for s in rows if s.user.email and (s.mailed_at is None or now - s.mailed_at >= FREQUENCIES[s.mail])]
 
 
-def body(saved: SavedSearch, papers) -> str:
+_TOKEN_SALT = "dailypapers.library.alerts"
+
+
+def stop_token(saved: SavedSearch) -> str:
+    """A signed, never-expiring link that turns this search's mail off without a login (RFC 8058
+    one-click). It names the search's private feed token too, so a deleted search's link dies."""
+    return signing.dumps([saved.pk, saved.feed_token], salt=_TOKEN_SALT)
+
+
+def read_stop_token(token: str) -> SavedSearch | None:
+    try:
+        pk, feed_token = signing.loads(token, salt=_TOKEN_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return SavedSearch.objects.filter(pk=pk, feed_token=feed_token).first()
+
+
+def _context(saved: SavedSearch, papers, total: int) -> dict:
     base = settings.BASE_URL
-    lines = [f"New papers matching your saved search “{saved.name}” ({saved.query}):", ""]
-    for paper in papers:
-        lines += [
-            paper.title,
-            f"  {', '.join(paper.authors[:6])}{' et al.' if len(paper.authors) > 6 else ''}",
-            f"  {base}{reverse('web:paper', args=[paper.arxiv_id])}",
-            "",
-        ]
-    lines += [
-        f"All matches: {base}{reverse('library:search', args=[saved.pk])}",
-        "Change how often this comes on that page (Mail me: off).",
-    ]
-    return "\n".join(lines)
+    return {
+        "saved": saved,
+        "papers": [
+            {
+                "title": plain(paper.title),
+                "authors": f"{', '.join(paper.authors[:6])}{' et al.' if len(paper.authors) > 6 else ''}",
+                "url": f"{base}{reverse('web:paper', args=[paper.arxiv_id])}",
+            }
+            for paper in papers
+        ],
+        "total": total,
+        "more": max(0, total - len(papers)),
+        "page_url": f"{base}{reverse('library:search', args=[saved.pk])}",
+        "stop_url": f"{base}{reverse('library:search_stop', args=[stop_token(saved)])}",
+    }
+
+
+def body(saved: SavedSearch, papers, total: int | None = None) -> str:
+    return render_to_string("library/email/alert.txt", _context(saved, papers, len(papers) if total is None else total))
+
+
+def message(saved: SavedSearch, papers, total: int) -> EmailMultiAlternatives:
+    """The alert: text and HTML, with the one-click unsubscribe headers the digests carry."""
+    context = _context(saved, papers, total)
+    domain = urlsplit(settings.BASE_URL).hostname or "localhost"
+    mail = EmailMultiAlternatives(
+        f"{total} new paper{'s' if total != 1 else ''} for “{saved.name}”",
+        render_to_string("library/email/alert.txt", context),
+        to=[saved.user.email],
+        headers={
+            "List-Unsubscribe": f"<{context['stop_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"dailypapers saved search <search-{saved.pk}.alerts.{domain}>",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    mail.attach_alternative(render_to_string("library/email/alert.html", context), "text/html")
+    return mail
 
 
 def _claim(saved: SavedSearch, since: dt.datetime | None, now: dt.datetime) -> bool:
@@ -81,11 +129,22 @@ def _claim(saved: SavedSearch, since: dt.datetime | None, now: dt.datetime) -> b
 def send_due(now: dt.datetime | None = None, dry_run: bool = False) -> SendResult:
     now = now or timezone.now()
     result = SendResult()
-    for saved in due(now):
+    searches_due = due(now)
+    if searches_due and indexer.pending():
+        # Every paper stored before ``now`` must be searchable before the mark moves to ``now``: one
+        # the index had not taken yet would be passed for good (a worker's machine may run no web
+        # process whose refresher keeps its index current). A command, never a page, so it may write.
+        indexer.catch_up(wait=True)
+    for saved in searches_due:
         since = saved.mailed_at
-        run = searches.run(saved, MAX_PAPERS)
-        fresh = [p for p in run.papers if since is None or p.created_at > since]
-        if not fresh:
+        # Every match stored since the last mail, however low it ranks among all matches: the mark
+        # moves past all of them, so a mail lists the best MAX_PAPERS and counts the rest.
+        try:
+            fresh = searches.new_matches(saved, since, MAX_PAPERS)
+        except (search_adapter.SearchError, rules.QueryError) as exc:
+            result.failed.append(f"saved search {saved.pk} ({saved.user.email}): {exc}")
+            continue
+        if not fresh.total:
             result.nothing_new += 1
             continue
         if dry_run:
@@ -93,13 +152,8 @@ def send_due(now: dt.datetime | None = None, dry_run: bool = False) -> SendResul
             continue
         if not _claim(saved, since, now):
             continue  # another worker (or `searches send`) took this period's mail
-        message = EmailMessage(
-            f"{len(fresh)} new paper{'s' if len(fresh) != 1 else ''} for “{saved.name}”",
-            body(saved, fresh),
-            to=[saved.user.email],
-        )
         try:
-            message.send()
+            message(saved, fresh.papers, fresh.total).send()
         except (OSError, smtplib.SMTPException) as exc:
             # Not sent: hand the period back (only if nobody moved the mark since), for the next run.
             SavedSearch.objects.filter(pk=saved.pk, mailed_at=now).update(mailed_at=since)

@@ -48,6 +48,14 @@ def _auth():
     return LibraryAuth()
 
 
+def _auth_or_session():
+    """Reads a signed-in owner may open from the site's own pages (the saved-search page's JSON link):
+    a bearer token, else the session. Only for GETs: a session write would need a CSRF token."""
+    from ninja.security import django_auth
+
+    return [_auth(), django_auth]
+
+
 # Examples name a recorded paper and the ids tests/test_api_schema.py gives the fuzz reader's
 # collection and saved search, so schemathesis reaches each operation's success, not only its 404.
 PaperId = Annotated[str, Path(..., examples=["2608.13210"])]
@@ -334,19 +342,29 @@ def recommendations(
     }
 
 
-@router.get("/searches", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Your saved searches")
+@router.get("/searches", auth=_auth_or_session(), response={200: Any, **AUTH_ERRORS}, summary="Your saved searches")
 def saved_searches(request: HttpRequest):
     from dailypapers.library.models import SavedSearch
 
-    return [
-        {"id": s.pk, "name": s.name, "query": s.query, "category": s.category, "sort": s.sort}
-        for s in SavedSearch.objects.filter(user=request.auth)
-    ]
+    return [{"id": s.pk, **_search_fields(s)} for s in SavedSearch.objects.filter(user=request.auth)]
+
+
+def _search_fields(saved) -> dict:
+    return {
+        "name": saved.name,
+        "query": saved.query,
+        "category": saved.category,
+        "author": saved.author,
+        "from": saved.date_from.isoformat() if saved.date_from else None,
+        "to": saved.date_to.isoformat() if saved.date_to else None,
+        "sort": saved.sort,
+        "mode": saved.mode,
+    }
 
 
 @router.get(
     "/searches/{pk}",
-    auth=_auth(),
+    auth=_auth_or_session(),
     response={200: Any, **AUTH_ERRORS},
     summary="A saved search's matches, newest marks included",
 )
@@ -366,8 +384,7 @@ def saved_search(
         raise HttpError(400, result.error)
     return {
         "id": saved.pk,
-        "name": saved.name,
-        "query": saved.query,
+        **_search_fields(saved),
         "total": result.total,
         "items": [{"paper": hf_shape.paper_item(paper), "new": paper.pk in result.new_ids} for paper in result.papers],
     }

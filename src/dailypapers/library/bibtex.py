@@ -1,9 +1,12 @@
 """BibTeX out and in, pure: paper fields in, text out; text in, references out.
 
-Keys are ``surnameYEARfirstword`` (ASCII, lower case), so the same paper gets the same key in
-every export; papers that would share a key within one export get ``a``, ``b``, ... suffixes
-in arXiv-id order. Text fields are LaTeX-escaped (& % $ # _ { } ~ ^ \\); non-ASCII letters stay
-UTF-8, each wrapped in braces so BibTeX treats it as one letter when sorting and casing.
+Keys are ``surnameYEARfirstword`` (ASCII-folded words of the title as text, lower case), so the
+same paper gets the same key in every export; papers that would share a key within one export get
+``a``, ``b``, ... suffixes in arXiv-id order. Text fields are LaTeX-escaped (& % $ # _ { } ~ ^ \\);
+non-ASCII letters stay UTF-8, each wrapped in braces so BibTeX treats it as one letter when sorting
+and casing. In titles, math spans (``$\\mathtt{[M]}$``) stay LaTeX math, and every word with a
+capital letter is brace-protected, so a style that lowercases titles keeps "GANs" and "BERT".
+A name holding " and " keeps it braced ({and}): BibTeX splits authors on a bare " and ".
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import bibtexparser
+
+from dailypapers import latex
 
 _ESCAPES = {
     "\\": r"\textbackslash{}",
@@ -86,8 +91,12 @@ class ParsedBib:
 
 def escape(text: str) -> str:
     """LaTeX-safe text: special characters escaped, whitespace collapsed, non-ASCII braced."""
+    return _escape_chars(" ".join((text or "").split()))
+
+
+def _escape_chars(text: str) -> str:
     out = []
-    for char in " ".join((text or "").split()):
+    for char in text:
         if char in _ESCAPES:
             out.append(_ESCAPES[char])
         elif ord(char) > 127:
@@ -97,15 +106,90 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+# A math span kept as written: $...$ by the pages' rule (no space just inside the dollars), holding
+# nothing that would break the .bib (unbalanced braces) or LaTeX outside verbatim (% # &).
+_TITLE_MATH = re.compile(r"(?<!\\)\$(?=[^\s$])[^$\n]*?[^\s$\\]\$|(?<!\\)\$[^\s$\\]\$")
+_WORD = re.compile(r"\S+")
+
+
+def _keepable_math(span: str) -> bool:
+    return not any(c in span for c in "%#&") and _balanced(span)
+
+
+def _balanced(span: str) -> bool:
+    depth = 0
+    for index, char in enumerate(span):
+        if char in "{}" and index and span[index - 1] == "\\":
+            continue
+        depth += 1 if char == "{" else -1 if char == "}" else 0
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _protect_words(escaped: str) -> str:
+    """Brace every word holding a capital letter (already-escaped text, no math in it)."""
+    return _WORD.sub(lambda m: "{" + m.group(0) + "}" if any(c.isupper() for c in m.group(0)) else m.group(0), escaped)
+
+
+def title_field(title: str) -> str:
+    """A title for BibTeX: text escaped with capitals protected, math spans kept (braced, so a style's
+    case change leaves them alone)."""
+    text = " ".join((title or "").split())
+    out, last = [], 0
+    for match in _TITLE_MATH.finditer(text):
+        if not _keepable_math(match.group(0)):
+            continue
+        out.append(_protect_words(_escape_chars(text[last : match.start()])))
+        out.append("{" + match.group(0) + "}")
+        last = match.end()
+    out.append(_protect_words(_escape_chars(text[last:])))
+    return "".join(out)
+
+
+_AND = re.compile(r"(?<=\s)and(?=\s)", re.IGNORECASE)
+
+
+def author_field(authors: Sequence[str]) -> str:
+    """Names joined by " and "; an " and " inside one name braced so it stays one name."""
+    return " and ".join(_AND.sub("{\\g<0>}", escape(a)) for a in authors if a.strip())
+
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+
+def doi_fields(text: str) -> list[tuple[str, str]]:
+    """``doi`` (verbatim, as biblatex and the doi package read it) and, when the stored text holds more
+    than one DOI or something else, a ``note`` with all of it: nothing is altered or dropped silently."""
+    pieces = [_DOI_PREFIX.sub("", p).replace("\\_", "_") for p in re.split(r"[\s,;]+", text or "") if p]
+    dois = [p for p in pieces if _DOI.fullmatch(p) and "\\" not in p and _balanced(p)]
+    fields = [("doi", dois[0])] if dois else []
+    if pieces and pieces != dois[:1]:
+        fields.append(("note", "DOI: " + escape(" ".join((text or "").split()))))
+    return fields
+
+
 def unescape(text: str) -> str:
-    """The inverse of escape(): escapes become characters, bare (protecting) braces go."""
+    """The inverse of escape() and title_field(): escapes become characters, bare (protecting) braces go,
+    math spans stay as written."""
+    out, last = [], 0
+    for match in re.finditer(r"\{(" + _TITLE_MATH.pattern + r")\}", text or ""):
+        out.append(_unescape_text(text[last : match.start()]))
+        out.append(match.group(1))
+        last = match.end()
+    out.append(_unescape_text((text or "")[last:]))
+    return " ".join("".join(out).split())
+
+
+def _unescape_text(text: str) -> str:
     out = []
     for token in _LATEX_TOKEN.findall(text or ""):
         if token in _UNESCAPES:
             out.append(_UNESCAPES[token])
         elif token not in "{}":
             out.append(token)
-    return " ".join("".join(out).split())
+    return "".join(out)
 
 
 def _ascii_word(text: str) -> str:
@@ -137,7 +221,7 @@ def year_of(arxiv_id: str, fallback: int | None = None) -> int | None:
 
 def base_key(paper: BibPaper) -> str:
     surname = _ascii_word(_surname(paper.authors[0])) if paper.authors else ""
-    words = [_ascii_word(w) for w in re.split(r"[\s\-:/]+", paper.title)]
+    words = [_ascii_word(w) for w in re.split(r"[\s\-:/]+", latex.plain(paper.title))]
     first = next((w for w in words if w and w not in _STOPWORDS), "") or next((w for w in words if w), "")
     year = year_of(paper.arxiv_id, paper.year)
     return f"{surname or 'anon'}{year or ''}{first or 'untitled'}"
@@ -170,8 +254,8 @@ def _suffix(rank: int) -> str:
 def entry(paper: BibPaper, key: str) -> str:
     kind = "article" if paper.journal_ref else "misc"
     fields: list[tuple[str, str]] = [
-        ("title", escape(paper.title)),
-        ("author", " and ".join(escape(a) for a in paper.authors if a.strip())),
+        ("title", title_field(paper.title)),
+        ("author", author_field(paper.authors)),
     ]
     if paper.journal_ref:
         fields.append(("journal", escape(paper.journal_ref)))
@@ -181,8 +265,7 @@ def entry(paper: BibPaper, key: str) -> str:
     fields += [("eprint", escape(paper.arxiv_id)), ("archivePrefix", "arXiv")]
     if paper.primary_category:
         fields.append(("primaryClass", escape(paper.primary_category)))
-    if paper.doi:  # verbatim, as biblatex and the doi package read it; braces cannot occur in a DOI we keep
-        fields.append(("doi", re.sub(r"[{}\\\s]", "", paper.doi)))
+    fields += doi_fields(paper.doi)
     fields.append(("url", f"https://arxiv.org/abs/{paper.arxiv_id}"))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@{kind}{{{key},\n{body}\n}}\n"

@@ -70,10 +70,12 @@ class SavedSearch(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
     name = models.CharField(max_length=200)
     query = models.CharField(max_length=500)
-    category = models.CharField(max_length=32, blank=True, default="")
+    category = models.CharField(max_length=200, blank=True, default="")  # any of these, space separated
+    author = models.CharField(max_length=200, blank=True, default="")  # a full name, or ""
     date_from = models.DateField(null=True, blank=True)
     date_to = models.DateField(null=True, blank=True)
     sort = models.CharField(max_length=16, default="relevance")
+    mode = models.CharField(max_length=16, default="auto")  # keyword, semantic, hybrid or auto
     feed_token = models.CharField(max_length=64, unique=True)
     seen_at = models.DateTimeField(null=True, blank=True)  # "new" marks papers stored after this
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,4 +1,4 @@
-"""Saved searches: one query (words, category, dates, sort) kept by name, run on demand.
+"""Saved searches: one query (words, categories, author, dates, sort, mode) kept by name, run on demand.
 
 New matches are the papers we stored after the reader last marked the search seen (a POST:
 GET never writes).
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,8 +17,8 @@ from django.utils import timezone
 
 from dailypapers.library.models import SavedSearch
 from dailypapers.search import rules
+from dailypapers.store.visibility import shown_papers
 from dailypapers.web import search_adapter
-from dailypapers.web.services.listings import clean_category
 
 
 @dataclass
@@ -26,38 +27,37 @@ class Run:
     total: int
     new_ids: set[int]
     error: str = ""
+    new_papers: list = field(default_factory=list)  # matches stored since the reader last looked (run(new=True))
+    new_total: int = 0
 
 
-def _date(value) -> dt.date | None:
-    if not value:
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError(f"“{value}” is not a date (YYYY-MM-DD).") from None
-
-
-def save(
-    user, name: str, query: str, category: str = "", date_from=None, date_to=None, sort: str = "relevance"
-) -> SavedSearch:
-    name = " ".join((name or query or "").split())[:200]
-    query = (query or "").strip()[:500]
+def save(user, name: str, params: Mapping[str, str]) -> SavedSearch:
+    """Keep the search ``params`` asks for (the search page's q, category, author, from, to, sort,
+    mode), read by the search page's own rules, so the saved search finds what the page found."""
+    wanted = search_adapter.parse_request(params)
+    if wanted.error:
+        raise ValidationError(wanted.error)
+    query = wanted.query[:500]
     if not query:
         raise ValidationError("A saved search needs some words to search for.")
-    if sort not in search_adapter.SORTS:
-        raise ValidationError(f"Unknown sort “{sort}”: use relevance, newest or votes.")
+    name = " ".join((name or query).split())[:200]
+    f = wanted.filters
+    category, author = " ".join(f.categories), f.authors[0] if f.authors else ""
+    for label, value in (("category", category), ("author", author)):
+        if len(value) > SavedSearch._meta.get_field(label).max_length:
+            raise ValidationError(f"The {label} filter is too long to save.")
     try:
         with transaction.atomic():
             return SavedSearch.objects.create(
                 user=user,
                 name=name,
                 query=query,
-                category=clean_category(category),
-                date_from=_date(date_from),
-                date_to=_date(date_to),
-                sort=sort,
+                category=category,
+                author=author,
+                date_from=f.date_from,
+                date_to=f.date_to,
+                sort=wanted.sort,
+                mode=wanted.mode,
                 feed_token=secrets.token_urlsafe(24),
                 seen_at=timezone.now(),
             )
@@ -65,20 +65,39 @@ def save(
         raise ValidationError(f"You already have a saved search named “{name}”.") from None
 
 
-def run(saved: SavedSearch, limit: int = 50, offset: int = 0) -> Run:
-    filters = search_adapter.SearchFilters(
-        categories=(saved.category,) if saved.category else (), date_from=saved.date_from, date_to=saved.date_to
-    )
+def request(saved: SavedSearch) -> search_adapter.SearchRequest:
+    """The saved search as the search page would read it from its own link: one rule for both."""
+    return search_adapter.parse_request(search_url_params(saved))
+
+
+def _stored_since(since: dt.datetime | None) -> list[str]:
+    """arXiv ids of the shown papers stored after ``since`` (all of them for None), newest first."""
+    rows = shown_papers()
+    if since is not None:
+        rows = rows.filter(created_at__gt=since)
+    return list(rows.order_by("-created_at", "-id").values_list("arxiv_id", flat=True))
+
+
+def new_matches(saved: SavedSearch, since: dt.datetime | None, limit: int = 50) -> search_adapter.SearchPage:
+    """The matches stored after ``since``, however low they rank among all matches; all counted."""
+    return search_adapter.matches_among(request(saved), _stored_since(since), limit, reader=saved.user)
+
+
+def run(saved: SavedSearch, limit: int = 50, offset: int = 0, new: bool = False) -> Run:
+    """One page of the saved search's matches; ``new`` also finds every match stored since the reader
+    last looked (``new_ids``, ``new_total``), not only those on this page."""
     try:
-        wanted = search_adapter.SearchRequest(query=saved.query, filters=filters, sort=rules.check_sort(saved.sort))
-        page = search_adapter.run(wanted, limit, offset, reader=saved.user)
+        page = search_adapter.run(request(saved), limit, offset, reader=saved.user)
+        fresh = new_matches(saved, saved.seen_at, limit) if new and saved.seen_at is not None else None
     except (search_adapter.SearchError, rules.QueryError) as exc:
         return Run([], 0, set(), str(exc))
     # Page, feed (fetched by the owner's private token) and JSON all show the owner's run: without what
     # the owner marked not interested.
     papers, total = page.papers, page.total
-    new = {p.pk for p in papers if saved.seen_at is None or p.created_at > saved.seen_at}
-    return Run(papers, total, new)
+    new_ids = {p.pk for p in papers if saved.seen_at is None or p.created_at > saved.seen_at}
+    if fresh is None:
+        return Run(papers, total, new_ids)
+    return Run(papers, total, new_ids | {p.pk for p in fresh.papers}, new_papers=fresh.papers, new_total=fresh.total)
 
 
 def mark_seen(saved: SavedSearch) -> None:
@@ -88,8 +107,12 @@ def mark_seen(saved: SavedSearch) -> None:
 
 def search_url_params(saved: SavedSearch) -> dict[str, str]:
     params = {"q": saved.query, "sort": saved.sort}
+    if saved.mode and saved.mode != "auto":
+        params["mode"] = saved.mode
     if saved.category:
         params["category"] = saved.category
+    if saved.author:
+        params["author"] = saved.author
     if saved.date_from:
         params["from"] = saved.date_from.isoformat()
     if saved.date_to:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("searches/<int:pk>/mail", views.search_mail, name="search_mail"),
     path("searches/<int:pk>/delete", views.search_delete, name="search_delete"),
     path("searches/feed/<str:token>", feeds.SavedSearchFeed(), name="search_feed"),
+    path("searches/stop/<str:token>", views.search_stop, name="search_stop"),
     path("for-you", views.for_you, name="for_you"),
     path("library", views.index, name="index"),
     path("library/new", views.create, name="create"),

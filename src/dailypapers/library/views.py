@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dailypapers.library import collections, signals, transfer
@@ -52,6 +53,13 @@ def _bib_response(text: str, filename: str) -> HttpResponse:
         ascii_name = "collection" + ascii_name
     response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def _math(papers) -> bool:
+    """Whether a page listing these papers needs KaTeX (base.html loads it only then)."""
+    from dailypapers.community.markup import has_math
+
+    return has_math(*(p.title for p in papers))
 
 
 def _filename(name: str) -> str:
@@ -97,12 +105,14 @@ def collection(request: HttpRequest, pk: int) -> HttpResponse:
     from dailypapers.library import imports
 
     found = _mine(request, pk)
+    page = _paged(request, found)
     return render(
         request,
         "library/collection.html",
         {
             "collection": found,
-            **_paged(request, found),
+            **page,
+            "math": _math(item.paper for item in page["items"]),
             "owner": True,
             "imports": [imports.describe(job) for job in imports.recent(found)],
             "max_papers": collections.max_papers(),
@@ -148,7 +158,13 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         lambda found: render(
             request,
             "library/collection.html",
-            {"collection": found, **_paged(request, found), "owner": False, "token": token},
+            {
+                "collection": found,
+                **(page := _paged(request, found)),
+                "math": _math(i.paper for i in page["items"]),
+                "owner": False,
+                "token": token,
+            },
         ),
     )
 
@@ -409,7 +425,12 @@ def for_you(request: HttpRequest) -> HttpResponse:
     if period is None:
         return render(request, "library/for_you.html", {"period": None, "rows": []})
     result = foryou.for_you(request.user, period, hide_read=request.GET.get("hide_read") == "1")
-    return render(request, "library/for_you.html", {"period": period, "result": result, "rows": for_you_items(result)})
+    rows = for_you_items(result)
+    return render(
+        request,
+        "library/for_you.html",
+        {"period": period, "result": result, "rows": rows, "math": _math(paper for paper, _ in rows)},
+    )
 
 
 AUTHOR_PAGE_SIZE = 50
@@ -430,6 +451,7 @@ def author(request: HttpRequest, name: str) -> HttpResponse:
         {
             "name": name,
             "papers": papers,
+            "math": _math(papers),
             "total": total,
             "number": number,
             "has_next": (number + 1) * AUTHOR_PAGE_SIZE < total,
@@ -451,17 +473,8 @@ def _my_search(request: HttpRequest, pk: int):
 def search_save(request: HttpRequest) -> HttpResponse:
     from dailypapers.library import searches
 
-    data = request.POST
     try:
-        saved = searches.save(
-            request.user,
-            data.get("name", ""),
-            data.get("q", ""),
-            data.get("category", ""),
-            data.get("from") or None,
-            data.get("to") or None,
-            data.get("sort") or "relevance",
-        )
+        saved = searches.save(request.user, request.POST.get("name", ""), request.POST)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(safe_next(request, reverse("library:searches")))
@@ -485,7 +498,9 @@ def search_page(request: HttpRequest, pk: int) -> HttpResponse:
     from dailypapers.library import searches
 
     saved = _my_search(request, pk)
-    result = searches.run(saved)
+    result = searches.run(saved, new=True)
+    # New matches ranked below this page: listed too, or the reader never sees them.
+    more_new = [p for p in result.new_papers if p.pk not in {q.pk for q in result.papers}]
     return render(
         request,
         "library/saved_search.html",
@@ -493,6 +508,8 @@ def search_page(request: HttpRequest, pk: int) -> HttpResponse:
             "saved": saved,
             "result": result,
             "rows": [(p, p.pk in result.new_ids) for p in result.papers],
+            "more_new": more_new,
+            "math": _math(result.papers + more_new),
             "search_url": reverse("web:search") + "?" + urlencode(searches.search_url_params(saved)),
             "feed_url": settings.BASE_URL + reverse("library:search_feed", args=[saved.feed_token]),
         },
@@ -530,3 +547,24 @@ def search_mail(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: alerts.set_mail(saved, frequency),
         f"We will mail you new matches {frequency}." if frequency else "No more mails for this search.",
     )
+
+
+# RFC 8058, as the digests' unsubscribe: mail clients POST "List-Unsubscribe=One-Click" here without
+# cookies or a CSRF token; the signed token in the URL is the only authority, and GET only shows a button.
+@csrf_exempt
+def search_stop(request: HttpRequest, token: str) -> HttpResponse:
+    from dailypapers.library import alerts
+
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    saved = alerts.read_stop_token(token)
+    if saved is None:
+        return render(
+            request,
+            "web/error.html",
+            {"title": "Link not valid", "message": "This link is not valid (the saved search may be deleted)."},
+            status=404,
+        )
+    if request.method == "POST":
+        alerts.set_mail(saved, "")
+    return render(request, "library/search_stop.html", {"saved": saved, "stopped": request.method == "POST"})

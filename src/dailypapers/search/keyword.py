@@ -98,10 +98,11 @@ class Filters:
     date_to: dt.date | None = None  # inclusive
     categories: tuple[str, ...] = ()  # any of these
     authors: tuple[str, ...] = ()  # every one of these (matched on the normalised full name)
+    ids: tuple[str, ...] = ()  # only these papers (stored ids): new matches however low they rank
 
     @property
     def is_empty(self) -> bool:
-        return not (self.date_from or self.date_to or self.categories or self.authors)
+        return not (self.date_from or self.date_to or self.categories or self.authors or self.ids)
 
     def day_range(self) -> tuple[int, int] | None:
         """The dates as inclusive day numbers (undated papers fall outside), or None."""
@@ -420,6 +421,8 @@ class KeywordIndex:
             clauses.append(tantivy.Query.term_set_query(self._schema, "category", list(filters.categories)))
         for author in filters.authors:
             clauses.append(tantivy.Query.term_query(self._schema, "author_key", normalize_name(author)))
+        if filters.ids:
+            clauses.append(tantivy.Query.term_set_query(self._schema, "id", list(filters.ids)))
         # Filters must not add to BM25 scores: hybrid fusion reads raw scores.
         return [tantivy.Query.const_score_query(q, 0.0) for q in clauses]
 

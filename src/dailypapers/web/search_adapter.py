@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.utils.safestring import mark_safe
 
 from dailypapers.library.signals import not_interested_rows
+from dailypapers import latex
 from dailypapers.search import rules, service
 from dailypapers.search.keyword import Filters
 from dailypapers.search.text import QueryError
@@ -35,6 +36,7 @@ class SearchFilters:
     date_from: dt.date | None = None  # announcement (else first submission) date, inclusive
     date_to: dt.date | None = None
     authors: tuple[str, ...] = ()  # every one of these (full names)
+    ids: tuple[str, ...] = ()  # only these papers (arXiv ids), set by code, never by a request
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,9 @@ def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: boo
     if offset < 0 or limit < 1 or offset + limit > paging.MAX_OFFSET + MAX_LIMIT:
         raise SearchError(f"At most {paging.MAX_OFFSET:,} results can be paged through; narrow the search instead.")
     f = request.filters
-    engine_filters = Filters(date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors)
+    engine_filters = Filters(
+        date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors, ids=f.ids
+    )
     hidden = _hidden_ids(reader)
     if not hidden:
         results = service.search(
@@ -120,7 +124,8 @@ def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: boo
     for paper in papers:
         mark = results.highlights.get(paper.arxiv_id)
         if mark is not None:
-            paper.snippet_html = mark_safe(mark.abstract)  # the engine escapes the text, then adds <b>
+            # The engine escapes the text, then adds <b>; LaTeX outside math becomes text (KaTeX typesets the math).
+            paper.snippet_html = mark_safe(latex.snippet_html(mark.abstract))
     return SearchPage(papers, results.total, results)
 
 
@@ -129,6 +134,52 @@ def _hidden_ids(reader) -> set[str]:
     if reader is None or not reader.is_authenticated:
         return set()
     return set(visible_papers().filter(id__in=not_interested_rows(reader)).values_list("arxiv_id", flat=True))
+
+
+ID_BATCH = 1000  # papers named in one engine query (a term set on the id field)
+
+
+def matches_among(request: SearchRequest, arxiv_ids: list[str], limit: int, reader=None) -> SearchPage:
+    """The papers among ``arxiv_ids`` that match ``request``, however low they rank among all its
+    matches (a saved search's new papers): the best ``limit`` by the request's sort, and all counted.
+
+    Keyword matching (the papers holding the query's words under its filters): by meaning every
+    paper matches a little, so "new matches" would be every new paper.
+    """
+    if request.error:
+        raise SearchError(request.error)
+    if not request.query.strip() or not arxiv_ids:
+        return SearchPage([], 0)
+    f = request.filters
+    base = Filters(date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors)
+    matches = service.search(request.query, base, request.sort, 1, 0, mode="keyword").total
+    hits: list[tuple[float, str]] = []
+    if not matches:
+        return SearchPage([], 0)
+    if matches * 3 < len(arxiv_ids) * 2:
+        # Fewer matches than candidates (a mark from before a bulk import): every match, kept if a
+        # candidate, costs less than naming the candidates (measured: ~0.15 ms a match, ~0.1 ms an id).
+        wanted = set(arxiv_ids)
+        found = service.search(request.query, base, request.sort, matches, 0, mode="keyword")
+        hits = [(score, doc_id) for score, doc_id in zip(found.scores, found.ids) if doc_id in wanted]
+    else:
+        for start in range(0, len(arxiv_ids), ID_BATCH):
+            batch = tuple(arxiv_ids[start : start + ID_BATCH])
+            engine_filters = Filters(
+                date_from=f.date_from, date_to=f.date_to, categories=f.categories, authors=f.authors, ids=batch
+            )
+            # Every match of the batch: at most its size, so none is cut off by rank.
+            found = service.search(request.query, engine_filters, request.sort, len(batch), 0, mode="keyword")
+            hits += zip(found.scores, found.ids)
+    hits.sort(key=lambda hit: -hit[0])  # scores are the sort's values: higher is better for every sort
+    ids = [doc_id for _, doc_id in hits]
+    if reader is not None and reader.is_authenticated:
+        from dailypapers.library.signals import not_interested_rows
+
+        # The reader's own marks (few), not an IN list of every match.
+        hidden = set(Paper.objects.filter(id__in=not_interested_rows(reader)).values_list("arxiv_id", flat=True))
+        ids = [i for i in ids if i not in hidden]
+    return SearchPage(_papers(ids[:limit]), len(ids))
 
 
 def similar_papers(paper: Paper, limit: int = 5) -> list[Paper]:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, slugify
 
+from dailypapers import latex
 from dailypapers.newest import Newest
 from dailypapers.store import media
 from dailypapers.store.models import Paper
@@ -323,7 +324,10 @@ def paper_cards(
                 save_url=paths("library:save", paper.arxiv_id),
                 save_confirm_url=paths("library:save_confirm", paper.arxiv_id),
                 # Search results bring a highlighted snippet (SafeString, escaped by the engine).
-                snippet=(getattr(paper, "snippet_html", "") or Truncator(paper.abstract).chars(SNIPPET_CHARS))
+                snippet=(
+                    getattr(paper, "snippet_html", "")
+                    or Truncator(latex.outside_math(paper.abstract)).chars(SNIPPET_CHARS)
+                )
                 if snippet
                 else "",
                 why=why,

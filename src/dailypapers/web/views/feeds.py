@@ -7,6 +7,7 @@ every text passes through the XML-safe generators below (issue 13, findings 5 an
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from dailypapers import latex
 from dailypapers.store.models import Paper
 from dailypapers.web import search_adapter
 from dailypapers.web.services import listings
@@ -90,7 +92,7 @@ class _PaperFeed(Feed):
         return obj["papers"]
 
     def item_title(self, item: Paper) -> str:
-        return item.title
+        return latex.plain(item.title)  # feed readers show titles as text
 
     def item_description(self, item: Paper) -> str:
         return item.abstract
@@ -102,7 +104,13 @@ class _PaperFeed(Feed):
         return ", ".join(item.authors[:10]) + (" et al." if len(item.authors) > 10 else "")
 
     def item_pubdate(self, item: Paper):
-        return item.first_submitted
+        # Most stored papers carry only arXiv's announcement day (a listing has no submission time):
+        # that day, rather than no date at all.
+        if item.first_submitted is not None:
+            return item.first_submitted
+        if item.announced is not None:
+            return dt.datetime.combine(item.announced, dt.time(), tzinfo=dt.timezone.utc)
+        return None
 
     def item_categories(self, item: Paper) -> list[str]:
         return item.category_list

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from dailypapers.library import alerts
-from dailypapers.search import indexer
 
 
 class Command(BaseCommand):
@@ -20,8 +19,6 @@ class Command(BaseCommand):
         send.add_argument("--dry-run", action="store_true", help="count what would be sent, send nothing")
 
     def handle(self, *args, action, dry_run=False, **options):
-        if indexer.pending():  # a command, not a web request: it may bring this machine's index up to date
-            indexer.catch_up()
         result = alerts.send_due(dry_run=dry_run)
         for line in result.failed:
             self.stderr.write(line)
