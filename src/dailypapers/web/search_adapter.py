@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from django.utils.safestring import mark_safe
 
-from dailypapers.library.signals import not_interested_rows
 from dailypapers import latex
+from dailypapers.library.signals import not_interested_rows
 from dailypapers.search import rules, service
 from dailypapers.search.keyword import Filters
 from dailypapers.search.text import QueryError
