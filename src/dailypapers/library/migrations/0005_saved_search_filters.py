@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('library', '0003_saved_search_mail'),
+        ('library', '0004_import_jobs_limits'),
     ]
 
     operations = [
