@@ -197,3 +197,32 @@ def test_the_fail_soft_cache_pauses_after_a_failure():
 
     with pytest.raises(redis.exceptions.ConnectionError):
         cache.incr("counter")  # a counter cannot silently read as zero
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.django_db
+def test_rate_limits_count_in_redis_and_hold_while_redis_is_away(settings):
+    import redis
+
+    from dailypapers import ratelimit
+    from dailypapers.ratelimit.stores import RedisStore
+
+    client = redis.Redis(host="127.0.0.1", port=REDIS_PORT, db=12)
+    client.flushdb()
+    settings.RATELIMIT_STORE = "dailypapers.ratelimit.stores.RedisStore"
+    settings.RATELIMIT_REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/12"
+    for _ in range(3):
+        ratelimit.hit("login", "victim", "3/300")
+    with pytest.raises(ratelimit.RateLimited) as refused:
+        ratelimit.hit("login", "victim", "3/300")
+    assert 0 < refused.value.retry_after <= 301
+    assert client.keys("dp-rate:*"), "the counts live in Redis"
+
+    # Redis away: the limit still holds, counted in the database table instead.
+    settings.RATELIMIT_REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    away = RedisStore()
+    for _ in range(3):
+        away.count("slot-while-away", 300, time.time())
+    _, count = away.count("slot-while-away", 300, time.time())
+    assert count == 4, "counted in the database while Redis is unreachable"
+    client.flushdb()

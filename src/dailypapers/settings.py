@@ -227,8 +227,14 @@ WEB_STATEMENT_TIMEOUT_MS = CONFIG["DAILYPAPERS_WEB_STATEMENT_TIMEOUT_MS"]
 LIBRARY_RATE = CONFIG["DAILYPAPERS_LIBRARY_RATE"]
 IMPORT_RATE = CONFIG["DAILYPAPERS_IMPORT_RATE"]
 API_READ_RATE = CONFIG["DAILYPAPERS_API_READ_RATE"]
-# Where the limiter counts (dailypapers/ratelimit/stores.py): its own table, which nothing evicts.
-RATELIMIT_STORE = "dailypapers.ratelimit.stores.DatabaseStore"
+# Where the limiter counts (dailypapers/ratelimit/stores.py): its own table, which nothing evicts,
+# or Redis for several web hosts (the table while Redis is away).
+RATELIMIT_STORE = (
+    "dailypapers.ratelimit.stores.RedisStore"
+    if CONFIG["DAILYPAPERS_CACHE_URL"]
+    else "dailypapers.ratelimit.stores.DatabaseStore"
+)
+RATELIMIT_REDIS_URL = CONFIG["DAILYPAPERS_CACHE_URL"]
 
 EMAIL_BACKEND = CONFIG["DAILYPAPERS_EMAIL_BACKEND"]
 EMAIL_HOST = CONFIG["DAILYPAPERS_EMAIL_HOST"]

@@ -2,9 +2,8 @@
 
 A store counts one request in a window and says where the window stands, atomically: two
 workers counting the same client at once must both be seen. The database store is the
-default (every gunicorn worker shares it, nothing evicts it early); a Redis store can be
-plugged in by naming another class with the same two methods (for Redis: ``SET slot 0 EX
-seconds NX`` then ``INCR slot`` and ``TTL slot`` in one pipeline).
+default (every gunicorn worker shares it, nothing evicts it early); with DAILYPAPERS_CACHE_URL
+the Redis store counts in Redis and falls back to the database while Redis is away.
 """
 
 from __future__ import annotations
@@ -86,3 +85,60 @@ class DatabaseStore:
 
     def clear(self) -> None:
         RateCounter.objects.all().delete()
+
+
+class RedisStore:
+    """Counters in Redis (DAILYPAPERS_CACHE_URL), shared by every web host without a database write.
+
+    One pipeline per count: ``SET slot 0 EX seconds NX`` opens a window, ``INCR`` counts in it
+    and ``PTTL`` says when it ends; Redis expires the window itself, and nothing evicts a key
+    with a TTL before it while memory lasts (Redis's default policy evicts nothing). While Redis
+    is unreachable the limits keep holding: counts go to the database table instead (for a
+    few seconds after each failure), so an attacker gains nothing by taking Redis down.
+    """
+
+    PAUSE_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._clients: dict[str, object] = {}
+        self._paused_until = 0.0
+        self.fallback = DatabaseStore()
+
+    def _client(self):
+        import redis
+        from django.conf import settings
+
+        url = settings.RATELIMIT_REDIS_URL
+        if url not in self._clients:
+            self._clients[url] = redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.5)
+        return self._clients[url]
+
+    def count(self, slot: str, seconds: int, now: float) -> tuple[float, int]:
+        import time
+
+        import redis
+
+        if time.monotonic() >= self._paused_until:
+            try:
+                key = f"dp-rate:{slot}"
+                pipe = self._client().pipeline(transaction=True)
+                pipe.set(key, 0, ex=seconds, nx=True)
+                pipe.incr(key)
+                pipe.pttl(key)
+                _, count, ttl_ms = pipe.execute()
+                return now + max(ttl_ms, 0) / 1000, int(count)
+            except redis.RedisError:
+                self._paused_until = time.monotonic() + self.PAUSE_SECONDS
+        return self.fallback.count(slot, seconds, now)
+
+    def clear(self) -> None:
+        import redis
+
+        try:
+            client = self._client()
+            keys = list(client.scan_iter("dp-rate:*"))
+            if keys:
+                client.delete(*keys)
+        except redis.RedisError:
+            pass
+        self.fallback.clear()
