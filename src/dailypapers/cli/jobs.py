@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from dailypapers.digest import mailer, outbox, worker
+from dailypapers.store import locks
 
 NETWORK_RETRY = 600.0  # while the network is down, sync is tried again this often (between digests)
 
@@ -49,11 +50,15 @@ class SyncRound:
         from dailypapers.search.indexer import catch_up
 
         self.last_try = self.clock()
-        results = sync(
-            settings.CONFIG,
-            on_reject=RejectionReport(self.say, limit=10),
-            on_note=RejectionReport(self.say, label="dropped", limit=10),
-        )
+        with locks.exclusive("sync") as mine:
+            if not mine:
+                self.say("sync: another worker is syncing now; this one leaves it to that one")
+                return
+            results = sync(
+                settings.CONFIG,
+                on_reject=RejectionReport(self.say, limit=10),
+                on_note=RejectionReport(self.say, label="dropped", limit=10),
+            )
         unreachable = [r for r in results if r.unreachable]
         if unreachable and len(unreachable) == len(results):
             if not self.network_down:
