@@ -43,6 +43,9 @@ class Command(BaseCommand):
         do_sync = (lambda: None) if options["no_sync"] else worker.sync
         if options["once"]:
             done: dict = {}
+            media = jobs.MediaThread(rounds=1)
+            if jobs.media_pending():
+                media.start()  # beside the rest, which never waits on it
             try:
                 for report in worker.tick(_now(), plan, do_sync=do_sync, jobs=lambda: done.update(jobs.run_jobs())):
                     self.stdout.write(
@@ -50,6 +53,7 @@ class Command(BaseCommand):
                         f"bounced {report.bounced}, failed {report.failed}, waiting {report.waiting}"
                     )
             except MailConfigError as exc:
+                media.stop()
                 raise CommandError(str(exc)) from exc
             if "outbox" in done:
                 mails = done["outbox"]
@@ -66,6 +70,11 @@ class Command(BaseCommand):
                     f"submissions: fetched {waiting.done}, still waiting {waiting.waiting}, "
                     f"not on arXiv {waiting.failed}"
                 )
+            if media.is_alive() or media.summaries:
+                media.join(media.longest_round())
+                for summary in media.summaries:
+                    self.stdout.write(summary.line())
             return
         self.stdout.write("worker started; " + "; ".join(worker.describe(_now(), plan)))
+        jobs.MediaThread().start()
         worker.run_forever(plan, _now, do_sync=do_sync, jobs=jobs.run_jobs)
