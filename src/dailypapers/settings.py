@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before sessions, auth or any view read the database: a NUL or other control character is 400.
+    "dailypapers.web.guards.ControlCharactersMiddleware",
     "dailypapers.web.staticfiles.StaticFilesMiddleware",  # WhiteNoise
     # Pages go out gzipped: a day of 50 cards with Hugging Face's summaries is ~140 KiB of HTML,
     # ~25 KiB on the wire (CSRF tokens are masked per request, which is Django's BREACH defence).
