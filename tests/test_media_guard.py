@@ -109,6 +109,7 @@ def test_the_allow_list_lets_a_lab_server_through(config, server, client, allowe
     (item,) = queue(server.url("/lab.png"))
     assert fetch_queued(config, **quick()).fetched == 1
     assert client.get(f"/media/thumbnail/{item.key}").content == png()
+    assert server.requests[0].header("Host") == f"127.0.0.1:{server.port}"
 
 
 def test_a_redirect_to_loopback_is_refused(config, server):
@@ -119,6 +120,7 @@ def test_a_redirect_to_loopback_is_refused(config, server):
     summary = fetch_queued(config, **quick())
     assert (summary.fetched, summary.refused) == (0, 1)
     assert [r.path for r in server.requests] == ["/hop.png"]
+    assert server.requests[0].header("Host") == f"localhost:{server.port}"  # the name, over the checked address
     item.refresh_from_db()
     assert item.status == "refused" and "not a public address" in item.error
 

@@ -86,8 +86,8 @@ def is_public(address: IPAddress) -> bool:
     return address.is_global and not address.is_multicast
 
 
-def resolve(host: str, port: int, policy: AddressPolicy) -> IPAddress:
-    """The address to connect to for ``host``; AddressRefused if any address it resolves to is not allowed
+def resolve(host: str, port: int, policy: AddressPolicy) -> list[IPAddress]:
+    """The addresses to connect to for ``host``; AddressRefused if any address it resolves to is not allowed
     (a name that also resolves to 127.0.0.1 is refused whole, not tried address by address)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -100,7 +100,7 @@ def resolve(host: str, port: int, policy: AddressPolicy) -> IPAddress:
             f"{host} resolves to {', '.join(refused) or 'nothing'}: not a public address; image fetching "
             "reaches only public hosts and those in DAILYPAPERS_MEDIA_ALLOWED_HOSTS"
         )
-    return addresses[0]
+    return list(dict.fromkeys(addresses))
 
 
 def _check_url(url: str) -> tuple[str, str, int]:
@@ -117,14 +117,20 @@ def _check_url(url: str) -> tuple[str, str, int]:
 
 
 class _PinnedConnection(http.client.HTTPConnection):
-    """HTTP(S) to ``host`` over a socket to the already checked ``address``."""
+    """HTTP(S) to ``host`` over a socket to one of the already checked ``addresses``, in turn."""
 
-    def __init__(self, scheme: str, host: str, port: int, address: IPAddress, timeout: float) -> None:
+    def __init__(self, scheme: str, host: str, port: int, addresses: list[IPAddress], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._scheme, self._address = scheme, address
+        self._scheme, self._addresses = scheme, addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((str(self._address), self.port), self.timeout)
+        for n, address in enumerate(self._addresses, 1):
+            try:
+                self.sock = socket.create_connection((str(address), self.port), self.timeout)
+                break
+            except OSError:
+                if n == len(self._addresses):
+                    raise
         if self._scheme == "https":  # the plain socket is set first: the watchdog can end a stalled handshake
             self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=self.host)
 
@@ -176,9 +182,9 @@ class GuardedClient(HttpClient):
 
     def _one(self, url: str, max_bytes: int | None) -> Response:
         scheme, host, port = _check_url(url)
-        address = resolve(host, port, self.policy)
+        addresses = resolve(host, port, self.policy)
         left = self._left(url)
-        connection = _PinnedConnection(scheme, host, port, address, min(self.timeout, left))
+        connection = _PinnedConnection(scheme, host, port, addresses, min(self.timeout, left))
         # The per-read timeout alone lets a trickling server go on for ever; this ends it at the deadline.
         watchdog = threading.Timer(left, _shut, (connection,))
         watchdog.daemon = True
@@ -186,7 +192,14 @@ class GuardedClient(HttpClient):
         target = urlsplit(url)
         path = (target.path or "/") + (f"?{target.query}" if target.query else "")
         try:
-            connection.request("GET", path, headers={"User-Agent": self.user_agent, "Accept-Encoding": "identity"})
+            named = f"[{host}]" if ":" in host else host
+            default_port = 443 if scheme == "https" else 80
+            headers = {
+                "Host": named if port == default_port else f"{named}:{port}",
+                "User-Agent": self.user_agent,
+                "Accept-Encoding": "identity",
+            }
+            connection.request("GET", path, headers=headers)
             reply = connection.getresponse()
             if reply.status in (301, 302, 303, 307, 308):
                 return Response(url, reply.status, reply.headers, b"")
