@@ -162,7 +162,7 @@ def test_a_trickling_host_is_cut_at_the_fetch_deadline(config, trickle_head):
         started = time.monotonic()
         summary = fetch_queued(config, **quick())
         took = time.monotonic() - started
-    assert took < 3.0, f"one image held the fetcher {took:.1f} s"
+    assert took < 4.0, f"one image held the fetcher {took:.1f} s"
     assert (summary.fetched, summary.failed) == (0, 1)
     item.refresh_from_db()
     assert item.status == "failed" and "deadline" in item.error
@@ -179,7 +179,7 @@ def test_a_round_stops_at_its_deadline_and_leaves_the_rest_queued(config):
         started = time.monotonic()
         summary = fetch_queued(config, **quick())
         took = time.monotonic() - started
-    assert took < 3.0, f"the round took {took:.1f} s"
+    assert took < 4.0, f"the round took {took:.1f} s"
     assert summary.postponed >= 3 and "left for the next run (round deadline)" in summary.line()
     assert MediaItem.objects.filter(status="queued", attempts=0).count() == summary.postponed
 
