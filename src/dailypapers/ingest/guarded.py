@@ -153,15 +153,21 @@ class GuardedClient(HttpClient):
         self._until = self._clock() + allowed
         return super().get(url, params, max_bytes=max_bytes)
 
+    def _late(self, url: str) -> SourceUnavailable:
+        return SourceUnavailable(
+            f"GET {url}: not done within its deadline (DAILYPAPERS_MEDIA_FETCH_DEADLINE, {self.deadline:g} s, "
+            "or what was left of the run's); left for a later run"
+        )
+
     def _pause(self, seconds: float, url: str) -> None:
         if self._clock() + seconds >= self._until:
-            raise SourceUnavailable(f"GET {url}: not done within its deadline; left for a later run")
+            raise self._late(url)
         self._sleep(seconds)
 
     def _left(self, url: str) -> float:
         left = self._until - self._clock()
         if left <= 0:
-            raise SourceUnavailable(f"GET {url}: not done within its deadline; left for a later run")
+            raise self._late(url)
         return left
 
     def _fetch(self, url: str, host: str, max_bytes: int | None = None) -> Response:
@@ -216,7 +222,7 @@ class GuardedClient(HttpClient):
             raise
         except (OSError, http.client.HTTPException) as exc:  # ssl.SSLError and TimeoutError are OSErrors
             if self._clock() >= self._until:
-                raise SourceUnavailable(f"GET {url}: not done within its deadline; left for a later run") from None
+                raise self._late(url) from None
             if isinstance(exc, TimeoutError):
                 raise _Retryable(f"no answer within {connection.timeout:g} s") from None
             if isinstance(exc, ConnectionRefusedError):

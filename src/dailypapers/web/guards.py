@@ -46,15 +46,20 @@ def error_page(request: HttpRequest, status: int, title: str, message: str) -> H
 
 
 def control_character(request: HttpRequest) -> str | None:
-    """Where the request has a control character ('the address', 'the query string'), or None."""
-    if _IN_PATH.search(request.path_info):
-        return "the address"
-    if _IN_QUERY.search(request.META.get("QUERY_STRING", "")):
-        return "the query string"
-    for key, values in request.GET.lists():  # %00 and friends, decoded
-        if _IN_QUERY.search(key) or any(_IN_QUERY.search(value) for value in values):
-            return "the query string"
-    return None
+    """Why the request is refused ('The address contains a control character (NUL)...'), or None."""
+    found = _IN_PATH.search(request.path_info)
+    where = "The address"
+    if not found:
+        where = "The query string"
+        found = _IN_QUERY.search(request.META.get("QUERY_STRING", ""))
+        for key, values in request.GET.lists():  # %00 and friends, decoded
+            for text in (key, *values):
+                found = found or _IN_QUERY.search(text)
+    if not found:
+        return None
+    char = found.group()
+    name = "NUL" if char == "\x00" else f"U+{ord(char):04X}"
+    return f"{where} contains a control character ({name}); remove it and try again."
 
 
 class ControlCharactersMiddleware:
@@ -62,13 +67,8 @@ class ControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if where := control_character(request):
-            return error_page(
-                request,
-                400,
-                "Bad request",
-                f"{where.capitalize()} contains a control character; remove it and try again.",
-            )
+        if why := control_character(request):
+            return error_page(request, 400, "Bad request", why)
         return self.get_response(request)
 
 
