@@ -158,6 +158,9 @@ def test_control_characters_never_break_a_feed(client, url):
     )
     catch_up()  # searches never write the index: the test brings it up to date, as the refresher would
     response = client.get(url)
+    if "%0" in url:  # a control character in the query itself is refused before any view (web/guards.py)
+        assert response.status_code == 400, url
+        return
     assert response.status_code == 200, url
     root = etree.fromstring(response.content)  # well-formed XML
     text = etree.tostring(root, encoding="unicode")

@@ -40,6 +40,8 @@ def config(settings, server, tmp_path):
         "DAILYPAPERS_HTTP_RETRIES": 2,
         "DAILYPAPERS_MEDIA_MAX_BYTES": 10_000,
         "DAILYPAPERS_USER_AGENT": "dailypapers-test/1 (ops@example.org)",
+        # The replay server is on loopback, which only an allow-listed (lab) host may be.
+        "DAILYPAPERS_MEDIA_ALLOWED_HOSTS": ["127.0.0.1"],
     }
     return settings.CONFIG
 

@@ -472,6 +472,28 @@ SETTINGS: list[Setting] = [
         int,
     ),
     Setting(
+        "DAILYPAPERS_MEDIA_ALLOWED_HOSTS",
+        [],
+        "Image hosts media fetching may reach although they are not public (a lab's own server): host names, "
+        "IP addresses or networks (10.0.0.0/8), comma-separated. Every other image address must resolve to public "
+        "addresses only, redirects included.",
+        _list,
+    ),
+    Setting(
+        "DAILYPAPERS_MEDIA_FETCH_DEADLINE",
+        30.0,
+        "Seconds one image may take in all (connection, redirects, retries and their waits, the body); then it is "
+        "left for a later run.",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_MEDIA_ROUND_DEADLINE",
+        120.0,
+        "Seconds one `dailypapers media fetch` run (and each round of the worker's media thread) may take; images "
+        "not reached stay queued.",
+        float,
+    ),
+    Setting(
         "DAILYPAPERS_USER_AGENT",
         "dailypapers/0.1 (self-hosted paper feed; set DAILYPAPERS_USER_AGENT to add a contact address)",
         "User-Agent sent to arXiv and Hugging Face.",

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before sessions, auth or any view read the database: a NUL or other control character is 400.
+    "dailypapers.web.guards.ControlCharactersMiddleware",
     "dailypapers.web.staticfiles.StaticFilesMiddleware",  # WhiteNoise
     "dailypapers.web.dbtimeout.StatementTimeoutMiddleware",  # PostgreSQL: no request's SQL outlives it
     # Pages go out gzipped: a day of 50 cards with Hugging Face's summaries is ~140 KiB of HTML,

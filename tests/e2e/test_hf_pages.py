@@ -57,6 +57,7 @@ def imported_day(tmp_path, settings):
             **settings.CONFIG,
             "DAILYPAPERS_HF_SITE_URL": base,
             "DAILYPAPERS_MEDIA_DELAY": 0.0,
+            "DAILYPAPERS_MEDIA_ALLOWED_HOSTS": ["127.0.0.1"],  # the replay server stands in for the CDNs
             "DAILYPAPERS_HF_THUMBNAIL_URL": base + "/cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png",
         }
         call_command("import", str(path), "--no-index", stdout=io.StringIO())

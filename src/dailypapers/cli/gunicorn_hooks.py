@@ -12,3 +12,8 @@ def post_worker_init(worker) -> None:
     from dailypapers.search.refresher import start
 
     worker.search_refresher = start()
+    # uvicorn's worker writes the access log through gunicorn's handlers, without a time: add it.
+    import logging
+
+    for handler in logging.getLogger("uvicorn.access").handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))

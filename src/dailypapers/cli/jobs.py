@@ -1,8 +1,10 @@
 """The worker's small jobs from every part, run every DAILYPAPERS worker wake-up (cli may import
-all parts; digest/worker.py only knows its own outbox), and its sync round."""
+all parts; digest/worker.py only knows its own outbox), its sync round, and the image fetching beside them."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -11,6 +13,9 @@ from django.conf import settings
 from dailypapers.digest import mailer, outbox, worker
 from dailypapers.store import locks
 
+log = logging.getLogger("dailypapers.worker")
+
+MEDIA_PER_ROUND = 200  # images tried per round at most (a first import queues ~20,000)
 NETWORK_RETRY = 600.0  # while the network is down, sync is tried again this often (between digests)
 
 
@@ -32,11 +37,11 @@ def run_jobs() -> dict[str, object]:
 
 
 class SyncRound:
-    """Sync every source, then fetch a bounded batch of images; the network's state said once.
+    """Sync every source; the network's state said once.
 
     Offline, each source fails at once (SourceUnreachable): the first failure says so in one
-    line, later ones while it stays down say nothing, and images are not tried (each failed
-    try would count towards giving the image up). The rest of the service runs on."""
+    line, later ones while it stays down say nothing, and the media thread skips its rounds
+    (each failed try would count towards giving an image up). The rest of the service runs on."""
 
     def __init__(self, say: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> None:
         self.say = say
@@ -74,15 +79,62 @@ class SyncRound:
         catch_up(wait=True)  # new papers become searchable now
         for result in results:
             self.say(f"sync: {result.summary()}")
-        self._media()
-
-    def _media(self) -> None:
-        from dailypapers.ingest.media import fetch_queued
-
-        summary = fetch_queued(settings.CONFIG, limit=worker.MEDIA_PER_ROUND)
-        if summary.fetched or summary.failed or summary.refused:
-            self.say(summary.line())
 
     def retry_due(self) -> bool:
         """Whether sync should be tried again now: only while the network is down."""
         return self.network_down and self.clock() - self.last_try >= NETWORK_RETRY
+
+class MediaThread(threading.Thread):
+    """Fetches the queued images round after round in a thread of its own, so sync, digests and mails
+    never wait on an image host, and a failed sync does not stop it. Each round is bounded by
+    DAILYPAPERS_MEDIA_ROUND_DEADLINE (and MEDIA_PER_ROUND images); ``rounds`` None runs until stop()."""
+
+    def __init__(
+        self,
+        rounds: int | None = None,
+        interval: float = worker.JOBS_INTERVAL,
+        skip: Callable[[], bool] = lambda: False,
+    ) -> None:
+        super().__init__(name="media", daemon=True)
+        self.rounds, self.interval, self.skip = rounds, interval, skip
+        self.summaries: list = []
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        from django.conf import settings
+        from django.db import connections
+
+        from dailypapers.ingest.media import fetch_queued
+
+        done = 0
+        while not self._stopping.is_set():
+            try:
+                if not self.skip():  # offline: tries would only use up the images' attempts
+                    self.summaries.append(fetch_queued(settings.CONFIG, limit=MEDIA_PER_ROUND))
+            except Exception:
+                log.exception("media round failed; the next round tries again")
+            finally:
+                connections.close_all()  # this thread's own connections: none left open between rounds
+            done += 1
+            if self.rounds is not None and done >= self.rounds:
+                return
+            self._stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    @staticmethod
+    def longest_round() -> float:
+        """Seconds a round can take at most: its deadline, plus one fetch's per-read timeout to notice it."""
+        from django.conf import settings
+
+        config = settings.CONFIG
+        return float(config["DAILYPAPERS_MEDIA_ROUND_DEADLINE"]) + float(config["DAILYPAPERS_HTTP_TIMEOUT"])
+
+
+def media_pending() -> bool:
+    from django.conf import settings
+
+    from dailypapers.store import media
+
+    return media.pending_count(int(settings.CONFIG["DAILYPAPERS_MEDIA_MAX_ATTEMPTS"])) > 0

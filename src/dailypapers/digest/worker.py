@@ -6,7 +6,8 @@ dead one left. ``--once`` does one tick and exits, for cron.
 
 Between digests it wakes every JOBS_INTERVAL seconds for the small jobs: the site's mails
 waiting in the outbox (outbox.send_due) and submissions waiting for arXiv
-(submissions.fetch_pending). Each is safe to run from several workers at once.
+(submissions.fetch_pending). Each is safe to run from several workers at once. Images are
+fetched in a thread beside all this (cli/jobs.MediaThread), never in the way.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from dailypapers.digest.sender import SendOptions, SendReport, send_period
 
 log = logging.getLogger("dailypapers.worker")
 
-MEDIA_PER_ROUND = 200  # images fetched per worker round (about a minute at DAILYPAPERS_MEDIA_DELAY)
 MAX_SLEEP = 300.0  # wake up at least this often, so a changed clock or a suspended host cannot make us oversleep
 JOBS_INTERVAL = 30.0  # how often waiting mails and submissions are tried
 
@@ -54,9 +54,8 @@ def sync() -> None:
         log.warning("no `sync` command is installed: digests use the papers already stored")
         return
     call_command("sync")
-    # The images new entries queued, so the pages show them without a reader's browser calling Hugging Face;
-    # a bounded batch per round, so a large backlog (a first import queues ~20,000) never delays the digests.
-    call_command("media", "fetch", "--limit", str(MEDIA_PER_ROUND))
+    # Images are not fetched here: the worker command runs them in a thread of their own (cli/jobs.py),
+    # so no image host, however slow, delays sync, the digests or the mails.
 
 
 def tick(

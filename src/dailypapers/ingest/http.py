@@ -160,7 +160,11 @@ class HttpClient:
                 self._notify(
                     f"{failure.reason} from {host}; retrying in {wait:.1f} s (attempt {attempt} of {attempts})"
                 )
-                self._sleep(wait)
+                self._pause(wait, full_url)
+
+    def _pause(self, seconds: float, url: str) -> None:
+        """Wait before retrying ``url`` (a client with a deadline refuses a wait that would pass it)."""
+        self._sleep(seconds)
 
     def _backoff(self, attempt: int) -> float:
         base = self.backoff * 2 ** (attempt - 1)

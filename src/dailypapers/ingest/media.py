@@ -2,20 +2,22 @@
 
 Polite as ingest/http.py is (the same client): a descriptive User-Agent, one request per
 DAILYPAPERS_MEDIA_DELAY seconds to each host, retries with back-off on timeouts, 5xx and 429
-(Retry-After honoured). What comes back must be an image we know by its first bytes (PNG,
+(Retry-After honoured). Only public http(s) addresses are fetched, each image and each run within
+a deadline (ingest/guarded.py). What comes back must be an image we know by its first bytes (PNG,
 JPEG, GIF, WebP, SVG) and at most DAILYPAPERS_MEDIA_MAX_BYTES long; anything else is refused
 for good with a sentence saying why, and the page keeps showing its placeholder.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from dailypapers.ingest.guarded import AddressPolicy, AddressRefused, GuardedClient
 from dailypapers.ingest.http import (
-    HttpClient,
     HttpStatusError,
     ResponseTooLarge,
     SourceError,
@@ -48,15 +50,18 @@ def sniff_image(body: bytes) -> str | None:
 class FetchSummary:
     fetched: int = 0
     failed: int = 0  # will be tried again by a later run
-    refused: int = 0  # not an image, too large, or the source said no: given up
+    refused: int = 0  # not an image, too large, not a public address, or the source said no: given up
+    postponed: int = 0  # not tried: the round's deadline passed first
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return f"media: {self.fetched} fetched, {self.failed} failed (will retry), {self.refused} refused"
+        line = f"media: {self.fetched} fetched, {self.failed} failed (will retry), {self.refused} refused"
+        return line + (f", {self.postponed} left for the next run (round deadline)" if self.postponed else "")
 
 
-def media_client(config: Mapping[str, Any], hosts: set[str], **overrides: Any) -> HttpClient:
-    """The HTTP client for images: the sync client's settings, DAILYPAPERS_MEDIA_DELAY between requests per host."""
+def media_client(config: Mapping[str, Any], hosts: set[str], **overrides: Any) -> GuardedClient:
+    """The HTTP client for images: the sync client's settings, DAILYPAPERS_MEDIA_DELAY between requests per host,
+    public addresses only (or DAILYPAPERS_MEDIA_ALLOWED_HOSTS), DAILYPAPERS_MEDIA_FETCH_DEADLINE per image."""
     delay = float(config["DAILYPAPERS_MEDIA_DELAY"])
     options: dict[str, Any] = dict(
         timeout=float(config["DAILYPAPERS_HTTP_TIMEOUT"]),
@@ -65,7 +70,12 @@ def media_client(config: Mapping[str, Any], hosts: set[str], **overrides: Any) -
         min_interval={host: delay for host in hosts},
     )
     options.update(overrides)
-    return HttpClient(config["DAILYPAPERS_USER_AGENT"], **options)
+    return GuardedClient(
+        config["DAILYPAPERS_USER_AGENT"],
+        policy=AddressPolicy.parse(config["DAILYPAPERS_MEDIA_ALLOWED_HOSTS"]),
+        deadline=float(config["DAILYPAPERS_MEDIA_FETCH_DEADLINE"]),
+        **options,
+    )
 
 
 def fetch_queued(
@@ -75,15 +85,22 @@ def fetch_queued(
     progress: Callable[[int, int], None] | None = None,
     **client_options: Any,
 ) -> FetchSummary:
-    """Fetch every due image (or ``limit`` of them); ``progress(done, total)`` after each."""
+    """Fetch every due image (or ``limit`` of them) within DAILYPAPERS_MEDIA_ROUND_DEADLINE seconds;
+    ``progress(done, total)`` after each. Images the deadline leaves untried stay queued, attempts unspent."""
     max_bytes = int(config["DAILYPAPERS_MEDIA_MAX_BYTES"])
     items = store.due(int(config["DAILYPAPERS_MEDIA_MAX_ATTEMPTS"]), limit)
     client = media_client(config, {urlsplit(item.url).netloc.lower() for item in items}, **client_options)
+    clock = client_options.get("clock", time.monotonic)
+    round_ends = clock() + float(config["DAILYPAPERS_MEDIA_ROUND_DEADLINE"])
     summary = FetchSummary()
     for done, item in enumerate(items, 1):
+        left = round_ends - clock()
+        if left <= 0:
+            summary.postponed = len(items) - done + 1
+            break
         try:
-            response = client.get(item.url, max_bytes=max_bytes)
-        except (HttpStatusError, ResponseTooLarge) as exc:
+            response = client.get(item.url, max_bytes=max_bytes, deadline=left)
+        except (HttpStatusError, ResponseTooLarge, AddressRefused) as exc:
             _refuse(summary, item, str(exc))
         except SourceError as exc:
             summary.failed += 1

@@ -16,7 +16,7 @@ from dailypapers.store.models import MediaItem
 class Command(BaseCommand):
     help = (
         "Fetch the images that imports and syncs queued (paper thumbnails, organization and submitter "
-        "avatars) politely, keep only real images up to DAILYPAPERS_MEDIA_MAX_BYTES under "
+        "avatars) politely, from public addresses only, within DAILYPAPERS_MEDIA_ROUND_DEADLINE; keep only real images up to DAILYPAPERS_MEDIA_MAX_BYTES under "
         "$DAILYPAPERS_HOME/media, and report; `status` counts the queue."
     )
 

@@ -88,7 +88,11 @@ class Command(BaseCommand):
             sys.executable,
             "-m",
             "gunicorn",
-            "dailypapers.wsgi:application",
+            "dailypapers.asgi:application",
+            # An event loop reads each request in full before a view runs: slow or half-sent
+            # requests hold a socket, not a worker (sync workers were taken by three such clients).
+            "--worker-class",
+            "uvicorn_worker.UvicornWorker",
             "--bind",
             bind,
             "--workers",

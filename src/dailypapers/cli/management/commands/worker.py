@@ -52,6 +52,9 @@ class Command(BaseCommand):
             )
         if options["once"]:
             done: dict = {}
+            media = jobs.MediaThread(rounds=1)
+            if jobs.media_pending():
+                media.start()  # beside the rest, which never waits on it
             try:
                 for report in worker.tick(_now(), plan, do_sync=do_sync, jobs=lambda: done.update(jobs.run_jobs())):
                     self.stdout.write(
@@ -59,6 +62,7 @@ class Command(BaseCommand):
                         f"bounced {report.bounced}, failed {report.failed}, waiting {report.waiting}"
                     )
             except MailConfigError as exc:
+                media.stop()
                 raise CommandError(str(exc)) from exc
             if "outbox" in done:
                 mails = done["outbox"]
@@ -78,8 +82,13 @@ class Command(BaseCommand):
                     f"submissions: fetched {waiting.done}, still waiting {waiting.waiting}, "
                     f"not on arXiv {waiting.failed}"
                 )
+            if media.is_alive() or media.summaries:
+                media.join(media.longest_round())
+                for summary in media.summaries:
+                    self.stdout.write(summary.line())
             return
         self._say("worker started; " + "; ".join(worker.describe(_now(), plan)))
+        jobs.MediaThread(skip=lambda: rounds.network_down).start()
 
         def small_jobs() -> dict:
             done = jobs.run_jobs()
