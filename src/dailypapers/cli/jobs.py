@@ -84,6 +84,7 @@ class SyncRound:
         """Whether sync should be tried again now: only while the network is down."""
         return self.network_down and self.clock() - self.last_try >= NETWORK_RETRY
 
+
 class MediaThread(threading.Thread):
     """Fetches the queued images round after round in a thread of its own, so sync, digests and mails
     never wait on an image host, and a failed sync does not stop it. Each round is bounded by
