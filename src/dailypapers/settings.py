@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dailypapers.web.head.HeadAsGetMiddleware",  # HEAD wherever GET works; outside the rest, so they see a GET
     "dailypapers.web.staticfiles.StaticFilesMiddleware",  # WhiteNoise
     # Pages go out gzipped: a day of 50 cards with Hugging Face's summaries is ~140 KiB of HTML,
     # ~25 KiB on the wire (CSRF tokens are masked per request, which is Django's BREACH defence).
