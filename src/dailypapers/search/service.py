@@ -233,7 +233,8 @@ def search(
     elif mode == "auto":
         run = "hybrid" if semantic_ok and cover.share >= AUTO_HYBRID_MIN_COVERAGE else "keyword"
         if semantic_ok and run == "keyword":
-            note = f"keyword only while embeddings are computed ({cover.describe()})"
+            # The coverage itself is shown beside the note (page, API, CLI): said once.
+            note = "keyword only while embeddings are computed"
     elif mode == "hybrid" and not semantic_ok:
         run, note = "keyword", "keyword only: no paper is embedded yet"
     # Fetch enough to fill the page once the known items (listed first) are taken out.
