@@ -110,6 +110,15 @@ def test_category_filters_ignore_case(client, no_page_cache, url):  # noqa: F811
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/papers/date/2025-01-03", "/trending"])
+def test_a_filter_that_is_no_category_says_so(client, no_page_cache, url):  # noqa: F811
+    feature(FRI, 2, upvotes=3, categories=["cs.CV"])
+    page = client.get(f"{url}?category=94A29%2C").content.decode()
+    assert "“94A29,” is not an arXiv category" in page
+    assert 'id="category-refused"' not in client.get(f"{url}?category=cs.cv").content.decode()
+
+
+@pytest.mark.django_db
 def test_day_feed_category_filter_ignores_case(client, no_page_cache):  # noqa: F811
     cv = feature(FRI, 1, categories=["cs.CV"])[0]
     other = feature(FRI, 1, categories=["cs.CL"])[0]
