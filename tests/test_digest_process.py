@@ -103,7 +103,7 @@ def test_wrong_settings_fail_before_anything_is_claimed(world):
     sink.stop()
     result = run_cli(env, "digest", "send", "--period", PERIOD, check=False)
     assert result.returncode != 0
-    assert result.stderr.strip().startswith("CommandError: Cannot open an SMTP connection to 127.0.0.1:")
+    assert result.stderr.strip().startswith("dailypapers: Cannot open an SMTP connection to 127.0.0.1:")
     assert len(result.stderr.strip().splitlines()) == 1
     assert ledger_states(env) == "[]"
 
@@ -153,5 +153,5 @@ def test_workers_option_with_wrong_settings_fails_once_before_claiming(world):
     sink.stop()
     result = run_cli(env, "digest", "send", "--period", PERIOD, "--workers", "2", check=False)
     assert result.returncode != 0
-    assert result.stderr.strip().startswith("CommandError: Cannot open an SMTP connection to 127.0.0.1:")
+    assert result.stderr.strip().startswith("dailypapers: Cannot open an SMTP connection to 127.0.0.1:")
     assert ledger_states(env) == "[]"

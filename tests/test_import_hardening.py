@@ -228,7 +228,7 @@ def test_the_import_command_reports_dropped_fields(data_dir, tmp_path):
     path = write_jsonl(tmp_path / "links.jsonl", rows)
     env = dailypapers_env(tmp_path / "home")
     run_cli("migrate", env=env)
-    result = run_cli("import", "--no-index", str(path), env=env)
+    result = run_cli("import", "--no-index", "-v", "2", str(path), env=env)
     assert "dropped: links.jsonl: line 1 (" in result.stderr and "scheme javascript:" in result.stderr
     assert "1 field(s) dropped" in result.stdout
 

@@ -244,3 +244,16 @@ def test_interests_chosen_at_sign_up_drive_a_fresh_accounts_for_you(client, mail
         "Compilers and type systems",
         "Image segmentation with convolutions",
     ]
+
+
+def test_opens_on_the_newest_period_with_papers_for_the_reader(alice_client, alice):
+    liked, graph, vision, coauthor, hidden = _world()
+    # The newest list holds one paper, and this reader marked it not interested: that day is empty.
+    lone = feature(DAY + dt.timedelta(days=1), 1, title="A lone paper", categories=["cs.LG"])[0]
+    alice_client.post(f"/papers/{lone.arxiv_id}/signal", {"not_interested": "1"})
+    page = alice_client.get("/for-you").content.decode()
+    assert "For you: Monday, January 13, 2025" in page and graph.title in page
+    assert 'id="for-you-skipped"' in page and "Tuesday, January 14, 2025" in page
+    # Asked for by date, the empty day is shown as it is.
+    asked = alice_client.get(f"/for-you?date={DAY + dt.timedelta(days=1)}").content.decode()
+    assert "No papers to recommend for this period." in asked and 'id="for-you-skipped"' not in asked

@@ -339,6 +339,7 @@ def test_atom_pages():
         "S\\'eminaire Lotharingien de Combinatoire, Issue 58 (2008), Article B58e. (electronic)"
     )
     assert combinatorics.categories == ["math.CO"]  # the MSC class term is not an arXiv category
+    assert combinatorics.msc_classes == ["05E99", "05E05", "20B30"]  # but kept as what it is
 
 
 ATOM_HEAD = b"""<?xml version="1.0" encoding="UTF-8"?>

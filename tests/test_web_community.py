@@ -9,7 +9,16 @@ from django.utils import timezone
 from dailypapers.community import comments
 from dailypapers.community.models import Comment, Submission
 from dailypapers.store.models import DailyEntry, Paper, PaperStats
-from tests.web_fixtures import alice, alice_client, arxiv_api, feature, make_user, no_page_cache  # noqa: F401
+from dailypapers.store.upsert import write_batch
+from tests.web_fixtures import (  # noqa: F401
+    alice,
+    alice_client,
+    arxiv_api,
+    feature,
+    make_user,
+    no_page_cache,
+    paper_record,
+)
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)
@@ -103,10 +112,23 @@ def test_submit_fetches_and_features_today(alice_client, arxiv_api):
 
 
 def test_submit_existing_paper_does_not_fetch(alice_client, arxiv_api):
-    paper = feature(DAY, 1)[0]
+    # Known from an arXiv listing, never featured: it is featured today without asking arXiv.
+    record = paper_record()
+    write_batch([record], fetched_at=timezone.now())
+    paper = Paper.objects.get(arxiv_id=record.arxiv_id)
     alice_client.post("/submit", {"arxiv": f"arXiv:{paper.arxiv_id}"})
     assert not arxiv_api
     assert DailyEntry.objects.filter(paper=paper, source="community").exists()
+
+
+def test_resubmitting_a_featured_paper_does_not_list_it_again(alice_client, arxiv_api, client):
+    paper = feature(DAY, 1, upvotes=40)[0]
+    response = alice_client.post("/submit", {"arxiv": paper.arxiv_id}, follow=True)
+    assert "was already featured on Jan 6, 2025, so it is not listed again." in response.content.decode()
+    assert not arxiv_api and not Submission.objects.exists()
+    assert list(DailyEntry.objects.filter(paper=paper).values_list("date", flat=True)) == [DAY]
+    assert client.get("/").context["listing"].period.start == DAY  # today has no list of its own
+    assert client.get(f"/papers/{paper.arxiv_id}").content.decode().count("submitted by") == 1
 
 
 def test_submit_rejects_bad_ids_and_unknown_papers(alice_client, arxiv_api):

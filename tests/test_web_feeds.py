@@ -38,3 +38,22 @@ def test_category_trending_and_search_feeds(client):
 
     catch_up()  # searches never write the index
     assert titles(client.get("/search/feed?q=vision")) == ["Vision thing"]
+
+
+def test_week_and_month_feeds_beside_the_day_feed(client):
+    monday = feature(DAY, 1, upvotes=3, title="Monday paper", categories=["cs.CV"])
+    feature(DAY + dt.timedelta(days=2), 1, upvotes=9, title="Wednesday paper", categories=["cs.CL"])
+    feature(DAY + dt.timedelta(days=7), 1, upvotes=1, title="Next week's paper")
+    assert titles(client.get("/papers/week/2025-W02/feed")) == ["Wednesday paper", "Monday paper"]
+    assert titles(client.get("/papers/month/2025-01/feed?format=atom"), atom=True) == [
+        "Wednesday paper",
+        "Monday paper",
+        "Next week's paper",
+    ]
+    assert titles(client.get("/papers/week/2025-W02/feed?category=cs.cv")) == ["Monday paper"]
+    assert titles(client.get("/feed/week")) == ["Next week's paper"]
+    assert len(titles(client.get("/feed/month"))) == 3
+    assert client.get("/papers/week/2025-W99/feed").status_code == 404
+    # Each list page points to its own feed.
+    page = client.get("/papers/week/2025-W02").content.decode()
+    assert 'href="/papers/week/2025-W02/feed"' in page and monday[0].title in page

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dailypapers.web.head.HeadAsGetMiddleware",  # HEAD wherever GET works; outside the rest, so they see a GET
     # Before sessions, auth or any view read the database: a NUL or other control character is 400.
     "dailypapers.web.guards.ControlCharactersMiddleware",
     "dailypapers.web.staticfiles.StaticFilesMiddleware",  # WhiteNoise

@@ -114,11 +114,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    from django.core.management import execute_from_command_line
     from django.db.utils import OperationalError
 
     try:
-        execute_from_command_line(["dailypapers", *argv])
+        return _run_command(argv)
     except OperationalError as exc:
         print(
             f"dailypapers: database error: {exc} (is the database reachable, and did you run `dailypapers migrate`?)",
@@ -128,6 +127,37 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dailypapers: interrupted; run the same command again to resume.", file=sys.stderr)
         return 130
+
+
+# Django's own options, which every command accepts: still accepted, but left out of
+# `dailypapers COMMAND --help`, which lists only what the command itself offers. `import` shows
+# --verbosity, which says whether dropped fields are listed.
+DJANGO_OPTIONS = frozenset(
+    {"--version", "--settings", "--pythonpath", "--traceback", "--no-color", "--force-color", "--skip-checks"}
+)
+SHOWS_VERBOSITY = frozenset({"import"})
+
+
+def _run_command(argv: list[str]) -> int:
+    """Run one management command as Django's command line would, with a help that lists only
+    the command's own options and a CommandError told as one sentence (Django prefixes the class
+    name). Django re-raises a CommandError under --traceback, so we ask for that and say it here;
+    a user who typed --traceback gets the traceback."""
+    from django.core.management import ManagementUtility
+    from django.core.management.base import CommandError
+
+    command = ManagementUtility(["dailypapers", *argv]).fetch_command(argv[0])
+    shown = {"-v", "--verbosity"} if argv[0] in SHOWS_VERBOSITY else set()
+    command.suppressed_base_arguments = set(DJANGO_OPTIONS | {"-v", "--verbosity"}) - shown
+    wants_traceback = "--traceback" in argv[1:]
+    try:
+        # Right after the command name: before any subcommand or `--`, so it stays an option.
+        command.run_from_argv(["dailypapers", argv[0], *([] if wants_traceback else ["--traceback"]), *argv[1:]])
+    except CommandError as exc:
+        if wants_traceback:
+            raise
+        print(f"dailypapers: {exc}", file=sys.stderr)
+        return exc.returncode
     return 0
 
 

@@ -54,6 +54,7 @@ class SubmitResult:
     paper: Paper | None  # None while pending
     created: bool  # False: it was already on today's list (the duplicate goes to the existing entry)
     pending: PendingSubmission | None = None  # set when arXiv could not be reached: fetched later
+    featured_on: dt.date | None = None  # an earlier day's list already had it: not listed again
 
     RETRY_AFTER = int(RETRY_BASE)  # what the API tells a client to wait before asking again
 
@@ -105,6 +106,11 @@ def submit(user, raw: str, today: dt.date | None = None) -> SubmitResult:
         raise ValidationError(f"{arxiv_id} was hidden by a moderator, so it cannot be submitted.")
     if existing and DailyEntry.objects.filter(paper=existing, date=today).exists():
         return SubmitResult(existing, created=False)
+    # A paper is featured once: listed again today it would carry its old Hugging Face votes to
+    # the top of today's list, under two "submitted by" lines.
+    earlier = DailyEntry.objects.filter(paper=existing, date__lt=today).order_by("-date").first() if existing else None
+    if earlier is not None:
+        return SubmitResult(existing, created=False, featured_on=earlier.date)
     waiting = PendingSubmission.objects.filter(arxiv_id=arxiv_id, date=today, state=PendingSubmission.WAITING).first()
     if waiting is not None:  # asked again while arXiv is still away: the same request, no second fetch
         return SubmitResult(None, created=False, pending=waiting)

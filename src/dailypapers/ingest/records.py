@@ -72,6 +72,9 @@ class PaperRecord:
     authors: list[str] | None = None
     primary_category: str | None = None
     categories: list[str] | None = None
+    # Mathematics Subject Classification and ACM classes ("68T50", "I.2.7"): not arXiv categories.
+    msc_classes: list[str] | None = None
+    acm_classes: list[str] | None = None
     comments: str | None = None
     journal_ref: str | None = None
     doi: str | None = None

@@ -6,6 +6,9 @@
 - Text longer than its database column (PostgreSQL enforces ``max_length``) drops that field
   with a note; a title or id that would be empty or too long refuses the record.
 - Version numbers beyond the 32-bit columns refuse the record (counts are checked where parsed).
+- Categories are checked against arXiv's taxonomy (store/taxonomy.py) and kept in its spelling;
+  a value holding several ("cs.CV, cs.MM") is split; MSC and ACM classes go to their own
+  fields; anything else is left out with a note.
 
 Pure: no database. The limits mirror store/models.py (a test holds them equal).
 """
@@ -19,12 +22,14 @@ from operator import attrgetter
 from typing import ParamSpec
 
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, Record, Rejected
+from dailypapers.store import taxonomy
 
 MAX_INT = 2**31 - 1
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 # Column max_length of each text field that has one (Paper and DailyEntry in store/models.py).
 PAPER_LIMITS = {"arxiv_id": 64, "primary_category": 32, "categories": 512, "doi": 256, "license": 256, "submitter": 256}
+CLASS_LIMIT = 256  # msc_classes and acm_classes, space separated
 ENTRY_LIMITS = {"submitted_by": 256, "organization": 256, "github_repo": 512, "project_page": 512}
 _ONE_LINE = {
     "title",
@@ -141,6 +146,27 @@ def _clean_fields(record: PaperRecord | DailyEntryRecord, limits: dict[str, int]
         record.primary_category = None
 
 
+def _check_categories(paper: PaperRecord) -> None:
+    """Keep only arXiv categories in ``categories`` (canonical spelling), MSC and ACM classes in
+    their own fields, and a primary category that is one of the kept ones."""
+    given = paper.categories or []
+    primary = paper.primary_category
+    if taxonomy.all_canonical(given) and (not primary or primary in taxonomy.CATEGORIES):
+        return  # the common case: nothing to sort
+    found = taxonomy.classify(given)
+    for value in found.unknown:
+        paper.notes.append(f"categories: {value[:80]!r} is not an arXiv category, MSC or ACM class; left out")
+    for name, classes in (("msc_classes", found.msc), ("acm_classes", found.acm)):
+        kept = list(dict.fromkeys([*(getattr(paper, name) or []), *classes]))
+        if len(" ".join(kept)) > CLASS_LIMIT:
+            paper.notes.append(f"{name}: longer than {CLASS_LIMIT} characters; field dropped")
+            kept = []
+        setattr(paper, name, kept or None)
+    paper.categories = found.categories or None
+    primary = taxonomy.canonical(primary) if primary else None
+    paper.primary_category = primary or (found.categories[0] if found.categories else None)
+
+
 def _refusal(paper: PaperRecord) -> str | None:
     if len(paper.arxiv_id) > PAPER_LIMITS["arxiv_id"]:
         return "id: too long"
@@ -163,6 +189,7 @@ def finish(item: Record, text_clean: bool = False) -> Record:
         return item
     paper = item.paper if isinstance(item, DailyEntryRecord) else item
     _clean_fields(paper, PAPER_LIMITS, text_clean)
+    _check_categories(paper)
     if isinstance(item, DailyEntryRecord):
         _clean_fields(item, ENTRY_LIMITS)
         item.notes[:0] = paper.notes  # one list of notes per stored item

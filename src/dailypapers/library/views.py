@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from dailypapers.library import collections, signals, transfer
 from dailypapers.library.models import Collection
+from dailypapers.store import listing_days
 from dailypapers.store.models import Paper
 from dailypapers.web.services import listings
 from dailypapers.web.views.common import safe_next
@@ -424,13 +425,29 @@ def for_you(request: HttpRequest) -> HttpResponse:
         return render(request, "web/error.html", {"title": "Bad period", "message": f"{exc}."}, status=400)
     if period is None:
         return render(request, "library/for_you.html", {"period": None, "rows": []})
-    result = foryou.for_you(request.user, period, hide_read=request.GET.get("hide_read") == "1")
+    hide_read = request.GET.get("hide_read") == "1"
+    result = foryou.for_you(request.user, period, hide_read=hide_read)
+    newest, skipped = period, 0
+    if not (request.GET.get("date") or request.GET.get("week")):
+        # Opened without a period: the newest one with papers for this reader, not an empty
+        # newest day (a lone submission made today, or papers all marked not interested).
+        while not result.items and skipped < FOR_YOU_LOOKBACK:
+            before = listing_days.around_period(period.start, period.end).before
+            if before is None:
+                break
+            period, skipped = listings.Period.containing(period.kind, before), skipped + 1
+            result = foryou.for_you(request.user, period, hide_read=hide_read)
+        if not result.items:
+            period, result = newest, foryou.for_you(request.user, newest, hide_read=hide_read)
     rows = for_you_items(result)
-    return render(
-        request,
-        "library/for_you.html",
-        {"period": period, "result": result, "rows": rows, "math": _math(paper for paper, _ in rows)},
-    )
+    context = {"period": period, "result": result, "rows": rows, "math": _math(paper for paper, _ in rows)}
+    if period != newest:
+        context["skipped_note"] = f"Nothing here for you in {newest.label}; this is the newest period that has papers."
+    return render(request, "library/for_you.html", context)
+
+
+# How many earlier periods /for-you looks back through for one with papers, when opened plain.
+FOR_YOU_LOOKBACK = 14
 
 
 AUTHOR_PAGE_SIZE = 50

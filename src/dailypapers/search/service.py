@@ -26,6 +26,7 @@ from dailypapers.search.known import Identifier, identify
 from dailypapers.search.models import PaperEmbedding
 from dailypapers.search.text import QueryError, parse_query
 from dailypapers.search.vectors import VectorIndex
+from dailypapers.store import taxonomy
 from dailypapers.store.models import Paper
 
 Mode = rules.Mode
@@ -137,7 +138,8 @@ def known_categories(wanted: tuple[str, ...] | list[str] = ()) -> frozenset[str]
     if stale or any(w.strip().lower() not in cached for w in wanted if w.strip()):
         found: set[str] = set()
         for value in Paper.objects.values_list("categories", flat=True).distinct().iterator(chunk_size=5000):
-            found.update(value.split())
+            # Only arXiv's categories: a value some older import kept whole ("cs.CV,") is never suggested.
+            found.update(c for c in value.split() if c in taxonomy.CATEGORIES)
         _categories = (now, frozenset(found))
     assert _categories is not None
     return _categories[1]
@@ -231,7 +233,8 @@ def search(
     elif mode == "auto":
         run = "hybrid" if semantic_ok and cover.share >= AUTO_HYBRID_MIN_COVERAGE else "keyword"
         if semantic_ok and run == "keyword":
-            note = f"keyword only while embeddings are computed ({cover.describe()})"
+            # The coverage itself is shown beside the note (page, API, CLI): said once.
+            note = "keyword only while embeddings are computed"
     elif mode == "hybrid" and not semantic_ok:
         run, note = "keyword", "keyword only: no paper is embedded yet"
     # Fetch enough to fill the page once the known items (listed first) are taken out.

@@ -43,7 +43,10 @@ class Paper(models.Model):
     abstract = models.TextField(blank=True, default="")
     authors = models.JSONField(default=list)  # names, in order
     primary_category = models.CharField(max_length=32, blank=True, default="", db_index=True)
-    categories = models.CharField(max_length=512, blank=True, default="")  # space separated
+    categories = models.CharField(max_length=512, blank=True, default="")  # space separated, store/taxonomy.py's
+    # MSC and ACM classes, space separated ("68T50 68T07", "I.2.7"): kept apart from arXiv's categories.
+    msc_classes = models.CharField(max_length=256, blank=True, default="")
+    acm_classes = models.CharField(max_length=256, blank=True, default="")
     comments = models.TextField(blank=True, default="")
     journal_ref = models.TextField(blank=True, default="")
     doi = models.CharField(max_length=256, blank=True, default="")
@@ -80,6 +83,14 @@ class Paper(models.Model):
     @property
     def category_list(self) -> list[str]:
         return self.categories.split()
+
+    @property
+    def msc_list(self) -> list[str]:
+        return self.msc_classes.split()
+
+    @property
+    def acm_list(self) -> list[str]:
+        return self.acm_classes.split()
 
     @property
     def abs_url(self) -> str:

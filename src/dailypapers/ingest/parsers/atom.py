@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from inspect import unwrap
 
@@ -32,8 +31,8 @@ SOURCE = "arxiv-api"
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 
-# <category term> also carries MSC/ACM classes ("14C20, 14M99"); keep arXiv categories only.
-_CATEGORY = re.compile(r"^[a-z\-]+(?:\.[A-Za-z\-]+)?$")
+# <category term> also carries MSC/ACM classes ("14C20, 14M99"): finish() sorts them into their
+# own fields (store/taxonomy.py), so every term is passed on.
 
 
 @finished
@@ -104,11 +103,7 @@ def _paper(entry: etree._Element, position: str) -> PaperRecord:
             for i, author in enumerate(entry.iterfind(f"{ATOM}author"))
         ],
         primary_category=primary.get("term") if primary is not None else None,
-        categories=[
-            term
-            for category in entry.iterfind(f"{ATOM}category")
-            if _CATEGORY.match(term := category.get("term") or "")
-        ],
+        categories=[term for category in entry.iterfind(f"{ATOM}category") if (term := category.get("term"))],
         comments=comments,
         journal_ref=text(entry.findtext(f"{ARXIV}journal_ref"), "arxiv:journal_ref"),
         doi=text(entry.findtext(f"{ARXIV}doi"), "arxiv:doi"),

@@ -19,7 +19,7 @@ from dailypapers import periods
 from dailypapers.library.signals import not_interested_rows, without_not_interested
 from dailypapers.periods import Period
 from dailypapers.search.rules import CATEGORY
-from dailypapers.store import listing_days
+from dailypapers.store import listing_days, taxonomy
 from dailypapers.store.compiled import Compiled
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.visibility import shown_papers
@@ -41,8 +41,12 @@ def parse_period(kind: str, text: str) -> Period:
 
 
 def clean_category(value: str | None) -> str:
+    """The category a filter asks for, in the taxonomy's spelling ("cs.cv" is cs.CV: stored
+    categories are canonical, so every case finds the same papers); "" when it is no category."""
     value = (value or "").strip()
-    return value if _CATEGORY.match(value) else ""
+    if not _CATEGORY.match(value):
+        return ""
+    return taxonomy.canonical(value) or value
 
 
 def visible_papers() -> QuerySet[Paper]:

@@ -185,6 +185,12 @@ def submit(request: HttpRequest) -> HttpResponse:
                 return redirect("web:account")
             if result.created:
                 messages.success(request, f"{result.paper.arxiv_id} is on today's list. Thank you!")
+            elif result.featured_on is not None:
+                messages.info(
+                    request,
+                    f"{result.paper.arxiv_id} was already featured on {result.featured_on:%b} "
+                    f"{result.featured_on.day}, {result.featured_on.year}, so it is not listed again.",
+                )
             else:
                 messages.info(request, f"{result.paper.arxiv_id} is already on today's list.")
             return redirect(_paper_url(result.paper))

@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom feeds (``?format=atom``) for day lists, trending, categories and searches.
+"""RSS 2.0 and Atom feeds (``?format=atom``) for day, week and month lists, trending, categories and searches.
 
 Every list's ``?category=`` filter applies to its feed too, which gives each category a feed.
 Every absolute URL in a feed starts with DAILYPAPERS_BASE_URL, never the request's Host, and
@@ -117,19 +117,37 @@ class _PaperFeed(Feed):
 
 
 class DayFeed(_PaperFeed):
-    def get_object(self, request: HttpRequest, date: str | None = None) -> dict:
+    """The papers of a day, a week or a month, most voted first (without a period: the newest)."""
+
+    kind = "day"
+    page = "web:day"
+
+    def get_object(self, request: HttpRequest, period: str | None = None, **named: str) -> dict:
+        text = period or named.get("date")
         try:
-            anchor = listings.parse_period("day", date).start if date else None
+            anchor = listings.parse_period(self.kind, text).start if text else None
         except ValueError as exc:
             raise Http404(str(exc)) from exc
+        if anchor is None and self.kind != "day":  # the newest week or month that has a list
+            anchor = listings.last_listing_day()
         cat = category(request)
-        listing = listings.period_listing("day", anchor, cat, "votes", 0, FEED_SIZE)
+        listing = listings.period_listing(self.kind, anchor, cat, "votes", 0, FEED_SIZE)
         return {
             "title": f"papers of {listing.period.label}",
             "category": cat,
             "papers": listing.page.papers,
-            "link": reverse("web:day", args=[listing.period.slug]),
+            "link": reverse(self.page, args=[listing.period.slug]),
         }
+
+
+class WeekFeed(DayFeed):
+    kind = "week"
+    page = "web:week"
+
+
+class MonthFeed(DayFeed):
+    kind = "month"
+    page = "web:month"
 
 
 class TrendingFeed(_PaperFeed):

@@ -52,7 +52,7 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
             "papers": papers,
             "cards": cards,
             "math": cards_have_math(cards),
-            "feed_path": f"/papers/date/{listing.period.slug}/feed" if kind == "day" else "",
+            "feed_path": reverse(f"web:{kind}_feed", args=[listing.period.slug]),
         },
     )
 

@@ -38,7 +38,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         bar = FileProgress(options["progress"])
         report = RejectionReport(self.stderr.write)
-        notes = RejectionReport(self.stderr.write, label="dropped")
+        # A dropped field (an unsafe link, an unknown category) leaves its record imported: it is
+        # counted in the summary, and listed, uncoloured, only at -v 2. A rejected record stays red.
+        verbose = options["verbosity"] >= 2
+        notes = RejectionReport(lambda line: self.stderr.write(line, style_func=str), label="dropped")
 
         try:
             summary = import_paths(
@@ -48,7 +51,7 @@ class Command(BaseCommand):
                 batch_size=options["batch"] or settings.CONFIG["DAILYPAPERS_IMPORT_BATCH"],
                 progress=bar,
                 on_reject=report,
-                on_note=notes,
+                on_note=notes if verbose else None,
             )
         except ImportError_ as exc:
             raise CommandError(str(exc)) from exc
@@ -66,7 +69,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{summary.files} file(s): read {summary.read}, new {summary.new}, updated {summary.updated}, "
                 f"unchanged {summary.unchanged}, rejected {summary.rejected}{resumed}"
-                + (f"; {summary.fields_dropped} field(s) dropped" if summary.fields_dropped else "")
+                + (
+                    f"; {summary.fields_dropped} field(s) dropped" + ("" if verbose else " (-v 2 lists them)")
+                    if summary.fields_dropped
+                    else ""
+                )
             )
         if summary.rejected:
             sys.exit(1)

@@ -90,5 +90,5 @@ class Command(BaseCommand):
             every = f"; {results.all_words} contain every word" if results.all_words else "; none contains every word"
         note = f"; {results.note}" if results.note else ""
         self.stdout.write(
-            f"{results.total} result(s){every} ({results.mode} search; {results.coverage.describe()}{note})"
+            f"{results.total:,} result(s){every} ({results.mode} search; {results.coverage.describe()}{note})"
         )

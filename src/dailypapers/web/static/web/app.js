@@ -43,12 +43,27 @@
     }
   }
 
-  // j / k: next / previous paper card; "/": the search box. Never while typing, never with modifiers.
+  // j / k: next / previous paper card; "/": the search box; "?": the list of shortcuts (also
+  // linked from the footer). Never while typing, never with modifiers (Shift makes the "?").
   function enableShortcuts() {
+    var help = document.getElementById("shortcuts");
+    document.querySelectorAll("a.shortcuts-link").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (!help || !help.showModal) return;
+        event.preventDefault();
+        help.showModal();
+      });
+    });
     document.addEventListener("keydown", function (event) {
       if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
       var target = event.target;
       if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+      if (event.key === "?" && help && help.showModal) {
+        event.preventDefault();
+        if (help.open) help.close();
+        else help.showModal();
+        return;
+      }
       if (event.key === "/") {
         var search = document.getElementById("nav-q");
         if (search) {
