@@ -17,6 +17,7 @@ from typing import Literal
 from .embed import Embedder
 from .keyword import Filters, KeywordIndex, SearchResult, Sort
 from .text import ParsedQuery, QueryError, parse_query
+from .tiers import Tier, TieredVectors
 from .vectors import EXACT_SUBSET, Hits, VectorIndex
 
 # Runs the semantic half of hybrid searches beside the keyword half: one pool per process,
@@ -91,11 +92,19 @@ def fuse(keyword: Hits, semantic: Hits, params: FusionParams, embedded: Callable
 
 class HybridSearch:
     def __init__(
-        self, keyword: KeywordIndex, vectors: VectorIndex, embedder: Embedder, params: FusionParams = FusionParams()
+        self,
+        keyword: KeywordIndex,
+        vectors: VectorIndex | TieredVectors,
+        embedder: Embedder | None = None,
+        params: FusionParams = FusionParams(),
     ):
+        """``vectors``: one index of ``embedder``'s space, or tiers that each embed the query their own way."""
         self.keyword = keyword
+        if isinstance(vectors, VectorIndex):
+            if embedder is None:
+                raise ValueError("a single vector index needs the embedder of its space")
+            vectors = TieredVectors([Tier(getattr(embedder, "model_id", ""), vectors, embedder.embed_query)])
         self.vectors = vectors
-        self.embedder = embedder
         self.params = params
 
     def search(
@@ -130,16 +139,16 @@ class HybridSearch:
         parsed = parse_query(query) if isinstance(query, str) else query
         if parsed.is_empty:
             raise QueryError("Type at least one word to search for.")
-        vector = self.embedder.embed_query(parsed.text)
+        text = parsed.text
         filters = filters or Filters()
         keyword_checked = not filters.without_dates().is_empty or bool(parsed.phrases or parsed.required)
         span = filters.day_range() if self.vectors.knows_days else None
         if not keyword_checked and (span is not None or filters.is_empty):
-            return self.vectors.search(vector, k, days=span)
+            return self.vectors.search(text, k, days=span)
         # A small allowed set is scanned exactly; a large one checks over-fetched neighbours.
         if self.keyword.count(filters, parsed) <= EXACT_SUBSET:
             allowed = self.keyword.ids_matching(filters, EXACT_SUBSET, parsed)
-            return self.vectors.search(vector, k, allowed_ids=allowed)
+            return self.vectors.search(text, k, allowed_ids=allowed)
         return self.vectors.search(
-            vector, k, allowed_ids=lambda ids: self.keyword.filter_ids(ids, filters, parsed), days=span
+            text, k, allowed_ids=lambda ids: self.keyword.filter_ids(ids, filters, parsed), days=span
         )
