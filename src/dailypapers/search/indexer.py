@@ -240,7 +240,10 @@ class _Writer:
         live = [p for p in papers if is_shown(p.deleted, p.withdrawn, p.hidden)]
         live_pks = {p.pk for p in live}
         gone = [arxiv_id for pk, arxiv_id in named.items() if pk not in live_pks]
-        self.keyword.update(paper_doc(p) for p in live)
+        # A new vector leaves the keyword document as it was (the paper's earlier metadata change
+        # wrote it): after the fast tier that would be every paper re-added to tantivy for nothing.
+        text_news = {c.paper_id for c in changes if c.kind != PaperChange.EMBEDDING}
+        self.keyword.update(paper_doc(p) for p in live if p.pk in text_news)
         self.keyword.delete(gone)
         for loaded, path, index in (
             (self._vectors, self.vectors_path, lambda: self.vectors),
