@@ -218,7 +218,9 @@ def main() -> None:
             walker.join(timeout=70)
             embed_cpu = cpu_seconds(embed.pid)
             server_cpu = tree_cpu_seconds(server.pid) - server_cpu_before
-            embed.send_signal(signal.SIGINT)
+            # Killed, not interrupted: it would finish the chunk in hand first (minutes under load);
+            # every committed chunk stays, as when `make run` is stopped.
+            embed.kill()
             embed.wait(timeout=60)
         finally:
             if embed is not None and embed.poll() is None:

@@ -80,7 +80,7 @@ def tiers_for(
         rows = np.flatnonzero(mask)
         if len(rows):
             index.add([ids[i] for i in rows], vectors[rows])
-        tiers.append(Tier(name, index, encode))
+        tiers.append(Tier(name, index, encode, fast=name == "static"))
     return TieredVectors(tiers)
 
 

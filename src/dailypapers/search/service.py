@@ -101,7 +101,7 @@ class _Reader:
         if self.vectors is not None:
             tiers.append(Tier(indexer.current_model_id(), self.vectors, lambda text: _embedder().embed_query(text)))
         if self.static is not None:
-            tiers.append(Tier(STATIC_SPACE, self.static, lambda text: _static_embedder().embed_query(text)))
+            tiers.append(Tier(STATIC_SPACE, self.static, lambda text: _static_embedder().embed_query(text), fast=True))
         return TieredVectors(tiers)
 
 

@@ -31,6 +31,7 @@ class Tier:
     model_id: str  # the embedding space of every vector in ``vectors``
     vectors: VectorIndex
     encode: Callable[[str], np.ndarray]  # a query's vector in this space
+    fast: bool = False  # the static tier: hybrid fusion gives its vectors less weight
     _sample: np.ndarray | None = field(default=None, repr=False)
 
     def sample(self) -> np.ndarray:
@@ -50,6 +51,9 @@ class TieredVectors:
 
     def __contains__(self, doc_id: object) -> bool:
         return any(doc_id in t.vectors for t in self.tiers)
+
+    def is_fast(self, doc_id: str) -> bool:
+        return any(doc_id in t.vectors for t in self.tiers if t.fast)
 
     @property
     def live(self) -> list[Tier]:
