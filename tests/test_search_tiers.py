@@ -171,3 +171,17 @@ def test_embed_logs_with_times_and_says_resumed_with_one_denominator(
     assert progress == [progress[0]] and progress[0].startswith(f"embedded 6 of {PAPERS} (")
     assert f"{PAPERS - 6} left" in progress[0]
     assert Paper.objects.count() == PAPERS
+
+
+def test_hybrid_fusion_gives_a_static_vector_its_own_smaller_weight():
+    from dailypapers.search.hybrid import FusionParams, fuse
+
+    params = FusionParams()
+    keyword = [("a", 3.0), ("b", 2.0), ("c", 1.0)]
+    semantic = [("c", 0.9), ("b", 0.5), ("a", 0.1)]
+    full = dict(fuse(keyword, semantic, params))
+    mixed = dict(fuse(keyword, semantic, params, fast=lambda doc_id: doc_id == "c"))
+    # Min-max normalised: keyword a 1, b 0.5, c 0; semantic c 1, b 0.5, a 0.
+    assert full["c"] == pytest.approx(params.alpha) and mixed["c"] == pytest.approx(params.static_alpha)
+    assert mixed["a"] == pytest.approx(full["a"]) == pytest.approx(1 - params.alpha)
+    assert mixed["b"] == pytest.approx(full["b"]) == pytest.approx(0.5)

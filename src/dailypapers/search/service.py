@@ -140,7 +140,7 @@ def _static_embedder() -> StaticEmbedder:
     model_dir = Path(settings.SEARCH_MODEL_DIR)
     with _lock:
         if model_dir not in _static_embedders:
-            _static_embedders[model_dir] = StaticEmbedder(model_dir)
+            _static_embedders[model_dir] = StaticEmbedder(model_dir, compact=True)
         return _static_embedders[model_dir]
 
 
