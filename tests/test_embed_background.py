@@ -48,7 +48,7 @@ def _embedded(db: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
             "SELECT p.arxiv_id, COALESCE(p.announced, '') FROM search_paperembedding e"
-            " JOIN store_paper p ON p.id = e.paper_id"
+            " JOIN store_paper p ON p.id = e.paper_id WHERE e.model_id = 'all-MiniLM-L6-v2'"
         ).fetchall()
     return rows
 
@@ -63,12 +63,12 @@ def test_background_embedding_resumes_after_a_kill_newest_first(home):
     env, db = home
     embed = [*CLI, "embed", "--chunk", "8", "--batch", "8", "--threads", "1", "--sessions", "1", "--no-index"]
     first = subprocess.Popen(embed, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    line = first.stderr.readline()  # one line per committed chunk when not on a terminal
-    while line and not line.startswith("embedded "):
+    line = first.stderr.readline()  # one line per committed chunk when not on a terminal, time first
+    while line and " embedded " not in line:
         line = first.stderr.readline()
     first.send_signal(signal.SIGKILL)
     first.wait()
-    assert line.startswith("embedded 8 of 48") and "40 left, ETA" in line, line
+    assert line.split(" ", 3)[3].startswith("embedded 8 of 48") and "40 left, ETA" in line, line
 
     partial = _embedded(db)
     assert 8 <= len(partial) < PAPERS
@@ -78,13 +78,13 @@ def test_background_embedding_resumes_after_a_kill_newest_first(home):
     stats = _stats(env)
     assert stats["embedded"] == len(partial) and stats["to_embed"] == PAPERS - len(partial)
 
-    # While partial, the search says which mode ran and how much semantic search covers; an id query
-    # is still exactly that paper.
+    # While partial, the search says which mode ran and how much semantic search covers (every paper:
+    # the fast tier came first); an id query is still exactly that paper.
     some_id = partial[0][0]
     out = subprocess.run(
         [*CLI, "search", "--mode", "hybrid", some_id], env=env, check=True, capture_output=True, text=True
     ).stdout
-    assert f"semantic: {len(partial)} of {PAPERS} papers" in out
+    assert f"semantic: {PAPERS} of {PAPERS} papers ({PAPERS - len(partial)} by the fast first tier" in out
     assert out.splitlines()[0].split()[1] == some_id and "1 result(s) (identifier search" in out
 
     started = time.monotonic()
@@ -96,4 +96,5 @@ def test_background_embedding_resumes_after_a_kill_newest_first(home):
     assert len(ids) == len(set(ids)) == PAPERS  # resumed: nothing embedded twice, nothing left
     assert set(ids) >= {arxiv_id for arxiv_id, _ in partial}
     assert f"embedded {PAPERS - len(partial)} abstracts" in second.stderr + second.stdout
+    assert f"resumed ({len(partial)} already embedded)" in second.stderr
     assert _stats(env)["to_embed"] == 0

@@ -196,7 +196,18 @@ def test_killed_embed_resumes_without_redoing_committed_chunks(tmp_path, data_di
     run_cli("migrate", "--verbosity", "0", env=env)
     run_cli("import", "--no-index", str(_papers_file(tmp_path, data_dir, 120)), env=env)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dailypapers.cli.main", "embed", "--chunk", "8", "--max-length", "64", "--no-index"],
+        [
+            sys.executable,
+            "-m",
+            "dailypapers.cli.main",
+            "embed",
+            "--chunk",
+            "8",
+            "--max-length",
+            "64",
+            "--no-index",
+            "--no-static",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -205,7 +216,9 @@ def test_killed_embed_resumes_without_redoing_committed_chunks(tmp_path, data_di
     assert proc.returncode == -signal.SIGKILL, "embed finished before it could be killed"
     done = sql_rows(url, "SELECT count(*) FROM search_paperembedding")[0][0]
     assert 16 <= done < 120 and done % 8 == 0  # whole chunks only
-    summary = json.loads(run_cli("embed", "--json", "--max-length", "64", "--chunk", "64", env=env).stdout)
+    summary = json.loads(
+        run_cli("embed", "--json", "--max-length", "64", "--chunk", "64", "--no-static", env=env).stdout
+    )
     assert summary["embedded"] == 120 - done
     assert sql_rows(url, "SELECT count(*) FROM search_paperembedding")[0][0] == 120
     state = json.loads((tmp_path / "home" / "index" / "state.json").read_text())

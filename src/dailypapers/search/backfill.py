@@ -6,6 +6,10 @@ the change_seq of the text it was made from); of those, a paper whose title + ab
 hash is unchanged is only re-stamped, not re-embedded. Each chunk's embeddings and their
 "embedding" changes in the store's feed commit in one transaction, so a killed run loses
 at most one chunk and the indexers pick the new vectors up from the feed.
+
+Two tiers (search/static.py): :func:`backfill_static` first gives every paper without a
+vector a static one in seconds; :func:`backfill` with the full model then replaces those,
+newest papers first (a static vector is simply one "from another model").
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.utils import timezone
 
 from dailypapers.search.embed import Embedder, document_text
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
+from dailypapers.search.static import STATIC_SPACE, StaticEmbedder
 from dailypapers.store import changes
 from dailypapers.store.bulk import insert_values, update_rows
 from dailypapers.store.models import Paper, PaperChange
@@ -62,14 +67,34 @@ def text_hash(title: str, abstract: str) -> str:
 _NO_DAY = dt.date(1, 1, 1)
 
 
+def _newest_first(papers):
+    return papers.annotate(
+        day=Coalesce("announced", TruncDate("first_submitted"), Value(_NO_DAY), output_field=DateField())
+    ).order_by("-day", "-id")
+
+
 def candidates(model_id: str):
     """Papers that may need a (new) embedding from ``model_id``, newest first (listing day,
     else submission day; then id), so semantic search covers recent papers soonest."""
-    return (
-        Paper.objects.filter(deleted=False)
-        .filter(Q(embedding__isnull=True) | ~Q(embedding__model_id=model_id) | Q(change_seq__gt=F("embedding__seq")))
-        .annotate(day=Coalesce("announced", TruncDate("first_submitted"), Value(_NO_DAY), output_field=DateField()))
-        .order_by("-day", "-id")
+    return _newest_first(
+        Paper.objects.filter(deleted=False).filter(
+            Q(embedding__isnull=True) | ~Q(embedding__model_id=model_id) | Q(change_seq__gt=F("embedding__seq"))
+        )
+    )
+
+
+def static_candidates():
+    """Papers the static tier should cover: no vector yet, a static one for an older text, or
+    one from a space this version no longer searches. A full-model vector is never replaced
+    by a static one (a changed text waits for the full model, keeping its old vector meanwhile)."""
+    from dailypapers.search.embed import EMBEDDING_SPACE
+
+    return _newest_first(
+        Paper.objects.filter(deleted=False).filter(
+            Q(embedding__isnull=True)
+            | ~Q(embedding__model_id__in=[STATIC_SPACE, EMBEDDING_SPACE])
+            | Q(embedding__model_id=STATIC_SPACE, change_seq__gt=F("embedding__seq"))
+        )
     )
 
 
@@ -78,8 +103,22 @@ def remaining(model_id: str) -> int:
     return candidates(model_id).count()
 
 
+def papers_to_cover() -> int:
+    """Every paper an embedding pass covers: the one denominator of its progress across restarts."""
+    return Paper.objects.filter(deleted=False).count()
+
+
+def backfill_static(embedder: StaticEmbedder, chunk: int = 4096, progress: Progress | None = None) -> BackfillResult:
+    """Give every paper in :func:`static_candidates` a static vector (seconds for 100k papers)."""
+    return backfill(embedder, chunk=chunk, progress=progress, todo=static_candidates())
+
+
 def backfill(
-    embedder: Embedder, chunk: int = 1024, limit: int | None = None, progress: Progress | None = None
+    embedder: Embedder | StaticEmbedder,
+    chunk: int = 1024,
+    limit: int | None = None,
+    progress: Progress | None = None,
+    todo=None,
 ) -> BackfillResult:
     """Embed every candidate paper (at most ``limit``), committing each chunk in order.
 
@@ -88,7 +127,7 @@ def backfill(
     database work would otherwise leave the model idle for a third of the time.
     """
     model_id = embedder.model_id
-    todo = candidates(model_id)
+    todo = candidates(model_id) if todo is None else todo
     total = todo.count()
     if limit is not None:
         total = min(total, limit)
@@ -111,21 +150,24 @@ def backfill(
                     if last_key is None
                     else todo.filter(Q(day__lt=last_key[0]) | Q(day=last_key[0], id__lt=last_key[1]))
                 )
-                keyed = list(
-                    after.values_list(
-                        "day",
-                        "id",
-                        "title",
-                        "abstract",
-                        "embedding__model_id",
-                        "embedding__text_hash",
-                        "arxiv_id",
-                        "change_seq",
-                    )[: min(chunk, total - read)]
-                )
-                if keyed:
-                    last_key, read = (keyed[-1][0], keyed[-1][1]), read + len(keyed)
-                    current = _Chunk.of([row[1:] for row in keyed], model_id)
+                # Keys first, texts second: sorting every candidate with its abstract attached
+                # spilled SQLite's sorter to disk (~15 s a chunk at 80k papers on a loaded machine).
+                keys = list(after.values_list("day", "id")[: min(chunk, total - read)])
+                if keys:
+                    last_key, read = keys[-1], read + len(keys)
+                    texts = {
+                        row[0]: row
+                        for row in Paper.objects.filter(id__in=[pk for _, pk in keys]).values_list(
+                            "id",
+                            "title",
+                            "abstract",
+                            "embedding__model_id",
+                            "embedding__text_hash",
+                            "arxiv_id",
+                            "change_seq",
+                        )
+                    }
+                    current = _Chunk.of([texts[pk] for _, pk in keys if pk in texts], model_id)
                     current.vectors = model.submit(timed_embed, current.texts) if current.texts else None
             result.database_seconds += time.monotonic() - t0
             if pending is not None:

@@ -5,7 +5,8 @@ Layout under ``settings.SEARCH_INDEX_DIR`` (``$DAILYPAPERS_HOME/index``)::
     writer.lock          fcntl lock: one writer per machine
     state.json           feed cursor, model id, generation; replaced atomically after commits
     g<N>/keyword/        tantivy index
-    g<N>/vectors/        VectorIndex (saved by rename)
+    g<N>/vectors/        VectorIndex of full-model vectors (saved by rename)
+    g<N>/vectors-static/ VectorIndex of the fast tier's static vectors (search/static.py)
 
 The database is the source of truth. Every write that affects what an index shows of a
 paper appends a change to the store's feed (store/changes.py: metadata, deleted, hidden,
@@ -14,7 +15,8 @@ the papers they name, applies them to both indexes, commits both, and only then 
 cursor in state.json. A crash anywhere in between re-applies some changes next time
 (upserts are idempotent) and never skips one (feed ids commit in order: see changes.py).
 A paper the store's visibility rule does not show (deleted, withdrawn, hidden) is removed
-from both indexes. A rebuild writes a new generation from the whole feed and switches
+from both indexes. A paper's vector sits in the vector index of its embedding's space: the
+static tier's until the full model's replaces it, which moves it across (search/tiers.py). A rebuild writes a new generation from the whole feed and switches
 state.json to it, so readers keep serving the old one until it is complete.
 """
 
@@ -40,6 +42,7 @@ from django.db.models.functions import Coalesce
 from dailypapers.search.embed import EMBEDDING_SPACE
 from dailypapers.search.keyword import KeywordIndex, day_number
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
+from dailypapers.search.static import STATIC_SPACE
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.store.changes import Change, changes_after, last_change_id
 from dailypapers.store.models import Paper, PaperChange
@@ -59,7 +62,8 @@ class State:
     generation: int = 0  # subdirectory g<N> holding both indexes
     vectors_version: int = 0  # bumped whenever the vector files change, so readers reload only then
     keyword_docs: int = 0
-    vectors: int = 0
+    vectors: int = 0  # full-model vectors
+    static_vectors: int = 0  # papers searched through the fast static tier until their full vector comes
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,9 @@ def index_dir() -> Path:
 
 def generation_dir(root: Path, state: State) -> Path:
     return root / f"g{state.generation}"
+
+
+STATIC_VECTORS = "vectors-static"
 
 
 def current_model_id() -> str:
@@ -175,6 +182,8 @@ class _Writer:
         self.keyword = KeywordIndex(gen / "keyword", shards=settings.SEARCH_SHARDS)
         self.vectors_path = gen / "vectors"
         self._vectors: VectorIndex | None = None
+        self.static_path = gen / STATIC_VECTORS
+        self._static: VectorIndex | None = None
         self.vectors_dirty = False
         self.committed = state  # cursor of what is durable in both indexes
 
@@ -185,16 +194,37 @@ class _Writer:
             self._vectors = VectorIndex.open(self.vectors_path)
         return self._vectors
 
+    @property
+    def static(self) -> VectorIndex:
+        if self._static is None:
+            self._static = VectorIndex.open(self.static_path)
+        return self._static
+
+    def _tiers(self) -> dict[str, VectorIndex]:
+        return {self.model_id: self.vectors, STATIC_SPACE: self.static}
+
+    def _place(self, rows: list[tuple[str, str, int, bytes]]) -> None:
+        """Put each (arxiv id, model id, day, vector) into its space's index, out of the other's."""
+        tiers = self._tiers()
+        for model_id, index in tiers.items():
+            mine = [r for r in rows if r[1] == model_id]
+            if mine:
+                index.add([r[0] for r in mine], _matrix([r[3] for r in mine]), [r[2] for r in mine])
+            others = [r[0] for r in rows if r[1] != model_id and r[0] in index]
+            if others:
+                index.remove(others)
+
     def load_all_vectors(self, progress: Progress | None) -> None:
-        """Fill the vector index from every stored embedding of the current model (shown papers)."""
+        """Fill the vector indexes from every stored embedding of the current model and of the
+        static tier (shown papers)."""
         self._vectors = VectorIndex(self.vectors_path)
-        stored = PaperEmbedding.objects.filter(shown("paper__"), model_id=self.model_id)
+        self._static = VectorIndex(self.static_path)
+        stored = PaperEmbedding.objects.filter(shown("paper__"), model_id__in=list(self._tiers()))
         total, done, last = stored.count(), 0, 0
-        fields = ("paper_id", "paper__arxiv_id", "vector", "paper__announced", "paper__first_submitted")
+        fields = ("paper_id", "paper__arxiv_id", "vector", "paper__announced", "paper__first_submitted", "model_id")
         while chunk := list(stored.filter(paper_id__gt=last).order_by("paper_id").values_list(*fields)[: CHUNK * 10]):
             last = chunk[-1][0]
-            days = [day_number(paper_date(r[3], r[4])) for r in chunk]
-            self.vectors.add([r[1] for r in chunk], _matrix([r[2] for r in chunk]), days)
+            self._place([(r[1], r[5], day_number(paper_date(r[3], r[4])), r[2]) for r in chunk])
             done += len(chunk)
             if progress:
                 progress(done, total)
@@ -210,23 +240,39 @@ class _Writer:
         live = [p for p in papers if is_shown(p.deleted, p.withdrawn, p.hidden)]
         live_pks = {p.pk for p in live}
         gone = [arxiv_id for pk, arxiv_id in named.items() if pk not in live_pks]
-        self.keyword.update(paper_doc(p) for p in live)
+        # A new vector leaves the keyword document as it was (the paper's earlier metadata change
+        # wrote it): after the fast tier that would be every paper re-added to tantivy for nothing.
+        text_news = {c.paper_id for c in changes if c.kind != PaperChange.EMBEDDING}
+        self.keyword.update(paper_doc(p) for p in live if p.pk in text_news)
         self.keyword.delete(gone)
-        if gone and (self._vectors is not None or (self.vectors_path / "meta.json").exists()):
-            present = [a for a in gone if a in self.vectors]
-            if present:
-                self.vectors.remove(present)
-                self.vectors_dirty = True
+        for loaded, path, index in (
+            (self._vectors, self.vectors_path, lambda: self.vectors),
+            (self._static, self.static_path, lambda: self.static),
+        ):
+            if gone and (loaded is not None or (path / "meta.json").exists()):
+                present = [a for a in gone if a in index()]
+                if present:
+                    index().remove(present)
+                    self.vectors_dirty = True
         wanted = {p.pk: p for p in live if p.pk in vector_news}
         if wanted:
             rows = list(
-                PaperEmbedding.objects.filter(paper_id__in=list(wanted), model_id=self.model_id).values_list(
-                    "paper_id", "vector"
+                PaperEmbedding.objects.filter(paper_id__in=list(wanted), model_id__in=list(self._tiers())).values_list(
+                    "paper_id", "model_id", "vector"
                 )
             )
             if rows:
-                days = [day_number(paper_date(wanted[pk].announced, wanted[pk].first_submitted)) for pk, _ in rows]
-                self.vectors.add([wanted[pk].arxiv_id for pk, _ in rows], _matrix([v for _, v in rows]), days)
+                self._place(
+                    [
+                        (
+                            wanted[pk].arxiv_id,
+                            model_id,
+                            day_number(paper_date(wanted[pk].announced, wanted[pk].first_submitted)),
+                            vector,
+                        )
+                        for pk, model_id, vector in rows
+                    ]
+                )
                 self.vectors_dirty = True
         self.state = replace(self.state, feed=changes[-1].id)
 
@@ -236,9 +282,11 @@ class _Writer:
             self.state,
             keyword_docs=len(self.keyword),
             vectors=len(self._vectors) if self._vectors is not None else self.state.vectors,
+            static_vectors=len(self._static) if self._static is not None else self.state.static_vectors,
         )
         if self.vectors_dirty:
             self.vectors.save()
+            self.static.save()
             state = replace(state, vectors_version=state.vectors_version + 1)
             self.vectors_dirty = False
         _write_state(self.root, state)

@@ -24,7 +24,9 @@ from dailypapers.search.hybrid import HybridSearch
 from dailypapers.search.keyword import Filters, Highlight, KeywordIndex, Sort
 from dailypapers.search.known import Identifier, identify
 from dailypapers.search.models import PaperEmbedding
+from dailypapers.search.static import STATIC_SPACE, StaticEmbedder
 from dailypapers.search.text import QueryError, parse_query
+from dailypapers.search.tiers import Tier, TieredVectors
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.store import taxonomy
 from dailypapers.store.models import Paper
@@ -44,15 +46,19 @@ CATEGORIES_TTL_SECONDS = 300.0
 class Coverage:
     """How much of the collection semantic search can see."""
 
-    embedded: int  # papers with a vector in this machine's index
+    embedded: int  # papers with a vector in this machine's index (either tier)
     papers: int  # papers in the keyword index
+    static: int = 0  # of embedded, papers searched through the fast static tier so far
 
     @property
     def share(self) -> float:
         return self.embedded / self.papers if self.papers else 0.0
 
     def describe(self) -> str:
-        return f"semantic: {self.embedded:,} of {self.papers:,} papers"
+        text = f"semantic: {self.embedded:,} of {self.papers:,} papers"
+        if self.static:
+            text += f" ({self.static:,} by the fast first tier while the full model runs)"
+        return text
 
 
 @dataclass
@@ -77,22 +83,33 @@ class _Reader:
         gen = indexer.generation_dir(root, state)
         self.keyword = KeywordIndex(gen / "keyword")
         self.vectors = VectorIndex.open(gen / "vectors") if state.vectors else None
+        self.static = VectorIndex.open(gen / indexer.STATIC_VECTORS) if state.static_vectors else None
 
     def refresh(self, state: indexer.State) -> _Reader:
         if state.generation != self.state.generation:
             return _Reader(self.root, state)
         self.keyword.reload()
         if state.vectors_version != self.state.vectors_version:
-            self.vectors = (
-                VectorIndex.open(indexer.generation_dir(self.root, state) / "vectors") if state.vectors else None
-            )
+            gen = indexer.generation_dir(self.root, state)
+            self.vectors = VectorIndex.open(gen / "vectors") if state.vectors else None
+            self.static = VectorIndex.open(gen / indexer.STATIC_VECTORS) if state.static_vectors else None
         self.state = state
         return self
+
+    def tiers(self) -> TieredVectors:
+        """The vector indexes semantic search reads, each embedding the query in its own space."""
+        tiers = []
+        if self.vectors is not None:
+            tiers.append(Tier(indexer.current_model_id(), self.vectors, lambda text: _embedder().embed_query(text)))
+        if self.static is not None:
+            tiers.append(Tier(STATIC_SPACE, self.static, lambda text: _static_embedder().embed_query(text), fast=True))
+        return TieredVectors(tiers)
 
 
 _lock = threading.Lock()
 _readers: dict[Path, tuple[tuple[int, int], _Reader]] = {}
 _embedders: dict[Path, Embedder] = {}
+_static_embedders: dict[Path, StaticEmbedder] = {}
 
 
 def _reader() -> _Reader | None:
@@ -120,8 +137,18 @@ def _embedder() -> Embedder:
         return _embedders[model_dir]
 
 
+def _static_embedder() -> StaticEmbedder:
+    model_dir = Path(settings.SEARCH_MODEL_DIR)
+    with _lock:
+        if model_dir not in _static_embedders:
+            _static_embedders[model_dir] = StaticEmbedder(model_dir, compact=True)
+        return _static_embedders[model_dir]
+
+
 def _semantic_ready(reader: _Reader) -> bool:
-    return reader.vectors is not None and reader.state.model_id == indexer.current_model_id()
+    return (reader.vectors is not None or reader.static is not None) and (
+        reader.state.model_id == indexer.current_model_id()
+    )
 
 
 _categories: tuple[float, frozenset[str]] | None = None
@@ -168,8 +195,11 @@ def coverage(reader: _Reader | None = None) -> Coverage:
     reader = reader or _reader()
     if reader is None:
         return Coverage(0, 0)
-    embedded = len(reader.vectors) if reader.vectors is not None and _semantic_ready(reader) else 0
-    return Coverage(embedded, len(reader.keyword))
+    if not _semantic_ready(reader):
+        return Coverage(0, len(reader.keyword))
+    static = len(reader.static) if reader.static is not None else 0
+    full = len(reader.vectors) if reader.vectors is not None else 0
+    return Coverage(full + static, len(reader.keyword), static)
 
 
 def _lookup(ident: Identifier) -> str:
@@ -253,17 +283,16 @@ def search(
         if result.by_author:
             note = f"first the {result.by_author:,} papers by {parsed.raw}, then papers with these words"
     else:
-        assert reader.vectors is not None  # semantic_ok
+        engine = HybridSearch(reader.keyword, reader.tiers())
         try:
-            engine = HybridSearch(reader.keyword, reader.vectors, _embedder())
-        except EmbedderError as exc:
+            if run == "semantic":
+                hits = engine.semantic(parsed, skip + want, filters)[skip:]
+                total = skip + len(hits)
+            else:
+                result = engine.search(parsed, want, skip, filters)
+                hits, total = result.hits, result.total
+        except EmbedderError as exc:  # a tier's query embedder could not load
             raise QueryError(f"Semantic search is unavailable: {exc}.") from exc
-        if run == "semantic":
-            hits = engine.semantic(parsed, skip + want, filters)[skip:]
-            total = skip + len(hits)
-        else:
-            result = engine.search(parsed, want, skip, filters)
-            hits, total = result.hits, result.total
     known_set = set(known)
     rest = [(doc_id, score) for doc_id, score in hits if doc_id not in known_set]
     lead = [(doc_id, rest[0][1] + 1.0 if rest else 1.0) for doc_id in known[offset:]]
@@ -302,10 +331,14 @@ def similar(arxiv_id: str, paper_pk: int, abstract: str, limit: int = 5) -> list
         return []
     own = _base(arxiv_id)
     hits: list[tuple[str, float]] = []
-    if _semantic_ready(reader) and reader.vectors is not None:
-        row = PaperEmbedding.objects.filter(paper_id=paper_pk, model_id=reader.state.model_id).first()
-        if row is not None:
-            hits = reader.vectors.search(row.as_array(), limit + 3)
+    if _semantic_ready(reader):
+        # Neighbours in the paper's own space (its tier): vectors of two spaces are never compared.
+        row = PaperEmbedding.objects.filter(paper_id=paper_pk).first()
+        index = (
+            {indexer.current_model_id(): reader.vectors, STATIC_SPACE: reader.static}.get(row.model_id) if row else None
+        )
+        if row is not None and index is not None:
+            hits = index.search(row.as_array(), limit + 3)
     if not hits:
         hits = reader.keyword.more_like_abstract(abstract[:20_000], limit + 3, exclude=[arxiv_id])
     return [doc_id for doc_id, _ in hits if _base(doc_id) != own][:limit]

@@ -117,6 +117,10 @@ class _ExactStore:
     def vectors(self, ids: Sequence[str]) -> np.ndarray:
         return self.matrix[[self.row[i] for i in ids]]
 
+    def sample(self, n: int) -> np.ndarray:
+        rows = np.linspace(0, len(self.ids) - 1, num=min(n, len(self.ids))).astype(np.int64)
+        return self.matrix[rows] if len(self.ids) else np.zeros((0, self.dim), dtype=np.float32)
+
     def search(self, query: np.ndarray, k: int) -> Hits:
         return _top(self.ids, self.matrix[: len(self.ids)] @ query, k)
 
@@ -182,6 +186,11 @@ class _HnswStore:
     def vectors(self, ids: Sequence[str]) -> np.ndarray:
         keys = np.asarray([self.key[i] for i in ids], dtype=np.uint64)
         return np.asarray(self.index.get(keys, dtype=np.float32), dtype=np.float32).reshape(len(ids), self.dim)  # type: ignore[arg-type]
+
+    def sample(self, n: int) -> np.ndarray:
+        ids = list(self.key)
+        picked = [ids[i] for i in np.linspace(0, len(ids) - 1, num=min(n, len(ids))).astype(np.int64).tolist()]
+        return self.vectors(picked) if picked else np.zeros((0, self.dim), dtype=np.float32)
 
     def search(self, query: np.ndarray, k: int) -> Hits:
         k = min(k, len(self.key))
@@ -292,6 +301,10 @@ class VectorIndex:
         self._store.add(list(ids), vectors, day_array)
         if isinstance(self._store, _ExactStore) and len(self._store) > self.hnsw_threshold:
             self._to_hnsw()
+
+    def sample(self, n: int) -> np.ndarray:
+        """Up to ``n`` stored vectors spread evenly over the index (float32 rows)."""
+        return self._store.sample(n)
 
     def set_days(self, ids: Sequence[str], days: Sequence[int] | np.ndarray) -> None:
         """Change the day of vectors already held (a paper's date changed, its text did not)."""
