@@ -11,7 +11,7 @@ from django.db import transaction
 from dailypapers.community import comments, markup, tokens
 from dailypapers.community.models import Comment, PaperModeration, Submission
 from dailypapers.store.models import DailyEntry, Paper
-from tests.web_fixtures import alice, alice_client, arxiv_api, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from dailypapers.community import comments
 from dailypapers.community.models import Comment, Submission
 from dailypapers.store.models import DailyEntry, Paper, PaperStats
-from tests.web_fixtures import alice, alice_client, arxiv_api, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)
