@@ -9,6 +9,9 @@ DATA ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+# pytest-xdist workers (auto: one per CPU core); each has its own data folder and test database.
+# loadgroup keeps a module marked xdist_group in one worker (tests/test_api_schema.py needs it).
+TEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 EMBED_LOG ?= var/embed.log
 EMBED_THREADS ?= 2
@@ -50,11 +53,11 @@ test: install
 
 test-sqlite: install
 	@echo "== test suite on SQLite"
-	env -u DATABASE_URL DAILYPAPERS_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-postgres: install
 	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL))"
-	DATABASE_URL=$(TEST_DATABASE_URL) DAILYPAPERS_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Lint and type check (settings in pyproject.toml): ruff's rules, ruff's formatting, mypy on store/, search/, rank/, ingest/.
 lint: install

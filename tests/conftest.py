@@ -1,14 +1,17 @@
 """Every shared fixture lives here: the real data, fresh data directories and search indexes,
 the CLI, users and logged-in clients, a loopback arXiv API, a loopback SMTP server.
 
+Test modules use these fixtures by naming them as arguments, never by importing them.
 tests/web_fixtures.py, tests/search_fixtures.py and tests/digest_data.py hold test data and
-helpers (and re-export these fixtures' names for modules that import them from there)."""
+helpers only. How to run the suite and keep a test parallel-safe: docs/testing.md."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,97 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 RECORDED = DATA / "arxiv-raw-formats" / "api-atom" / "search_deep_dream_start0.atom"
+SETTINGS_MODULE = "dailypapers.settings"
+
+
+def _private_home() -> Path:
+    """A fresh DAILYPAPERS_HOME for this process (the main one, or one xdist worker), set before
+    Django's settings read it: a plain `pytest` must never open the user's data folder, and two
+    workers must never share a SQLite file, a search index or collected static files.
+
+    This is why pyproject's pytest section names no DJANGO_SETTINGS_MODULE: pytest-django would
+    load the settings before this file is imported. The variable is dropped again once they are
+    loaded, so that the xdist workers this process starts load theirs here too, each with its own
+    home (every subprocess a test starts names the settings module itself)."""
+    from django.conf import settings
+
+    if settings.configured and getattr(settings, "TESTS_PRIVATE_HOME", None):
+        return settings.TESTS_PRIVATE_HOME  # this file imported again, as tests.conftest
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    home = Path(tempfile.mkdtemp(prefix=f"dailypapers-test-{worker}-"))
+    if settings.configured:
+        shutil.rmtree(home)
+        pytest.exit(
+            f"Django settings were loaded before tests/conftest.py (DJANGO_SETTINGS_MODULE or --ds given),"
+            f" so this run would use the data folder {settings.HOME}: unset DJANGO_SETTINGS_MODULE",
+            returncode=4,
+        )
+    os.environ["DAILYPAPERS_HOME"] = str(home)
+    os.environ.pop("DAILYPAPERS_CONFIG", None)  # a user's config file may name their real database
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    try:
+        settings.DATABASES  # noqa: B018  (loads them now; pytest-django then sets Django up from them)
+    finally:
+        del os.environ["DJANGO_SETTINGS_MODULE"]
+    settings.TESTS_PRIVATE_HOME = home
+    return home
+
+
+HOME = _private_home()
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(HOME, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Node ids pytest-xdist can schedule by, in its workers (it tells items apart by node id):
+    - schemathesis gives every operation's item the test's node id (only the names differ), so
+      one operation of 22 ran;
+    - xdist 3.8 puts an xdist_group's "@name" into `item._nodeid`, which pytest 9.2's nodes no
+      longer read (they keep a NodeId in `item._id`), so `--dist loadgroup` split the group."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    for item in items:
+        nodeid = item.nodeid
+        if getattr(item, "operation_label", None) and "[" not in nodeid:
+            nodeid = f"{item.parent.nodeid}::{item.name}"
+        group = item.get_closest_marker("xdist_group")
+        if group and config.getoption("loadgroup", False):
+            nodeid += "@" + (group.args[0] if group.args else group.kwargs.get("name", "default"))
+        if nodeid != item.nodeid:
+            _set_node_id(item, nodeid)
+
+
+def _set_node_id(item, nodeid: str) -> None:
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # before pytest 9.2 the id is a plain string
+        item._nodeid = nodeid
+    else:
+        item._id = NodeId.parse(nodeid)
+
+
+def _fast_password_hasher() -> list[str]:
+    """Argon2 costs most of a second per password on a loaded 2-core machine, and a hundred tests
+    make users: MD5 hashes the passwords tests set. Argon2 stays second so its hashes still verify;
+    a test of Argon2 itself asks for the ``argon2_hasher`` fixture. Returns the production list."""
+    from django.conf import settings
+
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    production = [name for name in settings.PASSWORD_HASHERS if name != fast]
+    settings.PASSWORD_HASHERS = [fast, *production]
+    return production
+
+
+PRODUCTION_PASSWORD_HASHERS = _fast_password_hasher()
+
+
+@pytest.fixture
+def argon2_hasher(settings):
+    """The production password hashers (Argon2 first), for tests of the hashing itself."""
+    settings.PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
 
 
 @pytest.fixture(scope="session")

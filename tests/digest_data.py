@@ -127,7 +127,3 @@ def run_python(env: dict, code: str) -> subprocess.CompletedProcess:
         check=True,
         timeout=300,
     )
-
-
-# The ``sink`` fixture lives in tests/conftest.py; its name stays importable from here.
-from conftest import sink  # noqa: E402,F401

@@ -1,5 +1,5 @@
 """Helpers for the search tests: papers through the real upsert, the index's ids.
-(The ``search_index`` fixture lives in tests/conftest.py; its name is re-exported here.)"""
+(The ``search_index`` fixture lives in tests/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dailypapers.ingest.records import PaperRecord
 from dailypapers.search import indexer
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
-from tests.conftest import search_index  # noqa: F401
 from tests.web_fixtures import paper_record
 
 

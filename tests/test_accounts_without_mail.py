@@ -17,8 +17,7 @@ from dailypapers import config
 from dailypapers.digest import outbox, worker
 from dailypapers.digest.mailer import MailConfigError, has_mail_server, open_checked
 from dailypapers.digest.models import OutboxMail, Subscriber
-from digest_data import sink  # noqa: F401  (a fixture)
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long enough passphrase 42"

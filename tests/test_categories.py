@@ -18,7 +18,7 @@ from dailypapers.search.service import clean_filters
 from dailypapers.search.text import QueryError
 from dailypapers.store.models import Paper, PaperChange
 from dailypapers.store.taxonomy import canonical, classify
-from tests.web_fixtures import feature, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 ARXIV = "arxiv-cs-daily-2025-2026/papers.jsonl.gz"
 # Real papers of the bundled listing: MSC and ACM lists kept as categories, two categories kept

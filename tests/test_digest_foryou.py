@@ -11,7 +11,6 @@ from dailypapers.digest.models import Subscriber
 from dailypapers.digest.sender import SendOptions, send_period
 from dailypapers.library import foryou, textspace
 from tests.test_library_foryou import DAY, _world
-from tests.web_fixtures import alice, alice_client  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 FAST = SendOptions(rate=0, retry_base=0.05, retry_max_wait=10, max_attempts=4, bounce_limit=2)

@@ -18,8 +18,7 @@ from dailypapers.digest.sender import SendOptions, send_period
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
-from digest_data import make_subscriber, sink  # noqa: F401  (sink is a fixture)
-from tests.web_fixtures import make_user  # noqa: F401
+from digest_data import make_subscriber
 
 pytestmark = pytest.mark.django_db
 FAST = SendOptions(rate=0, retry_base=0.05, retry_max_wait=10, max_attempts=4, bounce_limit=2)

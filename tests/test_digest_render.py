@@ -16,7 +16,7 @@ from dailypapers.digest.models import Delivery
 from dailypapers.digest.personal import Pick
 from dailypapers.digest.selection import Candidate
 from dailypapers.digest.sender import SendOptions, send_period
-from digest_data import PERIOD, make_papers, make_subscriber, sink  # noqa: F401  (sink is a fixture)
+from digest_data import PERIOD, make_papers, make_subscriber
 
 pytestmark = pytest.mark.django_db
 PERIOD_ = periods.parse(PERIOD)

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from dailypapers.digest import periods
 from dailypapers.digest.models import Delivery, SentPaper, Subscriber
 from dailypapers.digest.sender import SendOptions, send_period
-from digest_data import PERIOD, make_papers, make_subscriber, sink  # noqa: F401  (sink is a fixture)
+from digest_data import PERIOD, make_papers, make_subscriber
 
 pytestmark = pytest.mark.django_db
 FAST = SendOptions(rate=0, retry_base=0.05, retry_max_wait=10, max_attempts=4, bounce_limit=2)

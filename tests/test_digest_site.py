@@ -10,8 +10,8 @@ from django.test import Client
 from dailypapers import ratelimit
 from dailypapers.digest import tokens
 from dailypapers.digest.models import OutboxMail, Subscriber
-from digest_data import make_subscriber, sink  # noqa: F401  (a fixture)
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from digest_data import make_subscriber
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from dailypapers import ratelimit
 from dailypapers.digest import outbox, tokens
 from dailypapers.digest.models import Delivery, OutboxMail, Subscriber
-from digest_data import make_subscriber, sink  # noqa: F401  (sink is a fixture)
+from digest_data import make_subscriber
 
 pytestmark = pytest.mark.django_db
 

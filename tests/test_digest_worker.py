@@ -8,7 +8,7 @@ from django.core.management import call_command
 from dailypapers.digest import schedule, worker
 from dailypapers.digest.models import Delivery
 from dailypapers.digest.sender import SendOptions
-from digest_data import make_papers, make_subscriber, sink  # noqa: F401  (sink is a fixture)
+from digest_data import make_papers, make_subscriber
 
 pytestmark = pytest.mark.django_db
 WEDNESDAY_NIGHT = dt.datetime(2026, 7, 1, 2, 0, tzinfo=dt.timezone.utc)  # Tue 22:00 EDT, after the announcement

@@ -15,7 +15,7 @@ from dailypapers.cli import main as cli_main
 from dailypapers.search.indexer import catch_up
 from dailypapers.store.upsert import write_batch
 from tests.conftest import dailypapers_env, run_cli
-from tests.web_fixtures import feature, no_page_cache, paper_record  # noqa: F401
+from tests.web_fixtures import feature, paper_record
 
 HF_RAW = "hf-daily-papers/daily_papers_raw.jsonl.gz"
 # The two days of the bundled Hugging Face data whose GitHub links hold a line break: the

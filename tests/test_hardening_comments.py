@@ -11,7 +11,7 @@ from django.db import transaction
 from dailypapers.community import comments, markup, tokens
 from dailypapers.community.models import Comment, PaperModeration, Submission
 from dailypapers.store.models import DailyEntry, Paper
-from tests.web_fixtures import alice, alice_client, arxiv_api, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)
@@ -28,9 +28,10 @@ PATHOLOGICAL = [
 
 @pytest.mark.parametrize("body", PATHOLOGICAL, ids=lambda b: repr(b[:4]))
 def test_worst_case_comment_renders_in_bounded_time(body):
-    started = time.perf_counter()
+    # CPU time of this process: another xdist worker on the same cores does not count against it.
+    started = time.process_time()
     html = markup.render_comment(body)
-    assert time.perf_counter() - started < 2.0  # a bound, not a benchmark: it was 38 s
+    assert time.process_time() - started < 2.0  # a bound, not a benchmark: it was 38 s
     assert "<script" not in html and html.startswith("<p>")
 
 

@@ -12,7 +12,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from dailypapers.community import tokens
 from dailypapers.community.models import ApiToken
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from dailypapers import ratelimit
 from dailypapers.community import comments
 from tests.conftest import dailypapers_env, run_cli
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -15,7 +15,7 @@ from dailypapers.store.models import DailyEntry, PaperStats
 from dailypapers.store.ranking import rescore
 from dailypapers.web.services import svgchart
 from dailypapers.web.services.trends import topic_trends
-from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 PARAMS = TrendingParams()

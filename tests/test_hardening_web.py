@@ -16,7 +16,7 @@ from dailypapers.search.indexer import catch_up
 from dailypapers.store.models import DailyEntry
 from dailypapers.web.services import paging
 from dailypapers.web.services.links import safe_link
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

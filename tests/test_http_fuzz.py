@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from dailypapers import ratelimit
 from dailypapers.community import comments, tokens
-from tests.web_fixtures import feature, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("DAILYPAPERS_FUZZ_EXAMPLES", "12"))

@@ -8,9 +8,7 @@ from django.test import Client
 
 from dailypapers import latex
 from dailypapers.search.indexer import catch_up
-from digest_data import sink  # noqa: F401  (sink is a fixture)
-from tests.search_fixtures import search_index, write_paper  # noqa: F401
-from tests.web_fixtures import alice, alice_client, make_user  # noqa: F401
+from tests.search_fixtures import write_paper
 
 DIMO = r"Di$\mathtt{[M]}$O: Distilling Masked Diffusion Models into One-step Generator"
 

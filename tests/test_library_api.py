@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 
 from dailypapers.community import tokens
 from dailypapers.library.models import Collection, CollectionItem, PaperSignal
-from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

@@ -7,8 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dailypapers.search.indexer import catch_up
-from tests.search_fixtures import search_index, write_paper  # noqa: F401
-from tests.web_fixtures import no_page_cache  # noqa: F401
+from tests.search_fixtures import write_paper
 
 pytestmark = pytest.mark.django_db
 

@@ -14,13 +14,7 @@ from django.urls import reverse
 
 from dailypapers.library.models import DEFAULT_COLLECTION, Collection, CollectionItem
 from dailypapers.search.indexer import catch_up
-from tests.web_fixtures import (  # noqa: F401
-    alice,
-    alice_client,
-    feature,
-    make_user,
-    no_page_cache,
-)
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

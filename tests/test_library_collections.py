@@ -9,14 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dailypapers.library.models import Collection, CollectionItem, PaperSignal
-from tests.web_fixtures import (  # noqa: F401
-    alice,
-    alice_client,
-    arxiv_api,
-    feature,
-    make_user,
-    no_page_cache,
-)
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)
@@ -149,7 +142,7 @@ def test_import_bibtex_and_ids_lists_missing_and_fetches(alice_client, alice, ar
     assert _items(default) == [known.arxiv_id]
     # A list of ids; the one we lack is fetched from (a loopback replay of) the arXiv API when asked.
     from dailypapers.ingest.parsers.atom import parse_atom
-    from tests.web_fixtures import RECORDED
+    from tests.conftest import RECORDED
 
     recorded = next(r for r in parse_atom(RECORDED.read_bytes()) if hasattr(r, "arxiv_id"))
     response = alice_client.post(

@@ -12,7 +12,7 @@ from dailypapers.community.models import Vote
 from dailypapers.library import foryou, textspace
 from dailypapers.library.models import CollectionItem
 from dailypapers.web.services import listings
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 OLD = dt.date(2025, 1, 6)

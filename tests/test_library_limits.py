@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from dailypapers.community import tokens
 from dailypapers.library import imports, transfer
 from dailypapers.library.models import Collection, CollectionImport, CollectionItem, PaperSignal
-from tests.search_fixtures import search_index, write_paper  # noqa: F401
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.search_fixtures import write_paper
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

@@ -10,8 +10,7 @@ from dailypapers.library import alerts, searches
 from dailypapers.library.models import SavedSearch
 from dailypapers.search.indexer import catch_up
 from dailypapers.store.guard import paper_writes
-from tests.search_fixtures import search_index, write_paper  # noqa: F401
-from tests.web_fixtures import alice, alice_client, make_user, no_page_cache  # noqa: F401
+from tests.search_fixtures import write_paper
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from dailypapers.store.upsert import write_batch
 from dailypapers.web.security import CONTENT_SECURITY_POLICY
 from tests.images import GIF, JPEG_HEAD, png
 from tests.replay_server import ReplayServer, Reply
-from tests.web_fixtures import no_page_cache, paper_record  # noqa: F401
+from tests.web_fixtures import paper_record
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 8, 21)

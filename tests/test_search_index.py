@@ -20,8 +20,8 @@ from dailypapers.search import indexer, service
 from dailypapers.search.indexer import catch_up, read_state
 from dailypapers.store.models import Paper, PaperChange
 from tests.conftest import dailypapers_env, run_cli, sql_rows
-from tests.search_fixtures import indexed_ids, search_index, write_paper, write_papers  # noqa: F401
-from tests.web_fixtures import feature, make_user, paper_record  # noqa: F401
+from tests.search_fixtures import indexed_ids, write_paper, write_papers
+from tests.web_fixtures import feature, paper_record
 
 pytestmark = pytest.mark.django_db
 

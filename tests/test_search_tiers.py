@@ -22,7 +22,7 @@ from dailypapers.search.backfill import backfill, backfill_static
 from dailypapers.search.embed import EMBEDDING_SPACE, QUANTIZED_MODEL, Embedder, document_text, tokenizer_path
 from dailypapers.search.models import PaperEmbedding
 from dailypapers.store.models import Paper
-from tests.search_fixtures import search_index, write_papers  # noqa: F401
+from tests.search_fixtures import write_papers
 from tests.web_fixtures import paper_record
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz"

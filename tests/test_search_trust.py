@@ -20,8 +20,8 @@ from dailypapers.search.hybrid import FusionParams, fuse
 from dailypapers.search.indexer import catch_up
 from dailypapers.search.known import Identifier, identify
 from dailypapers.search.text import looks_like_name, parse_query
-from tests.search_fixtures import search_index, write_papers  # noqa: F401
-from tests.web_fixtures import make_user, paper_record  # noqa: F401
+from tests.search_fixtures import write_papers
+from tests.web_fixtures import paper_record
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC

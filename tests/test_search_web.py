@@ -14,8 +14,8 @@ from dailypapers.search.backfill import backfill
 from dailypapers.search.embed import Embedder
 from dailypapers.search.indexer import catch_up
 from tests.conftest import dailypapers_env, run_cli
-from tests.search_fixtures import search_index, write_paper, write_papers  # noqa: F401
-from tests.web_fixtures import no_page_cache, paper_record  # noqa: F401
+from tests.search_fixtures import write_papers
+from tests.web_fixtures import paper_record
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from dailypapers.store.papers import save_paper
 from dailypapers.store.upsert import write_batch
 from dailypapers.store.visibility import is_shown, shown_papers
 from tests.conftest import dailypapers_env, run_cli
-from tests.search_fixtures import search_index, write_paper, write_papers  # noqa: F401
-from tests.web_fixtures import feature, make_user, paper_record  # noqa: F401
+from tests.search_fixtures import write_paper, write_papers
+from tests.web_fixtures import feature, paper_record
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 from dailypapers.community import accounts, comments, votes
 from dailypapers.community.models import Comment, Vote
 from dailypapers.store.models import PaperStats
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long enough passphrase 42"
@@ -29,7 +29,7 @@ def sign_up(client, name="bob", email="bob@example.org"):
     )
 
 
-def test_sign_up_confirm_then_log_in(client, mailoutbox):
+def test_sign_up_confirm_then_log_in(client, mailoutbox, argon2_hasher):
     response = sign_up(client)
     assert "Check your email" in response.content.decode()
     user = User.objects.get(username="bob")

@@ -20,8 +20,6 @@ from django.utils import timezone
 from dailypapers import ratelimit
 from dailypapers.digest import outbox, schedule, worker
 from dailypapers.digest.models import OutboxMail
-from digest_data import sink  # noqa: F401  (a fixture)
-from tests.web_fixtures import alice, alice_client, make_user, no_page_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long enough passphrase 42"

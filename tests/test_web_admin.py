@@ -15,8 +15,7 @@ from dailypapers.community.models import Comment, PaperModeration, Profile
 from dailypapers.search import service
 from dailypapers.search.indexer import catch_up
 from dailypapers.store.models import Paper, PaperChange, PaperStats
-from tests.search_fixtures import search_index  # noqa: F401
-from tests.web_fixtures import feature, make_user  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 3)

@@ -9,7 +9,7 @@ from dailypapers.community import tokens, votes
 from dailypapers.ingest.records import DailyEntryRecord
 from dailypapers.store.moderation import set_paper_hidden
 from dailypapers.store.upsert import write_batch
-from tests.web_fixtures import alice, feature, make_user, no_page_cache, paper_record  # noqa: F401
+from tests.web_fixtures import feature, paper_record
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

@@ -16,14 +16,7 @@ from dailypapers.ingest.records import DailyEntryRecord
 from dailypapers.store.media import media_key
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
-from tests.web_fixtures import (  # noqa: F401
-    alice,
-    alice_client,
-    feature,
-    make_user,
-    no_page_cache,
-    paper_record,
-)
+from tests.web_fixtures import feature, paper_record
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

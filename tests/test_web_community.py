@@ -10,15 +10,7 @@ from dailypapers.community import comments
 from dailypapers.community.models import Comment, Submission
 from dailypapers.store.models import DailyEntry, Paper, PaperStats
 from dailypapers.store.upsert import write_batch
-from tests.web_fixtures import (  # noqa: F401
-    alice,
-    alice_client,
-    arxiv_api,
-    feature,
-    make_user,
-    no_page_cache,
-    paper_record,
-)
+from tests.web_fixtures import feature, paper_record
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from lxml import etree
 
-from tests.web_fixtures import feature, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

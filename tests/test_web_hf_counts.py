@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dailypapers.search.indexer import catch_up
 from dailypapers.store.upsert import write_batch
-from tests.web_fixtures import feature, no_page_cache, paper_record  # noqa: F401
+from tests.web_fixtures import feature, paper_record
 
 pytestmark = pytest.mark.django_db
 

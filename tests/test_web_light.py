@@ -14,7 +14,7 @@ from django.test import Client
 
 from dailypapers.community import comments
 from dailypapers.community.markup import has_math, render_comment
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 DAY = dt.date(2025, 1, 6)
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from dailypapers.web.services.listings import day_notice
-from tests.web_fixtures import feature, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 FRI, MON, TUE, THU = dt.date(2025, 1, 3), dt.date(2025, 1, 6), dt.date(2025, 1, 7), dt.date(2025, 1, 9)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from dailypapers.community import comments
 from dailypapers.community.models import Comment, Vote
 from dailypapers.web.views.pending import COMMENT_DRAFT
-from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

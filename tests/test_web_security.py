@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from dailypapers.community import comments
 from dailypapers.community.models import Comment, Vote
 from dailypapers.store.models import PaperStats
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 1, 6)

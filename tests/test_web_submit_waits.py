@@ -17,7 +17,7 @@ from dailypapers.community.models import PendingSubmission, Submission
 from dailypapers.store.models import DailyEntry, Paper
 from replay_server import ReplayServer, Reply
 from smtp_sink import free_port
-from tests.web_fixtures import RECORDED, alice, alice_client, make_user, no_page_cache  # noqa: F401
+from tests.conftest import RECORDED
 
 pytestmark = pytest.mark.django_db
 PAPER = "1611.09520"  # in the recorded arXiv API response

@@ -8,7 +8,7 @@ import pytest
 from dailypapers.community.models import Vote
 from dailypapers.web.services import svgchart
 from dailypapers.web.services.trends import topic_trends
-from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
 MON, TUE, NEXT_MON = dt.date(2025, 1, 6), dt.date(2025, 1, 7), dt.date(2025, 1, 13)

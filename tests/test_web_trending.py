@@ -8,7 +8,7 @@ import pytest
 from dailypapers.community import votes
 from dailypapers.rank.trending import EPOCH, TrendingParams, clock, fresh_votes_worth, trending_score
 from dailypapers.store.models import PaperStats
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 P = TrendingParams(half_life_hours=24.0, hf_weight=0.5)
 T0 = EPOCH + dt.timedelta(days=100)

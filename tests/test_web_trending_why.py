@@ -21,7 +21,7 @@ from dailypapers.rank.trending import (
     trending_score,
 )
 from dailypapers.store.models import PaperStats
-from tests.web_fixtures import alice, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 P = TrendingParams(half_life_hours=24.0, hf_weight=0.5)
 NOW = EPOCH + dt.timedelta(days=1000)

@@ -10,7 +10,7 @@ from django.db import connection
 from dailypapers.community import votes
 from dailypapers.community.models import Vote
 from dailypapers.store.models import PaperStats
-from tests.web_fixtures import alice, alice_client, feature, make_user, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 DAY = dt.date(2025, 1, 6)
 

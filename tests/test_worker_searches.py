@@ -12,9 +12,7 @@ from dailypapers.library.models import SavedSearch
 from dailypapers.search.indexer import catch_up
 from dailypapers.store.guard import paper_writes
 from dailypapers.store.models import Paper
-from digest_data import sink  # noqa: F401  (sink is a fixture)
-from tests.search_fixtures import search_index, write_paper  # noqa: F401
-from tests.web_fixtures import make_user  # noqa: F401
+from tests.search_fixtures import write_paper
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Test data for the web tests: papers written through the real upsert.
 
-The fixtures (users, logged-in clients, the loopback arXiv API) live in tests/conftest.py;
-their names are re-exported here for modules that import them from this one."""
+The fixtures (users, logged-in clients, the loopback arXiv API) live in tests/conftest.py:
+a test names them as arguments, never imports them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from dailypapers.community.community_stats import refresh_papers
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
 from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
-from tests.conftest import RECORDED, alice, alice_client, arxiv_api, make_user, no_page_cache  # noqa: F401
 
 _ids = itertools.count(1)
 

@@ -9,7 +9,6 @@ import time
 import pytest
 
 from smtp_sink import SmtpSink, free_port
-from tests.web_fixtures import no_page_cache  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long enough passphrase 42"

@@ -17,7 +17,6 @@ from dailypapers.store.models import MediaItem
 from tests.conftest import DATA
 from tests.images import png
 from tests.replay_server import ReplayServer, Reply
-from tests.web_fixtures import no_page_cache  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 RAW = DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz"

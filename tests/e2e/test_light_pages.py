@@ -19,7 +19,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.conftest import DATA
-from tests.web_fixtures import feature, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long enough passphrase 42"

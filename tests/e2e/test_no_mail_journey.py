@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.web_fixtures import feature, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long enough passphrase 42"

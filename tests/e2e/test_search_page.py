@@ -8,7 +8,7 @@ import re
 import pytest
 
 from dailypapers.search.indexer import catch_up
-from tests.search_fixtures import search_index, write_papers  # noqa: F401
+from tests.search_fixtures import write_papers
 from tests.web_fixtures import paper_record
 
 pytestmark = pytest.mark.django_db(transaction=True)

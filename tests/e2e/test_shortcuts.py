@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.web_fixtures import feature, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,7 @@ from dailypapers.community import submissions
 from dailypapers.community.models import PendingSubmission
 from replay_server import ReplayServer, Reply
 from smtp_sink import free_port
-from tests.web_fixtures import RECORDED, no_page_cache  # noqa: F401
+from tests.conftest import RECORDED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long enough passphrase 42"

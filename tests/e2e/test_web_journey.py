@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.web_fixtures import arxiv_api, feature, no_page_cache  # noqa: F401
+from tests.web_fixtures import feature
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long enough passphrase 42"
