@@ -30,6 +30,7 @@ from dailypapers.cluster.launch import Cluster, pid_alive
 
 HAVE_TOOLS = all(shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists() for tool in ("haproxy", "redis-server"))
 pytestmark = [
+    pytest.mark.xdist_group("cluster"),  # one deployment for the module: all its tests on one worker
     pytest.mark.skipif(
         not os.environ.get("DATABASE_URL", "").startswith("postgres"),
         reason="the deployment brings its own PostgreSQL; it runs in the suite's PostgreSQL pass",

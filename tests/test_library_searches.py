@@ -335,4 +335,5 @@ def test_new_matches_agree_whether_matches_or_candidates_are_fewer(alice, search
 
     named = search_adapter.matches_among(searches.request(saved), [h.arxiv_id for h in reversed(hits)], 50)
     assert named.total == 3 and set(named.papers) == set(every.papers)
-    assert every.papers[-1].arxiv_id == named.papers[-1].arxiv_id == hits[2].arxiv_id  # the weakest last
+    # Their order is not compared: the index is sharded by id, and under a parallel run the ids (and
+    # so each shard's term statistics) differ from run to run.

@@ -108,6 +108,11 @@ def test_post_urls_cover_every_site_route():
         "web:login_to_comment",
         "web:trends",
         "web:trends_json",
+        "web:week_feed",
+        "web:week_feed_newest",
+        "web:month_feed",
+        "web:month_feed_newest",
+        "web:digest_preview",
     }  # a POST without CSRF that writes nothing: the login form, a draft kept in it
     assert {n for n in names if n.startswith("web:")} == writes | reads
 
