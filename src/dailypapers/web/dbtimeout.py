@@ -28,7 +28,9 @@ class StatementTimeoutMiddleware:
             # first statement and outside any transaction (a rollback would undo it), through the
             # raw cursor so query counts and logs see only the request's own statements.
             if getattr(connection, "_web_timeout_for", None) is not raw and not connection.in_atomic_block:
-                with raw.cursor() as cursor:
+                # Wrapped as Django's own statements are, so a dropped connection is Django's
+                # OperationalError (a 503 with Retry-After), not a bare driver error (a 500).
+                with connection.wrap_database_errors, raw.cursor() as cursor:
                     cursor.execute(f"SET statement_timeout = {int(settings.WEB_STATEMENT_TIMEOUT_MS)}")
                 connection._web_timeout_for = raw  # type: ignore[attr-defined]
         return self.get_response(request)
