@@ -18,6 +18,7 @@ import pytest
 from dailypapers.community import votes
 from dailypapers.search import indexer, service
 from dailypapers.search.indexer import catch_up, read_state
+from dailypapers.store.locks import file_lock
 from dailypapers.store.models import Paper, PaperChange
 from tests.conftest import dailypapers_env, run_cli, sql_rows
 from tests.search_fixtures import indexed_ids, write_paper, write_papers
@@ -112,7 +113,7 @@ def test_a_second_writer_skips_and_serves_the_current_index(search_index):
     write_paper(title="Pangolin scales")
     catch_up()
     write_paper(title="Pangolin diet")
-    with indexer._writer_lock(search_index, wait=False) as held:
+    with file_lock(search_index / "writer.lock", wait=False) as held:  # the lock a writer takes
         assert held
         busy = catch_up()
         assert busy.busy and busy.applied == 0

@@ -23,13 +23,11 @@ state.json to it, so readers keep serving the old one until it is complete.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -45,6 +43,7 @@ from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
 from dailypapers.search.static import STATIC_SPACE
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.store.changes import Change, changes_after, last_change_id
+from dailypapers.store.locks import file_lock
 from dailypapers.store.models import Paper, PaperChange
 from dailypapers.store.visibility import is_shown, shown
 
@@ -108,21 +107,6 @@ def _write_state(root: Path, state: State) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, root / "state.json")
-
-
-@contextmanager
-def _writer_lock(root: Path, wait: bool) -> Iterator[bool]:
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / "writer.lock", "a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 class IndexedPaper(NamedTuple):
@@ -316,7 +300,7 @@ def catch_up(limit_seconds: float | None = None, progress: Progress | None = Non
     early (after a commit) so the caller never waits long; the next call continues.
     """
     root = index_dir()
-    with _writer_lock(root, wait) as held:
+    with file_lock(root / "writer.lock", wait) as held:
         if not held:
             return CatchUpResult(applied=0, state=read_state(root), busy=True)
         state = read_state(root)
@@ -332,7 +316,7 @@ def catch_up(limit_seconds: float | None = None, progress: Progress | None = Non
 def rebuild(progress: Progress | None = None) -> CatchUpResult:
     """Build both indexes from scratch in a new generation, then switch readers to it."""
     root = index_dir()
-    with _writer_lock(root, wait=True):
+    with file_lock(root / "writer.lock", wait=True):
         return _rebuild_locked(root, read_state(root), progress)
 
 

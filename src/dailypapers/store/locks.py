@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -36,11 +37,18 @@ def exclusive(name: str) -> Iterator[bool]:
                 with contextlib.suppress(Exception), connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(%s)", [_key(name)])
         return
-    folder = settings.HOME / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{name}.lock", "a+") as handle:
+    with file_lock(settings.HOME / "locks" / f"{name}.lock", wait=False) as held:
+        yield held
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, wait: bool) -> Iterator[bool]:
+    """An exclusive ``flock`` on ``path`` (created with its folder): yield True when held, False when
+    another open file holds it and ``wait`` is off. The kernel releases it when the process ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             yield False
             return
