@@ -83,6 +83,16 @@ def one_paper_file(tmp_path, arxiv_id: str, title: str):
     return path
 
 
+def log_in(opener, base: str, name: str, password: str) -> int:
+    """The login form as a browser posts it (CSRF token from the page); the final status after redirects."""
+    page = opener.open(f"{base}/accounts/login", timeout=20).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": name, "password": password}).encode()
+    request = urllib.request.Request(f"{base}/accounts/login", data=form, headers={"Referer": f"{base}/"})
+    with opener.open(request, timeout=20) as response:
+        return response.status
+
+
 def status(opener, url: str) -> int:
     try:
         with opener.open(url, timeout=20) as response:
@@ -118,14 +128,7 @@ def test_reads_go_to_the_standby_and_a_writer_reads_the_primary(tmp_path, scratc
         assert status(opener, f"{base}/papers/2605.00001") == 200, "a GET is served by the standby"
 
         # A write (here the login POST) pins this browser's reads to the primary for a few seconds.
-        page = opener.open(f"{base}/accounts/login", timeout=20).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-        form = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": token, "username": "ana", "password": "a long enough password 1"}
-        ).encode()
-        request = urllib.request.Request(f"{base}/accounts/login", data=form, headers={"Referer": f"{base}/"})
-        with opener.open(request, timeout=20) as response:
-            assert response.status == 200
+        assert log_in(opener, base, "ana", "a long enough password 1") == 200
         assert any(cookie.name == "dp_primary" for cookie in jar)
         assert any(cookie.name == "sessionid" for cookie in jar), "the login (on the primary) succeeded"
         assert status(opener, f"{base}/papers/2605.00001") == 404, "right after a write, reads see the primary"
@@ -170,14 +173,7 @@ def test_redis_down_costs_speed_not_an_error_page(tmp_path):
         started = time.monotonic()
         for path in ("/", "/trending", "/search?q=diffusion", "/api/daily_papers", "/accounts/login"):
             assert status(opener, base + path) == 200, path
-        page = opener.open(f"{base}/accounts/login", timeout=20).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-        form = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": token, "username": "ben", "password": "a long enough password 2"}
-        ).encode()
-        request = urllib.request.Request(f"{base}/accounts/login", data=form, headers={"Referer": f"{base}/"})
-        with opener.open(request, timeout=20) as response:
-            assert response.status == 200
+        assert log_in(opener, base, "ben", "a long enough password 2") == 200
         assert "ben" in opener.open(f"{base}/account", timeout=20).read().decode(), "sessions work from the database"
         elapsed = time.monotonic() - started
     assert elapsed < 20, f"pages waited on the dead Redis ({elapsed:.1f} s for 8 requests)"
