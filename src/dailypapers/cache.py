@@ -19,8 +19,29 @@ log = logging.getLogger(__name__)
 
 # Seconds a process leaves Redis alone after an error (one warning per pause).
 PAUSE_SECONDS = 5.0
-# Short socket timeouts: a cache read that waits longer than this costs more than a miss.
-DEFAULT_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5, "retry_on_timeout": False}
+# Short socket timeouts: a Redis call that waits longer than this costs more than going without.
+SOCKET_TIMEOUTS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+DEFAULT_OPTIONS = {**SOCKET_TIMEOUTS, "retry_on_timeout": False}
+
+
+class RedisPause:
+    """After a failed Redis call, leave Redis alone for PAUSE_SECONDS, with one warning per pause."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._until
+
+    def failed(self, operation: str, exc: Exception) -> None:
+        with self._lock:
+            first = self.available
+            self._until = time.monotonic() + PAUSE_SECONDS
+        if first:
+            log.warning("Redis is unreachable (%s: %s); %s for %.0f s", operation, exc, self.what, PAUSE_SECONDS)
 
 
 class FailSoftRedisCache(RedisCache):
@@ -30,21 +51,11 @@ class FailSoftRedisCache(RedisCache):
         params = dict(params)
         params["OPTIONS"] = {**DEFAULT_OPTIONS, **params.get("OPTIONS", {})}
         super().__init__(server, params)
-        self._paused_until = 0.0
-        self._lock = threading.Lock()
+        self._pause = RedisPause("serving without the cache")
 
     @property
     def available(self) -> bool:
-        return time.monotonic() >= self._paused_until
-
-    def _failed(self, operation: str, exc: Exception) -> None:
-        with self._lock:
-            first = self.available
-            self._paused_until = time.monotonic() + PAUSE_SECONDS
-        if first:
-            log.warning(
-                "the Redis cache is unreachable (%s: %s); serving without it for %.0f s", operation, exc, PAUSE_SECONDS
-            )
+        return self._pause.available
 
     def _soft(self, operation: str, fallback: Any, call, *args, **kwargs) -> Any:
         if not self.available:
@@ -54,7 +65,7 @@ class FailSoftRedisCache(RedisCache):
         except Exception as exc:  # redis.exceptions.RedisError and socket errors alike
             if isinstance(exc, (TypeError, ValueError)) and "redis" not in type(exc).__module__:
                 raise  # our own mistake (e.g. an unpicklable value), not Redis being away
-            self._failed(operation, exc)
+            self._pause.failed(operation, exc)
             return fallback
 
     def get(self, key, default=None, version=None):

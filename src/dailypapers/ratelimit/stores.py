@@ -97,28 +97,28 @@ class RedisStore:
     few seconds after each failure), so an attacker gains nothing by taking Redis down.
     """
 
-    PAUSE_SECONDS = 5.0
-
     def __init__(self) -> None:
+        from dailypapers.cache import RedisPause
+
         self._clients: dict[str, object] = {}
-        self._paused_until = 0.0
+        self._pause = RedisPause("rate limits count in the database")
         self.fallback = DatabaseStore()
 
     def _client(self):
         import redis
         from django.conf import settings
 
+        from dailypapers.cache import SOCKET_TIMEOUTS
+
         url = settings.RATELIMIT_REDIS_URL
         if url not in self._clients:
-            self._clients[url] = redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.5)
+            self._clients[url] = redis.Redis.from_url(url, **SOCKET_TIMEOUTS)
         return self._clients[url]
 
     def count(self, slot: str, seconds: int, now: float) -> tuple[float, int]:
-        import time
-
         import redis
 
-        if time.monotonic() >= self._paused_until:
+        if self._pause.available:
             try:
                 key = f"dp-rate:{slot}"
                 pipe = self._client().pipeline(transaction=True)
@@ -127,8 +127,8 @@ class RedisStore:
                 pipe.pttl(key)
                 _, count, ttl_ms = pipe.execute()
                 return now + max(ttl_ms, 0) / 1000, int(count)
-            except redis.RedisError:
-                self._paused_until = time.monotonic() + self.PAUSE_SECONDS
+            except redis.RedisError as exc:
+                self._pause.failed("count", exc)
         return self.fallback.count(slot, seconds, now)
 
     def clear(self) -> None:
