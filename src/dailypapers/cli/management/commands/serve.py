@@ -100,6 +100,10 @@ class Command(BaseCommand):
             *access_log_args(),
             "--error-logfile",
             "-",
+            # Warnings and errors only: each worker's start-up lines (five per worker under uvicorn)
+            # told a first-run user nothing; our own line above says where the site is.
+            "--log-level",
+            "warning",
             "--graceful-timeout",
             "10",
             "--keep-alive",
