@@ -5,7 +5,7 @@ meaning, and how responsive pages stay meanwhile.
 
 Imports the bundled papers once into a cached base (``bench/out/first-run-base``: what `make
 run`'s first import leaves, no embeddings), copies it to a fresh home, then does what `make
-run` does: starts `dailypapers serve` (gunicorn) and beside it `nice -n 10 dailypapers embed
+run` does: starts `dailypapers serve` (gunicorn) and beside it `nice -n 19 dailypapers embed
 --threads 2`. One client walks a fixed set of pages (home, trending, a day, paper pages,
 keyword and semantic searches) in a loop, before the embedder starts ("idle") and while it
 runs: during the fast tier ("static_phase") and for --full-seconds of the full model after
@@ -43,6 +43,7 @@ SOURCES = [
 ]
 CLI = [sys.executable, "-m", "dailypapers.cli.main"]
 CLOCK = os.sysconf("SC_CLK_TCK")
+EMBEDDER_NICE = 19  # as `dailypapers run` starts its embedder (cli/management/commands/run.py)
 
 
 def log(message: str) -> None:
@@ -196,7 +197,7 @@ def main() -> None:
             started = time.monotonic()
             with open(embed_log, "w") as out:
                 embed = subprocess.Popen(
-                    ["nice", "-n", "10", *CLI, "embed", "--threads", "2"], env=env, stdout=out, stderr=out
+                    ["nice", "-n", str(EMBEDDER_NICE), *CLI, "embed", "--threads", "2"], env=env, stdout=out, stderr=out
                 )
             all_searchable = None
             while time.monotonic() - started < args.limit_seconds and embed.poll() is None:

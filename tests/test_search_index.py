@@ -16,8 +16,11 @@ import numpy as np
 import pytest
 
 from dailypapers.community import votes
-from dailypapers.search import indexer, service
+from dailypapers.search import indexer, refresher, service
+from dailypapers.search.backfill import backfill
+from dailypapers.search.embed import Embedder
 from dailypapers.search.indexer import catch_up, read_state
+from dailypapers.search.vectors import VectorIndex
 from dailypapers.store.locks import file_lock
 from dailypapers.store.models import Paper, PaperChange
 from tests.conftest import dailypapers_env, run_cli, sql_rows
@@ -119,6 +122,43 @@ def test_a_second_writer_skips_and_serves_the_current_index(search_index):
         assert busy.busy and busy.applied == 0
         assert len(ids("pangolin")) == 1  # the reader still answers from the committed index
     assert len(fresh_ids("pangolin")) == 2
+
+
+def test_the_web_refresher_leaves_new_vectors_to_a_running_embedder(search_index, settings, make_user):
+    """While `dailypapers embed` runs here, it indexes its own vectors at its low priority: a web
+    process never saves vector files between two requests. A change a page shows (a vote, new
+    metadata) is still applied at once, and once the embedder is gone its backlog is taken over."""
+
+    paper = write_paper(title="Gene therapy for rare disease", abstract="A trial of gene therapy.")
+    catch_up()
+    assert backfill(Embedder(max_length=32, model_dir=settings.SEARCH_MODEL_DIR)).embedded == 1
+    with indexer.embedding_here() as held:
+        assert held and indexer.embedder_running()
+        assert indexer.pending() and indexer.only_embeddings_pending()
+        assert refresher.refresh_once() is None
+        assert read_state().vectors == 0
+        votes.cast(make_user("ann"), Paper.objects.get(pk=paper.pk), want=True)
+        assert not indexer.only_embeddings_pending()
+        applied = refresher.refresh_once()
+        assert applied is not None and read_state().vectors == 1  # the vote took the vector along
+    assert not indexer.embedder_running()
+    write_paper(title="Unrelated later paper")
+    assert refresher.refresh_once() is not None and not indexer.pending()
+
+
+def test_readers_map_the_saved_vectors_instead_of_copying_them(tmp_path):
+    rng = np.random.default_rng(7)
+    ids = [f"2501.{i:05d}" for i in range(3000)]
+    writable = VectorIndex(tmp_path / "v")
+    writable.add(ids, rng.standard_normal((len(ids), 384), dtype=np.float32), np.arange(len(ids)) % 90 + 1)
+    writable.save()
+    mapped = VectorIndex.open(tmp_path / "v", read_only=True)
+    assert isinstance(mapped._store.matrix, np.memmap)
+    loaded = VectorIndex.open(tmp_path / "v")
+    query = rng.standard_normal(384, dtype=np.float32)
+    assert mapped.search(query, 10) == loaded.search(query, 10) == writable.search(query, 10)
+    assert mapped.search(query, 5, days=(10, 20)) == writable.search(query, 5, days=(10, 20))
+    assert mapped.search(query, 3, allowed_ids=ids[:50]) == writable.search(query, 3, allowed_ids=ids[:50])
 
 
 def test_an_index_ahead_of_the_database_is_rebuilt(search_index):

@@ -3,6 +3,7 @@
 Layout under ``settings.SEARCH_INDEX_DIR`` (``$DAILYPAPERS_HOME/index``)::
 
     writer.lock          fcntl lock: one writer per machine
+    embedder.lock        fcntl lock held while `dailypapers embed` runs here (it indexes its own vectors)
     state.json           feed cursor, model id, generation; replaced atomically after commits
     g<N>/keyword/        tantivy index
     g<N>/vectors/        VectorIndex of full-model vectors (saved by rename)
@@ -27,7 +28,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -284,6 +286,39 @@ def _matrix(blobs: list) -> np.ndarray:
     return (
         np.frombuffer(b"".join(bytes(b) for b in blobs), dtype=VECTOR_DTYPE).reshape(len(blobs), -1).astype(np.float32)
     )
+
+
+@contextmanager
+def embedding_here() -> Iterator[bool]:
+    """Held by `dailypapers embed` while it runs (True when this process holds it).
+
+    Its vectors then reach the index through its own catch-ups, at its low priority: the web
+    server's refresher leaves a backlog of embedding changes alone (see ``refresher``), so a
+    page never waits on a worker process saving vector files. The kernel drops the lock when the
+    embedder ends, however it ends, and the refresher takes the backlog over."""
+    path = index_dir() / "embedder.lock"
+    for _ in range(20):  # another process may be probing the lock this instant (embedder_running)
+        with file_lock(path, wait=False) as held:
+            if held:
+                yield True
+                return
+        time.sleep(0.05)
+    yield False  # another embedder on this machine holds it and indexes for both
+
+
+def embedder_running() -> bool:
+    """Whether `dailypapers embed` runs on this machine now."""
+    with file_lock(index_dir() / "embedder.lock", wait=False) as held:
+        return not held
+
+
+def only_embeddings_pending() -> bool:
+    """Whether every change past this machine's cursor is a new vector (none that alters a page)."""
+    root = index_dir()
+    if not (root / "state.json").exists():
+        return False
+    later = PaperChange.objects.filter(id__gt=read_state(root).feed)
+    return not later.exclude(kind=PaperChange.EMBEDDING).exists()
 
 
 def pending() -> bool:

@@ -4,7 +4,10 @@ The web server starts one :class:`Refresher` thread per worker process (`dailypa
 wires it through gunicorn's ``post_worker_init``; nothing starts at import). Every
 ``DAILYPAPERS_SEARCH_REFRESH_SECONDS`` it asks the feed whether changes are pending (one
 cheap query) and, if so, catches up; the indexer's writer lock lets one process of the
-machine do the work while the others skip. Searches themselves never write.
+machine do the work while the others skip. Searches themselves never write. While
+`dailypapers embed` runs on this machine, a backlog of new vectors alone is left to it: it
+indexes them itself between chunks, at its low priority, instead of a web process saving
+vector files between two requests.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ def refresh_once() -> indexer.CatchUpResult | None:
     """Catch up if the feed holds changes past this machine's cursor; None when nothing was pending."""
     if not indexer.pending():
         return None
+    if indexer.only_embeddings_pending() and indexer.embedder_running():
+        return None  # the embedder indexes its own vectors, at its own low priority
     return indexer.catch_up()
 
 

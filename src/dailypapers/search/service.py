@@ -82,8 +82,8 @@ class _Reader:
         self.state = state
         gen = indexer.generation_dir(root, state)
         self.keyword = KeywordIndex(gen / "keyword")
-        self.vectors = VectorIndex.open(gen / "vectors") if state.vectors else None
-        self.static = VectorIndex.open(gen / indexer.STATIC_VECTORS) if state.static_vectors else None
+        self.vectors = VectorIndex.open(gen / "vectors", read_only=True) if state.vectors else None
+        self.static = VectorIndex.open(gen / indexer.STATIC_VECTORS, read_only=True) if state.static_vectors else None
 
     def refresh(self, state: indexer.State) -> _Reader:
         if state.generation != self.state.generation:
@@ -91,8 +91,10 @@ class _Reader:
         self.keyword.reload()
         if state.vectors_version != self.state.vectors_version:
             gen = indexer.generation_dir(self.root, state)
-            self.vectors = VectorIndex.open(gen / "vectors") if state.vectors else None
-            self.static = VectorIndex.open(gen / indexer.STATIC_VECTORS) if state.static_vectors else None
+            self.vectors = VectorIndex.open(gen / "vectors", read_only=True) if state.vectors else None
+            self.static = (
+                VectorIndex.open(gen / indexer.STATIC_VECTORS, read_only=True) if state.static_vectors else None
+            )
         self.state = state
         return self
 

@@ -75,6 +75,16 @@ class _ExactStore:
         self.matrix = np.zeros((0, dim), dtype=np.float32)
         self.days = np.zeros(0, dtype=np.int32)  # by row, like the matrix
 
+    @classmethod
+    def of(cls, ids: list[str], matrix: np.ndarray, days: np.ndarray) -> _ExactStore:
+        """A store over arrays already laid out by row (e.g. memory-mapped from a saved index)."""
+        store = cls(matrix.shape[1] if matrix.ndim == 2 else 0)
+        store.ids = ids
+        store.row = {doc_id: row for row, doc_id in enumerate(ids)}
+        store.matrix = matrix
+        store.days = days
+        return store
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -245,9 +255,20 @@ class VectorIndex:
 
     @classmethod
     def open(
-        cls, path: str | Path, dim: int = 384, hnsw_threshold: int = HNSW_THRESHOLD, expansion_search: int = 128
+        cls,
+        path: str | Path,
+        dim: int = 384,
+        hnsw_threshold: int = HNSW_THRESHOLD,
+        expansion_search: int = 128,
+        read_only: bool = False,
     ) -> VectorIndex:
-        """Load the index saved at ``path``, or start an empty one there."""
+        """Load the index saved at ``path``, or start an empty one there.
+
+        ``read_only`` maps the saved files instead of copying them (searches only, no add or
+        remove): opening costs milliseconds rather than seconds, and every process on the
+        machine shares one copy in the page cache. Readers reopen after each writer commit,
+        which comes every few seconds while the embedder runs. A writer replaces the files by
+        renaming a new folder into place, so a mapped old copy stays valid until dropped."""
         index = cls(path, dim, hnsw_threshold, expansion_search)
         meta_path = index.path / "meta.json"
         if not meta_path.exists():
@@ -263,10 +284,11 @@ class VectorIndex:
             store = _ExactStore(dim)
             ids = json.loads((index.path / "ids.json").read_text())
             if ids:
-                days = np.load(days_path) if index.knows_days else np.zeros(len(ids), dtype=np.int32)
-                store.add(ids, np.load(index.path / "vectors.npy"), days)
+                mode = "r" if read_only else None
+                days = np.load(days_path, mmap_mode=mode) if index.knows_days else np.zeros(len(ids), dtype=np.int32)
+                store = _ExactStore.of(ids, np.load(index.path / "vectors.npy", mmap_mode=mode), days)
         else:
-            usearch_index = Index.restore(str(index.path / "hnsw.usearch"))
+            usearch_index = Index.restore(str(index.path / "hnsw.usearch"), view=read_only)
             usearch_index.expansion_search = expansion_search  # type: ignore[misc,union-attr]  # settable at run time
             keys = json.loads((index.path / "keys.json").read_text())
             store = _HnswStore(dim, expansion_search, usearch_index, keys["keys"], keys["next"])

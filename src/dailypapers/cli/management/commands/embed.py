@@ -64,7 +64,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--index-every",
             type=float,
-            default=60.0,
+            default=15.0,
             help="Seconds between updates of this machine's search index while embedding, so semantic "
             "search grows as it goes (0: only at the end).",
         )
@@ -79,6 +79,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["no_index"]:
+            return self.embed(options)
+        with indexer.embedding_here():
+            return self.embed(options)
+
+    def embed(self, options):
         cuda = options["device"] == "cuda"
         try:
             embedder = Embedder(

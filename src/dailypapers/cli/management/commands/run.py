@@ -16,6 +16,9 @@ from dailypapers.digest.mailer import has_mail_server
 
 EMBED_AGAIN = 3600.0  # the embedder ends once every paper is embedded; new papers arrive at most daily
 WORKER_AGAIN = 60.0
+# The embedder runs at the lowest priority: on a 2-core machine the web server takes what it needs
+# and the embedder the rest (bench/first_run_bench.py measures pages while it runs).
+EMBEDDER_NICE = 19
 
 
 def _command_name() -> str:
@@ -83,7 +86,7 @@ class Command(BaseCommand):
                     "embedder",
                     [*base, "embed", "--threads", str(options["embed_threads"])],
                     log=embed_log,
-                    nice=10,  # pages never wait on it
+                    nice=EMBEDDER_NICE,
                     restart_after_ok=EMBED_AGAIN,
                     restart_after_error=EMBED_AGAIN,
                 )
