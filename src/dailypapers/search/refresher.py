@@ -27,7 +27,7 @@ def refresh_once() -> indexer.CatchUpResult | None:
     """Catch up if the feed holds changes past this machine's cursor; None when nothing was pending."""
     if not indexer.pending():
         return None
-    if indexer.only_embeddings_pending() and indexer.embedder_running():
+    if indexer.embedder_running() and indexer.only_embeddings_pending():
         return None  # the embedder indexes its own vectors, at its own low priority
     return indexer.catch_up()
 
