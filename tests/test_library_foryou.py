@@ -11,7 +11,7 @@ from dailypapers.community import tokens
 from dailypapers.community.models import Vote
 from dailypapers.library import foryou, textspace
 from dailypapers.library.models import CollectionItem
-from dailypapers.web.services import listings
+from dailypapers.lists import listings
 from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
@@ -140,9 +140,9 @@ def test_read_status_opened_or_marked_and_hidden_from_for_you_on_request(alice_c
     Vote.objects.create(user=alice, paper=liked[0])
     page = alice_client.get(f"/papers/{graph.arxiv_id}").content.decode()
     assert "data-mark-opened" in page and "library/read.js" in page and "Mark read" in page
-    from dailypapers.library.models import PaperSignal
+    from dailypapers.community.models import ReaderMark
 
-    assert not PaperSignal.objects.filter(user=alice).exists()  # GET wrote nothing: read.js posts "opened"
+    assert not ReaderMark.objects.filter(user=alice).exists()  # GET wrote nothing: read.js posts "opened"
     # What read.js sends on opening the page: the form's own POST, answered in JSON.
     opened = alice_client.post(f"/papers/{graph.arxiv_id}/signal", {"read": "1"}, HTTP_ACCEPT="application/json")
     assert opened.json() == {"not_interested": False, "read": True}

@@ -21,12 +21,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from dailypapers.community.models import Vote
+from dailypapers.community.models import ReaderMark, Vote
 from dailypapers.library import textspace
-from dailypapers.library.models import CollectionItem, Interests, PaperSignal
+from dailypapers.library.models import CollectionItem, Interests
+from dailypapers.lists import listings
 from dailypapers.rank.recommend import Papers, Profile, paper_text, recommend
 from dailypapers.store.models import DailyEntry
-from dailypapers.web.services import listings
+from dailypapers.store.visibility import shown_papers
 
 _CANDIDATE_MEMO: OrderedDict[tuple, Candidates] = OrderedDict()
 _MEMO_SIZE = 8
@@ -59,7 +60,7 @@ class ForYou:
 def _candidate_rows(period: listings.Period):
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
     return (
-        listings.visible_papers()
+        shown_papers()
         .filter(id__in=featured)
         .values_list(
             "pk", "arxiv_id", "title", "abstract", "categories", "authors", "stats__community_votes", "stats__hf_votes"
@@ -104,12 +105,12 @@ def candidates(period: listings.Period, fitted: textspace.Fitted | None, stamp: 
     return found
 
 
-def signals_version(user) -> str:
+def taste_version(user) -> str:
     """Changes whenever the reader votes, saves, marks a paper or edits their interests."""
     parts = [
         Vote.objects.filter(user=user).aggregate(n=Count("id"), m=Max("created_at")),
         CollectionItem.objects.filter(collection__user=user).aggregate(n=Count("id"), m=Max("added_at")),
-        PaperSignal.objects.filter(user=user).aggregate(n=Count("id"), m=Max("updated_at")),
+        ReaderMark.objects.filter(user=user).aggregate(n=Count("id"), m=Max("updated_at")),
         Interests.objects.filter(user=user).aggregate(m=Max("updated_at")),
     ]
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
@@ -118,7 +119,7 @@ def signals_version(user) -> str:
 def _liked_and_disliked(user) -> tuple[list[int], list[int], set[int], set[int]]:
     voted = set(Vote.objects.filter(user=user).values_list("paper_id", flat=True))
     saved = set(CollectionItem.objects.filter(collection__user=user).values_list("paper_id", flat=True))
-    marks = list(PaperSignal.objects.filter(user=user).values_list("paper_id", "not_interested", "read_at"))
+    marks = list(ReaderMark.objects.filter(user=user).values_list("paper_id", "not_interested", "read_at"))
     not_interested = {pk for pk, no, _ in marks if no}
     read = {pk for pk, _, at in marks if at}
     # The profile: only the most recent saves and upvotes, so a reader with a huge library costs
@@ -136,11 +137,7 @@ def _liked_and_disliked(user) -> tuple[list[int], list[int], set[int], set[int]]
 
 
 def _liked_papers(pks: list[int], fitted: textspace.Fitted) -> tuple[Papers, dict[str, str]]:
-    rows = list(
-        listings.visible_papers()
-        .filter(pk__in=pks)
-        .values_list("arxiv_id", "title", "abstract", "categories", "authors")
-    )
+    rows = list(shown_papers().filter(pk__in=pks).values_list("arxiv_id", "title", "abstract", "categories", "authors"))
     vectors = fitted.space.transform([paper_text(r[1], r[2]) for r in rows])
     return (
         Papers(
@@ -162,7 +159,7 @@ def for_you(user, period: listings.Period, limit: int = 50, hide_read: bool = Fa
         "foryou:"
         + hashlib.sha1(
             repr(
-                (user.pk, period, limit, hide_read, stamp, signals_version(user), fitted.version if fitted else None)
+                (user.pk, period, limit, hide_read, stamp, taste_version(user), fitted.version if fitted else None)
             ).encode()
         ).hexdigest()
     )
