@@ -1,4 +1,5 @@
-"""The library's JSON API (token auth): collections, their BibTeX, saving papers, signals; a paper's BibTeX."""
+"""The library's JSON API (token auth): collections, their BibTeX, saving papers, reader marks (under
+/signals/, the API's published path); a paper's BibTeX."""
 
 from __future__ import annotations
 

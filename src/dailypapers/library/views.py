@@ -1,4 +1,4 @@
-"""Library pages: collections (private, or public by link), saving papers, BibTeX, signals, interests.
+"""Library pages: collections (private, or public by link), saving papers, BibTeX, reader marks (not interested, read), interests.
 
 Writes are POST forms with CSRF tokens and work without JavaScript; GET never writes.
 """
