@@ -4,7 +4,8 @@ The candidates are the papers featured in the period; the profile is the reader'
 saves, with their "not interested" papers as negatives; saved, upvoted and not-interested papers
 are never shown (read ones optionally). The candidates' features are kept per process per period; a
 reader's result is kept in the cache under a key that includes the version of their votes, saves,
-marks and interests (taste_version), so it is recomputed exactly when they vote, save or mark something (or the period gains papers).
+marks and interests (taste_version), so it is recomputed exactly when they vote, save or mark
+something (or the period gains papers).
 Before the tf-idf space exists, or before the reader liked anything, papers are ranked by the
 reader's interests (categories, keywords) and votes, and the page says so.
 """
