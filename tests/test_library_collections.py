@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from dailypapers import periods
 from dailypapers.community.models import ReaderMark
 from dailypapers.library.models import Collection, CollectionItem
 from tests.web_fixtures import feature
@@ -223,7 +224,7 @@ def test_not_interested_is_left_out_in_the_listing_query_so_pages_stay_full(alic
     from dailypapers.lists import listings
 
     feature(DAY, 3, upvotes=3)
-    period = listings.Period.containing("day", DAY)
+    period = periods.Period.containing("day", DAY)
     everyone = [p.pk for p in listings.period_papers(period, page_size=3).papers]
     ReaderMark.objects.create(user=alice, paper_id=everyone[0], not_interested=True)
     mine = listings.period_papers(period, page_size=2, reader=alice)

@@ -315,13 +315,13 @@ def recommendations(
 
     from dailypapers.library import foryou
 
-    period: listings.Period | None
+    period: periods.Period | None
     try:
         if week:
             period = periods.parse("week", week)
         else:
             day = listing_days.last_listing_day(dt.date.fromisoformat(date) if date else None)
-            period = listings.Period.containing("day", day) if day else None
+            period = periods.Period.containing("day", day) if day else None
     except ValueError as exc:
         raise HttpError(400, f"{exc}.") from exc
     if period is None:

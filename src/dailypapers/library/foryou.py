@@ -22,10 +22,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
+from dailypapers import periods
 from dailypapers.community.models import ReaderMark, Vote
 from dailypapers.library import textspace
 from dailypapers.library.models import CollectionItem, Interests
-from dailypapers.lists import listings
 from dailypapers.rank.recommend import Papers, Profile, paper_text, recommend
 from dailypapers.store.models import DailyEntry
 from dailypapers.store.visibility import shown_papers
@@ -51,14 +51,14 @@ class Item:
 
 @dataclass
 class ForYou:
-    period: listings.Period
+    period: periods.Period
     items: list[Item] = field(default_factory=list)
     personal: bool = False  # False: the cold-start ranking by interests and votes
     note: str = ""
     cached: bool = False
 
 
-def _candidate_rows(period: listings.Period):
+def _candidate_rows(period: periods.Period):
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
     return (
         shown_papers()
@@ -70,13 +70,13 @@ def _candidate_rows(period: listings.Period):
     )
 
 
-def _period_stamp(period: listings.Period) -> tuple:
+def _period_stamp(period: periods.Period) -> tuple:
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end))
     got = featured.aggregate(n=Count("id"), m=Max("fetched_at"))
     return got["n"], str(got["m"])
 
 
-def candidates(period: listings.Period, fitted: textspace.Fitted | None, stamp: tuple) -> Candidates:
+def candidates(period: periods.Period, fitted: textspace.Fitted | None, stamp: tuple) -> Candidates:
     key = (period, fitted.version if fitted else None, stamp)
     found = _CANDIDATE_MEMO.get(key)
     if found is not None:
@@ -151,7 +151,7 @@ def _liked_papers(pks: list[int], fitted: textspace.Fitted) -> tuple[Papers, dic
     )
 
 
-def for_you(user, period: listings.Period, limit: int = 50, hide_read: bool = False) -> ForYou:
+def for_you(user, period: periods.Period, limit: int = 50, hide_read: bool = False) -> ForYou:
     fitted = textspace.load()
     if textspace.needs_fit(fitted) and not textspace.fitting_now():
         textspace.fit_in_background()

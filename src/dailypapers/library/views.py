@@ -409,7 +409,7 @@ def _period_from(request: HttpRequest):
     shown = listing_days.last_listing_day(day) or day
     if shown is None:
         return None
-    return listings.Period.containing("week" if request.GET.get("period") == "week" else "day", shown)
+    return periods.Period.containing("week" if request.GET.get("period") == "week" else "day", shown)
 
 
 def for_you_items(result):
@@ -439,7 +439,7 @@ def for_you(request: HttpRequest) -> HttpResponse:
             before = listing_days.around_period(period.start, period.end).before
             if before is None:
                 break
-            period, skipped = listings.Period.containing(period.kind, before), skipped + 1
+            period, skipped = periods.Period.containing(period.kind, before), skipped + 1
             result = foryou.for_you(request.user, period, hide_read=hide_read)
         if not result.items:
             period, result = newest, foryou.for_you(request.user, newest, hide_read=hide_read)

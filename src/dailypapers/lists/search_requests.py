@@ -24,8 +24,6 @@ from dailypapers.search.text import QueryError
 from dailypapers.store.models import Paper
 from dailypapers.store.visibility import shown_papers
 
-SORTS = rules.SORTS
-MODES = rules.MODES
 MAX_LIMIT = 100  # results in one page, web or API
 
 

@@ -229,7 +229,7 @@ def _json(data, status: int = 200) -> HttpResponse:
     return HttpResponse(orjson.dumps(data), content_type="application/json", status=status)
 
 
-def _period(date: str | None, week: str | None, month: str | None) -> listings.Period | None:
+def _period(date: str | None, week: str | None, month: str | None) -> periods.Period | None:
     """The period asked for; None for "the last listing day"."""
     given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value]
     if len(given) > 1:
@@ -277,7 +277,7 @@ def daily_papers(
         last = listing_days.last_listing_day()
         if last is None:
             return _json([])
-        period = listings.Period.containing("day", last)
+        period = periods.Period.containing("day", last)
     page = hf_lists.period_entries(
         period.start,
         period.end,

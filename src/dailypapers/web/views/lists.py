@@ -55,7 +55,7 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
             "sort": sort,
             "category": cat,
             "sorts": listings.SORTS,
-            "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
+            "slugs": {k: periods.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
             "papers": papers,
             "cards": cards,
             "math": cards_have_math(cards),

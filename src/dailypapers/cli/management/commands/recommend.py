@@ -11,7 +11,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers import periods
 from dailypapers.library import foryou, textspace
-from dailypapers.lists import listings
 from dailypapers.store import listing_days
 
 
@@ -52,7 +51,7 @@ class Command(BaseCommand):
                 period = periods.parse("week", week)
             else:
                 day = listing_days.last_listing_day(dt.date.fromisoformat(date) if date else None)
-                period = listings.Period.containing("day", day) if day else None
+                period = periods.Period.containing("day", day) if day else None
         except ValueError as exc:
             raise CommandError(f"{exc}.") from None
         if period is None:
