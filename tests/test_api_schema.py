@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from dailypapers.community import tokens
-from dailypapers.library import collections
+from dailypapers.library import paper_collections
 from dailypapers.library.models import Collection, SavedSearch
 from dailypapers.store.models import Paper
 from tests.hf_recorded import import_days
@@ -52,7 +52,7 @@ def bearer(db, tmp_path, make_user, arxiv_api, settings):
     import_days(tmp_path / "days.jsonl", ("2026-08-21",))
     reader = make_user("schemathesis")
     Collection.objects.create(pk=COLLECTION_ID, user=reader, name="Fuzzed")
-    collections.add(reader, COLLECTION_ID, Paper.objects.get(arxiv_id="2608.13210"))  # its note can be set
+    paper_collections.add(reader, COLLECTION_ID, Paper.objects.get(arxiv_id="2608.13210"))  # its note can be set
     SavedSearch.objects.create(
         pk=SEARCH_ID, user=reader, name="Fuzzed", query="language models", feed_token=secrets.token_urlsafe(16)
     )

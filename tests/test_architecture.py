@@ -12,7 +12,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "dailypapers"
 
 # What each part may import from dailypapers (besides itself). Leaf modules anyone may use:
 # config and settings (read once), rank.trending (the pure scoring formula), periods (the calendar
-# rule), ratelimit (the one limiter), logfile and newest (a bounded per-process map), latex (LaTeX to text).
+# rule), ratelimit (the one limiter), logfile and newest (a bounded per-process map), latex (LaTeX to
+# text), redirects (the one rule for a form's ``next``).
 LEAVES = {
     "dailypapers.config",
     "dailypapers.settings",
@@ -23,6 +24,7 @@ LEAVES = {
     "dailypapers.secretkey",
     "dailypapers.newest",
     "dailypapers.latex",
+    "dailypapers.redirects",
 }
 ALLOWED = {
     "rank": set(),
@@ -30,14 +32,15 @@ ALLOWED = {
     "ingest": {"store"},
     "search": {"store"},
     "digest": {"store", "search"},
-    # Votes, comments, submissions, moderation, accounts: models and services; the site's pages sit above.
+    # Votes, comments, submissions, moderation, accounts, reader marks, API tokens: models and services.
     # Submissions fetch from arXiv through ingest; accounts send their confirmation mail through digest's outbox.
     "community": {"store", "ingest", "digest"},
-    # The personal layer sits beside the site: its pages use the site's search door and lists, and the
-    # site's lists leave out what a reader marked not interested (a known two-way edge, docs/architecture.md).
-    "library": {"store", "search", "ingest", "digest", "rank", "community", "web"},
-    "web": {"store", "search", "ingest", "digest", "rank", "community", "library"},
-    "cli": {"store", "search", "ingest", "digest", "community", "rank", "library", "cluster"},
+    # The read layer: listings, paging, search requests, the Hugging Face lists, the feeds' base.
+    "lists": {"store", "ingest", "search", "community", "rank"},
+    # The personal layer reads through the read layer; the site sits above it (its cards show saves).
+    "library": {"store", "search", "ingest", "digest", "rank", "community", "lists"},
+    "web": {"store", "search", "ingest", "digest", "rank", "community", "lists", "library"},
+    "cli": {"store", "search", "ingest", "digest", "community", "rank", "lists", "library", "cluster"},
     # The one-machine lab deployment starts our commands as processes; it imports no part.
     "cluster": set(),
 }
@@ -94,6 +97,32 @@ def upward_imports() -> list[str]:
 
 def test_no_part_imports_upwards():
     assert upward_imports() == []
+
+
+def test_the_table_has_no_two_way_pair_and_no_cycle():
+    """Each part sits above the parts it may import: the table itself is a layering."""
+    pairs = [(a, b) for a, allowed in ALLOWED.items() for b in allowed if a in ALLOWED.get(b, set())]
+    assert pairs == []
+    order, seen = [], set()
+
+    def visit(part: str, path: tuple[str, ...]) -> None:
+        assert part not in path, f"cycle: {' -> '.join(path + (part,))}"
+        if part in seen:
+            return
+        for below in sorted(ALLOWED[part]):
+            visit(below, path + (part,))
+        seen.add(part)
+        order.append(part)
+
+    for part in sorted(ALLOWED):
+        visit(part, ())
+    assert set(order) == set(ALLOWED)
+
+
+def test_every_part_is_in_the_table():
+    """A new package under src/dailypapers must be placed in the table, not silently unchecked."""
+    packages = {p.parent.name for p in SRC.glob("*/__init__.py") if f"dailypapers.{p.parent.name}" not in LEAVES}
+    assert packages - set(ALLOWED) == set()
 
 
 def test_the_check_sees_imports_inside_functions(tmp_path):

@@ -281,10 +281,10 @@ def test_library_writes_are_rate_limited_per_user_on_the_site_and_the_api(alice_
 
 def test_imports_have_their_own_smaller_limit(alice_client, alice, client, settings):
     from dailypapers.community import tokens
-    from dailypapers.library import collections
+    from dailypapers.library import paper_collections
 
     settings.IMPORT_RATE = "2/3600"
-    target = collections.create(alice, "Imports")
+    target = paper_collections.create(alice, "Imports")
     _, raw = tokens.create(alice, "script")
     site = alice_client.post(f"/library/{target.pk}/import", {"text": "2401.00001"})
     api = client.post(

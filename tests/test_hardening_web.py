@@ -12,9 +12,10 @@ from lxml import etree
 
 from dailypapers import periods
 from dailypapers.digest import periods as digest_periods
+from dailypapers.lists import paging
 from dailypapers.search.indexer import catch_up
+from dailypapers.search.rules import QueryError
 from dailypapers.store.models import DailyEntry
-from dailypapers.web.services import paging
 from dailypapers.web.services.links import safe_link
 from tests.web_fixtures import feature
 
@@ -70,10 +71,10 @@ def test_paging_rule_is_one_function():
 
 
 def test_search_door_refuses_unbounded_offsets():
-    from dailypapers.web import search_adapter
+    from dailypapers.lists import search_requests
 
-    with pytest.raises(search_adapter.SearchError, match="paged through"):
-        search_adapter.run(search_adapter.SearchRequest(query="model"), 20, 214748364 * 20)
+    with pytest.raises(QueryError, match="paged through"):
+        search_requests.run(search_requests.SearchRequest(query="model"), 20, 214748364 * 20)
 
 
 # --- finding 10: periods at the calendar's ends ----------------------------------------------------
@@ -113,11 +114,9 @@ def test_bad_periods_are_refused_cleanly(client):
 
 
 def test_one_period_definition_for_web_and_digest():
-    from dailypapers.web.services import listings
-
-    assert listings.Period is digest_periods.Period is periods.Period
+    assert digest_periods.Period is periods.Period
     week = digest_periods.parse("weekly:2026-W27")
-    assert week == listings.parse_period("week", "2026-W27") and week.frequency == "weekly"
+    assert week == periods.parse("week", "2026-W27") and week.frequency == "weekly"
     assert (week.start, week.end, week.slug, week.key) == (
         dt.date(2026, 6, 29),
         dt.date(2026, 7, 5),

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from dailypapers.community import tokens
-from dailypapers.library.models import Collection, CollectionItem, PaperSignal
+from dailypapers.community.models import ReaderMark
+from dailypapers.library.models import Collection, CollectionItem
 from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ def test_signals_through_the_api(client, alice, bearer):
         "not_interested": True,
         "read": True,
     }
-    assert PaperSignal.objects.get(user=alice, paper=paper).not_interested
+    assert ReaderMark.objects.get(user=alice, paper=paper).not_interested
 
 
 def test_cli_bibtex_and_collection_import(alice, tmp_path, capsys):

@@ -8,7 +8,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from dailypapers.library.models import Collection, CollectionItem, PaperSignal
+from dailypapers import periods
+from dailypapers.community.models import ReaderMark
+from dailypapers.library.models import Collection, CollectionItem
 from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +163,7 @@ def test_not_interested_and_read_are_post_only_toggles(alice_client, alice):
     assert alice_client.get(f"/papers/{paper.arxiv_id}/signal").status_code == 405
     alice_client.post(f"/papers/{paper.arxiv_id}/signal", {"not_interested": "1"})
     alice_client.post(f"/papers/{paper.arxiv_id}/signal", {"read": "1"})
-    signal = PaperSignal.objects.get(user=alice, paper=paper)
+    signal = ReaderMark.objects.get(user=alice, paper=paper)
     assert signal.not_interested and signal.read_at
     page = alice_client.get(f"/papers/{paper.arxiv_id}").content.decode()
     assert "Show me this paper again" in page and "Mark unread" in page
@@ -219,12 +221,12 @@ def test_not_interested_papers_leave_that_readers_lists_only(alice_client, alice
 
 
 def test_not_interested_is_left_out_in_the_listing_query_so_pages_stay_full(alice, make_user):
-    from dailypapers.web.services import listings
+    from dailypapers.lists import listings
 
     feature(DAY, 3, upvotes=3)
-    period = listings.Period.containing("day", DAY)
+    period = periods.Period.containing("day", DAY)
     everyone = [p.pk for p in listings.period_papers(period, page_size=3).papers]
-    PaperSignal.objects.create(user=alice, paper_id=everyone[0], not_interested=True)
+    ReaderMark.objects.create(user=alice, paper_id=everyone[0], not_interested=True)
     mine = listings.period_papers(period, page_size=2, reader=alice)
     assert [p.pk for p in mine.papers] == everyone[1:]  # a full page: the mark is left out before paging
     assert mine.total == 2 and not mine.has_next  # and the count agrees with what the reader sees

@@ -7,11 +7,11 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from dailypapers import periods
 from dailypapers.community import tokens
 from dailypapers.community.models import Vote
 from dailypapers.library import foryou, textspace
 from dailypapers.library.models import CollectionItem
-from dailypapers.web.services import listings
 from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
@@ -97,24 +97,24 @@ def test_cold_start_then_personal_ranking_with_reasons(alice_client, alice):
     alice_client.post(f"/papers/{liked[1].arxiv_id}/save", {})
     alice_client.post(f"/papers/{hidden.arxiv_id}/signal", {"not_interested": "1"})
     alice_client.post(f"/papers/{graph.arxiv_id}/save", {"new_name": "Already"})
-    result = foryou.for_you(alice, listings.Period.containing("day", DAY))
+    result = foryou.for_you(alice, periods.Period.containing("day", DAY))
     assert result.personal and not result.cached
     ids = [i.paper_id for i in result.items]
     assert hidden.arxiv_id not in ids and graph.arxiv_id not in ids  # not interested, already saved
     Vote.objects.create(user=alice, paper=vision)
     assert vision.arxiv_id not in [
-        i.paper_id for i in foryou.for_you(alice, listings.Period.containing("day", DAY)).items
+        i.paper_id for i in foryou.for_you(alice, periods.Period.containing("day", DAY)).items
     ]
     Vote.objects.filter(user=alice, paper=vision).delete()
     assert ids[0] == coauthor.arxiv_id
     assert "by Grace Hopper, who wrote 1 paper you liked" in result.items[0].why
     CollectionItem.objects.filter(paper=graph).delete()
-    result = foryou.for_you(alice, listings.Period.containing("day", DAY))
+    result = foryou.for_you(alice, periods.Period.containing("day", DAY))
     assert not result.cached  # a changed signal is a new ranking
     top = {i.paper_id: i for i in result.items}
     assert result.items[0].paper_id == graph.arxiv_id or result.items[1].paper_id == graph.arxiv_id
     assert any("which you liked" in why for why in top[graph.arxiv_id].why)
-    assert foryou.for_you(alice, listings.Period.containing("day", DAY)).cached  # nothing changed: cached
+    assert foryou.for_you(alice, periods.Period.containing("day", DAY)).cached  # nothing changed: cached
     page = alice_client.get(f"/for-you?date={DAY}").content.decode()
     assert "Why:" in page and "being prepared" not in page and "not for me" not in page
     assert alice_client.get("/for-you?date=2025-13-45").status_code == 400
@@ -140,9 +140,9 @@ def test_read_status_opened_or_marked_and_hidden_from_for_you_on_request(alice_c
     Vote.objects.create(user=alice, paper=liked[0])
     page = alice_client.get(f"/papers/{graph.arxiv_id}").content.decode()
     assert "data-mark-opened" in page and "library/read.js" in page and "Mark read" in page
-    from dailypapers.library.models import PaperSignal
+    from dailypapers.community.models import ReaderMark
 
-    assert not PaperSignal.objects.filter(user=alice).exists()  # GET wrote nothing: read.js posts "opened"
+    assert not ReaderMark.objects.filter(user=alice).exists()  # GET wrote nothing: read.js posts "opened"
     # What read.js sends on opening the page: the form's own POST, answered in JSON.
     opened = alice_client.post(f"/papers/{graph.arxiv_id}/signal", {"read": "1"}, HTTP_ACCEPT="application/json")
     assert opened.json() == {"not_interested": False, "read": True}
@@ -153,9 +153,9 @@ def test_read_status_opened_or_marked_and_hidden_from_for_you_on_request(alice_c
     marked = client.post(f"/api/signals/{vision.arxiv_id}", {"read": True}, content_type="application/json", **bearer)
     assert marked.json() == {"not_interested": False, "read": True}
     read = {graph.arxiv_id, vision.arxiv_id}
-    everything = {i.paper_id for i in foryou.for_you(alice, listings.Period.containing("day", DAY)).items}
+    everything = {i.paper_id for i in foryou.for_you(alice, periods.Period.containing("day", DAY)).items}
     assert read <= everything  # read papers stay in For you unless the reader asks
-    unread = {i.paper_id for i in foryou.for_you(alice, listings.Period.containing("day", DAY), hide_read=True).items}
+    unread = {i.paper_id for i in foryou.for_you(alice, periods.Period.containing("day", DAY), hide_read=True).items}
     assert not read & unread and coauthor.arxiv_id in unread
     page = alice_client.get(f"/for-you?date={DAY}&hide_read=1").content.decode()
     assert graph.title not in page and vision.title not in page and coauthor.title in page
@@ -206,7 +206,7 @@ def test_missing_model_is_fitted_in_the_background_once(settings, make_user):
     reader = make_user("carol")
     liked, *_ = _world()
     Vote.objects.create(user=reader, paper=liked[0])
-    period = listings.Period.containing("day", DAY)
+    period = periods.Period.containing("day", DAY)
     held = textspace._claim()  # another process is fitting: this one does not start a second fit
     assert held is not None and textspace._claim() is None
     assert not foryou.for_you(reader, period).personal and textspace._fitting is None

@@ -12,8 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dailypapers.community import tokens
+from dailypapers.community.models import ReaderMark
 from dailypapers.library import imports, transfer
-from dailypapers.library.models import Collection, CollectionImport, CollectionItem, PaperSignal
+from dailypapers.library.models import Collection, CollectionImport, CollectionItem
 from tests.search_fixtures import write_paper
 from tests.web_fixtures import feature
 
@@ -204,7 +205,7 @@ def test_collections_have_a_size_cap(alice_client, alice, config):
 
 
 def test_shared_collection_is_paged_and_cached_for_anonymous_viewers(alice_client, alice, settings):
-    from dailypapers.library import collections as library
+    from dailypapers.library import paper_collections as library
     from dailypapers.library.views import COLLECTION_PAGE_SIZE
 
     settings.PAGE_CACHE_SECONDS = 30
@@ -231,8 +232,8 @@ def test_shared_collection_is_paged_and_cached_for_anonymous_viewers(alice_clien
 
 
 def test_for_you_profile_uses_the_most_recent_saves_only(alice, config):
-    from dailypapers.library import collections as library
     from dailypapers.library import foryou
+    from dailypapers.library import paper_collections as library
 
     config(RECS_PROFILE_PAPERS=3)
     papers = feature(DAY, 6)
@@ -352,7 +353,7 @@ def test_search_leaves_out_not_interested_papers_before_paging(alice, search_ind
     papers = [write_paper(title=f"Graph transformers part {i}") for i in range(6)]
     catch_up()
     for paper in papers[:2]:
-        PaperSignal.objects.create(user=alice, paper=paper, not_interested=True)
+        ReaderMark.objects.create(user=alice, paper=paper, not_interested=True)
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
     anonymous = [i["paper"]["id"] for i in Client().get("/api/papers/search?q=graph+transformers&limit=6").json()]
     assert len(anonymous) == 6

@@ -331,9 +331,9 @@ def test_new_matches_agree_whether_matches_or_candidates_are_fewer(alice, search
     saved = searches.save(alice, "Sparse", {"q": "sparse retrieval"})
     every = searches.new_matches(saved, None)  # 43 candidates, 3 matches: the matches read whole
     assert every.total == 3 and {p.arxiv_id for p in every.papers} == {h.arxiv_id for h in hits}
-    from dailypapers.web import search_adapter
+    from dailypapers.lists import search_requests
 
-    named = search_adapter.matches_among(searches.request(saved), [h.arxiv_id for h in reversed(hits)], 50)
+    named = search_requests.matches_among(searches.request(saved), [h.arxiv_id for h in reversed(hits)], 50)
     assert named.total == 3 and set(named.papers) == set(every.papers)
     # Their order is not compared: the index is sharded by id, and under a parallel run the ids (and
     # so each shard's term statistics) differ from run to run.

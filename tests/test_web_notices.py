@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dailypapers.web.services.listings import day_notice
+from dailypapers.lists.listings import day_notice
 from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db

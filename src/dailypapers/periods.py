@@ -105,6 +105,11 @@ class Period:
         return f"{self.start:%A} {self.start.day} {self.start:%B} {self.start.year}"
 
 
+def kind_of(text: str) -> str | None:
+    """Which kind of period a slug names ("2025-01-03": day, "2025-W03": week, "2025-01": month), else None."""
+    return next((kind for kind, pattern in _SLUG.items() if pattern.fullmatch(text)), None)
+
+
 def parse(kind: str, text: str) -> Period:
     """A slug ('2025-01-03' / '2025-W01' / '2025-01') to the Period of that kind; PeriodError when malformed."""
     pattern = _SLUG.get(kind)

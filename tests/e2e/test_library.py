@@ -54,7 +54,7 @@ def test_save_note_share_revoke_and_download(browser, live_server, settings, dja
 
 
 def test_opening_a_paper_marks_it_read(browser, live_server, settings, django_user_model):
-    from dailypapers.library.models import PaperSignal
+    from dailypapers.community.models import ReaderMark
 
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     reader = django_user_model.objects.create_user("erin", "erin@example.org", PASSWORD)
@@ -64,10 +64,10 @@ def test_opening_a_paper_marks_it_read(browser, live_server, settings, django_us
     page.fill("#id_username", "erin")
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    assert not PaperSignal.objects.filter(user=reader).exists()
+    assert not ReaderMark.objects.filter(user=reader).exists()
     page.goto(f"{live_server.url}/papers/{paper.arxiv_id}")
     page.wait_for_selector("form.mark-read button:has-text('Mark unread')")
-    assert PaperSignal.objects.get(user=reader, paper=paper).read_at is not None
+    assert ReaderMark.objects.get(user=reader, paper=paper).read_at is not None
     page.close()
 
 

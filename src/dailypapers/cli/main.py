@@ -19,6 +19,7 @@ COMMANDS = {
     "stats": "Print counts of papers, versions and daily entries (--json for machines).",
     "digest": "Email digests: `digest send [--dry-run] [--period ...]`, `digest preview EMAIL [--html FILE]`.",
     "worker": "Run sync and digests on schedule (arXiv announcement days, US/Eastern); --once for cron.",
+    "list": "Print a list as the site shows it: `list today|week|month|trending|2026-W20 [--category C] [--sort newest] [--page N] [--json]`.",
     "search": 'Search papers: `search "QUERY" [--json] [--limit N] [--mode hybrid|keyword|semantic] [--category C] [--from D] [--until D] [--sort relevance|newest|votes]`.',
     "index": "Bring this machine's search indexes up to date with the database (--rebuild from scratch).",
     "embed": "Compute paper embeddings for semantic search (resumable; --device cuda with the [gpu] extra).",
@@ -40,7 +41,20 @@ COMMANDS = {
 # DAILYPAPERS_HOME is reported instead of quietly starting an empty site (`serve` checks after
 # its own refusals; Django's developer commands are left alone).
 NEEDS_DATABASE = frozenset(
-    {"import", "sync", "stats", "digest", "worker", "search", "index", "embed", "rank", "createsuperuser", "run"}
+    {
+        "import",
+        "sync",
+        "stats",
+        "digest",
+        "worker",
+        "list",
+        "search",
+        "index",
+        "embed",
+        "rank",
+        "createsuperuser",
+        "run",
+    }
 )
 
 

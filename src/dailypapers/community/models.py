@@ -137,3 +137,20 @@ class PendingSubmission(models.Model):
             )
         ]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="pending_submission_due")]
+
+
+class ReaderMark(models.Model):
+    """What a reader told us about one paper besides votes and saves: not interested, read.
+
+    The table and its constraint names are the library's, where the model started."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reader_marks")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="reader_marks")
+    not_interested = models.BooleanField(default=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "library_papersignal"
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="unique_paper_signal")]
+        indexes = [models.Index(fields=["user", "not_interested"], name="signal_user_not_interested")]

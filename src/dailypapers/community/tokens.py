@@ -1,12 +1,15 @@
-"""Per-user API tokens: shown once at creation, stored as SHA-256."""
+"""Per-user API tokens: shown once at creation, stored as SHA-256; TokenAuth checks them on each API call."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
+from django.http import HttpRequest
 from django.utils import timezone
+from ninja.security import HttpBearer
 
+from dailypapers import ratelimit
 from dailypapers.community.models import ApiToken
 
 PREFIX = "dp_"
@@ -35,3 +38,13 @@ def revoke_all(user) -> int:
     """Delete every API token of ``user`` (their password changed); return how many."""
     deleted, _ = ApiToken.objects.filter(user=user).delete()
     return deleted
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` on the JSON API (the site's routes and the library's alike)."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = user_for(token)
+        if user is None:  # a wrong token counts as a failed login from this address
+            ratelimit.limit_login(request, None)
+        return user

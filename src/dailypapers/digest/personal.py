@@ -1,6 +1,6 @@
 """The digest's "for you" section: a hook that the reader's layer fills.
 
-Recommendations belong to the library (signals, For you), which the digest may not import; the
+Recommendations belong to the library (reader marks, For you), which the digest may not import; the
 library registers its provider here when Django starts (library/apps.py), as a lower part
 declares a hook and an upper part fills it. Without a provider, or for a subscriber who is not
 a signed-in reader, the section is simply absent.
@@ -40,7 +40,7 @@ def register(provider: Provider | None) -> None:
 
 def picks(subscriber, period: Period, listed: Sequence[str]) -> list[Pick]:
     """Up to PICKS papers for this subscriber's reader account, none of them in ``listed`` (the
-    mail's own list); [] for an address with no account or a reader with no signals yet."""
+    mail's own list); [] for an address with no account or a reader with no votes, saves or marks yet."""
     if _provider is None or subscriber.user_id is None:
         return []
     try:

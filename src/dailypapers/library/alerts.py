@@ -25,7 +25,6 @@ from dailypapers.latex import plain
 from dailypapers.library import searches
 from dailypapers.library.models import SavedSearch
 from dailypapers.search import indexer, rules
-from dailypapers.web import search_adapter
 
 FREQUENCIES = {"daily": dt.timedelta(hours=20), "weekly": dt.timedelta(days=6, hours=12)}
 MAX_PAPERS = 50
@@ -141,7 +140,7 @@ def send_due(now: dt.datetime | None = None, dry_run: bool = False) -> SendResul
         # moves past all of them, so a mail lists the best MAX_PAPERS and counts the rest.
         try:
             fresh = searches.new_matches(saved, since, MAX_PAPERS)
-        except (search_adapter.SearchError, rules.QueryError) as exc:
+        except rules.QueryError as exc:
             result.failed.append(f"saved search {saved.pk} ({saved.user.email}): {exc}")
             continue
         if not fresh.total:

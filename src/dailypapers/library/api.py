@@ -1,4 +1,5 @@
-"""The library's JSON API (token auth): collections, their BibTeX, saving papers, signals; a paper's BibTeX."""
+"""The library's JSON API (token auth): collections, their BibTeX, saving papers, reader marks (under
+/signals/, the API's published path); a paper's BibTeX."""
 
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, model_validator
 
-from dailypapers import ratelimit
-from dailypapers.library import collections, signals, transfer
+from dailypapers import periods, ratelimit
+from dailypapers.community import marks
+from dailypapers.community.tokens import TokenAuth
+from dailypapers.library import paper_collections, transfer
 from dailypapers.library.models import Collection
-from dailypapers.web.services import listings
+from dailypapers.lists import hf_shape, listings
+from dailypapers.store import listing_days
+from dailypapers.store.visibility import shown_papers
 
 router = Router(tags=["library"])
 
@@ -31,20 +36,17 @@ ERRORS = {400: LibraryError, 404: LibraryError}
 AUTH_ERRORS = {400: LibraryError, 401: LibraryError, 403: LibraryError, 404: LibraryError, 429: LibraryError}
 
 
+class LibraryAuth(TokenAuth):
+    """The token check, and each write by its user counted against DAILYPAPERS_LIBRARY_RATE."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = super().authenticate(request, token)
+        if user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+            ratelimit.limit_library(user)
+        return user
+
+
 def _auth():
-    from dailypapers.web.views.api import (
-        TokenAuth,  # the API module imports this router
-    )
-
-    class LibraryAuth(TokenAuth):
-        """The token check, and each write by its user counted against DAILYPAPERS_LIBRARY_RATE."""
-
-        def authenticate(self, request: HttpRequest, token: str):
-            user = super().authenticate(request, token)
-            if user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
-                ratelimit.limit_library(user)
-            return user
-
     return LibraryAuth()
 
 
@@ -112,7 +114,7 @@ class ImportIn(Schema):
 
 def _mine(request: HttpRequest, pk: int) -> Collection:
     try:
-        return collections.get(request.auth, pk)
+        return paper_collections.get(request.auth, pk)
     except Collection.DoesNotExist:
         raise Http404("No such collection.") from None
 
@@ -122,7 +124,7 @@ def _bib(text: str) -> HttpResponse:
 
 
 def _paper(paper_id: str):
-    return get_object_or_404(listings.visible_papers(), arxiv_id=paper_id)
+    return get_object_or_404(shown_papers(), arxiv_id=paper_id)
 
 
 def _out(c: Collection, size: int) -> CollectionOut:
@@ -133,12 +135,12 @@ def _out(c: Collection, size: int) -> CollectionOut:
     "/collections", auth=_auth(), response={200: list[CollectionOut], **AUTH_ERRORS}, summary="Your collections"
 )
 def list_collections(request: HttpRequest):
-    return [_out(c, c.size) for c in collections.owned(request.auth)]
+    return [_out(c, c.size) for c in paper_collections.owned(request.auth)]
 
 
 @router.post("/collections", auth=_auth(), response={201: CollectionOut, **AUTH_ERRORS}, summary="Create a collection")
 def create_collection(request: HttpRequest, data: CollectionIn):
-    return Status(201, _out(collections.create(request.auth, data.name), 0))
+    return Status(201, _out(paper_collections.create(request.auth, data.name), 0))
 
 
 @router.get(
@@ -151,7 +153,7 @@ def get_collection(request: HttpRequest, pk: CollectionId):
     found = _mine(request, pk)
     items = [
         {"id": i.paper.arxiv_id, "title": i.paper.title, "note": i.note, "added": i.added_at.isoformat()}
-        for i in collections.items(found)
+        for i in paper_collections.items(found)
     ]
     return {"id": found.pk, "name": found.name, "shared": bool(found.share_token), "papers": items}
 
@@ -177,9 +179,9 @@ class NoteIn(Schema):
 def patch_collection(request: HttpRequest, pk: CollectionId, data: CollectionPatch):
     found = _mine(request, pk)
     if data.name is not None:
-        found = collections.rename(request.auth, found.pk, data.name)
+        found = paper_collections.rename(request.auth, found.pk, data.name)
     if data.shared is not None:
-        found = collections.share(request.auth, found.pk, data.shared, notes=bool(data.share_notes))
+        found = paper_collections.share(request.auth, found.pk, data.shared, notes=bool(data.share_notes))
     path = reverse("library:shared", args=[found.share_token]) if found.share_token else None
     return {
         "id": found.pk,
@@ -193,7 +195,7 @@ def patch_collection(request: HttpRequest, pk: CollectionId, data: CollectionPat
 @router.delete("/collections/{pk}", auth=_auth(), response={200: Any, **AUTH_ERRORS}, summary="Delete a collection")
 def delete_collection(request: HttpRequest, pk: CollectionId):
     found = _mine(request, pk)
-    return {"deleted": collections.delete(request.auth, found.pk)}
+    return {"deleted": paper_collections.delete(request.auth, found.pk)}
 
 
 @router.put(
@@ -204,7 +206,7 @@ def delete_collection(request: HttpRequest, pk: CollectionId):
 )
 def put_note(request: HttpRequest, pk: CollectionId, paper_id: PaperId, data: NoteIn):
     found = _mine(request, pk)
-    collections.set_note(request.auth, found.pk, _paper(paper_id), data.note)
+    paper_collections.set_note(request.auth, found.pk, _paper(paper_id), data.note)
     return {"note": data.note.strip()}
 
 
@@ -227,7 +229,7 @@ def collection_bibtex(request: HttpRequest, pk: CollectionId):
 )
 def save_paper(request: HttpRequest, pk: CollectionId, data: SaveIn):
     found = _mine(request, pk)
-    added = collections.add(request.auth, found.pk, _paper(data.arxiv_id), data.note)
+    added = paper_collections.add(request.auth, found.pk, _paper(data.arxiv_id), data.note)
     return {"saved": True, "added": added}
 
 
@@ -239,7 +241,7 @@ def save_paper(request: HttpRequest, pk: CollectionId, data: SaveIn):
 )
 def remove_paper(request: HttpRequest, pk: CollectionId, paper_id: PaperId):
     found = _mine(request, pk)
-    return {"removed": collections.remove(request.auth, found.pk, _paper(paper_id))}
+    return {"removed": paper_collections.remove(request.auth, found.pk, _paper(paper_id))}
 
 
 @router.post(
@@ -282,10 +284,10 @@ def import_papers(request: HttpRequest, pk: CollectionId, data: ImportIn, fetch:
 def set_signal(request: HttpRequest, paper_id: PaperId, data: SignalIn):
     paper = _paper(paper_id)
     if data.not_interested is not None:
-        signals.set_not_interested(request.auth, paper, data.not_interested)
+        marks.set_not_interested(request.auth, paper, data.not_interested)
     if data.read is not None:
-        signals.mark_read(request.auth, paper, data.read)
-    found = signals.signal_for(request.auth, paper)
+        marks.mark_read(request.auth, paper, data.read)
+    found = marks.mark_for(request.auth, paper)
     return {"not_interested": bool(found and found.not_interested), "read": bool(found and found.read_at)}
 
 
@@ -312,15 +314,14 @@ def recommendations(
     import datetime as dt
 
     from dailypapers.library import foryou
-    from dailypapers.web.services import hf_shape
 
-    period: listings.Period | None
+    period: periods.Period | None
     try:
         if week:
-            period = listings.parse_period("week", week)
+            period = periods.parse("week", week)
         else:
-            day = listings.last_listing_day(dt.date.fromisoformat(date) if date else None)
-            period = listings.Period.containing("day", day) if day else None
+            day = listing_days.last_listing_day(dt.date.fromisoformat(date) if date else None)
+            period = periods.Period.containing("day", day) if day else None
     except ValueError as exc:
         raise HttpError(400, f"{exc}.") from exc
     if period is None:
@@ -328,7 +329,7 @@ def recommendations(
     result = foryou.for_you(request.auth, period, limit=max(1, min(limit, 100)), hide_read=hide_read)
     papers = {
         p.arxiv_id: p
-        for p in listings.with_stats(listings.visible_papers()).filter(arxiv_id__in=[i.paper_id for i in result.items])
+        for p in listings.with_stats(shown_papers()).filter(arxiv_id__in=[i.paper_id for i in result.items])
     }
     return {
         "period": period.slug,
@@ -373,7 +374,6 @@ def saved_search(
 ):
     from dailypapers.library import searches
     from dailypapers.library.models import SavedSearch
-    from dailypapers.web.services import hf_shape
 
     saved = SavedSearch.objects.filter(user=request.auth, pk=pk).first()
     if saved is None:

@@ -9,11 +9,12 @@ different people is worse than splitting one. "Müller, José" (surname first) i
 
 from __future__ import annotations
 
+from dailypapers.lists.listings import with_stats
 from dailypapers.search import service
 from dailypapers.search.keyword import Filters
 from dailypapers.search.text import normalize_name
 from dailypapers.store.models import Paper
-from dailypapers.web.services.listings import visible_papers, with_stats
+from dailypapers.store.visibility import shown_papers
 
 
 def key(name: str) -> str:
@@ -25,5 +26,5 @@ def papers_by(name: str, limit: int = 50, offset: int = 0) -> tuple[list[Paper],
     if not key(name):
         return [], 0
     results = service.search("", Filters(authors=(name,)), "newest", limit, offset)
-    found = {p.arxiv_id: p for p in with_stats(visible_papers()).filter(arxiv_id__in=results.ids)}
+    found = {p.arxiv_id: p for p in with_stats(shown_papers()).filter(arxiv_id__in=results.ids)}
     return [found[i] for i in results.ids if i in found], results.total

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.urls import reverse
 
-from dailypapers.library import authors
-from dailypapers.web.views.feeds import FEED_SIZE, _PaperFeed
+from dailypapers.library import authors, searches
+from dailypapers.library.models import SavedSearch
+from dailypapers.lists.feeds import FEED_SIZE, PaperFeed
 
 
-class AuthorFeed(_PaperFeed):
+class AuthorFeed(PaperFeed):
     def get_object(self, request, name: str) -> dict:
         papers, _ = authors.papers_by(name, FEED_SIZE)
         return {
@@ -19,15 +21,10 @@ class AuthorFeed(_PaperFeed):
         }
 
 
-class SavedSearchFeed(_PaperFeed):
+class SavedSearchFeed(PaperFeed):
     """By the search's private token: feed readers carry no session."""
 
     def get_object(self, request, token: str) -> dict:
-        from django.http import Http404
-
-        from dailypapers.library import searches
-        from dailypapers.library.models import SavedSearch
-
         saved = SavedSearch.objects.filter(feed_token=token).first()
         if saved is None:
             raise Http404("No such saved search.")

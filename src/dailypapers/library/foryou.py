@@ -3,8 +3,9 @@
 The candidates are the papers featured in the period; the profile is the reader's upvotes and
 saves, with their "not interested" papers as negatives; saved, upvoted and not-interested papers
 are never shown (read ones optionally). The candidates' features are kept per process per period; a
-reader's result is kept in the cache under a key that includes their signals' version, so it is
-recomputed exactly when they vote, save or mark something (or the period gains papers).
+reader's result is kept in the cache under a key that includes the version of their votes, saves,
+marks and interests (taste_version), so it is recomputed exactly when they vote, save or mark
+something (or the period gains papers).
 Before the tf-idf space exists, or before the reader liked anything, papers are ranked by the
 reader's interests (categories, keywords) and votes, and the page says so.
 """
@@ -21,12 +22,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from dailypapers.community.models import Vote
+from dailypapers import periods
+from dailypapers.community.models import ReaderMark, Vote
 from dailypapers.library import textspace
-from dailypapers.library.models import CollectionItem, Interests, PaperSignal
+from dailypapers.library.models import CollectionItem, Interests
 from dailypapers.rank.recommend import Papers, Profile, paper_text, recommend
 from dailypapers.store.models import DailyEntry
-from dailypapers.web.services import listings
+from dailypapers.store.visibility import shown_papers
 
 _CANDIDATE_MEMO: OrderedDict[tuple, Candidates] = OrderedDict()
 _MEMO_SIZE = 8
@@ -49,17 +51,17 @@ class Item:
 
 @dataclass
 class ForYou:
-    period: listings.Period
+    period: periods.Period
     items: list[Item] = field(default_factory=list)
     personal: bool = False  # False: the cold-start ranking by interests and votes
     note: str = ""
     cached: bool = False
 
 
-def _candidate_rows(period: listings.Period):
+def _candidate_rows(period: periods.Period):
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
     return (
-        listings.visible_papers()
+        shown_papers()
         .filter(id__in=featured)
         .values_list(
             "pk", "arxiv_id", "title", "abstract", "categories", "authors", "stats__community_votes", "stats__hf_votes"
@@ -68,13 +70,13 @@ def _candidate_rows(period: listings.Period):
     )
 
 
-def _period_stamp(period: listings.Period) -> tuple:
+def _period_stamp(period: periods.Period) -> tuple:
     featured = DailyEntry.objects.filter(date__range=(period.start, period.end))
     got = featured.aggregate(n=Count("id"), m=Max("fetched_at"))
     return got["n"], str(got["m"])
 
 
-def candidates(period: listings.Period, fitted: textspace.Fitted | None, stamp: tuple) -> Candidates:
+def candidates(period: periods.Period, fitted: textspace.Fitted | None, stamp: tuple) -> Candidates:
     key = (period, fitted.version if fitted else None, stamp)
     found = _CANDIDATE_MEMO.get(key)
     if found is not None:
@@ -104,12 +106,12 @@ def candidates(period: listings.Period, fitted: textspace.Fitted | None, stamp: 
     return found
 
 
-def signals_version(user) -> str:
+def taste_version(user) -> str:
     """Changes whenever the reader votes, saves, marks a paper or edits their interests."""
     parts = [
         Vote.objects.filter(user=user).aggregate(n=Count("id"), m=Max("created_at")),
         CollectionItem.objects.filter(collection__user=user).aggregate(n=Count("id"), m=Max("added_at")),
-        PaperSignal.objects.filter(user=user).aggregate(n=Count("id"), m=Max("updated_at")),
+        ReaderMark.objects.filter(user=user).aggregate(n=Count("id"), m=Max("updated_at")),
         Interests.objects.filter(user=user).aggregate(m=Max("updated_at")),
     ]
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
@@ -118,7 +120,7 @@ def signals_version(user) -> str:
 def _liked_and_disliked(user) -> tuple[list[int], list[int], set[int], set[int]]:
     voted = set(Vote.objects.filter(user=user).values_list("paper_id", flat=True))
     saved = set(CollectionItem.objects.filter(collection__user=user).values_list("paper_id", flat=True))
-    marks = list(PaperSignal.objects.filter(user=user).values_list("paper_id", "not_interested", "read_at"))
+    marks = list(ReaderMark.objects.filter(user=user).values_list("paper_id", "not_interested", "read_at"))
     not_interested = {pk for pk, no, _ in marks if no}
     read = {pk for pk, _, at in marks if at}
     # The profile: only the most recent saves and upvotes, so a reader with a huge library costs
@@ -136,11 +138,7 @@ def _liked_and_disliked(user) -> tuple[list[int], list[int], set[int], set[int]]
 
 
 def _liked_papers(pks: list[int], fitted: textspace.Fitted) -> tuple[Papers, dict[str, str]]:
-    rows = list(
-        listings.visible_papers()
-        .filter(pk__in=pks)
-        .values_list("arxiv_id", "title", "abstract", "categories", "authors")
-    )
+    rows = list(shown_papers().filter(pk__in=pks).values_list("arxiv_id", "title", "abstract", "categories", "authors"))
     vectors = fitted.space.transform([paper_text(r[1], r[2]) for r in rows])
     return (
         Papers(
@@ -153,7 +151,7 @@ def _liked_papers(pks: list[int], fitted: textspace.Fitted) -> tuple[Papers, dic
     )
 
 
-def for_you(user, period: listings.Period, limit: int = 50, hide_read: bool = False) -> ForYou:
+def for_you(user, period: periods.Period, limit: int = 50, hide_read: bool = False) -> ForYou:
     fitted = textspace.load()
     if textspace.needs_fit(fitted) and not textspace.fitting_now():
         textspace.fit_in_background()
@@ -162,7 +160,7 @@ def for_you(user, period: listings.Period, limit: int = 50, hide_read: bool = Fa
         "foryou:"
         + hashlib.sha1(
             repr(
-                (user.pk, period, limit, hide_read, stamp, signals_version(user), fitted.version if fitted else None)
+                (user.pk, period, limit, hide_read, stamp, taste_version(user), fitted.version if fitted else None)
             ).encode()
         ).hexdigest()
     )

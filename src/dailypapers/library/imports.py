@@ -17,7 +17,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from dailypapers import ratelimit
-from dailypapers.library import collections, transfer
+from dailypapers.library import paper_collections, transfer
 from dailypapers.library.models import Collection, CollectionImport
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def queue_needed(entries: int, fetch: bool) -> bool:
 def start(user, pk: int, text: str, fetch: bool) -> transfer.ImportResult | CollectionImport:
     """Import now (small) or queue for the worker (large). Raises RateLimited, ImportRefused (one
     sentence: too large, too many entries) or Collection.DoesNotExist."""
-    collection = collections.get(user, pk)
+    collection = paper_collections.get(user, pk)
     ratelimit.limit_import(user)  # here, so the site and the API share one count
     transfer.check_size(text)
     entries = transfer.count_entries(text)

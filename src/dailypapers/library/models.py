@@ -1,4 +1,6 @@
-"""A reader's library: named collections of papers, and per-paper signals (not interested, read)."""
+"""A reader's library: named collections of papers, interests, saved searches and imports.
+
+The per-paper marks (not interested, read) live beside votes: community.models.ReaderMark."""
 
 from __future__ import annotations
 
@@ -41,22 +43,8 @@ class CollectionItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["collection", "paper"], name="unique_collection_paper")]
 
 
-class PaperSignal(models.Model):
-    """What a reader told us about one paper besides votes and saves."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_signals")
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="signals")
-    not_interested = models.BooleanField(default=False)
-    read_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="unique_paper_signal")]
-        indexes = [models.Index(fields=["user", "not_interested"], name="signal_user_not_interested")]
-
-
 class Interests(models.Model):
-    """Categories and keywords a reader chose, for recommendations before they have signals."""
+    """Categories and keywords a reader chose, for recommendations before they have marked or saved papers."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests")
     categories = models.JSONField(default=list)

@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dailypapers.library.models import SavedSearch
+from dailypapers.lists import search_requests
 from dailypapers.search import rules
 from dailypapers.store.visibility import shown_papers
-from dailypapers.web import search_adapter
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Run:
 def save(user, name: str, params: Mapping[str, str]) -> SavedSearch:
     """Keep the search ``params`` asks for (the search page's q, category, author, from, to, sort,
     mode), read by the search page's own rules, so the saved search finds what the page found."""
-    wanted = search_adapter.parse_request(params)
+    wanted = search_requests.parse_request(params)
     if wanted.error:
         raise ValidationError(wanted.error)
     query = wanted.query[:500]
@@ -65,9 +65,9 @@ def save(user, name: str, params: Mapping[str, str]) -> SavedSearch:
         raise ValidationError(f"You already have a saved search named “{name}”.") from None
 
 
-def request(saved: SavedSearch) -> search_adapter.SearchRequest:
+def request(saved: SavedSearch) -> search_requests.SearchRequest:
     """The saved search as the search page would read it from its own link: one rule for both."""
-    return search_adapter.parse_request(search_url_params(saved))
+    return search_requests.parse_request(search_url_params(saved))
 
 
 def _stored_since(since: dt.datetime | None) -> list[str]:
@@ -78,18 +78,18 @@ def _stored_since(since: dt.datetime | None) -> list[str]:
     return list(rows.order_by("-created_at", "-id").values_list("arxiv_id", flat=True))
 
 
-def new_matches(saved: SavedSearch, since: dt.datetime | None, limit: int = 50) -> search_adapter.SearchPage:
+def new_matches(saved: SavedSearch, since: dt.datetime | None, limit: int = 50) -> search_requests.SearchPage:
     """The matches stored after ``since``, however low they rank among all matches; all counted."""
-    return search_adapter.matches_among(request(saved), _stored_since(since), limit, reader=saved.user)
+    return search_requests.matches_among(request(saved), _stored_since(since), limit, reader=saved.user)
 
 
 def run(saved: SavedSearch, limit: int = 50, offset: int = 0, new: bool = False) -> Run:
     """One page of the saved search's matches; ``new`` also finds every match stored since the reader
     last looked (``new_ids``, ``new_total``), not only those on this page."""
     try:
-        page = search_adapter.run(request(saved), limit, offset, reader=saved.user)
+        page = search_requests.run(request(saved), limit, offset, reader=saved.user)
         fresh = new_matches(saved, saved.seen_at, limit) if new and saved.seen_at is not None else None
-    except (search_adapter.SearchError, rules.QueryError) as exc:
+    except rules.QueryError as exc:
         return Run([], 0, set(), str(exc))
     # Page, feed (fetched by the owner's private token) and JSON all show the owner's run: without what
     # the owner marked not interested.

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
 from dailypapers.ingest.records import RecordError, split_arxiv_id
-from dailypapers.library import bibtex, collections
+from dailypapers.library import bibtex, paper_collections
 from dailypapers.store.models import Paper
 
 
@@ -32,7 +32,7 @@ def export_papers(papers: Iterable[Paper]) -> str:
 
 
 def export_collection(collection) -> str:
-    return export_papers(item.paper for item in collections.items(collection))
+    return export_papers(item.paper for item in paper_collections.items(collection))
 
 
 MAX_REPORTED = 50  # sentences kept per import (missing papers, unreadable input); the rest are counted
@@ -133,7 +133,7 @@ def import_text(user, collection_pk: int, text: str, fetch: Fetcher | None = Non
     listed as missing; nothing already saved is touched. The size caps are the caller's
     (check_size): the CLI may import more than a web request.
     """
-    collections.get(user, collection_pk)
+    paper_collections.get(user, collection_pk)
     result = ImportResult()
     wanted = read_entries(text, result)
     import_entries(user, collection_pk, wanted, result, fetch)
@@ -179,14 +179,14 @@ def import_entries(
                 continue
             papers.append(paper)
             entry_of.setdefault(paper.pk, index)
-        added, already, refused = collections.add_many(user, collection_pk, papers)
+        added, already, refused = paper_collections.add_many(user, collection_pk, papers)
         result.added += [p.arxiv_id for p in added]
         result.already += [p.arxiv_id for p in already]
         if refused:
-            collection = collections.get(user, collection_pk)
+            collection = paper_collections.get(user, collection_pk)
             first = entry_of[refused[0].pk] + 1
             result.stopped = (
-                f"Stopped at entry {first:,} of {len(wanted):,}: {collections.full_message(collection)} "
+                f"Stopped at entry {first:,} of {len(wanted):,}: {paper_collections.full_message(collection)} "
                 f"{len(result.added):,} papers were saved by this import; entry {first:,} and the entries after it "
                 "were not imported."
             )

@@ -1,4 +1,4 @@
-"""Library pages: collections (private, or public by link), saving papers, BibTeX, signals, interests.
+"""Library pages: collections (private, or public by link), saving papers, BibTeX, reader marks (not interested, read), interests.
 
 Writes are POST forms with CSRF tokens and work without JavaScript; GET never writes.
 """
@@ -20,23 +20,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from dailypapers.library import collections, signals, transfer
+from dailypapers import periods
+from dailypapers.community import marks
+from dailypapers.library import paper_collections, transfer
+from dailypapers.library.interests import interests_of, set_interests
 from dailypapers.library.models import Collection
+from dailypapers.lists import listings, paging
+from dailypapers.redirects import safe_next
 from dailypapers.store import listing_days
 from dailypapers.store.models import Paper
-from dailypapers.web.services import listings
-from dailypapers.web.views.common import safe_next
+from dailypapers.store.visibility import shown_papers
 
 COLLECTION_PAGE_SIZE = 100  # papers per page of a collection, the owner's and the shared one
 
 
 def _paper(arxiv_id: str) -> Paper:
-    return get_object_or_404(listings.visible_papers(), arxiv_id=arxiv_id)
+    return get_object_or_404(shown_papers(), arxiv_id=arxiv_id)
 
 
 def _mine(request: HttpRequest, pk: int) -> Collection:
     try:
-        return collections.get(request.user, pk)
+        return paper_collections.get(request.user, pk)
     except Collection.DoesNotExist:
         raise Http404("No such collection.") from None
 
@@ -69,11 +73,9 @@ def _filename(name: str) -> str:
 
 def _paged(request: HttpRequest, found: Collection) -> dict:
     """One page of a collection's papers (?p=, the lists' paging rule) and the links around it."""
-    from dailypapers.web.views.common import page_number
-
-    number = page_number(request, COLLECTION_PAGE_SIZE)
+    number = paging.page_number(request.GET.get("p"), COLLECTION_PAGE_SIZE)
     start = number * COLLECTION_PAGE_SIZE
-    rows = list(collections.items(found)[start : start + COLLECTION_PAGE_SIZE + 1])
+    rows = list(paper_collections.items(found)[start : start + COLLECTION_PAGE_SIZE + 1])
     return {
         "items": rows[:COLLECTION_PAGE_SIZE],
         "number": number,
@@ -85,14 +87,14 @@ def _paged(request: HttpRequest, found: Collection) -> dict:
 @never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "library/index.html", {"collections": list(collections.owned(request.user))})
+    return render(request, "library/index.html", {"collections": list(paper_collections.owned(request.user))})
 
 
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     try:
-        made = collections.create(request.user, request.POST.get("name", ""))
+        made = paper_collections.create(request.user, request.POST.get("name", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("library:index")
@@ -116,7 +118,7 @@ def collection(request: HttpRequest, pk: int) -> HttpResponse:
             "math": _math(item.paper for item in page["items"]),
             "owner": True,
             "imports": [imports.describe(job) for job in imports.recent(found)],
-            "max_papers": collections.max_papers(),
+            "max_papers": paper_collections.max_papers(),
             "share_url": settings.BASE_URL + reverse("library:shared", args=[found.share_token])
             if found.share_token
             else "",
@@ -129,7 +131,7 @@ def _shared_cached(request: HttpRequest, token: str, kind: str, build) -> HttpRe
     by (token, the collection's last change, page) for DAILYPAPERS_PAGE_CACHE_SECONDS, so a link
     passed around costs one indexed lookup per view, and a link turned off stops at once."""
     try:
-        found = collections.shared(token)
+        found = paper_collections.shared(token)
     except Collection.DoesNotExist:
         raise Http404("This link does not lead to a shared collection (the owner may have turned it off).") from None
     seconds = settings.PAGE_CACHE_SECONDS
@@ -215,7 +217,7 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         _page(pk),
-        lambda: collections.rename(request.user, pk, request.POST.get("name", "")) and "",
+        lambda: paper_collections.rename(request.user, pk, request.POST.get("name", "")) and "",
         "Collection renamed.",
     )
 
@@ -224,14 +226,14 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
-        request, reverse("library:index"), lambda: f"Collection “{collections.delete(request.user, pk)}” deleted."
+        request, reverse("library:index"), lambda: f"Collection “{paper_collections.delete(request.user, pk)}” deleted."
     )
 
 
 @login_required
 @require_POST
 def move(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, reverse("library:index"), lambda: collections.move(request.user, pk, _offset(request)))
+    return _act(request, reverse("library:index"), lambda: paper_collections.move(request.user, pk, _offset(request)))
 
 
 @login_required
@@ -244,7 +246,7 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
         done = "Anyone with the link can now read this collection" + (
             ", your notes included." if notes else "; your notes stay private."
         )
-    return _act(request, _page(pk), lambda: collections.share(request.user, pk, on, notes=notes) and "", done)
+    return _act(request, _page(pk), lambda: paper_collections.share(request.user, pk, on, notes=notes) and "", done)
 
 
 @never_cache  # one reader's own page: no browser or shared cache may keep it
@@ -286,16 +288,18 @@ def save(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     def action() -> str:
         new_name = request.POST.get("new_name", "").strip()
         if new_name:
-            target = collections.create(request.user, new_name)
+            target = paper_collections.create(request.user, new_name)
         else:
             raw = request.POST.get("collection", "")
             target = (
-                collections.get(request.user, int(raw)) if raw.isdigit() else collections.ensure_default(request.user)
+                paper_collections.get(request.user, int(raw))
+                if raw.isdigit()
+                else paper_collections.ensure_default(request.user)
             )
         if request.POST.get("remove") == "1":
-            collections.remove(request.user, target.pk, paper)
+            paper_collections.remove(request.user, target.pk, paper)
             return f"Removed from “{target.name}”."
-        added = collections.add(request.user, target.pk, paper, request.POST.get("note", ""))
+        added = paper_collections.add(request.user, target.pk, paper, request.POST.get("note", ""))
         return f"Saved to “{target.name}”." if added else f"Already in “{target.name}”."
 
     return _act(request, fallback, action)
@@ -308,7 +312,7 @@ def note(request: HttpRequest, pk: int, arxiv_id: str) -> HttpResponse:
     return _act(
         request,
         _page(pk),
-        lambda: collections.set_note(request.user, pk, paper, request.POST.get("note", "")),
+        lambda: paper_collections.set_note(request.user, pk, paper, request.POST.get("note", "")),
         "Note saved.",
     )
 
@@ -317,7 +321,7 @@ def note(request: HttpRequest, pk: int, arxiv_id: str) -> HttpResponse:
 @require_POST
 def move_item(request: HttpRequest, pk: int, arxiv_id: str) -> HttpResponse:
     paper = _paper(arxiv_id)
-    return _act(request, _page(pk), lambda: collections.move_item(request.user, pk, paper, _offset(request)))
+    return _act(request, _page(pk), lambda: paper_collections.move_item(request.user, pk, paper, _offset(request)))
 
 
 @login_required
@@ -364,14 +368,14 @@ def signal(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = _paper(arxiv_id)
     if "not_interested" in request.POST:
         value = request.POST["not_interested"] == "1"
-        signals.set_not_interested(request.user, paper, value)
+        marks.set_not_interested(request.user, paper, value)
         messages.success(request, "We will not show you this paper again." if value else "Shown again.")
     if "read" in request.POST:
-        signals.mark_read(request.user, paper, request.POST["read"] == "1")
+        marks.mark_read(request.user, paper, request.POST["read"] == "1")
     if request.headers.get("Accept", "").startswith("application/json"):  # read.js, on opening the page
         from django.http import JsonResponse
 
-        found = signals.signal_for(request.user, paper)
+        found = marks.mark_for(request.user, paper)
         return JsonResponse(
             {"not_interested": bool(found and found.not_interested), "read": bool(found and found.read_at)}
         )
@@ -381,10 +385,10 @@ def signal(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 @never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def interests(request: HttpRequest) -> HttpResponse:
-    current = signals.interests_of(request.user)
+    current = interests_of(request.user)
     if request.method == "POST":
         try:
-            signals.set_interests(request.user, request.POST.get("categories", ""), request.POST.get("keywords", ""))
+            set_interests(request.user, request.POST.get("categories", ""), request.POST.get("keywords", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -399,18 +403,18 @@ def _period_from(request: HttpRequest):
 
     week = request.GET.get("week", "")
     if week:
-        return listings.parse_period("week", week)
+        return periods.parse("week", week)
     date = request.GET.get("date", "")
     day = dt.date.fromisoformat(date) if date else None
-    shown = listings.last_listing_day(day) or day
+    shown = listing_days.last_listing_day(day) or day
     if shown is None:
         return None
-    return listings.Period.containing("week" if request.GET.get("period") == "week" else "day", shown)
+    return periods.Period.containing("week" if request.GET.get("period") == "week" else "day", shown)
 
 
 def for_you_items(result):
     """The papers of a ForYou result, in its order, with their reasons: one query."""
-    found = {p.arxiv_id: p for p in listings.visible_papers().filter(arxiv_id__in=[i.paper_id for i in result.items])}
+    found = {p.arxiv_id: p for p in shown_papers().filter(arxiv_id__in=[i.paper_id for i in result.items])}
     return [(found[i.paper_id], i) for i in result.items if i.paper_id in found]
 
 
@@ -435,7 +439,7 @@ def for_you(request: HttpRequest) -> HttpResponse:
             before = listing_days.around_period(period.start, period.end).before
             if before is None:
                 break
-            period, skipped = listings.Period.containing(period.kind, before), skipped + 1
+            period, skipped = periods.Period.containing(period.kind, before), skipped + 1
             result = foryou.for_you(request.user, period, hide_read=hide_read)
         if not result.items:
             period, result = newest, foryou.for_you(request.user, newest, hide_read=hide_read)
@@ -455,9 +459,8 @@ AUTHOR_PAGE_SIZE = 50
 
 def author(request: HttpRequest, name: str) -> HttpResponse:
     from dailypapers.library import authors
-    from dailypapers.web.views.common import page_number
 
-    number = page_number(request, AUTHOR_PAGE_SIZE)
+    number = paging.page_number(request.GET.get("p"), AUTHOR_PAGE_SIZE)
     papers, total = authors.papers_by(name, AUTHOR_PAGE_SIZE, number * AUTHOR_PAGE_SIZE)
     if not papers and number == 0:
         raise Http404(f"We have no papers by {name}.")

@@ -135,7 +135,7 @@ def limit_write(user) -> None:
 
 
 def limit_library(user) -> None:
-    """One library write (collections, saved papers, notes, saved searches, signals, interests) by ``user``, web or API."""
+    """One library write (collections, saved papers, notes, saved searches, reader marks, interests) by ``user``, web or API."""
     _hit_all(settings.LIBRARY_RATE, [("library", str(user.pk))])
 
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from dailypapers import ratelimit
 from dailypapers.community import accounts, tokens
 from dailypapers.digest import outbox
-from dailypapers.library import signals
+from dailypapers.library import interests
 
 User = get_user_model()
 
@@ -50,7 +50,7 @@ class SignUpForm(UserCreationForm):
     def clean(self):
         data = super().clean()
         try:
-            data["interest_categories"], data["interest_keywords"] = signals.clean_interests(
+            data["interest_categories"], data["interest_keywords"] = interests.clean_interests(
                 data.get("interest_categories", ""), data.get("interest_keywords", "")
             )
         except ValidationError as exc:

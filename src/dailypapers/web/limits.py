@@ -14,7 +14,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from dailypapers import ratelimit
-from dailypapers.web.services import paging
+from dailypapers.lists import paging
 
 
 class RateLimitedModelBackend(ModelBackend):

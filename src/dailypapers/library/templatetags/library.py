@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from dailypapers.library import collections, signals
+from dailypapers.community import marks
+from dailypapers.library import paper_collections
 
 register = template.Library()
 
@@ -15,9 +16,9 @@ def library_actions(context, paper):
     user = request.user
     values = {"paper": paper, "user": user, "request": request, "csrf_token": context.get("csrf_token")}
     if user.is_authenticated:
-        values["collections"] = list(collections.owned(user).order_by("position", "id"))
-        values["saved_in"] = collections.saved_paper_ids(user, [paper.pk]).get(paper.pk, set())
-        values["signal"] = signals.signal_for(user, paper)
+        values["collections"] = list(paper_collections.owned(user).order_by("position", "id"))
+        values["saved_in"] = paper_collections.saved_paper_ids(user, [paper.pk]).get(paper.pk, set())
+        values["signal"] = marks.mark_for(user, paper)
     return values
 
 

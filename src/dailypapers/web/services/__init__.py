@@ -1,1 +1,1 @@
-"""The site's logic; views and the API are thin adapters over these modules."""
+"""What only the site's pages need: cards, trend charts, links. The lists themselves are the read layer (dailypapers.lists)."""

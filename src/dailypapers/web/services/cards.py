@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.conf import settings
 from django.template.loader import get_template
@@ -21,11 +22,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, slugify
 
 from dailypapers import latex
+from dailypapers.lists.listings import CardEntry, ListedPaper, counts, entry_rows
 from dailypapers.newest import Newest
 from dailypapers.store import media
 from dailypapers.store.models import Paper
 from dailypapers.web.services.links import safe_link
-from dailypapers.web.services.listings import CARD_ENTRY_COLUMNS, ListedPaper, counts, entry_rows
 
 SNIPPET_CHARS = 300
 CARD_KEYWORDS = 6  # AI keywords shown on a card (the paper page shows all)
@@ -43,12 +44,9 @@ class MediaPaths:
         return self.prefix[kind] + media.media_key(url) if url else ""
 
 
-_INDEX = {name: i for i, name in enumerate(CARD_ENTRY_COLUMNS)}
-
-
 def _column(name: str) -> property:
-    index = _INDEX[name]
-    return property(lambda self: self.row[index])
+    read = attrgetter(name)
+    return property(lambda self: read(self.row))
 
 
 class HfEntry:
@@ -58,7 +56,7 @@ class HfEntry:
 
     __slots__ = ("_paths", "_site", "arxiv_id", "row")
 
-    def __init__(self, row: tuple, arxiv_id: str, paths: MediaPaths, site: str) -> None:
+    def __init__(self, row: CardEntry, arxiv_id: str, paths: MediaPaths, site: str) -> None:
         self.row, self.arxiv_id, self._paths, self._site = row, arxiv_id, paths, site
 
     date = _column("date")
@@ -71,34 +69,34 @@ class HfEntry:
     # before the importer checked them are covered too.
     @property
     def github_repo(self) -> str:
-        return safe_link(self.row[_INDEX["github_repo"]])
+        return safe_link(self.row.github_repo)
 
     @property
     def project_page(self) -> str:
-        return safe_link(self.row[_INDEX["project_page"]])
+        return safe_link(self.row.project_page)
 
     ai_summary = _column("ai_summary")
 
     @property
     def ai_keywords(self) -> list[str]:
-        return list(self.row[_INDEX["ai_keywords"]] or ())
+        return list(self.row.ai_keywords or ())
 
     @property
     def submitted_by(self) -> str:
         """The submitter's display name (their username when they gave none)."""
-        return self.row[_INDEX["submitter_fullname"]] or self.row[_INDEX["submitted_by"]]
+        return self.row.submitter_fullname or self.row.submitted_by
 
     @property
     def submitter_avatar(self) -> str:  # our /media URL, or ''
-        return self._paths(self.row[_INDEX["submitter_avatar"]], "avatar")
+        return self._paths(self.row.submitter_avatar, "avatar")
 
     @property
     def organization_avatar(self) -> str:
-        return self._paths(media.organization_avatar(self.row[_INDEX["organization_info"]]), "avatar")
+        return self._paths(media.organization_avatar(self.row.organization_info), "avatar")
 
     @property
     def thumbnail(self) -> str:
-        return self._paths(media.thumbnail_url(self.arxiv_id, "hf", self.row[_INDEX["thumbnail"]]), "thumbnail")
+        return self._paths(media.thumbnail_url(self.arxiv_id, "hf", self.row.thumbnail), "thumbnail")
 
     @property
     def page_url(self) -> str:
@@ -204,15 +202,9 @@ class PaperCard:
         return f"{self.arxiv_id}:{digest:x}"
 
 
-_ORGANIZATION_INFO, _AI_KEYWORDS = _INDEX["organization_info"], _INDEX["ai_keywords"]
-
-
-def _frozen(row: tuple) -> tuple:
+def _frozen(row: CardEntry) -> CardEntry:
     """An entry row with its two JSON columns (a dict, a list) made hashable."""
-    frozen = list(row)
-    frozen[_ORGANIZATION_INFO] = repr(row[_ORGANIZATION_INFO])
-    frozen[_AI_KEYWORDS] = tuple(row[_AI_KEYWORDS] or ())
-    return tuple(frozen)
+    return row._replace(organization_info=repr(row.organization_info), ai_keywords=tuple(row.ai_keywords or ()))
 
 
 def hf_entries(
@@ -231,12 +223,12 @@ def hf_entries(
         rows = [row for paper_rows in read for row in paper_rows]  # read already (listings.attach_reasons)
     else:
         rows = entry_rows(list(ids), period)
-    latest: dict[int, tuple] = {}
+    latest: dict[int, CardEntry] = {}
     for values in rows:  # by date: the latest overwrites the older
-        if values[2] == "hf":
-            latest[values[0]] = values
-        elif submitted_here is not None and values[5]:
-            submitted_here.setdefault(values[0], []).append(values[5])
+        if values.source == "hf":
+            latest[values.paper_id] = values
+        elif submitted_here is not None and values.submitted_by:
+            submitted_here.setdefault(values.paper_id, []).append(values.submitted_by)
     site = settings.CONFIG["DAILYPAPERS_HF_SITE_URL"].rstrip("/")
     paths = MediaPaths()
     found = {paper_id: HfEntry(values, ids[paper_id], paths, site) for paper_id, values in latest.items()}

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, field
 
 from django.db.models import Max, Min, Q
 
+from dailypapers.lists.listings import clean_category
 from dailypapers.store.models import DailyEntry
 from dailypapers.store.visibility import shown
-from dailypapers.web.services.listings import clean_category
 
 BUCKETS = ("day", "week")
 DEFAULT_SPAN = {"day": 30, "week": 12 * 7}  # days shown when no range is asked for

@@ -20,7 +20,8 @@ from dailypapers.community.models import ApiToken
 from dailypapers.digest import periods, schedule, sender, subscriptions
 from dailypapers.digest.forms import PreferencesForm
 from dailypapers.digest.models import Subscriber
-from dailypapers.library import signals
+from dailypapers.library import interests
+from dailypapers.store import listing_days
 from dailypapers.web.forms import (
     EmailChangeForm,
     LimitedPasswordChangeForm,
@@ -32,7 +33,6 @@ from dailypapers.web.forms import (
     SignUpForm,
     TokenForm,
 )
-from dailypapers.web.services import listings
 from dailypapers.web.views import pending
 
 
@@ -70,7 +70,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             if user is not None and (
                 form.cleaned_data["interest_categories"] or form.cleaned_data["interest_keywords"]
             ):
-                signals.keep_interests(
+                interests.keep_interests(
                     user, form.cleaned_data["interest_categories"], form.cleaned_data["interest_keywords"]
                 )
             return render(
@@ -160,7 +160,7 @@ def digest_preview(request: HttpRequest) -> HttpResponse:
     plan = schedule.Schedule.from_config(settings.CONFIG)
     period = schedule.latest_due(timezone.now(), plan, subscriber.frequency)[1]
     message = sender.preview(subscriber, period, window)
-    newest = listings.last_listing_day()
+    newest = listing_days.last_listing_day()
     if message is None and newest is not None:
         period = (periods.daily if subscriber.frequency == "daily" else periods.weekly)(newest)
         message = sender.preview(subscriber, period, window)

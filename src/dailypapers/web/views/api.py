@@ -21,16 +21,19 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
-from ninja.security import HttpBearer
 from pydantic import ConfigDict
 
-from dailypapers import ratelimit
+from dailypapers import periods
 from dailypapers.community import comments as comment_service
-from dailypapers.community import submissions, tokens, votes
+from dailypapers.community import submissions, votes
+from dailypapers.community.tokens import TokenAuth
+from dailypapers.library.api import router as library_router
 from dailypapers.library.models import Collection
+from dailypapers.lists import hf_lists, hf_shape, listings, paging, search_requests
 from dailypapers.ratelimit import RateLimited
-from dailypapers.web import search_adapter
-from dailypapers.web.services import hf_lists, hf_shape, listings, paging
+from dailypapers.search.rules import QueryError
+from dailypapers.store import listing_days
+from dailypapers.store.visibility import shown_papers
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -63,14 +66,6 @@ api = NinjaAPI(
 )
 MAX_LIMIT = 100
 MAX_PAGE = 1000  # p * limit reaches the search engine as an offset: bounded (issue 13, finding 1)
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):
-        user = tokens.user_for(token)
-        if user is None:  # a wrong token counts as a failed login from this address
-            ratelimit.limit_login(request, None)
-        return user
 
 
 def _optional_reader(request: HttpRequest):
@@ -234,18 +229,18 @@ def _json(data, status: int = 200) -> HttpResponse:
     return HttpResponse(orjson.dumps(data), content_type="application/json", status=status)
 
 
-def _period(date: str | None, week: str | None, month: str | None) -> listings.Period | None:
+def _period(date: str | None, week: str | None, month: str | None) -> periods.Period | None:
     """The period asked for; None for "the last listing day"."""
     given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value]
     if len(given) > 1:
         raise HttpError(400, f"give one of date, week and month, not {' and '.join(given)}")
     try:
         if week:
-            period = listings.parse_period("week", week)
+            period = periods.parse("week", week)
         elif month:
-            period = listings.parse_period("month", month)
+            period = periods.parse("month", month)
         elif date:
-            period = listings.parse_period("day", date)
+            period = periods.parse("day", date)
         else:
             return None
     except (ValueError, OverflowError) as exc:
@@ -279,10 +274,10 @@ def daily_papers(
         raise HttpError(400, "submitter: a username cannot contain a NUL character")
     period = _period(date, week, month)
     if period is None:
-        last = listings.last_listing_day()
+        last = listing_days.last_listing_day()
         if last is None:
             return _json([])
-        period = listings.Period.containing("day", last)
+        period = periods.Period.containing("day", last)
     page = hf_lists.period_entries(
         period.start,
         period.end,
@@ -323,12 +318,12 @@ def search(
     sort: str | None = None,
     mode: str | None = None,
 ):
-    # The filters are read by the one request parser the page uses too (search_adapter.parse_request).
+    # The filters are read by the one request parser the page uses too (search_requests.parse_request).
     p = _page(p, limit)
-    wanted = search_adapter.parse_request(request.GET)
+    wanted = search_requests.parse_request(request.GET)
     try:
-        page = search_adapter.run(wanted, limit, p * limit, highlight=False, reader=_optional_reader(request))
-    except search_adapter.SearchError as exc:
+        page = search_requests.run(wanted, limit, p * limit, highlight=False, reader=_optional_reader(request))
+    except QueryError as exc:
         raise HttpError(400, str(exc)) from exc
     entries = hf_lists.latest_entries([paper.pk for paper in page.papers])
     response = _json([hf_shape.daily_item(paper, entries.get(paper.pk)) for paper in page.papers])
@@ -443,14 +438,13 @@ def submit(request: HttpRequest, data: SubmitIn):
         )
         response["Retry-After"] = str(result.RETRY_AFTER)
         return response
-    paper = listings.with_stats(listings.visible_papers()).filter(pk=result.paper.pk).first()
+    paper = listings.with_stats(shown_papers()).filter(pk=result.paper.pk).first()
     if paper is None:
         raise Http404("paper hidden")
     return {"created": result.created, "paper": hf_shape.paper_item(paper)}
 
 
-from dailypapers.library.api import router as library_router  # noqa: E402 (it needs TokenAuth above)
-
+# The library's routes (collections, marks, For you, saved searches), before the greedy paper route below.
 api.add_router("/", library_router)
 
 

@@ -1,20 +1,14 @@
-"""Small helpers the views share: query parameters, the user's votes, safe redirects, 429s."""
+"""Small helpers the views share: the category asked for, the user's votes and saves, 429s."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from dailypapers.community.models import Vote
+from dailypapers.library.paper_collections import in_default
+from dailypapers.lists.listings import clean_category
 from dailypapers.ratelimit import RateLimited
-from dailypapers.web.services import paging
-from dailypapers.web.services.listings import clean_category
-
-
-def page_number(request: HttpRequest, page_size: int) -> int:
-    """``?p=`` by the one paging rule; out of range raises PageOutOfRange (a 400 page)."""
-    return paging.page_number(request.GET.get("p"), page_size)
 
 
 def category(request: HttpRequest) -> str:
@@ -34,16 +28,7 @@ def saved_ids(request: HttpRequest, papers) -> set[int]:
     """Which of these papers are in the user's default collection (the cards' save button): one query."""
     if not request.user.is_authenticated or not papers:
         return set()
-    from dailypapers.library.collections import in_default
-
     return in_default(request.user, [p.pk for p in papers])
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 def wants_json(request: HttpRequest) -> bool:

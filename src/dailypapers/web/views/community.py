@@ -16,13 +16,14 @@ from dailypapers.community import moderation, submissions, votes
 from dailypapers.community.markup import has_math
 from dailypapers.community.models import Comment
 from dailypapers.ratelimit import RateLimited
+from dailypapers.redirects import safe_next
 from dailypapers.store.models import Paper, PaperStats
-from dailypapers.web.services import listings
-from dailypapers.web.views.common import safe_next, too_many, wants_json
+from dailypapers.store.visibility import shown_papers
+from dailypapers.web.views.common import too_many, wants_json
 
 
 def _paper(arxiv_id: str) -> Paper:
-    return get_object_or_404(listings.visible_papers(), arxiv_id=arxiv_id)
+    return get_object_or_404(shown_papers(), arxiv_id=arxiv_id)
 
 
 def _paper_url(paper: Paper) -> str:

@@ -6,12 +6,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from dailypapers import periods
 from dailypapers.community.markup import has_math
+from dailypapers.lists import listings, paging, search_requests
+from dailypapers.search.rules import QueryError
 from dailypapers.store.ranking import params as trending_params
-from dailypapers.web import search_adapter
-from dailypapers.web.services import listings
 from dailypapers.web.services.cards import paper_cards
-from dailypapers.web.views.common import category, page_number, saved_ids, voted_ids
+from dailypapers.web.views.common import category, saved_ids, voted_ids
 from dailypapers.web.views.pagecache import anonymous_cache
 
 SEARCH_PAGE_SIZE = 20
@@ -24,13 +25,19 @@ def cards_have_math(cards, snippets: bool = False) -> bool:
 
 def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpResponse:
     try:
-        anchor = listings.parse_period(kind, text).start if text else None
+        anchor = periods.parse(kind, text).start if text else None
     except ValueError as exc:
         raise Http404(str(exc)) from exc
     sort = request.GET.get("sort") if request.GET.get("sort") in listings.SORTS else "votes"
     cat = category(request)
     listing = listings.period_listing(
-        kind, anchor, cat, sort, page_number(request, listings.PAGE_SIZE), entries=False, reader=request.user
+        kind,
+        anchor,
+        cat,
+        sort,
+        paging.page_number(request.GET.get("p"), listings.PAGE_SIZE),
+        entries=False,
+        reader=request.user,
     )
     papers = listing.page.papers
     cards = paper_cards(
@@ -48,7 +55,7 @@ def _period_page(request: HttpRequest, kind: str, text: str | None) -> HttpRespo
             "sort": sort,
             "category": cat,
             "sorts": listings.SORTS,
-            "slugs": {k: listings.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
+            "slugs": {k: periods.Period.containing(k, listing.period.start).slug for k in ("day", "week", "month")},
             "papers": papers,
             "cards": cards,
             "math": cards_have_math(cards),
@@ -86,7 +93,7 @@ def trending(request: HttpRequest) -> HttpResponse:
     cat = category(request)
     as_of = listings.trending_as_of()
     page = listings.trending_page(
-        cat, page_number(request, listings.TRENDING_PAGE_SIZE), now=as_of, reader=request.user
+        cat, paging.page_number(request.GET.get("p"), listings.TRENDING_PAGE_SIZE), now=as_of, reader=request.user
     )
     shown = page.papers
     cards = paper_cards(shown, voted_ids(request, shown), why=True, saved=saved_ids(request, shown))
@@ -106,8 +113,8 @@ def trending(request: HttpRequest) -> HttpResponse:
     )
 
 
-def search_request(request: HttpRequest) -> search_adapter.SearchRequest:
-    return search_adapter.parse_request(request.GET)
+def search_request(request: HttpRequest) -> search_requests.SearchRequest:
+    return search_requests.parse_request(request.GET)
 
 
 def _search_url(request: HttpRequest, **changes: str) -> str:
@@ -121,12 +128,12 @@ def _search_url(request: HttpRequest, **changes: str) -> str:
 @anonymous_cache
 def search(request: HttpRequest) -> HttpResponse:
     wanted = search_request(request)
-    number = page_number(request, SEARCH_PAGE_SIZE)
-    page, error = search_adapter.SearchPage([], 0), wanted.error
+    number = paging.page_number(request.GET.get("p"), SEARCH_PAGE_SIZE)
+    page, error = search_requests.SearchPage([], 0), wanted.error
     if not error:
         try:
-            page = search_adapter.run(wanted, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE, reader=request.user)
-        except search_adapter.SearchError as exc:
+            page = search_requests.run(wanted, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE, reader=request.user)
+        except QueryError as exc:
             error = str(exc)
     results = page.results
     if results is not None and results.found_id and number == 0:

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, render
 
 from dailypapers.community.markup import has_math
 from dailypapers.community.models import Comment
-from dailypapers.web import search_adapter
-from dailypapers.web.services import listings
+from dailypapers.lists import listings, search_requests
+from dailypapers.store.visibility import shown_papers
 from dailypapers.web.services.cards import paper_cards
 from dailypapers.web.services.links import safe_link
 from dailypapers.web.views.common import voted_ids
@@ -32,7 +32,7 @@ _VERSIONED = re.compile(r"^(?P<id>.+)v(?P<v>\d+)$")
 
 @anonymous_cache
 def detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    papers = listings.with_stats(listings.visible_papers()).prefetch_related("versions")
+    papers = listings.with_stats(shown_papers()).prefetch_related("versions")
     version, number = None, None
     paper = papers.filter(arxiv_id=arxiv_id).first()
     if paper is None and (match := _VERSIONED.match(arxiv_id)):
@@ -52,7 +52,7 @@ def detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     )
     code = next((u for u in (safe_link(e.github_repo) for e in entries) if u), "")
     project = next((u for u in (safe_link(e.project_page) for e in entries) if u), "")
-    similar = search_adapter.similar_papers(paper, 5)
+    similar = search_requests.similar_papers(paper, 5)
     return render(
         request,
         "web/paper.html",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from dailypapers.web.services import hf_lists
-from dailypapers.web.services.listings import counts
+from dailypapers.lists import hf_lists
+from dailypapers.lists.listings import counts
 
 
 def _line(label: str, value: str | None) -> list[str]:

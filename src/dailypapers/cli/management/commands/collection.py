@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from dailypapers.library import collections, transfer
+from dailypapers.library import paper_collections, transfer
 from dailypapers.library.models import Collection
 
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         owner = self._user(user)
         if action == "export":
             try:
-                found = collections.owned(owner).get(name=name)
+                found = paper_collections.owned(owner).get(name=name)
             except Collection.DoesNotExist:
                 raise CommandError(f"{user} has no collection {name!r}.") from None
             self.stdout.write(transfer.export_collection(found), ending="")
@@ -52,9 +52,9 @@ class Command(BaseCommand):
             text = self.stdin_text() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {path}: {exc}.") from None
-        target = collections.owned(owner).filter(name=" ".join(name.split())).first()
+        target = paper_collections.owned(owner).filter(name=" ".join(name.split())).first()
         try:
-            target = target or collections.create(owner, name)
+            target = target or paper_collections.create(owner, name)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         result = transfer.import_text(

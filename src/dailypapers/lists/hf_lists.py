@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import orjson
-from django.db.models import JSONField, Q, TextField
+from django.db.models import F, JSONField, Q, TextField
 from django.db.models.functions import Cast
 
+from dailypapers.ingest.records import RecordError, split_arxiv_id
+from dailypapers.lists import listings
 from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.store.visibility import shown
-from dailypapers.web.services import listings
+from dailypapers.store.visibility import shown, shown_papers
 
 SORTS = ("publishedAt", "trending")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -97,19 +98,10 @@ def period_entries(
 # Read as plain values, not model instances: half the time of a 50-item page went to building
 # three model objects per item (entry, paper, stats).
 _ENTRY_FIELDS = tuple(f.name for f in DailyEntry._meta.concrete_fields if f.name not in ("paper", "fetched_at"))
-_PAPER_FIELDS = (
-    "paper_id",
-    "paper__arxiv_id",
-    "paper__title",
-    "paper__abstract",
-    "paper__authors",
-    "paper__categories",
-    "paper__first_submitted",
-    "paper__announced",
-    "paper__stats__community_votes",
-    "paper__stats__hf_votes",
-    "paper__stats__comments",
-)
+# The entry's paper, by the ListedPaper field each column fills.
+_PAPER_FIELDS = {
+    name: "paper_id" if column == "id" else f"paper__{column}" for name, column in listings.LISTED_COLUMNS.items()
+}
 
 
 class EntryRow(SimpleNamespace):
@@ -128,18 +120,14 @@ def _entry_rows(ids: list[int]) -> dict[int, EntryRow]:
     rows = (
         DailyEntry.objects.filter(id__in=ids)
         .annotate(**_AS_TEXT)
-        .values_list(*_PLAIN_FIELDS, *_AS_TEXT, *_PAPER_FIELDS)
+        .values(*_PLAIN_FIELDS, *_AS_TEXT, **{f"listed_{name}": F(column) for name, column in _PAPER_FIELDS.items()})
     )
     for row in rows:
-        entry = EntryRow(**dict(zip(_PLAIN_FIELDS, row)))
-        for i, name in enumerate(_JSON_FIELDS, len(_PLAIN_FIELDS)):
-            setattr(entry, name, orjson.loads(row[i]) if row[i] is not None else None)
-        pk, arxiv_id, title, abstract, authors, categories, first, announced, ours, hf, comments = row[
-            len(_ENTRY_FIELDS) :
-        ]
-        entry.paper = listings.ListedPaper(
-            pk, arxiv_id, title, abstract, authors, categories, first, announced, ours or 0, hf or 0, comments or 0
-        )
+        entry = EntryRow(**{name: row[name] for name in _PLAIN_FIELDS})
+        for name in _JSON_FIELDS:
+            text = row[f"{name}__text"]
+            setattr(entry, name, orjson.loads(text) if text is not None else None)
+        entry.paper = listings.listed({name: row[f"listed_{name}"] for name in _PAPER_FIELDS})
         found[entry.id] = entry
     return found
 
@@ -156,10 +144,8 @@ def latest_entries(paper_ids: list[int]) -> dict[int, DailyEntry]:
 
 def find_paper(paper_id: str) -> Paper | None:
     """A visible paper by arXiv id, with or without a version (``2608.19880v1``)."""
-    from dailypapers.ingest.records import RecordError, split_arxiv_id
-
     try:
         arxiv_id, _ = split_arxiv_id(paper_id)
     except RecordError:
         return None
-    return listings.with_stats(listings.visible_papers()).filter(Q(arxiv_id=arxiv_id) | Q(arxiv_id=paper_id)).first()
+    return listings.with_stats(shown_papers()).filter(Q(arxiv_id=arxiv_id) | Q(arxiv_id=paper_id)).first()

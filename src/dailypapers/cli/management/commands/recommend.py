@@ -9,8 +9,9 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from dailypapers import periods
 from dailypapers.library import foryou, textspace
-from dailypapers.web.services import listings
+from dailypapers.store import listing_days
 
 
 class Command(BaseCommand):
@@ -47,10 +48,10 @@ class Command(BaseCommand):
             raise CommandError(f"There is no user {user!r}.") from None
         try:
             if week:
-                period = listings.parse_period("week", week)
+                period = periods.parse("week", week)
             else:
-                day = listings.last_listing_day(dt.date.fromisoformat(date) if date else None)
-                period = listings.Period.containing("day", day) if day else None
+                day = listing_days.last_listing_day(dt.date.fromisoformat(date) if date else None)
+                period = periods.Period.containing("day", day) if day else None
         except ValueError as exc:
             raise CommandError(f"{exc}.") from None
         if period is None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dailypapers.lists.listings import ListedEntry, ListedPaper, counts
 from dailypapers.store.models import DailyEntry, Paper
-from dailypapers.web.services.listings import ListedEntry, ListedPaper, counts
 
 AnyPaper = Paper | ListedPaper
 AnyEntry = DailyEntry | ListedEntry

@@ -1,4 +1,4 @@
-"""The queries behind every list page, feed and API list: a constant number of queries each.
+"""The queries behind every list page, feed, API list and `dailypapers list`: a constant number of queries each.
 
 A period (day, ISO week, month) lists the papers featured on any daily list in it.
 A day without a list (weekend, holiday, no data yet) falls back to the last day that has one,
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dailypapers import periods
-from dailypapers.library.signals import not_interested_rows, without_not_interested
+from dailypapers.community.marks import not_interested_rows, without_not_interested
 from dailypapers.periods import Period
 from dailypapers.search.rules import CATEGORY
 from dailypapers.store import listing_days, taxonomy
@@ -32,26 +32,15 @@ _ORDER = {
     "newest": ["-first_submitted", "-arxiv_id"],
     "trending": [F("stats__trending_score").desc(nulls_last=True), "-arxiv_id"],
 }
-_CATEGORY = CATEGORY  # one category rule for lists, feeds and search (search/rules.py)
-
-
-def parse_period(kind: str, text: str) -> Period:
-    """'2025-01-03' / '2025-W01' / '2025-01' to a Period; PeriodError (a ValueError) when malformed."""
-    return periods.parse(kind, text)
 
 
 def clean_category(value: str | None) -> str:
     """The category a filter asks for, in the taxonomy's spelling ("cs.cv" is cs.CV: stored
     categories are canonical, so every case finds the same papers); "" when it is no category."""
     value = (value or "").strip()
-    if not _CATEGORY.match(value):
+    if not CATEGORY.match(value):  # one category rule for lists, feeds and search
         return ""
     return taxonomy.canonical(value) or value
-
-
-def visible_papers() -> QuerySet[Paper]:
-    """Papers that may be shown: the store's one rule (dailypapers.store.visibility)."""
-    return shown_papers()
 
 
 def for_reader(qs: QuerySet[Paper], reader=None) -> QuerySet[Paper]:
@@ -129,7 +118,7 @@ class ListedPaper:
     featured_days_ago: int | None = None
     why: str = ""  # rank.trending.explain(): the numbers the score is made of
     trending_score: float = 0.0  # read by trending_page only
-    entry_rows: list[tuple] | None = None  # all its entries' CARD_ENTRY_COLUMNS, by date (attach_reasons)
+    entry_rows: list[CardEntry] | None = None  # all its entries, by date (attach_reasons)
 
     @property
     def total_votes(self) -> int:
@@ -140,34 +129,58 @@ class ListedPaper:
         return self.categories.split()
 
 
-# The entry columns a list card reads (web.services.cards.HfEntry; docs/hf-fields.md says what each
-# holds). The first four are what attach_reasons needs.
-CARD_ENTRY_COLUMNS = (
-    "paper_id",
-    "date",
-    "source",
-    "upvotes",
-    "num_comments",
-    "submitted_by",
-    "submitter_fullname",
-    "submitter_avatar",
-    "organization",
-    "organization_info",
-    "github_repo",
-    "github_stars",
-    "project_page",
-    "ai_summary",
-    "ai_keywords",
-    "thumbnail",
-)
-_PAPER_COLUMNS = ("id", "arxiv_id", "title", "abstract", "authors", "categories", "first_submitted", "announced")
-_STATS_COLUMNS = ("stats__community_votes", "stats__hf_votes", "stats__comments")
+class CardEntry(NamedTuple):
+    """The DailyEntry columns a list card reads (web.services.cards.HfEntry; docs/hf-fields.md says
+    what each holds), named: attach_reasons reads the first four."""
+
+    paper_id: int
+    date: dt.date
+    source: str
+    upvotes: int
+    num_comments: int
+    submitted_by: str
+    submitter_fullname: str
+    submitter_avatar: str
+    organization: str
+    organization_info: Any
+    github_repo: str
+    github_stars: int | None
+    project_page: str
+    ai_summary: str
+    ai_keywords: Any
+    thumbnail: str
+
+
+CARD_ENTRY_COLUMNS = CardEntry._fields
+
+# The columns a ListedPaper is read from, by the field each fills (``paper__`` in front when read
+# through a DailyEntry: hf_lists).
+LISTED_COLUMNS = {
+    "pk": "id",
+    "arxiv_id": "arxiv_id",
+    "title": "title",
+    "abstract": "abstract",
+    "authors": "authors",
+    "categories": "categories",
+    "first_submitted": "first_submitted",
+    "announced": "announced",
+    "community_votes": "stats__community_votes",
+    "hf_votes": "stats__hf_votes",
+    "comment_count": "stats__comments",
+}
+_COUNTS = ("community_votes", "hf_votes", "comment_count")  # NULL for a paper without a stats row
 _ENTRY_COLUMNS = tuple(ListedEntry.__dataclass_fields__)
 
 
-def _listed(row: tuple, **extra) -> ListedPaper:
-    """A row of _PAPER_COLUMNS + _STATS_COLUMNS (+ extra columns the caller reads) as a ListedPaper."""
-    return ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, **extra)
+def listed(values: dict[str, Any]) -> ListedPaper:
+    """A ListedPaper from its fields' values (LISTED_COLUMNS' keys, and any other field it has)."""
+    for name in _COUNTS:
+        values[name] = values[name] or 0
+    return ListedPaper(**values)
+
+
+def _listed_rows(rows, names: tuple[str, ...] = tuple(LISTED_COLUMNS)) -> list[ListedPaper]:
+    return [listed(dict(zip(names, row, strict=True))) for row in rows]
 
 
 def reader_key(reader) -> int | None:
@@ -182,8 +195,8 @@ _TRENDING_PAGE = Compiled("trending page")
 _ENTRY_ROWS = Compiled("card entries", size=1024)
 
 
-def entry_rows(paper_ids: list[int], period: tuple[dt.date, dt.date] | None = None) -> list[tuple]:
-    """CARD_ENTRY_COLUMNS of the papers' entries (in ``period``, when given), oldest first."""
+def entry_rows(paper_ids: list[int], period: tuple[dt.date, dt.date] | None = None) -> list[CardEntry]:
+    """The card columns of the papers' entries (in ``period``, when given), oldest first."""
 
     def build() -> QuerySet:
         qs = DailyEntry.objects.filter(paper_id__in=paper_ids)
@@ -191,7 +204,7 @@ def entry_rows(paper_ids: list[int], period: tuple[dt.date, dt.date] | None = No
             qs = qs.filter(date__range=period)
         return qs.order_by("date", "id").values_list(*CARD_ENTRY_COLUMNS)
 
-    return _ENTRY_ROWS.rows((tuple(paper_ids), period), build)
+    return [CardEntry._make(row) for row in _ENTRY_ROWS.rows((tuple(paper_ids), period), build)]
 
 
 def attach_entries(papers: list[ListedPaper], period: Period) -> None:
@@ -241,10 +254,6 @@ class Listing:
     empty_reason: str = ""
     notice: str = ""  # why a day page shows another day than the one asked for (day_notice)
     extras: dict = field(default_factory=dict)
-
-
-def last_listing_day(on_or_before: dt.date | None = None) -> dt.date | None:
-    return listing_days.last_listing_day(on_or_before)
 
 
 def period_listing(
@@ -362,17 +371,17 @@ def period_papers(
 
     def papers() -> QuerySet[Paper]:
         featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
-        return for_reader(in_category(visible_papers().filter(id__in=featured), category), reader)
+        return for_reader(in_category(shown_papers().filter(id__in=featured), category), reader)
 
     def build() -> QuerySet:
         qs = with_stats(papers()).order_by(*_ORDER.get(sort, _ORDER["votes"]))
         if period.kind == "day" and sort == "votes":
             qs = _by_day_votes(qs, period.start)
         # One more than a page: is there a next page?
-        return qs[page * page_size : (page + 1) * page_size + 1].values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)
+        return qs[page * page_size : (page + 1) * page_size + 1].values_list(*LISTED_COLUMNS.values())
 
     key = (period.kind, period.start, period.end, category, sort, page, page_size, reader_key(reader))
-    rows = [_listed(row) for row in _PERIOD_PAGE.rows(key, build)]
+    rows = _listed_rows(_PERIOD_PAGE.rows(key, build))
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     if entries:  # the site's cards read their entries themselves (web.services.cards)
@@ -432,15 +441,15 @@ def trending_page(
     now = now or timezone.now()
 
     def build() -> QuerySet:
-        qs = with_stats(for_reader(in_category(visible_papers().filter(stats__trending_score__gt=0), category), reader))
+        qs = with_stats(for_reader(in_category(shown_papers().filter(stats__trending_score__gt=0), category), reader))
         qs = qs.order_by("-stats__trending_score", "-arxiv_id")
         # The score rides along in the same query: the why line states its numbers (attach_reasons).
         return qs[page * page_size : (page + 1) * page_size + 1].values_list(
-            *_PAPER_COLUMNS, *_STATS_COLUMNS, "stats__trending_score"
+            *LISTED_COLUMNS.values(), "stats__trending_score"
         )
 
     key = (category, page, page_size, reader_key(reader))
-    rows = [_listed(row, trending_score=row[11] or 0.0) for row in _TRENDING_PAGE.rows(key, build)]
+    rows = _listed_rows(_TRENDING_PAGE.rows(key, build), (*LISTED_COLUMNS, "trending_score"))
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_reasons(rows, now)
@@ -481,11 +490,11 @@ def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
     # Every column a card shows, not only the four read here: the cards take these rows instead of
     # asking again (cards.hf_entries), one query where there were two.
     for row in entry_rows(ids):
-        paper_id, day, source, upvotes = row[:4]
+        paper_id, day = row.paper_id, row.date
         by_id[paper_id].entry_rows.append(row)
         first[paper_id] = min(day, first.get(paper_id, day))
-        if source == "hf" and upvotes > hf.get(paper_id, (0, day))[0]:
-            hf[paper_id] = (upvotes, day)
+        if row.source == "hf" and row.upvotes > hf.get(paper_id, (0, day))[0]:
+            hf[paper_id] = (row.upvotes, day)
     trending = params()
     for paper in papers:
         row = recent.get(paper.pk, {})
