@@ -8,7 +8,7 @@ the 1M-paper bench: docs/search.md, Tuning evidence.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -94,18 +94,26 @@ class QueryBuilder:
         b = self.boosts
         return [(name, boost) for name, boost in (("title", b.title), ("body", b.body)) if boost > 0]
 
-    def term_clause(self, term: str, weight: float) -> tantivy.Query:
-        fields = [
-            tantivy.Query.boost_query(self.term(name, term), boost * weight) for name, boost in self._field_boosts()
-        ]
+    def _both_fields(self, field_query: Callable[[str], tantivy.Query], weight: float) -> tantivy.Query:
+        """``field_query`` on title and body, weighted. Every title word is a body word, so this is
+        Must(body) + Should(title): the papers and the score (title + body) of a union of the two,
+        but tantivy skips through the body postings instead of merging both lists (docs/search.md)."""
+        b = self.boosts
+        if b.title > 0 and b.body > 0:
+            return tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, tantivy.Query.boost_query(field_query("body"), b.body * weight)),
+                    (tantivy.Occur.Should, tantivy.Query.boost_query(field_query("title"), b.title * weight)),
+                ]
+            )
+        fields = [tantivy.Query.boost_query(field_query(name), boost * weight) for name, boost in self._field_boosts()]
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in fields])
 
+    def term_clause(self, term: str, weight: float) -> tantivy.Query:
+        return self._both_fields(lambda name: self.term(name, term), weight)
+
     def phrase_clause(self, words: Sequence[tuple[int, str]]) -> tantivy.Query:
-        fields = [
-            tantivy.Query.boost_query(tantivy.Query.phrase_query(self.schema, name, list(words)), boost)
-            for name, boost in self._field_boosts()
-        ]
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in fields])
+        return self._both_fields(lambda name: tantivy.Query.phrase_query(self.schema, name, list(words)), 1.0)
 
     def exact_clauses(self, query: ParsedQuery) -> list[Clause]:
         """Optional: the unstemmed forms of the query's words, and the words close together."""
@@ -121,6 +129,15 @@ class QueryBuilder:
             )
             clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(near, self.boosts.proximity)))
         return clauses
+
+    def boosts_only_rank(self, query: ParsedQuery) -> bool:
+        """Whether the exact-form and proximity clauses match no paper the terms do not: every
+        exact word's stem and every proximity word is one of the terms (then the query without
+        them finds the same papers, and counts them faster)."""
+        stems = set(query.terms)
+        return all(word in stems for _, word in query.sequence) and all(
+            (stemmed := analyze(word)) and set(stemmed) <= stems for word in query.exact
+        )
 
     def author_clauses(self, query: ParsedQuery) -> list[tantivy.Query]:
         """``author:`` operators: a full normalised name, or words of one author's name in order."""
@@ -160,12 +177,18 @@ class QueryBuilder:
         return [tantivy.Query.const_score_query(q, 0.0) for q in clauses]
 
     def build(
-        self, query: ParsedQuery, filters: Filters | None = None, require_all: bool = False, boosted: bool = True
+        self,
+        query: ParsedQuery,
+        filters: Filters | None = None,
+        require_all: bool = False,
+        boosted: bool = True,
+        fields: tuple[str, ...] = ("title", "body"),
     ) -> tantivy.Query:
         """The tantivy query for ``query`` under ``filters``.
 
         Terms are optional (BM25 OR) unless ``require_all``; quoted phrases and quoted single
         words are always required. An empty query matches every document that passes the filters.
+        ``fields``: where the free-text words are looked up (title and body, or body alone to count).
         """
         clauses: list[Clause]
         if require_all:
@@ -176,6 +199,7 @@ class QueryBuilder:
                 (tantivy.Occur.Should, tantivy.Query.boost_query(self.term(name, t), boost * n))
                 for t, n in query.terms.items()
                 for name, boost in self._field_boosts()
+                if name in fields
             ]
             if clauses and (filters is not None and not filters.is_empty):
                 # Beside a Must clause, Should clauses turn optional: without this nesting a
@@ -190,6 +214,14 @@ class QueryBuilder:
         if not query.terms:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(clauses)
+
+    def count_form(self, query: ParsedQuery, filters: Filters | None) -> tantivy.Query | None:
+        """A query for the same papers as ``build(query, filters)`` that is cheaper to count: the
+        body words alone (title words are body words too) and no exact-form or proximity clause.
+        None when those clauses could match a paper the terms do not."""
+        if self.boosts.body <= 0 or not self.boosts_only_rank(query):
+            return None
+        return self.build(query, filters, boosted=False, fields=("body",))
 
     def constraint(self, filters: Filters | None, query: ParsedQuery | None) -> tantivy.Query:
         """Papers that pass ``filters`` and contain ``query``'s quoted phrases and words."""

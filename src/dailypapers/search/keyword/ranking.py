@@ -43,8 +43,10 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Tier:
-    query: tantivy.Query
+    query: tantivy.Query  # its papers, before the earlier tiers' papers are left out
     complete: bool | None  # whether its papers contain every word of the query; None: the author tier
+    # A query for the same papers that is cheaper to count (no exact-form or proximity clauses), or None.
+    count_query: tantivy.Query | None = None
 
 
 # One shard's answer to one query: its searcher (addresses are only valid in it), its best
@@ -66,7 +68,7 @@ def is_author_name(index: ShardedIndex, builder: QueryBuilder, text: str) -> boo
 
 
 def relevance_tiers(builder: QueryBuilder, parsed: ParsedQuery, filters: Filters | None, author: bool) -> list[Tier]:
-    """The tiers for ``parsed`` (``author``: the query is an indexed author's full name)."""
+    """The tiers for ``parsed`` (``author``: the query is an indexed author's full name), best first."""
     tiers: list[Tier] = []
     if author:
         by_author = builder.term("author_key", normalize_name(parsed.raw))
@@ -82,8 +84,13 @@ def relevance_tiers(builder: QueryBuilder, parsed: ParsedQuery, filters: Filters
         tiers.append(
             Tier(tantivy.Query.boolean_query([(tantivy.Occur.Must, every), *builder.exact_clauses(parsed)]), True)
         )
-    tiers.append(Tier(builder.build(parsed, filters), len(parsed.terms) <= 1))
-    out = tiers[:1]
+    tiers.append(Tier(builder.build(parsed, filters), len(parsed.terms) <= 1, builder.count_form(parsed, filters)))
+    return tiers
+
+
+def _excluding_earlier(tiers: Sequence[Tier]) -> list[Tier]:
+    """Each tier with the papers of the tiers before it left out in the query itself."""
+    out = list(tiers[:1])
     for i, tier in enumerate(tiers[1:], start=1):
         excluded = [(tantivy.Occur.MustNot, earlier.query) for earlier in tiers[:i]]
         out.append(Tier(tantivy.Query.boolean_query([(tantivy.Occur.Must, tier.query), *excluded]), tier.complete))
@@ -94,20 +101,17 @@ def count_matches(searcher: tantivy.Searcher, tq: tantivy.Query) -> int:
     return searcher.search(tq, limit=1, count=True).count  # type: ignore[attr-defined]  # tantivy's stub omits SearchResult.count
 
 
-def _ranked(shard: Shard, tq: tantivy.Query, fetch: int, sort: Sort = Sort.RELEVANCE) -> Part:
+def _counted(searcher: tantivy.Searcher, tq: tantivy.Query) -> int:
+    """Only the number of matches: ordered by a fast field, tantivy computes no BM25 score."""
+    return searcher.search(tq, limit=1, count=True, order_by_field="votes").count  # type: ignore[attr-defined]
+
+
+def _ranked(searcher: tantivy.Searcher, tq: tantivy.Query, fetch: int, sort: Sort = Sort.RELEVANCE) -> Part:
     kwargs: dict[str, Any] = {}
     if sort is not Sort.RELEVANCE:
         kwargs = {"order_by_field": "day" if sort is Sort.NEWEST else "votes", "order": tantivy.Order.Desc}
-    searcher = shard.searcher()
     found = searcher.search(tq, limit=fetch, count=True, **kwargs)
-    return searcher, [(float(value), addr) for value, addr in found.hits], found.count  # type: ignore[attr-defined]  # tantivy's stub omits SearchResult.count
-
-
-def _counted(shard: Shard, tq: tantivy.Query) -> Part:
-    """Only the number of matches: ordered by a fast field, tantivy computes no BM25 score."""
-    searcher = shard.searcher()
-    found = searcher.search(tq, limit=1, count=True, order_by_field="votes")
-    return searcher, [], found.count  # type: ignore[attr-defined]
+    return searcher, [(float(value), addr) for value, addr in found.hits], found.count  # type: ignore[attr-defined]
 
 
 def _page(parts: Sequence[Part], skip: int, want: int) -> list[tuple[str, float]]:
@@ -125,7 +129,7 @@ def _page(parts: Sequence[Part], skip: int, want: int) -> list[tuple[str, float]
 def search_one(index: ShardedIndex, tq: tantivy.Query, limit: int, offset: int, sort: Sort) -> SearchResult:
     # Each shard's best offset + limit hold the overall page. tantivy panics on limit 0.
     fetch = max(offset + limit, 1)
-    parts = index.every_shard(lambda shard: _ranked(shard, tq, fetch, sort))
+    parts = index.every_shard(lambda shard: _ranked(shard.searcher(), tq, fetch, sort))
     total = sum(count for _, _, count in parts)
     return SearchResult(
         hits=_page(parts, offset, limit), total=total, all_words=total if sort is not Sort.RELEVANCE else None
@@ -133,32 +137,52 @@ def search_one(index: ShardedIndex, tq: tantivy.Query, limit: int, offset: int, 
 
 
 def search_tiers(index: ShardedIndex, tiers: Sequence[Tier], limit: int, offset: int) -> SearchResult:
-    """Pages across tiers: a tier's hits all come before the next tier's."""
+    """Pages across tiers: a tier's hits all come before the next tier's.
+
+    Without an author tier the tiers nest (every paper with all the words is in the union), so
+    the union tier is the union less the papers already listed, done here rather than with an
+    exclusion clause that tantivy would test on every paper of the union."""
     fetch = max(offset + limit, 1)
+    nested = all(tier.complete is not None for tier in tiers)
+    if not nested:
+        tiers = _excluding_earlier(tiers)
     *leading, last = tiers
 
-    def lead(shard: Shard) -> list[Part]:
-        return [_ranked(shard, tier.query, fetch) for tier in leading]
+    def lead(shard: Shard) -> tuple[tantivy.Searcher, list[Part]]:
+        searcher = shard.searcher()  # one searcher per shard for every tier: addresses stay comparable
+        return searcher, [_ranked(searcher, tier.query, fetch) for tier in leading]
 
-    # by_shard[s][t]: shard s's answer for tier t.
-    by_shard: list[list[Part]] = index.every_shard(lead) if leading else [[] for _ in index.shards]
-    before = sum(part[2] for parts in by_shard for part in parts)
-    if before >= offset + limit:
-        lasts = index.every_shard(lambda shard: _counted(shard, last.query))
-    else:
-        lasts = index.every_shard(lambda shard: _ranked(shard, last.query, fetch))
-    for parts, part in zip(by_shard, lasts):
-        parts.append(part)
+    firsts = index.every_shard(lead) if leading else [(shard.searcher(), []) for shard in index.shards]
+    page_full = sum(part[2] for _, parts in firsts for part in parts) >= offset + limit
+
+    def rest(first: tuple[tantivy.Searcher, list[Part]]) -> Part:
+        searcher, parts = first
+        earlier = sum(part[2] for part in parts) if nested else 0
+        if page_full:
+            return searcher, [], _counted(searcher, last.count_query or last.query) - earlier
+        if not earlier:
+            return _ranked(searcher, last.query, fetch)
+        # The page is short, so every earlier tier fit in its own fetch: all their papers are known.
+        listed = {(addr.segment_ord, addr.doc) for part in parts for _, addr in part[1]}
+        _, hits, count = _ranked(searcher, last.query, fetch + earlier)
+        return (
+            searcher,
+            [hit for hit in hits if (hit[1].segment_ord, hit[1].doc) not in listed][:fetch],
+            count - earlier,
+        )
+
+    lasts = index.each(rest, firsts)
+    by_shard = [[*parts, part] for (_, parts), part in zip(firsts, lasts)]
     hits: list[tuple[str, float]] = []
     total, all_words, counted, by_author = 0, 0, False, 0
     for t, tier in enumerate(tiers):
-        parts = [shard_parts[t] for shard_parts in by_shard]
-        count = sum(part[2] for part in parts)
+        parts_t = [shard_parts[t] for shard_parts in by_shard]
+        count = sum(part[2] for part in parts_t)
         # This tier holds results total .. total + count; the page wants offset .. offset + limit.
         skip = max(0, offset - total)
         want = max(0, offset + limit - total - skip) if len(hits) < limit else 0
         if want:
-            hits += _page(parts, skip, want)[: limit - len(hits)]
+            hits += _page(parts_t, skip, want)[: limit - len(hits)]
         total += count
         if tier.complete is None:
             by_author = count
