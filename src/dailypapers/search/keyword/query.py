@@ -97,7 +97,9 @@ class QueryBuilder:
     def _both_fields(self, field_query: Callable[[str], tantivy.Query], weight: float) -> tantivy.Query:
         """``field_query`` on title and body, weighted. Every title word is a body word, so this is
         Must(body) + Should(title): the papers and the score (title + body) of a union of the two,
-        but tantivy skips through the body postings instead of merging both lists (docs/search.md)."""
+        but tantivy skips through the body postings instead of merging both lists (docs/search.md).
+        (Within an all-words query tantivy may then add the words' scores in another order: the
+        same scores to float32 rounding.)"""
         b = self.boosts
         if b.title > 0 and b.body > 0:
             return tantivy.Query.boolean_query(

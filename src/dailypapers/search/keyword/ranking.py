@@ -88,7 +88,7 @@ def relevance_tiers(builder: QueryBuilder, parsed: ParsedQuery, filters: Filters
     return tiers
 
 
-def _excluding_earlier(tiers: Sequence[Tier]) -> list[Tier]:
+def exclude_earlier(tiers: Sequence[Tier]) -> list[Tier]:
     """Each tier with the papers of the tiers before it left out in the query itself."""
     out = list(tiers[:1])
     for i, tier in enumerate(tiers[1:], start=1):
@@ -145,7 +145,7 @@ def search_tiers(index: ShardedIndex, tiers: Sequence[Tier], limit: int, offset:
     fetch = max(offset + limit, 1)
     nested = all(tier.complete is not None for tier in tiers)
     if not nested:
-        tiers = _excluding_earlier(tiers)
+        tiers = exclude_earlier(tiers)
     *leading, last = tiers
 
     def lead(shard: Shard) -> tuple[tantivy.Searcher, list[Part]]:
