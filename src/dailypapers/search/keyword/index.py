@@ -30,7 +30,15 @@ class KeywordIndex(ShardedIndex):
     ):
         """Open (or create) the index at ``path``; ``shards`` counts only when creating it."""
         super().__init__(path, writer_heap, shards)
-        self.boosts = boosts
+        self.queries = QueryBuilder(self.schema, boosts)
+
+    @property
+    def boosts(self) -> FieldBoosts:
+        return self.queries.boosts
+
+    @boosts.setter
+    def boosts(self, boosts: FieldBoosts) -> None:
+        """Rank with other field weights from now on (bench/scifact.py compares them on one index)."""
         self.queries = QueryBuilder(self.schema, boosts)
 
     def build_query(
