@@ -35,6 +35,7 @@ from dailypapers.search.embed import (
 )
 from dailypapers.search.hybrid import FusionParams, HybridSearch, fuse
 from dailypapers.search.keyword import FieldBoosts, KeywordIndex
+from dailypapers.search.keyword import ranking as keyword_module
 from dailypapers.search.vectors import Hits, VectorIndex
 
 DATA = Path(
@@ -186,7 +187,7 @@ def tune(
     train_queries = {q: queries[q] for q in train}
     log(f"tuning on {len(train_queries)} train queries")
     for title in (0.0, 0.1, 0.2, 0.35, 0.5, 1.0):
-        index.boosts = FieldBoosts(title=title, body=1.0, authors=index.boosts.authors)
+        index.boosts = FieldBoosts(title=title, body=1.0)
         print(f"keyword title boost {title}: {evaluate(ids_only(keyword_hits(index, train_queries)), train)}")
     index.boosts = FieldBoosts()
     keyword = keyword_hits(index, train_queries)
@@ -236,8 +237,6 @@ def coverage_runs(
 
 
 def keyword_only(docs: list[dict], queries: Mapping[str, str], args: argparse.Namespace) -> int:
-    import dailypapers.search.keyword as keyword_module
-
     test = load_qrels(args.data, "test")
     test_queries = {q: queries[q] for q in test}
     figures = {}

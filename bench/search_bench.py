@@ -1,6 +1,6 @@
 """Search speed at arXiv scale: build a 1,000,000-paper corpus and time keyword, semantic and hybrid queries.
 
-    .venv/bin/python bench/search_bench.py [--n 1000000] [--queries 200] [--out bench/out/search]
+    .venv/bin/python bench/search_bench.py [--n 1000000] [--queries 200] [--out bench/out/search] [--reuse] [--keyword-only]
 
 Corpus: the 74,728 real papers of ../shared/data/arxiv-cs-daily-2025-2026/papers.jsonl.gz,
 replicated with new ids and light perturbation (one abstract sentence dropped, the date
@@ -18,7 +18,9 @@ hybrid latencies; the vector searched is the query's projection into the synthet
 
 Timing: the index files are read once through the page cache, each kind of search is warmed
 with 200 other title queries, then timed over --rounds passes; each figure is the median
-over the passes (p50 and p95 over the queries within a pass). --baseline-keyword times
+over the passes (p50 and p95 over the queries within a pass). The *_cpu_* figures are the
+process's CPU time per query (all threads), steadier than wall time on a shared machine.
+--keyword-only builds and times the keyword index alone (no vectors, no model). --baseline-keyword times
 another keyword index (e.g. built with --shards 1) interleaved with ours, for a ratio.
 
 Prints progress on stderr; the last stdout line is one JSON object.
@@ -155,12 +157,16 @@ def title_queries(papers: list[dict], n: int, seed: int) -> list[str]:
     return [" ".join((p.get("title") or "paper").split()[: qrng.randint(2, 6)]) for p in qrng.sample(papers, n)]
 
 
-def timed(fn, queries) -> list[float]:
+def timed(fn, queries, cpu: list[float] | None = None) -> list[float]:
+    """Wall seconds per query; with ``cpu``, each query's CPU seconds (all threads) go there too:
+    on a loaded machine they move far less than wall time does."""
     out = []
     for q in queries:
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn(q)
         out.append(time.perf_counter() - t0)
+        if cpu is not None:
+            cpu.append(time.process_time() - c0)
     return out
 
 
@@ -237,6 +243,11 @@ def main() -> None:
     ap.add_argument(
         "--reuse", action="store_true", help="Keep the indexes a previous run left in --out; build only those missing."
     )
+    ap.add_argument(
+        "--keyword-only",
+        action="store_true",
+        help="Build and time only the keyword index (keyword, keyword_date, highlight): no vectors, no model.",
+    )
     ap.add_argument("--model-dir", type=Path, default=Path(sys.prefix) / "share" / "dailypapers" / "models")
     args = ap.parse_args()
     rng = random.Random(KEYWORD_SEED)
@@ -249,18 +260,16 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     # Each index draws from its own generator, so either can be rebuilt alone.
     keyword_build = None if KeywordIndex.exists(args.out / "keyword") else build_keyword(args, papers, rng)
-    vector_build = None if (args.out / "vectors" / "meta.json").exists() else build_vectors(args, papers, vrng, project)
-    warm = read_through(*(p for p in (args.out / "keyword", args.out / "vectors", args.baseline_keyword) if p))
+    vectors_built = args.keyword_only or (args.out / "vectors" / "meta.json").exists()
+    vector_build = None if vectors_built else build_vectors(args, papers, vrng, project)
+    vector_dir = None if args.keyword_only else args.out / "vectors"
+    warm = read_through(*(p for p in (args.out / "keyword", vector_dir, args.baseline_keyword) if p))
     log(f"read the index files through the page cache in {warm:.0f} s")
     keyword = KeywordIndex(args.out / "keyword")
-    vectors = VectorIndex.open(args.out / "vectors")
-    embedder = Embedder(model_dir=args.model_dir, threads=2)
-    engine = HybridSearch(keyword, vectors, ProjectedQueries(embedder, project))
     queries = title_queries(papers, args.queries, seed=11)  # the same queries with or without --reuse
     # Warm-up queries come from another seed: postings of common words get hot, as on a
     # serving machine, without timing the very queries that warmed them.
     warmup = [parse_query(q) for q in title_queries(papers, args.queries, seed=13)]
-    embed_times = timed(embedder.embed_query, queries)
     last = max(_date(p) for p in papers)
     recent = Filters(date_from=last - dt.timedelta(days=90), date_to=last)
     parsed = [parse_query(q) for q in queries]
@@ -269,30 +278,41 @@ def main() -> None:
         "n": args.n,
         "queries": len(queries),
         "vectors": "synthetic: hashed word projections of the real papers, replicas with noise",
-        "model": embedder.model_path.name,
         "cores": os.cpu_count(),
         "load_average": round(os.getloadavg()[0], 2),
         "keyword_build_s": keyword_build and round(keyword_build, 1),
         "vector_build_s": vector_build and round(vector_build, 1),
         "keyword_disk_mb": round(disk(args.out / "keyword") / 1e6),
         "keyword_shards": keyword.shard_count,
-        "vector_disk_mb": round(disk(args.out / "vectors") / 1e6),
     }
     runs = {
         "keyword": lambda q: keyword.search(q, limit=20),
         "keyword_date": lambda q: keyword.search(q, limit=20, filters=recent),
-        "semantic": lambda q: engine.semantic(q, 20),
-        "semantic_date": lambda q: engine.semantic(q, 20, recent),
-        "hybrid": lambda q: engine.search(q, limit=20),
-        "hybrid_date": lambda q: engine.search(q, limit=20, filters=recent),
         "highlight": lambda q: keyword.highlight(q, [i for i, _ in keyword.search(q, limit=20).hits]),
     }
+    if vector_dir is not None:
+        vectors = VectorIndex.open(vector_dir)
+        embedder = Embedder(model_dir=args.model_dir, threads=2)
+        engine = HybridSearch(keyword, vectors, ProjectedQueries(embedder, project))
+        results["model"] = embedder.model_path.name
+        results["vector_disk_mb"] = round(disk(vector_dir) / 1e6)
+        embed_times = timed(embedder.embed_query, queries)
+        q_embed = percentiles(embed_times)
+        results["query_embed_p50_ms"], results["query_embed_p95_ms"] = q_embed["p50_ms"], q_embed["p95_ms"]
+        runs |= {
+            "semantic": lambda q: engine.semantic(q, 20),
+            "semantic_date": lambda q: engine.semantic(q, 20, recent),
+            "hybrid": lambda q: engine.search(q, limit=20),
+            "hybrid_date": lambda q: engine.search(q, limit=20, filters=recent),
+        }
     for name, fn in runs.items():
         timed(fn, warmup)
         # Each figure: the median over --rounds passes of its p50 and of its p95.
-        rounds = [percentiles(timed(fn, parsed)) for _ in range(args.rounds)]
+        cpu_rounds: list[list[float]] = [[] for _ in range(args.rounds)]
+        rounds = [percentiles(timed(fn, parsed, cpu)) for cpu in cpu_rounds]
         for stat in ("p50_ms", "p95_ms"):
             results[f"{name}_{stat}"] = round(statistics.median(r[stat] for r in rounds), 2)
+            results[f"{name}_cpu_{stat}"] = round(statistics.median(percentiles(c)[stat] for c in cpu_rounds), 2)
         log(
             f"{name}: p50 {results[f'{name}_p50_ms']} ms, p95 {results[f'{name}_p95_ms']} ms "
             f"(p95 by round: {', '.join(str(r['p95_ms']) for r in rounds)})"
@@ -315,8 +335,6 @@ def main() -> None:
         log(
             f"keyword p95 {results['keyword_rerun_p95_ms']} ms vs baseline {results['baseline_keyword_rerun_p95_ms']} ms"
         )
-    q_embed = percentiles(embed_times)
-    results["query_embed_p50_ms"], results["query_embed_p95_ms"] = q_embed["p50_ms"], q_embed["p95_ms"]
     results["rss_mb"] = round(rss_mb())
     print(json.dumps(results))
 

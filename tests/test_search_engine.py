@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pytest
+import tantivy
 
 from dailypapers.search.embed import Embedder, EmbedderError, document_text, packaged_model_path
 from dailypapers.search.hybrid import FusionParams, HybridSearch, fuse
-from dailypapers.search.keyword import Filters, KeywordIndex, KeywordIndexError, Sort, day_number
+from dailypapers.search.keyword import Filters, KeywordIndex, KeywordIndexError, Sort, day_number, ranking
 from dailypapers.search.text import MAX_QUERY_CHARS, QueryError, parse_query
 from dailypapers.search.vectors import VectorIndex
 
@@ -426,6 +427,83 @@ def test_pages_of_a_sharded_search_tile_the_whole_list(keyword):
     assert [
         h for o in (0, 10, 20) for h in keyword.search("protein", limit=10, offset=o, sort=Sort.NEWEST).hits
     ] == newest
+
+
+def _tiers_by_exclusion(index: KeywordIndex, text: str, limit: int, offset: int, filters: Filters | None = None):
+    """The tiers' definition, run literally: each tier a query that excludes the tiers before it,
+    their ranked lists one after another."""
+    parsed = parse_query(text)
+    author = not parsed.authors and index.is_author_name(parsed.raw)
+    tiers = ranking.relevance_tiers(index.queries, parsed, filters, author)
+    lists = [ranking.search_one(index, t.query, 10_000, 0, Sort.RELEVANCE) for t in ranking.exclude_earlier(tiers)]
+    return [h for found in lists for h in found.hits][offset : offset + limit], sum(found.total for found in lists)
+
+
+TIER_QUERIES = [
+    "protein expression in cells",  # all-words tier, then the union
+    "vitamin D deficiency",
+    "cancer",  # one word: the union alone
+    '"gene expression" tumour growth',  # a required phrase
+    "A deficiency of vitamin B12 increases blood levels of homocysteine",  # too long for the all-words tier
+]
+
+
+@pytest.mark.parametrize("text", TIER_QUERIES)
+def test_tiers_page_as_the_queries_that_exclude_earlier_tiers_would(keyword, text):
+    """The union tier is the union less the every-word papers already listed (or only counted
+    when they fill the page); pages, scores and totals are those of the exclusion queries."""
+    filters = Filters(categories=("cs.CL", "q-bio.GN"))
+    for limit, offset in ((20, 0), (3, 0), (10, 5), (10, 37), (1, 120)):
+        for f in (None, filters):
+            found = keyword.search(text, limit=limit, offset=offset, filters=f)
+            hits, total = _tiers_by_exclusion(keyword, text, limit, offset, f)
+            assert (found.hits, found.total) == (hits, total), (text, limit, offset, f)
+
+
+def test_an_authors_papers_come_first_then_the_word_tiers(tmp_path):
+    index = KeywordIndex(tmp_path / "kw")
+    papers = [
+        {
+            "id": "by-1",
+            "title": "Ada Lovelace notes on engines",
+            "abstract": "analytical engine notes",
+            "authors": ["Ada Lovelace"],
+        },
+        {"id": "by-2", "title": "Bernoulli numbers", "abstract": "a program for numbers", "authors": ["Ada Lovelace"]},
+        {"id": "both", "title": "Ada and Lovelace", "abstract": "ada lovelace ada", "authors": ["Someone Else"]},
+        {"id": "one", "title": "Ada the language", "abstract": "ada programming", "authors": ["Jean Ichbiah"]},
+    ]
+    index.add(papers)
+    index.commit()
+    for limit, offset in ((10, 0), (1, 0), (2, 1), (1, 3)):
+        found = index.search("Ada Lovelace", limit=limit, offset=offset)
+        assert (found.hits, found.total) == _tiers_by_exclusion(index, "Ada Lovelace", limit, offset)
+    found = index.search("Ada Lovelace", limit=10)
+    assert [d for d, _ in found.hits][2:] == ["both", "one"] and found.by_author == 2 and found.total == 4
+
+
+def test_a_word_on_title_and_body_scores_as_their_union(keyword, scifact):
+    """Title words are body words, so Must(body) + Should(title) finds the papers of the union
+    of the two, in the same order, with the same scores (to float32 rounding: tantivy may add
+    the words' scores in another order)."""
+
+    def union_clause(term: str, weight: float):
+        fields = [
+            tantivy.Query.boost_query(keyword.queries.term(name, term), boost * weight)
+            for name, boost in (("title", keyword.boosts.title), ("body", keyword.boosts.body))
+        ]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in fields])
+
+    def ranked(build, text: str) -> list:
+        terms = parse_query(text).terms
+        every = tantivy.Query.boolean_query([(tantivy.Occur.Must, build(t, n)) for t, n in terms.items()])
+        one_word = build(next(iter(terms)), 2.0)
+        return [ranking.search_one(keyword, q, 50, 0, Sort.RELEVANCE) for q in (every, one_word)]
+
+    for text in list(scifact["queries"].values())[:30]:
+        for ours, union in zip(ranked(keyword.queries.term_clause, text), ranked(union_clause, text)):
+            assert [d for d, _ in ours.hits] == [d for d, _ in union.hits] and ours.total == union.total, text
+            assert [s for _, s in ours.hits] == pytest.approx([s for _, s in union.hits], rel=1e-6), text
 
 
 def test_updates_and_deletes_reach_the_papers_shard_only(tmp_path):
