@@ -307,8 +307,9 @@ def store_vectors(papers: list[dict], n: int, seed: int = 3) -> dict:
     t0 = time.monotonic()
     vrng = np.random.default_rng(seed)
     project = WordProjection(vrng)
-    centres = np.stack([project(f"{p.get('title') or ''} {p.get('abstract') or ''}") for p in papers])
-    order = {p["id"]: i for i, p in enumerate(papers)}
+    used = papers[: min(n, len(papers))]
+    centres = np.stack([project(f"{p.get('title') or ''} {p.get('abstract') or ''}") for p in used])
+    order = {p["id"]: i for i, p in enumerate(used)}
     rows = Paper.objects.order_by("id").values_list("id", "arxiv_id", "change_seq")
     now = timezone.now()
     done = 0
@@ -328,7 +329,7 @@ def store_vectors(papers: list[dict], n: int, seed: int = 3) -> dict:
             raw.commit()
 
         for k, (pk, arxiv_id, seq) in enumerate(rows.iterator(chunk_size=20_000)):
-            source = order.get(arxiv_id, k % len(papers))
+            source = order.get(arxiv_id, k % len(used))
             vector = centres[source] + 0.3 * vrng.standard_normal(DIM).astype(np.float32) / np.sqrt(DIM)
             vector /= np.linalg.norm(vector)
             batch.append((pk, EMBEDDING_SPACE, vector.astype(VECTOR_DTYPE).tobytes(), "synthetic", seq, now))
