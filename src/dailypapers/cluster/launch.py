@@ -322,7 +322,13 @@ class Cluster:
         folder = self.root / "proxy"
         folder.mkdir(exist_ok=True)
         webs = [c for c in state["components"] if c["role"] == "web"]
-        servers = "\n".join(f"    server {c['name']} 127.0.0.1:{c['port']} check inter 1s fall 2 rise 1" for c in webs)
+        # At most 4 requests in flight per gunicorn worker; the rest wait in HAProxy's queue. Under
+        # ASGI each request holds its own database connection (no persistent ones), so without a
+        # bound 200 clients opened more than PostgreSQL's 100 connections and got 503s.
+        limit = 4 * max(int(state["web_workers"]), 1)
+        servers = "\n".join(
+            f"    server {c['name']} 127.0.0.1:{c['port']} maxconn {limit} check inter 1s fall 2 rise 1" for c in webs
+        )
         config = f"""global
     pidfile {folder / "haproxy.pid"}
     maxconn 2000
@@ -333,6 +339,7 @@ defaults
     timeout client 30s
     timeout server 60s
     timeout http-request 10s
+    timeout queue 30s
     retries 2
     option redispatch
     option http-buffer-request
