@@ -38,7 +38,8 @@ pytestmark = [
     pytest.mark.skipif(not HAVE_TOOLS and not os.environ.get("CI"), reason="haproxy or redis-server not installed"),
 ]
 PASSWORD = "a long enough password 3"
-PAPERS = [f"2605.{n:05d}" for n in range(1, 9)]
+PAPERS = [f"2605.{n:05d}" for n in range(1, 17)]
+SEARCH_BOUND = 15.0  # seconds from an import's end to its paper answering searches on both hosts
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -131,6 +132,11 @@ class Browser:
         return status
 
 
+def retry_after(headers: dict) -> str | None:
+    """The Retry-After header, whatever case the proxy gave its name (HAProxy sends lower case)."""
+    return next((value for name, value in headers.items() if name.lower() == "retry-after"), None)
+
+
 def test_status_names_every_part_with_its_role_and_pid(deployment):
     cluster, state, _ = deployment
     report = json.loads(cli("cluster", "status", "--json", "--root", str(cluster.root)).stdout)
@@ -173,6 +179,36 @@ def test_the_login_limit_holds_across_both_hosts(deployment):
     assert set(answers[first_refusal:]) == {429}, f"both hosts refuse once the shared count is spent: {answers}"
 
 
+def test_an_import_through_the_worker_is_searchable_on_both_hosts_within_the_bound(deployment):
+    cluster, state, env = deployment
+    papers = cluster.root / "late.jsonl"
+    papers.write_text(
+        json.dumps(
+            {"id": "2605.09901", "title": "Quokkas on synchronous replicas", "authors": ["Ada Lovelace"],
+             "categories": ["cs.DC"], "comment": None, "abstract": "Replication lag under quokka load.",
+             "listing_date": "2026-05-12"}
+        ) + "\n"
+    )  # fmt: skip
+    # The worker's side, with the deployment's settings; --no-index: done once the rows are committed.
+    imported = cli("import", str(papers), "--no-index", env=env)
+    assert imported.returncode == 0, imported.stderr
+    done = time.monotonic()
+    seen: dict[str, float] = {}
+    poll = 0
+    while len(seen) < 2 and time.monotonic() - done < 60:
+        for name in ("web1", "web2"):
+            if name in seen:
+                continue
+            poll += 1  # a query string no cache has seen: the answer comes from the host's index
+            status, body, _ = Browser().request(f"{web_url(state, name)}/api/papers/search?q=quokkas&n={poll}")
+            if status == 200 and "2605.09901" in body:
+                seen[name] = time.monotonic() - done
+        time.sleep(0.05)
+    assert sorted(seen) == ["web1", "web2"], f"searchable on both hosts: {seen}"
+    print(f"import to searchable: {json.dumps({k: round(v, 2) for k, v in seen.items()})}")
+    assert max(seen.values()) <= SEARCH_BOUND, seen
+
+
 def hammer(base: str, stop: threading.Event, statuses: list[int], paths: list[str]) -> None:
     browser = Browser()
     i = 0
@@ -208,6 +244,89 @@ def test_redis_stopped_mid_load_gives_no_error(deployment):
     assert statuses and not [s for s in statuses if s >= 500], sorted(set(statuses))
 
 
+def test_a_primary_restart_mid_load_gives_clean_503s_and_loses_no_acknowledged_write(deployment):
+    cluster, state, _ = deployment
+    proxy = state["proxy"]
+    voters = []
+    for name in ("ana", "ben", "cy"):
+        browser = Browser()
+        assert browser.login(proxy, name) == 200
+        voters.append((name, browser))
+    acknowledged: set[tuple[str, str]] = set()
+    answers: list[tuple[int, str | None]] = []  # (status, Retry-After) of every request under load
+    stop = threading.Event()
+
+    def vote_all(name: str, browser: Browser) -> None:
+        todo = list(PAPERS[8:])
+        while todo and not stop.is_set():
+            token_status, page, headers = browser.request(f"{proxy}/accounts/login")
+            answers.append((token_status, retry_after(headers)))
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            if token_status != 200 or not token:
+                time.sleep(0.2)
+                continue
+            status, _, headers = browser.request(
+                f"{proxy}/papers/{todo[0]}/vote",
+                {"csrfmiddlewaretoken": token[1], "vote": "1"},
+                {"Referer": f"{proxy}/", "Accept": "application/json"},
+            )
+            answers.append((status, retry_after(headers)))
+            if status == 200:
+                acknowledged.add((name, todo.pop(0)))
+            time.sleep(0.2)
+
+    def read(browser: Browser) -> None:
+        paths = ["/", "/trending", f"/papers/{PAPERS[9]}", "/api/daily_papers"]
+        i = 0
+        while not stop.is_set():
+            status, _, headers = browser.request(proxy + paths[i % len(paths)])
+            answers.append((status, retry_after(headers)))
+            i += 1
+
+    threads = [threading.Thread(target=vote_all, args=voter) for voter in voters]
+    threads += [threading.Thread(target=read, args=(Browser(),)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(1)
+        old_pid = next(c.pid for c in cluster.components() if c.name == "pg-primary")
+        restarted = cluster.restart_postgres("pg-primary")
+        assert restarted.pid != old_pid and pid_alive(restarted.pid)
+        back = time.monotonic()
+        for thread in threads[:3]:
+            thread.join(timeout=120)  # the voters finish once the primary takes writes again
+        recovered = time.monotonic() - back
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    errors = sorted({status for status, _ in answers if status >= 500 and status != 503})
+    assert not errors, f"no 500s while the primary restarts: {errors}"
+    unavailable = [retry for status, retry in answers if status == 503]
+    assert all(retry for retry in unavailable), f"every 503 says when to retry: {unavailable}"
+    assert acknowledged == {(name, paper) for name, _ in voters for paper in PAPERS[8:]}, "the site recovered"
+    print(f"primary restart: {len(unavailable)} 503s of {len(answers)} requests; writes back {recovered:.1f} s later")
+    stored = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", str(state["ports"]["primary"]), "-U", "postgres", "-d", "dailypapers",
+         "-tAc", "SELECT u.username, p.arxiv_id FROM web_vote v JOIN auth_user u ON u.id = v.user_id "
+                 "JOIN store_paper p ON p.id = v.paper_id"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert acknowledged <= {tuple(line.split("|")) for line in stored}, "no acknowledged vote lost"
+
+    def receiver() -> str:
+        return subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(state["ports"]["standby"]), "-U", "postgres", "-d", "dailypapers",
+             "-tAc", "SELECT status FROM pg_stat_wal_receiver"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+
+    deadline = time.monotonic() + 60
+    while receiver() != "streaming" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert receiver() == "streaming", "the standby streams from the restarted primary again, by itself"
+
+
 def test_kill_minus_9_of_a_web_host_loses_no_acknowledged_write(deployment):
     cluster, state, env = deployment
     proxy = state["proxy"]
@@ -221,7 +340,7 @@ def test_kill_minus_9_of_a_web_host_loses_no_acknowledged_write(deployment):
     stop = threading.Event()
 
     def vote_all(name: str, browser: Browser) -> None:
-        for paper in PAPERS[3:]:
+        for paper in PAPERS[3:8]:
             if browser.vote(proxy, paper) == 200:
                 acknowledged.add((name, paper))
             time.sleep(0.3)

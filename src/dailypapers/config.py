@@ -388,6 +388,13 @@ SETTINGS: list[Setting] = [
     ),
     Setting("DAILYPAPERS_DIGEST_BOUNCE_LIMIT", 3, "Permanent (5xx) refusals after which an address is suspended.", int),
     Setting(
+        "DAILYPAPERS_WORK_LEASE",
+        900.0,
+        "Seconds a worker's claim on a chunk of `embed` or `media fetch` work lasts; a chunk held longer "
+        "(its worker died on another machine) is taken over by another worker.",
+        float,
+    ),
+    Setting(
         "DAILYPAPERS_DIGEST_LEASE",
         600.0,
         "Seconds a sender's claim on a digest lasts; a claim held longer (its sender died) is taken over.",

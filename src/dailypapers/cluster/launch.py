@@ -223,16 +223,38 @@ class Cluster:
         if os.geteuid() == 0:
             shutil.chown(logs, "postgres")
         log = logs / f"{name}.log"
+        self._pg_ctl(name, data, port, log, ["start"])
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+        self._record(state, Component(name, role, port, pid, str(log)))
+
+    def _pg_ctl(self, name: str, data: Path, port: int, log: Path, action: list[str]) -> None:
         options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+        # Always with -l: a server started without it keeps pg_ctl's stdout and stderr open, so
+        # waiting for pg_ctl's output (capture_output) would wait for the server to stop.
         result = subprocess.run(
-            as_postgres([postgres_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]),
+            as_postgres([postgres_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", *action]),
             capture_output=True,
             text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
         )
         if result.returncode != 0:
             raise ClusterError(f"{name} did not start: {result.stderr.strip() or result.stdout.strip()} (log: {log})")
-        pid = int((data / "postmaster.pid").read_text().split()[0])
-        self._record(state, Component(name, role, port, pid, str(log)))
+
+    def restart_postgres(self, name: str = "pg-primary") -> Component:
+        """Restart one of the deployment's PostgreSQL servers (fast: open sessions are cut, as a
+        crash or a maintenance restart would) and record its new pid."""
+        state = self.load()
+        component = next(c for c in self.components() if c.name == name)
+        data = self.root / name
+        self._pg_ctl(name, data, component.port or 0, Path(component.log), ["-m", "fast", "restart"])
+        component.pid = int((data / "postmaster.pid").read_text().split()[0])
+        self._record(state, component)
+        return component
+
+    def start_web(self, name: str) -> None:
+        """(Re)start web host ``name`` (web1, web2, ...) on its recorded port, e.g. after `stop`."""
+        self._web(self.load(), int(name.removeprefix("web")), say=lambda *_: None)
 
     def start_redis(self) -> None:
         """(Re)start the deployment's Redis on its recorded port, e.g. after it was stopped."""
@@ -300,7 +322,13 @@ class Cluster:
         folder = self.root / "proxy"
         folder.mkdir(exist_ok=True)
         webs = [c for c in state["components"] if c["role"] == "web"]
-        servers = "\n".join(f"    server {c['name']} 127.0.0.1:{c['port']} check inter 1s fall 2 rise 1" for c in webs)
+        # At most 4 requests in flight per gunicorn worker; the rest wait in HAProxy's queue. Under
+        # ASGI each request holds its own database connection (no persistent ones), so without a
+        # bound 200 clients opened more than PostgreSQL's 100 connections and got 503s.
+        limit = 4 * max(int(state["web_workers"]), 1)
+        servers = "\n".join(
+            f"    server {c['name']} 127.0.0.1:{c['port']} maxconn {limit} check inter 1s fall 2 rise 1" for c in webs
+        )
         config = f"""global
     pidfile {folder / "haproxy.pid"}
     maxconn 2000
@@ -311,9 +339,13 @@ defaults
     timeout client 30s
     timeout server 60s
     timeout http-request 10s
+    timeout queue 30s
     retries 2
     option redispatch
     option http-buffer-request
+    # HAProxy's own 503 (no web host up, e.g. while the database restarts and the health checks
+    # fail) says when to come back, like the site's own 503s.
+    http-error status 503 content-type "text/html; charset=utf-8" string "<!DOCTYPE html><title>Unavailable</title><p>The site is unavailable for a moment; please try again in a few seconds.</p>" hdr Retry-After 5
 
 frontend site
     bind 127.0.0.1:{state["ports"]["proxy"]}
@@ -323,7 +355,9 @@ backend web
     balance roundrobin
     option httpchk GET /api/daily_papers
     http-check expect status 200
-    retry-on conn-failure empty-response response-timeout 503
+    # Not on 503: the site answers 503 when the database is away, which another host cannot
+    # change; retrying it only delays the answer (and closed clients' connections at once).
+    retry-on conn-failure empty-response response-timeout
 {servers}
 """
         (folder / "haproxy.cfg").write_text(config)
@@ -374,31 +408,38 @@ backend web
         """Stop exactly what `up` recorded, front to back; data folders stay for the next `up`."""
         order = {"proxy": 0, "web": 1, "worker": 1, "redis": 2, "postgres-standby": 3, "postgres-primary": 4}
         for component in sorted(self.components(), key=lambda c: order.get(c.role, 9)):
-            if not pid_alive(component.pid):
-                continue
-            say(f"stopping {component.name} (pid {component.pid})")
-            if component.role.startswith("postgres"):
-                data = self.root / component.name
-                subprocess.run(
-                    as_postgres([postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                    capture_output=True,
-                )
-                continue
-            try:
-                os.kill(component.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                continue
-            deadline = time.monotonic() + 20
-            while pid_alive(component.pid) and time.monotonic() < deadline:
-                _reap(component.pid)
-                time.sleep(0.1)
-            if pid_alive(component.pid):
-                os.kill(component.pid, signal.SIGKILL)
-                _reap(component.pid)
+            self._stop(component, say)
         state = self.load()
         if state:
             state["components"] = []
             self.save(state)
+
+    def stop(self, name: str) -> None:
+        """Stop one component (its record stays, so `start_web` or `start_redis` can bring it back)."""
+        self._stop(next(c for c in self.components() if c.name == name), say=lambda *_: None)
+
+    def _stop(self, component: Component, say) -> None:
+        if not pid_alive(component.pid):
+            return
+        say(f"stopping {component.name} (pid {component.pid})")
+        if component.role.startswith("postgres"):
+            data = self.root / component.name
+            subprocess.run(
+                as_postgres([postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                capture_output=True,
+            )
+            return
+        try:
+            os.kill(component.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 20
+        while pid_alive(component.pid) and time.monotonic() < deadline:
+            _reap(component.pid)
+            time.sleep(0.1)
+        if pid_alive(component.pid):
+            os.kill(component.pid, signal.SIGKILL)
+            _reap(component.pid)
 
 
 def _reap(pid: int) -> None:

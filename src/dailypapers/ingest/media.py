@@ -22,6 +22,7 @@ from dailypapers.ingest.http import (
     ResponseTooLarge,
     SourceError,
 )
+from dailypapers.store import claims
 from dailypapers.store import media as store
 
 # Magic numbers of the image formats we accept, with the Content-Type we serve them as.
@@ -88,40 +89,66 @@ def fetch_queued(
     """Fetch every due image (or ``limit`` of them) within DAILYPAPERS_MEDIA_ROUND_DEADLINE seconds;
     ``progress(done, total)`` after each. Images the deadline leaves untried stay queued, attempts unspent."""
     max_bytes = int(config["DAILYPAPERS_MEDIA_MAX_BYTES"])
-    items = store.due(int(config["DAILYPAPERS_MEDIA_MAX_ATTEMPTS"]), limit)
+    max_attempts = int(config["DAILYPAPERS_MEDIA_MAX_ATTEMPTS"])
+    items = store.due(max_attempts, limit)
     client = media_client(config, {urlsplit(item.url).netloc.lower() for item in items}, **client_options)
     clock = client_options.get("clock", time.monotonic)
     round_ends = clock() + float(config["DAILYPAPERS_MEDIA_ROUND_DEADLINE"])
+    lease = float(config["DAILYPAPERS_WORK_LEASE"])
+    worker = claims.worker_id()
     summary = FetchSummary()
-    for done, item in enumerate(items, 1):
-        left = round_ends - clock()
-        if left <= 0:
-            summary.postponed = len(items) - done + 1
+    done = 0
+    # A chunk at a time, claimed first (store/claims.py), so several workers fetch different images;
+    # what other workers hold is theirs, and comes back to the queue if their lease runs out.
+    for start in range(0, len(items), CLAIM_CHUNK):
+        if round_ends - clock() <= 0:
+            summary.postponed = len(items) - done
             break
-        try:
-            response = client.get(item.url, max_bytes=max_bytes, deadline=left)
-        except (HttpStatusError, ResponseTooLarge, AddressRefused) as exc:
-            _refuse(summary, item, str(exc))
-        except SourceError as exc:
-            summary.failed += 1
-            summary.errors.append(str(exc))
-            store.mark_failed(item, str(exc))
-        else:
-            content_type = sniff_image(response.body)
-            if content_type is None:
-                claimed = response.headers.get("Content-Type", "no Content-Type")
-                _refuse(
-                    summary,
-                    item,
-                    f"GET {item.url}: not an image we show (PNG, JPEG, GIF, WebP, SVG); "
-                    f"the server sent {claimed}, {len(response.body):,} bytes",
-                )
-            else:
-                store.store_file(item, response.body, content_type)
-                summary.fetched += 1
-        if progress:
-            progress(done, len(items))
+        chunk = store.claim_due(items[start : start + CLAIM_CHUNK], max_attempts, worker, lease)
+        done += len(items[start : start + CLAIM_CHUNK]) - len(chunk)
+        for index, item in enumerate(chunk):
+            left = round_ends - clock()
+            if left <= 0:
+                store.release(chunk[index:], worker)
+                summary.postponed = len(items) - done
+                break
+            _fetch_one(client, item, max_bytes, left, summary)
+            store.release([item], worker)
+            done += 1
+            if progress:
+                progress(done, len(items))
+        if summary.postponed:
+            break
     return summary
+
+
+CLAIM_CHUNK = 16  # images claimed at once: a killed worker leaves at most this many to its lease
+
+
+def _fetch_one(
+    client: GuardedClient, item: store.MediaItem, max_bytes: int, left: float, summary: FetchSummary
+) -> None:
+    try:
+        response = client.get(item.url, max_bytes=max_bytes, deadline=left)
+    except (HttpStatusError, ResponseTooLarge, AddressRefused) as exc:
+        _refuse(summary, item, str(exc))
+    except SourceError as exc:
+        summary.failed += 1
+        summary.errors.append(str(exc))
+        store.mark_failed(item, str(exc))
+    else:
+        content_type = sniff_image(response.body)
+        if content_type is None:
+            claimed = response.headers.get("Content-Type", "no Content-Type")
+            _refuse(
+                summary,
+                item,
+                f"GET {item.url}: not an image we show (PNG, JPEG, GIF, WebP, SVG); "
+                f"the server sent {claimed}, {len(response.body):,} bytes",
+            )
+        else:
+            store.store_file(item, response.body, content_type)
+            summary.fetched += 1
 
 
 def _refuse(summary: FetchSummary, item: store.MediaItem, reason: str) -> None:

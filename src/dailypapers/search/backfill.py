@@ -19,9 +19,10 @@ import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import DateField, F, Q, Value
 from django.db.models.functions import Coalesce, TruncDate
@@ -30,7 +31,7 @@ from django.utils import timezone
 from dailypapers.search.embed import Embedder, document_text
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
 from dailypapers.search.static import STATIC_SPACE, StaticEmbedder
-from dailypapers.store import changes
+from dailypapers.store import changes, claims
 from dailypapers.store.bulk import insert_values, update_rows
 from dailypapers.store.models import Paper, PaperChange
 
@@ -119,21 +120,29 @@ def backfill(
     limit: int | None = None,
     progress: Progress | None = None,
     todo=None,
+    lease: float | None = None,
 ) -> BackfillResult:
     """Embed every candidate paper (at most ``limit``), committing each chunk in order.
 
     The model runs one chunk ahead in a worker thread while this thread (the only one
     touching the database) stores the previous chunk and reads the next: on a GPU the
     database work would otherwise leave the model idle for a third of the time.
+
+    Papers are claimed a chunk at a time (store/claims.py, for ``lease`` seconds, default
+    DAILYPAPERS_WORK_LEASE), so workers on several machines running this at once each embed
+    different papers; a worker that finds the rest held by others waits until they are stored
+    or their lease runs out, and then takes them over.
     """
     model_id = embedder.model_id
     todo = candidates(model_id) if todo is None else todo
     total = todo.count()
     if limit is not None:
         total = min(total, limit)
+    lease = float(settings.CONFIG["DAILYPAPERS_WORK_LEASE"]) if lease is None else lease
+    work = _Work(f"embed:{model_id}", claims.worker_id(), lease)
     result = BackfillResult()
     started = time.monotonic()
-    last_key, read = None, 0
+    last_key, read, skipped = None, 0, 0
     pending: _Chunk | None = None
 
     def timed_embed(texts: list[str]) -> tuple[np.ndarray, float]:
@@ -142,7 +151,7 @@ def backfill(
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as model:
         while True:
-            current, t0 = None, time.monotonic()
+            current, t0, wait = None, time.monotonic(), False
             if read < total:
                 # Keyset paging on (day, id), newest first: resumes exactly after the last chunk read.
                 after = (
@@ -154,7 +163,14 @@ def backfill(
                 # spilled SQLite's sorter to disk (~15 s a chunk at 80k papers on a loaded machine).
                 keys = list(after.values_list("day", "id")[: min(chunk, total - read)])
                 if keys:
-                    last_key, read = keys[-1], read + len(keys)
+                    last_key = keys[-1]
+                    # Other workers may hold some of these: embed only what this one wins. The texts
+                    # are read after the claim, so a paper another worker stored meanwhile is seen as
+                    # embedded (only re-stamped), never embedded twice.
+                    mine = work.claim([pk for _, pk in keys])
+                    skipped += len(keys) - len(mine)
+                    keys = [key for key in keys if key[1] in mine]
+                    read += len(keys)
                     texts = {
                         row[0]: row
                         for row in Paper.objects.filter(id__in=[pk for _, pk in keys]).values_list(
@@ -168,15 +184,42 @@ def backfill(
                         )
                     }
                     current = _Chunk.of([texts[pk] for _, pk in keys if pk in texts], model_id)
+                    current.claimed = [pk for _, pk in keys]
                     current.vectors = model.submit(timed_embed, current.texts) if current.texts else None
+                elif skipped:
+                    # The end of a pass that left papers to other workers: start again from the
+                    # newest once they are stored, or their lease ran out (their worker died).
+                    last_key, skipped, wait = None, 0, True
             result.database_seconds += time.monotonic() - t0
             if pending is not None:
-                _finish(pending, model_id, result, progress, total)
+                _finish(pending, model_id, result, progress, total, work)
+                pending = None
+            if wait:
+                time.sleep(min(lease, _POLL_SECONDS))
+                continue
             if current is None:
                 break
             pending = current
     result.seconds = time.monotonic() - started
     return result
+
+
+_POLL_SECONDS = 2.0  # how often a worker that ran out of free papers looks again
+
+
+@dataclass
+class _Work:
+    """This run's claims on papers to embed (store/claims.py), so several workers split them."""
+
+    kind: str
+    worker: str
+    lease: float
+
+    def claim(self, pks: list[int]) -> set[int]:
+        return {int(pk) for pk in claims.claim(self.kind, [str(pk) for pk in pks], self.worker, self.lease)}
+
+    def release(self, pks: list[int]) -> set[int]:
+        return {int(pk) for pk in claims.release(self.kind, [str(pk) for pk in pks], self.worker)}
 
 
 @dataclass
@@ -189,6 +232,7 @@ class _Chunk:
     texts: list[str]
     kept: list[tuple[int, int]]  # (paper pk, change_seq)
     vectors: Future | None = None
+    claimed: list[int] = field(default_factory=list)  # every paper claimed for it, read or not
 
     @classmethod
     def of(cls, rows: list[tuple], model_id: str) -> _Chunk:
@@ -203,16 +247,18 @@ class _Chunk:
         )
 
 
-def _finish(done: _Chunk, model_id: str, result: BackfillResult, progress: Progress | None, total: int) -> None:
+def _finish(
+    done: _Chunk, model_id: str, result: BackfillResult, progress: Progress | None, total: int, work: _Work
+) -> None:
     vectors = np.zeros((0, 0))
     if done.vectors is not None:
         vectors, seconds = done.vectors.result()
         result.embed_seconds += seconds
     t0 = time.monotonic()
-    _store(model_id, done.stale, done.hashes, vectors, done.kept)
+    stored, kept = _store(model_id, done.stale, done.hashes, vectors, done.kept, work, done.claimed)
     result.database_seconds += time.monotonic() - t0
-    result.embedded += len(done.stale)
-    result.unchanged += len(done.kept)
+    result.embedded += stored
+    result.unchanged += kept
     if progress:
         progress(result.embedded + result.unchanged, total)
 
@@ -223,9 +269,16 @@ def _store(
     hashes: list[str],
     vectors: np.ndarray,
     unchanged: list[tuple[int, int]],
-) -> None:
+    work: _Work,
+    claimed: list[int],
+) -> tuple[int, int]:
+    """Store the chunk's vectors for the papers this worker still holds; return (stored, re-stamped)."""
     with transaction.atomic():
-        if stale:
+        # A paper whose lease another worker took over (this one was too slow) is that worker's to store.
+        held = work.release(claimed)
+        keep = [i for i, (pid, _, _) in enumerate(stale) if pid in held]
+        unchanged = [row for row in unchanged if row[0] in held]
+        if keep:
             changes.begin_write()
             blobs = np.asarray(vectors, dtype=VECTOR_DTYPE)
             now = timezone.now()
@@ -233,11 +286,12 @@ def _store(
             insert_values(
                 PaperEmbedding,
                 ["paper", "model_id", "vector", "text_hash", "seq", "created_at"],
-                ((pid, model_id, blobs[i].tobytes(), hashes[i], seq, now) for i, (pid, _, seq) in enumerate(stale)),
+                ((stale[i][0], model_id, blobs[i].tobytes(), hashes[i], stale[i][2], now) for i in keep),
                 update_on_conflict="paper",
             )
             # The indexers learn of the new vectors from the feed.
-            changes.record(((pid, arxiv_id) for pid, arxiv_id, _ in stale), PaperChange.EMBEDDING)
+            changes.record(((stale[i][0], stale[i][1]) for i in keep), PaperChange.EMBEDDING)
         if unchanged:
             # Same text as embedded: mark as current without re-sending the vector anywhere.
             update_rows(PaperEmbedding, [PaperEmbedding(paper_id=pid, seq=seq) for pid, seq in unchanged], ["seq"])
+    return len(keep), len(unchanged)

@@ -22,9 +22,11 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from dailypapers.store import claims
 from dailypapers.store.models import MediaItem
 
 KINDS = ("thumbnail", "avatar")
+CLAIM_KIND = "media"
 _KEY = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -104,6 +106,25 @@ def due(max_attempts: int, limit: int | None = None) -> list[MediaItem]:
     qs = MediaItem.objects.filter(Q(status=MediaItem.QUEUED) | Q(status=MediaItem.FAILED, attempts__lt=max_attempts))
     qs = qs.order_by("queued_at", "id")
     return list(qs[:limit] if limit else qs)
+
+
+def claim_due(items: list[MediaItem], max_attempts: int, worker: str, lease: float) -> list[MediaItem]:
+    """Of ``items``, those this worker wins (store/claims.py) and that are still due, read afresh:
+    an image another worker fetched since ``items`` were read is not fetched again."""
+    won = claims.claim(CLAIM_KIND, [item.key for item in items], worker, lease)
+    still_due = MediaItem.objects.filter(
+        Q(status=MediaItem.QUEUED) | Q(status=MediaItem.FAILED, attempts__lt=max_attempts), key__in=won
+    ).order_by("queued_at", "id")
+    fresh = list(still_due)
+    gone = won - {item.key for item in fresh}
+    if gone:
+        claims.release(CLAIM_KIND, sorted(gone), worker)
+    return fresh
+
+
+def release(items: list[MediaItem], worker: str) -> None:
+    """Give back this worker's claims on ``items`` (done, or left for the next round)."""
+    claims.release(CLAIM_KIND, [item.key for item in items], worker)
 
 
 def pending_count(max_attempts: int) -> int:

@@ -251,3 +251,18 @@ class MediaItem(models.Model):
     error = models.TextField(blank=True, default="")  # why the last attempt failed, in a sentence
     queued_at = models.DateTimeField()
     fetched_at = models.DateTimeField(null=True, blank=True)
+
+
+class WorkClaim(models.Model):
+    """A lease on one item of shared work (a paper to embed, an image to fetch): see store/claims.py.
+
+    A row exists only while a worker holds the item; it is deleted when the work is stored, and
+    taken over when ``expires`` (seconds since the epoch) has passed or its worker is gone."""
+
+    kind = models.CharField(max_length=100)  # "embed:<model id>", "media"
+    item = models.CharField(max_length=64)
+    worker = models.CharField(max_length=200)
+    expires = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "item"], name="workclaim_kind_item")]
