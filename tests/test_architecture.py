@@ -36,8 +36,11 @@ ALLOWED = {
     # The personal layer sits beside the site: its pages use the site's search door and lists, and the
     # site's lists leave out what a reader marked not interested (a known two-way edge, docs/architecture.md).
     "library": {"store", "search", "ingest", "digest", "rank", "community", "web"},
-    "web": {"store", "search", "ingest", "digest", "rank", "community", "library"},
-    "cli": {"store", "search", "ingest", "digest", "community", "rank", "library", "cluster"},
+    # Groups sit beside the library: they read its collections and interests and write BibTeX with it;
+    # the API module mounts their router (a known two-way edge with web, like the library's).
+    "groups": {"store", "search", "ingest", "digest", "rank", "community", "library", "web"},
+    "web": {"store", "search", "ingest", "digest", "rank", "community", "library", "groups"},
+    "cli": {"store", "search", "ingest", "digest", "community", "rank", "library", "cluster", "groups"},
     # The one-machine lab deployment starts our commands as processes; it imports no part.
     "cluster": set(),
 }

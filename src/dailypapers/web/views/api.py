@@ -453,6 +453,10 @@ from dailypapers.library.api import router as library_router  # noqa: E402 (it n
 
 api.add_router("/", library_router)
 
+from dailypapers.groups.api import router as groups_router  # noqa: E402 (it needs TokenAuth above)
+
+api.add_router("/", groups_router)
+
 
 # Last: its greedy {path:} would otherwise swallow .../vote and .../comments.
 @api.get(
