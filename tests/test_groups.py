@@ -121,9 +121,7 @@ def test_shared_collection_notes_and_thread(lab, client):
     )
     assert response.status_code == 302
     client.force_login(lab["ana"])
-    client.post(
-        f"/groups/vision-lab/collections/{collection.pk}/papers/{paper.arxiv_id}/note", {"note": "and §4 too"}
-    )
+    client.post(f"/groups/vision-lab/collections/{collection.pk}/papers/{paper.arxiv_id}/note", {"note": "and §4 too"})
     page = client.get(f"/groups/vision-lab/collections/{collection.pk}").content.decode()
     assert "and §4 too" in page and "added by ben" in page
     client.post(f"/groups/vision-lab/papers/{paper.arxiv_id}/notes", {"body": "The ablation is thin."})

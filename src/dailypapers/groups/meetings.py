@@ -224,7 +224,8 @@ def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
                 "presenter": meeting.presenter.username if meeting.presenter else "",
                 "url": url,
             }
-            subject = f"Reminder: “{meeting.group.name}” meets {meeting.starts_at:%a %d %b, %H:%M} UTC"
+            when = meeting.starts_at.astimezone(dt.timezone.utc)
+            subject = f"Reminder: “{meeting.group.name}” meets {when:%a %d %b, %H:%M} UTC"
             for membership in Membership.objects.filter(group=meeting.group).select_related("user"):
                 if membership.user.email:
                     mails.append(

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -50,6 +50,23 @@ def _not_found(view):
             raise Http404("No such group.") from None
 
     return wrapped
+
+
+def _post_only(view):
+    """A form's target: POST only, but a group the reader may not see is a 404 before a 405, so
+    the method allowed says nothing about a private group's existence."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method != "POST":
+            try:
+                membership.find(request.user, kwargs["slug"])
+            except Group.DoesNotExist:
+                raise Http404("No such group.") from None
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, *args, **kwargs)
+
+    return _not_found(wrapped)
 
 
 def _paper(arxiv_id: str) -> Paper:
@@ -123,8 +140,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "groups/members.html", context)
 
 
-@require_POST
-@_not_found
+@_post_only
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
     membership.for_owner(request.user, slug)
     ratelimit.limit_mail(request)
@@ -138,8 +154,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("groups:members", slug)
 
 
-@require_POST
-@_not_found
+@_post_only
 def invite_link(request: HttpRequest, slug: str) -> HttpResponse:
     if request.POST.get("revoke"):
         membership.revoke_link(request.user, slug)
@@ -162,8 +177,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "groups/join.html", {"invitation": invitation, "group": invitation.group})
 
 
-@require_POST
-@_not_found
+@_post_only
 def set_role(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     try:
         membership.set_role(request.user, slug, user_id, request.POST.get("role", ""))
@@ -172,8 +186,7 @@ def set_role(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     return redirect("groups:members", slug)
 
 
-@require_POST
-@_not_found
+@_post_only
 def remove_member(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     try:
         membership.remove(request.user, slug, user_id)
@@ -186,8 +199,7 @@ def remove_member(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
     return redirect("groups:members", slug)
 
 
-@require_POST
-@_not_found
+@_post_only
 def update(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         membership.update(
@@ -204,16 +216,14 @@ def update(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("groups:members", slug)
 
 
-@require_POST
-@_not_found
+@_post_only
 def delete(request: HttpRequest, slug: str) -> HttpResponse:
     name = membership.delete(request.user, slug)
     messages.success(request, f"“{name}” is deleted.")
     return redirect("groups:index")
 
 
-@require_POST
-@_not_found
+@_post_only
 def send_digest(request: HttpRequest, slug: str) -> HttpResponse:
     found = membership.for_owner(request.user, slug)
     ratelimit.limit_mail(request)
@@ -232,8 +242,7 @@ def send_digest(request: HttpRequest, slug: str) -> HttpResponse:
 # Shared collections -----------------------------------------------------------------------------
 
 
-@require_POST
-@_not_found
+@_post_only
 def collection_create(request: HttpRequest, slug: str) -> HttpResponse:
     found, _ = membership.for_member(request.user, slug)
     try:
@@ -287,8 +296,7 @@ def _bib(text: str, filename: str) -> HttpResponse:
     return response
 
 
-@require_POST
-@_not_found
+@_post_only
 def collection_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found, _ = membership.for_member(request.user, slug)
     chosen = shared.get(found, pk)
@@ -307,8 +315,7 @@ def collection_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("groups:collection", slug, pk)
 
 
-@require_POST
-@_not_found
+@_post_only
 def item_note(request: HttpRequest, slug: str, pk: int, arxiv_id: str) -> HttpResponse:
     found, _ = membership.for_member(request.user, slug)
     chosen = shared.get(found, pk)
@@ -321,8 +328,7 @@ def item_note(request: HttpRequest, slug: str, pk: int, arxiv_id: str) -> HttpRe
     return redirect("groups:collection", slug, pk)
 
 
-@require_POST
-@_not_found
+@_post_only
 def item_remove(request: HttpRequest, slug: str, pk: int, arxiv_id: str) -> HttpResponse:
     found, _ = membership.for_member(request.user, slug)
     chosen = shared.get(found, pk)
@@ -356,8 +362,7 @@ def paper(request: HttpRequest, slug: str, arxiv_id: str) -> HttpResponse:
     )
 
 
-@require_POST
-@_not_found
+@_post_only
 def paper_note(request: HttpRequest, slug: str, arxiv_id: str) -> HttpResponse:
     found, _ = membership.for_member(request.user, slug)
     ratelimit.limit_write(request.user)
@@ -422,8 +427,7 @@ def _when(request: HttpRequest) -> dt.datetime:
     return naive.replace(tzinfo=zone)
 
 
-@require_POST
-@_not_found
+@_post_only
 def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
     found, _ = membership.for_member(request.user, slug)
     ratelimit.limit_write(request.user)
@@ -471,8 +475,7 @@ def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@_not_found
+@_post_only
 def meeting_comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found, _ = membership.for_member(request.user, slug)
     ratelimit.limit_write(request.user)
@@ -484,8 +487,7 @@ def meeting_comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("groups:meeting", slug, pk)
 
 
-@require_POST
-@_not_found
+@_post_only
 def meeting_links(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found, _ = membership.for_member(request.user, slug)
     chosen = meetings.get(found, pk)
