@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dailypapers.community.models import Vote
 from dailypapers.community import tokens
+from dailypapers.community.models import Vote
 from dailypapers.groups import meetings, membership, shared
 from dailypapers.groups.models import GroupNote, Meeting, Membership, SharedItem
 from dailypapers.library import collections
