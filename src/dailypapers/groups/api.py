@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Annotated
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Path, Query, Router, Schema, Status
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from dailypapers import ratelimit
 from dailypapers.groups import activity, export, meetings, membership, shared
@@ -119,17 +120,30 @@ class FeedOut(Schema):
 
 
 class MeetingIn(Schema):
-    # Not strict: the time arrives as an ISO 8601 string (with its zone) and is parsed.
     model_config = ConfigDict(
+        strict=True,
         json_schema_extra={"examples": [{"arxiv_id": "2608.13210", "starts_at": "2030-01-15T16:00:00Z"}]},
     )
     arxiv_id: str = Field(max_length=64)
-    starts_at: AwareDatetime
+    # A string read by _starts_at (strict: a number is no time), with its zone: "2030-01-15T16:00:00Z".
+    starts_at: str = Field(max_length=40, json_schema_extra={"format": "date-time"})
     presenter: str | None = Field(None, max_length=150)  # a member's username
     minutes: int = Field(60, ge=1, le=meetings.MAX_MINUTES)
     location: str = Field("", max_length=200)
     notes_url: str = Field("", max_length=500)
     slides_url: str = Field("", max_length=500)
+
+
+def _starts_at(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            "starts_at is an ISO 8601 date and time with its zone, e.g. 2030-01-15T16:00:00Z."
+        ) from None
+    if value.tzinfo is None:
+        raise ValidationError("starts_at needs its time zone, e.g. 2030-01-15T16:00:00Z or +01:00.")
+    return value
 
 
 class MeetingOut(Schema):
@@ -385,7 +399,7 @@ def schedule(request: HttpRequest, slug: Slug, data: MeetingIn):
         g,
         request.auth,
         _paper(data.arxiv_id),
-        data.starts_at,
+        _starts_at(data.starts_at),
         presenter_id=presenter_id,
         minutes=data.minutes,
         location=data.location,

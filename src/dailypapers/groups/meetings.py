@@ -57,6 +57,8 @@ def schedule(
     """A meeting on ``paper`` at ``starts_at``; the presenter, if named, must be a member."""
     if timezone.is_naive(starts_at):
         raise ValidationError("A meeting's time needs a time zone.")
+    if not 2000 <= starts_at.astimezone(dt.timezone.utc).year <= 2200:
+        raise ValidationError("A meeting's date must fall between the years 2000 and 2200.")
     if not 1 <= int(minutes) <= MAX_MINUTES:
         raise ValidationError(f"A meeting lasts between 1 and {MAX_MINUTES} minutes.")
     if presenter_id is not None and not Membership.objects.filter(group=group, user_id=presenter_id).exists():
