@@ -18,7 +18,7 @@ EMBED_THREADS ?= 2
 # The re-quantized embedding model, found at run time through sys.prefix (DAILYPAPERS_MODEL_DIR overrides).
 MODEL_DIR := $(VENV)/share/dailypapers/models
 
-.PHONY: install install-gpu run test test-sqlite test-postgres lint bench bench-search cluster cluster-down clean
+.PHONY: install install-gpu run test test-sqlite test-postgres lint bench bench-search cluster cluster-down clean screenshots-groups
 
 $(BIN)/dailypapers: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ test: install
 test-sqlite: install
 	@echo "== test suite on SQLite"
 	env -u DATABASE_URL $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# The screenshots docs/groups.md shows, from the browser test of a lab's week.
+screenshots-groups: install
+	DAILYPAPERS_SCREENSHOTS=docs/img env -u DATABASE_URL $(BIN)/python -m pytest -q -n 0 tests/e2e/test_groups_week.py
 
 test-postgres: install
 	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL))"

@@ -8,6 +8,7 @@ a minute or two on two cores.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 
@@ -20,6 +21,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from dailypapers.community import tokens
+from dailypapers.groups import membership
+from dailypapers.groups.models import Meeting, SharedCollection
 from dailypapers.library import paper_collections
 from dailypapers.library.models import Collection, SavedSearch
 from dailypapers.store.models import Paper
@@ -32,6 +35,8 @@ SEEN: dict[str, set[int]] = {}  # statuses each operation answered during the ru
 EXAMPLES = int(os.environ.get("SCHEMA_EXAMPLES", "40"))
 # The personal layer's examples (library/api.py) name the fuzz reader's collection and saved search.
 COLLECTION_ID, SEARCH_ID = 4242, 4343
+# groups/api.py's examples name the fuzz reader's group, its shared collection and its meeting.
+GROUP_SLUG, SHARED_ID, MEETING_ID = "fuzz-lab", 4545, 4646
 
 
 def _schema():
@@ -49,12 +54,22 @@ schema = _schema()
 def bearer(db, tmp_path, make_user, arxiv_api, settings):
     # The budget's requests are not abuse; the 429 paths are tested in test_hardening_ratelimit.py.
     settings.WRITE_RATE = settings.LIBRARY_RATE = settings.IMPORT_RATE = settings.API_READ_RATE = "1000000/60"
+    settings.MAIL_RATE = "1000000/60"
     import_days(tmp_path / "days.jsonl", ("2026-08-21",))
     reader = make_user("schemathesis")
     Collection.objects.create(pk=COLLECTION_ID, user=reader, name="Fuzzed")
     paper_collections.add(reader, COLLECTION_ID, Paper.objects.get(arxiv_id="2608.13210"))  # its note can be set
     SavedSearch.objects.create(
         pk=SEARCH_ID, user=reader, name="Fuzzed", query="language models", feed_token=secrets.token_urlsafe(16)
+    )
+    group = membership.create(reader, "Fuzz lab")
+    assert group.slug == GROUP_SLUG
+    SharedCollection.objects.create(pk=SHARED_ID, group=group, name="Fuzzed")
+    Meeting.objects.create(
+        pk=MEETING_ID,
+        group=group,
+        paper=Paper.objects.get(arxiv_id="2608.13210"),
+        starts_at=dt.datetime(2030, 1, 15, 16, tzinfo=dt.timezone.utc),
     )
     # As Django's test client does: the end of a request must not close the test's connection.
     request_started.disconnect(close_old_connections)

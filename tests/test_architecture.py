@@ -39,8 +39,11 @@ ALLOWED = {
     "lists": {"store", "ingest", "search", "community", "rank"},
     # The personal layer reads through the read layer; the site sits above it (its cards show saves).
     "library": {"store", "search", "ingest", "digest", "rank", "community", "lists"},
-    "web": {"store", "search", "ingest", "digest", "rank", "community", "lists", "library"},
-    "cli": {"store", "search", "ingest", "digest", "community", "rank", "lists", "library", "cluster"},
+    # Groups sit beside the library and read through it (collections, interests, BibTeX); the site
+    # sits above both (its cards show colleagues' saves, its API mounts the groups' router).
+    "groups": {"store", "search", "ingest", "digest", "rank", "community", "lists", "library"},
+    "web": {"store", "search", "ingest", "digest", "rank", "community", "lists", "library", "groups"},
+    "cli": {"store", "search", "ingest", "digest", "community", "rank", "lists", "library", "cluster", "groups"},
     # The one-machine lab deployment starts our commands as processes; it imports no part.
     "cluster": set(),
 }

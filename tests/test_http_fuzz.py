@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from dailypapers import ratelimit
 from dailypapers.community import comments, tokens
+from dailypapers.groups import meetings, membership, shared
 from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,18 @@ KNOWN_KEYS = [
     "top_n",
     "keywords",
     "categories",
+    "arxiv",
+    "note",
+    "starts_at",
+    "timezone",
+    "presenter",
+    "minutes",
+    "notes_url",
+    "slides_url",
+    "role",
+    "visibility",
+    "digest",
+    "description",
 ]
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 _embedded = st.tuples(_text, st.sampled_from(NASTY), _text).map("".join)  # e.g. a NUL inside a comment
@@ -175,15 +188,21 @@ def world(django_user_model):
     mod.user_permissions.add(*Permission.objects.filter(codename="moderate"))
     made = comments.add(mod, papers[0], "a *comment*")
     _, raw = tokens.create(mod, "fuzz")
+    group = membership.create(mod, "Fuzz Lab")
+    shared_collection = shared.create(group, "Shared")
+    shared.add(shared_collection, papers[0], mod, "a note")
+    meeting = meetings.schedule(group, mod, papers[0], dt.datetime(2030, 1, 15, 16, tzinfo=dt.timezone.utc))
     samples = {
         "arxiv_id": [p.arxiv_id for p in papers] + ["9999.99999"],
         "paper_id": [p.arxiv_id for p in papers],
         "date": ["2025-01-06", "2025-01-04", "9999-12-31"],
         "week": ["2025-W02", "9999-W52"],
         "month": ["2025-01"],
-        "pk": [str(made.pk), "999999"],
+        "pk": [str(made.pk), str(shared_collection.pk), str(meeting.pk), "999999"],
+        "slug": [group.slug],
+        "user_id": [str(mod.pk)],
         "object_id": [str(made.pk), papers[0].arxiv_id, "1"],
-        "token": ["bad-token", "x" * 80],
+        "token": ["bad-token", "x" * 80, group.calendar_token],
         "uidb64": ["MQ", "Kg"],
         "app_label": ["web", "store", "auth", "digest"],
         "content_type_id": ["1"],

@@ -332,6 +332,18 @@ SETTINGS: list[Setting] = [
         int,
     ),
     Setting(
+        "DAILYPAPERS_GROUP_MEETING_REMINDER_HOURS",
+        24.0,
+        "How many hours before a reading-group meeting its reminder mail goes to the group's members (once, by the worker).",
+        float,
+    ),
+    Setting(
+        "DAILYPAPERS_GROUP_DIGEST_PAPERS",
+        10,
+        "Most papers a group digest lists under the group's combined interests (its members' categories and keywords).",
+        int,
+    ),
+    Setting(
         "DAILYPAPERS_LIBRARY_IMPORT_MAX_KB",
         2048,
         "Largest BibTeX file or pasted text (in KiB) a collection import accepts, web or API.",

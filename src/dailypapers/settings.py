@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "dailypapers.community",
     "dailypapers.web",
     "dailypapers.library",
+    "dailypapers.groups",
     "dailypapers.ratelimit",
     "ninja",  # serves the OpenAPI docs' scripts from our static files instead of a CDN
 ]

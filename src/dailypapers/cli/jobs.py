@@ -21,12 +21,15 @@ NETWORK_RETRY = 600.0  # while the network is down, sync is tried again this oft
 
 def run_jobs() -> dict[str, object]:
     from dailypapers.community import submissions  # waiting submissions go through the site's ingest path
+    from dailypapers.groups import digests, meetings  # queue their mails before the outbox round sends them
     from dailypapers.library import (
         alerts,  # saved searches mailed on their own daily/weekly period
         imports,  # collection imports too large for a web request
     )
 
     jobs: list[tuple[str, Callable[[], object]]] = [
+        ("meeting reminders", meetings.send_reminders),
+        ("group digests", digests.send_due),
         ("outbox", outbox.send_due),
         ("submissions", submissions.fetch_pending),
         ("imports", imports.run_pending),

@@ -25,6 +25,7 @@ COMMANDS = {
     "embed": "Compute paper embeddings for semantic search (resumable; --device cuda with the [gpu] extra).",
     "bibtex": "Print BibTeX for papers: `bibtex ID... [-o FILE]`.",
     "collection": "Collections: `collection import USER NAME FILE [--fetch]`, `collection export USER NAME`.",
+    "group": "Groups: `group export NAME [-o FILE]` prints a group's shared collections as BibTeX; `group digest NAME` sends its digest now.",
     "searches": "Saved searches: `searches send [--dry-run]` mails new matches to those who asked (daily/weekly).",
     "recommend": "For you: `recommend --fit` fits the text model; `recommend USER [--date D|--week W] [--json]` prints a ranking with reasons.",
     "migrate": "Create or upgrade the database tables.",

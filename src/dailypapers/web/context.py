@@ -21,6 +21,7 @@ _NAV = {
     "search": "web:search",
     "for_you": "library:for_you",
     "library": "library:index",
+    "groups": "groups:index",
     "account": "web:account",
     "logout": "web:logout",
     "login": "web:login",

@@ -27,6 +27,7 @@ from dailypapers import periods
 from dailypapers.community import comments as comment_service
 from dailypapers.community import submissions, votes
 from dailypapers.community.tokens import TokenAuth
+from dailypapers.groups.api import router as groups_router
 from dailypapers.library.api import router as library_router
 from dailypapers.library.models import Collection
 from dailypapers.lists import hf_lists, hf_shape, listings, paging, search_requests
@@ -444,8 +445,10 @@ def submit(request: HttpRequest, data: SubmitIn):
     return {"created": result.created, "paper": hf_shape.paper_item(paper)}
 
 
-# The library's routes (collections, marks, For you, saved searches), before the greedy paper route below.
+# The library's routes (collections, marks, For you, saved searches) and the groups', before the
+# greedy paper route below.
 api.add_router("/", library_router)
+api.add_router("/", groups_router)
 
 
 # Last: its greedy {path:} would otherwise swallow .../vote and .../comments.
