@@ -23,9 +23,9 @@ from dailypapers import ratelimit
 from dailypapers.digest import outbox
 from dailypapers.groups import activity, digests, export, meetings, membership, shared
 from dailypapers.groups.models import Group, Invitation, Meeting, Membership, SharedCollection, SharedItem
+from dailypapers.lists.paging import page_number
 from dailypapers.store.models import Paper
 from dailypapers.store.visibility import shown_papers
-from dailypapers.lists.paging import page_number
 
 FEED_PAGE = 30
 COLLECTION_PAGE = 100
