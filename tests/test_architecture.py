@@ -32,12 +32,16 @@ ALLOWED = {
     "digest": {"store", "search"},
     # Votes, comments, submissions, moderation, accounts: models and services; the site's pages sit above.
     # Submissions fetch from arXiv through ingest; accounts send their confirmation mail through digest's outbox.
-    "community": {"store", "ingest", "digest"},
+    # Comments tell readers through notify; claims match authors by the search index's name key.
+    "community": {"store", "ingest", "digest", "search", "notify"},
+    # Follows and notifications: below community (comments call its one door), above digest (its mail goes
+    # through the outbox).
+    "notify": {"store", "search", "digest"},
     # The personal layer sits beside the site: its pages use the site's search door and lists, and the
     # site's lists leave out what a reader marked not interested (a known two-way edge, docs/architecture.md).
-    "library": {"store", "search", "ingest", "digest", "rank", "community", "web"},
-    "web": {"store", "search", "ingest", "digest", "rank", "community", "library"},
-    "cli": {"store", "search", "ingest", "digest", "community", "rank", "library", "cluster"},
+    "library": {"store", "search", "ingest", "digest", "rank", "community", "web", "notify"},
+    "web": {"store", "search", "ingest", "digest", "rank", "community", "library", "notify"},
+    "cli": {"store", "search", "ingest", "digest", "community", "rank", "library", "cluster", "notify"},
     # The one-machine lab deployment starts our commands as processes; it imports no part.
     "cluster": set(),
 }

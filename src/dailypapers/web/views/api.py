@@ -453,6 +453,10 @@ from dailypapers.library.api import router as library_router  # noqa: E402 (it n
 
 api.add_router("/", library_router)
 
+from dailypapers.web.views.notify_api import router as notify_router  # noqa: E402 (it needs TokenAuth above)
+
+api.add_router("/", notify_router)
+
 
 # Last: its greedy {path:} would otherwise swallow .../vote and .../comments.
 @api.get(
