@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST
 
 from dailypapers.library import collections, signals, transfer
 from dailypapers.library.models import Collection
+from dailypapers.notify import follows
+from dailypapers.notify import models as notify_models
 from dailypapers.store import listing_days
 from dailypapers.store.models import Paper
 from dailypapers.web.services import listings
@@ -472,6 +474,7 @@ def author(request: HttpRequest, name: str) -> HttpResponse:
             "total": total,
             "number": number,
             "has_next": (number + 1) * AUTHOR_PAGE_SIZE < total,
+            "following": follows.is_following(request.user, notify_models.AUTHOR, authors.key(name)),
         },
     )
 
