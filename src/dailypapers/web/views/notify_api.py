@@ -7,7 +7,7 @@ from typing import Literal
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from dailypapers import ratelimit
 from dailypapers.community import claims
@@ -50,8 +50,17 @@ class NotificationsOut(Schema):
 
 
 class ReadIn(Schema):
+    """A JSON object: ``[null, null]`` would otherwise read as "mark all read"."""
+
     model_config = ConfigDict(strict=True, json_schema_extra={"examples": [{"ids": []}]})
     ids: list[int] = Field(default_factory=list, max_length=1000)  # empty: all
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value):
+        if not isinstance(getattr(value, "_obj", value), dict):  # ninja hands it over in a DjangoGetter
+            raise ValueError("the body must be a JSON object")
+        return value
 
 
 class ReadOut(Schema):
@@ -71,7 +80,9 @@ class FollowOut(Schema):
 
 
 class ClaimIn(Schema):
-    model_config = ConfigDict(strict=True, json_schema_extra={"examples": [{"arxiv_id": "2608.13210", "author": "A"}]})
+    model_config = ConfigDict(
+        strict=True, json_schema_extra={"examples": [{"arxiv_id": "2608.13210", "author": "Yuheng Huang"}]}
+    )
     arxiv_id: str = Field(min_length=1, max_length=64)
     author: str = Field(min_length=1, max_length=300)
 
@@ -128,11 +139,16 @@ def add_follow(request: HttpRequest, data: FollowIn):
     return Status(201, _follow(follows.follow(request.auth, data.kind, data.value)))
 
 
-@router.delete("/follows/{kind}", auth=_auth(), response={204: None, **AUTH_ERRORS}, summary="Stop following something")
+class UnfollowOut(Schema):
+    deleted: bool
+
+
+@router.delete(
+    "/follows/{kind}", auth=_auth(), response={200: UnfollowOut, **AUTH_ERRORS}, summary="Stop following something"
+)
 def remove_follow(request: HttpRequest, kind: FollowKind, value: str = Query(..., min_length=1, max_length=300)):
     ratelimit.limit_write(request.auth)
-    follows.unfollow(request.auth, kind, value)
-    return Status(204, None)
+    return UnfollowOut(deleted=follows.unfollow(request.auth, kind, value))
 
 
 @router.get("/claims", auth=_auth(), response={200: list[ClaimOut], **AUTH_ERRORS}, summary="Your authorship claims")
