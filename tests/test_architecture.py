@@ -34,16 +34,32 @@ ALLOWED = {
     "digest": {"store", "search"},
     # Votes, comments, submissions, moderation, accounts, reader marks, API tokens: models and services.
     # Submissions fetch from arXiv through ingest; accounts send their confirmation mail through digest's outbox.
-    "community": {"store", "ingest", "digest"},
+    # Comments tell readers through notify; claims match authors by the search index's name key.
+    "community": {"store", "ingest", "digest", "search", "notify"},
+    # Follows and notifications: below community (comments call its one door), above digest (its mail goes
+    # through the outbox).
+    "notify": {"store", "search", "digest"},
     # The read layer: listings, paging, search requests, the Hugging Face lists, the feeds' base.
     "lists": {"store", "ingest", "search", "community", "rank"},
     # The personal layer reads through the read layer; the site sits above it (its cards show saves).
-    "library": {"store", "search", "ingest", "digest", "rank", "community", "lists"},
+    "library": {"store", "search", "ingest", "digest", "rank", "community", "lists", "notify"},
     # Groups sit beside the library and read through it (collections, interests, BibTeX); the site
     # sits above both (its cards show colleagues' saves, its API mounts the groups' router).
-    "groups": {"store", "search", "ingest", "digest", "rank", "community", "lists", "library"},
-    "web": {"store", "search", "ingest", "digest", "rank", "community", "lists", "library", "groups"},
-    "cli": {"store", "search", "ingest", "digest", "community", "rank", "lists", "library", "cluster", "groups"},
+    "groups": {"store", "search", "ingest", "digest", "rank", "community", "lists", "library", "notify"},
+    "web": {"store", "search", "ingest", "digest", "rank", "community", "lists", "library", "groups", "notify"},
+    "cli": {
+        "store",
+        "search",
+        "ingest",
+        "digest",
+        "community",
+        "rank",
+        "lists",
+        "library",
+        "cluster",
+        "groups",
+        "notify",
+    },
     # The one-machine lab deployment starts our commands as processes; it imports no part.
     "cluster": set(),
 }

@@ -43,6 +43,7 @@ def post_urls(paper_id: str, comment_id: int) -> list[str]:
         "/account/delete",
         "/accounts/confirm/resend",
         "/account/digest",
+        f"/papers/{paper_id}/claim",
     ]
 
 
@@ -86,6 +87,7 @@ def test_post_urls_cover_every_site_route():
         "web:password_reset_confirm",
         "web:resend_confirmation",
         "web:account_digest",
+        "web:claim",
     }
     reads = {
         "web:home",
@@ -113,6 +115,7 @@ def test_post_urls_cover_every_site_route():
         "web:month_feed",
         "web:month_feed_newest",
         "web:digest_preview",
+        "web:claimed",
     }  # a POST without CSRF that writes nothing: the login form, a draft kept in it
     assert {n for n in names if n.startswith("web:")} == writes | reads
 

@@ -290,6 +290,12 @@ SETTINGS: list[Setting] = [
         parse_rate,
     ),
     Setting(
+        "DAILYPAPERS_NOTIFY_SUMMARY_MINUTES",
+        60,
+        "Notifications mail summary: the worker mails each reader the notifications they have not been mailed, at most once per this many minutes (0: every worker round).",
+        int,
+    ),
+    Setting(
         "DAILYPAPERS_IMPORT_RATE",
         Rate(20, 3600),
         "Collection imports (a BibTeX file, pasted BibTeX or arXiv ids; web and API) allowed per user, as COUNT/SECONDS; each also counts as a library write.",

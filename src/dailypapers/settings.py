@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dailypapers.web",
     "dailypapers.library",
     "dailypapers.groups",
+    "dailypapers.notify",
     "dailypapers.ratelimit",
     "ninja",  # serves the OpenAPI docs' scripts from our static files instead of a CDN
 ]
@@ -229,6 +230,7 @@ WRITE_RATE = CONFIG["DAILYPAPERS_WRITE_RATE"]
 # Only web requests get it (web/dbtimeout.py): the worker's long imports and the CLI run unbounded.
 WEB_STATEMENT_TIMEOUT_MS = CONFIG["DAILYPAPERS_WEB_STATEMENT_TIMEOUT_MS"]
 LIBRARY_RATE = CONFIG["DAILYPAPERS_LIBRARY_RATE"]
+NOTIFY_SUMMARY_MINUTES = CONFIG["DAILYPAPERS_NOTIFY_SUMMARY_MINUTES"]
 IMPORT_RATE = CONFIG["DAILYPAPERS_IMPORT_RATE"]
 API_READ_RATE = CONFIG["DAILYPAPERS_API_READ_RATE"]
 # Where the limiter counts (dailypapers/ratelimit/stores.py): its own table, which nothing evicts,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/", not_found),  # the API answers JSON even where no route matches
     path("", include("dailypapers.groups.urls")),
+    path("", include("dailypapers.notify.urls")),
     path("", include("dailypapers.library.urls")),  # before web: /papers/<id>.bib
     path("", include("dailypapers.web.urls")),
 ]

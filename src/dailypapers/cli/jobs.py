@@ -11,6 +11,8 @@ from collections.abc import Callable
 from django.conf import settings
 
 from dailypapers.digest import mailer, outbox, worker
+from dailypapers.notify import feed as notify_feed
+from dailypapers.notify import mail as notify_mail
 from dailypapers.store import locks
 
 log = logging.getLogger("dailypapers.worker")
@@ -33,9 +35,11 @@ def run_jobs() -> dict[str, object]:
         ("outbox", outbox.send_due),
         ("submissions", submissions.fetch_pending),
         ("imports", imports.run_pending),
+        ("notify-papers", notify_feed.catch_up),  # new papers by what readers follow, from the change feed
     ]
     if mailer.has_mail_server():  # without one, saved-search mail waits (the worker said so once)
         jobs.append(("searches", alerts.send_due))
+        jobs.append(("notify-mail", notify_mail.send_summaries))  # into the outbox: sent next round
     return worker.run_jobs(tuple(jobs))
 
 

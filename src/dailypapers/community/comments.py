@@ -10,6 +10,7 @@ from dailypapers import ratelimit
 from dailypapers.community.community_stats import lock_stats, refresh_papers
 from dailypapers.community.markup import render_comment
 from dailypapers.community.models import Comment
+from dailypapers.notify import events
 from dailypapers.store.models import Paper
 
 MAX_LENGTH = 10_000
@@ -52,6 +53,7 @@ def add(user, paper: Paper, body: str, parent_id: int | None = None) -> Comment:
         lock_stats(paper.pk)
         comment = Comment.objects.create(paper=paper, user=user, parent=parent, body=body, body_html=body_html)
         refresh_papers([paper.pk])
+    events.comment_posted(comment, paper, user, parent)
     return comment
 
 
@@ -63,6 +65,8 @@ def edit(user, comment: Comment, body: str) -> Comment:
     ratelimit.limit_write(user)
     comment.body, comment.body_html, comment.edited_at = body, render_comment(body), timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    # A mention added by an edit is news; the others were told already (one key per comment and reader).
+    events.comment_posted(comment, comment.paper, user, comment.parent)
     return comment
 
 

@@ -154,3 +154,31 @@ class ReaderMark(models.Model):
         db_table = "library_papersignal"
         constraints = [models.UniqueConstraint(fields=["user", "paper"], name="unique_paper_signal")]
         indexes = [models.Index(fields=["user", "not_interested"], name="signal_user_not_interested")]
+
+
+class AuthorClaim(models.Model):
+    """A reader says they are one of a paper's authors. Confirmed by a moderator (the admin's action), or
+    at once when their confirmed email is in the paper's metadata or at its organisation's domain."""
+
+    PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
+    STATUSES = [(s, s) for s in (PENDING, CONFIRMED, REJECTED)]
+    MODERATOR, EMAIL, DOMAIN = "moderator", "email", "domain"
+    METHODS = [(m, m) for m in (MODERATOR, EMAIL, DOMAIN)]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author_claims")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="author_claims")
+    author_name = models.CharField(max_length=300)  # which of the paper's authors the reader says they are
+    status = models.CharField(max_length=16, choices=STATUSES, default=PENDING, db_index=True)
+    method = models.CharField(max_length=16, choices=METHODS, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="unique_author_claim")]
+        indexes = [models.Index(fields=["user", "status"], name="claim_user_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.author_name} on {self.paper_id}: {self.status}"

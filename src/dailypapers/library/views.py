@@ -26,6 +26,8 @@ from dailypapers.library import paper_collections, transfer
 from dailypapers.library.interests import interests_of, set_interests
 from dailypapers.library.models import Collection
 from dailypapers.lists import listings, paging
+from dailypapers.notify import follows
+from dailypapers.notify import models as notify_models
 from dailypapers.redirects import safe_next
 from dailypapers.store import listing_days
 from dailypapers.store.models import Paper
@@ -475,6 +477,7 @@ def author(request: HttpRequest, name: str) -> HttpResponse:
             "total": total,
             "number": number,
             "has_next": (number + 1) * AUTHOR_PAGE_SIZE < total,
+            "following": follows.is_following(request.user, notify_models.AUTHOR, authors.key(name)),
         },
     )
 

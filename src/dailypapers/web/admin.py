@@ -6,9 +6,10 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from dailypapers.community import accounts, moderation
+from dailypapers.community import accounts, claims, moderation
 from dailypapers.community import comments as comment_service
-from dailypapers.community.models import ApiToken, Comment, PaperModeration, Profile, Submission
+from dailypapers.community.models import ApiToken, AuthorClaim, Comment, PaperModeration, Profile, Submission
+from dailypapers.notify.models import Organization
 from dailypapers.store import papers
 from dailypapers.store.models import DailyEntry, Paper
 
@@ -71,6 +72,35 @@ class CommentAdmin(admin.ModelAdmin):
     def unhide(self, request, queryset):
         for comment in queryset:
             comment_service.set_hidden(request.user, comment, False)
+
+
+@admin.register(AuthorClaim)
+class AuthorClaimAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "author_name", "paper", "status", "method", "created_at")
+    list_filter = ("status", "method")
+    raw_id_fields = ("paper", "user", "decided_by")
+    search_fields = ("user__username", "author_name", "paper__arxiv_id")
+    actions = ["confirm", "reject"]
+
+    @admin.action(description="Confirm selected claims")
+    def confirm(self, request, queryset):
+        for claim in queryset.select_related("paper", "user"):
+            claims.decide(request.user, claim, True)
+
+    @admin.action(description="Reject selected claims")
+    def reject(self, request, queryset):
+        for claim in queryset.select_related("paper", "user"):
+            claims.decide(request.user, claim, False)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    """Organisations come from Hugging Face's entries; an administrator sets the email domain whose
+    confirmed addresses confirm authorship claims on the organisation's papers."""
+
+    list_display = ("name", "fullname", "domain")
+    search_fields = ("name", "fullname", "domain")
+    readonly_fields = ("name", "fullname", "avatar", "created_at")
 
 
 @admin.register(PaperModeration)

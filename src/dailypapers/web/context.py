@@ -9,6 +9,7 @@ from django.utils.functional import SimpleLazyObject
 
 from dailypapers.digest.mailer import has_mail_server
 from dailypapers.newest import Newest
+from dailypapers.notify.queries import unread_count
 
 # The links and assets in web/base.html's head and navigation, by name: the same on every page, so
 # worked out once per script prefix rather than with a {% url %} or {% static %} per link per page
@@ -27,6 +28,7 @@ _NAV = {
     "login": "web:login",
     "signup": "web:signup",
     "digest_subscribe": "digest:subscribe",
+    "notifications": "notify:index",
 }
 _ASSETS = {
     "app_css": "web/app.css",
@@ -60,6 +62,8 @@ def site(request: HttpRequest) -> dict:
         "assets": assets,
         "mail_server": has_mail_server(),  # pages that promise a mail say where it went without one
         # Lazy: has_perm costs two queries, and only the paper page (moderation tools) asks.
+        # Lazy too: one COUNT, only on pages that show the header to a signed-in reader.
+        "unread": SimpleLazyObject(lambda: unread_count(user) if user is not None else 0),
         "can_moderate": SimpleLazyObject(
             lambda: bool(user and user.is_authenticated and user.has_perm("community.moderate"))
         ),

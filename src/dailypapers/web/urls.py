@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.web.views import accounts, community, feeds, lists, media, paper, paper_md, pending, trends
+from dailypapers.web.views import accounts, claims, community, feeds, lists, media, paper, paper_md, pending, trends
 
 app_name = "web"
 
@@ -30,6 +30,8 @@ urlpatterns = [
     re_path(r"^papers/(?P<arxiv_id>.+)/vote$", community.vote, name="vote"),
     re_path(r"^papers/(?P<arxiv_id>.+)/comments$", community.comment, name="comment"),
     re_path(r"^papers/(?P<arxiv_id>.+)/hide$", community.paper_hide, name="paper_hide"),
+    re_path(r"^papers/(?P<arxiv_id>.+)/claim$", claims.claim, name="claim"),
+    path("users/<str:username>/papers", claims.claimed, name="claimed"),
     re_path(r"^papers/(?P<arxiv_id>.+)\.md$", paper_md.paper_markdown, name="paper_markdown"),
     path("papers/<path:arxiv_id>", paper.detail, name="paper"),
     path("accounts/signup", accounts.signup, name="signup"),

@@ -35,6 +35,7 @@ from dailypapers.ratelimit import RateLimited
 from dailypapers.search.rules import QueryError
 from dailypapers.store import listing_days
 from dailypapers.store.visibility import shown_papers
+from dailypapers.web.views.notify_api import router as notify_router
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -445,10 +446,11 @@ def submit(request: HttpRequest, data: SubmitIn):
     return {"created": result.created, "paper": hf_shape.paper_item(paper)}
 
 
-# The library's routes (collections, marks, For you, saved searches) and the groups', before the
-# greedy paper route below.
+# The library's routes (collections, marks, For you, saved searches), the groups' and the
+# notifications', before the greedy paper route below.
 api.add_router("/", library_router)
 api.add_router("/", groups_router)
+api.add_router("/", notify_router)
 
 
 # Last: its greedy {path:} would otherwise swallow .../vote and .../comments.

@@ -9,8 +9,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from dailypapers.community.markup import has_math
-from dailypapers.community.models import Comment
+from dailypapers.community.models import AuthorClaim, Comment
 from dailypapers.lists import listings, search_requests
+from dailypapers.notify import follows
+from dailypapers.notify import models as notify_models
 from dailypapers.store.visibility import shown_papers
 from dailypapers.web.services.cards import paper_cards
 from dailypapers.web.services.links import safe_link
@@ -68,5 +70,18 @@ def detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
             "draft": pop_comment_draft(request, paper.arxiv_id),  # a comment written before logging in
             "card": paper_cards([paper], voted_ids(request, [paper]))[0],
             "similar": similar,
+            "mine": _mine(request, paper),
         },
     )
+
+
+def _mine(request: HttpRequest, paper) -> dict:
+    """The signed-in reader's own state on the paper: following its discussion, muted, their claim."""
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    return {
+        "following": follows.is_following(user, notify_models.PAPER, paper.arxiv_id),
+        "muted": follows.is_muted(user, paper),
+        "claim": AuthorClaim.objects.filter(user=user, paper=paper).first(),
+    }
