@@ -30,6 +30,7 @@ COMMANDS = {
     "run": "Run the whole service in the foreground: web server, worker and embedder (Ctrl-C stops all).",
     "serve": "Run the web server (production WSGI server).",
     "media": "Fetch the queued paper thumbnails and avatars the site serves itself (`media fetch [--limit N]`, `media status`).",
+    "categories": "Fetch arXiv categories for papers known only from Hugging Face; predict them meanwhile (--offline: only predict).",
     "rank": "Recompute vote counts and trending scores for every paper (--rebuild).",
     "createsuperuser": "Create an administrator account.",
     "cluster": "A whole lab deployment on this machine: `cluster up|down|status [--json]` (make cluster).",
@@ -40,7 +41,20 @@ COMMANDS = {
 # DAILYPAPERS_HOME is reported instead of quietly starting an empty site (`serve` checks after
 # its own refusals; Django's developer commands are left alone).
 NEEDS_DATABASE = frozenset(
-    {"import", "sync", "stats", "digest", "worker", "search", "index", "embed", "rank", "createsuperuser", "run"}
+    {
+        "import",
+        "sync",
+        "stats",
+        "digest",
+        "worker",
+        "search",
+        "index",
+        "embed",
+        "rank",
+        "categories",
+        "createsuperuser",
+        "run",
+    }
 )
 
 

@@ -109,6 +109,7 @@ _PAPER_FIELDS = (
     "paper__stats__community_votes",
     "paper__stats__hf_votes",
     "paper__stats__comments",
+    "paper__categories_predicted",
 )
 
 
@@ -134,11 +135,22 @@ def _entry_rows(ids: list[int]) -> dict[int, EntryRow]:
         entry = EntryRow(**dict(zip(_PLAIN_FIELDS, row)))
         for i, name in enumerate(_JSON_FIELDS, len(_PLAIN_FIELDS)):
             setattr(entry, name, orjson.loads(row[i]) if row[i] is not None else None)
-        pk, arxiv_id, title, abstract, authors, categories, first, announced, ours, hf, comments = row[
+        pk, arxiv_id, title, abstract, authors, categories, first, announced, ours, hf, comments, predicted = row[
             len(_ENTRY_FIELDS) :
         ]
         entry.paper = listings.ListedPaper(
-            pk, arxiv_id, title, abstract, authors, categories, first, announced, ours or 0, hf or 0, comments or 0
+            pk,
+            arxiv_id,
+            title,
+            abstract,
+            authors,
+            categories,
+            first,
+            announced,
+            ours or 0,
+            hf or 0,
+            comments or 0,
+            bool(predicted),
         )
         found[entry.id] = entry
     return found

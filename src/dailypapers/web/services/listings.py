@@ -121,6 +121,7 @@ class ListedPaper:
     community_votes: int
     hf_votes: int
     comment_count: int
+    categories_predicted: bool = False  # predicted from the text until a source gives them (store/predicted.py)
     period_entries: list[ListedEntry] = field(default_factory=list)  # the listed period's, by date
     # Why a paper trends (attach_reasons):
     votes_24h: int = 0
@@ -161,13 +162,13 @@ CARD_ENTRY_COLUMNS = (
     "thumbnail",
 )
 _PAPER_COLUMNS = ("id", "arxiv_id", "title", "abstract", "authors", "categories", "first_submitted", "announced")
-_STATS_COLUMNS = ("stats__community_votes", "stats__hf_votes", "stats__comments")
+_STATS_COLUMNS = ("stats__community_votes", "stats__hf_votes", "stats__comments", "categories_predicted")
 _ENTRY_COLUMNS = tuple(ListedEntry.__dataclass_fields__)
 
 
 def _listed(row: tuple, **extra) -> ListedPaper:
     """A row of _PAPER_COLUMNS + _STATS_COLUMNS (+ extra columns the caller reads) as a ListedPaper."""
-    return ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, **extra)
+    return ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, bool(row[11]), **extra)
 
 
 def reader_key(reader) -> int | None:
@@ -440,7 +441,7 @@ def trending_page(
         )
 
     key = (category, page, page_size, reader_key(reader))
-    rows = [_listed(row, trending_score=row[11] or 0.0) for row in _TRENDING_PAGE.rows(key, build)]
+    rows = [_listed(row, trending_score=row[12] or 0.0) for row in _TRENDING_PAGE.rows(key, build)]
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_reasons(rows, now)
