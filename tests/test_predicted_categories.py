@@ -105,9 +105,9 @@ def test_a_cs_cl_cs_lg_weekly_digest_for_w34_sends_papers(w34, sink):
     result = send_period(periods.parse("weekly:2026-W34"), FAST)
     assert result.sent == 1
     (mail,) = sink.mails_to("llm@example.org")
-    assert "arxiv.org" in mail.get_body(("plain",)).get_content() or "/papers/" in mail.get_body(
-        ("plain",)
-    ).get_content()
+    assert (
+        "arxiv.org" in mail.get_body(("plain",)).get_content() or "/papers/" in mail.get_body(("plain",)).get_content()
+    )
 
 
 @pytest.mark.django_db

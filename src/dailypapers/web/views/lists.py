@@ -125,7 +125,9 @@ def search(request: HttpRequest) -> HttpResponse:
     page, error = search_adapter.SearchPage([], 0), wanted.error
     if not error:
         try:
-            page = search_adapter.run(wanted, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE, reader=request.user)
+            # ?hidden=show: the reader asked to see what they marked not interested too.
+            reader = None if request.GET.get("hidden") == "show" else request.user
+            page = search_adapter.run(wanted, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE, reader=reader)
         except search_adapter.SearchError as exc:
             error = str(exc)
     results = page.results
@@ -157,5 +159,8 @@ def search(request: HttpRequest) -> HttpResponse:
             "page": listings.Page(papers, number, (number + 1) * SEARCH_PAGE_SIZE < total, total),
             "cards": cards,
             "math": cards_have_math(cards, snippets=True),
+            "hidden": page.hidden,
+            "named_hidden": page.named_hidden,
+            "show_hidden_url": _search_url(request, hidden="show"),
         },
     )
