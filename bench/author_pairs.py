@@ -25,7 +25,6 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-
 from dailypapers.rank import people
 from dailypapers.rank.categorize import paper_text, train
 from dailypapers.rank.recommend import TextSpace
