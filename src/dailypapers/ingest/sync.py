@@ -22,6 +22,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -426,11 +427,15 @@ def _by_id(run: SyncRun, result: SourceResult, limit: int | None) -> None:
             result,
             items,
             response.url,
-            keep=lambda r, asked=asked: isinstance(r, PaperRecord) and r.arxiv_id in asked,
+            keep=partial(_asked_for, frozenset(asked)),
             state_key=MISSING_KEY,
             state={**state, "missing": sorted(missing)},
         )
         run.progress(f"arxiv: metadata by id: {start + len(ids)} of {len(wanted)} asked, updated {result.updated}")
+
+
+def _asked_for(asked: frozenset[str], record: PaperRecord | DailyEntryRecord) -> bool:
+    return isinstance(record, PaperRecord) and record.arxiv_id in asked
 
 
 def fetch_arxiv_metadata(

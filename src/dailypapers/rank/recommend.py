@@ -189,8 +189,8 @@ def _author_affinity(profile: Profile, candidates: Papers) -> tuple[np.ndarray, 
             if name not in profile.reader_names:
                 liked_by.setdefault(name, []).append(j)
     per_name: dict[tuple[int, str], int] = {}
-    for i in np.flatnonzero(values):
-        i = int(i)
+    for found in np.flatnonzero(values):
+        i = int(found)
         here = people.Evidence(candidates.authors[i], candidates.categories[i])
         total = 0
         for name in dict.fromkeys(candidates.authors[i]):

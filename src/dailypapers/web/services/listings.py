@@ -168,7 +168,7 @@ _ENTRY_COLUMNS = tuple(ListedEntry.__dataclass_fields__)
 
 def _listed(row: tuple, **extra) -> ListedPaper:
     """A row of _PAPER_COLUMNS + _STATS_COLUMNS (+ extra columns the caller reads) as a ListedPaper."""
-    return ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, bool(row[11]), **extra)
+    return ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, categories_predicted=bool(row[11]), **extra)
 
 
 def reader_key(reader) -> int | None:
