@@ -30,14 +30,15 @@ def fresh(settings, tmp_path):
 
 
 def _world():
-    """Liked: two papers on graph neural networks; the day: graphs, vision, and one by a liked co-author."""
+    """Liked: two papers on graph neural networks; the day: graphs, vision, and one by a liked author
+    (the same person: the same co-author)."""
     liked = [
         feature(
             OLD,
             1,
             title="Graph neural networks for molecules",
             abstract="Message passing graph neural networks predict molecular properties.",
-            authors=["Grace Hopper"],
+            authors=["Grace Hopper", "Howard Aiken"],
             categories=["cs.LG"],
         )[0],
         feature(
@@ -71,7 +72,9 @@ def _world():
         1,
         title="Compilers and type systems",
         abstract="Type inference for a functional language compiler.",
-        authors=["Grace Hopper"],
+        # The same Grace Hopper as the liked paper's: they share a co-author (rank/people.py), so
+        # a paper on another subject still counts as hers.
+        authors=["Grace Hopper", "Howard Aiken"],
         categories=["cs.PL"],
     )[0]
     hidden = feature(

@@ -212,6 +212,18 @@ SETTINGS: list[Setting] = [
         "Seconds between two requests to arXiv (arXiv asks for one request every 3 s).",
         float,
     ),
+    Setting(
+        "DAILYPAPERS_ARXIV_ID_BATCH",
+        100,
+        "Papers known only from Hugging Face whose arXiv metadata (categories first) one arXiv API query asks for by id_list; the worker asks after each sync, DAILYPAPERS_ARXIV_DELAY apart. 0: never ask (their categories stay predicted).",
+        int,
+    ),
+    Setting(
+        "DAILYPAPERS_CATEGORY_TRAIN_PAPERS",
+        20000,
+        "How many of the newest papers with arXiv categories train the classifier that predicts categories for papers without them (about 10 s and 150 MB for 20,000). 0: predict nothing.",
+        int,
+    ),
     Setting("DAILYPAPERS_HTTP_TIMEOUT", 30.0, "Seconds before an HTTP request to a source times out.", float),
     Setting(
         "DAILYPAPERS_HTTP_RETRIES",

@@ -57,6 +57,7 @@ class SyncRound:
         self.last_try = 0.0
 
     def __call__(self) -> None:
+        from dailypapers.cli.categories import fill_categories
         from dailypapers.cli.progress import RejectionReport
         from dailypapers.ingest.sync import sync
         from dailypapers.search.indexer import catch_up
@@ -71,8 +72,13 @@ class SyncRound:
                 on_reject=RejectionReport(self.say, limit=10),
                 on_note=RejectionReport(self.say, label="dropped", limit=10),
             )
-        unreachable = [r for r in results if r.unreachable]
-        if unreachable and len(unreachable) == len(results):
+            unreachable = [r for r in results if r.unreachable]
+            offline = bool(unreachable) and len(unreachable) == len(results)
+            # Papers known only from Hugging Face: arXiv's categories when online, predicted ones meanwhile.
+            categories = fill_categories(
+                settings.CONFIG, fetch=not offline and "arxiv" in settings.CONFIG["DAILYPAPERS_SYNC_SOURCES"]
+            )
+        if offline:
             if not self.network_down:
                 self.network_down = True
                 self.say(
@@ -86,6 +92,8 @@ class SyncRound:
         catch_up(wait=True)  # new papers become searchable now
         for result in results:
             self.say(f"sync: {result.summary()}")
+        if categories.summary():
+            self.say(categories.summary())
 
     def retry_due(self) -> bool:
         """Whether sync should be tried again now: only while the network is down."""

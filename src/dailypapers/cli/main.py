@@ -32,6 +32,7 @@ COMMANDS = {
     "run": "Run the whole service in the foreground: web server, worker and embedder (Ctrl-C stops all).",
     "serve": "Run the web server (production WSGI server).",
     "media": "Fetch the queued paper thumbnails and avatars the site serves itself (`media fetch [--limit N]`, `media status`).",
+    "categories": "Fetch arXiv categories for papers known only from Hugging Face; predict them meanwhile (--offline: only predict).",
     "rank": "Recompute vote counts and trending scores for every paper (--rebuild).",
     "createsuperuser": "Create an administrator account.",
     "cluster": "A whole lab deployment on this machine: `cluster up|down|status [--json]` (make cluster).",
@@ -53,6 +54,7 @@ NEEDS_DATABASE = frozenset(
         "index",
         "embed",
         "rank",
+        "categories",
         "createsuperuser",
         "run",
     }

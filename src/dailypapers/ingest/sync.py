@@ -22,6 +22,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -34,6 +35,7 @@ from dailypapers.ingest.parsers.hf import parse_hf_response
 from dailypapers.ingest.parsers.oai import parse_oai_page
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, Record, Rejected
 from dailypapers.store.models import DailyEntry, Paper, SyncState
+from dailypapers.store.predicted import lacking_categories
 
 SOURCES = ("arxiv", "hf")
 METHODS = ("oai", "api")
@@ -385,6 +387,73 @@ def _api(run: SyncRun, result: SourceResult) -> None:
 
 def sync_arxiv_api(run: SyncRun) -> SourceResult:
     return _guarded(SourceResult("arxiv", "api"), _api, run)
+
+
+# -- arXiv metadata of papers known only from Hugging Face ----------------------------------
+
+MISSING_KEY = "arxiv-ids"
+
+
+def _by_id(run: SyncRun, result: SourceResult, limit: int | None) -> None:
+    """Ask the arXiv API for the papers that lack a source's categories, by id_list, a batch per
+    query. Each batch commits with the state, so an interrupted run resumes where it stopped:
+    papers that got metadata no longer lack it, and ids arXiv did not answer for are remembered
+    (state "missing") and not asked again."""
+    batch = int(run.config["DAILYPAPERS_ARXIV_ID_BATCH"])
+    if batch <= 0:
+        return
+    state = load_state(MISSING_KEY)
+    missing = set(state.get("missing", []))
+    wanted = [
+        i
+        for i in lacking_categories().order_by("-announced", "-arxiv_id").values_list("arxiv_id", flat=True)
+        if i not in missing
+    ]
+    if limit is not None:
+        wanted = wanted[:limit]
+    for start in range(0, len(wanted), batch):
+        ids = wanted[start : start + batch]
+        params = {"id_list": ",".join(ids), "start": "0", "max_results": str(len(ids))}
+        response = run.client.get(run.config["DAILYPAPERS_ARXIV_API_URL"], params)
+        items = list(parse_atom(response.body))
+        failure = _page_failure(items)
+        if failure:
+            raise PageError(f"{response.url}: {failure}")
+        asked = set(ids)
+        answered = {item.arxiv_id for item in items if isinstance(item, PaperRecord)}
+        missing |= asked - answered
+        _commit(
+            run,
+            result,
+            items,
+            response.url,
+            keep=partial(_asked_for, frozenset(asked)),
+            state_key=MISSING_KEY,
+            state={**state, "missing": sorted(missing)},
+        )
+        run.progress(f"arxiv: metadata by id: {start + len(ids)} of {len(wanted)} asked, updated {result.updated}")
+
+
+def _asked_for(asked: frozenset[str], record: PaperRecord | DailyEntryRecord) -> bool:
+    return isinstance(record, PaperRecord) and record.arxiv_id in asked
+
+
+def fetch_arxiv_metadata(
+    config: Mapping[str, Any],
+    *,
+    client: HttpClient | None = None,
+    limit: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SourceResult:
+    """Fetch arXiv's metadata for papers known only from Hugging Face (at most ``limit``);
+    their predicted categories give way to arXiv's (store/upsert.py)."""
+    run = SyncRun(
+        config=config,
+        client=client or client_from_config(config, notify=progress),
+        today=dt.datetime.now(dt.timezone.utc).date(),
+    )
+    run.progress = progress or run.progress
+    return _guarded(SourceResult("arxiv", "id_list"), lambda r, res: _by_id(r, res, limit), run)
 
 
 # -- Hugging Face daily papers --------------------------------------------------------------

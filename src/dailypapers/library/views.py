@@ -473,6 +473,7 @@ def author(request: HttpRequest, name: str) -> HttpResponse:
         {
             "name": name,
             "papers": papers,
+            "people": authors.people_of(name, papers),
             "math": _math(papers),
             "total": total,
             "number": number,

@@ -87,6 +87,7 @@ def paper_item(paper: AnyPaper, entry: AnyEntry | None = None) -> dict:
         "communityUpvotes": community,
         "hfUpvotes": hf,
         "categories": paper.category_list,
+        "categoriesPredicted": bool(getattr(paper, "categories_predicted", False)),
     }
     return item
 

@@ -110,6 +110,7 @@ class ListedPaper:
     community_votes: int
     hf_votes: int
     comment_count: int
+    categories_predicted: bool = False  # predicted from the text until a source gives them (store/predicted.py)
     period_entries: list[ListedEntry] = field(default_factory=list)  # the listed period's, by date
     # Why a paper trends (attach_reasons):
     votes_24h: int = 0
@@ -167,6 +168,7 @@ LISTED_COLUMNS = {
     "community_votes": "stats__community_votes",
     "hf_votes": "stats__hf_votes",
     "comment_count": "stats__comments",
+    "categories_predicted": "categories_predicted",
 }
 _COUNTS = ("community_votes", "hf_votes", "comment_count")  # NULL for a paper without a stats row
 _ENTRY_COLUMNS = tuple(ListedEntry.__dataclass_fields__)
@@ -176,6 +178,7 @@ def listed(values: dict[str, Any]) -> ListedPaper:
     """A ListedPaper from its fields' values (LISTED_COLUMNS' keys, and any other field it has)."""
     for name in _COUNTS:
         values[name] = values[name] or 0
+    values["categories_predicted"] = bool(values.get("categories_predicted"))
     return ListedPaper(**values)
 
 

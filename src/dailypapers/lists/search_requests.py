@@ -61,6 +61,8 @@ class SearchPage:
     papers: list[Paper]
     total: int
     results: service.Results | None = None  # None for a blank query
+    hidden: int = 0  # matches left out because the reader marked them not interested
+    named_hidden: list[str] = field(default_factory=list)  # marked, but shown: the query named them (title, id)
 
 
 def _papers(ids: list[str]) -> list[Paper]:
@@ -97,18 +99,31 @@ def run(request: SearchRequest, limit: int = 20, offset: int = 0, highlight: boo
             mode=request.mode,
             highlight=highlight,
         )
+        # A paper the query names exactly (its title, id or DOI) is shown all the same: the reader
+        # asked for that one paper, and an empty answer would give no hint why.
+        named = set(results.known) & hidden
+        hidden -= named
         kept = [(i, score) for i, score in zip(results.ids, results.scores, strict=False) if i not in hidden]
         dropped = len(results.ids) - len(kept)
         results.ids = [i for i, _ in kept[offset : offset + limit]]
         results.scores = [score for _, score in kept[offset : offset + limit]]
         results.total = max(0, results.total - dropped)
         papers = _papers(results.ids)
-    for paper in papers:
-        mark = results.highlights.get(paper.arxiv_id)
+        page = SearchPage(papers, results.total, results, dropped, [i for i in results.ids if i in named])
+        _snippets(page)
+        return page
+    page = SearchPage(papers, results.total, results)
+    _snippets(page)
+    return page
+
+
+def _snippets(page: SearchPage) -> None:
+    assert page.results is not None
+    for paper in page.papers:
+        mark = page.results.highlights.get(paper.arxiv_id)
         if mark is not None:
             # The engine escapes the text, then adds <b>; LaTeX outside math becomes text (KaTeX typesets the math).
             paper.snippet_html = mark_safe(latex.snippet_html(mark.abstract))
-    return SearchPage(papers, results.total, results)
 
 
 def _hidden_ids(reader) -> set[str]:

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from dailypapers.rank import people
 
 # arxiv-sanity-lite's token pattern: words start with a letter, so numbers alone never count.
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
@@ -173,11 +175,45 @@ def _category_affinity(profile: Profile, candidates: Papers) -> np.ndarray:
     return np.asarray(weighted.max(axis=1).todense()).ravel()
 
 
-def _author_affinity(profile: Profile, candidates: Papers) -> tuple[np.ndarray, Counter]:
+def _author_affinity(profile: Profile, candidates: Papers) -> tuple[np.ndarray, dict[tuple[int, str], int]]:
+    """Per candidate, how many liked papers its authors wrote (at most 3 per author), counting a
+    liked paper only where the shared name is the same person (rank/people.py); and per
+    (candidate, name) that count, for the reasons."""
     counts = Counter(a for names in profile.liked.authors for a in names if a not in profile.reader_names)
     matrix, vocabulary = candidates.incidence("authors")
-    # Three liked papers by one author is already a strong signal; more should not swamp content.
-    return matrix @ _name_weights(counts, vocabulary, cap=3), counts
+    # One sparse product finds the candidates sharing any name; only those are checked person by person.
+    values = matrix @ _name_weights(counts, vocabulary, cap=3)
+    liked_by: dict[str, list[int]] = {}
+    for j, names in enumerate(profile.liked.authors):
+        for name in dict.fromkeys(names):
+            if name not in profile.reader_names:
+                liked_by.setdefault(name, []).append(j)
+    per_name: dict[tuple[int, str], int] = {}
+    for found in np.flatnonzero(values):
+        i = int(found)
+        here = people.Evidence(candidates.authors[i], candidates.categories[i])
+        total = 0
+        for name in dict.fromkeys(candidates.authors[i]):
+            liked = liked_by.get(name)
+            if not liked:
+                continue
+            row = candidates.vectors[i]
+            n = sum(
+                1
+                for j in liked
+                if people.same_person(
+                    name,
+                    here,
+                    people.Evidence(profile.liked.authors[j], profile.liked.categories[j]),
+                    float(row.multiply(profile.liked.vectors[j]).sum()),
+                )
+            )
+            if n:
+                per_name[(i, name)] = n
+                # Three liked papers by one author is already a strong signal; more should not swamp content.
+                total += min(n, 3)
+        values[i] = total
+    return values, per_name
 
 
 def recommend(
@@ -235,21 +271,44 @@ def _reasons(profile, candidates, position, row, similarities, centroid, author_
         liked_id = profile.liked.ids[best]
         title = profile.titles.get(liked_id, liked_id)
         reasons.append(Reason("paper", f"close to “{title}”, which you liked", liked_id))
-    shared = [a for a in candidates.authors[position] if author_counts.get(a, 0) and a not in profile.reader_names]
+    shared = [a for a in candidates.authors[position] if author_counts.get((position, a), 0)]
     if shared:
-        name = max(shared, key=lambda a: author_counts[a])
-        n = author_counts[name]
+        name = max(shared, key=lambda a: author_counts[(position, a)])
+        n = author_counts[(position, name)]
         reasons.append(Reason("author", f"by {name}, who wrote {n} paper{'s' if n != 1 else ''} you liked"))
     if space is not None and len(reasons) < 2:
         contributions = row.multiply(centroid).tocsr()
         if contributions.nnz:
-            order = np.argsort(-contributions.data)[:2]
-            terms = [space.term(int(contributions.indices[i])) for i in order if contributions.data[i] > 0]
+            order = np.argsort(-contributions.data)[:TERMS_LOOKED_AT]
+            terms = [
+                term
+                for term in (space.term(int(contributions.indices[i])) for i in order if contributions.data[i] > 0)
+                if citable(term)
+            ][:2]
             if terms:
                 reasons.append(Reason("terms", "mentions " + " and ".join(f"“{t}”" for t in terms)))
     if not reasons:
         reasons.append(Reason("category", "in a category you follow"))
     return reasons[:2]
+
+
+# Words a reason never cites, beside the tf-idf space's English stop words: tokens that say nothing
+# of a paper's subject ("mentions 'sd' and 'end'" was a reason once).
+TERMS_LOOKED_AT = 12
+_DULL = frozenset(
+    "end based using use used new paper propose proposed approach method methods model models result results "
+    "show shows work task tasks data performance existing different large significantly "
+    "recent via improve improved improves achieve achieves state art framework study novel".split()
+)
+
+
+def citable(term: str) -> bool:
+    """Whether a term may be named in a reason: every word at least 3 letters, none a stop word,
+    none a dull one, and not a number."""
+    words = term.split()
+    return bool(words) and all(
+        len(w) >= 3 and w.isalpha() and w not in ENGLISH_STOP_WORDS and w not in _DULL for w in words
+    )
 
 
 def profile_strength(liked_count: int) -> str:

@@ -44,6 +44,8 @@ class Paper(models.Model):
     authors = models.JSONField(default=list)  # names, in order
     primary_category = models.CharField(max_length=32, blank=True, default="", db_index=True)
     categories = models.CharField(max_length=512, blank=True, default="")  # space separated, store/taxonomy.py's
+    # True while ``categories`` were predicted from the text (store/predicted.py), not given by arXiv.
+    categories_predicted = models.BooleanField(default=False)
     # MSC and ACM classes, space separated ("68T50 68T07", "I.2.7"): kept apart from arXiv's categories.
     msc_classes = models.CharField(max_length=256, blank=True, default="")
     acm_classes = models.CharField(max_length=256, blank=True, default="")

@@ -131,9 +131,16 @@ def merge_into(paper: Paper, record: PaperRecord) -> list[str]:
     values = _record_values(record)
     newer = _age_key(record.latest_version, record.last_updated) > _age_key(paper.latest_version, paper.last_updated)
     changed = []
+    taken = set()
+    if paper.categories_predicted and values["categories"] is not None:
+        # A source's categories always replace predicted ones, whatever the record's age.
+        paper.categories, paper.categories_predicted = values["categories"], False
+        paper.primary_category = values["primary_category"] or values["categories"].split()[0]
+        changed += ["categories", "categories_predicted", "primary_category"]
+        taken = {"categories", "primary_category"}
     for name in _OVERWRITABLE:
         value = values[name]
-        if value is None:
+        if value is None or name in taken:
             continue
         current = getattr(paper, name)
         if current == value:

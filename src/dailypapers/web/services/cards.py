@@ -121,6 +121,7 @@ class PaperCard:
     authors: list[str]
     first_submitted: dt.datetime | None
     categories: list[str]  # at most three
+    categories_predicted: bool  # predicted from the text, shown as such until arXiv's arrive
     total_votes: int
     community_votes: int
     hf_votes: int
@@ -179,6 +180,7 @@ class PaperCard:
             self.first_submitted,
             self.listing_day,
             tuple(self.categories),
+            self.categories_predicted,
             self.total_votes,
             self.community_votes,
             self.hf_votes,
@@ -304,6 +306,7 @@ def paper_cards(
                 # Papers known only from an arXiv listing have no submission time: their listing day.
                 listing_day=getattr(paper, "announced", None),
                 categories=paper.category_list[:3],
+                categories_predicted=getattr(paper, "categories_predicted", False),
                 total_votes=community + hf_votes,
                 community_votes=community,
                 hf_votes=hf_votes,

@@ -194,6 +194,7 @@ class PaperOut(_Open):
     communityUpvotes: int
     hfUpvotes: int
     categories: list[str]
+    categoriesPredicted: bool  # predicted from the text until arXiv's categories arrive
 
 
 class DailyItemOut(_Open):

@@ -132,7 +132,9 @@ def search(request: HttpRequest) -> HttpResponse:
     page, error = search_requests.SearchPage([], 0), wanted.error
     if not error:
         try:
-            page = search_requests.run(wanted, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE, reader=request.user)
+            # ?hidden=show: the reader asked to see what they marked not interested too.
+            reader = None if request.GET.get("hidden") == "show" else request.user
+            page = search_requests.run(wanted, SEARCH_PAGE_SIZE, number * SEARCH_PAGE_SIZE, reader=reader)
         except QueryError as exc:
             error = str(exc)
     results = page.results
@@ -164,5 +166,8 @@ def search(request: HttpRequest) -> HttpResponse:
             "page": listings.Page(papers, number, (number + 1) * SEARCH_PAGE_SIZE < total, total),
             "cards": cards,
             "math": cards_have_math(cards, snippets=True),
+            "hidden": page.hidden,
+            "named_hidden": page.named_hidden,
+            "show_hidden_url": _search_url(request, hidden="show"),
         },
     )
