@@ -155,6 +155,19 @@ def test_cards_and_paper_page_name_colleagues(lab, client):
     assert "Saved by" not in client.get("/papers/date/2025-01-06").content.decode()
 
 
+def test_another_groups_shared_collection_stays_private(lab, client):
+    """Ben is in Ana's lab and in a private group of his own with Cleo: Ana sees what Ben saves
+    for himself, never what he adds to the other group's shared collection."""
+    mine, theirs = feature(DAY, 2, upvotes=3)
+    other = membership.create(lab["ben"], "Side Project")
+    Membership.objects.create(group=other, user=lab["cleo"])
+    shared.add(shared.default(other), theirs, lab["ben"])
+    collections.add(lab["ben"], collections.ensure_default(lab["ben"]).pk, mine)
+    marks = activity.colleague_marks(lab["ana"], [mine.arxiv_id, theirs.arxiv_id])
+    assert set(marks) == {mine.arxiv_id}
+    assert activity.colleague_marks(lab["cleo"], [theirs.arxiv_id])[theirs.arxiv_id].saved_by == ["ben"]
+
+
 def test_group_export_to_bibtex_from_the_cli(lab, capsys, tmp_path):
     first, second = feature(DAY, 2, title="Rendering {Zürich} & more")
     a = shared.create(lab["group"], "A")

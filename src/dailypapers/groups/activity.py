@@ -35,7 +35,12 @@ def _colleagues(viewer) -> QuerySet:
 
 
 def _events(
-    users: QuerySet | Sequence[int], arxiv_ids: Sequence[str] | None = None, since=None, group=None, key="paper_id"
+    users: QuerySet | Sequence[int],
+    arxiv_ids: Sequence[str] | None = None,
+    since=None,
+    group=None,
+    key="paper_id",
+    viewer_groups: QuerySet | None = None,
 ):
     """(``key`` of the paper, username, kind, at) of ``users``' activity as one UNION query."""
 
@@ -69,10 +74,13 @@ def _events(
             ),
         ]
     else:
+        # Saves in group collections only from the groups the viewer shares: another group's
+        # shared collection stays that group's.
+        shared_with = viewer_groups if viewer_groups is not None else Group.objects.none()
         parts.append(
-            narrow(SharedItem.objects.filter(added_by_id__in=users), "added_at").values_list(
-                key, "added_by__username", kind(SAVED), "added_at"
-            )
+            narrow(
+                SharedItem.objects.filter(added_by_id__in=users, collection__group_id__in=shared_with), "added_at"
+            ).values_list(key, "added_by__username", kind(SAVED), "added_at")
         )
     first, *rest = parts
     return first.union(*rest, all=True)
@@ -93,7 +101,8 @@ def colleague_marks(viewer, arxiv_ids: Iterable[str]) -> dict[str, Marks]:
     if not ids or viewer is None or not viewer.is_authenticated:
         return {}
     found: dict[str, tuple[set[str], set[str]]] = {}
-    for paper_id, name, kind, _ in _events(_colleagues(viewer), ids, key="paper__arxiv_id"):
+    mine = Membership.objects.filter(user=viewer).values("group_id")
+    for paper_id, name, kind, _ in _events(_colleagues(viewer), ids, key="paper__arxiv_id", viewer_groups=mine):
         if name is None or kind == DISCUSSED:
             continue
         saved, upvoted = found.setdefault(paper_id, (set(), set()))
