@@ -20,7 +20,6 @@ from dailypapers.library.signals import not_interested_rows, without_not_interes
 from dailypapers.periods import Period
 from dailypapers.search.rules import CATEGORY
 from dailypapers.store import listing_days, taxonomy
-from dailypapers.store.compiled import Compiled
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.visibility import shown_papers
 
@@ -170,28 +169,12 @@ def _listed(row: tuple, **extra) -> ListedPaper:
     return ListedPaper(*row[:8], row[8] or 0, row[9] or 0, row[10] or 0, **extra)
 
 
-def reader_key(reader) -> int | None:
-    """What of ``reader`` a list query depends on (for_reader): a signed-in reader's id."""
-    return reader.pk if reader is not None and reader.is_authenticated else None
-
-
-# The list pages' queries, compiled once per process and key (store/compiled.py): each key holds
-# every argument its query is built from.
-_PERIOD_PAGE = Compiled("period page")
-_TRENDING_PAGE = Compiled("trending page")
-_ENTRY_ROWS = Compiled("card entries", size=1024)
-
-
 def entry_rows(paper_ids: list[int], period: tuple[dt.date, dt.date] | None = None) -> list[tuple]:
     """CARD_ENTRY_COLUMNS of the papers' entries (in ``period``, when given), oldest first."""
-
-    def build() -> QuerySet:
-        qs = DailyEntry.objects.filter(paper_id__in=paper_ids)
-        if period:
-            qs = qs.filter(date__range=period)
-        return qs.order_by("date", "id").values_list(*CARD_ENTRY_COLUMNS)
-
-    return _ENTRY_ROWS.rows((tuple(paper_ids), period), build)
+    qs = DailyEntry.objects.filter(paper_id__in=paper_ids)
+    if period:
+        qs = qs.filter(date__range=period)
+    return list(qs.order_by("date", "id").values_list(*CARD_ENTRY_COLUMNS))
 
 
 def attach_entries(papers: list[ListedPaper], period: Period) -> None:
@@ -371,8 +354,7 @@ def period_papers(
         # One more than a page: is there a next page?
         return qs[page * page_size : (page + 1) * page_size + 1].values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)
 
-    key = (period.kind, period.start, period.end, category, sort, page, page_size, reader_key(reader))
-    rows = [_listed(row) for row in _PERIOD_PAGE.rows(key, build)]
+    rows = [_listed(row) for row in build()]
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     if entries:  # the site's cards read their entries themselves (web.services.cards)
@@ -439,8 +421,7 @@ def trending_page(
             *_PAPER_COLUMNS, *_STATS_COLUMNS, "stats__trending_score"
         )
 
-    key = (category, page, page_size, reader_key(reader))
-    rows = [_listed(row, trending_score=row[11] or 0.0) for row in _TRENDING_PAGE.rows(key, build)]
+    rows = [_listed(row, trending_score=row[11] or 0.0) for row in build()]
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_reasons(rows, now)

@@ -1,18 +1,15 @@
-"""The list pages' raw helpers agree with the ORM they stand in for: listing days, compiled queries."""
+"""The list pages' raw helpers agree with the ORM they stand in for: the listing days."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.db.models import Max, Min
-from django.test.utils import CaptureQueriesContext
 
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
 from dailypapers.store import listing_days
-from dailypapers.store.compiled import Compiled
-from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.store.models import DailyEntry
 from dailypapers.store.upsert import write_batch
 
 pytestmark = pytest.mark.django_db
@@ -74,51 +71,3 @@ def test_around_period_and_last_day(three_days):
 def test_no_lists_at_all():
     assert listing_days.around_day(dt.date(2026, 1, 7)) == (None, None, None)
     assert listing_days.last_listing_day() is None
-
-
-def test_compiled_rows_equal_the_querysets_and_follow_the_data(three_days):
-    compiled = Compiled("test")
-    builds = []
-    columns = ("id", "arxiv_id", "authors", "first_submitted", "announced", "stats__hf_votes")
-
-    def build():
-        builds.append(1)
-        return Paper.objects.filter(arxiv_id__startswith="2601.").order_by("arxiv_id").values_list(*columns)
-
-    first = compiled.rows("papers", build)
-    assert first == list(build()) and len(first) == 3
-    assert first[0][2] == ["Ada Lovelace", "Alan Turing"], "JSON columns come back decoded"
-    assert first[0][3] == dt.datetime(2026, 1, 1, 8, 30, tzinfo=dt.timezone.utc), "datetimes as the ORM gives them"
-    builds.clear()
-
-    write_batch([featured("2601.00004", dt.date(2026, 1, 9))], NOW)
-    with CaptureQueriesContext(connection) as queries:
-        again = compiled.rows("papers", build)
-    assert not builds, "a known key runs its compiled statement without building the queryset"
-    assert len(queries) == 1 and [row[1] for row in again][-1] == "2601.00004", "rows are read afresh"
-
-
-def test_compiled_empty_and_refused_querysets():
-    compiled = Compiled("test")
-    with CaptureQueriesContext(connection) as queries:
-        assert compiled.rows("none", lambda: Paper.objects.filter(id__in=[]).values_list("id")) == []
-    assert len(queries) == 0, "a query Django knows is empty runs no statement"
-    with pytest.raises(TypeError, match="values_list"):
-        compiled.rows("models", lambda: Paper.objects.all())
-    with pytest.raises(TypeError, match="values_list"):
-        compiled.rows("flat", lambda: Paper.objects.values_list("id", flat=True))
-
-
-def test_compiled_keeps_the_newest_keys_only(three_days):
-    compiled = Compiled("test", size=2)
-    for key in ("a", "b", "c"):
-        compiled.rows(key, lambda: Paper.objects.values_list("id"))
-    builds = []
-
-    def build():
-        builds.append(1)
-        return Paper.objects.values_list("id")
-
-    compiled.rows("a", build)
-    compiled.rows("c", build)
-    assert builds == [1], "the oldest key was dropped and compiled again; the newest was kept"
