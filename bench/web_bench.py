@@ -18,7 +18,7 @@ endpoint, the uncached run under "uncached":
 data) for the uncached list pages, alternating old and new --rounds times so both see the same
 machine load, and adds "baseline": {"rev", "uncached_rps": {old, new, ratio per list page (medians
 over rounds)}, "render_cpu_ms": {in-process page renders' CPU time, medians, old, new, ratio}}. REV defaults to
-2eb9b10, the last revision whose cards were HTML built in Python (issue 14), so the template cards
+2eb9b10, the last revision whose cards were HTML built in Python, so the template cards
 are compared with them; that revision imports Markdown 3.11.3, no longer a dependency, so put it on
 PYTHONPATH (`pip install --target DIR Markdown==3.11.3`). --quick imports only the Hugging Face
 days (9,881 papers) for a run of a few minutes.

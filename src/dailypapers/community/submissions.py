@@ -102,7 +102,7 @@ def submit(user, raw: str, today: dt.date | None = None) -> SubmitResult:
     today = today or timezone.localdate()
     existing = Paper.objects.filter(arxiv_id=arxiv_id).first()
     if existing and PaperModeration.objects.filter(paper=existing, hidden=True).exists():
-        # Checked before anything is written: no daily entry, no submission (issue 13, finding 8).
+        # Checked before anything is written: no daily entry, no submission.
         raise ValidationError(f"{arxiv_id} was hidden by a moderator, so it cannot be submitted.")
     if existing and DailyEntry.objects.filter(paper=existing, date=today).exists():
         return SubmitResult(existing, created=False)

@@ -251,8 +251,8 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def save_confirm(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """Where a save started while logged out (a list card's link) lands after the login: a page with the
-    save's POST form into the default collection, which app.js submits at once (as the vote link's does,
-    issue 12). GET only, and it writes nothing."""
+    save's POST form into the default collection, which app.js submits at once (as the vote link's does).
+    GET only, and it writes nothing."""
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     from dailypapers.community.markup import has_math

@@ -63,7 +63,7 @@ TITLE_CHARS = 1_000
 @dataclass(frozen=True)
 class FieldBoosts:
     """Per-field BM25 multipliers for free-text words (authors are searched only when the
-    query names an author: issue 9 found "Charlotte Model" topping "diffusion language model").
+    query names an author: otherwise "Charlotte Model" topped "diffusion language model").
 
     "body" is title and abstract as one field; "title" adds to it, so a title word weighs
     1 + title against an abstract word's 1 (title > abstract > authors). Tuned on SciFact's
@@ -536,7 +536,7 @@ class KeywordIndex:
 
         Our own term choice, not tantivy's more-like-this query: that one divides by the live
         document count while a term's doc_freq still counts deleted documents until a merge, and
-        panics once an update leaves more deleted copies than live papers (tantivy PR #2964)."""
+        panics once an update leaves more deleted copies than live papers (https://github.com/quickwit-oss/tantivy/pull/2964)."""
         terms = self._distinctive_terms(abstract)
         if not terms:
             return []

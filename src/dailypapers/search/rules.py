@@ -1,4 +1,4 @@
-"""The one set of query rules the web page, the JSON API and the CLI all apply (issue 14).
+"""The one set of query rules the web page, the JSON API and the CLI all apply.
 
 Each rule is a function that returns the cleaned value or raises QueryError with one
 sentence for the user: query length, sorts, modes, dates and date ranges, categories.

@@ -2,7 +2,7 @@
 
 Every list's ``?category=`` filter applies to its feed too, which gives each category a feed.
 Every absolute URL in a feed starts with DAILYPAPERS_BASE_URL, never the request's Host, and
-every text passes through the XML-safe generators below (issue 13, findings 5 and 11).
+every text passes through the XML-safe generators below.
 """
 
 from __future__ import annotations
