@@ -61,10 +61,6 @@ def check_date_range(date_from: dt.date | None, date_to: dt.date | None) -> None
         raise QueryError(f"The from date ({date_from}) is after the to date ({date_to}): no paper can match.")
 
 
-def category_syntax_ok(value: str) -> bool:
-    return bool(CATEGORY.match(value))
-
-
 def canonical_categories(values: Iterable[str], known: Iterable[str]) -> tuple[str, ...]:
     """Each category matched case-insensitively to one in ``known`` (its stored spelling);
     an unknown one is refused with the closest known ones suggested."""
