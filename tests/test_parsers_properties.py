@@ -191,10 +191,6 @@ def mutated(draw, names: list[str]) -> bytes:
     return bytes(data)
 
 
-def hf_response_seed() -> list[str]:
-    return [HF_RAW]
-
-
 @st.composite
 def hf_body(draw) -> bytes:
     """A /api/daily_papers body: one real day's response, mutated."""
