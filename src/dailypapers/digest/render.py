@@ -20,11 +20,12 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from dailypapers import latex
-from dailypapers.digest import personal, tokens
+from dailypapers.digest import outbox, personal, tokens
 from dailypapers.digest.models import Subscriber
 from dailypapers.digest.periods import Period
 from dailypapers.digest.personal import Pick
 from dailypapers.digest.selection import Candidate, one_line
+from dailypapers.store.models import Paper
 
 
 def absolute(path: str) -> str:
@@ -72,8 +73,6 @@ def author_line(names: Sequence[str]) -> str:
 
 def load_authors(paper_ids: Sequence[int]) -> dict[int, list[str]]:
     """Each paper's author names, read in chunks (the candidates carry none)."""
-    from dailypapers.store.models import Paper
-
     found: dict[int, list[str]] = {}
     ids = list(paper_ids)
     for start in range(0, len(ids), 2000):
@@ -247,10 +246,6 @@ class DigestRenderer:
 
 def build_confirmation(subscriber: Subscriber) -> EmailMultiAlternatives:
     """The double opt-in mail (text + HTML); for an address already active, a link to its preferences instead."""
-    from dailypapers.digest import (
-        outbox,  # outbox -> mailer; kept out of this module's import time
-    )
-
     context = {"subscriber": subscriber, "links": manage_links(subscriber)}
     if subscriber.status == Subscriber.ACTIVE:
         subject_line, template = "Your dailypapers digest subscription", "digest/email/already"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 
 from dailypapers.ingest import parsers
@@ -91,8 +92,6 @@ def plan_import(paths: list[str | Path], fmt: str | None = None) -> tuple[list[t
 
 
 def _limits() -> dict:
-    from django.conf import settings
-
     config = settings.CONFIG
     return {
         "max_ratio": float(config["DAILYPAPERS_IMPORT_MAX_GZIP_RATIO"]),

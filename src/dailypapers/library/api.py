@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -10,12 +11,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.security import django_auth
 from pydantic import ConfigDict, Field, model_validator
 
 from dailypapers import ratelimit
-from dailypapers.library import collections, signals, transfer
-from dailypapers.library.models import Collection
-from dailypapers.web.services import listings
+from dailypapers.library import collections, imports, searches, signals, transfer
+from dailypapers.library.models import Collection, SavedSearch
+from dailypapers.web.services import hf_shape, listings
 
 router = Router(tags=["library"])
 
@@ -32,9 +34,7 @@ AUTH_ERRORS = {400: LibraryError, 401: LibraryError, 403: LibraryError, 404: Lib
 
 
 def _auth():
-    from dailypapers.web.views.api import (
-        TokenAuth,  # the API module imports this router
-    )
+    from dailypapers.web.views.api import TokenAuth  # a real cycle: that module mounts this router
 
     class LibraryAuth(TokenAuth):
         """The token check, and each write by its user counted against DAILYPAPERS_LIBRARY_RATE."""
@@ -51,8 +51,6 @@ def _auth():
 def _auth_or_session():
     """Reads a signed-in owner may open from the site's own pages (the saved-search page's JSON link):
     a bearer token, else the session. Only for GETs: a session write would need a CSRF token."""
-    from ninja.security import django_auth
-
     return [_auth(), django_auth]
 
 
@@ -252,8 +250,6 @@ def import_papers(request: HttpRequest, pk: CollectionId, data: ImportIn, fetch:
     """Small imports run at once (200); larger ones are queued for the worker (202, with the import's
     id; the collection page shows its progress). At most MAX_REPORTED sentences come back; the
     counts say how many there were."""
-    from dailypapers.library import imports
-
     found = _mine(request, pk)
     try:
         outcome = imports.start(request.auth, found.pk, data.text, fetch=fetch)
@@ -309,10 +305,7 @@ def recommendations(
     limit: int = Query(50, ge=1, le=100),
     hide_read: bool = False,
 ):
-    import datetime as dt
-
-    from dailypapers.library import foryou
-    from dailypapers.web.services import hf_shape
+    from dailypapers.library import foryou  # scikit-learn and SciPy: kept out of every process's start-up
 
     period: listings.Period | None
     try:
@@ -344,8 +337,6 @@ def recommendations(
 
 @router.get("/searches", auth=_auth_or_session(), response={200: Any, **AUTH_ERRORS}, summary="Your saved searches")
 def saved_searches(request: HttpRequest):
-    from dailypapers.library.models import SavedSearch
-
     return [{"id": s.pk, **_search_fields(s)} for s in SavedSearch.objects.filter(user=request.auth)]
 
 
@@ -371,10 +362,6 @@ def _search_fields(saved) -> dict:
 def saved_search(
     request: HttpRequest, pk: SearchId, limit: int = Query(50, ge=1, le=100), p: int = Query(0, ge=0, le=1000)
 ):
-    from dailypapers.library import searches
-    from dailypapers.library.models import SavedSearch
-    from dailypapers.web.services import hf_shape
-
     saved = SavedSearch.objects.filter(user=request.auth, pk=pk).first()
     if saved is None:
         raise Http404("No such saved search.")

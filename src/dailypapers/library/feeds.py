@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.urls import reverse
 
-from dailypapers.library import authors
+from dailypapers.library import authors, searches
+from dailypapers.library.models import SavedSearch
 from dailypapers.web.views.feeds import FEED_SIZE, _PaperFeed
 
 
@@ -23,11 +25,6 @@ class SavedSearchFeed(_PaperFeed):
     """By the search's private token: feed readers carry no session."""
 
     def get_object(self, request, token: str) -> dict:
-        from django.http import Http404
-
-        from dailypapers.library import searches
-        from dailypapers.library.models import SavedSearch
-
         saved = SavedSearch.objects.filter(feed_token=token).first()
         if saved is None:
             raise Http404("No such saved search.")

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
@@ -82,7 +83,6 @@ def candidates(period: listings.Period, fitted: textspace.Fitted | None, stamp: 
         return found
     rows = list(_candidate_rows(period))
     texts = [paper_text(r[2], r[3]) for r in rows]
-    import scipy.sparse as sp
 
     vectors = fitted.space.transform(texts) if fitted and rows else sp.csr_matrix((len(rows), 1), dtype=np.float32)
     papers = Papers(

@@ -33,11 +33,15 @@ from typing import Any
 import tantivy
 
 from .text import (
+    _STOP_TERMS,
     EXACT_ANALYZER,
+    STOPWORDS,
     TEXT_ANALYZER,
     ParsedQuery,
     QueryError,
+    analyze,
     exact_analyzer,
+    looks_like_name,
     normalize_name,
     normalize_title,
     parse_query,
@@ -403,8 +407,6 @@ class KeywordIndex:
 
     @staticmethod
     def _analyze_name(name: str) -> list[str]:
-        from .text import analyze
-
         return analyze(name)
 
     def _filter_clauses(self, filters: Filters | None) -> list[tantivy.Query]:
@@ -507,8 +509,6 @@ class KeywordIndex:
     def is_author_name(self, text: str) -> bool:
         """Whether ``text`` is recognisably a name (2-4 capitalised tokens) that is exactly
         some indexed author's full name (normalised: case, accents and punctuation aside)."""
-        from .text import looks_like_name
-
         if not looks_like_name(text):
             return False
         key = tantivy.Query.term_query(self._schema, "author_key", normalize_name(text))
@@ -572,8 +572,6 @@ class KeywordIndex:
     def _distinctive_terms(self, text: str) -> list[tuple[str, float]]:
         """The MLT_TERMS analysed terms of ``text`` with the highest tf * idf over the whole index
         (stop words and terms under 3 characters left out; terms no paper has cannot match)."""
-        from .text import analyze
-
         counts = Counter(t for t in analyze(text) if len(t) >= 3 and t not in _MLT_STOP_SET)
         if not counts:
             return []
@@ -752,8 +750,6 @@ class KeywordIndex:
 
 def _mlt_stop_words() -> frozenset[str]:
     """Words similar papers never match on, as written and as the body field stems them."""
-    from .text import _STOP_TERMS, STOPWORDS, analyze
-
     words = STOPWORDS | _STOP_TERMS
     return frozenset(words | {term for word in words for term in analyze(word)})
 

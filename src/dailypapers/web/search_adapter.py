@@ -174,8 +174,6 @@ def matches_among(request: SearchRequest, arxiv_ids: list[str], limit: int, read
     hits.sort(key=lambda hit: -hit[0])  # scores are the sort's values: higher is better for every sort
     ids = [doc_id for _, doc_id in hits]
     if reader is not None and reader.is_authenticated:
-        from dailypapers.library.signals import not_interested_rows
-
         # The reader's own marks (few), not an IN list of every match.
         hidden = set(Paper.objects.filter(id__in=not_interested_rows(reader)).values_list("arxiv_id", flat=True))
         ids = [i for i in ids if i not in hidden]

@@ -19,6 +19,7 @@ import orjson
 from django.db.models import JSONField, Q, TextField
 from django.db.models.functions import Cast
 
+from dailypapers.ingest.records import RecordError, split_arxiv_id
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.visibility import shown
 from dailypapers.web.services import listings
@@ -156,8 +157,6 @@ def latest_entries(paper_ids: list[int]) -> dict[int, DailyEntry]:
 
 def find_paper(paper_id: str) -> Paper | None:
     """A visible paper by arXiv id, with or without a version (``2608.19880v1``)."""
-    from dailypapers.ingest.records import RecordError, split_arxiv_id
-
     try:
         arxiv_id, _ = split_arxiv_id(paper_id)
     except RecordError:

@@ -16,11 +16,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dailypapers import periods
+from dailypapers.community.models import Vote
 from dailypapers.library.signals import not_interested_rows, without_not_interested
 from dailypapers.periods import Period
+from dailypapers.rank.trending import explain
 from dailypapers.search.rules import CATEGORY
 from dailypapers.store import listing_days, taxonomy
 from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.store.ranking import params
 from dailypapers.store.visibility import shown_papers
 
 PAGE_SIZE = 50
@@ -394,8 +397,6 @@ def trending_as_of(now: dt.datetime | None = None) -> dt.datetime | None:
     worths do: with a newest list 108 days old every paper read "worth under 0.01 fresh votes".
     The moment is the newest of the newest list's day (00:00 UTC, when its upvotes count as
     cast) and the newest vote here, never later than ``now``."""
-    from dailypapers.community.models import Vote
-
     now = now or timezone.now()
     newest_day = DailyEntry.objects.filter(date__lte=now.date()).aggregate(d=Max("date"))["d"]
     if newest_day is None:
@@ -430,10 +431,6 @@ def trending_page(
 
 def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
     """Set votes_24h, votes_7d, first_featured, featured_days_ago and ``why`` on each paper (two queries)."""
-    from dailypapers.community.models import Vote
-    from dailypapers.rank.trending import explain
-    from dailypapers.store.ranking import params
-
     ids = [p.pk for p in papers]
     if not ids:
         return

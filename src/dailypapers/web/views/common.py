@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from dailypapers.community.models import Vote
+from dailypapers.library.collections import in_default
 from dailypapers.ratelimit import RateLimited
 from dailypapers.web.services import paging
 from dailypapers.web.services.listings import clean_category
@@ -34,7 +35,6 @@ def saved_ids(request: HttpRequest, papers) -> set[int]:
     """Which of these papers are in the user's default collection (the cards' save button): one query."""
     if not request.user.is_authenticated or not papers:
         return set()
-    from dailypapers.library.collections import in_default
 
     return in_default(request.user, [p.pk for p in papers])
 
