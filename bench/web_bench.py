@@ -222,7 +222,7 @@ def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Names
     results: dict[str, dict] = {}
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/trending")
+        wait_for(base + "/trending", args.start_timeout)
         with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
             script.write(LUA)
             script.flush()
@@ -262,6 +262,9 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="old/new alternations with --baseline")
     parser.add_argument("--render-repeats", type=int, default=40, help="in-process renders per page and round")
+    parser.add_argument(
+        "--start-timeout", type=float, default=60, help="seconds a server may take to answer its first request"
+    )
     parser.add_argument("--quick", action="store_true", help="import only the Hugging Face days (9,881 papers)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
