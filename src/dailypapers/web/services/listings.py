@@ -22,6 +22,7 @@ from dailypapers.periods import Period
 from dailypapers.rank.trending import explain
 from dailypapers.search.rules import CATEGORY
 from dailypapers.store import listing_days, taxonomy
+from dailypapers.store.compiled import compiled
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.ranking import params
 from dailypapers.store.visibility import shown_papers
@@ -59,9 +60,17 @@ def visible_papers() -> QuerySet[Paper]:
 def for_reader(qs: QuerySet[Paper], reader=None) -> QuerySet[Paper]:
     """The one rule every list applies for a signed-in reader: without the papers they marked not
     interested (a subquery in the list's own query, so pages stay full and the count agrees)."""
-    if reader is None or not reader.is_authenticated:
-        return qs
-    return qs.exclude(id__in=not_interested_rows(reader))
+    return for_reader_id(qs, reader_id(reader))
+
+
+def reader_id(reader) -> int | None:
+    """What of ``reader`` a list depends on: a signed-in reader's id, else None."""
+    return reader.pk if reader is not None and reader.is_authenticated else None
+
+
+def for_reader_id(qs: QuerySet[Paper], reader: int | None) -> QuerySet[Paper]:
+    """for_reader by the reader's id (None: anyone): the form the compiled list queries take."""
+    return qs if reader is None else qs.exclude(id__in=not_interested_rows(reader))
 
 
 def without_hidden(reader, papers: list) -> list:
@@ -174,10 +183,15 @@ def _listed(row: tuple, **extra) -> ListedPaper:
 
 def entry_rows(paper_ids: list[int], period: tuple[dt.date, dt.date] | None = None) -> list[tuple]:
     """CARD_ENTRY_COLUMNS of the papers' entries (in ``period``, when given), oldest first."""
+    return _entry_rows(tuple(paper_ids), period)
+
+
+@compiled(size=1024)
+def _entry_rows(paper_ids: tuple[int, ...], period: tuple[dt.date, dt.date] | None) -> QuerySet:
     qs = DailyEntry.objects.filter(paper_id__in=paper_ids)
     if period:
         qs = qs.filter(date__range=period)
-    return list(qs.order_by("date", "id").values_list(*CARD_ENTRY_COLUMNS))
+    return qs.order_by("date", "id").values_list(*CARD_ENTRY_COLUMNS)
 
 
 def attach_entries(papers: list[ListedPaper], period: Period) -> None:
@@ -346,18 +360,8 @@ def period_papers(
 ) -> Page:
     """One page of the papers featured in ``period``; ``count=False`` skips counting them all."""
 
-    def papers() -> QuerySet[Paper]:
-        featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
-        return for_reader(in_category(visible_papers().filter(id__in=featured), category), reader)
-
-    def build() -> QuerySet:
-        qs = with_stats(papers()).order_by(*_ORDER.get(sort, _ORDER["votes"]))
-        if period.kind == "day" and sort == "votes":
-            qs = _by_day_votes(qs, period.start)
-        # One more than a page: is there a next page?
-        return qs[page * page_size : (page + 1) * page_size + 1].values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)
-
-    rows = [_listed(row) for row in build()]
+    key = (period.kind, period.start, period.end, category, sort, page, page_size, reader_id(reader))
+    rows = [_listed(row) for row in _period_rows(*key)]
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     if entries:  # the site's cards read their entries themselves (web.services.cards)
@@ -366,8 +370,28 @@ def period_papers(
     if count:
         # The last page (one that has rows) counts itself; other pages ask the database, without the
         # stats join, annotation and sort: a plain COUNT(*), ~4x cheaper than the list query.
-        total = page * page_size + len(rows) if rows and not has_next else papers().count()
+        total = (
+            page * page_size + len(rows)
+            if rows and not has_next
+            else _featured(period.start, period.end, category, reader_id(reader)).count()
+        )
     return Page(papers=rows, number=page, has_next=has_next, total=total)
+
+
+def _featured(start: dt.date, end: dt.date, category: str, reader: int | None) -> QuerySet[Paper]:
+    featured = DailyEntry.objects.filter(date__range=(start, end)).values("paper_id")
+    return for_reader_id(in_category(visible_papers().filter(id__in=featured), category), reader)
+
+
+@compiled()
+def _period_rows(
+    kind: str, start: dt.date, end: dt.date, category: str, sort: str, page: int, page_size: int, reader: int | None
+) -> QuerySet:
+    qs = with_stats(_featured(start, end, category, reader)).order_by(*_ORDER.get(sort, _ORDER["votes"]))
+    if kind == "day" and sort == "votes":
+        qs = _by_day_votes(qs, start)
+    # One more than a page: is there a next page?
+    return qs[page * page_size : (page + 1) * page_size + 1].values_list(*_PAPER_COLUMNS, *_STATS_COLUMNS)
 
 
 def _by_day_votes(qs: QuerySet[Paper], day: dt.date) -> QuerySet[Paper]:
@@ -414,19 +438,24 @@ def trending_page(
     """Papers by stored trending score (an indexed ORDER BY), with why each ranks there (as of ``now``)."""
     now = now or timezone.now()
 
-    def build() -> QuerySet:
-        qs = with_stats(for_reader(in_category(visible_papers().filter(stats__trending_score__gt=0), category), reader))
-        qs = qs.order_by("-stats__trending_score", "-arxiv_id")
-        # The score rides along in the same query: the why line states its numbers (attach_reasons).
-        return qs[page * page_size : (page + 1) * page_size + 1].values_list(
-            *_PAPER_COLUMNS, *_STATS_COLUMNS, "stats__trending_score"
-        )
-
-    rows = [_listed(row, trending_score=row[11] or 0.0) for row in build()]
+    rows = [
+        _listed(row, trending_score=row[11] or 0.0)
+        for row in _trending_rows(category, page, page_size, reader_id(reader))
+    ]
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_reasons(rows, now)
     return Page(papers=rows, number=page, has_next=has_next)
+
+
+@compiled()
+def _trending_rows(category: str, page: int, page_size: int, reader: int | None) -> QuerySet:
+    qs = with_stats(for_reader_id(in_category(visible_papers().filter(stats__trending_score__gt=0), category), reader))
+    qs = qs.order_by("-stats__trending_score", "-arxiv_id")
+    # The score rides along in the same query: the why line states its numbers (attach_reasons).
+    return qs[page * page_size : (page + 1) * page_size + 1].values_list(
+        *_PAPER_COLUMNS, *_STATS_COLUMNS, "stats__trending_score"
+    )
 
 
 def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
