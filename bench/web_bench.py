@@ -1,7 +1,7 @@
 """Load-test the site: trending, a day page, a paper page and /api/daily_papers under `dailypapers serve`.
 
     .venv/bin/python bench/web_bench.py [--duration 30] [--connections 50] [--cores 2] [--home DIR] [--no-page-cache]
-                                        [--baseline REV] [--rounds N] [--quick]
+                                        [--baseline REV] [--rounds N] [--quick] [--start-timeout S]
 
 Builds a fresh DAILYPAPERS_HOME (or reuses --home), imports the 74,728 real arXiv papers and
 the Hugging Face daily lists, scores them (`dailypapers rank --rebuild`), starts the real
