@@ -57,19 +57,15 @@ def visible_papers() -> QuerySet[Paper]:
     return shown_papers()
 
 
-def for_reader(qs: QuerySet[Paper], reader=None) -> QuerySet[Paper]:
-    """The one rule every list applies for a signed-in reader: without the papers they marked not
-    interested (a subquery in the list's own query, so pages stay full and the count agrees)."""
-    return for_reader_id(qs, reader_id(reader))
-
-
 def reader_id(reader) -> int | None:
     """What of ``reader`` a list depends on: a signed-in reader's id, else None."""
     return reader.pk if reader is not None and reader.is_authenticated else None
 
 
-def for_reader_id(qs: QuerySet[Paper], reader: int | None) -> QuerySet[Paper]:
-    """for_reader by the reader's id (None: anyone): the form the compiled list queries take."""
+def for_reader(qs: QuerySet[Paper], reader: int | None) -> QuerySet[Paper]:
+    """The one rule every list applies for a signed-in reader (``reader_id(user)``; None: anyone):
+    without the papers they marked not interested (a subquery in the list's own query, so pages
+    stay full and the count agrees)."""
     return qs if reader is None else qs.exclude(id__in=not_interested_rows(reader))
 
 
@@ -380,7 +376,7 @@ def period_papers(
 
 def _featured(start: dt.date, end: dt.date, category: str, reader: int | None) -> QuerySet[Paper]:
     featured = DailyEntry.objects.filter(date__range=(start, end)).values("paper_id")
-    return for_reader_id(in_category(visible_papers().filter(id__in=featured), category), reader)
+    return for_reader(in_category(visible_papers().filter(id__in=featured), category), reader)
 
 
 @compiled()
@@ -450,7 +446,7 @@ def trending_page(
 
 @compiled()
 def _trending_rows(category: str, page: int, page_size: int, reader: int | None) -> QuerySet:
-    qs = with_stats(for_reader_id(in_category(visible_papers().filter(stats__trending_score__gt=0), category), reader))
+    qs = with_stats(for_reader(in_category(visible_papers().filter(stats__trending_score__gt=0), category), reader))
     qs = qs.order_by("-stats__trending_score", "-arxiv_id")
     # The score rides along in the same query: the why line states its numbers (attach_reasons).
     return qs[page * page_size : (page + 1) * page_size + 1].values_list(
