@@ -68,6 +68,8 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	# Dead code: paths and conventions in pyproject.toml's [tool.vulture], reviewed exceptions in vulture_whitelist.py.
+	$(BIN)/vulture
 
 bench: install
 	$(BIN)/python bench/import_bench.py

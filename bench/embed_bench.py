@@ -84,7 +84,7 @@ def main() -> None:
     ap.add_argument(
         "--cpu",
         action="store_true",
-        help="only the CPU model: the configuration `embed` ran before and after issue 9, interleaved, "
+        help="only the CPU model: the configuration `embed` ran before and after the search-quality work, interleaved, "
         "and the time `make run` needs to embed every bundled paper at each rate",
     )
     args = ap.parse_args()

@@ -1,4 +1,4 @@
-"""What the import hardening costs and saves (issue 13, findings 5, 6 and 12).
+"""What the import hardening costs and saves.
 
     .venv/bin/python bench/ingest_hardening_bench.py [--lines 30000] [--records 20000] [--baseline-src ../main/src]
 

@@ -1,4 +1,4 @@
-"""Offline evaluation of "For you" on real papers (issue 11).
+"""Offline evaluation of "For you" on real papers.
 
 Readers are authors with at least 6 papers in ../shared/data/arxiv-cs-daily-2025-2026 (at
 least 3 listed before the cut date and one in the evaluation window): each "liked" their own

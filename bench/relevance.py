@@ -1,4 +1,4 @@
-"""Search relevance on the bundled real papers (issue 9): known items, authors, coordination.
+"""Search relevance on the bundled real papers: known items, authors, coordination.
 
     .venv/bin/python bench/relevance.py [--home DIR] [--items 1000] [--authors 200] [--topics 50]
                                        [--embed N] [--seed 0]

@@ -8,7 +8,7 @@ server (gunicorn, DEBUG off). Then:
 
 1. idle: --normal visitor threads read normal pages (home, trending, a day, a week, a paper,
    a search, the API list) for a quarter of --seconds; their latencies are the baseline;
-2. load: the same visitors go on while --hostile threads replay issue 13's attacks without
+2. load: the same visitors go on while --hostile threads replay the known attacks without
    pause for the rest of --seconds: offsets up to 2^64 on /search, the API and list pages,
    year-9999 periods, control characters in feed queries, password spraying on /admin/login/
    and /accounts/login, 10,000-character "[" comments (logged in), 20,000-character queries,
@@ -23,7 +23,7 @@ a failure. The last line printed is one JSON object:
  "normal_requests": ..., "normal_p95_idle_ms": ..., "normal_p95_load_ms": ..., "p95_ratio": ...,
  "statuses": {...}, "floors_met": true}
 
-Floors (issue 13): 0 5xx, 0 dropped connections, p95_ratio <= 3.
+Floors: 0 5xx, 0 dropped connections, p95_ratio <= 3.
 """
 
 from __future__ import annotations

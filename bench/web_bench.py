@@ -1,7 +1,7 @@
 """Load-test the site: trending, a day page, a paper page and /api/daily_papers under `dailypapers serve`.
 
     .venv/bin/python bench/web_bench.py [--duration 30] [--connections 50] [--cores 2] [--home DIR] [--no-page-cache]
-                                        [--baseline REV] [--rounds N] [--quick]
+                                        [--baseline REV] [--rounds N] [--quick] [--start-timeout S]
 
 Builds a fresh DAILYPAPERS_HOME (or reuses --home), imports the 74,728 real arXiv papers and
 the Hugging Face daily lists, scores them (`dailypapers rank --rebuild`), starts the real
@@ -18,7 +18,7 @@ endpoint, the uncached run under "uncached":
 data) for the uncached list pages, alternating old and new --rounds times so both see the same
 machine load, and adds "baseline": {"rev", "uncached_rps": {old, new, ratio per list page (medians
 over rounds)}, "render_cpu_ms": {in-process page renders' CPU time, medians, old, new, ratio}}. REV defaults to
-2eb9b10, the last revision whose cards were HTML built in Python (issue 14), so the template cards
+2eb9b10, the last revision whose cards were HTML built in Python, so the template cards
 are compared with them; that revision imports Markdown 3.11.3, no longer a dependency, so put it on
 PYTHONPATH (`pip install --target DIR Markdown==3.11.3`). --quick imports only the Hugging Face
 days (9,881 papers) for a run of a few minutes.
@@ -66,7 +66,7 @@ def env_for(home: Path) -> dict[str, str]:
     env.update(
         DAILYPAPERS_HOME=str(home),
         DAILYPAPERS_SECRET_KEY="bench-" + os.urandom(16).hex(),
-        DAILYPAPERS_API_READ_RATE="999999999/60",  # measuring throughput from one address, not abuse
+        DAILYPAPERS_API_READ_RATE="999999999/60",  # measuring throughput from one address, not abuse (9 digits at most)
         DAILYPAPERS_DEBUG="0",
         DAILYPAPERS_LOG_LEVEL="ERROR",
     )
@@ -222,7 +222,7 @@ def run_suite(env: dict[str, str], targets: dict[str, str], args: argparse.Names
     results: dict[str, dict] = {}
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/trending")
+        wait_for(base + "/trending", args.start_timeout)
         with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
             script.write(LUA)
             script.flush()
@@ -262,6 +262,9 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="old/new alternations with --baseline")
     parser.add_argument("--render-repeats", type=int, default=40, help="in-process renders per page and round")
+    parser.add_argument(
+        "--start-timeout", type=float, default=60, help="seconds a server may take to answer its first request"
+    )
     parser.add_argument("--quick", action="store_true", help="import only the Hugging Face days (9,881 papers)")
     args = parser.parse_args()
     if not shutil.which("wrk"):

@@ -166,9 +166,6 @@ class ReplayServer:
             self.requests.clear()
             self.unmatched.clear()
 
-    def requests_to(self, path: str) -> list[Received]:
-        return [r for r in self.requests if r.path == path]
-
     def _answer(self, received: Received) -> Reply:
         with self._lock:
             self.requests.append(received)

@@ -1,4 +1,4 @@
-"""Issue 12, item 8: the CLI's edges answer in one sentence (through the real console entry point)."""
+"""The CLI's edges answer in one sentence (through the real console entry point)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from tests.web_fixtures import feature
 
 pytestmark = pytest.mark.django_db
-FRI, SUN, MON, TUE = dt.date(2025, 1, 3), dt.date(2025, 1, 5), dt.date(2025, 1, 6), dt.date(2025, 1, 7)
+FRI, MON, TUE = dt.date(2025, 1, 3), dt.date(2025, 1, 6), dt.date(2025, 1, 7)
 
 
 def listed(*args: str) -> list[str]:

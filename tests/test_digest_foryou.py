@@ -1,4 +1,4 @@
-"""The digest's "for you" section (issue 11): a signed-in reader's own picks ride along in the
+"""The digest's "for you" section: a signed-in reader's own picks ride along in the
 mail, with their reasons, never a paper the mail already lists, one they marked not interested
 or one they saved; an address without an account, or a reader without signals, gets none."""
 

@@ -10,10 +10,10 @@ import email.policy
 import re
 
 import pytest
+from django.core.mail import EmailMultiAlternatives
 
 from dailypapers.digest import periods, render, tokens
 from dailypapers.digest.models import Delivery
-from dailypapers.digest.personal import Pick
 from dailypapers.digest.selection import Candidate
 from dailypapers.digest.sender import SendOptions, send_period
 from digest_data import PERIOD, make_papers, make_subscriber
@@ -107,9 +107,7 @@ def test_the_runs_boundary_is_used_only_when_no_body_contains_it():
     assert renderer._boundary in parsed.get_body(("plain",)).get_content()
 
 
-@pytest.mark.parametrize(
-    "email_address", ["reader@example.org", "o'brien+digest@example.org", "leser@b\u00fccher.example"]
-)
+@pytest.mark.parametrize("email_address", ["reader@example.org", "leser@b\u00fccher.example"])
 @pytest.mark.parametrize(
     "papers",
     [
@@ -121,85 +119,25 @@ def test_the_runs_boundary_is_used_only_when_no_body_contains_it():
                 abstract="\u00dcber alles. Next.",
             )
         ],
-        [paper(i) for i in range(10, 30)],
-        [paper(5, title=" ".join(["word"] * 300))],
+        [paper(5, title=" ".join(["word"] * 300))],  # a line over 998 octets: quoted-printable
     ],
 )
-def test_quick_folding_writes_the_bytes_compat32_writes(settings, email_address, papers):
+def test_a_digest_is_djangos_own_message_but_for_its_boundary(settings, email_address, papers):
+    """The renderer only names the boundary; every other byte is Django's and Python's encoding."""
     settings.BASE_URL = "https://papers.example.org"
-    renderer = render.DigestRenderer(PERIOD_)
-    message = renderer.build(make_subscriber(email_address), papers)
-    message.extra_headers["Date"] = "Tue, 30 Jun 2026 21:00:00 -0000"  # both encodings in the same second
-    quick = message.message()
-    plain = message.message()
-    plain.policy = email.policy.compat32
-    assert quick.policy is not email.policy.compat32
-    assert quick.as_bytes(linesep="\r\n") == plain.as_bytes(linesep="\r\n")
-
-
-@pytest.mark.parametrize("email_address", ["reader@example.org", "leser@b\u00fccher.example"])
-@pytest.mark.parametrize(
-    "papers",
-    [
-        [paper(1), paper(2, votes=2), paper(3, hf=0)],
-        [
-            paper(
-                4,
-                title="Caf\u00e9 \u2014 na\u00efve \u201cquotes\u201d <b>&amp;</b>",
-                abstract="\u00dcber alles.\r\nNext.\rOn.",
-            )
-        ],
-        [paper(5, title=" ".join(["word"] * 300))],  # quoted-printable
-    ],
-)
-def test_a_frozen_mail_sends_the_bytes_djangos_encoding_writes(settings, email_address, papers):
-    """freeze() encodes in the sender's thread with a faster body writer; the bytes must not change."""
-    settings.BASE_URL = "https://papers.example.org"
-    renderer = render.DigestRenderer(PERIOD_)
-    message = renderer.build(make_subscriber(email_address), papers)
+    message = render.DigestRenderer(PERIOD_).build(make_subscriber(email_address), papers)
     message.extra_headers["Date"] = "Tue, 30 Jun 2026 21:00:00 -0000"
-    expected = message.message().as_bytes(linesep="\r\n")  # Python's own BytesGenerator
-    data = message.freeze()
-    assert data == expected
-    assert message.message().as_bytes(linesep="\r\n") is data  # what Django's SMTP backend sends
-    assert message.message().as_bytes() == expected.replace(b"\r\n", b"\n")  # other line endings encode afresh
-    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    ours = message.message()
+    plain = EmailMultiAlternatives(
+        message.subject, message.body, message.from_email, message.to, headers=message.extra_headers
+    )
+    plain.attach_alternative(*message.alternatives[0])
+    theirs = plain.message()
+    theirs.set_boundary(message.boundary)
+    assert ours.as_bytes(linesep="\r\n") == theirs.as_bytes(linesep="\r\n")
+    parsed = email.message_from_bytes(ours.as_bytes(linesep="\r\n"), policy=email.policy.default)
     assert parsed["List-Unsubscribe"].strip().startswith("<https://papers.example.org/digest/unsubscribe/")
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == message.body.replace("\r\n", "\n")
-    assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == message.alternatives[0][0].replace(
-        "\r\n", "\n"
-    )
-
-
-@pytest.mark.parametrize(
-    "papers, picks, quoted",
-    [
-        ([paper(1), paper(2, votes=2)], [], False),
-        ([paper(3, title="Caf\u00e9 \u2014 na\u00efve", abstract="\u00dcber alles. Next.")], [], False),
-        ([paper(4, title=" ".join(["word"] * 300))], [], True),  # a line over 998 octets: quoted-printable
-        # A pick's title keeps its U+2028s: short lines to Django's str.splitlines(), one long line
-        # in bytes, so the renderer leaves the choice to Django (8bit).
-        ([paper(5)], [Pick("2606.00009", "\u2028".join(["w\u00f6rd"] * 300), "a reason")], False),
-    ],
-)
-def test_the_body_encoding_is_the_one_django_chooses(settings, papers, picks, quoted):
-    """The renderer spares Django its line-by-line length check; the bytes must be what Django writes."""
-    renderer = render.DigestRenderer(PERIOD_)
-    message = renderer.build(make_subscriber("r@example.org"), papers, picks)
-    message.extra_headers["Date"] = "Tue, 30 Jun 2026 21:00:00 -0000"
-    ours = message.message().as_bytes(linesep="\r\n")
-    message.encoding = None  # Django's default: settings.DEFAULT_CHARSET, checked line by line
-    assert message.message().as_bytes(linesep="\r\n") == ours
-    assert (b"Content-Transfer-Encoding: quoted-printable" in ours) == quoted
-
-
-def test_a_charset_spelled_otherwise_is_left_to_django(settings):
-    settings.DEFAULT_CHARSET = "UTF-8"  # Django checks line lengths only for "utf-8" exactly
-    message = render.DigestRenderer(PERIOD_).build(make_subscriber("u@example.org"), [paper(1)])
-    message.extra_headers["Date"] = "Tue, 30 Jun 2026 21:00:00 -0000"
-    ours = message.message().as_bytes(linesep="\r\n")
-    assert message.encoding is None
-    assert b"Content-Transfer-Encoding: base64" in ours
 
 
 def test_long_and_short_addresses_get_tokens_that_read_back(settings):
@@ -208,14 +146,3 @@ def test_long_and_short_addresses_get_tokens_that_read_back(settings):
         token = tokens.make_token(subscriber, tokens.MANAGE)
         assert tokens.read_token(token, tokens.MANAGE) == subscriber
         assert token.startswith(".") == (len(address) > 40)  # compressed only where that can pay
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["<https://papers.example.org/digest/unsubscribe/" + "WzEsInJl-_:." * n + ">" for n in (1, 3, 7, 30)]
-    + ["a" * 77, "a" * 78, "<x@y>", "two words " * 12, "a,b" * 40, "a;b" * 40, "tab\tin" * 20],
-)
-def test_quick_folding_of_long_words_matches_compat32(value):
-    for name in ("List-Unsubscribe", "X"):
-        quick = render._QUICK_FOLD.clone(linesep="\r\n").fold_binary(name, value)
-        assert quick == email.policy.compat32.clone(linesep="\r\n").fold_binary(name, value)

@@ -218,7 +218,7 @@ def test_send_command_reports(sink, capsys):
 
 
 def test_a_hidden_paper_is_in_no_digest(sink):
-    """Issue 13 item 8: 150 of 150 digest mails contained a moderator-hidden paper."""
+    """150 of 150 digest mails contained a moderator-hidden paper."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
 

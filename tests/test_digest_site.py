@@ -1,4 +1,4 @@
-"""Digests inside the site (issue 12): nothing linked to /digest/subscribe, the digest pages had no
+"""Digests inside the site: nothing linked to /digest/subscribe, the digest pages had no
 stylesheet or navigation, and the account page did not show the reader's subscription."""
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""`make run`'s background embedder (issue 9), as `make run` runs it: the real `dailypapers embed`
+"""`make run`'s background embedder, as `make run` runs it: the real `dailypapers embed`
 process beside the data, killed mid-way and started again.
 
 It must resume (count only grows, no paper embedded twice), go newest first, say what is left and

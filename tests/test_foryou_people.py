@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from dailypapers.library.models import PaperSignal
+from dailypapers.community.models import ReaderMark
 from dailypapers.rank import people
 from dailypapers.rank.categorize import train
 from dailypapers.rank.recommend import Papers, Profile, TextSpace, citable, paper_text, recommend
@@ -27,7 +27,6 @@ HF = "hf-daily-papers/papers_flat.jsonl.gz"
 # environments (cs.CV); 2026-W34 has a Xi Wang paper on visual worlds with other co-authors.
 LIKED = ("2503.17922", "2503.18773", "2504.00970", "2504.03775", "2503.23294", "2504.02515")
 SERVING = ("2608.19758", "2608.16157", "2608.14614")  # FlashPrefill V2, FreeToken, DumpsterCluster
-OTHER_XI_WANG = "2608.16859"
 
 
 def test_reasons_never_cite_stop_words_or_short_tokens():
@@ -124,7 +123,7 @@ def test_search_says_what_not_interested_left_out_and_shows_an_exact_title(alice
     marked = write_paper(arxiv_id="2601.00010", title="Graph transformers for molecules")
     write_paper(arxiv_id="2601.00011", title="Graph transformers at scale")
     catch_up()
-    PaperSignal.objects.create(user=alice, paper=marked, not_interested=True)
+    ReaderMark.objects.create(user=alice, paper=marked, not_interested=True)
     reader = Client()
     reader.force_login(alice)
 

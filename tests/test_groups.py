@@ -162,7 +162,7 @@ def test_another_groups_shared_collection_stays_private(lab, client):
     other = membership.create(lab["ben"], "Side Project")
     Membership.objects.create(group=other, user=lab["cleo"])
     shared.add(shared.default(other), theirs, lab["ben"])
-    collections.add(lab["ben"], collections.ensure_default(lab["ben"]).pk, mine)
+    paper_collections.add(lab["ben"], paper_collections.ensure_default(lab["ben"]).pk, mine)
     marks = activity.colleague_marks(lab["ana"], [mine.arxiv_id, theirs.arxiv_id])
     assert set(marks) == {mine.arxiv_id}
     assert activity.colleague_marks(lab["cleo"], [theirs.arxiv_id])[theirs.arxiv_id].saved_by == ["ben"]

@@ -134,7 +134,7 @@ def test_two_senders_remind_once(lab, transactional_db):
 
 def test_group_digest_exactly_once_per_period(lab, sink):
     day = dt.date(2025, 1, 13)
-    liked, interesting, other = feature(day, 3, categories=["cs.CV"])
+    liked, _, other = feature(day, 3, categories=["cs.CV"])
     feature(day, 1, categories=["math.AG"], title="Off topic")
     Interests.objects.create(user=lab["ben"], categories=["cs.CV"])
     collection = shared.default(lab["group"])

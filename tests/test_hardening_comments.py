@@ -1,4 +1,4 @@
-"""Issue 13 findings 2, 8 and 10 (comments and submissions): rendering bounded in time and
+"""Comments and submissions: rendering bounded in time and
 outside the write transaction, no replies to hidden comments, no submission of a hidden paper,
 a lone surrogate in API JSON is a 400."""
 
@@ -47,7 +47,7 @@ def test_markup_subset_is_kept():
 
 @pytest.mark.django_db(transaction=True)
 def test_comments_are_rendered_before_the_write_transaction(make_user, monkeypatch):
-    """Finding 2: the render ran inside the transaction holding the write lock, so a slow one stalled every write."""
+    """The render ran inside the transaction holding the write lock, so a slow one stalled every write."""
     alice = make_user("alice")
     paper = feature(DAY, 1)[0]
     seen = []
@@ -75,7 +75,7 @@ def test_over_long_comment_is_refused_with_a_sentence(alice_client):
 
 
 def test_replies_to_a_hidden_comment_are_refused(alice_client, alice, make_user):
-    """Finding 8: replies to a hidden comment were accepted and shown."""
+    """Replies to a hidden comment were accepted and shown."""
     paper = feature(DAY, 1)[0]
     top = comments.add(make_user("bob"), paper, "spam")
     Comment.objects.filter(pk=top.pk).update(hidden=True)
@@ -99,7 +99,7 @@ def test_replies_to_a_hidden_comment_are_refused(alice_client, alice, make_user)
 
 
 def test_submitting_a_hidden_paper_writes_nothing_and_says_why(alice_client, alice, arxiv_api):
-    """Finding 8: it wrote a daily entry and a submission, then answered 404."""
+    """It wrote a daily entry and a submission, then answered 404."""
     paper = feature(DAY, 1)[0]
     PaperModeration.objects.create(paper=paper, hidden=True, reason="spam")
     entries = DailyEntry.objects.count()
@@ -114,7 +114,7 @@ def test_submitting_a_hidden_paper_writes_nothing_and_says_why(alice_client, ali
 
 
 def test_lone_surrogate_in_api_json_is_a_400(client, alice):
-    """Finding 10: a lone surrogate in the comment JSON reached the database and was a 500."""
+    """A lone surrogate in the comment JSON reached the database and was a 500."""
     paper = feature(DAY, 1)[0]
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(alice, 't')[1]}"}
     for body in (b'{"body": "a\\ud800b"}', b'{"body": "\\udfff"}', b'{"arxiv": "\\ud83d"}'):

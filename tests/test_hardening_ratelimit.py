@@ -1,4 +1,4 @@
-"""Issue 13 items 2, 3 and 9 and issue 14's "one rate limiter": every login, sign-up and
+"""One rate limiter: every login, sign-up and
 mail-sending action goes through dailypapers/ratelimit.py; rates are validated at start-up."""
 
 import datetime as dt
@@ -22,7 +22,7 @@ def fresh_counters():
 
 
 def test_admin_login_is_rate_limited_like_the_site_login(client, make_user, settings):
-    """Finding 3: 25 wrong passwords on /admin/login/ were all checked, then the right one logged in."""
+    """25 wrong passwords on /admin/login/ were all checked, then the right one logged in."""
     make_user("staff", is_staff=True, is_superuser=True)
     settings.LOGIN_RATE = "3/300"
     for _ in range(3):
@@ -56,7 +56,7 @@ def test_wrong_api_tokens_are_rate_limited(client, settings):
 
 
 def test_email_change_cannot_flood_an_inbox(alice_client, mailoutbox, settings):
-    """Finding 9: 40 email-change confirmations to one victim in seconds."""
+    """40 email-change confirmations to one victim in seconds."""
     settings.MAIL_RATE = "3/3600"
     codes = [
         alice_client.post(
@@ -106,7 +106,7 @@ def test_sign_up_mail_is_rate_limited_per_recipient(client, mailoutbox, settings
 
 
 def test_comment_edits_are_rate_limited(alice_client, alice, settings):
-    """Finding 2: 45 of 45 edits in a row were accepted and each re-rendered the comment."""
+    """45 of 45 edits in a row were accepted and each re-rendered the comment."""
     paper = feature(dt.date(2025, 1, 6), 1)[0]
     made = comments.add(alice, paper, "first")
     settings.WRITE_RATE = "3/60"
@@ -128,7 +128,7 @@ def test_comment_edits_are_rate_limited(alice_client, alice, settings):
     ],
 )
 def test_a_bad_rate_stops_the_command_with_one_sentence(tmp_path, name):
-    """Issue 14: DAILYPAPERS_LOGIN_RATE=lots was a 500 at the first login, not an error at start-up."""
+    """DAILYPAPERS_LOGIN_RATE=lots was a 500 at the first login, not an error at start-up."""
     result = run_cli("check", env=dailypapers_env(tmp_path, **{name: "lots"}), check=False)
     assert result.returncode == 2
     assert result.stderr.strip() == (

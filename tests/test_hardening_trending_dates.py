@@ -1,5 +1,5 @@
 """A list day in the future, out-of-range trend dates, and old data: trending and /trends stay
-answerable and honest (a 500 for anyone, a paper pinned at #1, "worth under 0.01" everywhere)."""
+answerable and honest (a 500 for anyone, a paper pinned at the top, "worth under 0.01" everywhere)."""
 
 import datetime as dt
 import json

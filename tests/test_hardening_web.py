@@ -1,4 +1,4 @@
-"""Issue 13 findings 1, 4, 5, 7, 10 and 11 on the web side: bounded paging, periods at the
+"""Hardening on the web side: bounded paging, periods at the
 calendar's ends, XML-safe feeds, links only for http(s), 500s logged, headers and absolute URLs."""
 
 import datetime as dt
@@ -24,7 +24,7 @@ DAY = dt.date(2025, 1, 6)
 HUGE = ["214748364", str(2**63), str(2**64 + 5), "99999999999999999999999", "-1", "1e9", "abc", "٣"]
 
 
-# --- finding 1: bounded paging everywhere --------------------------------------------------------
+# --- bounded paging everywhere ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_search_door_refuses_unbounded_offsets():
         search_requests.run(search_requests.SearchRequest(query="model"), 20, 214748364 * 20)
 
 
-# --- finding 10: periods at the calendar's ends ----------------------------------------------------
+# --- periods at the calendar's ends -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_api_periods_at_the_ends_of_the_calendar(client, query):
     response = client.get(f"/api/daily_papers?{query}")
     if query.startswith("month=0001"):
         assert response.status_code == 200 and response.json() == []
-    else:  # year 9999 is in the future: a 400 naming the parameter (as issue 10 asks), never a 500
+    else:  # year 9999 is in the future: a 400 naming the parameter, never a 500
         assert response.status_code == 400 and "in the future" in response.json()["error"]
 
 
@@ -129,7 +129,7 @@ def test_one_period_definition_for_web_and_digest():
     assert periods.daily(dt.date.min).window(7) == (dt.date.min, dt.date.min)
 
 
-# --- finding 5: control characters in feeds -------------------------------------------------------
+# --- control characters in feeds ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_control_characters_never_break_a_feed(client, url):
         assert "Control char title" in text
 
 
-# --- finding 11: absolute URLs from DAILYPAPERS_BASE_URL, headers ---------------------------------
+# --- absolute URLs from DAILYPAPERS_BASE_URL, headers ---------------------------------
 
 
 def test_feed_and_link_header_urls_come_from_base_url(client, settings):
@@ -218,7 +218,7 @@ def test_private_pages_are_not_cacheable(alice_client, alice):
     assert "no-store" in Client().get(f"/accounts/confirm/MQ/{token}")["Cache-Control"]
 
 
-# --- finding 4: links from imported URLs only for http(s) -----------------------------------------
+# --- links from imported URLs only for http(s) -----------------------------------------
 
 
 def test_imported_urls_become_links_only_for_http(client):
@@ -253,7 +253,7 @@ def test_safe_link(url, ok):
     assert bool(safe_link(url)) is ok
 
 
-# --- finding 7: 500s are logged to stderr and to a file in DAILYPAPERS_HOME ------------------------
+# --- 500s are logged to stderr and to a file in DAILYPAPERS_HOME ------------------------
 
 
 def _boom(request):

@@ -1,4 +1,4 @@
-"""The HTTP sweep kept in CI (issue 13): hypothesis-driven query parameters, and form fields on
+"""The HTTP sweep kept in CI: hypothesis-driven query parameters, and form fields on
 POST routes, against EVERY route the URL resolver knows (pages, feeds, the JSON API, digest
 pages, the admin), as anonymous and as a logged-in moderator. The assertion: no 5xx, ever.
 
@@ -33,7 +33,7 @@ EXAMPLES = int(os.environ.get("DAILYPAPERS_FUZZ_EXAMPLES", "12"))
 ADMIN_EXAMPLES = max(2, EXAMPLES // 4)
 DAY = dt.date(2025, 1, 6)
 
-# Values that broke something once (issue 13) or sit on a boundary, mixed with random text.
+# Values that broke something once or sit on a boundary, mixed with random text.
 NASTY = [
     "214748364",
     str(2**63),

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conftest import dailypapers_env, run_cli
-from dailypapers.ingest.importer import ImportError_, import_paths
+from dailypapers.ingest.importer import FileImportError, import_paths
 from dailypapers.store.models import DailyEntry, Paper, PaperVersion
 from dailypapers.store.stats import store_stats
 
@@ -130,16 +130,16 @@ def test_strict_stops_at_first_rejection(tmp_path):
     path.write_text(
         '{"id": "2501.00001", "title": "T", "authors": [], "categories": [], "abstract": "", "listing_date": "2025-01-02"}\n{oops\n'
     )
-    with pytest.raises(ImportError_, match="line 2"):
+    with pytest.raises(FileImportError, match="line 2"):
         import_paths([path], fmt="flat", strict=True)
 
 
 def test_unknown_format_is_one_clear_message(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("just some text\n")
-    with pytest.raises(ImportError_, match="not a format dailypapers can import"):
+    with pytest.raises(FileImportError, match="not a format dailypapers can import"):
         import_paths([path])
-    with pytest.raises(ImportError_, match="no such file"):
+    with pytest.raises(FileImportError, match="no such file"):
         import_paths([tmp_path / "missing.jsonl"])
 
 

@@ -1,4 +1,4 @@
-"""Issue 13, findings 4-6 and 12 (import side): hostile or damaged real files import what is
+"""The import side of hardening: hostile or damaged real files import what is
 good, report the rest in a sentence naming file and record, and never crash."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def reasons(summary) -> list[str]:
     return [str(item) for item in summary.rejections]
 
 
-# -- finding 6: totality of numeric and date conversions ---------------------------------------
+# -- totality of numeric and date conversions ---------------------------------------
 
 
 def test_atom_date_in_year_9999_with_offset_rejects_its_entry_only(data_dir, tmp_path):
@@ -164,7 +164,7 @@ def test_a_value_the_database_refuses_costs_only_its_record(data_dir):
     assert DailyEntry.objects.count() == 5
 
 
-# -- finding 5: control characters ----------------------------------------------------------
+# -- control characters ----------------------------------------------------------
 
 
 def test_control_characters_and_lone_surrogates_are_stripped(data_dir, tmp_path):
@@ -200,7 +200,7 @@ def test_control_characters_in_oai_xml_character_references(data_dir, tmp_path):
     assert summary.read == 5 and summary.rejected <= 1
 
 
-# -- finding 4: URLs -------------------------------------------------------------------------
+# -- URLs -------------------------------------------------------------------------
 
 
 def test_unsafe_links_are_dropped_and_the_entry_kept(data_dir, tmp_path):
@@ -233,7 +233,7 @@ def test_the_import_command_reports_dropped_fields(data_dir, tmp_path):
     assert "1 field(s) dropped" in result.stdout
 
 
-# -- finding 12: BOM, entities, ids ------------------------------------------------------------
+# -- BOM, entities, ids ------------------------------------------------------------
 
 
 def test_utf8_bom_is_accepted(data_dir, tmp_path):

@@ -1,4 +1,4 @@
-"""Issue 13, finding 12: a decompression bomb is refused with a sentence before memory balloons.
+"""A decompression bomb is refused with a sentence before memory balloons.
 
 Peak memory is measured, not guessed: the real entry point runs in a child process that
 reports its own peak RSS (VmHWM) when the command is done."""

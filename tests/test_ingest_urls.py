@@ -1,4 +1,4 @@
-"""The URL allow-list shared by the importer and the templates (issue 13, finding 4)."""
+"""The URL allow-list shared by the importer and the templates."""
 
 import pytest
 

@@ -1,7 +1,7 @@
-"""Issue 11: a save button on every list card (period, trending, search), with and without JavaScript.
+"""A save button on every list card (period, trending, search), with and without JavaScript.
 
 Signed in, it is a POST form into the default collection ("Reading list") that shows whether the paper is
-there; logged out, a link that asks to log in and completes the save after it (issue 12, as the vote link)."""
+there; logged out, a link that asks to log in and completes the save after it (as the vote link does)."""
 
 import datetime as dt
 import re

@@ -1,4 +1,4 @@
-"""Issue 13, the parser sweep kept in CI: any bytes in -> records, or the parser's own
+"""The parser sweep kept in CI: any bytes in -> records, or the parser's own
 ``Rejected`` naming where, never another exception; and every record that comes out is safe
 to store (no control characters, only http(s) links, numbers the columns hold).
 
@@ -189,10 +189,6 @@ def mutated(draw, names: list[str]) -> bytes:
         elif kind == "cut":
             del data[at:]
     return bytes(data)
-
-
-def hf_response_seed() -> list[str]:
-    return [HF_RAW]
 
 
 @st.composite

@@ -78,7 +78,8 @@ def test_the_classifier_learns_categories_from_labelled_texts(data_dir):
 
 
 @pytest.mark.django_db
-def test_a_day_of_hugging_face_papers_filters_by_predicted_category(w34, client):
+@pytest.mark.usefixtures("w34")
+def test_a_day_of_hugging_face_papers_filters_by_predicted_category(client):
     hf_only = Paper.objects.filter(daily_entries__date="2026-08-21").distinct()
     assert hf_only.exists() and not hf_only.exclude(categories="").exists()
     assert _day_page(client, "cs.CL") == []  # the old answer: an empty day
@@ -99,7 +100,8 @@ def test_a_day_of_hugging_face_papers_filters_by_predicted_category(w34, client)
 
 
 @pytest.mark.django_db
-def test_a_cs_cl_cs_lg_weekly_digest_for_w34_sends_papers(w34, sink):
+@pytest.mark.usefixtures("w34")
+def test_a_cs_cl_cs_lg_weekly_digest_for_w34_sends_papers(sink):
     make_subscriber("llm@example.org", frequency="weekly", top_n=10, categories="cs.CL cs.LG")
     call_command("categories", "--offline", stdout=open("/dev/null", "w"))
     result = send_period(periods.parse("weekly:2026-W34"), FAST)
@@ -111,7 +113,8 @@ def test_a_cs_cl_cs_lg_weekly_digest_for_w34_sends_papers(w34, sink):
 
 
 @pytest.mark.django_db
-def test_trends_keep_counting_categories_after_week_28(w34):
+@pytest.mark.usefixtures("w34")
+def test_trends_keep_counting_categories_after_week_28():
     predict_missing(20_000)
     trends = topic_trends("week", dt.date(2026, 8, 17), dt.date(2026, 8, 23), categories=["cs.CL", "cs.CV"])
     assert [s.total_papers > 0 for s in trends.series] == [True, True]

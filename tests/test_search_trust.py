@@ -1,4 +1,4 @@
-"""Issue 9, search a researcher trusts: known items first, free text on the topic fields only,
+"""Search a researcher trusts: known items first, free text on the topic fields only,
 author names when the query names an author, exact forms above stems, all words first,
 semantic coverage said, filters that say what they did. Every case through the page, the
 JSON API and the CLI (real SQLite/PostgreSQL, real tantivy index, Django's test client)."""

@@ -1,4 +1,4 @@
-"""The list pages' raw helpers agree with the ORM they stand in for: listing days, compiled queries."""
+"""Compiled list queries: the rows are the queryset's, the key is the call's own arguments."""
 
 from __future__ import annotations
 
@@ -6,21 +6,20 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.models import Max, Min
 from django.test.utils import CaptureQueriesContext
 
 from dailypapers.ingest.records import DailyEntryRecord, PaperRecord
-from dailypapers.store import listing_days
-from dailypapers.store.compiled import Compiled
-from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.store.compiled import Compiled, compiled
+from dailypapers.store.models import Paper
 from dailypapers.store.upsert import write_batch
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 1, 10, 12, 0, tzinfo=dt.timezone.utc)
-DAYS = [dt.date(2026, 1, 5), dt.date(2026, 1, 6), dt.date(2026, 1, 9)]  # Monday, Tuesday, Friday
+COLUMNS = ("id", "arxiv_id", "authors", "first_submitted", "announced", "stats__hf_votes")
+BUILDS: list[str] = []
 
 
-def featured(arxiv_id: str, day: dt.date, **fields) -> DailyEntryRecord:
+def featured(arxiv_id: str, day: dt.date) -> DailyEntryRecord:
     paper = PaperRecord(
         arxiv_id=arxiv_id,
         title=f"Paper {arxiv_id}",
@@ -28,97 +27,86 @@ def featured(arxiv_id: str, day: dt.date, **fields) -> DailyEntryRecord:
         authors=["Ada Lovelace", "Alan Turing"],
         first_submitted=dt.datetime(2026, 1, 1, 8, 30, tzinfo=dt.timezone.utc),
     )
-    return DailyEntryRecord(paper=paper, date=day, upvotes=3, seen_at=NOW, **fields)
+    return DailyEntryRecord(paper=paper, date=day, upvotes=3, seen_at=NOW)
 
 
 @pytest.fixture
-def three_days():
-    write_batch([featured(f"2601.0000{i}", day) for i, day in enumerate(DAYS, 1)], NOW)
+def papers():
+    BUILDS.clear()
+    write_batch([featured(f"2601.0000{i}", dt.date(2026, 1, 5)) for i in (1, 2, 3)], NOW)
 
 
-def orm_around(start: dt.date, end: dt.date) -> tuple:
-    before = DailyEntry.objects.filter(date__lt=start).aggregate(d=Max("date"))["d"]
-    after = DailyEntry.objects.filter(date__gt=end).aggregate(d=Min("date"))["d"]
-    return before, after
+def by_prefix_query(prefix: str):
+    BUILDS.append(prefix)
+    return Paper.objects.filter(arxiv_id__startswith=prefix).order_by("arxiv_id").values_list(*COLUMNS)
 
 
-@pytest.mark.parametrize(
-    "asked, shown",
-    [
-        (dt.date(2026, 1, 6), dt.date(2026, 1, 6)),  # a day with a list
-        (dt.date(2026, 1, 7), dt.date(2026, 1, 6)),  # a weekday without one: the last before it
-        (dt.date(2026, 1, 11), dt.date(2026, 1, 9)),  # past the newest list
-        (dt.date(2025, 12, 1), dt.date(2026, 1, 5)),  # before the archive: the first list
-    ],
-)
-def test_around_day_agrees_with_the_orm(three_days, asked, shown):
-    around = listing_days.around_day(asked)
-    assert around.shown == shown
-    assert (around.before, around.after) == orm_around(shown, shown)
-    assert all(d is None or type(d) is dt.date for d in around)
+by_prefix = Compiled(by_prefix_query)
 
 
-def test_around_period_and_last_day(three_days):
-    week = (dt.date(2026, 1, 5), dt.date(2026, 1, 11))
-    assert listing_days.around_period(*week) == (None, None, None)
-    assert listing_days.around_period(dt.date(2026, 1, 6), dt.date(2026, 1, 6)) == (
-        None,
-        dt.date(2026, 1, 5),
-        dt.date(2026, 1, 9),
-    )
-    assert listing_days.last_listing_day() == dt.date(2026, 1, 9)
-    assert listing_days.last_listing_day(dt.date(2026, 1, 8)) == dt.date(2026, 1, 6)
-    assert listing_days.last_listing_day(dt.date(2025, 1, 1)) is None
+@compiled(size=2)
+def ids_from(first: str):
+    BUILDS.append(first)
+    return Paper.objects.filter(arxiv_id__gte=first).order_by("arxiv_id").values_list("arxiv_id")
 
 
-def test_no_lists_at_all():
-    assert listing_days.around_day(dt.date(2026, 1, 7)) == (None, None, None)
-    assert listing_days.last_listing_day() is None
-
-
-def test_compiled_rows_equal_the_querysets_and_follow_the_data(three_days):
-    compiled = Compiled("test")
-    builds = []
-    columns = ("id", "arxiv_id", "authors", "first_submitted", "announced", "stats__hf_votes")
-
-    def build():
-        builds.append(1)
-        return Paper.objects.filter(arxiv_id__startswith="2601.").order_by("arxiv_id").values_list(*columns)
-
-    first = compiled.rows("papers", build)
-    assert first == list(build()) and len(first) == 3
+def test_rows_equal_the_querysets_and_follow_the_data(papers):
+    first = by_prefix("2601.")
+    assert first == list(by_prefix_query("2601.")) and len(first) == 3
     assert first[0][2] == ["Ada Lovelace", "Alan Turing"], "JSON columns come back decoded"
     assert first[0][3] == dt.datetime(2026, 1, 1, 8, 30, tzinfo=dt.timezone.utc), "datetimes as the ORM gives them"
-    builds.clear()
-
+    BUILDS.clear()
     write_batch([featured("2601.00004", dt.date(2026, 1, 9))], NOW)
     with CaptureQueriesContext(connection) as queries:
-        again = compiled.rows("papers", build)
-    assert not builds, "a known key runs its compiled statement without building the queryset"
+        again = by_prefix("2601.")
+    assert not BUILDS, "the same arguments run the compiled statement without building the queryset"
     assert len(queries) == 1 and [row[1] for row in again][-1] == "2601.00004", "rows are read afresh"
 
 
-def test_compiled_empty_and_refused_querysets():
-    compiled = Compiled("test")
+def test_other_arguments_are_another_statement(papers):
+    """The key is the arguments themselves: no call can be served another call's statement."""
+    assert [r[0] for r in ids_from("2601.00002")] == ["2601.00002", "2601.00003"]
+    assert [r[0] for r in ids_from("2601.00003")] == ["2601.00003"]
+    assert BUILDS == ["2601.00002", "2601.00003"]
+
+
+def test_only_module_level_builders_without_a_closure():
+    def nested(prefix):
+        return Paper.objects.filter(arxiv_id__startswith=prefix).values_list("id")
+
+    limit = 3
+    with pytest.raises(TypeError, match="module-level"):
+        Compiled(nested)
+    with pytest.raises(TypeError, match="module-level"):
+        Compiled(lambda: Paper.objects.values_list("id")[:limit])
+
+
+def empty_query():
+    return Paper.objects.filter(id__in=[]).values_list("id")
+
+
+def models_query():
+    return Paper.objects.all()
+
+
+def flat_query():
+    return Paper.objects.values_list("id", flat=True)
+
+
+def test_empty_and_refused_querysets():
     with CaptureQueriesContext(connection) as queries:
-        assert compiled.rows("none", lambda: Paper.objects.filter(id__in=[]).values_list("id")) == []
+        assert Compiled(empty_query)() == []
     assert len(queries) == 0, "a query Django knows is empty runs no statement"
     with pytest.raises(TypeError, match="values_list"):
-        compiled.rows("models", lambda: Paper.objects.all())
+        Compiled(models_query)()
     with pytest.raises(TypeError, match="values_list"):
-        compiled.rows("flat", lambda: Paper.objects.values_list("id", flat=True))
+        Compiled(flat_query)()
 
 
-def test_compiled_keeps_the_newest_keys_only(three_days):
-    compiled = Compiled("test", size=2)
-    for key in ("a", "b", "c"):
-        compiled.rows(key, lambda: Paper.objects.values_list("id"))
-    builds = []
-
-    def build():
-        builds.append(1)
-        return Paper.objects.values_list("id")
-
-    compiled.rows("a", build)
-    compiled.rows("c", build)
-    assert builds == [1], "the oldest key was dropped and compiled again; the newest was kept"
+def test_keeps_the_newest_statements_only(papers):
+    for first in ("a", "b", "c"):
+        ids_from(first)
+    BUILDS.clear()
+    ids_from("a")
+    ids_from("c")
+    assert BUILDS == ["a"], "the oldest arguments were dropped and compiled again; the newest were kept"

@@ -142,7 +142,7 @@ def test_timeouts_are_retried(server, fake_time):
 
 
 def test_connection_refused_is_reported_at_once(fake_time):
-    # Issue 12: retrying a refused connection only made the user wait 75 s for the same sentence.
+    # Retrying a refused connection only made the user wait 75 s for the same sentence.
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -553,7 +553,7 @@ def test_sync_command_end_to_end(tmp_path, scratch_databases, hf_days):
         assert bad_date.returncode != 0 and "is not a date" in bad_date.stderr
 
 
-# -- issue 12: the first sync continues the imported data; a dead network is said at once ---------
+# -- the first sync continues the imported data; a dead network is said at once ---------
 
 
 def import_hf_days(hf_days, days) -> None:

@@ -1,6 +1,6 @@
 """Accounts that cannot be stranded: every mail through the outbox, a real SMTP server on loopback.
 
-Reproductions from issue 12: with the SMTP server refusing, sign-up showed a bare 500 yet
+Reproductions: with the SMTP server refusing, sign-up showed a bare 500 yet
 created the inactive user, nothing ever re-sent its mail, there was no "resend
 confirmation", and logging in said "Please enter a correct username and password" to an
 account that only lacked its confirmation; `password`, `1` and `x` were accepted.

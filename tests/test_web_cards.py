@@ -79,7 +79,7 @@ def test_card_markup_escapes_everything(client):
     assert '<a class="cat" href="?category=cs.LG">cs.LG</a>' in page
     assert "0 votes here" in page and "3 upvotes on Hugging Face" in page and "0 comments here" in page
     assert "submitted by hf-user" in page
-    assert '/vote?next=/papers/date/2025-01-06" title="Log in to vote"' in page  # logs in, then votes (issue 12)
+    assert '/vote?next=/papers/date/2025-01-06" title="Log in to vote"' in page  # logs in, then votes
 
 
 def test_card_shows_hugging_face_data_and_says_what_each_number_is(client):

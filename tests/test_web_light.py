@@ -1,6 +1,6 @@
 """Light pages: KaTeX only where math appears, hashed and compressed static files, math and links in comments.
 
-Reproductions of issue 12: every page loaded KaTeX's ~290 KiB, uncompressed, cached 60 s;
+Reproductions: every page loaded KaTeX's ~290 KiB, uncompressed, cached 60 s;
 comments rendered no math and linked no URLs; arXiv "Comments:" URLs were plain text.
 """
 

@@ -1,6 +1,6 @@
 """Day pages say exactly why they show another day: weekend, holiday, no data yet, before the archive.
 
-The reproductions of issue 12: a Wednesday after the newest list was called "a weekend or
+The reproductions: a Wednesday after the newest list was called "a weekend or
 holiday", a day before the archive showed its first day as "the last day with a list", and the
 home page showed a months-old list as if it were today's.
 """

@@ -1,4 +1,4 @@
-"""A vote or comment started while logged out survives the login; deleting asks first; error pages help (issue 12).
+"""A vote or comment started while logged out survives the login; deleting asks first; error pages help.
 
 Reproductions: a vote cast while logged out was lost after the login it asked for; a comment
 could not be started at all; delete had no confirmation; 404 and 500 pages had no styling or

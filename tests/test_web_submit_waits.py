@@ -1,4 +1,4 @@
-"""Submissions that wait for arXiv (issue 12): stored when arXiv cannot be reached, fetched by the worker.
+"""Submissions that wait for arXiv: stored when arXiv cannot be reached, fetched by the worker.
 
 The reproduction: with arXiv unreachable, /submit showed a raw "GET https://export.arxiv.org/...
 failed 2 times; last: connection failed" after 3.4 s and queued nothing, and the API answered

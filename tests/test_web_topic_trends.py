@@ -1,4 +1,4 @@
-"""Topic trends (issue 12): papers and votes per category and keyword, per day or week, as SVG and JSON."""
+"""Topic trends: papers and votes per category and keyword, per day or week, as SVG and JSON."""
 
 import datetime as dt
 import re

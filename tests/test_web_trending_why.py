@@ -1,4 +1,4 @@
-"""Trending's "why" line states the numbers the score is made of (issue 12).
+"""Trending's "why" line states the numbers the score is made of.
 
 Reproductions: raw Hugging Face votes were labelled "(weighted)"; two papers with one vote each
 in 24 h ranked in an order nothing on the page explained (the time of the votes does).

@@ -1,4 +1,4 @@
-"""The worker mails due saved searches (issue 11): one mail per due search and period, never two."""
+"""The worker mails due saved searches: one mail per due search and period, never two."""
 
 import datetime as dt
 

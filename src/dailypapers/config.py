@@ -631,8 +631,6 @@ def markdown_table() -> str:
 
 def write_docs_table(doc: Path) -> None:
     """Replace the table between the document's settings markers with the current one."""
-    import re
-
     text = doc.read_text()
     table = f"<!-- settings:start -->\n{markdown_table()}\n<!-- settings:end -->"
     doc.write_text(re.sub(r"<!-- settings:start -->.*<!-- settings:end -->", lambda _: table, text, flags=re.S))

@@ -1,5 +1,5 @@
 """A per-process map that keeps only its newest entries: the shape both of the list pages'
-in-process stores need (store/compiled.py's statements, web/services/cards.py's card bodies).
+in-process stores need (web/services/cards.py's card bodies, web/context.py).
 
 Reads take no lock (a dict read is atomic in CPython); writes do. Every such map is emptied
 when a setting changes, so tests that override settings never see entries made under others.

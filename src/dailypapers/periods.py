@@ -1,6 +1,6 @@
 """Periods: a day, an ISO week or a calendar month. Pure: no database, no clock.
 
-The one definition the web lists, the JSON API and the digests share (issue 14). The web
+The one definition the web lists, the JSON API and the digests share. The web
 names a period by its slug ("2026-06-30", "2026-W27", "2026-06"); a digest's ledger by its
 key ("daily:2026-06-30", "weekly:2026-W27"), which is what makes a digest exist once per
 subscriber. Dates near the ends of the calendar (year 1, year 9999) give periods clipped

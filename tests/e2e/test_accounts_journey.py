@@ -1,5 +1,5 @@
 """In a real browser: sign up while the mail server is down, log in unconfirmed, resend, confirm;
-subscribe from the box on the home page; set the digest on the account page (issue 12)."""
+subscribe from the box on the home page; set the digest on the account page."""
 
 from __future__ import annotations
 

@@ -106,7 +106,7 @@ def test_interests_chosen_at_sign_up_lead_for_you(browser, live_server, settings
 def test_save_from_a_list_card_signed_in_and_started_logged_out(
     browser, live_server, settings, django_user_model, javascript
 ):
-    """Issue 11 on list cards: a logged-out save asks to log in and is completed after it (with scripts the
+    """On list cards, a logged-out save asks to log in and is completed after it (with scripts the
     confirm form submits itself; without, the reader presses its button), then the card shows Saved and
     pressing it again takes the paper out of the Reading list."""
     from dailypapers.library.models import CollectionItem

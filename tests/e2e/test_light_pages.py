@@ -1,4 +1,4 @@
-"""Light pages in a real browser (issue 12): page weight, no KaTeX without math, dark mode, j/k//,
+"""Light pages in a real browser: page weight, no KaTeX without math, dark mode, j/k//,
 topic-trend charts without JavaScript, a logged-out vote and comment that survive the login,
 math and links in comments, a formula that never wraps away from its word, styled 404s.
 

@@ -1,4 +1,4 @@
-"""The search page in a real browser (issue 9): an id goes straight to its paper, the mode
+"""The search page in a real browser: an id goes straight to its paper, the mode
 that ran and the coverage are shown, the mode is choosable, a bad filter gets a sentence."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """In a real browser: submit a paper while arXiv is unreachable, see it wait on the account page,
-and find it on the list once the worker has fetched it (issue 12)."""
+and find it on the list once the worker has fetched it."""
 
 from __future__ import annotations
 

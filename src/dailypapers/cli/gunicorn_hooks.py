@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 
 def post_worker_init(worker) -> None:
     """Each worker keeps this machine's search indexes fresh from a background thread, so a
@@ -13,7 +15,5 @@ def post_worker_init(worker) -> None:
 
     worker.search_refresher = start()
     # uvicorn's worker writes the access log through gunicorn's handlers, without a time: add it.
-    import logging
-
     for handler in logging.getLogger("uvicorn.access").handlers:
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))

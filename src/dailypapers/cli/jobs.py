@@ -9,11 +9,20 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connections
 
+from dailypapers.cli.categories import fill_categories
+from dailypapers.cli.progress import RejectionReport
+from dailypapers.community import submissions
 from dailypapers.digest import mailer, outbox, worker
+from dailypapers.groups import digests, meetings
+from dailypapers.ingest.media import fetch_queued
+from dailypapers.ingest.sync import sync
+from dailypapers.library import alerts, imports
 from dailypapers.notify import feed as notify_feed
 from dailypapers.notify import mail as notify_mail
-from dailypapers.store import locks
+from dailypapers.search.indexer import catch_up
+from dailypapers.store import locks, media
 
 log = logging.getLogger("dailypapers.worker")
 
@@ -22,13 +31,6 @@ NETWORK_RETRY = 600.0  # while the network is down, sync is tried again this oft
 
 
 def run_jobs() -> dict[str, object]:
-    from dailypapers.community import submissions  # waiting submissions go through the site's ingest path
-    from dailypapers.groups import digests, meetings  # queue their mails before the outbox round sends them
-    from dailypapers.library import (
-        alerts,  # saved searches mailed on their own daily/weekly period
-        imports,  # collection imports too large for a web request
-    )
-
     jobs: list[tuple[str, Callable[[], object]]] = [
         ("meeting reminders", meetings.send_reminders),
         ("group digests", digests.send_due),
@@ -57,11 +59,6 @@ class SyncRound:
         self.last_try = 0.0
 
     def __call__(self) -> None:
-        from dailypapers.cli.categories import fill_categories
-        from dailypapers.cli.progress import RejectionReport
-        from dailypapers.ingest.sync import sync
-        from dailypapers.search.indexer import catch_up
-
         self.last_try = self.clock()
         with locks.exclusive("sync") as mine:
             if not mine:
@@ -117,11 +114,6 @@ class MediaThread(threading.Thread):
         self._stopping = threading.Event()
 
     def run(self) -> None:
-        from django.conf import settings
-        from django.db import connections
-
-        from dailypapers.ingest.media import fetch_queued
-
         done = 0
         while not self._stopping.is_set():
             try:
@@ -142,15 +134,9 @@ class MediaThread(threading.Thread):
     @staticmethod
     def longest_round() -> float:
         """Seconds a round can take at most: its deadline, plus one fetch's per-read timeout to notice it."""
-        from django.conf import settings
-
         config = settings.CONFIG
         return float(config["DAILYPAPERS_MEDIA_ROUND_DEADLINE"]) + float(config["DAILYPAPERS_HTTP_TIMEOUT"])
 
 
 def media_pending() -> bool:
-    from django.conf import settings
-
-    from dailypapers.store import media
-
     return media.pending_count(int(settings.CONFIG["DAILYPAPERS_MEDIA_MAX_ATTEMPTS"])) > 0

@@ -12,6 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dailypapers import __version__, config
+from dailypapers.cluster.cli import main as cluster_main
+from dailypapers.config import ConfigError
+
 # The commands a user sees in `dailypapers --help`; every Django command still works.
 COMMANDS = {
     "import": "Import papers from files (arXiv API Atom, OAI-PMH XML, snapshot JSONL, Hugging Face JSON/JSONL, flat JSONL).",
@@ -95,18 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         print(_usage())
         return 0
     if argv[0] in {"--version", "version"}:
-        from dailypapers import __version__
-
         print(__version__)
         return 0
     if argv[0] == "cluster":  # starts servers; needs no settings or database of its own
-        from dailypapers.cluster.cli import main as cluster_main
-
         return cluster_main(argv[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
-    from dailypapers import config
-    from dailypapers.config import ConfigError
-
     try:
         values = config.load()
     except ConfigError as exc:
@@ -117,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dailypapers: {problem}", file=sys.stderr)
         return 2
     try:
-        import django
+        import django  # here, not at the top: --help, --version and cluster start without Django (~80 ms)
 
         django.setup()
     except ConfigError as exc:

@@ -19,8 +19,6 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROLES = ("postgres-primary", "postgres-standby", "redis", "web", "worker", "proxy")
-
 
 class ClusterError(Exception):
     """Something the operator must fix, in one sentence."""

@@ -90,12 +90,6 @@ def _decide(claim: AuthorClaim, status: str, method: str, moderator) -> AuthorCl
     return claim
 
 
-def withdraw(user, claim: AuthorClaim) -> None:
-    if claim.user_id != user.pk:
-        raise PermissionDenied("You can only withdraw your own claims.")
-    claim.delete()
-
-
 def confirmed_papers(user):
     """The reader's confirmed papers, newest first (their profile page)."""
     return (

@@ -47,7 +47,7 @@ def add(user, paper: Paper, body: str, parent_id: int | None = None) -> Comment:
     body = _clean(body)
     ratelimit.limit_write(user)
     parent = _parent(paper, parent_id)
-    # Rendered before the transaction: the write lock is held for the insert only (finding 2).
+    # Rendered before the transaction: the write lock is held for the insert only.
     body_html = render_comment(body)
     with transaction.atomic():
         lock_stats(paper.pk)

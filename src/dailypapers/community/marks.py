@@ -30,18 +30,6 @@ def mark_read(user, paper: Paper, value: bool = True) -> None:
         ReaderMark.objects.filter(user=user, paper=paper, read_at__isnull=False).update(read_at=None, updated_at=now)
 
 
-def not_interested_ids(user) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    return set(ReaderMark.objects.filter(user=user, not_interested=True).values_list("paper_id", flat=True))
-
-
-def read_ids(user) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    return set(ReaderMark.objects.filter(user=user, read_at__isnull=False).values_list("paper_id", flat=True))
-
-
 def mark_for(user, paper: Paper) -> ReaderMark | None:
     if not user.is_authenticated:
         return None

@@ -13,40 +13,23 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dailypapers import ratelimit
 from dailypapers.community.models import PaperModeration, PendingSubmission, Submission
-from dailypapers.ingest.http import HttpStatusError, SourceError, client_from_config
-from dailypapers.ingest.parsers.atom import parse_atom
-from dailypapers.ingest.records import (
-    DailyEntryRecord,
-    PaperRecord,
-    RecordError,
-    Rejected,
-    split_arxiv_id,
-)
+from dailypapers.ingest.arxiv_lookup import ArxivUnreachable, NotOnArxiv, fetch_record
+from dailypapers.ingest.records import DailyEntryRecord, PaperRecord, RecordError, split_arxiv_id
 from dailypapers.store.models import DailyEntry, Paper
 from dailypapers.store.upsert import write_batch
 
 SOURCE = "community"
-PAGE_TIMEOUT = 10.0  # a submitter waits at most this long for arXiv; the worker does the rest
 RETRY_BASE = 60.0  # seconds before the worker asks arXiv again; doubles per attempt
 RETRY_MAX = 3600.0
 MAX_ATTEMPTS = 48  # about two days of hourly tries, then the submission ends failed
 
 log = logging.getLogger("dailypapers.submissions")
-
-
-class NotOnArxiv(ValidationError):
-    """arXiv answered, and it has no such paper (the submitter's mistake: a 4xx)."""
-
-
-class ArxivUnreachable(Exception):
-    """arXiv did not answer usefully: our side's trouble, worth trying again later."""
 
 
 @dataclass(frozen=True)
@@ -68,41 +51,12 @@ def parse_reference(raw: str) -> str:
         raise ValidationError(f"{raw!r} is not an arXiv id or arXiv URL.") from None
 
 
-def fetch_record(arxiv_id: str, **client_options) -> PaperRecord:
-    """The paper as the arXiv API describes it (the same client and parser sync uses).
-
-    Raises NotOnArxiv when arXiv does not know the id, ArxivUnreachable when arXiv did not
-    give a usable answer.
-    """
-    options = {
-        "retries": 0,
-        "max_wait": 5.0,
-        "timeout": min(float(settings.CONFIG["DAILYPAPERS_HTTP_TIMEOUT"]), PAGE_TIMEOUT),
-        **client_options,
-    }
-    client = client_from_config(settings.CONFIG, **options)
-    try:
-        response = client.get(settings.CONFIG["DAILYPAPERS_ARXIV_API_URL"], {"id_list": arxiv_id, "max_results": "1"})
-    except HttpStatusError as exc:
-        if exc.status in (400, 404, 410):
-            raise NotOnArxiv(f"arXiv has no paper {arxiv_id} (it answered HTTP {exc.status}).") from exc
-        raise ArxivUnreachable(str(exc)) from exc
-    except SourceError as exc:
-        raise ArxivUnreachable(str(exc)) from exc
-    for item in parse_atom(response.body):
-        if isinstance(item, Rejected) and item.position == "document":
-            raise ArxivUnreachable(f"arXiv's answer for {arxiv_id} was not a feed ({item.reason})")
-        if isinstance(item, PaperRecord) and item.arxiv_id == arxiv_id:
-            return item
-    raise NotOnArxiv(f"arXiv has no paper {arxiv_id}.")
-
-
 def submit(user, raw: str, today: dt.date | None = None) -> SubmitResult:
     arxiv_id = parse_reference(raw)
     today = today or timezone.localdate()
     existing = Paper.objects.filter(arxiv_id=arxiv_id).first()
     if existing and PaperModeration.objects.filter(paper=existing, hidden=True).exists():
-        # Checked before anything is written: no daily entry, no submission (issue 13, finding 8).
+        # Checked before anything is written: no daily entry, no submission.
         raise ValidationError(f"{arxiv_id} was hidden by a moderator, so it cannot be submitted.")
     if existing and DailyEntry.objects.filter(paper=existing, date=today).exists():
         return SubmitResult(existing, created=False)

@@ -8,28 +8,24 @@ that is the same for every send of one (subscriber, period), so a resend after a
 
 from __future__ import annotations
 
-import email.charset
-import email.generator
-import email.policy
 import secrets
 from collections import OrderedDict
 from collections.abc import Sequence
-from io import BytesIO
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.mail.message import RFC5322_EMAIL_LINE_LENGTH_LIMIT
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from dailypapers import latex
-from dailypapers.digest import personal, tokens
+from dailypapers.digest import outbox, personal, tokens
 from dailypapers.digest.models import Subscriber
 from dailypapers.digest.periods import Period
 from dailypapers.digest.personal import Pick
 from dailypapers.digest.selection import Candidate, one_line
+from dailypapers.store.models import Paper
 
 
 def absolute(path: str) -> str:
@@ -77,8 +73,6 @@ def author_line(names: Sequence[str]) -> str:
 
 def load_authors(paper_ids: Sequence[int]) -> dict[int, list[str]]:
     """Each paper's author names, read in chunks (the candidates carry none)."""
-    from dailypapers.store.models import Paper
-
     found: dict[int, list[str]] = {}
     ids = list(paper_ids)
     for start in range(0, len(ids), 2000):
@@ -136,114 +130,20 @@ def _headers(period: Period, message_id: str, unsubscribe: str, date: str | None
     return headers
 
 
-class _QuickFold(email.policy.Compat32):
-    """The compat32 policy Django encodes with, minus its slowest step for the common case.
-
-    compat32 runs every header through email.header.Header to fold it, a third of a digest's
-    encoding time; a short single-spaced ASCII line comes out of it as it went in, and a long
-    ASCII word without spaces, commas or semicolons goes whole onto a continuation line, so those
-    are written directly (tests/test_digest_render.py compares the bytes with compat32's).
-    """
-
-    def _fold(self, name, value, sanitize):
-        if isinstance(value, str) and value.isascii() and value == " ".join(value.split()):
-            if len(name) + 2 + len(value) <= 78:
-                return f"{name}: {value}{self.linesep}"
-            if " " not in value and "," not in value and ";" not in value:
-                # One long word (List-Unsubscribe's link) with nowhere to split: compat32 moves
-                # it whole onto a continuation line.
-                return f"{name}: {self.linesep} {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
-
-
-_QUICK_FOLD = _QuickFold()
-
-
-class _BodyAtOnce(email.generator.BytesGenerator):
-    """Python's BytesGenerator, writing a body in one piece rather than line by line.
-
-    The stock generator writes each line and each line ending separately (two encode() and
-    write() calls a line, a fifth of a digest's encoding time); joining the same lines with the
-    same line ending writes the same bytes (tests/test_digest_render.py compares them).
-    """
-
-    def _write_lines(self, lines):
-        if lines and "\r" not in lines:  # our templates' bodies: "\n" ends every line
-            self.write(lines.replace("\n", self._NL))
-        elif lines:
-            self.write(self._NL.join(email.generator.NLCRE.split(lines)))
-
-
-def _wire_bytes(msg) -> bytes:
-    """msg.as_bytes(linesep="\r\n") as Django's MIME classes write it (no From_ mangling), with _BodyAtOnce."""
-    out = BytesIO()
-    _BodyAtOnce(out, mangle_from_=False).flatten(msg, linesep="\r\n")
-    return out.getvalue()
-
-
 class DigestMessage(EmailMultiAlternatives):
-    """A Django message whose MIME boundary may be given (the sender's, per run), encoded with
-    _QuickFold.
+    """A Django message whose MIME boundary may be given (the sender's, per run).
 
     Without a boundary, Python's generator picks a random one and scans both bodies for it
     with a regular expression per line: a quarter of the encoding time of a digest.
     """
 
     boundary: str | None = None
-    quick_fold = True
-    _encoded = None  # (MIME message, its CRLF bytes) once freeze() ran
 
     def message(self):
-        if self._encoded is not None:
-            return self._encoded[0]
         msg = super().message()
-        if self.quick_fold:
-            msg.policy = _QUICK_FOLD
-        return msg
-
-    def freeze(self) -> bytes:
-        """Encode the message now, in the caller's thread; later message() calls return that one message.
-
-        The sender freezes each mail before handing it to its SMTP thread, so Django's backend
-        there only writes bytes to the socket: encoding on that thread would hold the interpreter
-        while the building thread waits for it after each of its own waits (commits, compression).
-        The message keeps its wire bytes (CRLF, as Django's SMTP backend asks for them); any other
-        as_bytes() call encodes afresh. Change nothing on a frozen message.
-        """
-        msg = self.message()
-        data = _wire_bytes(msg)
-        encode = msg.as_bytes
-
-        def as_bytes(unixfrom=False, linesep="\n"):
-            return data if not unixfrom and linesep == "\r\n" else encode(unixfrom, linesep)
-
-        msg.as_bytes = as_bytes
-        self._encoded = (msg, data)
-        return data
-
-    def _create_alternatives(self, msg):
-        msg = super()._create_alternatives(msg)
-        if self.boundary is not None and msg.get_content_maintype() == "multipart":
+        if self.boundary is not None and msg.is_multipart():
             msg.set_boundary(self.boundary)
         return msg
-
-
-# Django's charset for UTF-8 bodies without over-long lines (8bit, as its own utf8_charset).
-_EIGHT_BIT = email.charset.Charset("utf-8")
-_EIGHT_BIT.body_encoding = None
-
-
-def _short_lines(*bodies: str) -> bool:
-    """No line of these bodies is over SMTP's 998 bytes.
-
-    Django checks each body line by line in Python (a fifth of a digest's encoding time) to choose
-    between 8bit and quoted-printable; this is the same test on the encoded bytes, in C. Bytes split
-    at fewer characters than str.splitlines(), so this errs toward Django's own check.
-    """
-    return all(
-        max(map(len, body.encode(errors="surrogateescape").splitlines()), default=0) <= RFC5322_EMAIL_LINE_LENGTH_LIMIT
-        for body in bodies
-    )
 
 
 def _message(
@@ -264,10 +164,6 @@ def _message(
         headers=headers,
     )
     message.attach_alternative(html, "text/html")
-    # Only for exactly "utf-8": the one spelling for which Django picks 8bit or quoted-printable
-    # (any other leaves Python's charset defaults, base64 for UTF-8).
-    if settings.DEFAULT_CHARSET == "utf-8" and _short_lines(text, html):
-        message.encoding = _EIGHT_BIT  # what Django would choose, without its line-by-line check
     if boundary is not None and boundary not in text and boundary not in html:
         message.boundary = boundary  # (else Django's generator picks one that is not in them)
     return message
@@ -297,8 +193,7 @@ class DigestRenderer:
         self._unsubscribe = absolute(reverse("digest:unsubscribe", args=["TOKEN"])).removesuffix("TOKEN")
         self._preferences = absolute(reverse("digest:preferences", args=["TOKEN"])).removesuffix("TOKEN")
         self._domain = urlsplit(settings.BASE_URL).hostname or "localhost"
-        # Random per run, as Python's own boundaries are; checked against each mail's bodies. Short
-        # enough for the Content-Type line to fit in 78 characters unfolded (_QuickFold).
+        # Random per run, as Python's own boundaries are; checked against each mail's bodies.
         self._boundary = "=_" + secrets.token_hex(12)
 
     def links(self, subscriber: Subscriber) -> dict[str, str]:
@@ -351,10 +246,6 @@ class DigestRenderer:
 
 def build_confirmation(subscriber: Subscriber) -> EmailMultiAlternatives:
     """The double opt-in mail (text + HTML); for an address already active, a link to its preferences instead."""
-    from dailypapers.digest import (
-        outbox,  # outbox -> mailer; kept out of this module's import time
-    )
-
     context = {"subscriber": subscriber, "links": manage_links(subscriber)}
     if subscriber.status == Subscriber.ACTIVE:
         subject_line, template = "Your dailypapers digest subscription", "digest/email/already"

@@ -49,7 +49,7 @@ class SendOptions:
     claim_batch: int = 50
     # Mails built while one is in flight: the building goes on through the server's replies
     # instead of stopping at each one (bench/digest_bench.py). Not a wider exactly-once window:
-    # a built mail is bytes in memory until the one before it is recorded.
+    # a built mail stays in memory until the one before it is recorded.
     build_ahead: int = 50
 
     @classmethod
@@ -230,7 +230,7 @@ def _send_batch(
     the socket, which frees the interpreter for rendering here). Its outcome is committed before
     the next mail goes out, so after a crash at most one mail — the one whose reply had arrived —
     can lack its mark_sent: the same one-mail window as a strictly serial sender (ledger.py).
-    Mails built ahead (at most options.build_ahead) are only bytes in memory until they are sent.
+    Mails built ahead (at most options.build_ahead) stay in memory until they are sent.
     """
     line = _Line(batch, connection, pacer, worker, options, report, postman or _Serial())
     already = ledger.sent_papers([d.subscriber_id for d in batch], composer.paper_ids)
@@ -241,8 +241,6 @@ def _send_batch(
             # The reader's own picks ride along only in a mail that goes out anyway (digest.personal).
             picks = personal.picks(subscriber, renderer.period, [p.arxiv_id for p in papers]) if papers else []
             message = renderer.build(subscriber, papers, picks) if papers else None
-            if message is not None:
-                message.freeze()  # encoded here, not on the SMTP thread (render.DigestMessage.freeze)
         except BaseException:
             line.settle()  # the mail already sent keeps its record; the built ones stay claimed
             raise

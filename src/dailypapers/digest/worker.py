@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from django.core.management import call_command, get_commands
 
-from dailypapers.digest import mailer, schedule
+from dailypapers.digest import mailer, outbox, schedule
 from dailypapers.digest.mailer import MailConfigError
 from dailypapers.digest.sender import SendOptions, SendReport, send_period
 
@@ -32,8 +32,6 @@ JOBS_INTERVAL = 30.0  # how often waiting mails and submissions are tried
 def send_site_mail() -> dict[str, object]:
     """The digest part's own small job: mails waiting in the outbox. The worker command adds the
     other parts' jobs (cli/jobs.py), since digest may not import them."""
-    from dailypapers.digest import outbox
-
     return run_jobs((("outbox", outbox.send_due),))
 
 

@@ -116,10 +116,6 @@ def members(group: Group) -> QuerySet[Membership]:
     return Membership.objects.filter(group=group).select_related("user").order_by("joined_at", "id")
 
 
-def member_ids(group: Group) -> list[int]:
-    return list(Membership.objects.filter(group=group).values_list("user_id", flat=True))
-
-
 def update(user, slug: str, *, description: str | None = None, private: bool | None = None, digest: str | None = None):
     group = for_owner(user, slug)
     if digest is not None and digest not in ("", "daily", "weekly"):

@@ -85,12 +85,6 @@ def items(collection: SharedCollection) -> QuerySet[SharedItem]:
     )
 
 
-def delete_collection(collection: SharedCollection) -> str:
-    name = collection.name
-    collection.delete()
-    return name
-
-
 def papers(group: Group) -> QuerySet[Paper]:
     """Every shown paper in any of the group's shared collections (for BibTeX export)."""
     return (

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 
 from dailypapers.ingest import parsers
@@ -26,7 +27,7 @@ from dailypapers.store.upsert import BatchCounts, write_batch
 _SNIFF_BYTES = 64 * 1024
 
 
-class ImportError_(Exception):
+class FileImportError(Exception):
     """The import cannot go on (unknown format, unreadable file, --strict rejection)."""
 
 
@@ -59,13 +60,13 @@ class ImportSummary:
 def plan_import(paths: list[str | Path], fmt: str | None = None) -> tuple[list[tuple[Path, str]], list[str]]:
     """Decide each file's format before anything is written.
 
-    A file named on the command line must be importable (else ImportError_); inside a
+    A file named on the command line must be importable (else FileImportError); inside a
     named folder, files of no known format are skipped with a note, so a data folder
     with READMEs, CSVs or archives beside the data still imports.
     Returns ([(path, format)], [skip notes]).
     """
     if fmt is not None and fmt not in parsers.FORMATS:
-        raise ImportError_(f"unknown format {fmt!r}; choose one of {', '.join(sorted(parsers.FORMATS))}")
+        raise FileImportError(f"unknown format {fmt!r}; choose one of {', '.join(sorted(parsers.FORMATS))}")
     plan: list[tuple[Path, str]] = []
     skipped: list[str] = []
     for raw in paths:
@@ -80,19 +81,17 @@ def plan_import(paths: list[str | Path], fmt: str | None = None) -> tuple[list[t
         elif path.exists():
             file_fmt = fmt or detect_format(path)
             if file_fmt is None:
-                raise ImportError_(
+                raise FileImportError(
                     f"{path}: not a format dailypapers can import "
                     f"(expected one of {', '.join(sorted(parsers.FORMATS))}); pass --format to force one"
                 )
             plan.append((path, file_fmt))
         else:
-            raise ImportError_(f"{path}: no such file or folder")
+            raise FileImportError(f"{path}: no such file or folder")
     return plan, skipped
 
 
 def _limits() -> dict:
-    from django.conf import settings
-
     config = settings.CONFIG
     return {
         "max_ratio": float(config["DAILYPAPERS_IMPORT_MAX_GZIP_RATIO"]),
@@ -105,7 +104,7 @@ def _open(path: Path) -> InputFile:
     try:
         return InputFile(path, **_limits())
     except OSError as exc:
-        raise ImportError_(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+        raise FileImportError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
 
 
 def detect_format(path: Path) -> str | None:
@@ -113,7 +112,7 @@ def detect_format(path: Path) -> str | None:
     try:
         head = source.head(_SNIFF_BYTES)
     except (OSError, InputRefused) as exc:
-        raise ImportError_(f"{path}: cannot be read ({exc})") from exc
+        raise FileImportError(f"{path}: cannot be read ({exc})") from exc
     finally:
         source.close()
     return parsers.sniff(head, path.name)
@@ -184,7 +183,7 @@ def import_paths(
         try:
             _import_file(path, file_fmt, summary, strict, batch_size, progress, on_reject, on_note)
         except InputRefused as exc:
-            raise ImportError_(str(exc)) from None
+            raise FileImportError(str(exc)) from None
         summary.files += 1
     return summary
 
@@ -218,7 +217,7 @@ def _import_file(path, fmt, summary, strict, batch_size, progress, on_reject, on
         if on_reject:
             on_reject(item)
         if strict:
-            raise ImportError_(f"rejected {item} (--strict stops at the first rejection)")
+            raise FileImportError(f"rejected {item} (--strict stops at the first rejection)")
 
     try:
         items = islice(records, done, None)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -39,8 +40,6 @@ class SendResult:
 
 def set_mail(saved: SavedSearch, frequency: str) -> None:
     if frequency not in ("", *FREQUENCIES):
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(f"“{frequency}” is not daily, weekly or off.")
     saved.mail = frequency
     if frequency and saved.mailed_at is None:

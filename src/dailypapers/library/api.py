@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -11,13 +12,14 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.security import django_auth
 from pydantic import ConfigDict, Field, model_validator
 
 from dailypapers import periods, ratelimit
 from dailypapers.community import marks
 from dailypapers.community.tokens import TokenAuth
-from dailypapers.library import paper_collections, transfer
-from dailypapers.library.models import Collection
+from dailypapers.library import imports, paper_collections, searches, transfer
+from dailypapers.library.models import Collection, SavedSearch
 from dailypapers.lists import hf_shape, listings
 from dailypapers.store import listing_days
 from dailypapers.store.visibility import shown_papers
@@ -53,8 +55,6 @@ def _auth():
 def _auth_or_session():
     """Reads a signed-in owner may open from the site's own pages (the saved-search page's JSON link):
     a bearer token, else the session. Only for GETs: a session write would need a CSRF token."""
-    from ninja.security import django_auth
-
     return [_auth(), django_auth]
 
 
@@ -254,8 +254,6 @@ def import_papers(request: HttpRequest, pk: CollectionId, data: ImportIn, fetch:
     """Small imports run at once (200); larger ones are queued for the worker (202, with the import's
     id; the collection page shows its progress). At most MAX_REPORTED sentences come back; the
     counts say how many there were."""
-    from dailypapers.library import imports
-
     found = _mine(request, pk)
     try:
         outcome = imports.start(request.auth, found.pk, data.text, fetch=fetch)
@@ -311,9 +309,7 @@ def recommendations(
     limit: int = Query(50, ge=1, le=100),
     hide_read: bool = False,
 ):
-    import datetime as dt
-
-    from dailypapers.library import foryou
+    from dailypapers.library import foryou  # scikit-learn and SciPy: kept out of every process's start-up
 
     period: periods.Period | None
     try:
@@ -345,8 +341,6 @@ def recommendations(
 
 @router.get("/searches", auth=_auth_or_session(), response={200: Any, **AUTH_ERRORS}, summary="Your saved searches")
 def saved_searches(request: HttpRequest):
-    from dailypapers.library.models import SavedSearch
-
     return [{"id": s.pk, **_search_fields(s)} for s in SavedSearch.objects.filter(user=request.auth)]
 
 
@@ -372,9 +366,6 @@ def _search_fields(saved) -> dict:
 def saved_search(
     request: HttpRequest, pk: SearchId, limit: int = Query(50, ge=1, le=100), p: int = Query(0, ge=0, le=1000)
 ):
-    from dailypapers.library import searches
-    from dailypapers.library.models import SavedSearch
-
     saved = SavedSearch.objects.filter(user=request.auth, pk=pk).first()
     if saved is None:
         raise Http404("No such saved search.")

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dailypapers.library import textspace
 from dailypapers.lists.listings import with_stats
 from dailypapers.rank import people
-from dailypapers.rank.recommend import TextSpace, paper_text
 from dailypapers.search import service
 from dailypapers.search.keyword import Filters
 from dailypapers.search.text import normalize_name
@@ -51,6 +49,9 @@ def people_of(name: str, papers: list[Paper]) -> list[Person]:
     """``papers`` (all listing ``name``) split into people, in the order of their first paper."""
     if len(papers) < 2:
         return [Person(papers, _top(name, papers, "authors", 3), _top(name, papers, "categories", 2))] if papers else []
+    from dailypapers.library import textspace  # scikit-learn: only an author page with two papers needs it
+    from dailypapers.rank.recommend import TextSpace, paper_text
+
     fitted = textspace.load()
     texts = [paper_text(p.title, p.abstract) for p in papers]
     if fitted is not None:

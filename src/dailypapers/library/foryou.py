@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
@@ -84,7 +85,6 @@ def candidates(period: periods.Period, fitted: textspace.Fitted | None, stamp: t
         return found
     rows = list(_candidate_rows(period))
     texts = [paper_text(r[2], r[3]) for r in rows]
-    import scipy.sparse as sp
 
     vectors = fitted.space.transform(texts) if fitted and rows else sp.csr_matrix((len(rows), 1), dtype=np.float32)
     papers = Papers(

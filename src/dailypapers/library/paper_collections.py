@@ -233,7 +233,3 @@ def in_default(user, paper_ids: Sequence[int]) -> set[int]:
             collection__user=user, collection__name=DEFAULT_COLLECTION, paper_id__in=list(paper_ids)
         ).values_list("paper_id", flat=True)
     )
-
-
-def all_saved_ids(user) -> set[int]:
-    return set(CollectionItem.objects.filter(collection__user=user).values_list("paper_id", flat=True))

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
+from django.utils import timezone
 
+from dailypapers.ingest.arxiv_lookup import fetch_record
 from dailypapers.ingest.records import RecordError, split_arxiv_id
 from dailypapers.library import bibtex, paper_collections
 from dailypapers.store.models import Paper
+from dailypapers.store.upsert import write_batch
 
 
 def bib_paper(paper: Paper) -> bibtex.BibPaper:
@@ -230,10 +233,5 @@ def _lookup(wanted: list[Wanted]) -> dict[tuple[str, str], Paper]:
 
 def fetch_from_arxiv(arxiv_id: str) -> Paper:
     """The ingest path's fetch (the same client and parser submissions use), stored through the upsert."""
-    from django.utils import timezone
-
-    from dailypapers.community.submissions import fetch_record
-    from dailypapers.store.upsert import write_batch
-
     write_batch([fetch_record(arxiv_id)], fetched_at=timezone.now())
     return Paper.objects.get(arxiv_id=arxiv_id)

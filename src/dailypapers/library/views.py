@@ -5,15 +5,16 @@ Writes are POST forms with CSRF tokens and work without JavaScript; GET never wr
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -22,9 +23,10 @@ from django.views.decorators.http import require_POST
 
 from dailypapers import periods
 from dailypapers.community import marks
-from dailypapers.library import paper_collections, transfer
+from dailypapers.community.markup import has_math
+from dailypapers.library import alerts, authors, imports, paper_collections, searches, transfer
 from dailypapers.library.interests import interests_of, set_interests
-from dailypapers.library.models import Collection
+from dailypapers.library.models import Collection, SavedSearch
 from dailypapers.lists import listings, paging
 from dailypapers.notify import follows
 from dailypapers.notify import models as notify_models
@@ -64,8 +66,6 @@ def _bib_response(text: str, filename: str) -> HttpResponse:
 
 def _math(papers) -> bool:
     """Whether a page listing these papers needs KaTeX (base.html loads it only then)."""
-    from dailypapers.community.markup import has_math
-
     return has_math(*(p.title for p in papers))
 
 
@@ -107,8 +107,6 @@ def create(request: HttpRequest) -> HttpResponse:
 @never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def collection(request: HttpRequest, pk: int) -> HttpResponse:
-    from dailypapers.library import imports
-
     found = _mine(request, pk)
     page = _paged(request, found)
     return render(
@@ -255,11 +253,10 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def save_confirm(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """Where a save started while logged out (a list card's link) lands after the login: a page with the
-    save's POST form into the default collection, which app.js submits at once (as the vote link's does,
-    issue 12). GET only, and it writes nothing."""
+    save's POST form into the default collection, which app.js submits at once (as the vote link's does).
+    GET only, and it writes nothing."""
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    from dailypapers.community.markup import has_math
 
     paper = _paper(arxiv_id)
     fallback = reverse("web:paper", args=[paper.arxiv_id])
@@ -331,8 +328,6 @@ def move_item(request: HttpRequest, pk: int, arxiv_id: str) -> HttpResponse:
 def import_into(request: HttpRequest, pk: int) -> HttpResponse:
     """A .bib file or pasted BibTeX / arXiv ids; papers we lack are fetched from arXiv when asked.
     Small imports run now; larger ones go to the worker, and this page shows their progress."""
-    from dailypapers.library import imports
-
     _mine(request, pk)
     limit_kb = settings.CONFIG["DAILYPAPERS_LIBRARY_IMPORT_MAX_KB"]
     upload = request.FILES.get("file")
@@ -375,8 +370,6 @@ def signal(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     if "read" in request.POST:
         marks.mark_read(request.user, paper, request.POST["read"] == "1")
     if request.headers.get("Accept", "").startswith("application/json"):  # read.js, on opening the page
-        from django.http import JsonResponse
-
         found = marks.mark_for(request.user, paper)
         return JsonResponse(
             {"not_interested": bool(found and found.not_interested), "read": bool(found and found.read_at)}
@@ -401,8 +394,6 @@ def interests(request: HttpRequest) -> HttpResponse:
 
 def _period_from(request: HttpRequest):
     """?week=YYYY-Www or ?date=YYYY-MM-DD (default: the last listing day); ValueError for bad input."""
-    import datetime as dt
-
     week = request.GET.get("week", "")
     if week:
         return periods.parse("week", week)
@@ -423,7 +414,7 @@ def for_you_items(result):
 @never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def for_you(request: HttpRequest) -> HttpResponse:
-    from dailypapers.library import foryou
+    from dailypapers.library import foryou  # scikit-learn and SciPy: kept out of every process's start-up
 
     try:
         period = _period_from(request)
@@ -460,8 +451,6 @@ AUTHOR_PAGE_SIZE = 50
 
 
 def author(request: HttpRequest, name: str) -> HttpResponse:
-    from dailypapers.library import authors
-
     number = paging.page_number(request.GET.get("p"), AUTHOR_PAGE_SIZE)
     papers, total = authors.papers_by(name, AUTHOR_PAGE_SIZE, number * AUTHOR_PAGE_SIZE)
     if not papers and number == 0:
@@ -484,8 +473,6 @@ def author(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _my_search(request: HttpRequest, pk: int):
-    from dailypapers.library.models import SavedSearch
-
     try:
         return SavedSearch.objects.get(user=request.user, pk=pk)
     except SavedSearch.DoesNotExist:
@@ -495,8 +482,6 @@ def _my_search(request: HttpRequest, pk: int):
 @login_required
 @require_POST
 def search_save(request: HttpRequest) -> HttpResponse:
-    from dailypapers.library import searches
-
     try:
         saved = searches.save(request.user, request.POST.get("name", ""), request.POST)
     except ValidationError as exc:
@@ -509,18 +494,12 @@ def search_save(request: HttpRequest) -> HttpResponse:
 @never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def search_list(request: HttpRequest) -> HttpResponse:
-    from dailypapers.library.models import SavedSearch
-
     return render(request, "library/searches.html", {"searches": list(SavedSearch.objects.filter(user=request.user))})
 
 
 @never_cache  # one reader's own page: no browser or shared cache may keep it
 @login_required
 def search_page(request: HttpRequest, pk: int) -> HttpResponse:
-    from urllib.parse import urlencode
-
-    from dailypapers.library import searches
-
     saved = _my_search(request, pk)
     result = searches.run(saved, new=True)
     # New matches ranked below this page: listed too, or the reader never sees them.
@@ -543,8 +522,6 @@ def search_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def search_seen(request: HttpRequest, pk: int) -> HttpResponse:
-    from dailypapers.library import searches
-
     searches.mark_seen(_my_search(request, pk))
     return redirect("library:search", pk)
 
@@ -561,8 +538,6 @@ def search_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def search_mail(request: HttpRequest, pk: int) -> HttpResponse:
-    from dailypapers.library import alerts
-
     saved = _my_search(request, pk)
     frequency = request.POST.get("mail", "")
     return _act(
@@ -577,8 +552,6 @@ def search_mail(request: HttpRequest, pk: int) -> HttpResponse:
 # cookies or a CSRF token; the signed token in the URL is the only authority, and GET only shows a button.
 @csrf_exempt
 def search_stop(request: HttpRequest, token: str) -> HttpResponse:
-    from dailypapers.library import alerts
-
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     saved = alerts.read_stop_token(token)

@@ -159,9 +159,3 @@ def daily_item(paper: AnyPaper, entry: AnyEntry | None = None) -> dict:
         "communityNumComments": community_comments,
     }
     return item
-
-
-def first_entry(paper: AnyPaper) -> AnyEntry | None:
-    """The first of the entries a listing attached as ``period_entries`` (in its period), if any."""
-    entries = getattr(paper, "period_entries", None)
-    return entries[0] if entries else None

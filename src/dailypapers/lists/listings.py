@@ -17,11 +17,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dailypapers.community.marks import not_interested_rows, without_not_interested
+from dailypapers.community.models import Vote
 from dailypapers.periods import Period
+from dailypapers.rank.trending import explain
 from dailypapers.search.rules import CATEGORY
 from dailypapers.store import listing_days, taxonomy
-from dailypapers.store.compiled import Compiled
+from dailypapers.store.compiled import compiled
 from dailypapers.store.models import DailyEntry, Paper
+from dailypapers.store.ranking import params
 from dailypapers.store.visibility import shown_papers
 
 PAGE_SIZE = 50
@@ -44,11 +47,11 @@ def clean_category(value: str | None) -> str:
 
 
 def for_reader(qs: QuerySet[Paper], reader=None) -> QuerySet[Paper]:
-    """The one rule every list applies for a signed-in reader: without the papers they marked not
-    interested (a subquery in the list's own query, so pages stay full and the count agrees)."""
-    if reader is None or not reader.is_authenticated:
-        return qs
-    return qs.exclude(id__in=not_interested_rows(reader))
+    """The one rule every list applies for a signed-in reader (a user or a user's id; None or
+    anonymous: anyone): without the papers they marked not interested (a subquery in the list's
+    own query, so pages stay full and the count agrees)."""
+    reader_id = reader if reader is None or isinstance(reader, int) else reader_key(reader)
+    return qs if reader_id is None else qs.exclude(id__in=not_interested_rows(reader_id))
 
 
 def without_hidden(reader, papers: list) -> list:
@@ -191,23 +194,17 @@ def reader_key(reader) -> int | None:
     return reader.pk if reader is not None and reader.is_authenticated else None
 
 
-# The list pages' queries, compiled once per process and key (store/compiled.py): each key holds
-# every argument its query is built from.
-_PERIOD_PAGE = Compiled("period page")
-_TRENDING_PAGE = Compiled("trending page")
-_ENTRY_ROWS = Compiled("card entries", size=1024)
-
-
 def entry_rows(paper_ids: list[int], period: tuple[dt.date, dt.date] | None = None) -> list[CardEntry]:
     """The card columns of the papers' entries (in ``period``, when given), oldest first."""
+    return [CardEntry._make(row) for row in _entry_rows(tuple(paper_ids), period)]
 
-    def build() -> QuerySet:
-        qs = DailyEntry.objects.filter(paper_id__in=paper_ids)
-        if period:
-            qs = qs.filter(date__range=period)
-        return qs.order_by("date", "id").values_list(*CARD_ENTRY_COLUMNS)
 
-    return [CardEntry._make(row) for row in _ENTRY_ROWS.rows((tuple(paper_ids), period), build)]
+@compiled(size=1024)
+def _entry_rows(paper_ids: tuple[int, ...], period: tuple[dt.date, dt.date] | None) -> QuerySet:
+    qs = DailyEntry.objects.filter(paper_id__in=paper_ids)
+    if period:
+        qs = qs.filter(date__range=period)
+    return qs.order_by("date", "id").values_list(*CARD_ENTRY_COLUMNS)
 
 
 def attach_entries(papers: list[ListedPaper], period: Period) -> None:
@@ -372,19 +369,8 @@ def period_papers(
 ) -> Page:
     """One page of the papers featured in ``period``; ``count=False`` skips counting them all."""
 
-    def papers() -> QuerySet[Paper]:
-        featured = DailyEntry.objects.filter(date__range=(period.start, period.end)).values("paper_id")
-        return for_reader(in_category(shown_papers().filter(id__in=featured), category), reader)
-
-    def build() -> QuerySet:
-        qs = with_stats(papers()).order_by(*_ORDER.get(sort, _ORDER["votes"]))
-        if period.kind == "day" and sort == "votes":
-            qs = _by_day_votes(qs, period.start)
-        # One more than a page: is there a next page?
-        return qs[page * page_size : (page + 1) * page_size + 1].values_list(*LISTED_COLUMNS.values())
-
     key = (period.kind, period.start, period.end, category, sort, page, page_size, reader_key(reader))
-    rows = _listed_rows(_PERIOD_PAGE.rows(key, build))
+    rows = _listed_rows(_period_rows(*key))
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     if entries:  # the site's cards read their entries themselves (web.services.cards)
@@ -393,8 +379,28 @@ def period_papers(
     if count:
         # The last page (one that has rows) counts itself; other pages ask the database, without the
         # stats join, annotation and sort: a plain COUNT(*), ~4x cheaper than the list query.
-        total = page * page_size + len(rows) if rows and not has_next else papers().count()
+        total = (
+            page * page_size + len(rows)
+            if rows and not has_next
+            else _featured(period.start, period.end, category, reader_key(reader)).count()
+        )
     return Page(papers=rows, number=page, has_next=has_next, total=total)
+
+
+def _featured(start: dt.date, end: dt.date, category: str, reader: int | None) -> QuerySet[Paper]:
+    featured = DailyEntry.objects.filter(date__range=(start, end)).values("paper_id")
+    return for_reader(in_category(shown_papers().filter(id__in=featured), category), reader)
+
+
+@compiled()
+def _period_rows(
+    kind: str, start: dt.date, end: dt.date, category: str, sort: str, page: int, page_size: int, reader: int | None
+) -> QuerySet:
+    qs = with_stats(_featured(start, end, category, reader)).order_by(*_ORDER.get(sort, _ORDER["votes"]))
+    if kind == "day" and sort == "votes":
+        qs = _by_day_votes(qs, start)
+    # One more than a page: is there a next page?
+    return qs[page * page_size : (page + 1) * page_size + 1].values_list(*LISTED_COLUMNS.values())
 
 
 def _by_day_votes(qs: QuerySet[Paper], day: dt.date) -> QuerySet[Paper]:
@@ -424,8 +430,6 @@ def trending_as_of(now: dt.datetime | None = None) -> dt.datetime | None:
     worths do: with a newest list 108 days old every paper read "worth under 0.01 fresh votes".
     The moment is the newest of the newest list's day (00:00 UTC, when its upvotes count as
     cast) and the newest vote here, never later than ``now``."""
-    from dailypapers.community.models import Vote
-
     now = now or timezone.now()
     newest_day = DailyEntry.objects.filter(date__lte=now.date()).aggregate(d=Max("date"))["d"]
     if newest_day is None:
@@ -443,28 +447,27 @@ def trending_page(
     """Papers by stored trending score (an indexed ORDER BY), with why each ranks there (as of ``now``)."""
     now = now or timezone.now()
 
-    def build() -> QuerySet:
-        qs = with_stats(for_reader(in_category(shown_papers().filter(stats__trending_score__gt=0), category), reader))
-        qs = qs.order_by("-stats__trending_score", "-arxiv_id")
-        # The score rides along in the same query: the why line states its numbers (attach_reasons).
-        return qs[page * page_size : (page + 1) * page_size + 1].values_list(
-            *LISTED_COLUMNS.values(), "stats__trending_score"
-        )
-
-    key = (category, page, page_size, reader_key(reader))
-    rows = _listed_rows(_TRENDING_PAGE.rows(key, build), (*LISTED_COLUMNS, "trending_score"))
+    rows = _listed_rows(
+        _trending_rows(category, page, page_size, reader_key(reader)), (*LISTED_COLUMNS, "trending_score")
+    )
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     attach_reasons(rows, now)
     return Page(papers=rows, number=page, has_next=has_next)
 
 
+@compiled()
+def _trending_rows(category: str, page: int, page_size: int, reader: int | None) -> QuerySet:
+    qs = with_stats(for_reader(in_category(shown_papers().filter(stats__trending_score__gt=0), category), reader))
+    qs = qs.order_by("-stats__trending_score", "-arxiv_id")
+    # The score rides along in the same query: the why line states its numbers (attach_reasons).
+    return qs[page * page_size : (page + 1) * page_size + 1].values_list(
+        *LISTED_COLUMNS.values(), "stats__trending_score"
+    )
+
+
 def attach_reasons(papers: list[ListedPaper], now: dt.datetime) -> None:
     """Set votes_24h, votes_7d, first_featured, featured_days_ago and ``why`` on each paper (two queries)."""
-    from dailypapers.community.models import Vote
-    from dailypapers.rank.trending import explain
-    from dailypapers.store.ranking import params
-
     ids = [p.pk for p in papers]
     if not ids:
         return

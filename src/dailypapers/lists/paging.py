@@ -1,4 +1,4 @@
-"""The one paging rule for every list, feed, search page and API list (issue 13, finding 1).
+"""The one paging rule for every list, feed, search page and API list.
 
 An unbounded ``?p=`` reached tantivy (which allocated offset-sized buffers: 64 GB at
 p=214748364, aborting the worker) and SQL (an OFFSET past 2^63 is a database error).

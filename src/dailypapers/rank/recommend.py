@@ -311,13 +311,6 @@ def citable(term: str) -> bool:
     )
 
 
-def profile_strength(liked_count: int) -> str:
-    """A word for how much the ranking knows, shown beside it."""
-    if liked_count == 0:
-        return "none"
-    return "weak" if liked_count < 3 else ("some" if liked_count < 10 else "strong")
-
-
 def recall_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
     return sum(1 for pid in ranked[:k] if pid in relevant) / len(relevant) if relevant else 0.0
 

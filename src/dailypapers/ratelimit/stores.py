@@ -11,8 +11,11 @@ from __future__ import annotations
 import random
 from typing import Protocol
 
+import redis
+from django.conf import settings
 from django.db import connection, transaction
 
+from dailypapers.cache import SOCKET_TIMEOUTS, RedisPause
 from dailypapers.ratelimit.models import RateCounter
 
 # Rows whose window is over are deleted by one new window in PRUNE_EVERY (chosen at random, so
@@ -98,26 +101,17 @@ class RedisStore:
     """
 
     def __init__(self) -> None:
-        from dailypapers.cache import RedisPause
-
         self._clients: dict[str, object] = {}
         self._pause = RedisPause("rate limits count in the database")
         self.fallback = DatabaseStore()
 
     def _client(self):
-        import redis
-        from django.conf import settings
-
-        from dailypapers.cache import SOCKET_TIMEOUTS
-
         url = settings.RATELIMIT_REDIS_URL
         if url not in self._clients:
             self._clients[url] = redis.Redis.from_url(url, **SOCKET_TIMEOUTS)
         return self._clients[url]
 
     def count(self, slot: str, seconds: int, now: float) -> tuple[float, int]:
-        import redis
-
         if self._pause.available:
             try:
                 key = f"dp-rate:{slot}"
@@ -132,8 +126,6 @@ class RedisStore:
         return self.fallback.count(slot, seconds, now)
 
     def clear(self) -> None:
-        import redis
-
         try:
             client = self._client()
             keys = list(client.scan_iter("dp-rate:*"))

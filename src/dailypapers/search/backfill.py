@@ -28,7 +28,7 @@ from django.db.models import DateField, F, Q, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from dailypapers.search.embed import Embedder, document_text
+from dailypapers.search.embed import EMBEDDING_SPACE, Embedder, document_text
 from dailypapers.search.models import VECTOR_DTYPE, PaperEmbedding
 from dailypapers.search.static import STATIC_SPACE, StaticEmbedder
 from dailypapers.store import changes, claims
@@ -88,8 +88,6 @@ def static_candidates():
     """Papers the static tier should cover: no vector yet, a static one for an older text, or
     one from a space this version no longer searches. A full-model vector is never replaced
     by a static one (a changed text waits for the full model, keeping its old vector meanwhile)."""
-    from dailypapers.search.embed import EMBEDDING_SPACE
-
     return _newest_first(
         Paper.objects.filter(deleted=False).filter(
             Q(embedding__isnull=True)

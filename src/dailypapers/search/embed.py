@@ -41,6 +41,9 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from . import minilm
+from .minilm import encode
+
 DIM = 384
 # What stored vectors are tagged with: every backend below computes this one function.
 EMBEDDING_SPACE = "all-MiniLM-L6-v2"
@@ -152,8 +155,6 @@ class Embedder:
         return ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
 
     def _array_ops(self):
-        from . import minilm
-
         weights = minilm.load_safetensors(self.model_path)
         if self.backend == "numpy":
             return minilm.NumpyOps(weights)
@@ -247,8 +248,6 @@ class Embedder:
 
     def _run(self, batch: _Batch, session: ort.InferenceSession | None = None) -> np.ndarray:
         if self.backend != "onnx":
-            from .minilm import encode
-
             return encode(self._ops, batch.ids, batch.mask)
         (hidden,) = (session or self._session).run(
             ["last_hidden_state"],

@@ -15,12 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from .embed import QUANTIZED_MODEL, packaged_model_path
 
 
 def fold_dequantized_weights(source: Path, target: Path) -> None:
     """Replace each ``Mul(Cast(int8 weight), scale)`` pair by one float32 initializer."""
-    import numpy as np
     import onnx
     from onnx import numpy_helper
 

@@ -1,4 +1,4 @@
-"""The one set of query rules the web page, the JSON API and the CLI all apply (issue 14).
+"""The one set of query rules the web page, the JSON API and the CLI all apply.
 
 Each rule is a function that returns the cleaned value or raises QueryError with one
 sentence for the user: query length, sorts, modes, dates and date ranges, categories.
@@ -59,10 +59,6 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
 def check_date_range(date_from: dt.date | None, date_to: dt.date | None) -> None:
     if date_from and date_to and date_from > date_to:
         raise QueryError(f"The from date ({date_from}) is after the to date ({date_to}): no paper can match.")
-
-
-def category_syntax_ok(value: str) -> bool:
-    return bool(CATEGORY.match(value))
 
 
 def canonical_categories(values: Iterable[str], known: Iterable[str]) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
-from .embed import DIM, Embedder, _Batch, tokenizer_path
+from .embed import DIM, Embedder, EmbedderError, _Batch, tokenizer_path
 
 # Stored vectors are tagged with this; a change to how the table is made must change it.
 STATIC_SPACE = "all-MiniLM-L6-v2-static-v1"
@@ -102,8 +102,6 @@ class StaticEmbedder:
         only embeds queries; bulk embedding converts fewer rows with a float32 table."""
         if table is None:
             if model_dir is None or not table_path(model_dir).is_file():
-                from .embed import EmbedderError
-
                 raise EmbedderError(
                     f"static token table not found in {model_dir} "
                     "(built by `python -m dailypapers.search.static DIR`, which `make install` runs)"

@@ -18,6 +18,7 @@ import os
 import shutil
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from usearch.index import Index
@@ -284,7 +285,7 @@ class VectorIndex:
             store = _ExactStore(dim)
             ids = json.loads((index.path / "ids.json").read_text())
             if ids:
-                mode = "r" if read_only else None
+                mode: Literal["r"] | None = "r" if read_only else None
                 days = np.load(days_path, mmap_mode=mode) if index.knows_days else np.zeros(len(ids), dtype=np.int32)
                 store = _ExactStore.of(ids, np.load(index.path / "vectors.npy", mmap_mode=mode), days)
         else:

@@ -1,5 +1,5 @@
-"""SQL that differs between SQLite and PostgreSQL, for the parts that write raw SQL (issue 14:
-dialect differences live in store/ alone; settings.py's SQLite connection options are configuration)."""
+"""SQL that differs between SQLite and PostgreSQL, for the parts that write raw SQL
+(dialect differences live in store/ alone; settings.py's SQLite connection options are configuration)."""
 
 from __future__ import annotations
 

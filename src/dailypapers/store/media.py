@@ -9,7 +9,6 @@ Files live under $DAILYPAPERS_HOME/media/KEY[:2]/KEY and are written atomically 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import re
@@ -168,7 +167,3 @@ def read_file(key: str) -> bytes | None:
         return file_path(key).read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return None
-
-
-def fetched_since(since: dt.datetime) -> int:
-    return MediaItem.objects.filter(status=MediaItem.FETCHED, fetched_at__gte=since).count()

@@ -117,10 +117,3 @@ def _write(paper_ids: list[int], community: Mapping[int, CommunityInputs]) -> in
     if moved:  # the search indexes' "votes" sort follows the feed
         changes.record(Paper.objects.filter(pk__in=moved).values_list("pk", "arxiv_id"), PaperChange.VOTES)
     return len(rows)
-
-
-def rescore_all_imported() -> int:
-    """Rescore every paper with a stats row or a Hugging Face entry (community parts as stored)."""
-    ids = set(PaperStats.objects.values_list("paper_id", flat=True))
-    ids |= set(DailyEntry.objects.filter(source="hf").values_list("paper_id", flat=True).distinct())
-    return rescore(ids)

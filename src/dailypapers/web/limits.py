@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from dailypapers import ratelimit
 from dailypapers.lists import paging
@@ -22,8 +24,6 @@ class RateLimitedModelBackend(ModelBackend):
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
-            from django.contrib.auth import get_user_model
-
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         ratelimit.limit_login(request, username)
         return super().authenticate(request, username=username, password=password, **kwargs)
@@ -34,8 +34,6 @@ def too_many_response(request: HttpRequest, exc: ratelimit.RateLimited) -> HttpR
     if request.headers.get("Accept", "").startswith("application/json"):
         response: HttpResponse = JsonResponse({"error": str(exc)}, status=429)
     else:
-        from django.shortcuts import render
-
         response = render(request, "web/error.html", {"title": "Slow down", "message": str(exc)}, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
@@ -44,7 +42,6 @@ def too_many_response(request: HttpRequest, exc: ratelimit.RateLimited) -> HttpR
 def bad_page_response(request: HttpRequest, exc: paging.PageOutOfRange) -> HttpResponse:
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"error": str(exc)}, status=400)
-    from django.shortcuts import render
 
     return render(request, "web/error.html", {"title": "No such page", "message": str(exc)}, status=400)
 

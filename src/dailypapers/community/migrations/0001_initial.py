@@ -1,4 +1,4 @@
-"""The community models move here from the web app (issue 14) without moving any data.
+"""The community models move here from the web app without moving any data.
 
 The tables keep their names (web_vote, web_comment, ...): this migration only adds the models to
 community's state (web's 0005 takes them out of web's), and renames the models' content types from

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from dailypapers.community import marks
 from dailypapers.library import paper_collections
@@ -25,9 +27,6 @@ def library_actions(context, paper):
 @register.simple_tag
 def author_links(names):
     """Each author name as a link to its author page, comma separated, every value escaped."""
-    from django.urls import reverse
-    from django.utils.html import format_html, format_html_join
-
     return format_html_join(
         ", ",
         '<a class="author" href="{}">{}</a>',

@@ -41,11 +41,6 @@ class KeywordIndex(ShardedIndex):
         """Rank with other field weights from now on (bench/scifact.py compares them on one index)."""
         self.queries = QueryBuilder(self.schema, boosts)
 
-    def build_query(
-        self, query: ParsedQuery, filters: Filters | None = None, require_all: bool = False, boosted: bool = True
-    ) -> tantivy.Query:
-        return self.queries.build(query, filters, require_all, boosted)
-
     def is_author_name(self, text: str) -> bool:
         """Whether ``text`` is recognisably a name that is exactly some indexed author's full name."""
         return is_author_name(self, self.queries, text)

@@ -3,7 +3,7 @@ abstract (more-like-this with our own term choice).
 
 Not tantivy's more-like-this query: that one divides by the live document count while a
 term's doc_freq still counts deleted documents until a merge, and panics once an update
-leaves more deleted copies than live papers (tantivy PR #2964)."""
+leaves more deleted copies than live papers (https://github.com/quickwit-oss/tantivy/pull/2964)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The community models now live in dailypapers.community (issue 14): taken out of web's state
+"""The community models now live in dailypapers.community: taken out of web's state
 only; their tables stay where they are, owned by community's 0001 (which this follows)."""
 
 from django.db import migrations

@@ -1,4 +1,4 @@
-"""Which imported URLs may become links on our pages (issue 13, finding 4, render side).
+"""Which imported URLs may become links on our pages.
 
 Imported Hugging Face fields (githubRepo, projectPage) arrived as ``javascript:`` and
 ``data:`` URLs and became real links, stopped only by the CSP. The importer refuses them

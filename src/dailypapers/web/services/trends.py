@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.db.models import Max, Min, Q
 
+from dailypapers.community.models import Vote
 from dailypapers.lists.listings import clean_category
 from dailypapers.store.models import DailyEntry
 from dailypapers.store.visibility import shown
@@ -205,8 +206,6 @@ def topic_trends(
 
 def _held_range(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     """``start``..``end`` narrowed to the first list day and the last list day or vote in it."""
-    from dailypapers.community.models import Vote
-
     held = _shown_entries().filter(date__range=(start, end)).aggregate(first=Min("date"), last=Max("date"))
     if held["first"] is None:
         return start, end
@@ -218,8 +217,6 @@ def _held_range(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
 
 def _our_votes(start: dt.date, end: dt.date, which: Q) -> list[tuple[int, dt.date]]:
     """(paper id, day) of each of our votes cast in the range on the papers ``which`` selects."""
-    from dailypapers.community.models import Vote
-
     since = dt.datetime.combine(start, dt.time(0), tzinfo=dt.timezone.utc)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
     return [

@@ -67,7 +67,7 @@ api = NinjaAPI(
     description="Hugging Face-compatible daily papers API, plus votes, comments and submissions.",
 )
 MAX_LIMIT = 100
-MAX_PAGE = 1000  # p * limit reaches the search engine as an offset: bounded (issue 13, finding 1)
+MAX_PAGE = 1000  # p * limit reaches the search engine as an offset: bounded
 
 
 def _optional_reader(request: HttpRequest):
@@ -294,7 +294,7 @@ def daily_papers(
     if page.has_next:
         params = {k: v for k, v in request.GET.items() if k != "p"}
         params["p"] = str(p + 1)
-        # From DAILYPAPERS_BASE_URL: the request's Host (any port) is not echoed back (issue 13, finding 11).
+        # From DAILYPAPERS_BASE_URL: the request's Host (any port) is not echoed back.
         response["Link"] = f'<{settings.BASE_URL}{request.path}?{urlencode(params)}>; rel="next"'
     return response
 

@@ -197,7 +197,3 @@ def submit(request: HttpRequest) -> HttpResponse:
             return redirect(_paper_url(result.paper))
     value = request.POST.get("arxiv", "") or request.GET.get("arxiv", "") or request.GET.get("id", "")
     return render(request, "web/submit.html", {"error": error, "value": value}, status=400 if error else 200)
-
-
-def forbidden(request: HttpRequest, exception: PermissionDenied | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"title": "Not allowed", "message": str(exception or "")}, status=403)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -67,6 +68,4 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
     def stdin_text(self) -> str:
-        import sys
-
         return sys.stdin.read()

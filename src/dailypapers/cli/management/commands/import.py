@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dailypapers.cli.progress import FileProgress, RejectionReport
 from dailypapers.ingest import parsers
-from dailypapers.ingest.importer import ImportError_, import_paths
+from dailypapers.ingest.importer import FileImportError, import_paths
 from dailypapers.search.indexer import catch_up
 
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 on_reject=report,
                 on_note=notes if verbose else None,
             )
-        except ImportError_ as exc:
+        except FileImportError as exc:
             raise CommandError(str(exc)) from exc
         finally:
             bar.close()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from dailypapers.cli.main import missing_database
 from dailypapers.config import record_served_url, served_url
 from dailypapers.secretkey import ensure_secret_key
 
@@ -67,7 +68,6 @@ class Command(BaseCommand):
                 f"refusing to serve: {problem}. Set DAILYPAPERS_SECRET_KEY to a long random value "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
             )
-        from dailypapers.cli.main import missing_database
 
         if missing := missing_database(settings.CONFIG):
             raise CommandError(missing)

@@ -6,6 +6,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from dailypapers.search.backfill import remaining
+from dailypapers.search.embed import EMBEDDING_SPACE
+from dailypapers.search.models import PaperEmbedding
 from dailypapers.store.stats import store_stats
 
 
@@ -19,10 +22,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         stats = store_stats()
         # Semantic search's reach: papers with a stored vector in the current embedding space.
-        from dailypapers.search.backfill import remaining
-        from dailypapers.search.embed import EMBEDDING_SPACE
-        from dailypapers.search.models import PaperEmbedding
-
         stats["embedded"] = PaperEmbedding.objects.filter(model_id=EMBEDDING_SPACE, paper__deleted=False).count()
         stats["to_embed"] = remaining(EMBEDDING_SPACE)
         if options["json"]:
