@@ -36,7 +36,7 @@ ALLOWED = {
     # Submissions fetch from arXiv through ingest; accounts send their confirmation mail through digest's outbox.
     "community": {"store", "ingest", "digest"},
     # The read layer: listings, paging, search requests, the Hugging Face lists, the feeds' base.
-    "lists": {"store", "ingest", "search", "community", "rank"},
+    "lists": {"store", "ingest", "search", "community"},
     # The personal layer reads through the read layer; the site sits above it (its cards show saves).
     "library": {"store", "search", "ingest", "digest", "rank", "community", "lists"},
     "web": {"store", "search", "ingest", "digest", "rank", "community", "lists", "library"},
