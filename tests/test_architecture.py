@@ -40,7 +40,7 @@ ALLOWED = {
     # through the outbox).
     "notify": {"store", "search", "digest"},
     # The read layer: listings, paging, search requests, the Hugging Face lists, the feeds' base.
-    "lists": {"store", "ingest", "search", "community", "rank"},
+    "lists": {"store", "ingest", "search", "community"},
     # The personal layer reads through the read layer; the site sits above it (its cards show saves).
     "library": {"store", "search", "ingest", "digest", "rank", "community", "lists", "notify"},
     # Groups sit beside the library and read through it (collections, interests, BibTeX); the site
