@@ -33,7 +33,7 @@ def test_save_note_share_revoke_and_download(browser, live_server, settings, dja
     page.click(".saved-in a:has-text('Thesis')")
     assert page.locator("h1").inner_text() == "Thesis"
     page.fill("input[name=note]", "cite in chapter 2")
-    page.click("form.note button")
+    page.click("form.note-form button")
     assert "Note saved." in page.content()
     with page.expect_download() as download:
         page.click("a:has-text('Download BibTeX')")
