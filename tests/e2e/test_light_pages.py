@@ -98,9 +98,9 @@ def test_dark_mode_follows_the_system_setting(live_server, new_page, screenshots
         name: page.locator("body").evaluate("e => getComputedStyle(e).backgroundColor")
         for page, name in ((light, "light"), (dark, "dark"))
     }
-    assert background == {"light": "rgb(255, 255, 255)", "dark": "rgb(18, 18, 20)"}
+    assert background == {"light": "rgb(246, 247, 249)", "dark": "rgb(15, 17, 21)"}  # app.css's --bg tokens
     title = dark.locator(".card h2 a").first.evaluate("e => getComputedStyle(e).color")
-    assert title == "rgb(230, 230, 234)"
+    assert title == "rgb(231, 233, 238)"  # --fg in dark
 
 
 def test_j_k_and_slash_shortcuts(live_server, new_page):
