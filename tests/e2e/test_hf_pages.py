@@ -100,6 +100,7 @@ def test_recorded_day_and_paper_page(browser, live_server, screenshots, imported
         counts = squash(card.locator(".counts").inner_text())
         upvotes, comments = paper["upvotes"], entry.get("numComments", 0)
         assert card.locator(".vote .count").inner_text() == str(upvotes)  # no votes here yet: Hugging Face's
+        assert f"{upvotes} upvote{'s' * (upvotes != 1)} on Hugging Face" in counts  # said to screen readers
         assert f"{comments} comment{'s' * (comments != 1)} on Hugging Face" in counts
         assert card.locator(".hf-comments").get_attribute("href") == f"{hf_site}/papers/{paper['id']}#community"
         assert squash(paper["ai_summary"]) in squash(card.locator(".ai-summary").inner_text())
@@ -166,6 +167,6 @@ def test_a_missing_image_shows_the_placeholder(browser, live_server, screenshots
     thumb = page.locator("ol.papers li.card .thumb img").first
     assert thumb.evaluate("img => img.complete && img.naturalWidth") > 0  # the SVG placeholder, not a broken image
     box = thumb.bounding_box()
-    assert round(box["width"]) == 160 and round(box["height"]) == 90
+    assert round(box["width"]) == 112 and round(box["height"]) == 63  # the card's 16:9 thumbnail box (7rem)
     page.screenshot(path=str(screenshots / "hf-day-placeholders.png"), full_page=False)
     page.close()

@@ -159,7 +159,8 @@ def test_vote_and_comment_started_logged_out_survive_the_login(
     page.click("a.vote-button")
     page.wait_for_url(re.compile(r"/accounts/login\?next="))
     login(page)
-    page.wait_for_url(f"{live_server.url}/papers/date/2025-01-06")  # the vote's POST form went by itself
+    # The vote's POST form went by itself, back to the card it started from.
+    page.wait_for_url(re.compile(re.escape(f"{live_server.url}/papers/date/2025-01-06") + "#p-"))
     assert page.locator("form.vote button[aria-pressed='true'] .count").inner_text() == "3"
     assert Vote.objects.filter(paper=paper, user__username="dora").count() == 1
 
