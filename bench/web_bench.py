@@ -1,7 +1,7 @@
 """Load-test the site: trending, a day page, a paper page and /api/daily_papers under `dailypapers serve`.
 
     .venv/bin/python bench/web_bench.py [--duration 30] [--connections 50] [--cores 2] [--home DIR] [--no-page-cache]
-                                        [--baseline REV] [--rounds N] [--quick] [--start-timeout S]
+                                        [--baseline REV] [--rounds N] [--quick] [--render-only] [--start-timeout S]
 
 Builds a fresh DAILYPAPERS_HOME (or reuses --home), imports the 74,728 real arXiv papers and
 the Hugging Face daily lists, scores them (`dailypapers rank --rebuild`), starts the real
@@ -21,7 +21,8 @@ over rounds)}, "render_cpu_ms": {in-process page renders' CPU time, medians, old
 2eb9b10, the last revision whose cards were HTML built in Python, so the template cards
 are compared with them; that revision imports Markdown 3.11.3, no longer a dependency, so put it on
 PYTHONPATH (`pip install --target DIR Markdown==3.11.3`). --quick imports only the Hugging Face
-days (9,881 papers) for a run of a few minutes.
+days (9,881 papers) for a run of a few minutes. --render-only (with --baseline) skips wrk and compares
+only the in-process render CPU times, the figure a machine busy with other work disturbs least.
 """
 
 from __future__ import annotations
@@ -187,15 +188,18 @@ def compare_baseline(env: dict[str, str], targets: dict[str, str], args: argpars
     renders: dict[str, dict[str, list[float]]] = {name: {"old": [], "new": []} for name in pages}
     for _ in range(args.rounds):
         for label, src in (("old", old_src), ("new", None)):
-            results = run_suite(with_source(uncached, src), pages, args, f"{label}-cards")
-            for name, result in results.items():
-                rps[name][label].append(result["rps"])
+            if not args.render_only:
+                results = run_suite(with_source(uncached, src), pages, args, f"{label}-cards")
+                for name, result in results.items():
+                    rps[name][label].append(result["rps"])
             for name, ms in render_ms(with_source(env, src), pages, args.render_repeats).items():
                 renders[name][label].append(ms)
 
     def summary(values: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
         out = {}
         for name, by_label in values.items():
+            if not by_label["old"]:
+                continue
             old, new = statistics.median(by_label["old"]), statistics.median(by_label["new"])
             out[name] = {"old": old, "new": new, "ratio": round(new / old, 3) if old else None}
         return out
@@ -263,11 +267,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="old/new alternations with --baseline")
     parser.add_argument("--render-repeats", type=int, default=40, help="in-process renders per page and round")
     parser.add_argument(
-        "--start-timeout", type=float, default=60, help="seconds a server may take to answer its first request"
+        "--start-timeout", type=float, default=180, help="seconds a server may take to answer its first request"
     )
     parser.add_argument("--quick", action="store_true", help="import only the Hugging Face days (9,881 papers)")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="with --baseline: only the in-process render CPU times (no wrk), which a busy machine disturbs least",
+    )
     args = parser.parse_args()
-    if not shutil.which("wrk"):
+    if not shutil.which("wrk") and not args.render_only:
         raise SystemExit("wrk is missing: apt-get install wrk")
     home = args.home or Path(tempfile.mkdtemp(prefix="dailypapers-webbench-"))
     env = env_for(home)
@@ -279,9 +288,10 @@ def main() -> None:
         "connections": args.connections,
         "duration_s": args.duration,
     }
-    if not args.no_page_cache:
+    if not args.no_page_cache and not args.render_only:
         report.update(run_suite(env, targets, args, "cached"))
-    report["uncached"] = run_suite({**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}, targets, args, "uncached")
+    if not args.render_only:
+        report["uncached"] = run_suite({**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "0"}, targets, args, "uncached")
     if args.baseline:
         report["baseline"] = compare_baseline(env, targets, args)
     print(json.dumps(report))

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.text import slugify
 
 from dailypapers.library.models import DEFAULT_COLLECTION, Collection, CollectionItem
 from dailypapers.search.indexer import catch_up
@@ -22,8 +23,6 @@ DAY_URL = "/papers/date/2025-01-06"
 
 
 def card_of(page: str, arxiv_id: str) -> str:
-    from django.utils.text import slugify
-
     start = page.index(f'id="p-{slugify(arxiv_id)}"')
     return page[start : page.index("</li>", start)]
 
@@ -42,10 +41,12 @@ def test_signed_in_cards_save_into_the_reading_list_without_javascript(alice_cli
     card = card_of(page, first.arxiv_id)
     form = re.search(r'<form class="save" method="post" action="([^"]+)">', card)
     assert form and form.group(1) == f"/papers/{first.arxiv_id}/save"
-    assert 'name="csrfmiddlewaretoken"' in card and f'name="next" value="{DAY_URL}"' in card
+    # The answer comes back to the card, not to the top of the page (the card's anchor in ``next``).
+    back = f"{DAY_URL}#p-{slugify(first.arxiv_id)}"
+    assert 'name="csrfmiddlewaretoken"' in card and f'name="next" value="{back}"' in card.split('class="save"')[1]
     assert 'aria-pressed="false"' in card.split('class="save"')[1]
-    response = alice_client.post(form.group(1), {"next": DAY_URL})
-    assert response.status_code == 302 and response["Location"] == DAY_URL
+    response = alice_client.post(form.group(1), {"next": back})
+    assert response.status_code == 302 and response["Location"] == back
     assert saved(alice) == [first.arxiv_id]
     page = alice_client.get(DAY_URL).content.decode()
     save_part = card_of(page, first.arxiv_id).split('class="save"')[1]
@@ -68,7 +69,8 @@ def test_logged_out_save_asks_to_log_in_and_completes_after(client, make_user):
     (paper,) = feature(DAY, 1, upvotes=3)
     page = client.get(DAY_URL).content.decode()
     link = re.search(r'<a class="save-button" href="([^"]+)"', card_of(page, paper.arxiv_id)).group(1)
-    assert link == f"/papers/{paper.arxiv_id}/save/confirm?next={quote(DAY_URL)}"
+    anchor = f"#p-{slugify(paper.arxiv_id)}"
+    assert link == f"/papers/{paper.arxiv_id}/save/confirm?next={quote(DAY_URL + anchor)}"
     response = client.get(link)
     assert response.status_code == 302 and response["Location"].startswith(reverse("web:login"))
     reader = make_user("bob")
@@ -82,7 +84,7 @@ def test_logged_out_save_asks_to_log_in_and_completes_after(client, make_user):
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
     nxt = re.search(r'name="next" value="([^"]+)"', body).group(1)
     response = client.post(f"/papers/{paper.arxiv_id}/save", {"csrfmiddlewaretoken": token, "next": nxt})
-    assert response.status_code == 302 and response["Location"] == DAY_URL
+    assert response.status_code == 302 and response["Location"] == DAY_URL + anchor
     assert saved(reader) == [paper.arxiv_id]
 
 

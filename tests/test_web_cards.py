@@ -77,9 +77,10 @@ def test_card_markup_escapes_everything(client):
     assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; $x&lt;y$" in page
     assert "4 authors: &lt;b&gt;Eve&lt;/b&gt;, A, B et al." in page
     assert '<a class="cat" href="?category=cs.LG">cs.LG</a>' in page
-    assert "0 votes here" in page and "3 upvotes on Hugging Face" in page and "0 comments here" in page
+    assert "0 comments here" in page and 'title="Vote (0 here, 3 on Hugging Face)"' not in page  # logged out
     assert "submitted by hf-user" in page
-    assert '/vote?next=/papers/date/2025-01-06" title="Log in to vote"' in page  # logs in, then votes
+    # Logs in, then votes, then comes back to the card.
+    assert "/vote?next=/papers/date/2025-01-06%23p-" in page and '" title="Log in to vote"' in page
 
 
 def test_card_shows_hugging_face_data_and_says_what_each_number_is(client):
@@ -92,17 +93,16 @@ def test_card_shows_hugging_face_data_and_says_what_each_number_is(client):
     assert '<a href="/search?q=LLM%20agents">LLM agents</a>' in card
     assert '<a href="/search?q=co-evolution%20%26%20more">co-evolution &amp; more</a>' in card
     assert (
-        'href="https://github.com/google-research/envharness" rel="nofollow noopener">Code: google-research/envharness</a>'
-        in card
-    )
-    assert "★ 8 stars" in card
+        '<a class="repo" href="https://github.com/google-research/envharness" rel="nofollow noopener" '
+        'title="Code: google-research/envharness">'
+    ) in card
+    assert 'title="8 GitHub stars"' in card
     assert '<a class="project" href="https://envharness.com/"' in card
     assert '<span class="org">Google</span>' in card and "submitted by taesiri" in card
-    assert "0 votes here" in card and "163 upvotes on Hugging Face" in card and "0 comments here" in card
-    assert (
-        f'<a class="hf-comments" href="https://huggingface.co/papers/{paper.arxiv_id}#community" '
-        f'rel="nofollow noopener">1 comment on Hugging Face</a>'
-    ) in card
+    # One short counts line: the numbers, each said in full to screen readers and in its tooltip.
+    assert '<span class="count">163</span>' in card  # the vote button: ours + Hugging Face's
+    assert "0 comments here" in card and "1 comment on Hugging Face" in card
+    assert f'<a class="hf-comments" href="https://huggingface.co/papers/{paper.arxiv_id}#community"' in card
     thumb = reverse("web:media", args=["thumbnail", media_key(THUMBS.format(id=paper.arxiv_id))])
     assert f'<img src="{thumb}"' in card
     assert "huggingface.co/social" not in card and "cdn-avatars" not in card  # never hotlinked
@@ -139,7 +139,7 @@ def test_the_day_page_shows_that_days_entry(client):
 def test_paper_page_shows_hugging_face_data(client):
     paper = feature_hf()
     page = client.get(f"/papers/{paper.arxiv_id}").content.decode()
-    section = page[page.index('<section class="hf"') : page.index("</section>", page.index('<section class="hf"'))]
+    section = page[page.index('<section class="hf') : page.index("</section>", page.index('<section class="hf'))]
     assert "Hugging Face AI summary:" in section and "co-evolution &amp; more" in section
     assert "Code: google-research/envharness" in section and "★ 8 stars" in section and "Project page" in section
     assert "Google" in section and "submitted by taesiri" in section

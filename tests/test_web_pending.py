@@ -8,10 +8,12 @@ navigation, and an unknown paper id offered neither search nor submission.
 import datetime as dt
 import re
 from html import unescape
+from urllib.parse import quote
 
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils.text import slugify
 
 from dailypapers.community import comments
 from dailypapers.community.models import Comment, Vote
@@ -32,7 +34,8 @@ def test_vote_started_logged_out_is_cast_by_post_after_login(alice):
     browser = Client(enforce_csrf_checks=True)
     page = browser.get("/papers/date/2025-01-06").content.decode()
     link = unescape(re.search(r'<a class="vote-button" href="([^"]+)"', page)[1])
-    assert link == f"/papers/{paper.arxiv_id}/vote?next=/papers/date/2025-01-06"
+    back_to_card = f"/papers/date/2025-01-06#p-{slugify(paper.arxiv_id)}"  # the vote comes back to its card
+    assert link == f"/papers/{paper.arxiv_id}/vote?next={quote(back_to_card)}"
     to_login = browser.get(link)
     assert to_login.status_code == 302 and to_login["Location"].startswith("/accounts/login?next=")
     login_page = browser.get(to_login["Location"]).content.decode()
@@ -50,12 +53,12 @@ def test_vote_started_logged_out_is_cast_by_post_after_login(alice):
     html = confirm.content.decode()
     assert not Vote.objects.exists()  # the GET wrote nothing: the page holds the vote's POST form
     assert f'action="/papers/{paper.arxiv_id}/vote"' in html and "data-autosubmit" in html
-    assert 'name="vote" value="1"' in html and 'name="next" value="/papers/date/2025-01-06"' in html
+    assert 'name="vote" value="1"' in html and f'name="next" value="{back_to_card}"' in html
     done = browser.post(
         f"/papers/{paper.arxiv_id}/vote",
-        {"vote": "1", "next": "/papers/date/2025-01-06", "csrfmiddlewaretoken": csrf_of(html)},
+        {"vote": "1", "next": back_to_card, "csrfmiddlewaretoken": csrf_of(html)},
     )
-    assert done.status_code == 302 and done["Location"] == "/papers/date/2025-01-06"
+    assert done.status_code == 302 and done["Location"] == back_to_card
     assert Vote.objects.filter(user=alice, paper=paper).exists()
     # Replayed twice (the back button): still one vote, never a toggle off.
     browser.post(f"/papers/{paper.arxiv_id}/vote", {"vote": "1", "csrfmiddlewaretoken": csrf_of(html)})

@@ -56,7 +56,8 @@ def test_page_draws_svg_server_side_and_json_has_the_same_numbers(client, corpus
     response = client.get("/trends?by=week&from=2025-01-06&to=2025-01-19&category=cs.LG,cs.CV&keyword=diffusion")
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count("<svg") == 2 and html.count('class="series"') == 6
+    charts = html[html.index('<div class="trends">') :]  # after the header's icons
+    assert charts.count("<svg") == 2 and html.count('class="series"') == 6
     assert "<title>cs.LG, 2025-W02: 3 papers</title>" in html
     assert "<title>diffusion, 2025-W03: 1 papers</title>" in html
     assert "app.js" in html and "katex" not in html  # nothing here needs a script

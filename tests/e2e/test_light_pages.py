@@ -9,17 +9,13 @@ The page-weight figures are printed (run with -s) and written to $DAILYPAPERS_SC
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import io
 import json
 import re
 import time
 
 import pytest
-from django.core.management import call_command
 
-from tests.conftest import DATA
-from tests.web_fixtures import feature
+from tests.web_fixtures import feature, import_real_days
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long enough passphrase 42"
@@ -28,35 +24,6 @@ MATH_DAY = "2026-05-11"  # 41 papers; arXiv's title of one is "A$^2$RD: Agentic 
 KIB = 1024
 # Every box of the element overlaps the first one vertically: it sits on one line.
 ONE_LINE = "e => { const r = [...e.getClientRects()]; return r.length > 0 && r.every(b => b.top < r[0].bottom && b.bottom > r[0].top); }"
-
-
-def import_real_days(tmp_path, first: str, last: str) -> None:
-    """Hugging Face's real daily lists from ``first`` to ``last`` and those papers' arXiv metadata
-    (categories, comments) from the arXiv file, through the real `import`."""
-    ids: set[str] = set()
-    folder = tmp_path / f"{first}_{last}"
-    folder.mkdir()
-    with (
-        gzip.open(DATA / "hf-daily-papers" / "daily_papers_raw.jsonl.gz", "rt") as lists,
-        gzip.open(folder / "hf.jsonl.gz", "wt") as out,
-    ):
-        for line in lists:
-            if first <= line[10:20] <= last:  # {"date": "YYYY-MM-DD", ...
-                out.write(line)
-                ids.update(item["paper"]["id"] for item in json.loads(line)["response"] if isinstance(item, dict))
-    found = 0
-    with (
-        gzip.open(DATA / "arxiv-cs-daily-2025-2026" / "papers.jsonl.gz", "rt") as papers,
-        gzip.open(folder / "papers.jsonl.gz", "wt") as out,
-    ):
-        for line in papers:
-            if line[8:18] in ids:  # {"id": "2605.01234", ...
-                out.write(line)
-                found += 1
-    paths = [folder / "papers.jsonl.gz"] if found else []  # the arXiv file ends on 2026-07-01
-    call_command(
-        "import", *map(str, paths + [folder / "hf.jsonl.gz"]), no_index=True, stdout=io.StringIO(), stderr=io.StringIO()
-    )
 
 
 def weigh(page, url: str) -> dict:
@@ -131,9 +98,9 @@ def test_dark_mode_follows_the_system_setting(live_server, new_page, screenshots
         name: page.locator("body").evaluate("e => getComputedStyle(e).backgroundColor")
         for page, name in ((light, "light"), (dark, "dark"))
     }
-    assert background == {"light": "rgb(255, 255, 255)", "dark": "rgb(18, 18, 20)"}
+    assert background == {"light": "rgb(246, 247, 249)", "dark": "rgb(15, 17, 21)"}  # app.css's --bg tokens
     title = dark.locator(".card h2 a").first.evaluate("e => getComputedStyle(e).color")
-    assert title == "rgb(230, 230, 234)"
+    assert title == "rgb(231, 233, 238)"  # --fg in dark
 
 
 def test_j_k_and_slash_shortcuts(live_server, new_page):
@@ -192,7 +159,8 @@ def test_vote_and_comment_started_logged_out_survive_the_login(
     page.click("a.vote-button")
     page.wait_for_url(re.compile(r"/accounts/login\?next="))
     login(page)
-    page.wait_for_url(f"{live_server.url}/papers/date/2025-01-06")  # the vote's POST form went by itself
+    # The vote's POST form went by itself, back to the card it started from.
+    page.wait_for_url(re.compile(re.escape(f"{live_server.url}/papers/date/2025-01-06") + "#p-"))
     assert page.locator("form.vote button[aria-pressed='true'] .count").inner_text() == "3"
     assert Vote.objects.filter(paper=paper, user__username="dora").count() == 1
 

@@ -69,7 +69,7 @@ def test_journey(browser, live_server, settings, smtp_server, screenshots, arxiv
     vote.click()
     page.wait_for_selector("form.vote button[aria-pressed='true']")  # a selector, not eval: our CSP forbids eval
     assert page.locator("form.vote .count").inner_text() == "2"  # 1 HF vote + ours, updated by fetch
-    assert page.locator(".actions .community-votes").inner_text() == "1 vote here"  # the line beside it too
+    assert page.locator("article.paper .community-votes").inner_text() == "1 vote here"  # the line beside it too
     page.fill("#comment-body", "Loved the **proof** in section 2.")
     page.click("button:has-text('Post comment')")
     page.wait_for_selector(".comment strong:has-text('proof')")

@@ -32,7 +32,6 @@ _NAV = {
 }
 _ASSETS = {
     "app_css": "web/app.css",
-    "cards_css": "web/cards.css",
     "app_js": "web/app.js",
     "katex_css": "web/katex/katex.min.css",
     "katex_js": "web/katex/katex.min.js",

@@ -142,6 +142,8 @@ class PaperCard:
     vote_url: str = ""
     save_url: str = ""
     save_confirm_url: str = ""  # the logged-out save link: log in, then this page completes the save
+    abstract: str = ""  # library pages: the abstract, shown on demand (a <details>)
+    item: object = None  # library pages: the page's own record for the paper (not in the cached body)
 
     def __getitem__(self, name: str):
         # Django's templates try card[name] before card.name: answering it spares a raised TypeError on
@@ -187,6 +189,7 @@ class PaperCard:
             self.comments,
             _frozen(self.hf.row) if self.hf else None,
             self.snippet,
+            self.abstract,
             self.why,
             self.votes_24h,
             self.votes_7d,

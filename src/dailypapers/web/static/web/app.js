@@ -124,7 +124,8 @@
           button.setAttribute("aria-pressed", data.voted ? "true" : "false");
           form.querySelector(".count").textContent = data.upvotes;
           // The "N votes here" line beside the button (card or paper page) follows too.
-          var line = form.parentElement && form.parentElement.querySelector(".community-votes");
+          var holder = form.closest(".card, article.paper");
+          var line = holder && holder.querySelector(".community-votes");
           if (line) line.textContent = data.communityUpvotes + (data.communityUpvotes === 1 ? " vote here" : " votes here");
         }).finally(function () { button.disabled = false; });
       });
