@@ -109,12 +109,16 @@ class Browser:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode(errors="replace"), dict(exc.headers)
 
-    def csrf(self, base: str) -> str:
-        _, page, _ = self.request(f"{base}/accounts/login")
-        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    def csrf(self, base: str) -> tuple[int, str | None]:
+        """The login page's status and form token (None when it came without a form: a 503)."""
+        status, page, _ = self.request(f"{base}/accounts/login")
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        return status, found[1] if found else None
 
     def login(self, base: str, name: str, password: str = PASSWORD) -> int:
-        token = self.csrf(base)
+        page_status, token = self.csrf(base)
+        if token is None:
+            return page_status
         status, _, _ = self.request(
             f"{base}/accounts/login",
             {"csrfmiddlewaretoken": token, "username": name, "password": password},
@@ -123,7 +127,9 @@ class Browser:
         return status
 
     def vote(self, base: str, paper: str) -> int:
-        token = self.csrf(base)
+        page_status, token = self.csrf(base)
+        if token is None:
+            return page_status
         status, _, _ = self.request(
             f"{base}/papers/{paper}/vote",
             {"csrfmiddlewaretoken": token, "vote": "1"},
