@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TEXT_SAME = 0.01
 MAX_YEARS = 4
@@ -38,16 +38,20 @@ class Evidence:
     authors: Sequence[str]
     categories: Sequence[str] = ()
     day: dt.date | None = None
+    keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Normalised once per paper: a ranking compares one paper with many.
+        object.__setattr__(self, "keys", frozenset(k for k in map(key, self.authors) if k))
 
 
 def coauthors(name: str, paper: Evidence) -> set[str]:
-    own = key(name)
-    return {k for k in map(key, paper.authors) if k and k != own}
+    return set(paper.keys - {key(name)})
 
 
 def same_person(name: str, a: Evidence, b: Evidence, text_similarity: float) -> bool:
     """Whether ``name`` on ``a`` and on ``b`` is one person, by the rule above."""
-    if coauthors(name, a) & coauthors(name, b):
+    if (a.keys & b.keys) - {key(name)}:
         return True
     if a.categories and b.categories and not set(a.categories) & set(b.categories):
         return False

@@ -189,7 +189,15 @@ def _author_affinity(profile: Profile, candidates: Papers) -> tuple[np.ndarray, 
             if name not in profile.reader_names:
                 liked_by.setdefault(name, []).append(j)
     per_name: dict[tuple[int, str], int] = {}
-    for found in np.flatnonzero(values):
+    rows = np.flatnonzero(values)
+    if not len(rows):
+        return values, per_name
+    # The shared-name candidates' similarity to every liked paper: one sparse product.
+    similarity = (candidates.vectors[rows] @ profile.liked.vectors.T).toarray()
+    liked_evidence = [
+        people.Evidence(authors, cats) for authors, cats in zip(profile.liked.authors, profile.liked.categories)
+    ]
+    for r, found in enumerate(rows):
         i = int(found)
         here = people.Evidence(candidates.authors[i], candidates.categories[i])
         total = 0
@@ -197,17 +205,7 @@ def _author_affinity(profile: Profile, candidates: Papers) -> tuple[np.ndarray, 
             liked = liked_by.get(name)
             if not liked:
                 continue
-            row = candidates.vectors[i]
-            n = sum(
-                1
-                for j in liked
-                if people.same_person(
-                    name,
-                    here,
-                    people.Evidence(profile.liked.authors[j], profile.liked.categories[j]),
-                    float(row.multiply(profile.liked.vectors[j]).sum()),
-                )
-            )
+            n = sum(1 for j in liked if people.same_person(name, here, liked_evidence[j], float(similarity[r, j])))
             if n:
                 per_name[(i, name)] = n
                 # Three liked papers by one author is already a strong signal; more should not swamp content.
