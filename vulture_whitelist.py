@@ -155,6 +155,7 @@ _.revoked
 _.avatar
 _.hf_user
 _.last_at
+_.coauthors  # an author page's person (library/authors.Person), read by its template
 _.inlines  # admin.ModelAdmin's inline forms
 # The API's JSON field names (Hugging Face's camelCase).
 _.categoriesPredicted

@@ -45,10 +45,6 @@ class Evidence:
         object.__setattr__(self, "keys", frozenset(k for k in map(key, self.authors) if k))
 
 
-def coauthors(name: str, paper: Evidence) -> set[str]:
-    return set(paper.keys - {key(name)})
-
-
 def same_person(name: str, a: Evidence, b: Evidence, text_similarity: float) -> bool:
     """Whether ``name`` on ``a`` and on ``b`` is one person, by the rule above."""
     if (a.keys & b.keys) - {key(name)}:
