@@ -9,7 +9,8 @@ run` does: starts `dailypapers serve` (gunicorn) and beside it `nice -n 19 daily
 --threads 2`. One client walks a fixed set of pages (home, trending, a day, paper pages,
 keyword and semantic searches) in a loop, before the embedder starts ("idle") and while it
 runs: during the fast tier ("static_phase") and for --full-seconds of the full model after
-("full_phase"). "all_searchable_s" is the time from the embedder's start until the index's
+("full_phase"), then for --idle-seconds once the embedder is stopped ("idle_after": the same
+indexes and the same semantic query work as the full phase, without the embedder). "all_searchable_s" is the time from the embedder's start until the index's
 state shows a vector (either tier) for every paper in the keyword index, checked again by a
 semantic search that says so. Also reported: the load average (other work on the machine
 counts: figures are under that load), the CPU-seconds the embedder and the server used, and
@@ -215,14 +216,21 @@ def main() -> None:
             walker.phase = "full_phase"
             time.sleep(args.full_seconds)
             loads.append(os.getloadavg()[0])
-            walker.stopped.set()
-            walker.join(timeout=70)
             embed_cpu = cpu_seconds(embed.pid)
             server_cpu = tree_cpu_seconds(server.pid) - server_cpu_before
             # Killed, not interrupted: it would finish the chunk in hand first (minutes under load);
             # every committed chunk stays, as when `make run` is stopped.
             embed.kill()
             embed.wait(timeout=60)
+            # The same pages with the same indexes (both tiers in place) and no embedder: the
+            # baseline for the full phase, whose semantic searches embed each query with the full
+            # model, work the first idle phase (no vectors yet: keyword only) never did.
+            time.sleep(3)
+            walker.phase = "idle_after"
+            time.sleep(args.idle_seconds)
+            loads.append(os.getloadavg()[0])
+            walker.stopped.set()
+            walker.join(timeout=70)
         finally:
             if embed is not None and embed.poll() is None:
                 embed.kill()
@@ -232,7 +240,9 @@ def main() -> None:
         s = state(home)
     rates = [line for line in lines if " embedded " in line and "/s)" in line]
     full_rate = float(rates[-1].split("(")[1].split("/s")[0]) if rates else 0.0
-    idle, fast, full = (summary(walker.samples.get(p, [])) for p in ("idle", "static_phase", "full_phase"))
+    idle, fast, full, after = (
+        summary(walker.samples.get(p, [])) for p in ("idle", "static_phase", "full_phase", "idle_after")
+    )
     papers = s.get("keyword_docs", 0)
     result = {
         "papers": papers,
@@ -241,12 +251,16 @@ def main() -> None:
         "fast_tier_log": next((line for line in lines if "fast tier:" in line), ""),
         "full_model_abstracts_per_s": full_rate,
         "full_model_all_papers_h": round(papers / full_rate / 3600, 2) if full_rate else None,
-        "pages": {"idle": idle, "static_phase": fast, "full_phase": full, "errors": walker.errors},
+        "pages": {"idle": idle, "static_phase": fast, "full_phase": full, "idle_after": after, "errors": walker.errors},
         "p95_ratio_static_phase": round(fast["p95_ms"] / idle["p95_ms"], 2) if fast.get("p95_ms") else None,
         "p95_ratio_full_phase": round(full["p95_ms"] / idle["p95_ms"], 2) if full.get("p95_ms") else None,
+        # The full phase against the same pages and indexes once the embedder is gone.
+        "p95_ratio_full_phase_vs_after": round(full["p95_ms"] / after["p95_ms"], 2)
+        if full.get("p95_ms") and after.get("p95_ms")
+        else None,
         "embed_cpu_s": round(embed_cpu, 1),
         "server_cpu_s_while_embedding": round(server_cpu, 1),
-        "load_average": {"before": loads[0], "all_searchable": loads[1], "end": loads[2]},
+        "load_average": {"before": loads[0], "all_searchable": loads[1], "full_phase_end": loads[2], "end": loads[3]},
         "cores": os.cpu_count(),
         "note": "measured on a machine shared with other work: the load average says how much",
     }
