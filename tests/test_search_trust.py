@@ -286,7 +286,7 @@ def test_papers_with_every_word_come_first_and_the_message_is_true(client, capsy
     assert 'id="no-every-word"' in body and 'href="/papers/2503.10003"' in body
     assert "none contains every word" in _cli_text(capsys, "tokenizer romansh")
     # Nothing at all: not a claim about "every word".
-    assert "No paper matches “zzzqqq”." in _page(client, q="zzzqqq")
+    assert "No paper matches “zzzqqq”: " in _page(client, q="zzzqqq")  # and what to try next
 
 
 def test_phrase_order_boost(corpus, client):
