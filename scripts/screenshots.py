@@ -36,7 +36,7 @@ SEED = """
 import django; django.setup()
 from django.contrib.auth import get_user_model
 from dailypapers.community import votes
-from dailypapers.library import collections
+from dailypapers.library import paper_collections
 from dailypapers.library.models import Collection, Interests
 from dailypapers.store.models import DailyEntry
 User = get_user_model()
@@ -47,9 +47,9 @@ if made:
     entries = list(DailyEntry.objects.filter(date=newest).order_by("-upvotes").select_related("paper")[:12])
     for entry in entries[:4]:
         votes.cast(user, entry.paper, True)
-    reading = collections.ensure_default(user)
+    reading = paper_collections.ensure_default(user)
     for entry in entries[2:10]:
-        collections.add(user, reading.pk, entry.paper, "")
+        paper_collections.add(user, reading.pk, entry.paper, "")
     Interests.objects.update_or_create(user=user, defaults={"categories": ["cs.CL", "cs.LG"], "keywords": ["agents"]})
 print(Collection.objects.filter(user=user).order_by("position", "pk").values_list("pk", flat=True).first())
 """

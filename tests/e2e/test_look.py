@@ -56,18 +56,19 @@ def test_at_least_six_papers_fit_a_1280_by_800_screen(browser, live_server, tmp_
     context.close()
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px-phone", "1280px-laptop"])
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_the_header_fits_one_line_on_a_390_px_phone(browser, live_server, settings, django_user_model, logged_in):
+def test_the_header_fits_one_line(browser, live_server, settings, django_user_model, logged_in, viewport):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server speaks plain HTTP
     feature(dt.date(2025, 1, 6), 3, upvotes=2)
     django_user_model.objects.create_user("maximilian", "m@example.org", PASSWORD)
-    context = browser.new_context(viewport=PHONE)
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     if logged_in:
         log_in(page, live_server.url, "maximilian")
     page.goto(f"{live_server.url}/papers/date/2025-01-06")
     header = page.evaluate(HEADER_ONE_LINE)
-    assert header["line"] and header["overflow"] <= 0 and header["right"] <= PHONE["width"], header
+    assert header["line"] and header["overflow"] <= 0 and header["right"] <= viewport["width"], header
     assert header["height"] < 64, header
     # Every link keeps a name for screen readers, though only its icon shows.
     for link in page.locator("header.site nav a, header.site nav button").all():
