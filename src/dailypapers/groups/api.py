@@ -16,6 +16,9 @@ from dailypapers import ratelimit
 from dailypapers.community.tokens import TokenAuth
 from dailypapers.groups import activity, export, meetings, membership, shared
 from dailypapers.groups.models import Group, Meeting, SharedCollection
+
+# A new collection and a paper with its note are the same bodies as the library's own.
+from dailypapers.library.api import CollectionIn, SaveIn
 from dailypapers.store.models import Paper
 from dailypapers.store.visibility import shown_papers
 
@@ -89,17 +92,6 @@ class CollectionOut(Schema):
     id: int
     name: str
     papers: int
-
-
-class CollectionIn(Schema):
-    model_config = ConfigDict(strict=True, json_schema_extra={"examples": [{"name": "Reading list"}]})
-    name: str = Field(min_length=1, max_length=200)
-
-
-class ItemIn(Schema):
-    model_config = ConfigDict(strict=True, json_schema_extra={"examples": [{"arxiv_id": "2608.13210", "note": ""}]})
-    arxiv_id: str = Field(max_length=64)
-    note: str = Field("", max_length=10_000)
 
 
 class ItemOut(Schema):
@@ -341,7 +333,7 @@ def collection_papers(request: HttpRequest, slug: Slug, pk: CollectionId):
     response={201: ItemOut, **AUTH_ERRORS},
     summary="Save a paper to a shared collection, with a note",
 )
-def collection_add(request: HttpRequest, slug: Slug, pk: CollectionId, data: ItemIn):
+def collection_add(request: HttpRequest, slug: Slug, pk: CollectionId, data: SaveIn):
     g = _member(request, slug)
     chosen = _collection(g, pk)
     paper = _paper(data.arxiv_id)
